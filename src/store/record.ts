@@ -1,0 +1,65 @@
+// One experiment record per run (DESIGN.md "Experiment record"). Records are
+// files first (record.json in the run's folder) so a store can be shared with
+// git or a tarball; the index is derived from them.
+
+export type RunStatus = 'ok' | 'failed' | 'timeout' | 'aborted'
+
+export interface MetricSummary {
+  n: number
+  median: number
+  mean: number
+  min: number
+  max: number
+  stdev: number
+  /** 95% confidence interval of the median (or mean for small n), [low, high]. */
+  ci95: [number, number]
+  unit?: string
+  higherIsBetter?: boolean
+}
+
+export interface HostFingerprint {
+  hostname: string
+  os: string
+  kernel: string
+  arch: string
+  cpuModel: string
+  cores: number
+  memoryBytes: number
+  gpus: Array<{ vendor: string; model: string; driver?: string }>
+  docker: { version: string; apiVersion: string; os: string; arch: string; runtimes: string[] }
+}
+
+export interface OutputFile {
+  path: string // relative to the record's outputs/ folder
+  size: number
+  sha256: string
+}
+
+export interface ExperimentRecord {
+  format: 1
+  id: string // sortable: <utc timestamp>-<random>
+  createdAt: string // ISO 8601
+  cmcVersion: string
+  benchmark: { alias: string; uid: string }
+  image: { alias: string; uid: string; planHash: string; ref: string; digest: string; id: string }
+  platform: string
+  params: Record<string, string | number | boolean>
+  /** One entry per measured repeat (warmups excluded). */
+  repeats: Array<{ index: number; metrics: Record<string, number>; exitCode: number; durationMs: number }>
+  metrics: Record<string, MetricSummary>
+  status: RunStatus
+  exitCode: number | null
+  /** Why a run failed, timed out or was aborted. */
+  reason?: string
+  host: HostFingerprint
+  command: string
+  env: Record<string, string> // secrets redacted as "***"
+  devices: { gpus?: string; cdi?: string[]; paths: string[]; groups: string[] }
+  logs: { stdout: string; stderr: string } // file names relative to the record folder
+  outputs: OutputFile[]
+  refused: Array<{ path: string; reason: string }>
+  timings: { buildMs: number; startedAt: string; endedAt: string; totalMs: number; runMs: number[] }
+  tags: string[]
+  /** Set by `cmc exp reproduce`: the record this one re-runs. */
+  reproduces?: string
+}
