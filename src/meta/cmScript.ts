@@ -1,0 +1,101 @@
+// CM/MLC script meta (_cm.yaml, _cm.json, meta.yaml) translated into cmc's
+// component shape, so existing CM repositories are indexed and queried with the
+// same tag language. Keys cmc has no use for are kept out of the meta (CM has
+// dozens); deps, variations, env and versions are carried over.
+import type { ComponentMeta, Dep, Variation } from './schema.js'
+
+type CmDep = {
+  tags?: string
+  names?: string[]
+  version?: string
+  version_min?: string
+  version_max?: string
+  enable_if_env?: Record<string, unknown>
+  skip_if_env?: Record<string, unknown>
+  env?: Record<string, unknown>
+}
+
+type CmVariation = {
+  group?: string
+  default?: boolean
+  deps?: CmDep[]
+  env?: Record<string, unknown>
+  add_deps_recursive?: Record<string, unknown>
+}
+
+export interface CmMeta {
+  alias?: string
+  uid?: string
+  tags?: string[] | string
+  deps?: CmDep[]
+  prehook_deps?: CmDep[]
+  post_deps?: CmDep[]
+  variations?: Record<string, CmVariation>
+  default_variation?: string
+  default_env?: Record<string, unknown>
+  env?: Record<string, unknown>
+  new_env_keys?: string[]
+  default_version?: string
+  category?: string
+  automation_alias?: string
+}
+
+/** True when parsed data looks like CM script meta (has alias and tags, no cmc kind). */
+export function looksLikeCm(data: unknown): data is CmMeta {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return false
+  const d = data as Record<string, unknown>
+  return typeof d.alias === 'string' && d.kind === undefined && (Array.isArray(d.tags) || typeof d.tags === 'string' || d.automation_alias !== undefined)
+}
+
+const strEnv = (e?: Record<string, unknown>): Record<string, string> | undefined => {
+  if (!e) return undefined
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(e)) if (v !== null && typeof v !== 'object') out[k] = String(v)
+  return Object.keys(out).length ? out : undefined
+}
+
+function semverish(v: string): string {
+  const parts = v.split('.').filter((p) => /^\d+$/.test(p))
+  while (parts.length < 3) parts.push('0')
+  return parts.slice(0, 3).join('.')
+}
+
+function dep(d: CmDep): Dep | undefined {
+  if (!d.tags) return undefined
+  const range = [d.version_min ? `>=${semverish(d.version_min)}` : '', d.version_max ? `<=${semverish(d.version_max)}` : '', d.version ? semverish(d.version) : '']
+    .filter(Boolean).join(' ')
+  const out: Dep = { tags: d.tags }
+  if (range) out.version = range
+  const env = strEnv(d.env)
+  if (env) out.env = env
+  // enable_if_env/skip_if_env depend on run-time env CM evaluates; cmc cannot
+  // decide them statically, so such deps become optional.
+  if (d.enable_if_env || d.skip_if_env) out.optional = true
+  return out
+}
+
+export function cmToComponent(cm: CmMeta, alias: string, uid: string): ComponentMeta {
+  const tags = (Array.isArray(cm.tags) ? cm.tags : String(cm.tags ?? '').split(',')).map((t) => String(t).trim()).filter(Boolean)
+  const variations: Record<string, Variation> = {}
+  for (const [name, v] of Object.entries(cm.variations ?? {})) {
+    // CM variation names like "cuda,fp16" combine others; keep single names only.
+    if (name.includes(',')) continue
+    const out: Variation = {}
+    if (v?.group) out.group = v.group
+    if (v?.default || cm.default_variation === name) out.default = true
+    const deps = (v?.deps ?? []).map(dep).filter((d): d is Dep => d !== undefined)
+    if (deps.length) out.deps = deps
+    const env = strEnv(v?.env)
+    if (env) out.env = env
+    variations[name] = out
+  }
+  const deps = [...(cm.deps ?? []), ...(cm.prehook_deps ?? []), ...(cm.post_deps ?? [])]
+    .map(dep).filter((d): d is Dep => d !== undefined)
+  const meta: ComponentMeta = { kind: 'component', alias, uid, tags }
+  if (deps.length) meta.deps = deps
+  if (Object.keys(variations).length) meta.variations = variations
+  const env = { ...strEnv(cm.default_env), ...strEnv(cm.env) }
+  if (Object.keys(env).length) meta.env = env
+  if (cm.default_version && /^\d+(\.\d+)*$/.test(cm.default_version)) meta.version = semverish(cm.default_version)
+  return meta
+}
