@@ -1,0 +1,154 @@
+// The repository registry: which artifact repositories cmc knows, kept in
+// ${CMC_HOME}/repos.yaml. The built-in repo (platform profiles and common
+// components shipped in the package's images/) is always first. Extra folders
+// can be used without registering them (CMC_REPOS, --repo).
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { execa } from 'execa'
+import { unzipSync } from 'fflate'
+import { parse, stringify } from 'yaml'
+import { CmcError } from '../errors.js'
+import { builtinRepoDir, cmcHome } from '../paths.js'
+import { readRepoMeta, REPO_FILE } from './repoMeta.js'
+
+export interface RepoEntry {
+  name: string
+  uid?: string
+  path: string
+  /** Where it came from: "builtin", a local path, a git URL or an archive. */
+  source: string
+  kind: 'builtin' | 'path' | 'git' | 'archive' | 'extra'
+}
+
+const registryFile = () => path.join(cmcHome(), 'repos.yaml')
+
+function readRegistry(): RepoEntry[] {
+  const f = registryFile()
+  if (!existsSync(f)) return []
+  const data = parse(readFileSync(f, 'utf8')) as { repos?: RepoEntry[] } | null
+  return data?.repos ?? []
+}
+
+function writeRegistry(repos: RepoEntry[]): void {
+  mkdirSync(cmcHome(), { recursive: true })
+  const tmp = `${registryFile()}.${process.pid}.tmp`
+  writeFileSync(tmp, stringify({ repos }))
+  renameSync(tmp, registryFile())
+}
+
+export function builtinRepo(): RepoEntry {
+  return { name: 'builtin', uid: readRepoMeta(builtinRepoDir).uid, path: builtinRepoDir, source: 'builtin', kind: 'builtin' }
+}
+
+/** Repos passed with --repo or CMC_REPOS: used for this invocation only. */
+export function extraRepos(dirs: string[] = []): RepoEntry[] {
+  const fromEnv = (process.env.CMC_REPOS ?? '').split(':').filter(Boolean)
+  return [...dirs, ...fromEnv].map((d) => {
+    const abs = path.resolve(d)
+    const meta = readRepoMeta(abs)
+    return { name: meta.name, uid: meta.uid, path: abs, source: abs, kind: 'extra' as const }
+  })
+}
+
+/** All repos in lookup order: builtin, registered, then extra ones. Duplicates (same path) dropped. */
+export function listRepos(extra: string[] = []): RepoEntry[] {
+  const seen = new Set<string>()
+  const out: RepoEntry[] = []
+  for (const r of [builtinRepo(), ...readRegistry(), ...extraRepos(extra)]) {
+    if (seen.has(r.path)) continue
+    seen.add(r.path)
+    out.push(r)
+  }
+  return out
+}
+
+const isGitUrl = (s: string) => /^(https?|git|ssh|file):\/\//.test(s) || /^[\w.-]+@[\w.-]+:/.test(s) || (s.endsWith('.git') && !existsSync(s))
+const isArchive = (s: string) => /\.(tar\.gz|tgz|zip)$/i.test(s)
+
+/** Find the folder holding cmc-repo.yaml: the root or its single top-level folder. */
+function repoRootIn(dir: string, source: string): string {
+  if (existsSync(path.join(dir, REPO_FILE))) return dir
+  const subs = readdirSync(dir).filter((d) => statSync(path.join(dir, d)).isDirectory())
+  if (subs.length === 1 && existsSync(path.join(dir, subs[0], REPO_FILE))) return path.join(dir, subs[0])
+  throw new CmcError('input', 'REPO_NOT_A_REPO', `${source} holds no ${REPO_FILE} at its top level`, {
+    hint: `a repository is a folder with ${REPO_FILE} (name: ..., uid: ...)`,
+  })
+}
+
+async function fetchInto(source: string, kind: 'git' | 'archive', staging: string): Promise<void> {
+  if (kind === 'git') {
+    try {
+      await execa('git', ['clone', '--quiet', '--depth', '1', source, staging], { timeout: 300_000 })
+    } catch (e) {
+      const err = e as { stderr?: string; shortMessage?: string }
+      throw new CmcError('input', 'REPO_CLONE_FAILED', `git clone ${source} failed: ${(err.stderr || err.shortMessage || '').trim().split('\n').pop()}`, {
+        hint: 'check the URL and that git can reach it (try `git ls-remote URL`)',
+      })
+    }
+    return
+  }
+  mkdirSync(staging, { recursive: true })
+  if (/\.zip$/i.test(source)) {
+    const files = unzipSync(readFileSync(source))
+    for (const [name, data] of Object.entries(files)) {
+      const dest = path.resolve(staging, name)
+      // refuse entries escaping the staging folder (zip-slip)
+      if (!dest.startsWith(staging + path.sep)) throw new CmcError('input', 'REPO_ARCHIVE_UNSAFE', `archive entry ${name} escapes the folder`)
+      if (name.endsWith('/')) { mkdirSync(dest, { recursive: true }); continue }
+      mkdirSync(path.dirname(dest), { recursive: true })
+      writeFileSync(dest, data)
+    }
+  } else {
+    // GNU tar refuses absolute and `..` member names by default.
+    await execa('tar', ['-xzf', path.resolve(source), '-C', staging, '--no-same-owner', '--no-same-permissions'])
+  }
+}
+
+export async function addRepo(source: string): Promise<RepoEntry> {
+  const repos = readRegistry()
+  let entry: RepoEntry
+  if (!isGitUrl(source) && existsSync(source) && statSync(source).isDirectory()) {
+    const abs = path.resolve(source)
+    const meta = readRepoMeta(abs)
+    entry = { name: meta.name, uid: meta.uid, path: abs, source: abs, kind: 'path' }
+  } else if (isGitUrl(source) || (isArchive(source) && existsSync(source))) {
+    const kind = isGitUrl(source) ? 'git' : 'archive'
+    const reposDir = path.join(cmcHome(), 'repos')
+    const staging = path.join(reposDir, `.staging-${process.pid}-${Date.now()}`)
+    mkdirSync(reposDir, { recursive: true })
+    try {
+      await fetchInto(source, kind, staging)
+      const root = repoRootIn(staging, source)
+      const meta = readRepoMeta(root)
+      const dest = path.join(reposDir, meta.name)
+      if (existsSync(dest)) rmSync(dest, { recursive: true, force: true })
+      renameSync(root, dest)
+      entry = { name: meta.name, uid: meta.uid, path: dest, source: kind === 'archive' ? path.resolve(source) : source, kind }
+    } finally {
+      rmSync(staging, { recursive: true, force: true })
+    }
+  } else {
+    throw new CmcError('input', 'REPO_SOURCE', `cannot add ${source}: not a folder, git URL or .tar.gz/.zip archive`, {
+      hint: 'give a local folder with cmc-repo.yaml, a git URL (https://, file://, git@host:path) or an archive path',
+    })
+  }
+  if (entry.name === 'builtin') throw new CmcError('input', 'REPO_NAME_TAKEN', 'the name "builtin" is reserved', { hint: `rename the repo in ${REPO_FILE}` })
+  const clash = repos.find((r) => r.name === entry.name && r.path !== entry.path)
+  if (clash) throw new CmcError('input', 'REPO_NAME_TAKEN', `a repo named ${entry.name} is already registered (${clash.source})`, { hint: `run \`cmc repo remove ${entry.name}\` first` })
+  writeRegistry([...repos.filter((r) => r.name !== entry.name), entry])
+  return entry
+}
+
+export function removeRepo(name: string): RepoEntry {
+  const repos = readRegistry()
+  const entry = repos.find((r) => r.name === name)
+  if (!entry) {
+    throw new CmcError('input', 'REPO_NOT_FOUND', `no registered repo named ${name}`, {
+      hint: repos.length ? `registered: ${repos.map((r) => r.name).join(', ')}` : 'no repos are registered (`cmc repo list`)',
+    })
+  }
+  writeRegistry(repos.filter((r) => r.name !== name))
+  // cmc owns copies it fetched; a local path stays untouched.
+  if (entry.kind === 'git' || entry.kind === 'archive') rmSync(entry.path, { recursive: true, force: true })
+  return entry
+}

@@ -1,0 +1,46 @@
+// The tag query language shared by `cmc find`, deps and the resolver:
+// "python,-dev,_cpu" = has tag python, lacks tag dev, selects variation cpu.
+import type { Artifact } from '../meta/artifact.js'
+import type { Variation } from '../meta/schema.js'
+
+export interface TagQuery {
+  include: string[]
+  exclude: string[]
+  variations: string[]
+}
+
+export function parseTagQuery(q: string): TagQuery {
+  const out: TagQuery = { include: [], exclude: [], variations: [] }
+  for (const raw of q.split(',')) {
+    const t = raw.trim()
+    if (!t) continue
+    if (t.startsWith('-')) out.exclude.push(t.slice(1))
+    else if (t.startsWith('_')) out.variations.push(t.slice(1))
+    else out.include.push(t)
+  }
+  return out
+}
+
+export function variationsOf(a: Artifact): Record<string, Variation> {
+  const m = a.meta as { variations?: Record<string, Variation> }
+  return m.variations ?? {}
+}
+
+/**
+ * Tags an artifact answers to: its own, plus tags its selected variations add.
+ * Unselected variations' tags do not count (CM semantics).
+ */
+export function effectiveTags(a: Artifact, selected: string[] = []): Set<string> {
+  const tags = new Set(a.tags)
+  const vars = variationsOf(a)
+  for (const v of selected) for (const t of vars[v]?.tags ?? []) tags.add(t)
+  return tags
+}
+
+export function matchesQuery(a: Artifact, q: TagQuery | string): boolean {
+  const query = typeof q === 'string' ? parseTagQuery(q) : q
+  const vars = variationsOf(a)
+  if (!query.variations.every((v) => v in vars)) return false
+  const tags = effectiveTags(a, query.variations)
+  return query.include.every((t) => tags.has(t)) && !query.exclude.some((t) => tags.has(t))
+}
