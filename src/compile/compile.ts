@@ -1,0 +1,136 @@
+// The compiler: build plan + platform profile -> a multi-stage Dockerfile,
+// rendered from handlebars templates in templates/. The logic lives here (a
+// view model); the templates only lay out text. Layers are ordered for the
+// cache: OS packages -> toolchains -> libraries -> app, benchmark files last.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import Handlebars from 'handlebars'
+import type { BuildPlan, LayerName, PlanNode } from '../resolve/plan.js'
+import { templatesDir } from '../paths.js'
+import { cmcVersion } from '../version.js'
+import { provenanceLabels } from './labels.js'
+import type { CompiledImage, ContextEntry } from './types.js'
+
+export type Builder = 'buildkit' | 'classic'
+
+const LAYERS: LayerName[] = ['os', 'toolchain', 'library', 'app']
+
+let template: Handlebars.TemplateDelegate | undefined
+function dockerfileTemplate(): Handlebars.TemplateDelegate {
+  if (!template) {
+    const hb = Handlebars.create()
+    hb.registerPartial('layer', readFileSync(path.join(templatesDir, 'partials', 'layer.hbs'), 'utf8'))
+    template = hb.compile(readFileSync(path.join(templatesDir, 'Dockerfile.hbs'), 'utf8'), { noEscape: false, strict: false })
+  }
+  return template
+}
+
+const safeId = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/_+$/, '')
+/** ENV lines quote values so spaces and `$` survive. */
+const envLine = (env: Record<string, string>) =>
+  Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' \\\n    ')
+const pkgList = (pkgs: string[]) => [...new Set(pkgs)].sort().join(' ')
+
+/**
+ * One apt install step. BuildKit keeps apt's lists and downloads in cache
+ * mounts across builds; the classic builder has no mounts, so lists are
+ * removed in the same step to keep the layer small.
+ */
+function aptInstall(pkgs: string, buildkit: boolean): string {
+  if (!pkgs) return ''
+  const mounts = buildkit ? '--mount=type=cache,target=/var/cache/apt,sharing=locked \\\n    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n    ' : ''
+  const clean = buildkit ? '' : ' \\\n && rm -rf /var/lib/apt/lists/*'
+  return `${mounts}apt-get update \\\n && apt-get install -y --no-install-recommends ${pkgs}${clean}`
+}
+
+function renamePkgs(pkgs: string[], map: Record<string, string> | undefined): string[] {
+  return map ? pkgs.map((p) => map[p] ?? p) : pkgs
+}
+
+/** Does the plan need a separate build stage? Only when something is built or copied over. */
+export function needsBuildStage(plan: BuildPlan): boolean {
+  return Boolean(plan.benchmark?.build) || plan.nodes.some((n) => n.install.run.length > 0 || n.runtime.copy.length > 0)
+}
+
+export function compile(plan: BuildPlan, opts: { builder: Builder; packageRenames?: Record<string, string> }): CompiledImage {
+  const buildkit = opts.builder === 'buildkit'
+  const context: ContextEntry[] = []
+  const buildStage = needsBuildStage(plan)
+
+  const stepFor = (n: PlanNode) => {
+    const needsFiles = n.install.run.length > 0
+    let ctx: string | undefined
+    if (needsFiles) {
+      ctx = `components/${safeId(n.id)}`
+      if (n.install.files.length) for (const f of n.install.files) context.push({ src: path.join(n.dir, f), dest: `${ctx}/${f}` })
+      else context.push({ src: n.dir, dest: ctx })
+    }
+    return { id: n.id, safeId: safeId(n.id), context: ctx, run: n.install.run, env: Object.keys(n.install.env).length ? envLine(n.install.env) : '' }
+  }
+
+  const buildLayers = LAYERS.map((name) => {
+    const nodes = plan.nodes.filter((n) => n.layer === name)
+    return { name, apt: aptInstall(pkgList(renamePkgs(nodes.flatMap((n) => n.install.apt), opts.packageRenames)), buildkit), steps: nodes.filter((n) => n.install.run.length || Object.keys(n.install.env).length).map(stepFor) }
+  }).filter((l) => l.apt || l.steps.length)
+
+  const b = plan.benchmark
+  let benchBuild: { alias: string; srcDir: string; context: string; run: string[] } | undefined
+  let benchFiles: string | undefined
+  const workdir = b?.workdir ?? plan.image.workdir
+  if (b) {
+    const files = b.files.length ? b.files : []
+    if (b.build) {
+      benchBuild = { alias: b.alias, srcDir: `/opt/cmc/build/${b.alias}`, context: 'benchmark-src', run: b.build.run }
+      for (const f of files) context.push({ src: path.join(b.dir, f), dest: `benchmark-src/${f}` })
+      if (!files.length) context.push({ src: b.dir, dest: 'benchmark-src' })
+      if (b.build.apt.length) buildLayers.push({ name: 'app', apt: aptInstall(pkgList(renamePkgs(b.build.apt, opts.packageRenames)), buildkit), steps: [] })
+    }
+    // Without a build step the listed files are what runs; with one, the
+    // artifacts are, and the sources are not copied again.
+    if (!b.build && files.length) {
+      benchFiles = 'benchmark'
+      for (const f of files) context.push({ src: path.join(b.dir, f), dest: `benchmark/${f}` })
+    }
+  }
+  const benchArtifacts = (b?.build?.artifacts ?? []).map((a) => ({
+    from: a.startsWith('/') ? a : `${benchBuild!.srcDir}/${a}`,
+    to: a.startsWith('/') ? a : `${workdir}/${a}`,
+  }))
+
+  const runtimeApt = aptInstall(pkgList(renamePkgs(plan.nodes.flatMap((n) => n.runtime.apt), opts.packageRenames)), buildkit)
+  const runtimeCopies = [...new Set(plan.nodes.flatMap((n) => n.runtime.copy))].sort()
+  const labels = provenanceLabels(plan)
+
+  const view = {
+    cmcVersion,
+    target: plan.target.alias,
+    platform: plan.platform.name,
+    dockerPlatform: plan.platform.dockerPlatform,
+    planHash: plan.hash,
+    bases: plan.platform.base,
+    buildStage,
+    buildLayers,
+    benchBuild,
+    runtimeApt,
+    runtimeCopies: buildStage ? runtimeCopies : [],
+    env: Object.keys(plan.env).length ? envLine(plan.env) : '',
+    workdir,
+    benchArtifacts,
+    benchFiles,
+    labels: Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' \\\n      '),
+    // Debian's images delete apt downloads after each install (docker-clean);
+    // with a cache mount we want them kept.
+    aptSetup: buildkit ? `rm -f /etc/apt/apt.conf.d/docker-clean \\\n && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache` : '',
+  }
+  const dockerfile = dockerfileTemplate()(view).replace(/\n{3,}/g, '\n\n')
+  return {
+    dockerfile,
+    context: context.sort((x, y) => (x.dest < y.dest ? -1 : x.dest > y.dest ? 1 : 0)),
+    platform: plan.platform.dockerPlatform,
+    bases: plan.platform.base,
+    labels,
+    stages: buildStage ? ['build', 'runtime'] : ['runtime'],
+    builder: opts.builder,
+    planHash: plan.hash,
+  }
+}
