@@ -1,10 +1,101 @@
 // The Docker client: the one place that creates a dockerode instance.
-// Honours DOCKER_HOST (unix://, tcp://) and the current docker context.
+// Endpoint order: DOCKER_HOST (unix://, tcp://), then the current docker
+// context (~/.docker/config.json currentContext -> contexts/meta/*/meta.json),
+// then the default socket. Podman's Docker-compatible socket works the same
+// way (DOCKER_HOST=unix:///run/podman/podman.sock).
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import Docker from 'dockerode'
+import { CmcError } from '../errors.js'
+
+export interface Endpoint {
+  /** What the user would recognise: the DOCKER_HOST value or socket path. */
+  display: string
+  options: Docker.DockerOptions
+}
+
+function fromUrl(url: string): Endpoint {
+  if (url.startsWith('unix://')) return { display: url, options: { socketPath: url.slice('unix://'.length) } }
+  if (url.startsWith('npipe://')) return { display: url, options: { socketPath: url.slice('npipe://'.length) } }
+  const m = /^(tcp|http|https):\/\/([^:/]+)(?::(\d+))?/.exec(url)
+  if (m) {
+    const protocol = m[1] === 'https' || process.env.DOCKER_TLS_VERIFY === '1' ? 'https' : 'http'
+    return { display: url, options: { host: m[2], port: Number(m[3] ?? (protocol === 'https' ? 2376 : 2375)), protocol } }
+  }
+  throw new CmcError('input', 'DOCKER_HOST_INVALID', `DOCKER_HOST=${url} is not a unix:// or tcp:// address`, { hint: 'e.g. DOCKER_HOST=unix:///var/run/docker.sock' })
+}
+
+function currentContextHost(): string | undefined {
+  const dir = process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker')
+  try {
+    const name = process.env.DOCKER_CONTEXT ?? (JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { currentContext?: string }).currentContext
+    if (!name || name === 'default') return undefined
+    const id = createHash('sha256').update(name).digest('hex')
+    const meta = JSON.parse(readFileSync(path.join(dir, 'contexts', 'meta', id, 'meta.json'), 'utf8')) as { Endpoints?: { docker?: { Host?: string } } }
+    return meta.Endpoints?.docker?.Host
+  } catch {
+    return undefined
+  }
+}
+
+export function resolveEndpoint(): Endpoint {
+  const env = process.env.DOCKER_HOST
+  if (env) return fromUrl(env)
+  const ctx = currentContextHost()
+  if (ctx) return fromUrl(ctx)
+  const sock = '/var/run/docker.sock'
+  if (!existsSync(sock) && process.env.XDG_RUNTIME_DIR && existsSync(path.join(process.env.XDG_RUNTIME_DIR, 'docker.sock'))) {
+    return fromUrl(`unix://${path.join(process.env.XDG_RUNTIME_DIR, 'docker.sock')}`)
+  }
+  return { display: `unix://${sock}`, options: { socketPath: sock } }
+}
 
 let client: Docker | undefined
+let endpoint: Endpoint | undefined
 
 export function getDocker(): Docker {
-  if (!client) client = new Docker()
+  if (!client) {
+    endpoint = resolveEndpoint()
+    client = new Docker({ ...endpoint.options, timeout: 0 })
+  }
   return client
+}
+
+export function engineEndpoint(): Endpoint {
+  if (!endpoint) getDocker()
+  return endpoint!
+}
+
+export function noDaemonError(cause?: unknown): CmcError {
+  const ep = engineEndpoint()
+  const why = cause instanceof Error ? cause.message : cause ? String(cause) : 'no answer'
+  return new CmcError('engine', 'NO_DAEMON', `cannot reach a Docker engine at ${ep.display} (${why})`, {
+    hint: process.env.DOCKER_HOST
+      ? `start the engine behind DOCKER_HOST, or unset DOCKER_HOST to use the default socket`
+      : 'start one: `sudo bash scripts/setup-engine.sh` (installs Debian\'s docker.io and starts dockerd), or `sudo dockerd &`; or point DOCKER_HOST at a running engine',
+  })
+}
+
+/** Fails within `timeoutMs` with a fix-it message when no engine answers. */
+export async function pingEngine(timeoutMs = 2000): Promise<void> {
+  const docker = getDocker()
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      docker.ping(),
+      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs) }),
+    ])
+  } catch (e) {
+    throw noDaemonError(e)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Errors that mean the connection to the daemon broke (it died or went away). */
+export function isConnectionError(e: unknown): boolean {
+  const code = (e as { code?: string })?.code
+  return ['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(code ?? '') || /socket hang up|ECONNRESET|connect ECONNREFUSED/.test(String((e as Error)?.message))
 }
