@@ -1,0 +1,35 @@
+// Summary statistics of per-repeat values: median, mean, min, max, stdev and a
+// 95% confidence interval. For the median, a distribution-free interval from
+// order statistics (binomial, n >= 6); below that, the t-interval of the mean,
+// which is what few samples can support.
+import type { MetricSummary } from '../store/record.js'
+
+const T95 = [NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042]
+
+export function tQuantile95(df: number): number {
+  return df < T95.length ? T95[df] : 1.96 + 2.4 / df
+}
+
+export function median(sorted: number[]): number {
+  const n = sorted.length
+  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+}
+
+export function summarize(values: number[], meta: { unit?: string; higherIsBetter?: boolean } = {}): MetricSummary {
+  const s = [...values].sort((a, b) => a - b)
+  const n = s.length
+  const mean = s.reduce((a, b) => a + b, 0) / n
+  const stdev = n > 1 ? Math.sqrt(s.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0
+  let ci: [number, number]
+  if (n >= 6) {
+    // ranks j..k with P(X_(j) <= median <= X_(k)) >= 0.95, normal approximation to Bin(n, 1/2)
+    const half = 1.96 * Math.sqrt(n) / 2
+    const j = Math.max(1, Math.floor(n / 2 - half))
+    const k = Math.min(n, Math.ceil(n / 2 + half + 1))
+    ci = [s[j - 1], s[k - 1]]
+  } else if (n > 1) {
+    const h = tQuantile95(n - 1) * stdev / Math.sqrt(n)
+    ci = [mean - h, mean + h]
+  } else ci = [s[0], s[0]]
+  return { n, median: median(s), mean, min: s[0], max: s[n - 1], stdev, ci95: ci, ...meta }
+}

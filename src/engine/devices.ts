@@ -1,0 +1,94 @@
+// Device passthrough as Engine API HostConfig: NVIDIA GPUs through
+// DeviceRequests (count or ids, capabilities [["gpu"]]), CDI names through a
+// "cdi" DeviceRequest, ROCm through /dev/kfd + /dev/dri (or chosen renderD*
+// nodes) with the nodes' groups added by gid, and plain --device paths.
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { CmcError } from '../errors.js'
+
+export interface DeviceSpec {
+  /** --gpus: all | N | device=0,1 (NVIDIA) */
+  gpus?: string
+  /** CDI device names, e.g. nvidia.com/gpu=all */
+  cdi?: string[]
+  /** ROCm passthrough (the rocm platform's default); renderD* nodes to pass, or all */
+  rocm?: { render?: string[] }
+  /** --device PATH[:CONTAINER_PATH[:PERMS]] */
+  paths?: string[]
+  /** extra groups (names or gids) */
+  groups?: string[]
+}
+
+export interface DeviceHostConfig {
+  DeviceRequests: Array<{ Driver: string; Count: number; DeviceIDs: string[] | null; Capabilities: string[][]; Options: Record<string, string> }>
+  Devices: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }>
+  GroupAdd: string[]
+}
+
+export function parseGpus(spec: string): DeviceHostConfig['DeviceRequests'][number] {
+  const base = { Driver: '', Count: 0, DeviceIDs: null as string[] | null, Capabilities: [['gpu']], Options: {} }
+  const s = spec.trim()
+  if (s === 'all' || s === '-1') return { ...base, Count: -1 }
+  if (/^\d+$/.test(s)) return { ...base, Count: Number(s) }
+  const m = /^"?device=([\w,:-]+)"?$/.exec(s)
+  if (m) return { ...base, DeviceIDs: m[1].split(',').filter(Boolean) }
+  throw new CmcError('input', 'GPUS_INVALID', `--gpus ${spec} is not understood`, { hint: 'use --gpus all, --gpus 2 or --gpus device=0,1' })
+}
+
+function deviceEntry(spec: string): DeviceHostConfig['Devices'][number] {
+  const [host, inContainer, perms] = spec.split(':')
+  return { PathOnHost: host, PathInContainer: inContainer || host, CgroupPermissions: perms || 'rwm' }
+}
+
+function gidOf(p: string): string | undefined {
+  try {
+    return String(statSync(p).gid)
+  } catch {
+    return undefined
+  }
+}
+
+export function hostConfigForDevices(spec: DeviceSpec): DeviceHostConfig {
+  const out: DeviceHostConfig = { DeviceRequests: [], Devices: [], GroupAdd: [] }
+  if (spec.gpus) out.DeviceRequests.push(parseGpus(spec.gpus))
+  if (spec.cdi?.length) {
+    for (const name of spec.cdi) {
+      if (!/^[\w.-]+\/[\w.-]+=[\w.,:-]+$/.test(name)) throw new CmcError('input', 'CDI_INVALID', `${name} is not a CDI device name`, { hint: 'CDI names look like vendor.com/class=name, e.g. nvidia.com/gpu=all' })
+    }
+    out.DeviceRequests.push({ Driver: 'cdi', Count: 0, DeviceIDs: spec.cdi, Capabilities: [], Options: {} })
+  }
+  if (spec.rocm) {
+    if (!existsSync('/dev/kfd')) {
+      throw new CmcError('device', 'NO_ROCM_GPU', 'no ROCm GPU on this host: /dev/kfd is missing', {
+        hint: 'run on a machine with an AMD GPU and the amdgpu kernel driver (check `ls /dev/kfd /dev/dri`), or choose a CPU platform: --platform x86_64',
+      })
+    }
+    out.Devices.push(deviceEntry('/dev/kfd'))
+    const render = spec.rocm.render
+    if (render?.length) for (const r of render) out.Devices.push(deviceEntry(r.startsWith('/') ? r : path.join('/dev/dri', r)))
+    else out.Devices.push(deviceEntry('/dev/dri'))
+    // Groups by gid from the device nodes: names like "render" may not exist in the image's /etc/group.
+    const nodes = ['/dev/kfd', ...(existsSync('/dev/dri') ? readdirSync('/dev/dri').filter((n) => n.startsWith('renderD')).map((n) => `/dev/dri/${n}`) : [])]
+    for (const n of nodes) {
+      const g = gidOf(n)
+      if (g && g !== '0' && !out.GroupAdd.includes(g)) out.GroupAdd.push(g)
+    }
+  }
+  for (const p of spec.paths ?? []) {
+    const d = deviceEntry(p)
+    if (!existsSync(d.PathOnHost)) throw new CmcError('device', 'DEVICE_MISSING', `device ${d.PathOnHost} does not exist on this host`, { hint: 'check the path (ls /dev) or drop --device' })
+    out.Devices.push(d)
+  }
+  for (const g of spec.groups ?? []) if (!out.GroupAdd.includes(g)) out.GroupAdd.push(g)
+  return out
+}
+
+/** The daemon's words for "no GPU runtime", turned into what to do. */
+export function gpuStartError(message: string): CmcError | undefined {
+  if (/could not select device driver|unknown or invalid runtime name: nvidia|nvidia-container-cli|CDI device injection failed|unresolvable CDI devices|no devices found/i.test(message)) {
+    return new CmcError('device', 'NO_GPU_RUNTIME', `the Docker engine cannot pass GPUs through: ${message.trim()}`, {
+      hint: 'install the NVIDIA Container Toolkit and run `nvidia-ctk runtime configure --runtime=docker` then restart dockerd (for CDI: `nvidia-ctk cdi generate`); or run without --gpus / on a CPU platform (--platform x86_64)',
+    })
+  }
+  return undefined
+}

@@ -1,0 +1,143 @@
+// One benchmark execution in a container: create (labelled, limited, inputs
+// read-only, devices), attach, start, stream logs, wait with a timeout, let
+// the caller collect outputs, and always remove the container — on success,
+// failure, timeout and Ctrl-C alike.
+import { PassThrough, type Readable } from 'node:stream'
+import type Docker from 'dockerode'
+import { CmcError } from '../errors.js'
+import type { DeviceHostConfig } from './devices.js'
+import { gpuStartError } from './devices.js'
+import { getDocker, isConnectionError, noDaemonError } from './docker.js'
+
+export interface ContainerSpec {
+  image: string
+  /** Shell command line, run with sh -c. */
+  command: string
+  workdir: string
+  env: Record<string, string>
+  labels: Record<string, string>
+  /** host path -> container path, mounted read-only */
+  inputs: Array<{ host: string; container: string }>
+  devices?: DeviceHostConfig
+  nanoCpus?: number
+  memoryBytes?: number
+  /** Folder created (empty) before start so outputs always exist. */
+  outputsDir?: string
+}
+
+export interface ContainerRun {
+  status: 'ok' | 'failed' | 'timeout' | 'aborted'
+  exitCode: number | null
+  durationMs: number
+  stdout: string
+  stderr: string
+}
+
+export interface RunHooks {
+  timeoutMs?: number
+  signal?: AbortSignal
+  onOutput?: (stream: 'stdout' | 'stderr', data: string) => void
+  /** Called after the container exited, before it is removed (collect outputs here). */
+  afterExit?: (container: Docker.Container) => Promise<void>
+}
+
+export const MANAGED_LABEL = 'cmc.managed'
+
+export function containerCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
+  const cmd = spec.outputsDir ? `mkdir -p '${spec.outputsDir}' && ${spec.command}` : spec.command
+  return {
+    Image: spec.image,
+    Cmd: ['sh', '-c', cmd],
+    WorkingDir: spec.workdir,
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Labels: { ...spec.labels, [MANAGED_LABEL]: '1' },
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    HostConfig: {
+      Binds: spec.inputs.map((i) => `${i.host}:${i.container}:ro`),
+      DeviceRequests: spec.devices?.DeviceRequests ?? [],
+      Devices: spec.devices?.Devices ?? [],
+      GroupAdd: spec.devices?.GroupAdd ?? [],
+      NanoCpus: spec.nanoCpus ?? 0,
+      Memory: spec.memoryBytes ?? 0,
+      AutoRemove: false,
+    } as Docker.HostConfig,
+  }
+}
+
+export async function createContainer(spec: ContainerSpec): Promise<Docker.Container> {
+  try {
+    return await getDocker().createContainer(containerCreateOptions(spec))
+  } catch (e) {
+    if (isConnectionError(e)) throw noDaemonError(e)
+    const msg = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message
+    throw new CmcError('run', 'CONTAINER_CREATE_FAILED', `cannot create the container: ${msg}`)
+  }
+}
+
+export async function removeContainer(c: Docker.Container): Promise<void> {
+  await c.remove({ force: true, v: true }).catch(() => {})
+}
+
+export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): Promise<ContainerRun> {
+  if (hooks.signal?.aborted) return { status: 'aborted', exitCode: null, durationMs: 0, stdout: '', stderr: '' }
+  const docker = getDocker()
+  const container = await createContainer(spec)
+  const out: string[] = []
+  const err: string[] = []
+  const state: { status: ContainerRun['status'] } = { status: 'ok' }
+  const started = Date.now()
+  let timer: NodeJS.Timeout | undefined
+  const onAbort = () => {
+    state.status = 'aborted'
+    container.kill().catch(() => {})
+  }
+  try {
+    const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable
+    const so = new PassThrough()
+    const se = new PassThrough()
+    so.on('data', (d: Buffer) => { const s = d.toString(); out.push(s); hooks.onOutput?.('stdout', s) })
+    se.on('data', (d: Buffer) => { const s = d.toString(); err.push(s); hooks.onOutput?.('stderr', s) })
+    docker.modem.demuxStream(stream, so, se)
+    const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()))
+    const waiting = container.wait()
+    try {
+      await container.start()
+    } catch (e) {
+      const msg = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message
+      throw gpuStartError(msg) ?? new CmcError('run', 'CONTAINER_START_FAILED', `the container did not start: ${msg}`)
+    }
+    hooks.signal?.addEventListener('abort', onAbort, { once: true })
+    if (hooks.timeoutMs) {
+      timer = setTimeout(() => {
+        state.status = 'timeout'
+        container.kill().catch(() => {})
+      }, hooks.timeoutMs)
+    }
+    const res = (await waiting) as { StatusCode: number }
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))])
+    const durationMs = Date.now() - started
+    if (state.status === 'ok' && res.StatusCode !== 0) state.status = 'failed'
+    const status = state.status
+    if (status === 'ok' || status === 'failed') await hooks.afterExit?.(container)
+    return { status, exitCode: status === 'timeout' || status === 'aborted' ? null : res.StatusCode, durationMs, stdout: out.join(''), stderr: err.join('') }
+  } catch (e) {
+    if (isConnectionError(e)) throw noDaemonError(e)
+    throw e
+  } finally {
+    clearTimeout(timer)
+    hooks.signal?.removeEventListener('abort', onAbort)
+    await removeContainer(container)
+  }
+}
+
+/** The outputs folder of a stopped container as a tar stream (archive API). */
+export async function containerArchive(c: Docker.Container, dir: string): Promise<Readable | undefined> {
+  try {
+    return (await c.getArchive({ path: dir })) as unknown as Readable
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return undefined
+    throw e
+  }
+}

@@ -1,0 +1,167 @@
+// The embedded experiment store. Records are files first:
+//   <root>/records/<yyyy>/<mm>/<id>/record.json (+ stdout.log, stderr.log, outputs/)
+// A run stages its files in <root>/staging/<id>/ and commit() publishes them
+// with one rename (atomic on one filesystem), so a reader never sees half a
+// record and a writer killed mid-way leaves only a staging folder, ignored
+// and cleaned later. The index (<root>/index.jsonl, one summary line per
+// record, appended with O_APPEND so concurrent writers never interleave) is
+// derived data: `cmc exp reindex` rebuilds it from the files.
+import { randomBytes } from 'node:crypto'
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import path from 'node:path'
+import { CmcError } from '../errors.js'
+import type { EventSink } from '../events.js'
+import { findStoreRoot } from './location.js'
+import type { ExperimentRecord } from './record.js'
+import type { RecordWriter } from './storeApi.js'
+import { summaryOf, type RecordSummary } from './summary.js'
+
+const STALE_STAGING_MS = 24 * 3600 * 1000
+
+export function newRecordId(date = new Date()): string {
+  const ts = date.toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1Z')
+  return `${ts}-${randomBytes(4).toString('hex')}`
+}
+
+function writeFileAtomic(file: string, data: string): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`
+  const fd = openSync(tmp, 'w')
+  try {
+    writeSync(fd, data)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(tmp, file)
+}
+
+export function validateRecord(r: unknown): r is ExperimentRecord {
+  const x = r as ExperimentRecord
+  return Boolean(x && x.format === 1 && typeof x.id === 'string' && x.benchmark?.alias && typeof x.status === 'string' && x.metrics && typeof x.metrics === 'object')
+}
+
+export class Store {
+  readonly root: string
+  constructor(root: string) {
+    this.root = root
+  }
+
+  get recordsDir() { return path.join(this.root, 'records') }
+  get stagingDir() { return path.join(this.root, 'staging') }
+  get indexFile() { return path.join(this.root, 'index.jsonl') }
+
+  recordDir(id: string): string {
+    // id starts with yyyymmdd
+    return path.join(this.recordsDir, id.slice(0, 4), id.slice(4, 6), id)
+  }
+
+  async begin(id: string = newRecordId()): Promise<RecordWriter> {
+    const dir = path.join(this.stagingDir, `${id}.${process.pid}`)
+    mkdirSync(dir, { recursive: true })
+    return {
+      id, dir,
+      commit: async (record: ExperimentRecord) => {
+        if (!validateRecord(record)) throw new CmcError('internal', 'RECORD_INVALID', `record ${id} is incomplete`)
+        writeFileAtomic(path.join(dir, 'record.json'), JSON.stringify(record, null, 2) + '\n')
+        const dest = this.recordDir(id)
+        mkdirSync(path.dirname(dest), { recursive: true })
+        renameSync(dir, dest)
+        // One write() with O_APPEND: lines from concurrent writers never interleave.
+        appendFileSync(this.indexFile, JSON.stringify(summaryOf(record)) + '\n')
+        return dest
+      },
+      discard: async () => rmSync(dir, { recursive: true, force: true }),
+    }
+  }
+
+  /** Read the index: complete lines only (a torn last line from a killed writer is skipped). */
+  summaries(events?: EventSink): RecordSummary[] {
+    if (!existsSync(this.indexFile)) return []
+    const text = readFileSync(this.indexFile, 'utf8')
+    const lines = text.split('\n')
+    try {
+      // Fast path: one parse of the whole file as an array.
+      return JSON.parse(`[${lines.filter((l) => l.length).join(',')}]`) as RecordSummary[]
+    } catch {
+      const out: RecordSummary[] = []
+      let bad = 0
+      for (const l of lines) {
+        if (!l) continue
+        try {
+          out.push(JSON.parse(l) as RecordSummary)
+        } catch {
+          bad++
+        }
+      }
+      if (bad) events?.({ type: 'log', level: 'warn', message: `${bad} damaged index line(s) skipped; \`cmc exp reindex\` rebuilds the index` })
+      return out
+    }
+  }
+
+  /** A full record from its file; corrupted files give a clear error. */
+  get(id: string): ExperimentRecord {
+    const file = path.join(this.recordDir(id), 'record.json')
+    if (!existsSync(file)) {
+      throw new CmcError('input', 'RECORD_NOT_FOUND', `no record ${id} in ${this.root}`, { hint: 'list records with `cmc exp list`' })
+    }
+    let r: unknown
+    try {
+      r = JSON.parse(readFileSync(file, 'utf8'))
+    } catch (e) {
+      throw new CmcError('store', 'RECORD_CORRUPT', `${file} is corrupted: ${(e as Error).message}`, { where: { file }, hint: 'restore it from a copy or delete its folder, then `cmc exp reindex`' })
+    }
+    if (!validateRecord(r)) throw new CmcError('store', 'RECORD_CORRUPT', `${file} is not a complete record`, { where: { file } })
+    return r
+  }
+
+  /** Every record folder id (walks the files, not the index). */
+  recordIds(): string[] {
+    const ids: string[] = []
+    if (!existsSync(this.recordsDir)) return ids
+    for (const y of readdirSync(this.recordsDir).sort()) {
+      for (const m of readdirSync(path.join(this.recordsDir, y)).sort()) {
+        for (const id of readdirSync(path.join(this.recordsDir, y, m)).sort()) ids.push(id)
+      }
+    }
+    return ids
+  }
+
+  /** Rebuild the index from the record files; corrupted records are reported and skipped. */
+  reindex(events?: EventSink): { indexed: number; skipped: Array<{ id: string; reason: string }>; staleStaging: number } {
+    const skipped: Array<{ id: string; reason: string }> = []
+    const lines: string[] = []
+    for (const id of this.recordIds()) {
+      try {
+        lines.push(JSON.stringify(summaryOf(this.get(id))))
+      } catch (e) {
+        skipped.push({ id, reason: (e as Error).message })
+        events?.({ type: 'log', level: 'warn', message: `skipped ${id}: ${(e as Error).message}` })
+      }
+    }
+    mkdirSync(this.root, { recursive: true })
+    writeFileAtomic(this.indexFile, lines.map((l) => l + '\n').join(''))
+    return { indexed: lines.length, skipped, staleStaging: this.cleanStaging(0) }
+  }
+
+  /** Remove staging folders left by killed writers (older than maxAgeMs). */
+  cleanStaging(maxAgeMs = STALE_STAGING_MS): number {
+    if (!existsSync(this.stagingDir)) return 0
+    let n = 0
+    for (const d of readdirSync(this.stagingDir)) {
+      const p = path.join(this.stagingDir, d)
+      const pid = Number(d.split('.').pop())
+      const alive = Number.isInteger(pid) && pid !== process.pid && (() => { try { process.kill(pid, 0); return true } catch { return false } })()
+      if (!alive && Date.now() - statSync(p).mtimeMs >= maxAgeMs) {
+        rmSync(p, { recursive: true, force: true })
+        n++
+      }
+    }
+    return n
+  }
+}
+
+export async function openStore(opts: { path?: string; cwd?: string } = {}): Promise<Store> {
+  const root = findStoreRoot(opts)
+  mkdirSync(path.join(root, 'records'), { recursive: true })
+  return new Store(root)
+}
