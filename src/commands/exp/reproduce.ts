@@ -1,0 +1,42 @@
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand } from '../../cli/baseCommand.js'
+import { repoFlag, storeFlag } from '../../cli/flags.js'
+import { formatNumber, formatTable } from '../../cli/table.js'
+import { CmcError } from '../../errors.js'
+import { runBenchmark } from '../../pipeline/runBenchmark.js'
+import { compareGroups } from '../../store/compare.js'
+import { selectRecords } from '../../store/select.js'
+import { openStore } from '../../store/store.js'
+
+export default class ExpReproduce extends BaseCommand {
+  static override summary = 'Re-run a record with the same image, params and devices, then compare'
+  static override examples = ['<%= config.bin %> exp reproduce 20261124T101500123Z-1a2b3c4d']
+  static override args = { id: Args.string({ required: true }) }
+  static override flags = {
+    repeat: Flags.integer({ description: 'repeats (default: as recorded)' }),
+    store: storeFlag,
+    repo: repoFlag,
+  }
+
+  async run() {
+    const { args, flags } = await this.parse(ExpReproduce)
+    const store = await openStore({ path: flags.store })
+    const [old] = selectRecords(store, args.id, this.events)
+    if (!old) throw new CmcError('input', 'RECORD_NOT_FOUND', `no record ${args.id}`)
+    const ac = new AbortController()
+    process.once('SIGINT', () => ac.abort())
+    const [fresh] = await runBenchmark({
+      target: old.benchmark.uid, platform: old.platform, pinnedImage: old.image.id,
+      sets: Object.fromEntries(Object.entries(old.params).map(([k, v]) => [k, String(v)])),
+      repeat: flags.repeat ?? Math.max(old.repeats.length, 1), gpus: old.devices.gpus, cdi: old.devices.cdi,
+      storePath: store.root, extraRepos: flags.repo, reproduces: old.id, events: this.events, signal: ac.signal,
+    })
+    if (!fresh) throw new CmcError('aborted', 'ABORTED', 'interrupted')
+    const c = compareGroups([old], [fresh], { allowDifferentHosts: true })
+    if (!this.jsonEnabled()) {
+      this.log(`reproduced ${old.id} as ${fresh.id} (${fresh.status})`)
+      this.log(formatTable(c.metrics.map((m) => ({ metric: m.metric, before: formatNumber(m.a.median), now: formatNumber(m.b.median), ratio: formatNumber(m.ratio), verdict: m.verdict })), ['metric', 'before', 'now', 'ratio', 'verdict']))
+    }
+    return { original: old.id, reproduction: fresh.id, comparison: c }
+  }
+}

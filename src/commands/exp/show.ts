@@ -1,0 +1,33 @@
+import { Args } from '@oclif/core'
+import { BaseCommand } from '../../cli/baseCommand.js'
+import { storeFlag } from '../../cli/flags.js'
+import { formatNumber, formatTable } from '../../cli/table.js'
+import { selectRecords } from '../../store/select.js'
+import { openStore } from '../../store/store.js'
+import { CmcError } from '../../errors.js'
+
+export default class ExpShow extends BaseCommand {
+  static override summary = 'Show one experiment record'
+  static override examples = ['<%= config.bin %> exp show 20261124T101500123Z-1a2b3c4d', '<%= config.bin %> exp show 20261124T1015 --json']
+  static override args = { id: Args.string({ required: true, description: 'record id or a unique prefix' }) }
+  static override flags = { store: storeFlag }
+
+  async run() {
+    const { args, flags } = await this.parse(ExpShow)
+    const store = await openStore({ path: flags.store })
+    const [r] = selectRecords(store, args.id, this.events)
+    if (!r) throw new CmcError('input', 'RECORD_NOT_FOUND', `no record ${args.id}`)
+    if (!this.jsonEnabled()) {
+      this.log(`${r.id}  ${r.benchmark.alias} on ${r.platform}: ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}${r.reason ? ` — ${r.reason}` : ''}`)
+      this.log(`  image    ${r.image.ref}  digest ${r.image.digest}`)
+      this.log(`  params   ${Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ')}`)
+      this.log(`  command  ${r.command}`)
+      this.log(`  host     ${r.host.hostname}: ${r.host.cpuModel}, ${r.host.cores} cores, ${(r.host.memoryBytes / 2 ** 30).toFixed(0)} GiB, Docker ${r.host.docker.version}, kernel ${r.host.kernel}`)
+      this.log(`  folder   ${store.recordDir(r.id)}`)
+      const rows = Object.entries(r.metrics).map(([k, s]) => ({ metric: k, median: formatNumber(s.median), ci95: `${formatNumber(s.ci95[0])} .. ${formatNumber(s.ci95[1])}`, min: formatNumber(s.min), max: formatNumber(s.max), n: s.n, unit: s.unit ?? '' }))
+      if (rows.length) this.log(formatTable(rows, ['metric', 'median', 'ci95', 'min', 'max', 'n', 'unit']))
+      if (r.refused.length) this.log(`  refused outputs: ${r.refused.map((x) => `${x.path} (${x.reason})`).join('; ')}`)
+    }
+    return r
+  }
+}

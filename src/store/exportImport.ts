@@ -1,0 +1,96 @@
+// Sharing records between stores: a .tar.gz bundle of record folders (logs
+// and outputs included), JSON Lines of full records, or CSV of summaries.
+// Import dedupes by record id and re-indexes what it adds.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, appendFileSync, mkdirSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { execa } from 'execa'
+import { CmcError } from '../errors.js'
+import type { ExperimentRecord } from './record.js'
+import { validateRecord, type Store } from './store.js'
+import { summaryOf, type RecordSummary } from './summary.js'
+
+export type ExportFormat = 'tar.gz' | 'jsonl' | 'csv'
+
+export function formatOf(file: string, explicit?: string): ExportFormat {
+  const f = explicit ?? (/\.(tar\.gz|tgz)$/.test(file) ? 'tar.gz' : /\.jsonl$/.test(file) ? 'jsonl' : /\.csv$/.test(file) ? 'csv' : undefined)
+  if (f !== 'tar.gz' && f !== 'jsonl' && f !== 'csv') {
+    throw new CmcError('input', 'EXPORT_FORMAT', `cannot tell the format of ${file}`, { hint: 'name it .tar.gz, .jsonl or .csv, or pass --format' })
+  }
+  return f
+}
+
+const csvCell = (v: unknown) => {
+  const s = v === undefined || v === null ? '' : String(v)
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+export function toCsv(rows: RecordSummary[]): string {
+  const params = [...new Set(rows.flatMap((r) => Object.keys(r.params)))].sort()
+  const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].sort()
+  const head = ['id', 'createdAt', 'benchmark', 'image', 'platform', 'status', 'host', 'digest', ...params.map((p) => `params.${p}`), ...metrics.map((m) => `metrics.${m}`)]
+  const lines = rows.map((r) => [r.id, r.createdAt, r.benchmark, r.image, r.platform, r.status, r.host, r.digest, ...params.map((p) => r.params[p]), ...metrics.map((m) => r.metrics[m])].map(csvCell).join(','))
+  return [head.join(','), ...lines].join('\n') + '\n'
+}
+
+export async function exportRecords(store: Store, ids: string[], file: string, format: ExportFormat): Promise<number> {
+  if (format === 'csv') {
+    writeFileSync(file, toCsv(ids.map((id) => summaryOf(store.get(id)))))
+  } else if (format === 'jsonl') {
+    writeFileSync(file, ids.map((id) => JSON.stringify(store.get(id))).join('\n') + (ids.length ? '\n' : ''))
+  } else {
+    const rel = ids.map((id) => path.relative(store.recordsDir, store.recordDir(id)))
+    const list = path.join(mkdtempSync(path.join(os.tmpdir(), 'cmc-export-')), 'files')
+    writeFileSync(list, rel.join('\n') + '\n')
+    await execa('tar', ['-czf', path.resolve(file), '-C', store.recordsDir, '--owner=0', '--group=0', '-T', list])
+    rmSync(path.dirname(list), { recursive: true, force: true })
+  }
+  return ids.length
+}
+
+export async function importRecords(store: Store, file: string): Promise<{ added: number; skipped: number }> {
+  if (!existsSync(file)) throw new CmcError('input', 'IMPORT_MISSING', `${file} does not exist`)
+  const have = new Set(store.summaries().map((s) => s.id))
+  let added = 0, skipped = 0
+  const adopt = (r: ExperimentRecord, folder?: string) => {
+    if (have.has(r.id) || existsSync(store.recordDir(r.id))) { skipped++; return }
+    const dest = store.recordDir(r.id)
+    mkdirSync(path.dirname(dest), { recursive: true })
+    if (folder) renameSync(folder, dest)
+    else {
+      mkdirSync(dest)
+      writeFileSync(path.join(dest, 'record.json'), JSON.stringify(r, null, 2) + '\n')
+    }
+    appendFileSync(store.indexFile, JSON.stringify(summaryOf(r)) + '\n')
+    have.add(r.id)
+    added++
+  }
+  const format = formatOf(file)
+  if (format === 'jsonl') {
+    for (const [i, line] of readFileSync(file, 'utf8').split('\n').entries()) {
+      if (!line.trim()) continue
+      let r: unknown
+      try { r = JSON.parse(line) } catch { throw new CmcError('input', 'IMPORT_CORRUPT', `line ${i + 1} is not JSON`, { where: { file, line: i + 1 } }) }
+      if (!validateRecord(r)) throw new CmcError('input', 'IMPORT_CORRUPT', `line ${i + 1} is not a cmc record`, { where: { file, line: i + 1 } })
+      adopt(r)
+    }
+  } else if (format === 'tar.gz') {
+    const tmp = mkdtempSync(path.join(store.root, '.import-'))
+    try {
+      await execa('tar', ['-xzf', path.resolve(file), '-C', tmp, '--no-same-owner'])
+      const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => {
+        const p = path.join(dir, n)
+        if (!statSync(p).isDirectory()) return []
+        return existsSync(path.join(p, 'record.json')) ? [p] : walk(p)
+      })
+      for (const folder of walk(tmp)) {
+        const r = JSON.parse(readFileSync(path.join(folder, 'record.json'), 'utf8')) as unknown
+        if (validateRecord(r)) adopt(r, folder)
+        else skipped++
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true })
+    }
+  } else throw new CmcError('input', 'IMPORT_FORMAT', 'CSV holds summaries only and cannot be imported', { hint: 'export with .tar.gz or .jsonl to move records' })
+  return { added, skipped }
+}
