@@ -1,0 +1,33 @@
+// The data behind the HTML report and the dashboard: compact records (medians
+// and 95% intervals per metric) and an optional comparison. Plain JSON.
+import type { Comparison } from '../store/compare.js'
+import type { ExperimentRecord } from '../store/record.js'
+
+export interface ReportRecord {
+  id: string
+  createdAt: string
+  benchmark: string
+  platform: string
+  status: string
+  params: Record<string, string | number | boolean>
+  metrics: Record<string, { median: number; lo: number; hi: number; unit?: string }>
+}
+
+export interface ReportData {
+  store: string
+  generatedAt: string
+  records: ReportRecord[]
+  comparison?: Comparison
+}
+
+export function reportData(store: string, records: ExperimentRecord[], comparison?: Comparison): ReportData {
+  return {
+    store,
+    generatedAt: new Date().toISOString(),
+    records: records.map((r) => ({
+      id: r.id, createdAt: r.createdAt, benchmark: r.benchmark.alias, platform: r.platform, status: r.status, params: r.params,
+      metrics: Object.fromEntries(Object.entries(r.metrics).map(([k, s]) => [k, { median: s.median, lo: s.ci95[0], hi: s.ci95[1], unit: s.unit }])),
+    })),
+    comparison,
+  }
+}
