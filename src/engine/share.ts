@@ -1,0 +1,62 @@
+// Moving images between engines: push/pull through a registry, and save/load
+// as tar streams (the archive format `docker save` writes).
+import type { Readable } from 'node:stream'
+import { CmcError } from '../errors.js'
+import type { EventSink } from '../events.js'
+import { getDocker } from './docker.js'
+
+interface ProgressMessage { status?: string; id?: string; error?: string; errorDetail?: { message?: string }; aux?: { Digest?: string } }
+
+async function follow(stream: NodeJS.ReadableStream, events?: EventSink): Promise<ProgressMessage[]> {
+  const docker = getDocker()
+  return new Promise((resolve, reject) => docker.modem.followProgress(stream, (err, out: ProgressMessage[]) => (err ? reject(err) : resolve(out)), (m: ProgressMessage) => {
+    if (m.status && m.id && /Pushed|Pull complete|Layer already exists|Already exists/.test(m.status)) events?.({ type: 'log', level: 'debug', message: `${m.id}: ${m.status}` })
+  }))
+}
+
+const split = (ref: string) => {
+  const i = ref.lastIndexOf(':')
+  return i > ref.lastIndexOf('/') ? { repo: ref.slice(0, i), tag: ref.slice(i + 1) } : { repo: ref, tag: 'latest' }
+}
+
+export async function pushImage(localRef: string, remoteRef: string, events?: EventSink): Promise<{ ref: string; digest?: string }> {
+  const docker = getDocker()
+  const { repo, tag } = split(remoteRef)
+  await docker.getImage(localRef).tag({ repo, tag })
+  const stream = (await docker.getImage(`${repo}:${tag}`).push({ authconfig: {} } as never)) as unknown as NodeJS.ReadableStream
+  const out = await follow(stream, events)
+  const failed = out.find((m) => m.error)
+  if (failed) {
+    throw new CmcError('registry', 'PUSH_FAILED', `push of ${remoteRef} failed: ${failed.errorDetail?.message ?? failed.error}`, {
+      hint: 'check that the registry runs and is reachable (an http registry other than 127.0.0.1 must be listed in dockerd\'s insecure-registries)',
+    })
+  }
+  const digest = out.map((m) => m.aux?.Digest).find(Boolean)
+  return { ref: `${repo}:${tag}`, digest: digest ? `${repo}@${digest}` : undefined }
+}
+
+export async function pullImage(ref: string, events?: EventSink): Promise<void> {
+  const docker = getDocker()
+  let stream: NodeJS.ReadableStream
+  try {
+    stream = await docker.pull(ref, {})
+  } catch (e) {
+    throw new CmcError('registry', 'PULL_FAILED', `pull of ${ref} failed: ${(e as { json?: { message?: string } }).json?.message ?? (e as Error).message}`, { hint: 'check the reference and that the registry is reachable' })
+  }
+  const out = await follow(stream, events)
+  const failed = out.find((m) => m.error)
+  if (failed) throw new CmcError('registry', 'PULL_FAILED', `pull of ${ref} failed: ${failed.errorDetail?.message ?? failed.error}`)
+}
+
+export async function saveImage(ref: string): Promise<Readable> {
+  return (await getDocker().getImage(ref).get()) as unknown as Readable
+}
+
+export async function loadImage(tar: Readable): Promise<string[]> {
+  const docker = getDocker()
+  const stream = await docker.loadImage(tar as unknown as NodeJS.ReadableStream, { quiet: true })
+  const out = (await follow(stream)) as Array<ProgressMessage & { stream?: string }>
+  const failed = out.find((m) => m.error)
+  if (failed) throw new CmcError('registry', 'LOAD_FAILED', `the engine could not load the image: ${failed.error}`)
+  return out.map((m) => /Loaded image(?: ID)?: (\S+)/.exec(m.stream ?? '')?.[1]).filter((x): x is string => Boolean(x))
+}
