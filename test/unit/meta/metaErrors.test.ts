@@ -1,0 +1,70 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import path from 'node:path'
+import { rmSync } from 'node:fs'
+import { CmcError } from '../../../src/errors.js'
+import { loadArtifactFile } from '../../../src/meta/load.js'
+import { tmpDir, writeTree } from '../../helpers/tmp.js'
+
+const root = tmpDir()
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+const repo = { name: 't', root }
+
+function loadError(rel: string, text: string): CmcError {
+  writeTree(root, { [rel]: text })
+  try {
+    loadArtifactFile(path.join(root, rel), repo)
+  } catch (e) {
+    expect(e).toBeInstanceOf(CmcError)
+    return e as CmcError
+  }
+  throw new Error('expected an error')
+}
+
+describe('meta errors name the file, line and column and say what to write', () => {
+  it('malformed YAML', () => {
+    const e = loadError('bad-yaml/cmc.yaml', 'kind: component\nalias: x\ntags: [a, b\ndeps: []\n')
+    expect(e.code).toBe('META_YAML')
+    expect(e.exitCode).toBe(2)
+    expect(e.where?.file).toBe(path.join(root, 'bad-yaml/cmc.yaml'))
+    expect(e.where?.line).toBeGreaterThanOrEqual(3)
+    expect(e.where?.col).toBeGreaterThan(0)
+  })
+
+  it('an unknown key gets the nearest valid key, at the key position', () => {
+    const e = loadError('typo/cmc.yaml', 'kind: component\nalias: py\ndeps:\n  - tags: os\n    verison: ">=1"\n')
+    expect(e.code).toBe('META_UNKNOWN_KEY')
+    expect(e.message).toContain('verison')
+    expect(e.hint).toBe('did you mean "version"?')
+    expect(e.where).toMatchObject({ line: 5, col: 5 })
+  })
+
+  it('a top-level typo', () => {
+    const e = loadError('typo2/cmc.yaml', 'kind: image\nalias: im\ncomponent: []\n')
+    expect(e.code).toBe('META_UNKNOWN_KEY')
+    expect(e.hint).toBe('did you mean "components"?')
+    expect(e.where).toMatchObject({ line: 3, col: 1 })
+  })
+
+  it('a wrong type says what is expected', () => {
+    const e = loadError('type/cmc.yaml', 'kind: benchmark\nalias: b\nimage: x\ncommand: run\nrepeat: two\n')
+    expect(e.code).toBe('META_INVALID')
+    expect(e.message).toMatch(/repeat must be an integer/)
+    expect(e.where).toMatchObject({ line: 5, col: 9 })
+  })
+
+  it('an unknown kind suggests the nearest', () => {
+    const e = loadError('kind/cmc.yaml', 'kind: componnet\nalias: x\n')
+    expect(e.code).toBe('META_KIND')
+    expect(e.hint).toContain('kind: component')
+  })
+
+  it('JSON meta is read with positions too', () => {
+    writeTree(root, { 'json/cmc.json': '{"kind": "component", "alias": "j", "tags": ["a"]}' })
+    const a = loadArtifactFile(path.join(root, 'json/cmc.json'), repo)
+    expect(a).toMatchObject({ kind: 'component', alias: 'j', tags: ['a'], format: 'cmc' })
+    expect(a.uid).toMatch(/^[0-9a-f]{16}$/)
+    const e = loadError('json2/cmc.json', '{"kind": "component", "alias": "j", "tagz": []}')
+    expect(e.hint).toBe('did you mean "tags"?')
+    expect(e.where?.line).toBe(1)
+  })
+})

@@ -1,0 +1,98 @@
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { zipSync } from 'fflate'
+import { afterAll, describe, expect, it } from 'vitest'
+import { loadIndex } from '../../../src/repos/index.js'
+import { addRepo, listRepos, removeRepo } from '../../../src/repos/registry.js'
+import { parseTagQuery } from '../../../src/repos/tagQuery.js'
+import { tmpDir, useTmpHome, writeTree } from '../../helpers/tmp.js'
+
+const home = useTmpHome()
+afterAll(() => home.cleanup())
+
+function makeRepo(name: string): string {
+  return writeTree(tmpDir(`repo-${name}-`), {
+    'cmc-repo.yaml': `name: ${name}\n`,
+    'python/cmc.yaml': 'kind: component\nalias: python\ntags: [python, interpreter]\nvariations:\n  dev: { tags: [dev] }\n',
+    'python-dev-tools/cmc.yaml': 'kind: component\nalias: pytools\ntags: [python, dev, tools]\n',
+    'nested/deeper/gcc/cmc.yaml': 'kind: component\nalias: gcc\ntags: [compiler, c]\n',
+  })
+}
+
+describe('tag queries', () => {
+  it('parses includes, exclusions and variations', () => {
+    expect(parseTagQuery('python, -dev,_cpu')).toEqual({ include: ['python'], exclude: ['dev'], variations: ['cpu'] })
+  })
+
+  it('-tag excludes, _variation requires the variation', async () => {
+    const repo = makeRepo('q')
+    const index = await loadIndex({ extraRepos: [repo] })
+    const mine = (q: string, kind?: 'component' | 'image') => index.find(q, { kind }).filter((a) => a.repo === 'q').map((a) => a.alias)
+    expect(mine('python')).toEqual(['python', 'pytools'])
+    expect(mine('python,-dev')).toEqual(['python'])
+    expect(mine('python,_dev')).toEqual(['python'])
+    expect(mine('compiler', 'component')).toEqual(['gcc'])
+    expect(index.find('compiler', { kind: 'image' })).toEqual([])
+  })
+})
+
+describe('the index cache follows file changes', () => {
+  it('picks up an edited meta file and a new artifact folder', async () => {
+    const repo = makeRepo('cache')
+    const compilers = async () => (await loadIndex({ extraRepos: [repo] })).find('compiler').filter((a) => a.repo === 'cache').map((a) => a.alias).sort()
+    expect(await compilers()).toEqual(['gcc'])
+    const file = path.join(repo, 'nested/deeper/gcc/cmc.yaml')
+    writeFileSync(file, readFileSync(file, 'utf8').replace('[compiler, c]', '[compiler, c, gnu]'))
+    const later = new Date(Date.now() + 5000)
+    utimesSync(file, later, later)
+    expect((await loadIndex({ extraRepos: [repo] })).find('gnu').map((a) => a.alias)).toEqual(['gcc'])
+    writeTree(repo, { 'nested/clang/cmc.yaml': 'kind: component\nalias: clang\ntags: [compiler, c, llvm]\n' })
+    expect(await compilers()).toEqual(['clang', 'gcc'])
+  })
+
+  it('keeps a broken meta out of find but raises it on get', async () => {
+    const repo = makeRepo('broken')
+    writeTree(repo, { 'bad/cmc.yaml': 'kind: component\nalias: bad\ntags: [x\n' })
+    const index = await loadIndex({ extraRepos: [repo] })
+    expect(index.problems().map((p) => p.aliasGuess)).toEqual(['bad'])
+    expect(() => index.get('bad')).toThrow(/malformed YAML/)
+    expect(() => index.get('pyton')).toThrow(/no artifact/)
+    try { index.get('pyton') } catch (e) { expect((e as { hint: string }).hint).toContain('"python"') }
+  })
+})
+
+describe('repositories from a folder, git, .tar.gz and .zip', () => {
+  it('adds, lists and removes', async () => {
+    const local = makeRepo('local')
+    expect((await addRepo(local)).kind).toBe('path')
+
+    const gitSrc = makeRepo('from-git')
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: gitSrc, stdio: 'pipe' })
+    git('init', '-q'); git('add', '.'); git('-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'init')
+    const g = await addRepo(`file://${gitSrc}`)
+    expect(g).toMatchObject({ name: 'from-git', kind: 'git' })
+    expect(g.path.startsWith(home.home)).toBe(true)
+
+    const tgzSrc = makeRepo('from-tgz')
+    const tgz = path.join(tmpDir(), 'repo.tar.gz')
+    execFileSync('tar', ['-czf', tgz, '-C', path.dirname(tgzSrc), path.basename(tgzSrc)])
+    expect(await addRepo(tgz)).toMatchObject({ name: 'from-tgz', kind: 'archive' })
+
+    const zipPath = path.join(tmpDir(), 'repo.zip')
+    const enc = (s: string) => new TextEncoder().encode(s)
+    writeFileSync(zipPath, zipSync({ 'top/cmc-repo.yaml': enc('name: from-zip\n'), 'top/tool/cmc.yaml': enc('kind: component\nalias: ziptool\ntags: [zipped]\n') }))
+    expect(await addRepo(zipPath)).toMatchObject({ name: 'from-zip', kind: 'archive' })
+
+    expect(listRepos().map((r) => r.name)).toEqual(['builtin', 'local', 'from-git', 'from-tgz', 'from-zip'])
+    const index = await loadIndex()
+    expect(index.find('zipped').map((a) => a.repo)).toEqual(['from-zip'])
+    expect(index.all().filter((a) => a.alias === 'gcc').map((a) => a.repo)).toContain('from-git')
+
+    removeRepo('from-zip')
+    expect(listRepos().map((r) => r.name)).not.toContain('from-zip')
+    await expect(addRepo(path.join(tmpDir(), 'nothing'))).rejects.toThrow(/cannot add/)
+    mkdirSync(path.join(home.home, 'not-a-repo'), { recursive: true })
+    await expect(addRepo(path.join(home.home, 'not-a-repo'))).rejects.toThrow(/not a cmc repository/)
+  })
+})
