@@ -3,10 +3,11 @@ import { BaseCommand } from '../cli/baseCommand.js'
 import { platformFlag, repoFlag } from '../cli/flags.js'
 import { formatTable } from '../cli/table.js'
 import { CmcError } from '../errors.js'
-import type { BenchmarkMeta, ImageMeta } from '../meta/schema.js'
+import type { ImageMeta } from '../meta/schema.js'
 import { buildImage, type BuilderChoice, type BuiltImage } from '../pipeline/buildImage.js'
 import { loadIndex } from '../repos/index.js'
 import { hostPlatformName } from '../resolve/platforms.js'
+import { imageOfTarget } from '../resolve/resolvePlan.js'
 
 export default class Build extends BaseCommand {
   static override summary = 'Build an image or benchmark through the Docker Engine API'
@@ -30,8 +31,7 @@ export default class Build extends BaseCommand {
     const index = await loadIndex({ extraRepos: flags.repo, events: this.events })
     let platforms = [flags.platform ?? hostPlatformName()]
     if (flags['all-platforms']) {
-      const t = index.get(args.target)
-      const image = t.kind === 'benchmark' ? index.get((t.meta as BenchmarkMeta).image, { kind: 'image' }) : t
+      const image = imageOfTarget(index, args.target)
       platforms = (image.meta as ImageMeta).platforms ?? [hostPlatformName()]
     }
     const ac = new AbortController()

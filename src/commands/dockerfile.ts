@@ -5,10 +5,10 @@ import { BaseCommand } from '../cli/baseCommand.js'
 import { platformFlag, repoFlag } from '../cli/flags.js'
 import { compile } from '../compile/compile.js'
 import { CmcError } from '../errors.js'
-import type { ImageMeta, BenchmarkMeta } from '../meta/schema.js'
+import type { ImageMeta } from '../meta/schema.js'
 import { loadIndex } from '../repos/index.js'
 import { hostPlatformName } from '../resolve/platforms.js'
-import { resolvePlan } from '../resolve/resolvePlan.js'
+import { imageOfTarget, resolvePlan } from '../resolve/resolvePlan.js'
 
 export default class DockerfileCmd extends BaseCommand {
   static override summary = 'Compile an image or benchmark into a multi-stage Dockerfile per platform'
@@ -31,8 +31,7 @@ export default class DockerfileCmd extends BaseCommand {
     const index = await loadIndex({ extraRepos: flags.repo, events: this.events })
     let platforms = [flags.platform ?? hostPlatformName()]
     if (flags['all-platforms']) {
-      const t = index.get(args.target)
-      const image = t.kind === 'benchmark' ? index.get((t.meta as BenchmarkMeta).image, { kind: 'image' }) : t
+      const image = imageOfTarget(index, args.target)
       platforms = (image.meta as ImageMeta).platforms ?? index.all().filter((a) => a.kind === 'platform').map((a) => a.alias)
     }
     if (platforms.length > 1 && !flags.output && !this.jsonEnabled()) {

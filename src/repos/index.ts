@@ -173,8 +173,9 @@ export class ArtifactIndex {
   }
 }
 
-export async function loadIndex(opts: { extraRepos?: string[]; events?: EventSink } = {}): Promise<ArtifactIndex> {
-  const repos = listRepos(opts.extraRepos ?? [])
+export async function loadIndex(opts: { extraRepos?: string[]; events?: EventSink; builtin?: boolean } = {}): Promise<ArtifactIndex> {
+  // builtin: false leaves the shipped repo out (isolated fixtures in tests).
+  const repos = listRepos(opts.extraRepos ?? []).filter((r) => opts.builtin !== false || r.kind !== 'builtin')
   const artifacts: Artifact[] = []
   const broken: IndexProblem[] = []
   for (const repo of repos) {

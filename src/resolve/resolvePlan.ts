@@ -189,9 +189,24 @@ function benchmarkSection(b: Artifact): PlanBenchmark {
   }
 }
 
+/**
+ * The image or benchmark a command names. Aliases are unique per kind, not
+ * across kinds (an image may share its alias with a component), so
+ * benchmarks and images are looked for first.
+ */
+export function findTarget(index: ArtifactSource, target: string): Artifact {
+  return index.all().find((a) => (a.kind === 'benchmark' || a.kind === 'image') && (a.uid === target || a.alias === target)) ?? index.get(target)
+}
+
+/** The image of a target (itself, or a benchmark's image). */
+export function imageOfTarget(index: ArtifactSource, target: string): Artifact {
+  const t = findTarget(index, target)
+  return t.kind === 'benchmark' ? index.get((t.meta as BenchmarkMeta).image, { kind: 'image' }) : t
+}
+
 /** Resolve an image or benchmark (alias or uid) for one platform. */
 export function resolvePlan(index: ArtifactSource, target: string, opts: ResolveOptions): BuildPlan {
-  const t = index.get(target)
+  const t = findTarget(index, target)
   if (t.kind !== 'image' && t.kind !== 'benchmark') {
     throw new CmcError('input', 'TARGET_KIND', `${t.alias} is a ${t.kind}; plans are made for images and benchmarks`, { hint: 'give the alias of an image or a benchmark (`cmc find --kind image`)' })
   }
