@@ -10,7 +10,8 @@ export default defineConfig({
         test: {
           name: 'engine',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
-          fileParallelism: false,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
           testTimeout: 600_000,
           hookTimeout: 600_000,
         },

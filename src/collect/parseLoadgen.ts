@@ -35,8 +35,18 @@ export function parseLoadgenSummary(text: string): LoadgenResult {
       if (v !== undefined) res.metrics[metricName(key)] = v
     }
   }
-  // Reasons LoadGen prints as free text under "Recommendations".
-  for (const line of text.split('\n')) if (/^\s*\*\s/.test(line) && res.valid === false) res.invalidReasons.push(line.trim().replace(/^\*\s*/, ''))
+  // Reasons LoadGen prints as free text under "Recommendations"; a reason may
+  // wrap onto indented continuation lines.
+  if (res.valid === false) {
+    let cur: string | undefined
+    const flush = () => { if (cur) res.invalidReasons.push(cur); cur = undefined }
+    for (const line of text.split('\n')) {
+      if (/^\s*\*\s/.test(line)) { flush(); cur = line.trim().replace(/^\*\s*/, '') }
+      else if (cur !== undefined && /^\s+\S/.test(line) && !/:\s*\S/.test(line) && !/^=+$/.test(line.trim())) cur += ' ' + line.trim()
+      else flush()
+    }
+    flush()
+  }
   return res
 }
 
@@ -57,7 +67,10 @@ export function parseLoadgenDetail(text: string): LoadgenResult {
     else if (key === 'effective_test_mode' || key === 'requested_test_mode') res.mode ??= String(value)
     else if (key === 'result_validity') res.valid = value === 'VALID'
     else if (key === 'error_invalid_config' || key === 'error_invalid_test_duration' || /^error/.test(key)) res.invalidReasons.push(`${key}: ${String(value)}`)
-    else if (typeof value === 'number' && /^result_/.test(key)) res.metrics[key.replace(/^result_/, '')] = value
+    else if (key === 'result_invalid_reason' && value) res.invalidReasons.push(String(value))
+    else if (/^result_.*_met$/.test(key) && value === false) res.invalidReasons.push(`${key.replace(/^result_/, '')}: false`)
+    // Same names as the summary gives: 50.00_percentile -> 50_00_percentile, _per_sec -> _per_second.
+    else if (typeof value === 'number' && /^result_/.test(key)) res.metrics[metricName(key.replace(/^result_/, '')).replace(/_per_sec$/, '_per_second')] = value
   }
   return res
 }

@@ -5,7 +5,7 @@
 // Nothing is ever written outside `dest`: every path is resolved and checked,
 // and a symlink is never followed while writing.
 import { createHash } from 'node:crypto'
-import { createWriteStream, lstatSync, mkdirSync, symlinkSync } from 'node:fs'
+import { createWriteStream, lstatSync, mkdirSync, readlinkSync, realpathSync, symlinkSync, unlinkSync } from 'node:fs'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { Transform, type Readable } from 'node:stream'
@@ -42,24 +42,56 @@ function noSymlinkOnPath(root: string, target: string): boolean {
   return true
 }
 
+/**
+ * Where a path leads on disk, following every symlink on the way like the
+ * kernel does (`a/..` is the parent of wherever `a` leads, not a no-op), and
+ * tolerant of components that do not exist yet. undefined for a link loop.
+ */
+function resolveOnDisk(p: string): string | undefined {
+  let hops = 0
+  const walk = (base: string, rel: string): string | undefined => {
+    let cur = path.isAbsolute(rel) ? path.sep : base
+    for (const comp of rel.split(/[\\/]+/).filter((c) => c && c !== '.')) {
+      if (comp === '..') { cur = path.dirname(cur); continue }
+      const next = path.join(cur, comp)
+      let link: string | undefined
+      try {
+        if (lstatSync(next).isSymbolicLink()) link = readlinkSync(next)
+      } catch {
+        /* does not exist (yet): take it as written */
+      }
+      if (link === undefined) { cur = next; continue }
+      if (++hops > 40) return undefined
+      const r = walk(cur, link)
+      if (r === undefined) return undefined
+      cur = r
+    }
+    return cur
+  }
+  return walk(path.sep, p)
+}
+
 export async function safeExtract(tar: Readable, dest: string, limits: ExtractLimits): Promise<ExtractResult> {
-  const root = path.resolve(dest)
-  mkdirSync(root, { recursive: true })
+  mkdirSync(dest, { recursive: true })
+  const root = realpathSync.native(path.resolve(dest))
+  const links: Array<{ at: string; shown: string; linkTarget: string }> = []
   const files: OutputFile[] = []
   const refused: ExtractResult['refused'] = []
   let total = 0
   const ex = extract()
 
   ex.on('entry', (h: Headers, stream, next) => {
+    // Refusals name the entry as the record would (without the archive's top folder).
+    let shown = h.name
     const drain = (reason?: string) => {
-      if (reason) refused.push({ path: h.name, reason })
+      if (reason) refused.push({ path: shown, reason })
       stream.on('end', () => next())
       stream.resume()
     }
     let name = h.name.replace(/\\/g, '/')
     if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return drain('absolute path')
     if (name.split('/').includes('..')) return drain('path contains ..')
-    if (limits.stripFirst) name = name.split('/').slice(1).join('/')
+    if (limits.stripFirst) shown = name = name.split('/').slice(1).join('/')
     if (!name || name === '.') return drain()
     const target = path.resolve(root, name)
     if (!within(root, target)) return drain('path leaves the output folder')
@@ -75,6 +107,7 @@ export async function safeExtract(tar: Readable, dest: string, limits: ExtractLi
         mkdirSync(path.dirname(target), { recursive: true })
         try {
           symlinkSync(linkTarget, target)
+          links.push({ at: target, shown, linkTarget })
         } catch (e) {
           return drain(`symlink not created: ${(e as Error).message}`)
         }
@@ -98,7 +131,7 @@ export async function safeExtract(tar: Readable, dest: string, limits: ExtractLi
             next()
           })
           .catch((e) => {
-            refused.push({ path: h.name, reason: `not written: ${(e as Error).message}` })
+            refused.push({ path: shown, reason: `not written: ${(e as Error).message}` })
             stream.resume()
             next()
           })
@@ -109,6 +142,15 @@ export async function safeExtract(tar: Readable, dest: string, limits: ExtractLi
     }
   })
   await pipeline(tar, ex)
+  // Links are checked one by one as they arrive; together they can still lead
+  // out (self -> ., up -> self/..). Check each one again as the disk has it now.
+  for (const l of links) {
+    const r = resolveOnDisk(l.at)
+    if (r === undefined || !within(root, r)) {
+      unlinkSync(l.at)
+      refused.push({ path: l.shown, reason: r === undefined ? 'symlink loop' : `symlink to ${l.linkTarget} leaves the output folder through other links` })
+    }
+  }
   files.sort((a, b) => a.path.localeCompare(b.path))
   return { files, refused }
 }

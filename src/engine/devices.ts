@@ -48,7 +48,14 @@ function gidOf(p: string): string | undefined {
   }
 }
 
-export function hostConfigForDevices(spec: DeviceSpec): DeviceHostConfig {
+/**
+ * devRoot: where the host's /dev lives, '' on a normal host; a chroot or a test
+ * can point it elsewhere. Paths in the container are always /dev/....
+ */
+export function hostConfigForDevices(spec: DeviceSpec, opts: { devRoot?: string } = {}): DeviceHostConfig {
+  const root = opts.devRoot ?? ''
+  const kfd = `${root}/dev/kfd`
+  const dri = `${root}/dev/dri`
   const out: DeviceHostConfig = { DeviceRequests: [], Devices: [], GroupAdd: [] }
   if (spec.gpus) out.DeviceRequests.push(parseGpus(spec.gpus))
   if (spec.cdi?.length) {
@@ -58,17 +65,23 @@ export function hostConfigForDevices(spec: DeviceSpec): DeviceHostConfig {
     out.DeviceRequests.push({ Driver: 'cdi', Count: 0, DeviceIDs: spec.cdi, Capabilities: [], Options: {} })
   }
   if (spec.rocm) {
-    if (!existsSync('/dev/kfd')) {
+    if (!existsSync(kfd)) {
       throw new CmcError('device', 'NO_ROCM_GPU', 'no ROCm GPU on this host: /dev/kfd is missing', {
         hint: 'run on a machine with an AMD GPU and the amdgpu kernel driver (check `ls /dev/kfd /dev/dri`), or choose a CPU platform: --platform x86_64',
       })
     }
-    out.Devices.push(deviceEntry('/dev/kfd'))
+    out.Devices.push(deviceEntry(`${kfd}:/dev/kfd`))
     const render = spec.rocm.render
-    if (render?.length) for (const r of render) out.Devices.push(deviceEntry(r.startsWith('/') ? r : path.join('/dev/dri', r)))
-    else out.Devices.push(deviceEntry('/dev/dri'))
+    if (render?.length) {
+      for (const r of render) {
+        const name = r.startsWith('/') ? path.relative('/dev/dri', r) : r
+        out.Devices.push(deviceEntry(`${path.join(dri, name)}:${path.join('/dev/dri', name)}`))
+      }
+    } else out.Devices.push(deviceEntry(`${dri}:/dev/dri`))
     // Groups by gid from the device nodes: names like "render" may not exist in the image's /etc/group.
-    const nodes = ['/dev/kfd', ...(existsSync('/dev/dri') ? readdirSync('/dev/dri').filter((n) => n.startsWith('renderD')).map((n) => `/dev/dri/${n}`) : [])]
+    const chosen = render?.length ? render.map((r) => path.basename(r)) : undefined
+    const renderNodes = existsSync(dri) ? readdirSync(dri).filter((n) => n.startsWith('renderD') && (!chosen || chosen.includes(n))) : []
+    const nodes = [kfd, ...renderNodes.map((n) => `${dri}/${n}`)]
     for (const n of nodes) {
       const g = gidOf(n)
       if (g && g !== '0' && !out.GroupAdd.includes(g)) out.GroupAdd.push(g)
@@ -88,6 +101,11 @@ export function gpuStartError(message: string): CmcError | undefined {
   if (/could not select device driver|unknown or invalid runtime name: nvidia|nvidia-container-cli|CDI device injection failed|unresolvable CDI devices|no devices found/i.test(message)) {
     return new CmcError('device', 'NO_GPU_RUNTIME', `the Docker engine cannot pass GPUs through: ${message.trim()}`, {
       hint: 'install the NVIDIA Container Toolkit and run `nvidia-ctk runtime configure --runtime=docker` then restart dockerd (for CDI: `nvidia-ctk cdi generate`); or run without --gpus / on a CPU platform (--platform x86_64)',
+    })
+  }
+  if (/error gathering device information|not a device node/i.test(message)) {
+    return new CmcError('device', 'DEVICE_UNUSABLE', `the Docker engine cannot pass a device through: ${message.trim()}`, {
+      hint: 'pass device nodes only (check `ls -l /dev/kfd /dev/dri` or the --device path); for ROCm the amdgpu driver must be loaded; or run on a CPU platform (--platform x86_64)',
     })
   }
   return undefined

@@ -5,6 +5,7 @@
 // way (DOCKER_HOST=unix:///run/podman/podman.sock).
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import Docker from 'dockerode'
@@ -78,14 +79,37 @@ export function noDaemonError(cause?: unknown): CmcError {
   })
 }
 
-/** Fails within `timeoutMs` with a fix-it message when no engine answers. */
-export async function pingEngine(timeoutMs = 2000): Promise<void> {
+/**
+ * Whether something accepts connections at the endpoint, within `ms`:
+ * true, the connection error, or undefined where it cannot be probed (ssh, TLS options).
+ */
+function endpointAccepts(options: Docker.DockerOptions, ms: number): Promise<true | Error | undefined> {
+  const target = options.socketPath ? { path: options.socketPath } : options.host && options.port ? { host: options.host, port: Number(options.port) } : undefined
+  if (!target) return Promise.resolve(undefined)
+  return new Promise((resolve) => {
+    const sock = net.connect(target as net.NetConnectOpts)
+    const done = (r: true | Error) => { clearTimeout(t); sock.destroy(); resolve(r) }
+    const t = setTimeout(() => done(new Error(`no answer within ${ms} ms`)), ms)
+    sock.once('connect', () => done(true))
+    sock.once('error', (e) => done(e))
+  })
+}
+
+/**
+ * Fails within `timeoutMs` with a fix-it message when no engine answers: a
+ * missing socket or a closed port is known at once. An engine that accepts the
+ * connection but is slow to answer (a busy machine) gets up to `busyMs`.
+ */
+export async function pingEngine(timeoutMs = 2000, busyMs = Number(process.env.CMC_ENGINE_BUSY_MS ?? 60_000)): Promise<void> {
   const docker = getDocker()
+  const accepts = await endpointAccepts(engineEndpoint().options, timeoutMs)
+  if (accepts instanceof Error) throw noDaemonError(accepts)
+  const limit = accepts === true ? Math.max(timeoutMs, busyMs) : timeoutMs
   let timer: NodeJS.Timeout | undefined
   try {
     await Promise.race([
       docker.ping(),
-      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs) }),
+      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${limit} ms`)), limit) }),
     ])
   } catch (e) {
     throw noDaemonError(e)

@@ -101,7 +101,8 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
     se.on('data', (d: Buffer) => { const s = d.toString(); err.push(s); hooks.onOutput?.('stderr', s) })
     docker.modem.demuxStream(stream, so, se)
     const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()))
-    const waiting = container.wait()
+    // next-exit: the default (not-running) answers at once for a created container
+    const waiting = container.wait({ condition: 'next-exit' })
     try {
       await container.start()
     } catch (e) {

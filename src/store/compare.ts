@@ -4,13 +4,14 @@
 //   median(B)/median(A) and its 95% interval is 1 + CI(mean B - mean A)/mean A.
 //   Verdict: "improved"/"regressed" when p < 0.05 AND the ratio's interval lies
 //   wholly outside the ±noise band (default 2%); else "no change (within noise)".
+//   With fewer than 2 samples on a side the noise is unknown: "inconclusive".
 //   Direction comes from higherIsBetter (else names like *latency*, *time*,
 //   *seconds*, *_ms are lower-is-better).
 import { CmcError } from '../errors.js'
 import type { ExperimentRecord } from './record.js'
 import { median, welch } from './stats.js'
 
-export type Verdict = 'improved' | 'regressed' | 'no change'
+export type Verdict = 'improved' | 'regressed' | 'no change' | 'inconclusive'
 
 export interface MetricComparison {
   metric: string
@@ -32,7 +33,8 @@ export interface Comparison {
   warnings: string[]
 }
 
-const lowerIsBetterName = /latency|time|seconds|duration|_ms$|_us$|_ns$|_s$/i
+// `images_per_s`, `tokens_per_s` are rates (higher is better); `run_s`, `p99_ms` are times.
+const lowerIsBetterName = /latency|time|seconds|duration|_ms$|_us$|_ns$|(?<!_per)_s$/i
 
 function samples(group: ExperimentRecord[], metric: string): number[] {
   if (group.length === 1) return group[0].repeats.map((r) => r.metrics[metric]).filter((v): v is number => typeof v === 'number')
@@ -48,9 +50,10 @@ const cv = (xs: number[]) => {
 
 const side = (g: ExperimentRecord[]) => ({
   ids: g.map((r) => r.id),
-  platforms: [...new Set(g.map((r) => r.platform))],
-  digests: [...new Set(g.map((r) => r.image.digest))],
-  hosts: [...new Set(g.map((r) => r.host.hostname))],
+  // sorted sets: whether the sides differ must not depend on the order records were listed
+  platforms: [...new Set(g.map((r) => r.platform))].sort(),
+  digests: [...new Set(g.map((r) => r.image.digest))].sort(),
+  hosts: [...new Set(g.map((r) => r.host.hostname))].sort(),
 })
 
 export function compareGroups(A: ExperimentRecord[], B: ExperimentRecord[], opts: { noiseBand?: number; allowDifferentImages?: boolean; allowDifferentHosts?: boolean } = {}): Comparison {
@@ -92,10 +95,12 @@ export function compareGroups(A: ExperimentRecord[], B: ExperimentRecord[], opts
     const ratioCi: [number, number] = meanA === 0 ? [NaN, NaN] : [1 + w.ci95[0] / meanA, 1 + w.ci95[1] / meanA]
     const outside = ratioCi[0] > 1 + band || ratioCi[1] < 1 - band
     let verdict: Verdict = 'no change'
-    if (w.p < 0.05 && outside) verdict = (ratio > 1) === hib ? 'improved' : 'regressed'
+    if (xa.length < 2 || xb.length < 2) verdict = 'inconclusive'
+    else if (w.p < 0.05 && outside) verdict = (ratio > 1) === hib ? 'improved' : 'regressed'
     const ca = cv(xa), cb = cv(xb)
     if (ca > 0.1 || cb > 0.1) warnings.push(`${m}: noisy samples (coefficient of variation A ${(ca * 100).toFixed(0)}%, B ${(cb * 100).toFixed(0)}%); add repeats`)
-    if (xa.length < 3 || xb.length < 3) warnings.push(`${m}: fewer than 3 samples on a side; the verdict has little power`)
+    if (xa.length < 2 || xb.length < 2) warnings.push(`${m}: a side has one sample, so its noise is unknown and no verdict is given; add --repeat or more runs`)
+    else if (xa.length < 3 || xb.length < 3) warnings.push(`${m}: fewer than 3 samples on a side; the verdict has little power`)
     metrics.push({ metric: m, unit: first.unit, higherIsBetter: hib, a: { n: xa.length, median: ma, cv: ca }, b: { n: xb.length, median: mb, cv: cb }, ratio, ratioCi95: ratioCi, p: w.p, verdict })
   }
   return { a: sa, b: sb, noiseBand: band, metrics, warnings: [...new Set(warnings)] }

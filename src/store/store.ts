@@ -150,7 +150,8 @@ export class Store {
     for (const d of readdirSync(this.stagingDir)) {
       const p = path.join(this.stagingDir, d)
       const pid = Number(d.split('.').pop())
-      const alive = Number.isInteger(pid) && pid !== process.pid && (() => { try { process.kill(pid, 0); return true } catch { return false } })()
+      // EPERM: the process exists but belongs to another user, so it is alive.
+      const alive = Number.isInteger(pid) && pid !== process.pid && (() => { try { process.kill(pid, 0); return true } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM' } })()
       if (!alive && Date.now() - statSync(p).mtimeMs >= maxAgeMs) {
         rmSync(p, { recursive: true, force: true })
         n++

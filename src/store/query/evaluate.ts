@@ -43,9 +43,10 @@ export function evaluate(n: QueryNode, s: RecordSummary): boolean {
     case 'or': return evaluate(n.left, s) || evaluate(n.right, s)
     case 'not': return !evaluate(n.expr, s)
     case 'cmp': {
-      // date = 2026-11-24 matches the whole day
-      if ((n.field === 'date' || n.field === 'createdAt') && n.op === '=' && typeof n.value === 'string' && n.value.length === 10) {
-        return s.createdAt.startsWith(n.value)
+      // A bare day compares with the record's day: date = 2026-11-24 is the whole
+      // day, date <= 2026-11-24 includes it, date > 2026-11-24 starts the next.
+      if ((n.field === 'date' || n.field === 'createdAt') && typeof n.value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(n.value)) {
+        return compare(s.createdAt.slice(0, 10), n.op, n.value)
       }
       return compare(fieldValue(s, n.field), n.op, n.value)
     }

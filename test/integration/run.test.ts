@@ -1,0 +1,279 @@
+// `cmc run` against the real engine: records with digests, sweeps, secrets,
+// read-only inputs, hostile outputs, failures, timeouts, Ctrl-C, device
+// passthrough in the created container's HostConfig, and no leftovers.
+import { spawn } from 'node:child_process'
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hostConfigForDevices } from '../../src/engine/devices.js'
+import { pingEngine } from '../../src/engine/docker.js'
+import { containerCreateOptions, runContainer } from '../../src/engine/run.js'
+import { CmcError } from '../../src/errors.js'
+import { openStore } from '../../src/store/store.js'
+import type { ExperimentRecord } from '../../src/store/record.js'
+import { bin, cli, containersWithLabel, docker } from '../helpers/engine.js'
+import { repoRoot, tmpDir } from '../helpers/tmp.js'
+
+const repo = path.join(repoRoot, 'test/fixtures/run-repo')
+const home = tmpDir('cmc-home-')
+// The store sits alone in a folder, so a test can tell that nothing was written beside it.
+const outer = tmpDir('cmc-run-outer-')
+const storeDir = path.join(outer, 'store')
+const env = { CMC_HOME: home, CMC_STORE: storeDir }
+const run = (args: string[], extra: Record<string, string> = {}) => cli(['run', ...args, '--repo', repo, '--platform', 'x86_64'], { env: { ...env, ...extra } })
+
+async function records(): Promise<ExperimentRecord[]> {
+  const store = await openStore({ path: storeDir })
+  const out: ExperimentRecord[] = []
+  for (const s of store.summaries()) out.push(store.get(s.id))
+  return out
+}
+const recordDir = async (id: string) => (await openStore({ path: storeDir })).recordDir(id)
+const byBenchmark = async (alias: string) => (await records()).filter((r) => r.benchmark.alias === alias)
+
+beforeAll(async () => {
+  await pingEngine()
+})
+afterAll(async () => {
+  rmSync(home, { recursive: true, force: true })
+  rmSync(outer, { recursive: true, force: true })
+})
+
+describe('cmc run', () => {
+  it('runs the C example, and its metric lands in a record with the image digest', async () => {
+    const r = await cli(['run', 'hello-c', '--repo', path.join(repoRoot, 'test/fixtures/build-repo'), '--platform', 'x86_64', '--json'], { env })
+    expect(r.code, r.stderr).toBe(0)
+    const [rec] = JSON.parse(r.stdout) as ExperimentRecord[]
+    expect(rec.status).toBe('ok')
+    expect(rec.image.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
+    const inspected = await docker.getImage(rec.image.ref).inspect()
+    expect([inspected.Id, ...(inspected.RepoDigests ?? []).map((d) => d.split('@')[1])]).toContain(rec.image.digest)
+    expect(rec.metrics.answer?.median).toBe(42)
+    expect(rec.host.docker.version).toBeTruthy()
+    expect(rec.host.cpuModel).toBeTruthy()
+    const stored = await openStore({ path: storeDir }).then((s) => s.get(rec.id))
+    expect(stored.metrics.answer.median).toBe(42)
+    expect(readFileSync(path.join(await recordDir(rec.id), 'stdout.log'), 'utf8')).toContain('"machine": "x86_64"')
+  })
+
+  it('a sweep of three values gives three records, secrets redacted, logs kept', async () => {
+    const r = await run(['echo-metrics', '--set', 'n=3,5,8', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const recs = (JSON.parse(r.stdout) as ExperimentRecord[]).sort((a, b) => Number(a.params.n) - Number(b.params.n))
+    expect(recs.map((x) => x.params.n)).toEqual([3, 5, 8])
+    expect(recs.map((x) => x.metrics.double.median)).toEqual([6, 10, 16])
+    expect(new Set(recs.map((x) => x.id)).size).toBe(3)
+    for (const rec of recs) {
+      expect(rec.repeats).toHaveLength(2)
+      expect(rec.metrics.value.unit).toBe('things')
+      expect(rec.env.API_TOKEN).not.toContain('s3cr3t')
+      expect(rec.env.PLAIN).toBe('visible')
+      expect(rec.outputs.some((o) => o.path.endsWith('metrics.json') && /^[0-9a-f]{64}$/.test(o.sha256))).toBe(true)
+      expect(rec.command).toContain(`{{n}}`.replace('{{n}}', String(rec.params.n)))
+    }
+    expect((await byBenchmark('echo-metrics')).length).toBe(3)
+  })
+
+  it('inputs are mounted read-only', async () => {
+    const r = await run(['reads-input', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const [rec] = JSON.parse(r.stdout) as ExperimentRecord[]
+    expect(rec.metrics.n.median).toBe(42)
+    const log = readFileSync(path.join(await recordDir(rec.id), 'stdout.log'), 'utf8')
+    expect(log).toContain('readonly')
+    expect(log).not.toContain('WRITABLE')
+  })
+
+  it('hostile outputs are refused and reported, nothing lands outside the record', async () => {
+    const before = readdirSync(outer).sort()
+    const r = await run(['hostile-outputs', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const [rec] = JSON.parse(r.stdout) as ExperimentRecord[]
+    const refused = Object.fromEntries(rec.refused.map((x) => [x.path, x.reason]))
+    expect(refused['root-link']).toMatch(/link/)
+    expect(refused['up-link']).toMatch(/link/)
+    expect(refused['passwd-link']).toMatch(/link/)
+    expect(refused['big.bin']).toMatch(/size|large|cap/)
+    const kept = rec.outputs.map((o) => o.path).sort()
+    expect(kept).toEqual(['good.txt', 'metrics.json', 'sub/inner.txt'])
+    const dir = await recordDir(rec.id)
+    expect(readFileSync(path.join(dir, 'outputs', 'good.txt'), 'utf8')).toBe('fine\n')
+    expect(existsSync(path.join(dir, 'outputs', 'big.bin'))).toBe(false)
+    expect(existsSync(path.join(dir, 'outputs', 'root-link'))).toBe(false)
+    expect(readdirSync(outer).sort()).toEqual(before)
+    expect(existsSync('/etc/x')).toBe(false)
+    expect(r.stderr).toMatch(/refused output root-link/)
+  })
+
+  it('a failing benchmark is recorded as failed with its logs, exit 5', async () => {
+    const r = await run(['fails'])
+    expect(r.code).toBe(5)
+    expect(r.stderr).toContain('fails failed: exit code 3')
+    expect(r.stderr).toMatch(/cmc exp show /)
+    expect(r.stderr).not.toMatch(/^\s+at /m)
+    const [rec] = await byBenchmark('fails')
+    expect(rec.status).toBe('failed')
+    expect(rec.exitCode).toBe(3)
+    expect(readFileSync(path.join(await recordDir(rec.id), 'stderr.log'), 'utf8')).toContain('out of widgets')
+    expect(await containersWithLabel('cmc.benchmark=fails')).toEqual([])
+  })
+
+  it('a timeout stops and removes the container, records timeout, exit 124', async () => {
+    const t0 = Date.now()
+    const r = await run(['sleeper', '--timeout', '2'])
+    expect(r.code).toBe(124)
+    expect(Date.now() - t0).toBeLessThan(60_000)
+    const [rec] = await byBenchmark('sleeper')
+    expect(rec.status).toBe('timeout')
+    expect(rec.reason).toMatch(/timed out after 2 s/)
+    expect(await containersWithLabel('cmc.benchmark=sleeper')).toEqual([])
+  })
+
+  it('Ctrl-C mid-run stops and removes the container, records aborted, exit 130', async () => {
+    const p = spawn(process.execPath, [bin, 'run', 'sleeper', '--repo', repo, '--platform', 'x86_64'], { env: { ...process.env, ...env } })
+    let out = ''
+    p.stdout.on('data', (d) => (out += d))
+    p.stderr.on('data', (d) => (out += d))
+    const code = new Promise<number | null>((r) => p.on('close', r))
+    for (let i = 0; i < 600 && !out.includes('sleeping'); i++) await new Promise((r) => setTimeout(r, 100))
+    expect(out).toContain('sleeping')
+    p.kill('SIGINT')
+    expect(await code).toBe(130)
+    const recs = (await byBenchmark('sleeper')).filter((x) => x.status === 'aborted')
+    expect(recs).toHaveLength(1)
+    expect(await containersWithLabel('cmc.benchmark=sleeper')).toEqual([])
+  })
+
+  it('a GPU benchmark on an engine without a GPU runtime says what to install, exit 6', async () => {
+    // The benchmark asks for GPUs; the cuda platform passes them through, and the
+    // daemon's /info is checked before anything is built.
+    const r = await cli(['run', 'needs-gpu', '--repo', repo, '--platform', 'cuda'], { env })
+    expect(r.code).toBe(6)
+    expect(r.stderr).toMatch(/NVIDIA Container Toolkit|nvidia-ctk/)
+    expect(r.stderr).not.toMatch(/^\s+at /m)
+    const r2 = await run(['echo-metrics', '--gpus', 'device=0'])
+    expect(r2.code).toBe(6)
+    expect(r2.stderr).toMatch(/nvidia-ctk/)
+  })
+
+  it('leaves no container behind', async () => {
+    expect(await containersWithLabel('cmc.managed=1')).toEqual([])
+  })
+})
+
+describe('device passthrough in the created container', () => {
+  const created: string[] = []
+  afterAll(async () => {
+    for (const id of created) await docker.getContainer(id).remove({ force: true }).catch(() => {})
+  })
+  const spec = (devices: ReturnType<typeof hostConfigForDevices>) => ({
+    image: 'debian:bookworm', command: 'true', workdir: '/', env: {}, labels: { 'cmc.test': 'devices' }, inputs: [], devices,
+  })
+  async function createInspect(devices: ReturnType<typeof hostConfigForDevices>) {
+    const c = await docker.createContainer(containerCreateOptions(spec(devices)))
+    created.push(c.id)
+    return { c, hc: (await c.inspect()).HostConfig as unknown as Record<string, any> }
+  }
+
+  it('--gpus all: one request for every GPU with capabilities [["gpu"]]', async () => {
+    const { hc } = await createInspect(hostConfigForDevices({ gpus: 'all' }))
+    expect(hc.DeviceRequests).toEqual([{ Driver: '', Count: -1, DeviceIDs: null, Capabilities: [['gpu']], Options: {} }])
+  })
+
+  it('--gpus device=0,1: the chosen ids', async () => {
+    const { hc } = await createInspect(hostConfigForDevices({ gpus: 'device=0,1' }))
+    expect(hc.DeviceRequests).toEqual([{ Driver: '', Count: 0, DeviceIDs: ['0', '1'], Capabilities: [['gpu']], Options: {} }])
+  })
+
+  it('CDI names go in a cdi device request', async () => {
+    const { hc } = await createInspect(hostConfigForDevices({ cdi: ['nvidia.com/gpu=all', 'amd.com/gpu=0'] }))
+    expect(hc.DeviceRequests).toEqual([{ Driver: 'cdi', Count: 0, DeviceIDs: ['nvidia.com/gpu=all', 'amd.com/gpu=0'], Capabilities: [], Options: {} }])
+  })
+
+  it('ROCm: /dev/kfd, the chosen render node and their groups by gid', async () => {
+    // A stand-in /dev tree with the gids a ROCm host has (video 44, render 109).
+    const root = tmpDir('cmc-dev-')
+    mkdirSync(path.join(root, 'dev/dri'), { recursive: true })
+    for (const [f, gid] of [['dev/kfd', 109], ['dev/dri/renderD128', 109], ['dev/dri/renderD129', 110], ['dev/dri/card0', 44]] as const) {
+      writeFileSync(path.join(root, f), '')
+      chownSync(path.join(root, f), 0, gid)
+    }
+    try {
+      const all = hostConfigForDevices({ rocm: {} }, { devRoot: root })
+      const { hc } = await createInspect(all)
+      expect(hc.Devices).toEqual([
+        { PathOnHost: `${root}/dev/kfd`, PathInContainer: '/dev/kfd', CgroupPermissions: 'rwm' },
+        { PathOnHost: `${root}/dev/dri`, PathInContainer: '/dev/dri', CgroupPermissions: 'rwm' },
+      ])
+      expect(hc.GroupAdd).toEqual(['109', '110'])
+      const one = hostConfigForDevices({ rocm: { render: ['renderD129'] } }, { devRoot: root })
+      const { c, hc: hc1 } = await createInspect(one)
+      expect(hc1.Devices.map((d: { PathInContainer: string }) => d.PathInContainer)).toEqual(['/dev/kfd', '/dev/dri/renderD129'])
+      expect(hc1.GroupAdd).toEqual(['109', '110'])
+      // Starting it on this engine fails: the stand-ins are not device nodes. The user gets a fix-it.
+      const err = await c.start().then(() => undefined, (e) => e as Error)
+      expect(err).toBeDefined()
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it('starting a GPU container on this GPU-less engine gives the fix-it message', async () => {
+    const e = await runContainer(spec(hostConfigForDevices({ gpus: 'all' }))).then(() => undefined, (x) => x as CmcError)
+    expect(e).toBeInstanceOf(CmcError)
+    expect(e!.category).toBe('device')
+    expect(e!.exitCode).toBe(6)
+    expect(e!.hint).toMatch(/nvidia-ctk/)
+    const rocm = tmpDir('cmc-dev-')
+    mkdirSync(path.join(rocm, 'dev/dri'), { recursive: true })
+    writeFileSync(path.join(rocm, 'dev/kfd'), '')
+    writeFileSync(path.join(rocm, 'dev/dri/renderD128'), '')
+    try {
+      const e2 = await runContainer(spec(hostConfigForDevices({ rocm: {} }, { devRoot: rocm }))).then(() => undefined, (x) => x as CmcError)
+      expect(e2?.code).toBe('DEVICE_UNUSABLE')
+      expect(e2?.exitCode).toBe(6)
+    } finally {
+      rmSync(rocm, { recursive: true, force: true })
+    }
+    expect(await containersWithLabel('cmc.test=devices').then((ids) => ids.filter((id) => !created.includes(id)))).toEqual([])
+  })
+
+  it('ROCm on a host without /dev/kfd: what to do, exit 6', () => {
+    const e = (() => { try { hostConfigForDevices({ rocm: {} }, { devRoot: '/nonexistent' }); return undefined } catch (x) { return x as CmcError } })()
+    expect(e?.code).toBe('NO_ROCM_GPU')
+    expect(e?.exitCode).toBe(6)
+    expect(e?.hint).toMatch(/amdgpu/)
+  })
+})
+
+describe('many writers', () => {
+  it('50 cmc run processes at once give 50 complete, valid records', async () => {
+    const dir = tmpDir('cmc-store-50-')
+    try {
+      // Build once so the 50 runs measure the store, not 50 racing builds.
+      const warm = await cli(['build', 'echo-metrics', '--repo', repo, '--platform', 'x86_64'], { env })
+      expect(warm.code, warm.stderr).toBe(0)
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+        cli(['run', 'echo-metrics', '--repo', repo, '--platform', 'x86_64', '--set', `n=${i}`, '--repeat', '1', '--store', dir], { env: { CMC_HOME: home } })))
+      const failed = results.filter((r) => r.code !== 0)
+      expect(failed.map((r) => r.stderr.slice(-500))).toEqual([])
+      const store = await openStore({ path: dir })
+      const warnings: string[] = []
+      const summaries = store.summaries((e) => { if (e.type === 'log') warnings.push(e.message) })
+      expect(warnings).toEqual([])
+      expect(summaries).toHaveLength(50)
+      expect(store.recordIds()).toHaveLength(50)
+      const ns = new Set<number>()
+      for (const s of summaries) {
+        const rec = store.get(s.id)
+        expect(rec.status).toBe('ok')
+        expect(rec.metrics.double.median).toBe(Number(rec.params.n) * 2)
+        ns.add(Number(rec.params.n))
+      }
+      expect(ns.size).toBe(50)
+      expect(await containersWithLabel('cmc.managed=1')).toEqual([])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
