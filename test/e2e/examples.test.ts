@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pingEngine } from '../../src/engine/docker.js'
 import type { ExperimentRecord } from '../../src/store/record.js'
 import { cli } from '../helpers/engine.js'
-import { tmpDir } from '../helpers/tmp.js'
+import { examplesDir, tmpDir } from '../helpers/tmp.js'
 
 const home = tmpDir('cmc-home-')
 const store = tmpDir('cmc-e2e-store-')
-const env = { CMC_HOME: home, CMC_STORE: store }
+const env = { CMC_HOME: home, CMC_STORE: store, CMC_REPOS: examplesDir }
 const cmc = (...args: string[]) => cli(args, { env })
 async function runJson(...args: string[]): Promise<ExperimentRecord[]> {
   const r = await cmc('run', ...args, '--json')

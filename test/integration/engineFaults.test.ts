@@ -1,7 +1,7 @@
 // What users see when the engine is missing, dies mid-build, or they press
 // Ctrl-C: a fix-it message and a meaningful exit code, quickly, and nothing tagged.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -68,41 +68,54 @@ describe('engine faults', () => {
   })
 
   it('the daemon dying mid-build gives a clear error and tags nothing', async () => {
-    // A second, private dockerd that this test may kill.
+    // A second, private dockerd that this test may kill. It gets its own bridge:
+    // a dockerd started with --bridge=none deletes docker0, which the main
+    // engine's containers need.
     const d = tmpDir('cmc-dockerd-')
     const sock = path.join(d, 'docker.sock')
+    const bridge = 'cmcfault0'
     mkdirSync(path.join(d, 'data'))
-    const daemon = spawn('dockerd', ['--data-root', path.join(d, 'data'), '--exec-root', path.join(d, 'exec'), '--pidfile', path.join(d, 'pid'), '-H', `unix://${sock}`, '--bridge=none', '--iptables=false', '--ip-masq=false'], { stdio: 'ignore' })
+    const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { stdio: 'pipe', timeout: 120_000 })
+    sh(`ip link del ${bridge} 2>/dev/null; ip link add ${bridge} type bridge && ip addr add 172.31.254.1/24 dev ${bridge} && ip link set ${bridge} up`)
+    const daemonArgs = ['--data-root', path.join(d, 'data'), '--exec-root', path.join(d, 'exec'), '--pidfile', path.join(d, 'pid'), '-H', `unix://${sock}`,
+      `--bridge=${bridge}`, '--iptables=false', '--ip-masq=false', '--ip-forward=false']
+    const startDaemon = () => spawn('dockerd', daemonArgs, { stdio: 'ignore' })
+    const waitUp = async () => {
+      for (let i = 0; i < 100; i++) {
+        try { execFileSync('docker', ['-H', `unix://${sock}`, 'version'], { stdio: 'ignore', timeout: 5000 }); return } catch { await new Promise((r) => setTimeout(r, 300)) }
+      }
+      throw new Error('the private dockerd did not start')
+    }
+    const daemon = startDaemon()
     const env = { CMC_HOME: home, DOCKER_HOST: `unix://${sock}`, CMC_VERBOSE: '1' }
     try {
-      for (let i = 0; i < 100; i++) {
-        try { execFileSync('docker', ['-H', `unix://${sock}`, 'version'], { stdio: 'ignore' }); break } catch { await new Promise((r) => setTimeout(r, 300)) }
-      }
+      await waitUp()
       // the private daemon gets the base image from the main one (no registry)
-      execFileSync('sh', ['-c', `docker save debian:bookworm | docker -H unix://${sock} load -q`])
-      const p = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'build', 'slow-build', '--repo', repo], { env: { ...process.env, ...env } })
+      sh(`docker save debian:bookworm | docker -H unix://${sock} load -q`)
+      // slow-offline needs no network (the private daemon has no NAT) and no packages
+      const p = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'build', 'slow-offline', '--repo', repo, '--platform', 'x86_64'], { env: { ...process.env, ...env } })
       let stderr = ''
       p.stderr!.on('data', (b) => (stderr += b))
       const exit = new Promise<number | null>((r) => p.on('close', r))
-      await waitFor(p, /slow step starts/, 300_000)
+      await waitFor(p, /slow step starts/, 120_000)
       daemon.kill('SIGKILL')
       const code = await exit
-      expect(code).toBe(3)
+      expect(code, stderr.slice(-2000)).toBe(3)
       expect(stderr).toMatch(/connection to the Docker engine broke|did the engine stop|cannot reach a Docker engine/)
       expect(stderr).not.toMatch(/^\s+at /m)
+      // Nothing was tagged: the dead daemon's tag store on disk knows debian:bookworm only.
+      await new Promise((r) => { if (daemon.exitCode !== null || daemon.signalCode) r(null); else daemon.on('close', r) })
+      const tags = readFileSync(path.join(d, 'data/image/overlay2/repositories.json'), 'utf8')
+      expect(tags).toContain('debian:bookworm')
+      expect(tags).not.toContain('slow-offline')
     } finally {
-      daemon.kill('SIGKILL')
-      // restart it just long enough to prove nothing was tagged
-      const again = spawn('dockerd', ['--data-root', path.join(d, 'data'), '--exec-root', path.join(d, 'exec'), '--pidfile', path.join(d, 'pid'), '-H', `unix://${sock}`, '--bridge=none', '--iptables=false', '--ip-masq=false'], { stdio: 'ignore' })
-      let tags = 'unknown'
-      for (let i = 0; i < 100; i++) {
-        try { tags = execFileSync('docker', ['-H', `unix://${sock}`, 'images', '-q', 'cmc/slow-build'], { stdio: 'pipe' }).toString().trim(); break } catch { await new Promise((r) => setTimeout(r, 300)) }
-      }
-      again.kill('SIGTERM')
-      await new Promise((r) => again.on('close', r))
-      expect(tags).toBe('')
-      execFileSync('sh', ['-c', `umount ${path.join(d, 'data')}/overlay2 2>/dev/null; umount ${path.join(d, 'exec')}/* 2>/dev/null; true`])
+      daemon.kill('SIGTERM')
+      await new Promise((r) => { if (daemon.exitCode !== null || daemon.signalCode) r(null); else daemon.on('close', r) })
+      // [c]ontainerd: the pattern must not match this shell's own command line
+      sh(`pkill -f '[c]ontainerd.*${path.basename(d)}' 2>/dev/null; mount | awk '{print $3}' | grep '^${d}' | sort -r | xargs -r -n1 umount -l; ip link del ${bridge} 2>/dev/null; true`)
       rmSync(d, { recursive: true, force: true })
+      // the main engine's bridge must have survived
+      expect(execFileSync('ip', ['link', 'show', 'docker0']).toString()).toContain('docker0')
     }
   })
 })
