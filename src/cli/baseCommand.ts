@@ -1,6 +1,8 @@
 // Shared behaviour of every cmc command: --json, event rendering, and turning
 // CmcError values into a message plus a meaningful exit code (no stack trace).
-import { Command, Flags } from '@oclif/core'
+// (oclif's parts from their own modules: its index loads all of oclif)
+import { Command } from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
 import { CmcError, formatError, isCmcError } from '../errors.js'
 import type { CmcEvent, EventSink } from '../events.js'
 import { renderEvent } from './renderEvent.js'

@@ -1,8 +1,8 @@
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { BaseCommand } from '../cli/baseCommand.js'
 import { repoFlag } from '../cli/flags.js'
 import { formatTable } from '../cli/table.js'
-import { KINDS, type Kind } from '../meta/schema.js'
+import { KINDS, type Kind } from '../meta/kinds.js'
 import { loadIndex } from '../repos/index.js'
 
 export default class Find extends BaseCommand {

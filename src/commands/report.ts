@@ -5,7 +5,7 @@ import { storeFlag } from '../cli/flags.js'
 import { reportData } from '../report/reportData.js'
 import { renderPage } from '../report/renderPage.js'
 import { compareGroups } from '../store/compare.js'
-import { selectRecords } from '../store/select.js'
+import { selectComparable, selectRecords } from '../store/select.js'
 import { openStore } from '../store/store.js'
 
 export default class Report extends BaseCommand {
@@ -29,7 +29,7 @@ export default class Report extends BaseCommand {
     let comparison
     if (flags.compare?.length === 2) {
       const scope = (q: string) => (flags.where ? `(${flags.where}) and (${q})` : q)
-      comparison = compareGroups(selectRecords(store, scope(flags.compare[0])), selectRecords(store, scope(flags.compare[1])), { allowDifferentImages: true, allowDifferentHosts: true })
+      comparison = compareGroups(selectComparable(store, scope(flags.compare[0])), selectComparable(store, scope(flags.compare[1])), { allowDifferentImages: true, allowDifferentHosts: true })
     }
     writeFileSync(flags.output, renderPage(reportData(store.root, records, comparison), { title: flags.title }))
     if (!this.jsonEnabled()) this.log(`wrote ${flags.output} (${records.length} runs${comparison ? ', with a comparison' : ''})`)

@@ -1,5 +1,4 @@
-import { Args } from '@oclif/core'
-import { stringify } from 'yaml'
+import * as Args from '@oclif/core/args'
 import { BaseCommand } from '../cli/baseCommand.js'
 import { repoFlag } from '../cli/flags.js'
 import { describeArtifact } from '../repos/describe.js'
@@ -30,6 +29,7 @@ export default class Show extends BaseCommand {
         for (const g of view.variations) this.log(`    ${g.group === '' ? '(no group)' : `group ${g.group}`}: ${g.names.map((n) => (n === g.default ? `_${n} (default)` : `_${n}`)).join(', ')}`)
       }
       this.log('  meta:')
+      const { stringify } = await import('yaml')
       this.log(stringify(a.meta).trimEnd().split('\n').map((l) => `    ${l}`).join('\n'))
     }
     return { ...view, artifact: a }

@@ -35,15 +35,21 @@ async function localWithArch(ref: string, arch: string): Promise<string | undefi
 
 async function tryPull(ref: string, platform: string, timeoutMs: number): Promise<boolean> {
   const docker = getDocker()
+  let timer: NodeJS.Timeout | undefined
   try {
-    const stream = await Promise.race([
-      docker.pull(ref, { platform }),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('pull timed out')), timeoutMs)),
+    // the whole pull (request and progress) within timeoutMs; the timer never outlives it
+    await Promise.race([
+      (async () => {
+        const stream = await docker.pull(ref, { platform })
+        await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())))
+      })(),
+      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('pull timed out')), timeoutMs) }),
     ])
-    await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())))
     return true
   } catch {
     return false
+  } finally {
+    clearTimeout(timer)
   }
 }
 

@@ -117,7 +117,11 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
       }, hooks.timeoutMs)
     }
     const res = (await waiting) as { StatusCode: number }
-    await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))])
+    // the log stream normally ends with the container; do not wait on it for long,
+    // and never let that timer keep the process alive
+    let grace: NodeJS.Timeout | undefined
+    await Promise.race([ended, new Promise((r) => { grace = setTimeout(r, 2000) })])
+    clearTimeout(grace)
     const durationMs = Date.now() - started
     if (state.status === 'ok' && res.StatusCode !== 0) state.status = 'failed'
     const status = state.status

@@ -1,16 +1,19 @@
 // Loading one artifact's meta file (cmc.yaml/cmc.json, or CM's _cm.yaml,
-// _cm.json, meta.yaml): parse keeping node positions, validate, and report the
-// first problem as a CmcError with file:line:col and what to write instead.
+// _cm.json, meta.yaml): parse (parse.ts), validate, and report the first
+// problem as a CmcError with file:line:col and what to write instead.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import { CmcError } from '../errors.js'
 import type { Artifact } from './artifact.js'
 import { cmToComponent, looksLikeCm } from './cmScript.js'
+import { KINDS, type Kind } from './kinds.js'
 import { nearest } from './nearest.js'
-import { KINDS, schemasByKind, type ArtifactMeta, type Kind } from './schema.js'
+import { parseMetaText, type Parsed } from './parse.js'
+import type { ArtifactMeta } from './schema.js'
 import { derivedUid } from './uid.js'
 import { validateMeta } from './validate.js'
+
+export { parseMetaText, yaml } from './parse.js'
 
 export const CMC_META_FILES = ['cmc.yaml', 'cmc.yml', 'cmc.json']
 export const CM_META_FILES = ['_cm.yaml', '_cm.json', 'meta.yaml', 'meta.json']
@@ -21,67 +24,22 @@ export interface RepoRef {
   uid?: string
 }
 
-interface Parsed {
-  data: unknown
-  /** Position of a data path (key or value) in the file, 1-based. */
-  position(p: Array<string | number>, atKey: boolean): { line: number; col: number } | undefined
-}
-
-export function parseMetaText(text: string, file: string): Parsed {
-  const lc = new LineCounter()
-  // JSON is YAML, so one parser gives positions for both.
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
-  if (doc.errors.length) {
-    const err = doc.errors[0]
-    const pos = lc.linePos(err.pos[0])
-    const first = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
-    throw new CmcError('input', 'META_YAML', `malformed ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${first}`, {
-      where: { file, line: pos.line, col: pos.col },
-      hint: 'check indentation (spaces, not tabs), quotes and the `key: value` form on that line',
-    })
-  }
-  return {
-    data: doc.toJS(),
-    position: (p, atKey) => locate(doc, lc, p, atKey),
-  }
-}
-
-function locate(doc: Document, lc: LineCounter, p: Array<string | number>, atKey: boolean) {
-  let node: unknown = doc.contents
-  let range: [number, number, number?] | undefined = (doc.contents as { range?: [number, number, number] } | null)?.range
-  for (let i = 0; i < p.length; i++) {
-    const seg = p[i]
-    if (isMap(node)) {
-      const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(seg))
-      if (!pair) break
-      const last = i === p.length - 1
-      const keyNode = pair.key as { range?: [number, number, number] }
-      if (last && atKey) { range = keyNode.range; break }
-      node = pair.value
-      range = isNode(node) ? node.range ?? keyNode.range : keyNode.range
-    } else if (isNode(node) && 'items' in node && Array.isArray((node as { items: unknown[] }).items)) {
-      const item = (node as { items: unknown[] }).items[Number(seg)]
-      if (!isNode(item)) break
-      node = item
-      range = item.range ?? range
-    } else break
-  }
-  if (!range) return undefined
-  return lc.linePos(range[0])
-}
-
 function fail(file: string, parsed: Parsed, code: string, message: string, p: Array<string | number>, atKey: boolean, hint?: string): never {
   const pos = parsed.position(p, atKey)
   throw new CmcError('input', code, message, { where: { file, ...pos }, hint })
 }
 
-/** Load and validate one meta file. Throws CmcError('input', META_*) with a position. */
-export function loadArtifactFile(file: string, repo: RepoRef): Artifact {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (e) {
-    throw new CmcError('input', 'META_READ', `cannot read ${file}: ${(e as Error).message}`, { where: { file } })
+/**
+ * Load and validate one meta file (`text`: its content when the caller has
+ * read it already). Throws CmcError('input', META_*) with a position.
+ */
+export function loadArtifactFile(file: string, repo: RepoRef, text?: string): Artifact {
+  if (text === undefined) {
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (e) {
+      throw new CmcError('input', 'META_READ', `cannot read ${file}: ${(e as Error).message}`, { where: { file } })
+    }
   }
   const parsed = parseMetaText(text, file)
   const dir = path.dirname(file)
@@ -107,7 +65,7 @@ export function loadArtifactFile(file: string, repo: RepoRef): Artifact {
     fail(file, parsed, 'META_KIND', kind === undefined ? 'missing "kind"' : `unknown kind "${String(kind)}"`, kind === undefined ? [] : ['kind'], false,
       near.length ? `did you mean "kind: ${near[0]}"?` : `write one of: ${KINDS.map((k) => `kind: ${k}`).join(', ')}`)
   }
-  const problems = validateMeta(schemasByKind[kind as Kind], data)
+  const problems = validateMeta(kind as Kind, data)
   if (problems.length) {
     const p = problems[0]
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : ''

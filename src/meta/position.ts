@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import type { SourcePosition } from '../errors.js'
 import type { Artifact } from './artifact.js'
-import { parseMetaText } from './load.js'
+import { parseMetaText } from './parse.js'
 
 export function positionIn(a: Artifact, keyPath: Array<string | number>): SourcePosition {
   try {

@@ -2,6 +2,7 @@
 // Schema published in schema/cmc.schema.json (editors check cmc.yaml with it)
 // and the source of the TypeScript types, so the two cannot drift.
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import type { Kind as KindsKind } from './kinds.js'
 
 const Str = (description: string) => Type.String({ description })
 const StrList = (description: string) => Type.Array(Type.String(), { description })
@@ -209,5 +210,8 @@ export type PlatformMeta = Static<typeof Platform>
 export type ArtifactMeta = Static<typeof ArtifactMeta>
 export type RepoMeta = Static<typeof RepoMeta>
 export type Kind = ArtifactMeta['kind']
-export const KINDS: Kind[] = ['component', 'image', 'benchmark', 'platform']
+export { KINDS } from './kinds.js'
+// kinds.ts spells the kinds out for light importers; both must stay the same set.
+const kindsAgree: [Kind] extends [KindsKind] ? ([KindsKind] extends [Kind] ? true : never) : never = true
+void kindsAgree
 export const schemasByKind: Record<Kind, TSchema> = { component: Component, image: Image, benchmark: Benchmark, platform: Platform }

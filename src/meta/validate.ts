@@ -1,8 +1,17 @@
 // Validation of parsed meta against the TypeBox schema with Ajv, turning Ajv's
 // errors into one clear message: which key, what was expected, the nearest
 // valid key for typos. Positions are looked up by the caller (YAML nodes).
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import type { TSchema } from '@sinclair/typebox'
+//
+// The build (scripts/gen-schema.mjs) writes the Ajv validators as plain code
+// to dist/meta/validators/<name>.gen.cjs, so checking meta loads neither
+// TypeBox nor Ajv and compiles no schema at run time (~0.3 s). Where those
+// files are missing (the tests run the sources) the schemas are compiled here
+// with the same options (src/meta/validatorsSource.ts): both give the same errors.
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import type { ErrorObject, ValidateFunction } from 'ajv'
+import type { Kind } from './kinds.js'
 import { nearest } from './nearest.js'
 
 export interface MetaProblem {
@@ -15,17 +24,46 @@ export interface MetaProblem {
   hint?: string
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false })
-const compiled = new WeakMap<TSchema, ValidateFunction>()
+/** The schemas meta is checked against: one per artifact kind, and cmc-repo.yaml's. */
+export type SchemaName = Kind | 'repo'
 
-function validatorFor(schema: TSchema): ValidateFunction {
-  let v = compiled.get(schema)
-  if (!v) {
-    v = ajv.compile(schema)
-    compiled.set(schema, v)
-  }
-  return v
+/** The parts of a JSON schema the hints walk. */
+export interface SchemaNode {
+  properties?: Record<string, SchemaNode>
+  items?: SchemaNode
+  patternProperties?: Record<string, SchemaNode>
+  additionalProperties?: boolean | SchemaNode
+  anyOf?: SchemaNode[]
 }
+
+interface Validators {
+  validator(name: SchemaName): ValidateFunction
+  schema(name: SchemaName): SchemaNode
+}
+
+const generatedDir = new URL('./validators/', import.meta.url)
+
+async function compiledHere(): Promise<Validators> {
+  const { compileValidators } = await import('./validatorsSource.js')
+  return compileValidators()
+}
+
+/** The build's modules, each required on first use (the warm index validates nothing). */
+function generated(): Validators {
+  const require = createRequire(import.meta.url)
+  const loaded = new Map<SchemaName, { validate: ValidateFunction; schema: SchemaNode }>()
+  const get = (name: SchemaName) => {
+    let m = loaded.get(name)
+    if (!m) {
+      m = require(fileURLToPath(new URL(`${name}.gen.cjs`, generatedDir))) as { validate: ValidateFunction; schema: SchemaNode }
+      loaded.set(name, m)
+    }
+    return m
+  }
+  return { validator: (name) => get(name).validate, schema: (name) => get(name).schema }
+}
+
+const validators: Validators = existsSync(new URL('repo.gen.cjs', generatedDir)) ? generated() : await compiledHere()
 
 function splitPointer(p: string): Array<string | number> {
   if (!p) return []
@@ -36,23 +74,23 @@ function splitPointer(p: string): Array<string | number> {
 }
 
 /** Walk the schema along a data path to list the keys allowed there. */
-function allowedKeys(schema: TSchema, path: Array<string | number>): string[] {
-  let nodes: TSchema[] = [schema]
+function allowedKeys(schema: SchemaNode, path: Array<string | number>): string[] {
+  let nodes: SchemaNode[] = [schema]
   for (const seg of path) {
-    const next: TSchema[] = []
+    const next: SchemaNode[] = []
     for (const n of expand(nodes)) {
-      if (typeof seg === 'number' && n.items) next.push(n.items as TSchema)
-      else if (typeof seg === 'string' && n.properties?.[seg]) next.push(n.properties[seg] as TSchema)
-      else if (typeof seg === 'string' && n.patternProperties) next.push(...(Object.values(n.patternProperties) as TSchema[]))
-      else if (typeof seg === 'string' && typeof n.additionalProperties === 'object') next.push(n.additionalProperties as TSchema)
+      if (typeof seg === 'number' && n.items) next.push(n.items)
+      else if (typeof seg === 'string' && n.properties?.[seg]) next.push(n.properties[seg])
+      else if (typeof seg === 'string' && n.patternProperties) next.push(...Object.values(n.patternProperties))
+      else if (typeof seg === 'string' && typeof n.additionalProperties === 'object') next.push(n.additionalProperties)
     }
     nodes = next
   }
   return [...new Set(expand(nodes).flatMap((n) => Object.keys(n.properties ?? {})))]
 }
 
-function expand(nodes: TSchema[]): TSchema[] {
-  return nodes.flatMap((n) => (n.anyOf ? expand(n.anyOf as TSchema[]) : [n]))
+function expand(nodes: SchemaNode[]): SchemaNode[] {
+  return nodes.flatMap((n) => (n.anyOf ? expand(n.anyOf) : [n]))
 }
 
 const rank: Record<string, number> = { additionalProperties: 0, required: 1, const: 2, enum: 2, pattern: 3, minimum: 3, type: 4 }
@@ -68,9 +106,10 @@ function describe(e: ErrorObject): string {
 }
 
 /** Validate; returns the most useful problem first, or [] when valid. */
-export function validateMeta(schema: TSchema, data: unknown): MetaProblem[] {
-  const validate = validatorFor(schema)
+export function validateMeta(name: SchemaName, data: unknown): MetaProblem[] {
+  const validate = validators.validator(name)
   if (validate(data)) return []
+  const schema = validators.schema(name)
   const all = (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf')
   // A union (e.g. a dep is a string or an object) fails in every branch; the
   // "must be string" of the branch the user did not mean is noise when another

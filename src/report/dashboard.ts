@@ -3,7 +3,7 @@
 import http from 'node:http'
 import { CmcError } from '../errors.js'
 import { compareGroups } from '../store/compare.js'
-import { selectRecords } from '../store/select.js'
+import { selectComparable, selectRecords } from '../store/select.js'
 import type { Store } from '../store/store.js'
 import { reportData } from './reportData.js'
 import { renderPage } from './renderPage.js'
@@ -29,7 +29,7 @@ export async function startDashboard(store: Store, opts: { host?: string; port?:
         return send(200, 'application/json', JSON.stringify(reportData(store.root, selectRecords(store, url.searchParams.get('where') ?? ''))))
       }
       if (url.pathname === '/api/compare') {
-        const c = compareGroups(selectRecords(store, url.searchParams.get('a') ?? ''), selectRecords(store, url.searchParams.get('b') ?? ''), { allowDifferentImages: true, allowDifferentHosts: true })
+        const c = compareGroups(selectComparable(store, url.searchParams.get('a') ?? ''), selectComparable(store, url.searchParams.get('b') ?? ''), { allowDifferentImages: true, allowDifferentHosts: true })
         return send(200, 'application/json', JSON.stringify(c))
       }
       send(404, 'application/json', JSON.stringify({ message: 'not found' }))

@@ -1,22 +1,25 @@
 // The artifact index: every artifact of every repo, found by alias, uid or tag
 // query. Parsed meta is cached per repo in ${CMC_HOME}/index/ and reused while
-// the folders' and meta files' mtimes are unchanged, so a warm `cmc find` over
-// thousands of artifacts only stats files.
-import { createHash } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+// the walked folders' mtimes and the meta files' mtimes and sizes are
+// unchanged. A warm `cmc find` over thousands of artifacts reads one file per
+// repo, stats the meta files and builds only the artifacts it prints: it loads
+// neither the YAML parser nor the validators, and decodes no meta.
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync, type Dirent } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import type { Artifact } from '../meta/artifact.js'
-import { CM_META_FILES, CMC_META_FILES, loadArtifactFile } from '../meta/load.js'
+import type { Kind } from '../meta/kinds.js'
 import { nearest } from '../meta/nearest.js'
-import type { Kind } from '../meta/schema.js'
+import type { ArtifactMeta } from '../meta/schema.js'
 import { cmcHome } from '../paths.js'
 import { listRepos, type RepoEntry } from './registry.js'
-import { matchesQuery, parseTagQuery } from './tagQuery.js'
+import { matchesQuery, parseTagQuery, type TagQuery } from './tagQuery.js'
 
-const CACHE_FORMAT = 2
-const META_FILES = [...CMC_META_FILES, ...CM_META_FILES]
+const CACHE_FORMAT = 4
+// Same lists as CMC_META_FILES and CM_META_FILES in meta/load.ts (not imported:
+// load.ts is loaded only when a meta file has to be read).
+const META_FILES = ['cmc.yaml', 'cmc.yml', 'cmc.json', '_cm.yaml', '_cm.json', 'meta.yaml', 'meta.json']
 const SKIP_DIRS = new Set(['node_modules', '.git', '.cmc', 'dist'])
 
 export interface IndexProblem {
@@ -26,118 +29,366 @@ export interface IndexProblem {
   error: { code: string; message: string; where?: { file: string; line?: number; col?: number }; hint?: string }
 }
 
-interface CacheEntry { file: string; mtimeMs: number; size: number; artifact?: Artifact; problem?: IndexProblem }
-interface RepoCache { format: number; root: string; dirs: Record<string, number>; entries: CacheEntry[] }
-
-function cacheFile(repo: RepoEntry): string {
-  const key = createHash('sha256').update(repo.path).digest('hex').slice(0, 16)
-  return path.join(cmcHome(), 'index', `${repo.name.replace(/[^\w.-]/g, '_')}-${key}.json`)
+/**
+ * A repo's cache file is two lines. First this header, in columns so that one
+ * JSON.parse of a short text builds few objects: meta file i is files[i]
+ * (relative to the root, '/' separated), with its mtime and size; kinds[i] is
+ * its kind's letter (KIND_LETTERS), or '-' where problems[i] says why it could
+ * not be loaded; its tags are tagNames[id] for the ids in tagIds from
+ * tagEnd[i - 1] to tagEnd[i]. Then the artifacts' metas as JSON one after the
+ * other, artifact i's ending at byte metaEnd[i] of that line; each is decoded
+ * when first used.
+ */
+interface CacheHeader {
+  format: number
+  root: string
+  name: string
+  uid: string | null
+  /** Folders walked (not artifact folders) and their mtimes: a new or removed artifact folder changes one. */
+  dirs: Record<string, number>
+  files: string[]
+  mtimeMs: number[]
+  size: number[]
+  kinds: string
+  alias: string[]
+  uids: string[]
+  tagNames: string[]
+  tagIds: number[]
+  tagEnd: number[]
+  /** Versions, where given. */
+  versions: Record<number, string>
+  /** '1' where the artifact is CM meta (format 'cm'), else '0'. */
+  cm: string
+  metaEnd: number[]
+  problems: Record<number, IndexProblem>
 }
 
-function readCache(repo: RepoEntry): RepoCache | undefined {
+const KIND_LETTERS: Record<Kind, string> = { component: 'c', image: 'i', benchmark: 'b', platform: 'p' }
+const KIND_OF_LETTER: Record<string, Kind | undefined> = { c: 'component', i: 'image', b: 'benchmark', p: 'platform' }
+
+/** FNV-1a (64 bits) of a string's UTF-16 units as 16 hex digits: a file name key (node:crypto costs ms to load). */
+function pathKey(s: string): string {
+  let h = 0xcbf29ce484222325n
+  for (let i = 0; i < s.length; i++) h = ((h ^ BigInt(s.charCodeAt(i))) * 0x100000001b3n) & 0xffffffffffffffffn
+  return h.toString(16).padStart(16, '0')
+}
+
+function cacheFile(repo: RepoEntry): string {
+  return path.join(cmcHome(), 'index', `${repo.name.replace(/[^\w.-]/g, '_')}-${pathKey(repo.path)}.json`)
+}
+
+/**
+ * Builds artifact folder paths as path.join(root, relDir) does, by
+ * concatenation (thousands of them on every command).
+ */
+function dirJoiner(root: string): (relDir: string) => string {
+  const prefix = path.join(root, '_').slice(0, -1) // the normalized root and a separator
+  return path.sep === '/' ? (relDir) => prefix + relDir : (relDir) => prefix + relDir.split('/').join(path.sep)
+}
+
+/**
+ * One repo's artifacts: the cache's columns, and the artifacts, built when
+ * asked for (freshly loaded ones are there from the start).
+ */
+class RepoArtifacts {
+  readonly count: number
+  private readonly join: (relDir: string) => string
+
+  constructor(
+    readonly repo: RepoEntry,
+    readonly h: CacheHeader,
+    /** The cache file's bytes and where its metas start, when read from it. */
+    private readonly bytes: Buffer | undefined,
+    private readonly metaStart: number,
+    private readonly made: Array<Artifact | undefined>,
+  ) {
+    this.count = h.files.length
+    this.join = dirJoiner(repo.path)
+  }
+
+  /** Kind of artifact i; undefined where its meta file could not be loaded. */
+  kind(i: number): Kind | undefined {
+    return KIND_OF_LETTER[this.h.kinds[i]]
+  }
+
+  tags(i: number): string[] {
+    const { tagNames, tagIds, tagEnd } = this.h
+    const out: string[] = []
+    for (let k = i ? tagEnd[i - 1] : 0; k < tagEnd[i]; k++) out.push(tagNames[tagIds[k]])
+    return out
+  }
+
+  /** For a query without variations: a test of artifact i's tags, on the tag ids. */
+  tagMatcher(q: TagQuery): (i: number) => boolean {
+    const { tagNames, tagIds, tagEnd } = this.h
+    const id = new Map(tagNames.map((t, k) => [t, k]))
+    const include = q.include.map((t) => id.get(t) ?? -1)
+    const exclude = q.exclude.map((t) => id.get(t) ?? -1).filter((k) => k >= 0)
+    if (include.includes(-1)) return () => false // a tag no artifact here has
+    const has = (i: number, tag: number) => {
+      for (let k = i ? tagEnd[i - 1] : 0; k < tagEnd[i]; k++) if (tagIds[k] === tag) return true
+      return false
+    }
+    return (i) => include.every((tag) => has(i, tag)) && !exclude.some((tag) => has(i, tag))
+  }
+
+  metaFile(i: number): string {
+    return this.join(this.h.files[i])
+  }
+
+  /** The meta of artifact i as JSON, as the cache file holds it. */
+  metaJson(i: number): string {
+    if (!this.bytes) return JSON.stringify(this.made[i]!.meta)
+    return this.bytes.toString('utf8', this.metaStart + (i ? this.h.metaEnd[i - 1] : 0), this.metaStart + this.h.metaEnd[i])
+  }
+
+  /** Artifact i (kind[i] is not null). */
+  artifact(i: number): Artifact {
+    let a = this.made[i]
+    if (!a) {
+      const h = this.h
+      const rel = h.files[i]
+      const slash = rel.lastIndexOf('/')
+      const relDir = rel.slice(0, slash)
+      const dir = this.join(relDir)
+      a = { kind: this.kind(i)!, alias: h.alias[i], uid: h.uids[i], tags: this.tags(i), version: h.versions[i], dir, file: `${dir}${path.sep}${rel.slice(slash + 1)}`, repo: this.repo.name, relDir, format: h.cm[i] === '1' ? 'cm' : 'cmc' } as Artifact
+      // meta stays an own, enumerable property (spread and JSON see it), decoded on first use
+      let meta: ArtifactMeta | undefined
+      const json = () => this.metaJson(i)
+      Object.defineProperty(a, 'meta', {
+        enumerable: true,
+        configurable: true,
+        get: () => (meta ??= JSON.parse(json()) as ArtifactMeta),
+        set: (m: ArtifactMeta) => {
+          meta = m
+        },
+      })
+      this.made[i] = a
+    }
+    return a
+  }
+
+  all(): Artifact[] {
+    const out: Artifact[] = []
+    for (let i = 0; i < this.count; i++) if (this.kind(i)) out.push(this.artifact(i))
+    return out
+  }
+}
+
+function readCache(repo: RepoEntry): RepoArtifacts | undefined {
   try {
-    const c = JSON.parse(readFileSync(cacheFile(repo), 'utf8')) as RepoCache
-    return c.format === CACHE_FORMAT && c.root === repo.path ? c : undefined
+    const bytes = readFileSync(cacheFile(repo))
+    const nl = bytes.indexOf(10)
+    if (nl < 0) return undefined
+    const h = JSON.parse(bytes.toString('utf8', 0, nl)) as CacheHeader
+    if (h.format !== CACHE_FORMAT || h.root !== repo.path || h.name !== repo.name || h.uid !== (repo.uid ?? null)) return undefined
+    // a file cut short (the metas' line ends with a newline) is not used
+    if (bytes.length !== nl + 1 + (h.metaEnd.length ? h.metaEnd[h.metaEnd.length - 1] : 0) + 1) return undefined
+    return new RepoArtifacts(repo, h, bytes, nl + 1, new Array(h.files.length))
   } catch {
     return undefined
   }
 }
 
-function cacheIsFresh(c: RepoCache): boolean {
+/** Whether no walked folder and no meta file changed since the cache was written. */
+function isFresh(c: RepoArtifacts): boolean {
+  const h = c.h
   try {
-    for (const [d, m] of Object.entries(c.dirs)) if (statSync(d).mtimeMs !== m) return false
-    for (const e of c.entries) {
-      const s = statSync(e.file)
-      if (s.mtimeMs !== e.mtimeMs || s.size !== e.size) return false
+    for (const d in h.dirs) if (statSync(d).mtimeMs !== h.dirs[d]) return false
+    for (let i = 0; i < c.count; i++) {
+      const s = statSync(c.metaFile(i))
+      if (s.mtimeMs !== h.mtimeMs[i] || s.size !== h.size[i]) return false
     }
-    return true
   } catch {
     return false
   }
+  return true
+}
+
+const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+
+interface MetaFile {
+  file: string
+  /** Its folder relative to the repo root, '/' separated (as path.relative would give it). */
+  relDir: string
+  base: string
 }
 
 /** Walk a repo: a folder holding a meta file is an artifact (its subfolders are its files). */
-function scan(root: string): { dirs: Record<string, number>; metaFiles: string[] } {
+function scan(root: string): { dirs: Record<string, number>; metaFiles: MetaFile[] } {
   const dirs: Record<string, number> = {}
-  const metaFiles: string[] = []
-  const walk = (dir: string) => {
-    let names: string[]
+  const metaFiles: MetaFile[] = []
+  const walk = (dir: string, rel: string) => {
+    let entries: Dirent[]
     try {
-      names = readdirSync(dir)
+      entries = readdirSync(dir, { withFileTypes: true })
     } catch {
       return
     }
-    const meta = META_FILES.find((f) => names.includes(f))
-    if (meta && dir !== root) {
-      metaFiles.push(path.join(dir, meta))
-      return
+    if (dir !== root) {
+      const base = META_FILES.find((f) => entries.some((e) => e.name === f))
+      if (base) {
+        metaFiles.push({ file: path.join(dir, base), relDir: rel, base })
+        return
+      }
     }
     dirs[dir] = statSync(dir).mtimeMs
-    for (const n of names.sort()) {
+    for (const e of entries.sort(byName)) {
+      const n = e.name
       if (n.startsWith('.') || SKIP_DIRS.has(n)) continue
       const p = path.join(dir, n)
-      let isDir = false
-      try {
-        isDir = statSync(p).isDirectory()
-      } catch {
-        continue
+      let isDir = e.isDirectory()
+      if (!isDir && !e.isFile()) {
+        // a symbolic link (followed, as stat does) or a type the listing did not give
+        try {
+          isDir = statSync(p).isDirectory()
+        } catch {
+          continue
+        }
       }
-      if (isDir) walk(p)
+      if (isDir) walk(p, rel ? `${rel}/${n}` : n)
     }
   }
-  walk(root)
+  walk(root, '')
   return { dirs, metaFiles }
 }
 
-function guessAlias(file: string): string | undefined {
+function guessAlias(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : /^\s*"?alias"?\s*:\s*"?([\w.-]+)/m.exec(text)?.[1]
+}
+
+/** Read a file with the mtime and size of what was read (text undefined when it cannot be read). */
+function readWithStat(file: string): { text?: string; mtimeMs: number; size: number } {
+  let fd: number
   try {
-    return /^\s*"?alias"?\s*:\s*"?([\w.-]+)/m.exec(readFileSync(file, 'utf8'))?.[1]
+    fd = openSync(file, 'r')
   } catch {
-    return undefined
+    const s = statSync(file)
+    return { mtimeMs: s.mtimeMs, size: s.size }
+  }
+  try {
+    const s = fstatSync(fd)
+    let text: string | undefined
+    try {
+      // as readFileSync does: the size fstat gave, or less at an early end
+      const buf = Buffer.allocUnsafe(s.size)
+      let n = 0
+      while (n < s.size) {
+        const r = readSync(fd, buf, n, s.size - n, null)
+        if (r === 0) break
+        n += r
+      }
+      text = buf.toString('utf8', 0, n)
+    } catch {
+      text = undefined // loadArtifactFile reads it again and reports why it cannot
+    }
+    return { text, mtimeMs: s.mtimeMs, size: s.size }
+  } finally {
+    closeSync(fd)
   }
 }
 
-function indexRepo(repo: RepoEntry, events?: EventSink): CacheEntry[] {
-  const cached = readCache(repo)
-  if (cached && cacheIsFresh(cached)) return cached.entries
-  const previous = new Map((cached?.entries ?? []).map((e) => [e.file, e]))
+type Loader = typeof import('../meta/load.js')
+
+/** A meta file after a walk: loaded now, or unchanged since the cache (entry `i` of `from`). */
+type Walked = { relDir: string; base: string; mtimeMs: number; size: number } & (
+  | { artifact: Artifact; problem?: undefined; from?: undefined }
+  | { problem: IndexProblem; artifact?: undefined; from?: undefined }
+  | { from: RepoArtifacts; i: number; artifact?: undefined; problem?: undefined }
+)
+
+/** Walk the repo, load what changed (or all, without a cache) and write the cache. */
+function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: Loader, events?: EventSink): RepoArtifacts {
+  const previous = new Map<string, number>()
+  if (cached) for (let i = 0; i < cached.count; i++) previous.set(cached.h.files[i], i)
   const { dirs, metaFiles } = scan(repo.path)
-  const entries: CacheEntry[] = metaFiles.map((file) => {
-    const s = statSync(file)
-    const old = previous.get(file)
-    if (old && old.mtimeMs === s.mtimeMs && old.size === s.size) return old
-    try {
-      const artifact = loadArtifactFile(file, { name: repo.name, root: repo.path, uid: repo.uid })
-      return { file, mtimeMs: s.mtimeMs, size: s.size, artifact }
-    } catch (e) {
-      if (!(e instanceof CmcError)) throw e
-      return { file, mtimeMs: s.mtimeMs, size: s.size, problem: { file, aliasGuess: guessAlias(file), error: { code: e.code, message: e.message, where: e.where, hint: e.hint } } }
+  const ref = { name: repo.name, root: repo.path, uid: repo.uid }
+  const walked: Walked[] = metaFiles.map(({ file, relDir, base }): Walked => {
+    const old = previous.get(`${relDir}/${base}`)
+    let text: string | undefined
+    let mtimeMs: number, size: number
+    if (cached && old !== undefined) {
+      ;({ mtimeMs, size } = statSync(file))
+      if (cached.h.mtimeMs[old] === mtimeMs && cached.h.size[old] === size) return { relDir, base, mtimeMs, size, from: cached, i: old }
+    } else {
+      ;({ text, mtimeMs, size } = readWithStat(file))
     }
+    try {
+      return { relDir, base, mtimeMs, size, artifact: load.loadArtifactFile(file, ref, text) }
+    } catch (err) {
+      if (!(err instanceof CmcError)) throw err
+      let t = text
+      if (t === undefined) {
+        try {
+          t = readFileSync(file, 'utf8')
+        } catch {
+          t = undefined
+        }
+      }
+      return { relDir, base, mtimeMs, size, problem: { file, aliasGuess: guessAlias(t), error: { code: err.code, message: err.message, where: err.where, hint: err.hint } } }
+    }
+  })
+
+  const h: CacheHeader = {
+    format: CACHE_FORMAT, root: repo.path, name: repo.name, uid: repo.uid ?? null, dirs,
+    files: [], mtimeMs: [], size: [], kinds: '', alias: [], uids: [], tagNames: [], tagIds: [], tagEnd: [], versions: {}, cm: '', metaEnd: [], problems: {},
+  }
+  const tagId = new Map<string, number>()
+  const made: Array<Artifact | undefined> = []
+  const metas: string[] = []
+  let end = 0
+  walked.forEach((w, j) => {
+    h.files.push(`${w.relDir}/${w.base}`)
+    h.mtimeMs.push(w.mtimeMs)
+    h.size.push(w.size)
+    const problem = w.from ? w.from.h.problems[w.i] : w.problem
+    const a = w.from ? (w.from.kind(w.i) ? w.from.artifact(w.i) : undefined) : w.artifact
+    h.kinds += a ? KIND_LETTERS[a.kind] : '-'
+    h.alias.push(a ? a.alias : '')
+    h.uids.push(a ? a.uid : '')
+    for (const t of a ? a.tags : []) {
+      let k = tagId.get(t)
+      if (k === undefined) {
+        k = h.tagNames.length
+        tagId.set(t, k)
+        h.tagNames.push(t)
+      }
+      h.tagIds.push(k)
+    }
+    h.tagEnd.push(h.tagIds.length)
+    if (a?.version !== undefined) h.versions[j] = a.version
+    h.cm += a?.format === 'cm' ? '1' : '0'
+    const json = !a ? '' : w.from ? w.from.metaJson(w.i) : JSON.stringify(a.meta)
+    metas.push(json)
+    end += Buffer.byteLength(json)
+    h.metaEnd.push(end)
+    if (!a) h.problems[j] = problem!
+    made.push(a)
   })
   const out = cacheFile(repo)
   try {
     mkdirSync(path.dirname(out), { recursive: true })
     const tmp = `${out}.${process.pid}.tmp`
-    writeFileSync(tmp, JSON.stringify({ format: CACHE_FORMAT, root: repo.path, dirs, entries } satisfies RepoCache))
+    writeFileSync(tmp, `${JSON.stringify(h)}\n${metas.join('')}\n`)
     renameSync(tmp, out)
-  } catch (e) {
-    events?.({ type: 'log', level: 'debug', message: `index cache not written: ${(e as Error).message}` })
+  } catch (err) {
+    events?.({ type: 'log', level: 'debug', message: `index cache not written: ${(err as Error).message}` })
   }
-  return entries
+  return new RepoArtifacts(repo, h, undefined, 0, made)
 }
 
 export class ArtifactIndex {
-  private readonly byUid = new Map<string, Artifact>()
+  private list?: Artifact[]
+  private uids?: Map<string, [RepoArtifacts, number]>
+
   constructor(
-    private readonly artifacts: Artifact[],
+    private readonly sources: RepoArtifacts[],
     private readonly repoList: RepoEntry[],
     private readonly broken: IndexProblem[],
-  ) {
-    for (const a of artifacts) this.byUid.set(a.uid, a)
-  }
+  ) {}
 
   all(): Artifact[] {
-    return this.artifacts
+    return (this.list ??= this.sources.flatMap((s) => s.all()))
   }
 
   repos(): RepoEntry[] {
@@ -151,21 +402,47 @@ export class ArtifactIndex {
 
   find(query: string, opts: { kind?: Kind } = {}): Artifact[] {
     const q = parseTagQuery(query)
-    return this.artifacts.filter((a) => (!opts.kind || a.kind === opts.kind) && matchesQuery(a, q))
+    if (this.list) return this.list.filter((a) => (!opts.kind || a.kind === opts.kind) && matchesQuery(a, q))
+    // from the columns: only the matches are built (and, for _variation queries, their metas decoded)
+    const out: Artifact[] = []
+    for (const s of this.sources) {
+      const tagsMatch = q.variations.length ? undefined : s.tagMatcher(q)
+      for (let i = 0; i < s.count; i++) {
+        const kind = s.kind(i)
+        if (!kind || (opts.kind && kind !== opts.kind)) continue
+        if (tagsMatch ? tagsMatch(i) : matchesQuery(s.artifact(i), q)) out.push(s.artifact(i))
+      }
+    }
+    return out
   }
 
   /** By uid, then alias (the first repo wins, builtin first). Throws with suggestions. */
   get(aliasOrUid: string, opts: { kind?: Kind } = {}): Artifact {
-    const ok = (a: Artifact | undefined) => a && (!opts.kind || a.kind === opts.kind)
-    const byUid = this.byUid.get(aliasOrUid)
-    if (ok(byUid)) return byUid!
-    const byAlias = this.artifacts.find((a) => a.alias === aliasOrUid && ok(a))
-    if (byAlias) return byAlias
+    const ok = (kind: Kind) => !opts.kind || kind === opts.kind
+    if (!this.uids) {
+      // the last one of a uid wins, as a map filled in order does
+      this.uids = new Map()
+      for (const s of this.sources) for (let i = 0; i < s.count; i++) if (s.kind(i)) this.uids.set(s.h.uids[i], [s, i])
+    }
+    const byUid = this.uids.get(aliasOrUid)
+    if (byUid && ok(byUid[0].kind(byUid[1])!)) return byUid[0].artifact(byUid[1])
+    for (const s of this.sources) {
+      for (let i = 0; i < s.count; i++) {
+        const kind = s.kind(i)
+        if (kind && s.h.alias[i] === aliasOrUid && ok(kind)) return s.artifact(i)
+      }
+    }
     const broken = this.broken.find((p) => p.aliasGuess === aliasOrUid)
     if (broken) {
       throw new CmcError('input', broken.error.code, broken.error.message, { where: broken.error.where, hint: broken.error.hint })
     }
-    const pool = this.artifacts.filter((a) => !opts.kind || a.kind === opts.kind).map((a) => a.alias)
+    const pool: string[] = []
+    for (const s of this.sources) {
+      for (let i = 0; i < s.count; i++) {
+        const kind = s.kind(i)
+        if (kind && ok(kind)) pool.push(s.h.alias[i])
+      }
+    }
     const near = nearest(aliasOrUid, pool)
     throw new CmcError('input', 'ARTIFACT_NOT_FOUND', `no ${opts.kind ?? 'artifact'} with alias or uid "${aliasOrUid}"`, {
       hint: near.length ? `did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : 'list them with `cmc find` (register repos with `cmc repo add PATH` or pass --repo PATH)',
@@ -176,16 +453,25 @@ export class ArtifactIndex {
 export async function loadIndex(opts: { extraRepos?: string[]; events?: EventSink; builtin?: boolean } = {}): Promise<ArtifactIndex> {
   // builtin: false leaves the shipped repo out (isolated fixtures in tests).
   const repos = listRepos(opts.extraRepos ?? []).filter((r) => opts.builtin !== false || r.kind !== 'builtin')
-  const artifacts: Artifact[] = []
+  const sources: RepoArtifacts[] = []
   const broken: IndexProblem[] = []
+  let load: Loader | undefined
   for (const repo of repos) {
-    for (const e of indexRepo(repo, opts.events)) {
-      if (e.artifact) artifacts.push(e.artifact)
-      if (e.problem) {
-        broken.push(e.problem)
-        opts.events?.({ type: 'log', level: 'warn', message: `skipped ${e.problem.error.where?.file ?? e.file}${e.problem.error.where?.line ? `:${e.problem.error.where.line}` : ''}: ${e.problem.error.message}` })
+    const cached = readCache(repo)
+    let source = cached && isFresh(cached) ? cached : undefined
+    if (!source) {
+      // the meta reader (and through it the validators) only when something changed
+      load ??= await import('../meta/load.js')
+      source = indexRepo(repo, cached, load, opts.events)
+    }
+    sources.push(source)
+    for (let i = 0; i < source.count; i++) {
+      const p = source.kind(i) ? undefined : source.h.problems[i]
+      if (p) {
+        broken.push(p)
+        opts.events?.({ type: 'log', level: 'warn', message: `skipped ${p.error.where?.file ?? p.file}${p.error.where?.line ? `:${p.error.where.line}` : ''}: ${p.error.message}` })
       }
     }
   }
-  return new ArtifactIndex(artifacts, repos, broken)
+  return new ArtifactIndex(sources, repos, broken)
 }

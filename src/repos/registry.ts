@@ -4,10 +4,9 @@
 // can be used without registering them (CMC_REPOS, --repo).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { execa } from 'execa'
-import { unzipSync } from 'fflate'
-import { parse, stringify } from 'yaml'
 import { CmcError } from '../errors.js'
+import { fastParseYaml } from '../meta/fastYaml.js'
+import { yaml } from '../meta/parse.js'
 import { builtinRepoDir, cmcHome } from '../paths.js'
 import { readRepoMeta, REPO_FILE } from './repoMeta.js'
 
@@ -25,14 +24,17 @@ const registryFile = () => path.join(cmcHome(), 'repos.yaml')
 function readRegistry(): RepoEntry[] {
   const f = registryFile()
   if (!existsSync(f)) return []
-  const data = parse(readFileSync(f, 'utf8')) as { repos?: RepoEntry[] } | null
+  const text = readFileSync(f, 'utf8')
+  // the fast reader covers what writeRegistry writes; `yaml` reads anything else
+  const fast = fastParseYaml(text)
+  const data = (fast ? fast.value : yaml().parse(text)) as { repos?: RepoEntry[] } | null
   return data?.repos ?? []
 }
 
 function writeRegistry(repos: RepoEntry[]): void {
   mkdirSync(cmcHome(), { recursive: true })
   const tmp = `${registryFile()}.${process.pid}.tmp`
-  writeFileSync(tmp, stringify({ repos }))
+  writeFileSync(tmp, yaml().stringify({ repos }))
   renameSync(tmp, registryFile())
 }
 
@@ -76,6 +78,8 @@ function repoRootIn(dir: string, source: string): string {
 }
 
 async function fetchInto(source: string, kind: 'git' | 'archive', staging: string): Promise<void> {
+  // loaded here, not at start: every command lists the repos, few fetch one
+  const { execa } = await import('execa')
   if (kind === 'git') {
     try {
       await execa('git', ['clone', '--quiet', '--depth', '1', source, staging], { timeout: 300_000 })
@@ -89,6 +93,7 @@ async function fetchInto(source: string, kind: 'git' | 'archive', staging: strin
   }
   mkdirSync(staging, { recursive: true })
   if (/\.zip$/i.test(source)) {
+    const { unzipSync } = await import('fflate')
     const files = unzipSync(readFileSync(source))
     for (const [name, data] of Object.entries(files)) {
       const dest = path.resolve(staging, name)

@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
-import { parseMetaText } from '../meta/load.js'
-import { RepoMeta, type RepoMeta as RepoMetaT } from '../meta/schema.js'
+import { parseMetaText } from '../meta/parse.js'
+import type { RepoMeta as RepoMetaT } from '../meta/schema.js'
 import { validateMeta } from '../meta/validate.js'
 
 export const REPO_FILE = 'cmc-repo.yaml'
@@ -16,7 +16,7 @@ export function readRepoMeta(root: string): RepoMetaT {
     })
   }
   const parsed = parseMetaText(readFileSync(file, 'utf8'), file)
-  const problems = validateMeta(RepoMeta, parsed.data)
+  const problems = validateMeta('repo', parsed.data)
   if (problems.length) {
     const p = problems[0]
     throw new CmcError('input', p.code, p.message, { where: { file, ...parsed.position(p.path, p.atKey) }, hint: p.hint })

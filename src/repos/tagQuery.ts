@@ -32,13 +32,21 @@ export function variationsOf(a: Artifact): Record<string, Variation> {
  */
 export function effectiveTags(a: Artifact, selected: string[] = []): Set<string> {
   const tags = new Set(a.tags)
+  if (!selected.length) return tags // (the meta of a cached artifact is decoded on first use)
   const vars = variationsOf(a)
   for (const v of selected) for (const t of vars[v]?.tags ?? []) tags.add(t)
   return tags
 }
 
+/** For a query without variations: whether these tags match it. */
+export function matchesTags(tags: string[], q: TagQuery): boolean {
+  return q.include.every((t) => tags.includes(t)) && !q.exclude.some((t) => tags.includes(t))
+}
+
 export function matchesQuery(a: Artifact, q: TagQuery | string): boolean {
   const query = typeof q === 'string' ? parseTagQuery(q) : q
+  // (without variations the meta is not needed: a cached artifact's is decoded on first use)
+  if (!query.variations.length) return matchesTags(a.tags, query)
   const vars = variationsOf(a)
   if (!query.variations.every((v) => v in vars)) return false
   const tags = effectiveTags(a, query.variations)

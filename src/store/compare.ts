@@ -8,7 +8,6 @@
 //   Direction comes from higherIsBetter (else names like *latency*, *time*,
 //   *seconds*, *_ms are lower-is-better).
 import { CmcError } from '../errors.js'
-import type { ExperimentRecord } from './record.js'
 import { median, welch } from './stats.js'
 
 export type Verdict = 'improved' | 'regressed' | 'no change' | 'inconclusive'
@@ -34,9 +33,24 @@ export interface Comparison {
 }
 
 // `images_per_s`, `tokens_per_s` are rates (higher is better); `run_s`, `p99_ms` are times.
+/**
+ * What compare needs of a run: a full record satisfies it; so does an index
+ * summary (medians only), which is how large groups are compared without
+ * opening every record file.
+ */
+export interface Comparable {
+  id: string
+  platform: string
+  image: { digest: string }
+  host: { hostname: string }
+  metrics: Record<string, { median: number; unit?: string; higherIsBetter?: boolean }>
+  /** Per-repeat values; used when a side is a single run. */
+  repeats: Array<{ metrics: Record<string, number> }>
+}
+
 const lowerIsBetterName = /latency|time|seconds|duration|_ms$|_us$|_ns$|(?<!_per)_s$/i
 
-function samples(group: ExperimentRecord[], metric: string): number[] {
+function samples(group: Comparable[], metric: string): number[] {
   if (group.length === 1) return group[0].repeats.map((r) => r.metrics[metric]).filter((v): v is number => typeof v === 'number')
   return group.map((r) => r.metrics[metric]?.median).filter((v): v is number => typeof v === 'number')
 }
@@ -48,7 +62,7 @@ const cv = (xs: number[]) => {
   return m ? sd / Math.abs(m) : 0
 }
 
-const side = (g: ExperimentRecord[]) => ({
+const side = (g: Comparable[]) => ({
   ids: g.map((r) => r.id),
   // sorted sets: whether the sides differ must not depend on the order records were listed
   platforms: [...new Set(g.map((r) => r.platform))].sort(),
@@ -56,7 +70,7 @@ const side = (g: ExperimentRecord[]) => ({
   hosts: [...new Set(g.map((r) => r.host.hostname))].sort(),
 })
 
-export function compareGroups(A: ExperimentRecord[], B: ExperimentRecord[], opts: { noiseBand?: number; allowDifferentImages?: boolean; allowDifferentHosts?: boolean } = {}): Comparison {
+export function compareGroups(A: Comparable[], B: Comparable[], opts: { noiseBand?: number; allowDifferentImages?: boolean; allowDifferentHosts?: boolean } = {}): Comparison {
   if (!A.length || !B.length) throw new CmcError('input', 'COMPARE_EMPTY', `side ${A.length ? 'B' : 'A'} matches no records`, { hint: 'check the ids or the query with `cmc exp list --where ...`' })
   const band = opts.noiseBand ?? 0.02
   const warnings: string[] = []

@@ -2,6 +2,7 @@
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { compileQuery } from './query/evaluate.js'
+import type { Comparable } from './compare.js'
 import type { ExperimentRecord } from './record.js'
 import type { Store } from './store.js'
 import type { RecordSummary } from './summary.js'
@@ -42,4 +43,22 @@ export function selectRecords(store: Store, spec: string, events?: EventSink): E
     }
   }
   return out
+}
+
+/**
+ * The runs of one side of a compare: an id gives that record (its repeats are
+ * the samples); a query gives its successful runs, compared by their medians
+ * from the index, with units and direction read from one of the records.
+ */
+export function selectComparable(store: Store, spec: string, events?: EventSink): Comparable[] {
+  if (ID.test(spec) || /^\d{8}T[\dZ-]*[0-9a-f-]*$/.test(spec)) return selectRecords(store, spec, events)
+  const all = querySummaries(store, spec, { events })
+  const rows = all.filter((s) => s.status === 'ok')
+  if (rows.length < all.length) events?.({ type: 'log', level: 'warn', message: `${all.length - rows.length} run(s) matching "${spec}" did not succeed and are left out` })
+  if (rows.length <= 1) return rows.map((s) => store.get(s.id))
+  const meta = store.get(rows[0].id).metrics
+  return rows.map((s) => ({
+    id: s.id, platform: s.platform, image: { digest: s.digest }, host: { hostname: s.host }, repeats: [],
+    metrics: Object.fromEntries(Object.entries(s.metrics).map(([k, median]) => [k, { median, unit: meta[k]?.unit, higherIsBetter: meta[k]?.higherIsBetter }])),
+  }))
 }

@@ -3,7 +3,7 @@ import { BaseCommand } from '../../cli/baseCommand.js'
 import { storeFlag } from '../../cli/flags.js'
 import { formatNumber, formatTable } from '../../cli/table.js'
 import { compareGroups } from '../../store/compare.js'
-import { selectRecords } from '../../store/select.js'
+import { selectComparable } from '../../store/select.js'
 import { openStore } from '../../store/store.js'
 
 export default class ExpCompare extends BaseCommand {
@@ -27,7 +27,7 @@ export default class ExpCompare extends BaseCommand {
   async run() {
     const { args, flags } = await this.parse(ExpCompare)
     const store = await openStore({ path: flags.store })
-    const c = compareGroups(selectRecords(store, args.a, this.events), selectRecords(store, args.b, this.events), {
+    const c = compareGroups(selectComparable(store, args.a, this.events), selectComparable(store, args.b, this.events), {
       noiseBand: Number(flags['noise-band']), allowDifferentImages: flags['allow-different-images'], allowDifferentHosts: flags['allow-different-hosts'],
     })
     if (!this.jsonEnabled()) {

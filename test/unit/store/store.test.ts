@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CmcError } from '../../../src/errors.js'
 import { collector } from '../../../src/events.js'
 import type { ExperimentRecord } from '../../../src/store/record.js'
-import { selectRecords } from '../../../src/store/select.js'
+import { compareGroups } from '../../../src/store/compare.js'
+import { selectComparable, selectRecords } from '../../../src/store/select.js'
 import { newRecordId, openStore, Store, validateRecord } from '../../../src/store/store.js'
 import { summaryOf } from '../../../src/store/summary.js'
 import { repoRoot, tmpDir } from '../../helpers/tmp.js'
@@ -173,6 +174,35 @@ describe('Store: writing and reading records', () => {
     } finally {
       if (prev !== undefined) process.env.CMC_STORE = prev
     }
+  })
+})
+
+describe('selectComparable: the sides of a compare', () => {
+  const metric = (v: number, unit = 'img/s') => ({ n: 3, median: v, mean: v, min: v, max: v, stdev: 0, ci95: [v, v] as [number, number], unit, higherIsBetter: true })
+  it('a query side uses the index medians of its successful runs, units from a record; the verdict equals the full-record one', async () => {
+    const store = newStore()
+    for (const v of [100, 102, 98, 101]) await put(store, { platform: 'x86_64', metrics: { throughput: metric(v) } })
+    for (const v of [150, 149, 152, 151]) await put(store, { platform: 'arm64', metrics: { throughput: metric(v) } })
+    await put(store, { platform: 'arm64', status: 'failed', metrics: { throughput: metric(1) } })
+    const warnings: string[] = []
+    const A = selectComparable(store, 'platform = x86_64')
+    const B = selectComparable(store, 'platform = arm64', (e) => { if (e.type === 'log') warnings.push(e.message) })
+    expect(A).toHaveLength(4)
+    expect(B).toHaveLength(4) // the failed run is left out, and said so
+    expect(warnings).toEqual(['1 run(s) matching "platform = arm64" did not succeed and are left out'])
+    expect(B[0].metrics.throughput.unit).toBe('img/s')
+    const light = compareGroups(A, B)
+    const full = compareGroups(selectRecords(store, 'platform = x86_64'), selectRecords(store, 'platform = arm64 and status = ok'))
+    expect(light.metrics).toEqual(full.metrics)
+    expect(light.metrics[0].verdict).toBe('improved')
+    expect(light.metrics[0].unit).toBe('img/s')
+  })
+
+  it('an id side is the full record, so its repeats are the samples', async () => {
+    const store = newStore()
+    const r = await put(store, { repeats: [1, 2, 3].map((v, i) => ({ index: i, metrics: { throughput: v }, exitCode: 0, durationMs: 1 })) })
+    const [one] = selectComparable(store, r.id)
+    expect(one.repeats.map((x) => x.metrics.throughput)).toEqual([1, 2, 3])
   })
 })
 

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Issue 5's figures: 100,000 synthetic records in one store.
+//   ingest rate (records/s through the store's own writer: staging, rename, index append)
+//   whole-process `cmc exp list --where ...` over them          target <= 300 ms
+//   `cmc exp compare` of two groups of 1,000 runs (whole process) target <= 300 ms
+//   the store's size on disk
+// Beside them, the raw baseline measured in the same run: `node -e 0`, and a
+// plain JSON.parse + filter of the same index file.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const N = Number(process.env.N ?? 100_000)
+const work = mkdtempSync(path.join(os.tmpdir(), 'cmc-bench-store-'))
+const storeDir = path.join(work, 'store')
+const { openStore, newRecordId } = await import(path.join(root, 'dist/store/store.js'))
+const { summarize } = await import(path.join(root, 'dist/collect/summarize.js'))
+const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6
+const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
+
+const store = await openStore({ path: storeDir })
+const host = { hostname: 'bench-host', os: 'linux', kernel: '6.1', arch: 'x86_64', cpuModel: 'cpu', cores: 2, memoryBytes: 1, gpus: [], docker: { version: '20.10', apiVersion: '1.41', os: 'linux', arch: 'amd64', runtimes: ['runc'] } }
+let seed = 1
+const groupCount = new Map()
+const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+function record(i) {
+  const platform = ['x86_64', 'arm64', 'cuda', 'rocm'][i % 4]
+  const benchmark = ['stream', 'matmul', 'resnet'][i % 3]
+  const batch = [1, 8, 32][Math.floor(i / 3) % 3]
+  // the first 1,000 runs of each (benchmark, platform, batch) form the compare groups
+  const key = `${benchmark}/${platform}/${batch}`
+  const seen = (groupCount.get(key) ?? 0) + 1
+  groupCount.set(key, seen)
+  const vals = Array.from({ length: 3 }, () => 100 * (platform === 'arm64' ? 0.6 : 1) * batch ** 0.5 * (1 + 0.05 * (rnd() - 0.5)))
+  const id = newRecordId(new Date(Date.UTC(2026, 10, 1) + i * 1000))
+  return {
+    format: 1, id, createdAt: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(), cmcVersion: '0.1.0',
+    benchmark: { alias: benchmark, uid: 'u' }, image: { alias: 'img', uid: 'u', planHash: 'p', ref: 'cmc/x:y', digest: `sha256:${platform}`, id: 'sha256:i' },
+    platform, params: { batch }, repeats: vals.map((v, k) => ({ index: k, metrics: { throughput: v }, exitCode: 0, durationMs: 10 })),
+    metrics: { throughput: summarize(vals, { unit: 'img/s', higherIsBetter: true }) }, status: i % 50 ? 'ok' : 'failed', exitCode: 0, host,
+    command: 'bench', env: {}, devices: { paths: [], groups: [] }, logs: { stdout: 'stdout.log', stderr: 'stderr.log' }, outputs: [], refused: [],
+    timings: { buildMs: 0, startedAt: '', endedAt: '', totalMs: 10, runMs: [10] }, tags: [...(i % 10 ? [] : ['nightly']), ...(seen <= 1000 ? ['cmp'] : [])],
+  }
+}
+let t0 = process.hrtime.bigint()
+for (let i = 0; i < N; i++) { const w = await store.begin(); await w.commit({ ...record(i), id: w.id }) }
+const ingestMs = ms(t0)
+
+const du = Number(execFileSync('du', ['-sb', storeDir]).toString().split('\t')[0])
+const duDisk = Number(execFileSync('du', ['-sk', storeDir]).toString().split('\t')[0]) * 1024
+const indexBytes = statSync(path.join(storeDir, 'index.jsonl')).size
+
+const bin = path.join(root, 'bin/run.js')
+const env = { ...process.env, CMC_STORE: storeDir, CMC_HOME: path.join(work, 'home') }
+const proc = (args) => { const s = process.hrtime.bigint(); const out = execFileSync(process.execPath, args, { env, maxBuffer: 1 << 28 }).toString(); return { ms: ms(s), out } }
+const where = 'metrics.throughput > 300 and (platform = arm64 or params.batch >= 8) and not status = failed'
+const listT = [], cmpT = [], nodeT = [], rawT = []
+let listed = 0
+for (let i = 0; i < 5; i++) {
+  const r = proc([bin, 'exp', 'list', '--where', where, '--limit', '20'])
+  listT.push(r.ms)
+  nodeT.push(proc(['-e', '0']).ms)
+  const s = process.hrtime.bigint()
+  const rows = JSON.parse('[' + readFileSync(path.join(storeDir, 'index.jsonl'), 'utf8').trim().split('\n').join(',') + ']')
+  listed = rows.filter((x) => x.metrics.throughput > 300 && (x.platform === 'arm64' || x.params.batch >= 8) && x.status !== 'failed').length
+  rawT.push(ms(s))
+}
+const countJson = JSON.parse(proc([bin, 'exp', 'list', '--where', where, '--json']).out).length
+// two groups of 1,000 runs each: the first 1,000 x86_64 batch-8 resnet runs vs the first 1,000 arm64 ones
+const A = `tags = cmp and benchmark = resnet and platform = x86_64 and params.batch = 8`
+const B = `tags = cmp and benchmark = resnet and platform = arm64 and params.batch = 8`
+const cmp = (q) => proc([bin, 'exp', 'compare', q[0], q[1], '--json'])
+let cmpOut
+for (let i = 0; i < 5; i++) { const r = cmp([A, B]); cmpT.push(r.ms); cmpOut = JSON.parse(r.out) }
+
+const f = (x) => x.toFixed(0)
+console.log(`store — ${N.toLocaleString()} records`)
+console.log(`  ingest                 ${f(N / (ingestMs / 1000))} records/s (${(ingestMs / 1000).toFixed(1)} s through Store.begin/commit)`)
+console.log(`  size on disk           ${(duDisk / 1e6).toFixed(0)} MB allocated, ${(du / 1e6).toFixed(0)} MB of content (index.jsonl ${(indexBytes / 1e6).toFixed(1)} MB, ${f(du / N)} B a record)`)
+console.log(`  cmc exp list --where   ${f(med(listT))} ms median of 5, whole process   target <= 300 ms   node -e 0 ${f(med(nodeT))} ms   raw parse+filter in-process ${f(med(rawT))} ms   (${countJson} of ${N} match; raw count ${listed})`)
+console.log(`  cmc exp compare 2x1000 ${f(med(cmpT))} ms median of 5, whole process   target <= 300 ms   (n = ${cmpOut.metrics[0].a.n} vs ${cmpOut.metrics[0].b.n}, throughput ratio ${cmpOut.metrics[0].ratio.toFixed(3)}, ${cmpOut.metrics[0].verdict})`)
+rmSync(work, { recursive: true, force: true })
