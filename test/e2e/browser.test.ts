@@ -68,7 +68,7 @@ describe('report and dashboard in Chromium', () => {
     }))
     expect(painted).toBe(true)
     const cmp = await page.locator('#compare').innerText()
-    expect(cmp).toMatch(/value\s+3\s+5\s+1\.67/)
+    expect(cmp, cmp).toMatch(/value\s+3\.00\s+5\.00\s+1\.67/)
     expect(cmp).toContain('improved')
     expect(errors).toEqual([])
     const shot = path.join(shots, 'report.png')
@@ -104,7 +104,7 @@ describe('report and dashboard in Chromium', () => {
       await page.press('#cmp-b', 'Enter')
       await page.waitForSelector('#compare table')
       const cmp = await page.locator('#compare').innerText()
-      expect(cmp).toMatch(/double\s+10\s+6\s+0\.6/)
+      expect(cmp).toMatch(/double\s+10\.00\s+6\.00\s+0\.60/)
       expect(cmp).toContain('regressed')
       // A bad query is answered with the column it trips on, not a blank page.
       await page.fill('#where', 'params.n >')
