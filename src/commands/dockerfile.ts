@@ -23,6 +23,7 @@ export default class DockerfileCmd extends BaseCommand {
     'all-platforms': Flags.boolean({ description: 'every platform the image targets', exclusive: ['platform'] }),
     output: Flags.string({ char: 'o', description: 'write Dockerfile.<platform> files into this folder' }),
     builder: Flags.string({ options: ['buildkit', 'classic'], default: 'buildkit', description: 'buildkit uses cache mounts for apt; classic has none' }),
+    'build-arch': Flags.string({ options: ['amd64', 'arm64', 'none'], description: 'arch of the machine that builds (default: this one); build stages may cross-compile from it; none = always emulate' }),
     repo: repoFlag,
   }
 
@@ -39,7 +40,9 @@ export default class DockerfileCmd extends BaseCommand {
     }
     const results = platforms.map((p) => {
       const plan = resolvePlan(index, args.target, { platform: p })
-      return { ...compile(plan, { builder: flags.builder as 'buildkit' | 'classic' }), dockerPlatform: plan.platform.dockerPlatform, platform: p }
+      const hostArch = process.arch === 'x64' ? 'amd64' : process.arch === 'arm64' ? 'arm64' : undefined
+      const buildArch = flags['build-arch'] === 'none' ? undefined : ((flags['build-arch'] as 'amd64' | 'arm64' | undefined) ?? hostArch)
+      return { ...compile(plan, { builder: flags.builder as 'buildkit' | 'classic', buildArch }), dockerPlatform: plan.platform.dockerPlatform, platform: p }
     })
     if (flags.output) {
       mkdirSync(flags.output, { recursive: true })

@@ -47,30 +47,56 @@ function renamePkgs(pkgs: string[], map: Record<string, string> | undefined): st
   return map ? pkgs.map((p) => map[p] ?? p) : pkgs
 }
 
+const dockerPlatformOf = (arch: 'amd64' | 'arm64') => `linux/${arch}`
+
+/**
+ * Can the build stage run on the build host instead of under emulation? Only
+ * with BuildKit (it knows $BUILDPLATFORM), on a platform that allows it, for a
+ * host of another arch, when the benchmark's build honours $CC, and when every
+ * component installed in the build stage says how it is provided across
+ * (cross.<arch>) and has no install script of its own. Otherwise: emulation,
+ * which is always correct, only slower.
+ */
+export function canCrossBuild(plan: BuildPlan, builder: Builder, buildArch: string | undefined): boolean {
+  const arch = plan.platform.arch
+  if (builder !== 'buildkit' || !plan.platform.crossCompile || !buildArch || buildArch === arch) return false
+  if (!plan.benchmark?.build?.cross) return false
+  return plan.nodes.every((n) => {
+    const installs = n.install.apt.length || n.install.run.length || n.install.pip.length || Object.keys(n.install.env).length
+    return !installs || (Boolean(n.cross?.[arch]) && !n.install.run.length && !n.install.pip.length)
+  })
+}
+
 /** Does the plan need a separate build stage? Only when something is built or copied over. */
 export function needsBuildStage(plan: BuildPlan): boolean {
   return Boolean(plan.benchmark?.build) || plan.nodes.some((n) => n.install.run.length > 0 || n.runtime.copy.length > 0)
 }
 
-export function compile(plan: BuildPlan, opts: { builder: Builder; packageRenames?: Record<string, string> }): CompiledImage {
+export function compile(plan: BuildPlan, opts: { builder: Builder; packageRenames?: Record<string, string>; buildArch?: 'amd64' | 'arm64' }): CompiledImage {
   const buildkit = opts.builder === 'buildkit'
   const context: ContextEntry[] = []
   const buildStage = needsBuildStage(plan)
+  const cross = buildStage && canCrossBuild(plan, opts.builder, opts.buildArch)
+  const arch = plan.platform.arch
+  // Across, a component contributes its cross recipe (host packages, env such as CC) instead of its install.
+  const installOf = (n: PlanNode) => (cross ? { ...n.install, apt: n.cross?.[arch]?.apt ?? [], env: { ...n.install.env, ...n.cross?.[arch]?.env } } : n.install)
+  const hostPkgs = (pkgs: string[]) => (cross ? pkgs : renamePkgs(pkgs, opts.packageRenames))
 
   const stepFor = (n: PlanNode) => {
-    const needsFiles = n.install.run.length > 0
+    const install = installOf(n)
+    const needsFiles = install.run.length > 0
     let ctx: string | undefined
     if (needsFiles) {
       ctx = `components/${safeId(n.id)}`
-      if (n.install.files.length) for (const f of n.install.files) context.push({ src: path.join(n.dir, f), dest: `${ctx}/${f}` })
+      if (install.files.length) for (const f of install.files) context.push({ src: path.join(n.dir, f), dest: `${ctx}/${f}` })
       else context.push({ src: n.dir, dest: ctx })
     }
-    return { id: n.id, safeId: safeId(n.id), context: ctx, run: n.install.run, env: Object.keys(n.install.env).length ? envLine(n.install.env) : '' }
+    return { id: n.id, safeId: safeId(n.id), context: ctx, run: install.run, env: Object.keys(install.env).length ? envLine(install.env) : '' }
   }
 
   const buildLayers = LAYERS.map((name) => {
     const nodes = plan.nodes.filter((n) => n.layer === name)
-    return { name, apt: aptInstall(pkgList(renamePkgs(nodes.flatMap((n) => n.install.apt), opts.packageRenames)), buildkit), steps: nodes.filter((n) => n.install.run.length || Object.keys(n.install.env).length).map(stepFor) }
+    return { name, apt: aptInstall(pkgList(hostPkgs(nodes.flatMap((n) => installOf(n).apt))), buildkit), steps: nodes.filter((n) => installOf(n).run.length || Object.keys(installOf(n).env).length).map(stepFor) }
   }).filter((l) => l.apt || l.steps.length)
 
   const b = plan.benchmark
@@ -83,7 +109,7 @@ export function compile(plan: BuildPlan, opts: { builder: Builder; packageRename
       benchBuild = { alias: b.alias, srcDir: `/opt/cmc/build/${b.alias}`, context: 'benchmark-src', run: b.build.run }
       for (const f of files) context.push({ src: path.join(b.dir, f), dest: `benchmark-src/${f}` })
       if (!files.length) context.push({ src: b.dir, dest: 'benchmark-src' })
-      if (b.build.apt.length) buildLayers.push({ name: 'app', apt: aptInstall(pkgList(renamePkgs(b.build.apt, opts.packageRenames)), buildkit), steps: [] })
+      if (b.build.apt.length) buildLayers.push({ name: 'app', apt: aptInstall(pkgList(hostPkgs(b.build.apt)), buildkit), steps: [] })
     }
     // Without a build step the listed files are what runs; with one, the
     // artifacts are, and the sources are not copied again.
@@ -109,6 +135,9 @@ export function compile(plan: BuildPlan, opts: { builder: Builder; packageRename
     planHash: plan.hash,
     bases: plan.platform.base,
     buildStage,
+    crossBuild: cross,
+    buildArch: opts.buildArch,
+    targetArch: arch,
     buildLayers,
     benchBuild,
     runtimeApt,
@@ -128,6 +157,8 @@ export function compile(plan: BuildPlan, opts: { builder: Builder; packageRename
     context: context.sort((x, y) => (x.dest < y.dest ? -1 : x.dest > y.dest ? 1 : 0)),
     platform: plan.platform.dockerPlatform,
     bases: plan.platform.base,
+    buildPlatform: cross ? dockerPlatformOf(opts.buildArch!) : plan.platform.dockerPlatform,
+    crossBuild: cross,
     labels,
     stages: buildStage ? ['build', 'runtime'] : ['runtime'],
     builder: opts.builder,

@@ -20,6 +20,13 @@ export interface CompiledImage {
    * concrete local refs as build args.
    */
   bases: { build: string; runtime: string }
+  /**
+   * Docker platform of the build stage: the target's, or the build host's when
+   * the build stage cross-compiles (FROM --platform=$BUILDPLATFORM).
+   */
+  buildPlatform: string
+  /** The build stage runs on the build host with cross toolchains. */
+  crossBuild: boolean
   /** Provenance labels (also written as LABEL lines in the Dockerfile). */
   labels: Record<string, string>
   /** Stage names in order, e.g. ["build", "runtime"]. */

@@ -50,6 +50,19 @@ export const Runtime = Type.Object(
   { additionalProperties: false, description: 'what the runtime stage keeps (hpccm runtime() idea)' },
 )
 
+/** How a component is provided when the build stage runs on the build host for another target arch. */
+export const Cross = Type.Record(
+  Type.Union([Type.Literal('amd64'), Type.Literal('arm64')]),
+  Type.Object(
+    {
+      apt: Type.Optional(StrList('host packages that provide it for the target arch, e.g. gcc-aarch64-linux-gnu')),
+      env: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'e.g. CC: aarch64-linux-gnu-gcc' })),
+    },
+    { additionalProperties: false },
+  ),
+  { description: 'per target arch: how to cross-build instead of installing under emulation; a plan cross-compiles only when every component installed in the build stage says how' },
+)
+
 export const Variation = Type.Object(
   {
     group: Type.Optional(Str('variations of one group exclude each other')),
@@ -90,6 +103,7 @@ export const Component = Type.Object(
     variations: Type.Optional(Type.Record(Type.String(), Variation)),
     install: Type.Optional(Install),
     runtime: Type.Optional(Runtime),
+    cross: Type.Optional(Cross),
     when: Type.Optional(When),
   },
   { additionalProperties: false },
@@ -138,6 +152,7 @@ export const Benchmark = Type.Object(
         run: Type.Union([Type.String(), Type.Array(Type.String())]),
         artifacts: StrList('paths the build produces, copied into the runtime stage'),
         apt: Type.Optional(StrList('extra build-only packages')),
+        cross: Type.Optional(Type.Boolean({ description: 'the build honours $CC (and friends), so it may run on the build host with a cross toolchain' })),
       },
       { additionalProperties: false, description: 'compile the benchmark in the build stage' },
     )),

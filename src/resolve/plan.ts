@@ -19,6 +19,8 @@ export interface PlanNode {
   layer: LayerName
   install: { apt: string[]; pip: string[]; run: string[]; files: string[]; env: Record<string, string> }
   runtime: { apt: string[]; copy: string[]; env: Record<string, string> }
+  /** Cross-build recipe per target arch (see docs/meta.md). */
+  cross?: Partial<Record<'amd64' | 'arm64', { apt: string[]; env: Record<string, string> }>>
   /** ids of the nodes this one depends on. */
   deps: string[]
 }
@@ -41,7 +43,7 @@ export interface PlanBenchmark {
   relDir: string
   dir: string
   files: string[]
-  build?: { run: string[]; artifacts: string[]; apt: string[] }
+  build?: { run: string[]; artifacts: string[]; apt: string[]; cross?: boolean }
   workdir: string
   command: string
   params: Record<string, { default: string | number | boolean; values?: Array<string | number | boolean> }>

@@ -148,6 +148,7 @@ class Resolver {
       node.runtime.copy.push(...(p.runtime?.copy ?? []))
       node.runtime.env = { ...node.runtime.env, ...p.runtime?.env }
     }
+    if (m.cross) node.cross = Object.fromEntries(Object.entries(m.cross).map(([arch, c]) => [arch, { apt: c?.apt ?? [], env: c?.env ?? {} }]))
     node.install.apt = [...new Set(node.install.apt)]
     node.runtime.apt = [...new Set(node.runtime.apt)]
     this.nodes.set(id, node)
@@ -174,7 +175,7 @@ function benchmarkSection(b: Artifact): PlanBenchmark {
   return {
     alias: b.alias, uid: b.uid, repo: b.repo, relDir: b.relDir, dir: b.dir,
     files: m.files ?? [],
-    build: m.build ? { run: list(m.build.run), artifacts: m.build.artifacts, apt: m.build.apt ?? [] } : undefined,
+    build: m.build ? { run: list(m.build.run), artifacts: m.build.artifacts, apt: m.build.apt ?? [], ...(m.build.cross ? { cross: true } : {}) } : undefined,
     workdir: m.workdir ?? `/opt/cmc/${b.alias}`,
     command: m.command,
     params: m.params ?? {},

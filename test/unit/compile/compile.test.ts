@@ -38,3 +38,38 @@ describe('compiler', () => {
     expect(runtime).not.toMatch(/hipcc/)
   })
 })
+
+describe('cross-compiling build stages', () => {
+  it('stream for arm64 on an amd64 host: the build stage runs on the host with the cross gcc', async () => {
+    const index = await loadIndex({ extraRepos: [examplesDir] })
+    const plan = resolvePlan(index, 'stream', { platform: 'arm64' })
+    const c = compile(plan, { builder: 'buildkit', buildArch: 'amd64' })
+    expect(c.crossBuild).toBe(true)
+    expect(c.buildPlatform).toBe('linux/amd64')
+    expect(c.platform).toBe('linux/arm64')
+    expect(c.dockerfile).toContain('FROM --platform=$BUILDPLATFORM ${CMC_BASE_BUILD} AS build')
+    expect(c.dockerfile).toMatch(/apt-get install -y --no-install-recommends gcc-aarch64-linux-gnu libc6-dev-arm64-cross make/)
+    expect(c.dockerfile).toContain('ENV CC="aarch64-linux-gnu-gcc"')
+    expect(c.dockerfile).not.toMatch(/install -y --no-install-recommends gcc libc6-dev make/)
+    // the runtime stage is still the target's, with the target's libgomp
+    expect(c.dockerfile).toMatch(/FROM \$\{CMC_BASE_RUNTIME\} AS runtime[\s\S]*libgomp1/)
+  })
+
+  it('emulates instead when the host has the target arch, with the classic builder, or when a component cannot cross', async () => {
+    const index = await loadIndex({ extraRepos: [examplesDir] })
+    const arm = resolvePlan(index, 'stream', { platform: 'arm64' })
+    expect(compile(arm, { builder: 'buildkit', buildArch: 'arm64' }).crossBuild).toBe(false)
+    expect(compile(arm, { builder: 'classic', buildArch: 'amd64' }).crossBuild).toBe(false)
+    expect(compile(arm, { builder: 'buildkit' }).crossBuild).toBe(false)
+    const x86 = resolvePlan(index, 'stream', { platform: 'x86_64' })
+    expect(compile(x86, { builder: 'buildkit', buildArch: 'amd64' }).crossBuild).toBe(false)
+    // matmul-numpy has no build step that honours $CC
+    const numpy = resolvePlan(index, 'matmul-numpy', { platform: 'arm64' })
+    expect(compile(numpy, { builder: 'buildkit', buildArch: 'amd64' }).crossBuild).toBe(false)
+    // a component in the build stage without a cross recipe keeps the build under emulation
+    const noRecipe = { ...arm, nodes: arm.nodes.map((n) => (n.alias === 'openmp' ? { ...n, cross: undefined } : n)) }
+    const e = compile(noRecipe, { builder: 'buildkit', buildArch: 'amd64' })
+    expect(e.crossBuild).toBe(false)
+    expect(e.dockerfile).toContain('FROM ${CMC_BASE_BUILD} AS build')
+  })
+})
