@@ -1,6 +1,33 @@
 #!/usr/bin/env node
 // Entry point of the `cmc` CLI. oclif reads the command manifest so only the
 // invoked command's module is loaded (keeps `cmc find` start-up short).
-import { execute } from '@oclif/core'
+// `execute` is taken from its own module: @oclif/core's index loads all of
+// oclif (~50 modules more, semver among them) and runs two start-up checks,
+// which are made here instead, the same way.
+import { createRequire } from 'node:module'
+import { execute } from '@oclif/core/execute'
+
+try {
+  process.cwd()
+} catch (error) {
+  if (error.code === 'ENOENT') process.stderr.write('WARNING: current directory does not exist\n')
+}
+
+const noEngineWarning = process.env.OCLIF_DISABLE_ENGINE_WARNING
+if (!(noEngineWarning && ['1', 'true', 'y', 'yes'].includes(noEngineWarning.toLowerCase()))) {
+  try {
+    const require = createRequire(import.meta.url)
+    const oclifPackage = require.resolve('@oclif/core/package.json')
+    const wanted = require(oclifPackage).engines.node
+    const plain = /^>=(\d+)\.(\d+)\.(\d+)$/.exec(wanted)
+    const have = /^(\d+)\.(\d+)\.(\d+)$/.exec(process.versions.node)
+    const cmp = (a, b) => a.slice(1).reduce((r, x, i) => r || Number(x) - Number(b[i + 1]), 0)
+    // a plain ">=x.y.z" against a release version needs no semver
+    const ok = plain && have ? cmp(have, plain) >= 0 : createRequire(oclifPackage)('semver').satisfies(process.versions.node, wanted)
+    if (!ok) process.emitWarning(`Node version must be ${wanted} to use this CLI. Current node version: ${process.versions.node}`)
+  } catch {
+    // ignore, as oclif does
+  }
+}
 
 await execute({ dir: import.meta.url })

@@ -9,7 +9,7 @@
 // the full parser otherwise (~0.2 ms a file against ~0.01 ms here).
 //
 // The rule is "when in doubt, give up": a wrong answer here would change what
-// cmc reads, a give-up only costs time. test/unit/meta/fastYaml.test.ts checks
+// cmc reads, a give-up only costs time. test/unit/repos/metaFastPaths.test.ts checks
 // it against `yaml` on the repo's meta files and on generated variations.
 
 class GiveUp {}

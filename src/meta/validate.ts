@@ -3,11 +3,13 @@
 // valid key for typos. Positions are looked up by the caller (YAML nodes).
 //
 // The build (scripts/gen-schema.mjs) writes the Ajv validators as plain code
-// to dist/meta/validators/<name>.gen.cjs, so checking meta loads neither
-// TypeBox nor Ajv and compiles no schema at run time (~0.3 s). Where those
-// files are missing (the tests run the sources) the schemas are compiled here
-// with the same options (src/meta/validatorsSource.ts): both give the same errors.
-import { existsSync } from 'node:fs'
+// to dist/meta/validators/<name>.gen.cjs, with the schemas' fingerprint, so
+// checking meta loads neither TypeBox nor Ajv and compiles no schema at run
+// time (~0.3 s). Where those files are missing (the tests run the sources) the
+// schemas are compiled here with the same options (src/meta/validatorsSource.ts):
+// both give the same errors and the same fingerprint. (`npm run build` writes
+// them after tsc; a bare `tsc` leaves the previous ones in place.)
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { ErrorObject, ValidateFunction } from 'ajv'
@@ -39,6 +41,7 @@ export interface SchemaNode {
 interface Validators {
   validator(name: SchemaName): ValidateFunction
   schema(name: SchemaName): SchemaNode
+  fingerprint(): string
 }
 
 const generatedDir = new URL('./validators/', import.meta.url)
@@ -60,10 +63,21 @@ function generated(): Validators {
     }
     return m
   }
-  return { validator: (name) => get(name).validate, schema: (name) => get(name).schema }
+  let fingerprint: string | undefined
+  return {
+    validator: (name) => get(name).validate,
+    schema: (name) => get(name).schema,
+    fingerprint: () => (fingerprint ??= readFileSync(new URL('fingerprint.txt', generatedDir), 'utf8').trim()),
+  }
 }
 
-const validators: Validators = existsSync(new URL('repo.gen.cjs', generatedDir)) ? generated() : await compiledHere()
+// (the fingerprint is written last, after the modules)
+const validators: Validators = existsSync(new URL('fingerprint.txt', generatedDir)) ? generated() : await compiledHere()
+
+/** Identifies the schemas meta is checked against: what is cached from a check is kept only under the same ones. */
+export function schemaFingerprint(): string {
+  return validators.fingerprint()
+}
 
 function splitPointer(p: string): Array<string | number> {
   if (!p) return []

@@ -4,6 +4,7 @@
 // called by scripts/gen-schema.mjs into dist/meta/validators/) so cmc
 // loads neither TypeBox nor Ajv to check meta. Not imported at run time when
 // the generated module exists.
+import { createHash } from 'node:crypto'
 import { Ajv, type Options, type ValidateFunction } from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
 import { RepoMeta, schemasByKind } from './schema.js'
@@ -13,11 +14,18 @@ const OPTIONS: Options = { allErrors: true, strict: false }
 
 const schemas = (): Record<SchemaName, object> => ({ ...schemasByKind, repo: RepoMeta })
 
-export function compileValidators(): { validator(name: SchemaName): ValidateFunction; schema(name: SchemaName): SchemaNode } {
+/** Identifies the schemas (what meta is valid): the index cache is reused only under the same ones. */
+export function schemaFingerprint(): string {
+  return createHash('sha256').update(JSON.stringify(schemas())).digest('hex').slice(0, 16)
+}
+
+export function compileValidators(): { validator(name: SchemaName): ValidateFunction; schema(name: SchemaName): SchemaNode; fingerprint(): string } {
   const ajv = new Ajv(OPTIONS)
   const all = schemas()
   const compiled = new Map<SchemaName, ValidateFunction>()
+  const fingerprint = schemaFingerprint()
   return {
+    fingerprint: () => fingerprint,
     validator(name) {
       let v = compiled.get(name)
       if (!v) {

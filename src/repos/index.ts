@@ -1,9 +1,10 @@
 // The artifact index: every artifact of every repo, found by alias, uid or tag
 // query. Parsed meta is cached per repo in ${CMC_HOME}/index/ and reused while
 // the walked folders' mtimes and the meta files' mtimes and sizes are
-// unchanged. A warm `cmc find` over thousands of artifacts reads one file per
-// repo, stats the meta files and builds only the artifacts it prints: it loads
-// neither the YAML parser nor the validators, and decodes no meta.
+// unchanged (and the repo's name, uid and root, and the schemas, are the same).
+// A warm `cmc find` over thousands of artifacts reads one file per repo, stats
+// the meta files and builds only the artifacts it prints: it loads neither the
+// YAML parser nor the validators, and decodes no meta.
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync, type Dirent } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
@@ -11,6 +12,7 @@ import type { EventSink } from '../events.js'
 import type { Artifact } from '../meta/artifact.js'
 import type { Kind } from '../meta/kinds.js'
 import { nearest } from '../meta/nearest.js'
+import { schemaFingerprint } from '../meta/validate.js'
 import type { ArtifactMeta } from '../meta/schema.js'
 import { cmcHome } from '../paths.js'
 import { listRepos, type RepoEntry } from './registry.js'
@@ -41,6 +43,8 @@ export interface IndexProblem {
  */
 interface CacheHeader {
   format: number
+  /** The schemas the metas were checked against (a problem cached under others may be none now, or the reverse). */
+  schema: string
   root: string
   name: string
   uid: string | null
@@ -142,7 +146,7 @@ class RepoArtifacts {
     return this.bytes.toString('utf8', this.metaStart + (i ? this.h.metaEnd[i - 1] : 0), this.metaStart + this.h.metaEnd[i])
   }
 
-  /** Artifact i (kind[i] is not null). */
+  /** Artifact i (one whose kind(i) is defined). */
   artifact(i: number): Artifact {
     let a = this.made[i]
     if (!a) {
@@ -181,7 +185,7 @@ function readCache(repo: RepoEntry): RepoArtifacts | undefined {
     const nl = bytes.indexOf(10)
     if (nl < 0) return undefined
     const h = JSON.parse(bytes.toString('utf8', 0, nl)) as CacheHeader
-    if (h.format !== CACHE_FORMAT || h.root !== repo.path || h.name !== repo.name || h.uid !== (repo.uid ?? null)) return undefined
+    if (h.format !== CACHE_FORMAT || h.schema !== schemaFingerprint() || h.root !== repo.path || h.name !== repo.name || h.uid !== (repo.uid ?? null)) return undefined
     // a file cut short (the metas' line ends with a newline) is not used
     if (bytes.length !== nl + 1 + (h.metaEnd.length ? h.metaEnd[h.metaEnd.length - 1] : 0) + 1) return undefined
     return new RepoArtifacts(repo, h, bytes, nl + 1, new Array(h.files.length))
@@ -330,7 +334,7 @@ function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: Loa
   })
 
   const h: CacheHeader = {
-    format: CACHE_FORMAT, root: repo.path, name: repo.name, uid: repo.uid ?? null, dirs,
+    format: CACHE_FORMAT, schema: schemaFingerprint(), root: repo.path, name: repo.name, uid: repo.uid ?? null, dirs,
     files: [], mtimeMs: [], size: [], kinds: '', alias: [], uids: [], tagNames: [], tagIds: [], tagEnd: [], versions: {}, cm: '', metaEnd: [], problems: {},
   }
   const tagId = new Map<string, number>()

@@ -135,6 +135,24 @@ describe('the cache sees every change to meta files', () => {
     expect(after).not.toBe(before)
   })
 
+  it('is kept only under the same schemas', async () => {
+    const repo = makeRepo('schema')
+    await loadIndex({ extraRepos: [repo], builtin: false })
+    const file = path.join(cmcHome(), 'index', cacheFiles().filter((f) => f.startsWith('schema-'))[0])
+    const text = readFileSync(file, 'utf8')
+    const nl = text.indexOf('\n')
+    const h = JSON.parse(text.slice(0, nl)) as { alias: string[]; schema: string }
+    const rewrite = () => writeFileSync(file, JSON.stringify(h) + text.slice(nl))
+    // what the cache says is what the index gives...
+    h.alias[h.alias.indexOf('gcc')] = 'gcc-from-cache'
+    rewrite()
+    expect(await aliases(repo)).toEqual(['gcc-from-cache', 'img', 'python', 'pytools'])
+    // ...unless it was written under other schemas (a problem then may be none now)
+    h.schema = 'other'
+    rewrite()
+    expect(await aliases(repo)).toEqual(['gcc', 'img', 'python', 'pytools'])
+  })
+
   it('a damaged cache file is rebuilt', async () => {
     const repo = makeRepo('damaged')
     const reference = JSON.stringify((await loadIndex({ extraRepos: [repo], builtin: false })).all())
