@@ -33,13 +33,14 @@ const pkgList = (pkgs: string[]) => [...new Set(pkgs)].sort().join(' ')
 
 /**
  * One apt install step. BuildKit keeps apt's lists and downloads in cache
- * mounts across builds; the classic builder has no mounts, so lists are
- * removed in the same step to keep the layer small.
+ * mounts across builds; the classic builder has no mounts, so downloads, apt's
+ * package caches (~70 MB of *.bin) and lists are removed in the same step.
+ * (Debian's docker images do this through docker-clean; a debootstrapped base has none.)
  */
 function aptInstall(pkgs: string, buildkit: boolean): string {
   if (!pkgs) return ''
   const mounts = buildkit ? '--mount=type=cache,target=/var/cache/apt,sharing=locked \\\n    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n    ' : ''
-  const clean = buildkit ? '' : ' \\\n && rm -rf /var/lib/apt/lists/*'
+  const clean = buildkit ? '' : ' \\\n && apt-get clean \\\n && rm -rf /var/lib/apt/lists/*'
   return `${mounts}apt-get update \\\n && apt-get install -y --no-install-recommends ${pkgs}${clean}`
 }
 
@@ -134,6 +135,7 @@ export function compile(plan: BuildPlan, opts: { builder: Builder; packageRename
     dockerPlatform: plan.platform.dockerPlatform,
     planHash: plan.hash,
     bases: plan.platform.base,
+    builder: opts.builder,
     buildStage,
     crossBuild: cross,
     buildArch: opts.buildArch,

@@ -61,19 +61,19 @@ export async function buildImage(opts: BuildOptions): Promise<BuiltImage> {
   const events = opts.events ?? (() => {})
   const index = opts.index ?? (await loadIndex({ extraRepos: opts.extraRepos, events }))
   const plan = resolvePlan(index, opts.target, { platform: opts.platform, env: opts.env })
-  await pingEngine()
   const builder: 'buildkit' | 'classic' = opts.builder === 'classic' ? 'classic' : 'buildkit'
   // The engine's own arch (it may be remote): build stages may cross-compile from it.
-  const engineArch = await getDocker().version().then((v) => v.Arch, () => undefined)
+  const [, engineArch] = await Promise.all([pingEngine(), getDocker().version().then((v) => v.Arch, () => undefined)])
   const buildArch = engineArch === 'amd64' || engineArch === 'arm64' ? engineArch : undefined
   const compiled = compile(plan, { builder, buildArch })
   if (compiled.crossBuild) events({ type: 'log', level: 'info', message: `build stage cross-compiles on ${compiled.buildPlatform} for ${compiled.platform} (no emulation for the toolchain)` })
   const files = listContextFiles(compiled.context)
   const ctxHash = contextHash(compiled.dockerfile, files)
-  const bases = {
-    build: compiled.stages.includes('build') ? await resolveBase(compiled.bases.build, compiled.buildPlatform, { events }) : undefined,
-    runtime: await resolveBase(compiled.bases.runtime, compiled.platform, { events }),
-  }
+  const [buildBase, runtimeBase] = await Promise.all([
+    compiled.stages.includes('build') ? resolveBase(compiled.bases.build, compiled.buildPlatform, { events }) : undefined,
+    resolveBase(compiled.bases.runtime, compiled.platform, { events }),
+  ])
+  const bases = { build: buildBase, runtime: runtimeBase }
   // Base image ids are part of the tag: a re-bootstrapped base rebuilds.
   const { ref, latest } = contentTag(plan, [plan.hash, ctxHash, builder, bases.build?.id ?? '', bases.runtime.id])
   const common = { ref, latest, platform: plan.platform.name, dockerPlatform: compiled.platform, builder, planHash: plan.hash, contextHash: ctxHash, plan, compiled, bases: { build: bases.build?.ref ?? '', runtime: bases.runtime.ref } }
@@ -87,11 +87,13 @@ export async function buildImage(opts: BuildOptions): Promise<BuiltImage> {
     }
   }
   events({ type: 'phase', name: `build ${plan.target.alias} for ${plan.platform.name} (${builder})`, status: 'started' })
-  const buildArgs: Record<string, string> = { CMC_BASE_RUNTIME: bases.runtime.ref }
+  const buildArgs: Record<string, string> = { CMC_BASE_RUNTIME: bases.runtime.ref, CMC_CONTEXT_HASH: ctxHash }
   if (bases.build) buildArgs.CMC_BASE_BUILD = bases.build.ref
   const res = await engineBuild({
     dockerfile: compiled.dockerfile, files, tag: ref, platform: compiled.platform, builder, buildArgs,
-    labels: { ...compiled.labels, 'cmc.context-hash': ctxHash, 'cmc.builder': builder }, noCache: opts.noCache, events, signal: opts.signal,
+    // Labels are all in the Dockerfile's one LABEL step: the classic builder turns
+    // every label passed through the API into a step of its own (a commit each).
+    noCache: opts.noCache, events, signal: opts.signal,
   })
   const info = await imageInfo(ref)
   if (!info) throw new CmcError('build', 'BUILD_UNTAGGED', `the engine reported image ${res.imageId} but ${ref} is missing`)
