@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Entry point of the `cmc` CLI. oclif reads the command manifest so only the
-// invoked command's module is loaded (keeps `cmc find` start-up short).
+// Entry point of the `cmc` CLI. The hot commands (find, exp list, exp compare)
+// run without oclif when their argv is plain (src/cli/fast.ts); everything else,
+// help and errors included, goes to oclif, which reads the command manifest so
+// only the invoked command's module is loaded.
 // `execute` is taken from its own module: @oclif/core's index loads all of
 // oclif (~50 modules more, semver among them) and runs two start-up checks,
 // which are made here instead, the same way.
 import { createRequire } from 'node:module'
-import { execute } from '@oclif/core/execute'
+import { runFast } from '../dist/cli/fast.js'
 
 try {
   process.cwd()
@@ -30,4 +32,7 @@ if (!(noEngineWarning && ['1', 'true', 'y', 'yes'].includes(noEngineWarning.toLo
   }
 }
 
-await execute({ dir: import.meta.url })
+if (!(await runFast(process.argv.slice(2)))) {
+  const { execute } = await import('@oclif/core/execute')
+  await execute({ dir: import.meta.url })
+}

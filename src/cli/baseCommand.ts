@@ -3,9 +3,9 @@
 // (oclif's parts from their own modules: its index loads all of oclif)
 import { Command } from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
-import { CmcError, formatError, isCmcError } from '../errors.js'
-import type { CmcEvent, EventSink } from '../events.js'
-import { renderEvent } from './renderEvent.js'
+import { CmcError, isCmcError } from '../errors.js'
+import type { EventSink } from '../events.js'
+import { eventSink, failWith, type CommandIo } from './io.js'
 
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true
@@ -14,24 +14,13 @@ export abstract class BaseCommand extends Command {
     quiet: Flags.boolean({ char: 'q', description: 'print only results and errors', default: false, helpGroup: 'GLOBAL' }),
   }
 
-  /**
-   * The sink the core reports progress to. With --json, events go to stderr as
-   * JSON lines so stdout holds one JSON document (the result); otherwise they are
-   * rendered for humans on stderr.
-   */
   protected get events(): EventSink {
-    const json = this.jsonEnabled()
-    const quiet = this.argv.includes('--quiet') || this.argv.includes('-q')
-    const tty = Boolean(process.stderr.isTTY)
-    return (e: CmcEvent) => {
-      if (json) {
-        process.stderr.write(JSON.stringify(e) + '\n')
-        return
-      }
-      if (quiet && e.type !== 'output') return
-      const text = renderEvent(e, { tty })
-      if (text !== undefined) process.stderr.write(text)
-    }
+    return eventSink({ json: this.jsonEnabled(), quiet: this.argv.includes('--quiet') || this.argv.includes('-q') })
+  }
+
+  /** The printing side of a command, for actions shared with the fast path. */
+  protected get io(): CommandIo {
+    return { json: this.jsonEnabled(), events: this.events, log: (t) => this.log(t), warn: (t) => { this.warn(t) } }
   }
 
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
@@ -48,9 +37,7 @@ export abstract class BaseCommand extends Command {
   }
 
   private failWith(err: CmcError): never {
-    if (this.jsonEnabled()) process.stdout.write(JSON.stringify(err.toJSON(), null, 2) + '\n')
-    else process.stderr.write(formatError(err) + '\n')
     // exit through process.exit so oclif does not print its own stack
-    return process.exit(err.exitCode)
+    return failWith(err, this.jsonEnabled())
   }
 }

@@ -1,0 +1,38 @@
+// What a command prints, shared by the oclif commands (BaseCommand) and the
+// oclif-free fast path (src/cli/fast.ts): progress events, results, warnings and
+// the one way a CmcError ends the process.
+import { formatError, type CmcError } from '../errors.js'
+import type { CmcEvent, EventSink } from '../events.js'
+import { renderEvent } from './renderEvent.js'
+
+export interface CommandIo {
+  json: boolean
+  events: EventSink
+  log(text: string): void
+  warn(text: string): void
+}
+
+/**
+ * The sink the core reports progress to. With --json, events go to stderr as
+ * JSON lines so stdout holds one JSON document (the result); otherwise they are
+ * rendered for humans on stderr.
+ */
+export function eventSink(opts: { json: boolean; quiet: boolean }): EventSink {
+  const tty = Boolean(process.stderr.isTTY)
+  return (e: CmcEvent) => {
+    if (opts.json) {
+      process.stderr.write(JSON.stringify(e) + '\n')
+      return
+    }
+    if (opts.quiet && e.type !== 'output') return
+    const text = renderEvent(e, { tty })
+    if (text !== undefined) process.stderr.write(text)
+  }
+}
+
+/** Prints a user error (as JSON on stdout with --json) and exits with its code. */
+export function failWith(err: CmcError, json: boolean): never {
+  if (json) process.stdout.write(JSON.stringify(err.toJSON(), null, 2) + '\n')
+  else process.stderr.write(formatError(err) + '\n')
+  return process.exit(err.exitCode)
+}

@@ -1,0 +1,75 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { hotCommand } from '../../../src/cli/fast.js'
+import { parseFast, type CommandSpec } from '../../../src/cli/spec.js'
+import { spec as compareSpec } from '../../../src/cli/actions/expCompare.js'
+import { spec as findSpec } from '../../../src/cli/actions/find.js'
+import { spec as listSpec } from '../../../src/cli/actions/expList.js'
+
+const root = path.resolve(import.meta.dirname, '../../..')
+
+describe('fast argv parser', () => {
+  it('reads the forms oclif reads, with defaults', () => {
+    expect(parseFast(['--tags', 'python,-dev', '-k', 'component', '--json'], findSpec)).toEqual({
+      args: {}, flags: { tags: 'python,-dev', kind: 'component' }, json: true, quiet: false,
+    })
+    expect(parseFast(['--tags=a', '-r', 'x', '--repo=y', '-q'], findSpec)?.flags).toEqual({ tags: 'a', repo: ['x', 'y'], quiet: true })
+    expect(parseFast([], findSpec)?.flags).toEqual({ tags: '' })
+    expect(parseFast(['--limit', '5', '--where', 'status = ok'], listSpec)?.flags).toEqual({ limit: 5, where: 'status = ok' })
+    expect(parseFast(['A', 'B', '--allow-different-hosts'], compareSpec)).toEqual({
+      args: { a: 'A', b: 'B' },
+      flags: { 'allow-different-hosts': true, 'allow-different-images': false, 'noise-band': '0.02' },
+      json: false, quiet: false,
+    })
+  })
+
+  it('hands anything it cannot read exactly to oclif', () => {
+    const refused: Array<[string[], CommandSpec]> = [
+      [['--help'], findSpec], [['-h'], findSpec], [['--bogus'], findSpec], [['--kind', 'nope'], findSpec],
+      [['--tags'], findSpec], [['--tags', 'a', '--tags', 'b'], findSpec], [['-tk'], findSpec], [['stray'], findSpec],
+      [['--repo', 'a', 'b'], findSpec], [['--json=yes'], findSpec], [['--', 'x'], findSpec],
+      [['--limit', 'ten'], listSpec], [['--limit', '1.5'], listSpec], [['--where', '--limit'], listSpec],
+      [['only-a'], compareSpec], [['a', 'b', 'c'], compareSpec],
+    ]
+    for (const [argv, spec] of refused) expect(parseFast(argv, spec), argv.join(' ')).toBeUndefined()
+  })
+
+  it('knows only the hot commands, in both topic spellings', () => {
+    expect(hotCommand(['find', '-t', 'x'])).toEqual({ id: 'find', rest: ['-t', 'x'] })
+    expect(hotCommand(['exp', 'list', '--limit', '1'])).toEqual({ id: 'exp list', rest: ['--limit', '1'] })
+    expect(hotCommand(['exp:compare', 'a', 'b'])).toEqual({ id: 'exp compare', rest: ['a', 'b'] })
+    expect(hotCommand(['exp', 'show', 'x'])).toBeUndefined()
+    expect(hotCommand(['run', 'stream'])).toBeUndefined()
+    expect(hotCommand([])).toBeUndefined()
+  })
+
+  it('declares the same flags oclif shows in --help (the manifest is built from the specs)', () => {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'oclif.manifest.json'), 'utf8')).commands
+    for (const [id, spec] of [['find', findSpec], ['exp:list', listSpec], ['exp:compare', compareSpec]] as const) {
+      const flags = manifest[id].flags
+      for (const [name, f] of Object.entries(spec.flags)) {
+        expect(flags[name], `${id} --${name}`).toBeDefined()
+        expect(flags[name].char).toBe(f.char)
+        expect(flags[name].type).toBe(f.kind === 'boolean' ? 'boolean' : 'option')
+      }
+      expect(Object.keys(manifest[id].args)).toEqual((('args' in spec ? spec.args : []) ?? []).map((a) => a.name))
+    }
+  })
+
+  it('gives the same output and exit codes through the fast path and through oclif', () => {
+    const bin = path.join(root, 'bin/run.js')
+    const env = { ...process.env, CMC_REPOS: path.join(root, 'examples'), CMC_HOME: mkdtempSync(path.join(os.tmpdir(), 'cmc-fast-')) }
+    const cases = [['find', '--tags', 'memory,bandwidth', '--json'], ['find', '-t', 'python', '-k', 'benchmark'], ['find', '--kind', 'nope'], ['exp', 'list', '--where', 'metrics.x >', '--store', path.join(root, 'test-artifacts/none')]]
+    for (const argv of cases) {
+      const fast = spawnSync(process.execPath, [bin, ...argv], { env, encoding: 'utf8' })
+      const slow = spawnSync(process.execPath, [bin, ...argv], { env: { ...env, CMC_NO_FAST_PATH: '1' }, encoding: 'utf8' })
+      expect(fast.status, argv.join(' ')).toBe(slow.status)
+      expect(fast.stdout, argv.join(' ')).toBe(slow.stdout)
+      expect(fast.stderr, argv.join(' ')).toBe(slow.stderr)
+    }
+    expect(JSON.parse(execFileSync(process.execPath, [bin, 'find', '--tags', 'memory,bandwidth', '--json'], { env, encoding: 'utf8' })).map((r: { alias: string }) => r.alias)).toContain('stream')
+  })
+})
