@@ -7,14 +7,24 @@
 // record, appended with O_APPEND so concurrent writers never interleave) is
 // derived data: `cmc exp reindex` rebuilds it from the files.
 import { randomBytes } from 'node:crypto'
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { appendFileSync, closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
+import { edgeHash, parseLines, readSnapshot, SNAPSHOT_EVERY, SummaryTable, valueAt, writeSnapshot } from './indexTable.js'
 import { findStoreRoot } from './location.js'
+import { evaluate, evaluateTable, fieldValue } from './query/evaluate.js'
+import type { QueryNode } from './query/parseQuery.js'
 import type { ExperimentRecord } from './record.js'
 import type { RecordWriter } from './storeApi.js'
 import { summaryOf, type RecordSummary } from './summary.js'
+
+/** Query matches: row k's field values, and row k as a summary. */
+export interface Selection {
+  length: number
+  value(k: number, field: string): unknown
+  row(k: number): RecordSummary
+}
 
 const STALE_STAGING_MS = 24 * 3600 * 1000
 
@@ -74,27 +84,78 @@ export class Store {
     }
   }
 
-  /** Read the index: complete lines only (a torn last line from a killed writer is skipped). */
-  summaries(events?: EventSink): RecordSummary[] {
-    if (!existsSync(this.indexFile)) return []
-    const text = readFileSync(this.indexFile, 'utf8')
-    const lines = text.split('\n')
+  get snapshotFile() { return path.join(this.root, 'index.snapshot') }
+
+  private cached?: { key: string; table: SummaryTable; tail: RecordSummary[]; bad: number }
+
+  /**
+   * The index: the columnar snapshot of its first lines when one is valid, plus
+   * the complete lines after it (a torn last line from a killed writer is left
+   * for later). Rewrites the snapshot when many lines follow it (indexTable.ts).
+   */
+  private index(events?: EventSink): { table: SummaryTable; tail: RecordSummary[] } {
+    let fd: number
     try {
-      // Fast path: one parse of the whole file as an array.
-      return JSON.parse(`[${lines.filter((l) => l.length).join(',')}]`) as RecordSummary[]
+      fd = openSync(this.indexFile, 'r')
     } catch {
-      const out: RecordSummary[] = []
-      let bad = 0
-      for (const l of lines) {
-        if (!l) continue
+      return { table: SummaryTable.from([]), tail: [] }
+    }
+    try {
+      const st = fstatSync(fd)
+      const key = `${st.ino}:${st.size}:${st.mtimeMs}`
+      if (this.cached?.key === key) return this.cached
+      const snap = readSnapshot(this.snapshotFile, fd)
+      const from = snap?.cover.covered ?? 0
+      const bytes = Buffer.alloc(st.size - from)
+      readSync(fd, bytes, 0, bytes.length, from)
+      // the snapshot only ever covers whole lines; a torn last one is read (and
+      // reported) every time until a writer completes or reindex drops it
+      const complete = bytes.lastIndexOf(0x0a) + 1
+      const parsed = parseLines(bytes.toString('utf8', 0, complete))
+      const torn = parseLines(bytes.toString('utf8', complete))
+      let table = snap?.table ?? SummaryTable.from([])
+      let tail = parsed.rows
+      let bad = (snap?.cover.bad ?? 0) + parsed.bad
+      if (tail.length >= SNAPSHOT_EVERY) {
+        table = SummaryTable.from(snap ? [...snap.table.rows(), ...tail] : tail)
+        tail = []
+        const covered = from + complete
         try {
-          out.push(JSON.parse(l) as RecordSummary)
+          writeSnapshot(this.snapshotFile, table, { ino: st.ino, covered, edge: edgeHash(fd, covered), bad })
         } catch {
-          bad++
+          // a read-only store still answers, from the lines
         }
       }
+      tail = [...tail, ...torn.rows]
+      bad += torn.bad
       if (bad) events?.({ type: 'log', level: 'warn', message: `${bad} damaged index line(s) skipped; \`cmc exp reindex\` rebuilds the index` })
-      return out
+      this.cached = { key, table, tail, bad }
+      return this.cached
+    } finally {
+      closeSync(fd)
+    }
+  }
+
+  /** Every index summary, in index (append) order. */
+  summaries(events?: EventSink): RecordSummary[] {
+    const { table, tail } = this.index(events)
+    return [...table.rows(), ...tail]
+  }
+
+  /**
+   * The rows a parsed query matches (all without one), in index order, as a
+   * selection: field values can be read (to sort) before any row becomes an object.
+   */
+  select(query: QueryNode | undefined, events?: EventSink): Selection {
+    const { table, tail } = this.index(events)
+    const mask = query ? evaluateTable(query, table) : undefined
+    const pos: number[] = []
+    for (let i = 0; i < table.size; i++) if (!mask || mask[i]) pos.push(i)
+    const rest = query ? tail.filter((s) => evaluate(query, s)) : tail
+    return {
+      length: pos.length + rest.length,
+      value: (k, field) => (k < pos.length ? valueAt(table.column(field), pos[k]!) : fieldValue(rest[k - pos.length]!, field)),
+      row: (k) => (k < pos.length ? table.row(pos[k]!) : rest[k - pos.length]!),
     }
   }
 

@@ -1,0 +1,119 @@
+// The columnar index (src/store/indexTable.ts): the same answers as evaluating
+// each summary, rows that come back as they went in, and a snapshot file that is
+// used only while it still describes index.jsonl.
+import { appendFileSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { SummaryTable } from '../../../src/store/indexTable.js'
+import { evaluate, evaluateTable } from '../../../src/store/query/evaluate.js'
+import { parseQuery } from '../../../src/store/query/parseQuery.js'
+import { querySummaries } from '../../../src/store/select.js'
+import { Store } from '../../../src/store/store.js'
+import type { RecordSummary } from '../../../src/store/summary.js'
+import { tmpDir } from '../../helpers/tmp.js'
+
+const dirs: string[] = []
+afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
+
+let seed = 7
+const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!
+
+function rows(n: number): RecordSummary[] {
+  return Array.from({ length: n }, (_, i) => {
+    const t = new Date(Date.UTC(2026, 10, 20) + i * 3_600_000 * 7)
+    const metrics: Record<string, number> = { throughput: Math.round(rnd() * 1000) / 10 }
+    if (i % 3) metrics.latency_ms = Math.round(rnd() * 100) / 10
+    if (i % 11 === 0) metrics.gbs = i
+    const params: Record<string, string | number | boolean> = { batch: pick([1, 8, 32]) }
+    if (i % 4 === 0) params.dtype = pick(['fp16', 'fp32', '10'])
+    if (i % 5 === 0) params.fast = pick([true, false])
+    return {
+      id: `${t.toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1Z')}-${i.toString(16).padStart(8, '0')}`,
+      createdAt: t.toISOString(), benchmark: pick(['stream', 'matmul', 'resnet']), image: pick(['c-omp', 'python-numpy']),
+      digest: pick(['sha256:aa', 'sha256:bb']), platform: pick(['x86_64', 'arm64', 'cuda']), status: pick(['ok', 'ok', 'ok', 'failed', 'timeout']),
+      host: pick(['lab-1', 'lab-2']), params, metrics, tags: pick([[], ['nightly'], ['nightly', 'gpu'], ['quickstart']]),
+    }
+  })
+}
+
+const QUERIES = [
+  'metrics.throughput > 50', 'metrics.throughput >= 50.5 and not status = failed', 'metrics.latency_ms < 3 or metrics.gbs = 22',
+  'metrics.throughput != 10', 'metrics.throughput ~ 5', 'metrics.nope > 1', 'not metrics.nope > 1',
+  'platform = arm64 or (params.batch >= 8 and benchmark != stream)', 'params.dtype = 10', 'params.dtype = fp16', "params.fast = 'true'",
+  'params.batch > 4 and params.batch < 32', 'tags = nightly', 'tags != gpu', 'tags ~ quick', 'date = 2026-11-24', 'date <= 2026-11-25 and date > 2026-11-21',
+  'date >= 2026-12-01T00:00:00.000Z', 'id ~ 0000001', 'image ~ NUMPY', 'host = lab-2 and digest = sha256:bb', 'status = ok and not (platform = cuda or tags = gpu)',
+  'createdAt < 2026-11-22',
+]
+
+describe('SummaryTable', () => {
+  for (const n of [40, 2500]) {
+    it(`answers every query as per-summary evaluation does (${n} rows${n > 1000 ? ', text columns' : ''})`, () => {
+      const data = rows(n)
+      const table = SummaryTable.from(data)
+      if (n > 1000) expect(table.columns.get('id')?.kind).toBe('text')
+      for (const q of QUERIES) {
+        const tree = parseQuery(q)
+        const want = data.map((s) => (evaluate(tree, s) ? 1 : 0))
+        expect([...evaluateTable(tree, table)], q).toEqual(want)
+      }
+      // and the queries are not trivial: some match some rows, none match all
+      expect(QUERIES.filter((q) => data.some((s) => evaluate(parseQuery(q), s))).length).toBeGreaterThan(QUERIES.length / 2)
+    })
+  }
+
+  it('gives the rows back as they went in', () => {
+    const data = rows(1500)
+    expect(SummaryTable.from(data).rows()).toEqual(data)
+  })
+})
+
+describe('index snapshot', () => {
+  function storeWith(data: RecordSummary[]): Store {
+    const d = tmpDir('cmc-idx-')
+    dirs.push(d)
+    const store = new Store(d)
+    writeFileSync(store.indexFile, data.map((s) => JSON.stringify(s) + '\n').join(''))
+    return store
+  }
+  const ids = (xs: RecordSummary[]) => xs.map((s) => s.id)
+
+  it('is written once enough lines exist, then read with the lines after it', () => {
+    const data = rows(2600)
+    const store = storeWith(data.slice(0, 2000))
+    const q = 'metrics.throughput > 40 and platform != cuda'
+    const want = (xs: RecordSummary[]) => ids(xs.filter((s) => evaluate(parseQuery(q), s)))
+    expect(ids(querySummaries(store, q))).toEqual(want(data.slice(0, 2000)))
+    const snap = statSync(path.join(store.root, 'index.snapshot'))
+    appendFileSync(store.indexFile, data.slice(2000).map((s) => JSON.stringify(s) + '\n').join(''))
+    // a new process (a new Store) reads the snapshot plus 600 lines of tail
+    const again = new Store(store.root)
+    expect(ids(querySummaries(again, q))).toEqual(want(data))
+    expect(statSync(path.join(store.root, 'index.snapshot')).mtimeMs).toBe(snap.mtimeMs)
+    expect(again.summaries()).toEqual(data)
+    expect(querySummaries(again, undefined, { sort: 'metrics.throughput:desc', limit: 5 }).map((s) => s.metrics.throughput))
+      .toEqual(data.map((s) => s.metrics.throughput).sort((a, b) => b - a).slice(0, 5))
+  })
+
+  it('is ignored once the index file is replaced or rewritten in place, or when damaged', () => {
+    const first = rows(1200)
+    const store = storeWith(first)
+    expect(store.summaries()).toEqual(first)
+    const snapFile = path.join(store.root, 'index.snapshot')
+    expect(statSync(snapFile).size).toBeGreaterThan(0)
+    // reindex writes a new file and renames it over the index (a new inode)
+    const second = rows(1300).slice(100)
+    writeFileSync(store.indexFile + '.new', second.map((s) => JSON.stringify(s) + '\n').join(''))
+    renameSync(store.indexFile + '.new', store.indexFile)
+    expect(new Store(store.root).summaries()).toEqual(second)
+    // the same inode, rewritten with other lines of at least the covered length
+    const third = rows(1300).reverse()
+    writeFileSync(store.indexFile, third.map((s) => JSON.stringify(s) + '\n').join(''))
+    expect(new Store(store.root).summaries()).toEqual(third)
+    // a damaged snapshot: the lines still answer
+    writeFileSync(snapFile, readFileSync(snapFile).subarray(0, 500))
+    expect(new Store(store.root).summaries()).toEqual(third)
+    writeFileSync(snapFile, 'not a snapshot')
+    expect(ids(querySummaries(new Store(store.root), 'platform = arm64'))).toEqual(ids(third.filter((s) => s.platform === 'arm64')))
+  })
+})
