@@ -5,16 +5,56 @@
 // way (DOCKER_HOST=unix:///run/podman/podman.sock).
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
+import Module, { createRequire } from 'node:module'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import Docker from 'dockerode'
+import type DockerClient from 'dockerode'
 import { CmcError } from '../errors.js'
+
+const require = createRequire(import.meta.url)
+
+/**
+ * Puts a forwarding stub for a module that exports one function in require's
+ * cache: the real module loads on the first call. dockerode requires gRPC and
+ * protobuf (its BuildKit session) and docker-modem requires ssh2 (ssh:// hosts)
+ * when they load: about 170 ms of dockerode's 250 ms import on the 2-core
+ * machine, paid by every command that talks to the engine, for code only a
+ * BuildKit build or an ssh host calls. Where the files are not where expected,
+ * nothing is stubbed and the modules load as usual.
+ */
+function deferModule(pkg: string, file: string): void {
+  try {
+    const from = createRequire(require.resolve(`${pkg}/package.json`))
+    const resolved = from.resolve(file)
+    if (require.cache[resolved]) return
+    let real: ((...args: unknown[]) => unknown) | undefined
+    const stub = function (this: unknown, ...args: unknown[]) {
+      if (!real) {
+        delete require.cache[resolved]
+        real = from(resolved) as (...args: unknown[]) => unknown
+      }
+      return real.apply(this, args)
+    }
+    const m = new Module(resolved)
+    m.filename = resolved
+    m.loaded = true
+    m.exports = stub
+    require.cache[resolved] = m
+  } catch {
+    // load them normally
+  }
+}
+
+deferModule('dockerode', './lib/session.js')
+deferModule('dockerode', 'docker-modem/lib/ssh.js')
+const Docker = require('dockerode') as typeof DockerClient
+type Docker = DockerClient
 
 export interface Endpoint {
   /** What the user would recognise: the DOCKER_HOST value or socket path. */
   display: string
-  options: Docker.DockerOptions
+  options: DockerClient.DockerOptions
 }
 
 function fromUrl(url: string): Endpoint {
@@ -55,6 +95,7 @@ export function resolveEndpoint(): Endpoint {
 
 let client: Docker | undefined
 let endpoint: Endpoint | undefined
+let answered: Docker | undefined
 
 export function getDocker(): Docker {
   if (!client) {
@@ -83,7 +124,7 @@ export function noDaemonError(cause?: unknown): CmcError {
  * Whether something accepts connections at the endpoint, within `ms`:
  * true, the connection error, or undefined where it cannot be probed (ssh, TLS options).
  */
-function endpointAccepts(options: Docker.DockerOptions, ms: number): Promise<true | Error | undefined> {
+function endpointAccepts(options: DockerClient.DockerOptions, ms: number): Promise<true | Error | undefined> {
   const target = options.socketPath ? { path: options.socketPath } : options.host && options.port ? { host: options.host, port: Number(options.port) } : undefined
   if (!target) return Promise.resolve(undefined)
   return new Promise((resolve) => {
@@ -102,6 +143,9 @@ function endpointAccepts(options: Docker.DockerOptions, ms: number): Promise<tru
  */
 export async function pingEngine(timeoutMs = 2000, busyMs = Number(process.env.CMC_ENGINE_BUSY_MS ?? 60_000)): Promise<void> {
   const docker = getDocker()
+  // once per client: a daemon that goes away later fails the next request with a
+  // connection error, which the callers turn into the same message
+  if (answered === docker) return
   const accepts = await endpointAccepts(engineEndpoint().options, timeoutMs)
   if (accepts instanceof Error) throw noDaemonError(accepts)
   const limit = accepts === true ? Math.max(timeoutMs, busyMs) : timeoutMs
@@ -111,6 +155,7 @@ export async function pingEngine(timeoutMs = 2000, busyMs = Number(process.env.C
       docker.ping(),
       new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${limit} ms`)), limit) }),
     ])
+    answered = docker
   } catch (e) {
     throw noDaemonError(e)
   } finally {

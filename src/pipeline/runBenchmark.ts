@@ -93,6 +93,9 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
   const spec = deviceSpec(b, plan.platform.devices.gpu, opts)
   const devices = hostConfigForDevices(spec)
   await pingEngine()
+  // the fingerprint asks the engine for /info: let it answer while the image is checked
+  const hostP = hostFingerprint()
+  hostP.catch(() => {})
   if (devices.DeviceRequests.some((r) => r.Driver !== 'cdi')) await checkGpuSupport('nvidia')
   if (devices.DeviceRequests.some((r) => r.Driver === 'cdi')) await checkGpuSupport('cdi')
 
@@ -107,7 +110,7 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
     image = { ref: built.ref, id: built.id, digest: built.digest, planHash: built.planHash }
   }
   const buildMs = Date.now() - buildStarted
-  const host = await hostFingerprint()
+  const host = await hostP
   const store = await openStore({ path: opts.storePath })
   const repeat = opts.repeat ?? b.repeat
   const warmup = opts.warmup ?? b.warmup
