@@ -8,6 +8,7 @@ import { parseFast, type CommandSpec } from '../../../src/cli/spec.js'
 import { spec as compareSpec } from '../../../src/cli/actions/expCompare.js'
 import { spec as findSpec } from '../../../src/cli/actions/find.js'
 import { spec as listSpec } from '../../../src/cli/actions/expList.js'
+import { spec as runSpec } from '../../../src/cli/actions/run.js'
 
 const root = path.resolve(import.meta.dirname, '../../..')
 
@@ -19,6 +20,9 @@ describe('fast argv parser', () => {
     expect(parseFast(['--tags=a', '-r', 'x', '--repo=y', '-q'], findSpec)?.flags).toEqual({ tags: 'a', repo: ['x', 'y'], quiet: true })
     expect(parseFast([], findSpec)?.flags).toEqual({ tags: '' })
     expect(parseFast(['--limit', '5', '--where', 'status = ok'], listSpec)?.flags).toEqual({ limit: 5, where: 'status = ok' })
+    expect(parseFast(['stream', '-s', 'threads=1,2', '--set', 'size=10', '--repeat', '3', '--warmup', '0', '-e', 'A=b', '--json'], runSpec)).toEqual({
+      args: { benchmark: 'stream' }, flags: { set: ['threads=1,2', 'size=10'], repeat: 3, warmup: 0, env: ['A=b'], builder: 'auto' }, json: true, quiet: false,
+    })
     expect(parseFast(['A', 'B', '--allow-different-hosts'], compareSpec)).toEqual({
       args: { a: 'A', b: 'B' },
       flags: { 'allow-different-hosts': true, 'allow-different-images': false, 'noise-band': '0.02' },
@@ -33,6 +37,7 @@ describe('fast argv parser', () => {
       [['--repo', 'a', 'b'], findSpec], [['--json=yes'], findSpec], [['--', 'x'], findSpec],
       [['--limit', 'ten'], listSpec], [['--limit', '1.5'], listSpec], [['--where', '--limit'], listSpec],
       [['only-a'], compareSpec], [['a', 'b', 'c'], compareSpec],
+      [['stream', '--repeat', '0'], runSpec], [['stream', '--builder', 'docker'], runSpec], [['--set', 'a=1', 'stream'], runSpec], [[], runSpec],
     ]
     for (const [argv, spec] of refused) expect(parseFast(argv, spec), argv.join(' ')).toBeUndefined()
   })
@@ -42,13 +47,14 @@ describe('fast argv parser', () => {
     expect(hotCommand(['exp', 'list', '--limit', '1'])).toEqual({ id: 'exp list', rest: ['--limit', '1'] })
     expect(hotCommand(['exp:compare', 'a', 'b'])).toEqual({ id: 'exp compare', rest: ['a', 'b'] })
     expect(hotCommand(['exp', 'show', 'x'])).toBeUndefined()
-    expect(hotCommand(['run', 'stream'])).toBeUndefined()
+    expect(hotCommand(['run', 'stream', '--set', 'threads=1,2'])).toEqual({ id: 'run', rest: ['stream', '--set', 'threads=1,2'] })
+    expect(hotCommand(['build', 'stream'])).toBeUndefined()
     expect(hotCommand([])).toBeUndefined()
   })
 
   it('declares the same flags oclif shows in --help (the manifest is built from the specs)', () => {
     const manifest = JSON.parse(readFileSync(path.join(root, 'oclif.manifest.json'), 'utf8')).commands
-    for (const [id, spec] of [['find', findSpec], ['exp:list', listSpec], ['exp:compare', compareSpec]] as const) {
+    for (const [id, spec] of [['find', findSpec], ['exp:list', listSpec], ['exp:compare', compareSpec], ['run', runSpec]] as const) {
       const flags = manifest[id].flags
       for (const [name, f] of Object.entries(spec.flags)) {
         expect(flags[name], `${id} --${name}`).toBeDefined()
@@ -62,7 +68,7 @@ describe('fast argv parser', () => {
   it('gives the same output and exit codes through the fast path and through oclif', () => {
     const bin = path.join(root, 'bin/run.js')
     const env = { ...process.env, CMC_REPOS: path.join(root, 'examples'), CMC_HOME: mkdtempSync(path.join(os.tmpdir(), 'cmc-fast-')) }
-    const cases = [['find', '--tags', 'memory,bandwidth', '--json'], ['find', '-t', 'python', '-k', 'benchmark'], ['find', '--kind', 'nope'], ['exp', 'list', '--where', 'metrics.x >', '--store', path.join(root, 'test-artifacts/none')]]
+    const cases = [['run', 'stream', '--set', 'threads'], ['run', 'no-such-benchmark', '--json'], ['find', '--tags', 'memory,bandwidth', '--json'], ['find', '-t', 'python', '-k', 'benchmark'], ['find', '--kind', 'nope'], ['exp', 'list', '--where', 'metrics.x >', '--store', path.join(root, 'test-artifacts/none')]]
     for (const argv of cases) {
       const fast = spawnSync(process.execPath, [bin, ...argv], { env, encoding: 'utf8' })
       const slow = spawnSync(process.execPath, [bin, ...argv], { env: { ...env, CMC_NO_FAST_PATH: '1' }, encoding: 'utf8' })
