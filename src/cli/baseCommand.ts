@@ -28,7 +28,11 @@ export abstract class BaseCommand extends Command {
     // oclif's own parse errors (unknown flag, missing arg) are user errors.
     const name = err?.constructor?.name ?? ''
     if (/Parse|Flag|Arg|Validation|Required|Unexpected|Nonexistent/i.test(name) || err.oclif?.exit === 2) {
-      return this.failWith(new CmcError('input', 'USAGE', err.message.split('\n')[0], {
+      // oclif's message without its boilerplate: "Missing 1 required arg: benchmark"
+      const lines = err.message.split('\n').map((l) => l.trim().replace(/^(\S+)\s{2,}(.+)$/, '$1 ($2)'))
+        .filter((l) => l && !/^(See more help|Note:|Alternatively,)/i.test(l) && !/^The following errors? occurred:?$/i.test(l))
+      const message = lines.reduce((m, l) => (m ? `${m}${m.endsWith(':') ? ' ' : '; '}${l}` : l), '')
+      return this.failWith(new CmcError('input', 'USAGE', message || err.message, {
         hint: `run \`cmc ${this.id?.replace(/:/g, ' ') ?? ''} --help\` for usage`,
       }))
     }

@@ -1,5 +1,5 @@
 // The oclif-free path for the commands users run in loops and scripts (find,
-// exp list, exp compare, run). Loading oclif and its config costs about as much as
+// exp list, exp compare, run, build). Loading oclif and its config costs about as much as
 // the work of a warm `cmc find` over 5,000 artifacts; these commands' flags are
 // plain data (src/cli/spec.ts), so bin/run.js can run them directly. Anything the
 // fast parser does not read exactly (help, an unknown flag, a bad value) goes to
@@ -16,6 +16,7 @@ const HOT: Record<string, () => Promise<ActionModule>> = {
   'exp list': () => import('./actions/expList.js') as Promise<ActionModule>,
   'exp compare': () => import('./actions/expCompare.js') as Promise<ActionModule>,
   run: () => import('./actions/run.js') as Promise<ActionModule>,
+  build: () => import('./actions/build.js') as Promise<ActionModule>,
 }
 
 /** The hot command argv starts with, and the rest of argv; undefined for any other. */

@@ -6,7 +6,7 @@ import type { ArgInput, FlagInput } from '@oclif/core/interfaces'
 import { platformSpec, repoSpec, storeSpec, type ArgSpec, type FlagSpec } from './spec.js'
 
 export function oclifFlag(f: FlagSpec) {
-  const common = { description: f.description, ...(f.char ? { char: f.char as 'a' } : {}) }
+  const common = { description: f.description, ...(f.char ? { char: f.char as 'a' } : {}), ...(f.exclusive ? { exclusive: [...f.exclusive] } : {}) }
   if (f.kind === 'boolean') return Flags.boolean({ ...common, default: f.default === true })
   if (f.kind === 'integer') {
     return Flags.integer({ ...common, ...(f.min !== undefined ? { min: f.min } : {}), ...(typeof f.default === 'number' ? { default: f.default } : {}) })

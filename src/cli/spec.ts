@@ -14,6 +14,8 @@ export interface FlagSpec {
   default?: string | number | boolean
   options?: readonly string[]
   min?: number
+  /** flags that cannot be given with this one */
+  exclusive?: readonly string[]
 }
 
 export interface ArgSpec {
@@ -117,6 +119,9 @@ export function parseFast(argv: readonly string[], spec: CommandSpec): FastParse
   for (const [name, f] of Object.entries(spec.flags)) {
     if (flags[name] === undefined && f.default !== undefined) flags[name] = f.default
     if (flags[name] === undefined && f.kind === 'boolean') flags[name] = false
+  }
+  for (const [name, f] of Object.entries(spec.flags)) {
+    if (flags[name] !== undefined && flags[name] !== false && f.exclusive?.some((x) => flags[x] !== undefined && flags[x] !== false)) return undefined
   }
   const json = flags.json === true
   const quiet = flags.quiet === true

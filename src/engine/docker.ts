@@ -105,6 +105,18 @@ export function getDocker(): Docker {
   return client
 }
 
+let versionOf: { client: Docker; answer: Promise<DockerClient.DockerVersion> } | undefined
+
+/** The engine's /version, asked once per client (build arch, fingerprint, checks). */
+export function engineVersion(): Promise<DockerClient.DockerVersion> {
+  const docker = getDocker()
+  if (versionOf?.client !== docker) {
+    versionOf = { client: docker, answer: docker.version() }
+    versionOf.answer.catch(() => { versionOf = undefined })
+  }
+  return versionOf.answer
+}
+
 export function engineEndpoint(): Endpoint {
   if (!endpoint) getDocker()
   return endpoint!

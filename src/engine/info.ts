@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import { CmcError } from '../errors.js'
 import type { HostFingerprint } from '../store/record.js'
-import { getDocker } from './docker.js'
+import { engineVersion, getDocker } from './docker.js'
 
 export interface EngineInfo {
   version: string
@@ -39,7 +39,7 @@ function nvidiaGpus(): HostFingerprint['gpus'] {
 export async function engineInfo(): Promise<EngineInfo> {
   if (cached) return cached
   const docker = getDocker()
-  const [info, version] = await Promise.all([docker.info(), docker.version()])
+  const [info, version] = await Promise.all([docker.info(), engineVersion()])
   const i = info as { Runtimes?: Record<string, unknown>; CDISpecDirs?: string[]; OSType?: string; Architecture?: string }
   cached = {
     version: version.Version,

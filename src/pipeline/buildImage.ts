@@ -9,7 +9,7 @@ import type { EventSink } from '../events.js'
 import { resolveBase } from '../engine/baseImages.js'
 import { engineBuild } from '../engine/build.js'
 import { contextHash, listContextFiles } from '../engine/context.js'
-import { getDocker, pingEngine } from '../engine/docker.js'
+import { engineVersion, pingEngine } from '../engine/docker.js'
 import { imageInfo, tagImage } from '../engine/images.js'
 import { loadIndex, type ArtifactIndex } from '../repos/index.js'
 import type { BuildPlan } from '../resolve/plan.js'
@@ -63,7 +63,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuiltImage> {
   const plan = resolvePlan(index, opts.target, { platform: opts.platform, env: opts.env })
   const builder: 'buildkit' | 'classic' = opts.builder === 'classic' ? 'classic' : 'buildkit'
   // The engine's own arch (it may be remote): build stages may cross-compile from it.
-  const [, engineArch] = await Promise.all([pingEngine(), getDocker().version().then((v) => v.Arch, () => undefined)])
+  const [, engineArch] = await Promise.all([pingEngine(), engineVersion().then((v) => v.Arch, () => undefined)])
   const buildArch = engineArch === 'amd64' || engineArch === 'arm64' ? engineArch : undefined
   const compiled = compile(plan, { builder, buildArch })
   if (compiled.crossBuild) events({ type: 'log', level: 'info', message: `build stage cross-compiles on ${compiled.buildPlatform} for ${compiled.platform} (no emulation for the toolchain)` })

@@ -9,6 +9,7 @@ import { spec as compareSpec } from '../../../src/cli/actions/expCompare.js'
 import { spec as findSpec } from '../../../src/cli/actions/find.js'
 import { spec as listSpec } from '../../../src/cli/actions/expList.js'
 import { spec as runSpec } from '../../../src/cli/actions/run.js'
+import { spec as buildSpec } from '../../../src/cli/actions/build.js'
 
 const root = path.resolve(import.meta.dirname, '../../..')
 
@@ -38,6 +39,7 @@ describe('fast argv parser', () => {
       [['--limit', 'ten'], listSpec], [['--limit', '1.5'], listSpec], [['--where', '--limit'], listSpec],
       [['only-a'], compareSpec], [['a', 'b', 'c'], compareSpec],
       [['stream', '--repeat', '0'], runSpec], [['stream', '--builder', 'docker'], runSpec], [['--set', 'a=1', 'stream'], runSpec], [[], runSpec],
+      [['stream', '--platform', 'arm64', '--all-platforms'], buildSpec],
     ]
     for (const [argv, spec] of refused) expect(parseFast(argv, spec), argv.join(' ')).toBeUndefined()
   })
@@ -48,13 +50,14 @@ describe('fast argv parser', () => {
     expect(hotCommand(['exp:compare', 'a', 'b'])).toEqual({ id: 'exp compare', rest: ['a', 'b'] })
     expect(hotCommand(['exp', 'show', 'x'])).toBeUndefined()
     expect(hotCommand(['run', 'stream', '--set', 'threads=1,2'])).toEqual({ id: 'run', rest: ['stream', '--set', 'threads=1,2'] })
-    expect(hotCommand(['build', 'stream'])).toBeUndefined()
+    expect(hotCommand(['build', 'stream'])).toEqual({ id: 'build', rest: ['stream'] })
+    expect(hotCommand(['base', 'list'])).toBeUndefined()
     expect(hotCommand([])).toBeUndefined()
   })
 
   it('declares the same flags oclif shows in --help (the manifest is built from the specs)', () => {
     const manifest = JSON.parse(readFileSync(path.join(root, 'oclif.manifest.json'), 'utf8')).commands
-    for (const [id, spec] of [['find', findSpec], ['exp:list', listSpec], ['exp:compare', compareSpec], ['run', runSpec]] as const) {
+    for (const [id, spec] of [['find', findSpec], ['exp:list', listSpec], ['exp:compare', compareSpec], ['run', runSpec], ['build', buildSpec]] as const) {
       const flags = manifest[id].flags
       for (const [name, f] of Object.entries(spec.flags)) {
         expect(flags[name], `${id} --${name}`).toBeDefined()
@@ -68,7 +71,7 @@ describe('fast argv parser', () => {
   it('gives the same output and exit codes through the fast path and through oclif', () => {
     const bin = path.join(root, 'bin/run.js')
     const env = { ...process.env, CMC_REPOS: path.join(root, 'examples'), CMC_HOME: mkdtempSync(path.join(os.tmpdir(), 'cmc-fast-')) }
-    const cases = [['run', 'stream', '--set', 'threads'], ['run', 'no-such-benchmark', '--json'], ['find', '--tags', 'memory,bandwidth', '--json'], ['find', '-t', 'python', '-k', 'benchmark'], ['find', '--kind', 'nope'], ['exp', 'list', '--where', 'metrics.x >', '--store', path.join(root, 'test-artifacts/none')]]
+    const cases = [['build', 'stream', '-p', 'x86_64', '--all-platforms'], ['run'], ['run', 'stream', '--set', 'threads'], ['run', 'no-such-benchmark', '--json'], ['find', '--tags', 'memory,bandwidth', '--json'], ['find', '-t', 'python', '-k', 'benchmark'], ['find', '--kind', 'nope'], ['exp', 'list', '--where', 'metrics.x >', '--store', path.join(root, 'test-artifacts/none')]]
     for (const argv of cases) {
       const fast = spawnSync(process.execPath, [bin, ...argv], { env, encoding: 'utf8' })
       const slow = spawnSync(process.execPath, [bin, ...argv], { env: { ...env, CMC_NO_FAST_PATH: '1' }, encoding: 'utf8' })
