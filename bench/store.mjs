@@ -8,15 +8,19 @@
 // Beside them, the raw baseline measured in the same run: `node -e 0`, and a
 // plain JSON.parse + filter of the same index file.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.env.N ?? 100_000)
-const work = mkdtempSync(path.join(os.tmpdir(), 'cmc-bench-store-'))
+// KEEP=DIR keeps the store in DIR, and a later run with the same KEEP measures the
+// queries again without ingesting (quieter reruns of the timing part)
+const keep = process.env.KEEP
+const work = keep ? path.resolve(keep) : mkdtempSync(path.join(os.tmpdir(), 'cmc-bench-store-'))
 const storeDir = path.join(work, 'store')
+const reuse = Boolean(keep && existsSync(path.join(storeDir, 'index.jsonl')))
 const { openStore, newRecordId } = await import(path.join(root, 'dist/store/store.js'))
 const { summarize } = await import(path.join(root, 'dist/collect/summarize.js'))
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6
@@ -47,7 +51,7 @@ function record(i) {
   }
 }
 let t0 = process.hrtime.bigint()
-for (let i = 0; i < N; i++) { const w = await store.begin(); await w.commit({ ...record(i), id: w.id }) }
+if (!reuse) for (let i = 0; i < N; i++) { const w = await store.begin(); await w.commit({ ...record(i), id: w.id }) }
 const ingestMs = ms(t0)
 
 const du = Number(execFileSync('du', ['-sb', storeDir]).toString().split('\t')[0])
@@ -61,6 +65,7 @@ const where = 'metrics.throughput > 300 and (platform = arm64 or params.batch >=
 const listT = [], cmpT = [], nodeT = [], rawT = []
 let listed = 0
 // the first query after ingest parses index.jsonl whole and writes index.snapshot
+if (!reuse) rmSync(path.join(storeDir, 'index.snapshot'), { force: true })
 const firstList = proc([bin, 'exp', 'list', '--where', where, '--limit', '20']).ms
 const snapBytes = statSync(path.join(storeDir, 'index.snapshot')).size
 for (let i = 0; i < 5; i++) {
@@ -82,9 +87,9 @@ for (let i = 0; i < 5; i++) { const r = cmp([A, B]); cmpT.push(r.ms); cmpOut = J
 
 const f = (x) => x.toFixed(0)
 console.log(`store — ${N.toLocaleString()} records`)
-console.log(`  ingest                 ${f(N / (ingestMs / 1000))} records/s (${(ingestMs / 1000).toFixed(1)} s through Store.begin/commit)`)
+console.log(reuse ? `  ingest                 (store reused from ${storeDir})` : `  ingest                 ${f(N / (ingestMs / 1000))} records/s (${(ingestMs / 1000).toFixed(1)} s through Store.begin/commit)`)
 console.log(`  size on disk           ${(duDisk / 1e6).toFixed(0)} MB allocated, ${(du / 1e6).toFixed(0)} MB of content (index.jsonl ${(indexBytes / 1e6).toFixed(1)} MB, ${f(du / N)} B a record)`)
 console.log(`  first query            ${f(firstList)} ms (parses index.jsonl whole, writes index.snapshot: ${(snapBytes / 1e6).toFixed(1)} MB)`)
 console.log(`  cmc exp list --where   ${f(med(listT))} ms median of 5, whole process   target <= 300 ms   node -e 0 ${f(med(nodeT))} ms   raw parse+filter in-process ${f(med(rawT))} ms   (${countJson} of ${N} match; raw count ${listed})`)
 console.log(`  cmc exp compare 2x1000 ${f(med(cmpT))} ms median of 5, whole process   target <= 300 ms   (n = ${cmpOut.metrics[0].a.n} vs ${cmpOut.metrics[0].b.n}, throughput ratio ${cmpOut.metrics[0].ratio.toFixed(3)}, ${cmpOut.metrics[0].verdict})`)
-rmSync(work, { recursive: true, force: true })
+if (!keep) rmSync(work, { recursive: true, force: true })

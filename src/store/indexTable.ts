@@ -3,13 +3,13 @@
 // parsing it whole costs about a second at 100,000 lines (32 MB of JSON and the
 // garbage of 100,000 objects). Readers therefore keep a columnar snapshot of its
 // first bytes in index.snapshot: attributes, params and tags dictionary-encoded
-// (few distinct values), metrics as Float64 columns. A query is evaluated once
-// per distinct value (or per number) into a bit mask, and only the matching rows
-// become objects. The snapshot is derived data, checked against the index file
+// (few distinct values), metrics as Float64 columns. A query reads only the
+// columns it names and is evaluated once per distinct value (or per number)
+// into a bit mask; only the rows shown become objects. The snapshot is derived data, checked against the index file
 // (inode, covered length, the bytes before the cut) and rewritten by a reader
 // when enough lines were appended after it; a stale or damaged one is ignored.
 import { createHash, randomBytes } from 'node:crypto'
-import { fstatSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync, renameSync, writeFileSync } from 'node:fs'
 import type { RecordSummary } from './summary.js'
 
 export type Column =
@@ -19,16 +19,49 @@ export type Column =
 
 const ATTRS = ['id', 'createdAt', 'benchmark', 'image', 'digest', 'platform', 'status', 'host'] as const
 const MAGIC = 'CMCIDX1\n'
+/** Up to this many rows are read from the snapshot a cell at a time; more load whole columns. */
+export const ROWS_A_CELL_AT_A_TIME = 2048
 /** A reader rewrites the snapshot once this many lines follow it. */
 export const SNAPSHOT_EVERY = 1000
 
-export class SummaryTable {
-  private readonly params: Array<[string, Column]>
-  private readonly metrics: Array<[string, Column]>
+/** A column still in the snapshot file: loaded whole for a query, or read a cell at a time for a row. */
+export interface LazyColumn {
+  load(): Column
+  /** one row's value without loading the column (text columns: ids and dates) */
+  cell?(i: number): unknown
+}
 
-  constructor(readonly size: number, readonly columns: Map<string, Column>) {
-    this.params = [...columns].filter(([k]) => k.startsWith('params.')).map(([k, c]) => [k.slice(7), c])
-    this.metrics = [...columns].filter(([k]) => k.startsWith('metrics.')).map(([k, c]) => [k.slice(8), c])
+export class SummaryTable {
+  private readonly loaded = new Map<string, Column>()
+  private readonly params: string[]
+  private readonly metrics: string[]
+
+  constructor(readonly size: number, private readonly sources: Map<string, Column | LazyColumn>) {
+    this.params = [...sources.keys()].filter((k) => k.startsWith('params.'))
+    this.metrics = [...sources.keys()].filter((k) => k.startsWith('metrics.'))
+  }
+
+  /** Every column, loaded. */
+  columns(): Array<[string, Column]> {
+    return [...this.sources.keys()].map((name) => [name, this.get(name)!])
+  }
+
+  private get(name: string): Column | undefined {
+    let c = this.loaded.get(name)
+    if (c) return c
+    const src = this.sources.get(name)
+    if (!src) return undefined
+    c = 'kind' in src ? src : src.load()
+    this.loaded.set(name, c)
+    return c
+  }
+
+  private cell(name: string, i: number): unknown {
+    const c = this.loaded.get(name)
+    if (c) return valueAt(c, i)
+    const src = this.sources.get(name)
+    if (src && !('kind' in src) && src.cell) return src.cell(i)
+    return valueAt(this.get(name), i)
   }
 
   static from(rows: readonly RecordSummary[]): SummaryTable {
@@ -77,31 +110,40 @@ export class SummaryTable {
 
   /** The column a query field reads (see fieldValue in query/evaluate.ts). */
   column(field: string): Column | undefined {
-    return this.columns.get(field === 'date' ? 'createdAt' : field === 'tags' || ATTRS.includes(field as typeof ATTRS[number]) || /^(params|metrics)\./.test(field) ? field : '')
+    return this.get(field === 'date' ? 'createdAt' : field === 'tags' || ATTRS.includes(field as typeof ATTRS[number]) || /^(params|metrics)\./.test(field) ? field : '')
+  }
+
+  /** One field of one row, reading no more of the snapshot than that. */
+  value(i: number, field: string): unknown {
+    const name = field === 'date' ? 'createdAt' : field
+    return this.sources.has(name) ? this.cell(name, i) : valueAt(this.column(field), i)
   }
 
   row(i: number): RecordSummary {
     const s = {} as RecordSummary
     const attrs = s as unknown as Record<string, unknown>
     for (const a of ATTRS) {
-      const v = valueAt(this.columns.get(a), i)
+      const v = this.cell(a, i)
       if (v !== undefined) attrs[a] = v
     }
     s.params = {}
-    for (const [k, c] of this.params) {
-      const v = valueAt(c, i)
-      if (v !== undefined) s.params[k] = v as string | number | boolean
+    for (const k of this.params) {
+      const v = this.cell(k, i)
+      if (v !== undefined) s.params[k.slice(7)] = v as string | number | boolean
     }
     s.metrics = {}
-    for (const [k, c] of this.metrics) {
-      const v = valueAt(c, i)
-      if (v !== undefined) s.metrics[k] = v as number
+    for (const k of this.metrics) {
+      const v = this.cell(k, i)
+      if (v !== undefined) s.metrics[k.slice(8)] = v as number
     }
-    s.tags = (valueAt(this.columns.get('tags'), i) as string[] | undefined) ?? []
+    s.tags = (this.cell('tags', i) as string[] | undefined) ?? []
     return s
   }
 
   rows(mask?: Uint8Array): RecordSummary[] {
+    let n = 0
+    if (mask) for (let i = 0; i < this.size; i++) n += mask[i]!
+    if ((mask ? n : this.size) > ROWS_A_CELL_AT_A_TIME) this.columns()
     const out: RecordSummary[] = []
     for (let i = 0; i < this.size; i++) if (!mask || mask[i]) out.push(this.row(i))
     return out
@@ -169,7 +211,7 @@ export function edgeHash(fd: number, covered: number): string {
 export function writeSnapshot(file: string, table: SummaryTable, cover: SnapshotCover): void {
   const headers: ColumnHeader[] = []
   const bodies: Buffer[] = []
-  for (const [name, c] of table.columns) {
+  for (const [name, c] of table.columns()) {
     if (c.kind === 'num') {
       headers.push({ name, kind: 'num' })
       bodies.push(Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength))
@@ -194,47 +236,76 @@ export function writeSnapshot(file: string, table: SummaryTable, cover: Snapshot
   renameSync(tmp, file)
 }
 
-/** The snapshot when it exists, parses and still describes the index file open as fd. */
-export function readSnapshot(file: string, fd: number): { table: SummaryTable; cover: SnapshotCover } | undefined {
-  let buf: Buffer
+/** An open snapshot: its table reads columns from the file as queries need them. */
+export interface OpenSnapshot {
+  table: SummaryTable
+  cover: SnapshotCover
+  close(): void
+}
+
+/**
+ * The snapshot when it exists, parses and still describes the index file open
+ * as indexFd. Only the header is read here; a column is read when a query
+ * touches it, and ids and dates a row at a time for the rows that are shown.
+ */
+export function readSnapshot(file: string, indexFd: number): OpenSnapshot | undefined {
+  let fd: number
   try {
-    buf = readFileSync(file)
+    fd = openSync(file, 'r')
   } catch {
     return undefined
   }
+  const close = () => { try { closeSync(fd) } catch { /* closed */ } }
   try {
-    if (buf.subarray(0, MAGIC.length).toString() !== MAGIC) return undefined
-    if (buf.byteOffset % 8) buf = Buffer.from(buf) // typed views need aligned memory
-    const ab = buf.buffer as ArrayBuffer
-    const hlen = buf.readUInt32LE(MAGIC.length)
+    const bytes = (length: number, position: number): Buffer => {
+      const b = Buffer.alloc(length) // not pooled: offset 0, aligned for typed views
+      if (readSync(fd, b, 0, length, position) !== length) throw new Error('short read')
+      return b
+    }
+    const raw = (length: number, position: number) => bytes(length, position).buffer as ArrayBuffer
+    const fileSize = fstatSync(fd).size
+    const lead = bytes(MAGIC.length + 4, 0)
+    if (lead.subarray(0, MAGIC.length).toString() !== MAGIC) throw new Error('not a snapshot')
+    const hlen = lead.readUInt32LE(MAGIC.length)
     let offset = MAGIC.length + 4 + hlen
-    const head = JSON.parse(buf.subarray(MAGIC.length + 4, offset).toString()) as { size: number; cover: SnapshotCover; columns: ColumnHeader[] }
-    const st = fstatSync(fd)
-    const { cover } = head
-    if (cover.ino !== st.ino || cover.covered > st.size || edgeHash(fd, cover.covered) !== cover.edge) return undefined
-    const columns = new Map<string, Column>()
+    const head = JSON.parse(bytes(hlen, MAGIC.length + 4).toString()) as { size: number; cover: SnapshotCover; columns: ColumnHeader[] }
+    const st = fstatSync(indexFd)
+    const { cover, size } = head
+    if (cover.ino !== st.ino || cover.covered > st.size || edgeHash(indexFd, cover.covered) !== cover.edge) throw new Error('stale')
+    const sources = new Map<string, LazyColumn>()
+    const align = () => { offset += (8 - (offset % 8)) % 8 }
     for (const h of head.columns) {
-      offset += (8 - (offset % 8)) % 8
-      const width = h.kind === 'num' ? 8 : h.kind === 'text' ? 4 : h.width!
-      const at = buf.byteOffset + offset
-      if (offset + width * head.size + (h.bytes ?? 0) > buf.length) return undefined
+      align()
+      const at = offset
       if (h.kind === 'text') {
-        const ends = new Uint32Array(ab, at, head.size)
-        offset += width * head.size
-        offset += (8 - (offset % 8)) % 8
-        columns.set(h.name, { kind: 'text', ends, blob: buf.subarray(offset, offset + h.bytes!) })
+        offset += 4 * size
+        align()
+        const blobAt = offset
         offset += h.bytes!
+        let ends: Uint32Array | undefined
+        const endsOf = () => (ends ??= new Uint32Array(raw(4 * size, at), 0, size))
+        sources.set(h.name, {
+          load: () => ({ kind: 'text', ends: endsOf(), blob: bytes(h.bytes!, blobAt) }),
+          cell: (i) => {
+            const e = endsOf()
+            const start = i ? e[i - 1]! : 0
+            return e[i] === start ? undefined : bytes(e[i]! - start, blobAt + start).toString('utf8')
+          },
+        })
         continue
       }
-      if (h.kind === 'num') columns.set(h.name, { kind: 'num', data: new Float64Array(ab, at, head.size) })
+      const width = h.kind === 'num' ? 8 : h.width!
+      offset += width * size
+      if (h.kind === 'num') sources.set(h.name, { load: () => ({ kind: 'num', data: new Float64Array(raw(8 * size, at), 0, size) }) })
       else {
         const Codes = width === 1 ? Uint8Array : width === 2 ? Uint16Array : Uint32Array
-        columns.set(h.name, { kind: 'dict', values: h.values!, codes: new Codes(ab, at, head.size) })
+        sources.set(h.name, { load: () => ({ kind: 'dict', values: h.values!, codes: new Codes(raw(width * size, at), 0, size) }) })
       }
-      offset += width * head.size
     }
-    return { table: new SummaryTable(head.size, columns), cover }
+    if (offset > fileSize) throw new Error('truncated')
+    return { table: new SummaryTable(size, sources), cover, close }
   } catch {
+    close()
     return undefined
   }
 }

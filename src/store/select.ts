@@ -1,6 +1,7 @@
 // Picking records: a record id (or a unique id prefix) or a query.
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
+import { ROWS_A_CELL_AT_A_TIME } from './indexTable.js'
 import { parseWhere } from './query/evaluate.js'
 import type { Comparable } from './compare.js'
 import type { ExperimentRecord } from './record.js'
@@ -24,6 +25,7 @@ export function querySummaries(store: Store, where: string | undefined, opts: { 
     })
   }
   if (opts.limit) order = order.slice(0, opts.limit)
+  if (order.length > ROWS_A_CELL_AT_A_TIME) sel.loadAll()
   return order.map((k) => sel.row(k))
 }
 

@@ -11,7 +11,7 @@ import { appendFileSync, closeSync, existsSync, fstatSync, fsyncSync, mkdirSync,
 import path from 'node:path'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
-import { edgeHash, parseLines, readSnapshot, SNAPSHOT_EVERY, SummaryTable, valueAt, writeSnapshot } from './indexTable.js'
+import { edgeHash, parseLines, readSnapshot, SNAPSHOT_EVERY, SummaryTable, writeSnapshot } from './indexTable.js'
 import { findStoreRoot } from './location.js'
 import { evaluate, evaluateTable, fieldValue } from './query/evaluate.js'
 import type { QueryNode } from './query/parseQuery.js'
@@ -22,6 +22,8 @@ import { summaryOf, type RecordSummary } from './summary.js'
 /** Query matches: row k's field values, and row k as a summary. */
 export interface Selection {
   length: number
+  /** about to read many rows: load whole columns instead of cells */
+  loadAll(): void
   value(k: number, field: string): unknown
   row(k: number): RecordSummary
 }
@@ -86,7 +88,7 @@ export class Store {
 
   get snapshotFile() { return path.join(this.root, 'index.snapshot') }
 
-  private cached?: { key: string; table: SummaryTable; tail: RecordSummary[]; bad: number }
+  private cached?: { key: string; table: SummaryTable; tail: RecordSummary[]; bad: number; close?: () => void }
 
   /**
    * The index: the columnar snapshot of its first lines when one is valid, plus
@@ -104,6 +106,8 @@ export class Store {
       const st = fstatSync(fd)
       const key = `${st.ino}:${st.size}:${st.mtimeMs}`
       if (this.cached?.key === key) return this.cached
+      this.cached?.close?.() // the snapshot file of an older index
+      this.cached = undefined
       const snap = readSnapshot(this.snapshotFile, fd)
       const from = snap?.cover.covered ?? 0
       const bytes = Buffer.alloc(st.size - from)
@@ -118,6 +122,7 @@ export class Store {
       let bad = (snap?.cover.bad ?? 0) + parsed.bad
       if (tail.length >= SNAPSHOT_EVERY) {
         table = SummaryTable.from(snap ? [...snap.table.rows(), ...tail] : tail)
+        snap?.close()
         tail = []
         const covered = from + complete
         try {
@@ -129,7 +134,7 @@ export class Store {
       tail = [...tail, ...torn.rows]
       bad += torn.bad
       if (bad) events?.({ type: 'log', level: 'warn', message: `${bad} damaged index line(s) skipped; \`cmc exp reindex\` rebuilds the index` })
-      this.cached = { key, table, tail, bad }
+      this.cached = { key, table, tail, bad, close: table === snap?.table ? snap.close : undefined }
       return this.cached
     } finally {
       closeSync(fd)
@@ -154,7 +159,8 @@ export class Store {
     const rest = query ? tail.filter((s) => evaluate(query, s)) : tail
     return {
       length: pos.length + rest.length,
-      value: (k, field) => (k < pos.length ? valueAt(table.column(field), pos[k]!) : fieldValue(rest[k - pos.length]!, field)),
+      loadAll: () => { table.columns() },
+      value: (k, field) => (k < pos.length ? table.value(pos[k]!, field) : fieldValue(rest[k - pos.length]!, field)),
       row: (k) => (k < pos.length ? table.row(pos[k]!) : rest[k - pos.length]!),
     }
   }
