@@ -37,6 +37,15 @@ describe('cmc build', () => {
     expect(() => dockerRun(b.ref, 'command -v gcc')).toThrow()
   })
 
+  it('images are slim: the bootstrapped base and what images install on it carry no manuals, docs or translations', async () => {
+    const b = await buildImage({ target: 'hello-c', platform: 'x86_64', extraRepos: [repo] })
+    expect(dockerRun(b.ref, 'cat /etc/dpkg/dpkg.cfg.d/cmc-slim')).toContain('path-exclude /usr/share/doc/*')
+    // ca-certificates is installed by the image, on top of the base: only its copyright file is there
+    expect(dockerRun(b.ref, 'ls /usr/share/doc/ca-certificates').trim()).toBe('copyright')
+    expect(dockerRun(b.ref, 'find /usr/share/doc /usr/share/man /usr/share/info /usr/share/locale -type f ! -name copyright ! -name locale.alias | wc -l').trim()).toBe('0')
+    expect(Number(dockerRun(b.ref, 'ls /usr/share/doc | wc -l').trim())).toBeGreaterThan(50) // copyright files stay
+  })
+
   it('a rebuild with nothing changed sends no build request', async () => {
     const first = await buildImage({ target: 'hello-c', platform: 'x86_64', extraRepos: [repo] })
     const { events, sink } = collector()
