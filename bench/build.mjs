@@ -15,9 +15,10 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, co
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { median } from './lib.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const ROUNDS = Number(process.env.ROUNDS ?? 2)
+const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const work = mkdtempSync(path.join(os.tmpdir(), 'cmc-bench-build-'))
 const repo = path.join(work, 'examples')
 cpSync(path.join(root, 'examples'), repo, { recursive: true })
@@ -33,7 +34,7 @@ const { getDocker } = await import(path.join(root, 'dist/engine/docker.js'))
 
 const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26, ...opts }).toString()
 const wall = (fn) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e9 }
-const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
+const med = median
 const sizeOf = (ref) => Number(sh('docker', ['image', 'inspect', '--format', '{{.Size}}', ref]).trim())
 const MB = (b) => (b / 1e6).toFixed(1) + ' MB'
 async function prune() {

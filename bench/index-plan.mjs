@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { median } from './lib.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.env.N ?? 5000)
@@ -20,7 +21,7 @@ const { resolvePlan } = await import(path.join(root, 'dist/resolve/resolvePlan.j
 const { compile } = await import(path.join(root, 'dist/compile/compile.js'))
 
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6
-const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
+const med = median
 const fmt = (x) => x.toFixed(1)
 
 // --- a repo of N artifacts: components with tags, deps and variations, a few images and benchmarks

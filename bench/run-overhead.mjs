@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { median } from './lib.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.env.N ?? 10)
@@ -18,7 +19,7 @@ const env = { ...process.env, CMC_HOME: path.join(work, 'home'), CMC_STORE: path
 const bin = path.join(root, 'bin/run.js')
 const sh = (cmd, args) => execFileSync(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString()
 const wall = (fn) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e6 }
-const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
+const med = median
 
 const cmcArgs = [bin, 'run', 'echo-metrics', '--repo', repo, '--platform', 'x86_64', '--set', 'n=7', '--warmup', '0']
 const [rec] = JSON.parse(sh(process.execPath, [...cmcArgs, '--repeat', '1', '--json'])) // builds the image once

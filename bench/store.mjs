@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { median } from './lib.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.env.N ?? 100_000)
@@ -24,7 +25,7 @@ const reuse = Boolean(keep && existsSync(path.join(storeDir, 'index.jsonl')))
 const { openStore, newRecordId } = await import(path.join(root, 'dist/store/store.js'))
 const { summarize } = await import(path.join(root, 'dist/collect/summarize.js'))
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6
-const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
+const med = median
 
 const store = await openStore({ path: storeDir })
 const host = { hostname: 'bench-host', os: 'linux', kernel: '6.1', arch: 'x86_64', cpuModel: 'cpu', cores: 2, memoryBytes: 1, gpus: [], docker: { version: '20.10', apiVersion: '1.41', os: 'linux', arch: 'amd64', runtimes: ['runc'] } }
