@@ -40,8 +40,10 @@ describe('cmc build', () => {
   it('images are slim: the bootstrapped base and what images install on it carry no manuals, docs or translations', async () => {
     const b = await buildImage({ target: 'hello-c', platform: 'x86_64', extraRepos: [repo] })
     expect(dockerRun(b.ref, 'cat /etc/dpkg/dpkg.cfg.d/cmc-slim')).toContain('path-exclude /usr/share/doc/*')
-    // ca-certificates is installed by the image, on top of the base: only its copyright file is there
-    expect(dockerRun(b.ref, 'ls /usr/share/doc/ca-certificates').trim()).toBe('copyright')
+    // ca-certificates is installed by the image, on top of the base: of its docs only the
+    // copyright files are there (dpkg still makes the excluded files' folders)
+    expect(dockerRun(b.ref, 'find /usr/share/doc/ca-certificates -type f -name copyright')).toContain('/usr/share/doc/ca-certificates/copyright\n')
+    expect(dockerRun(b.ref, 'find /usr/share/doc/ca-certificates -type f ! -name copyright').trim()).toBe('')
     expect(dockerRun(b.ref, 'find /usr/share/doc /usr/share/man /usr/share/info /usr/share/locale -type f ! -name copyright ! -name locale.alias | wc -l').trim()).toBe('0')
     expect(Number(dockerRun(b.ref, 'ls /usr/share/doc | wc -l').trim())).toBeGreaterThan(50) // copyright files stay
   })
@@ -60,7 +62,8 @@ describe('cmc build', () => {
   it('editing only the benchmark file rebuilds only the last layers', async () => {
     const before = await buildImage({ target: 'hello-c', platform: 'x86_64', extraRepos: [repo] })
     const src = path.join(repo, 'bench/hello.c')
-    writeFileSync(src, readFileSync(src, 'utf8').replace('"answer\\": 42}', '"answer\\": 43}'))
+    // a value no earlier run used, so the engine's build cache cannot have the step
+    writeFileSync(src, readFileSync(src, 'utf8').replace('"answer\\": 42}', `"answer\\": ${Date.now()}}`))
     const after = await buildImage({ target: 'hello-c', platform: 'x86_64', extraRepos: [repo] })
     expect(after.ref).not.toBe(before.ref)
     const l1 = imageLayers(before.ref), l2 = imageLayers(after.ref)

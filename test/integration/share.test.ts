@@ -71,6 +71,6 @@ describe('sharing images', () => {
     expect(imported.loaded).toContain('cmc/hello-c:x86_64')
     expect(execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', 'cmc/hello-c:x86_64']).toString().trim()).toBe(built.id)
     expect(existsSync(path.join(metaDir, 'build-fixture/bench/cmc.yaml'))).toBe(true)
-    expect(readdirSync(path.join(metaDir, 'builtin/components')).sort()).toEqual(['gcc', 'os-debian'])
+    expect(readdirSync(path.join(metaDir, 'builtin/components')).sort()).toEqual(['gcc', 'os-debian', 'tls-certificates'])
   })
 })
