@@ -19,8 +19,8 @@ export type Column =
 
 const ATTRS = ['id', 'createdAt', 'benchmark', 'image', 'digest', 'platform', 'status', 'host'] as const
 const MAGIC = 'CMCIDX1\n'
-/** Up to this many rows are read from the snapshot a cell at a time; more load whole columns. */
-export const ROWS_A_CELL_AT_A_TIME = 2048
+/** Cells read one at a time from a snapshot column before the whole column is loaded instead. */
+const CELLS_BEFORE_LOADING = 256
 /** A reader rewrites the snapshot once this many lines follow it. */
 export const SNAPSHOT_EVERY = 1000
 
@@ -41,6 +41,10 @@ export class SummaryTable {
     this.metrics = [...sources.keys()].filter((k) => k.startsWith('metrics.'))
   }
 
+  metricNames(): string[] {
+    return this.metrics.map((k) => k.slice(8))
+  }
+
   /** Every column, loaded. */
   columns(): Array<[string, Column]> {
     return [...this.sources.keys()].map((name) => [name, this.get(name)!])
@@ -56,11 +60,18 @@ export class SummaryTable {
     return c
   }
 
+  private readonly cellReads = new Map<string, number>()
+
   private cell(name: string, i: number): unknown {
     const c = this.loaded.get(name)
     if (c) return valueAt(c, i)
     const src = this.sources.get(name)
-    if (src && !('kind' in src) && src.cell) return src.cell(i)
+    if (src && !('kind' in src) && src.cell) {
+      // a few rows: a read each; many: one read of the column beats thousands of small ones
+      const n = (this.cellReads.get(name) ?? 0) + 1
+      this.cellReads.set(name, n)
+      if (n <= CELLS_BEFORE_LOADING) return src.cell(i)
+    }
     return valueAt(this.get(name), i)
   }
 
@@ -141,9 +152,6 @@ export class SummaryTable {
   }
 
   rows(mask?: Uint8Array): RecordSummary[] {
-    let n = 0
-    if (mask) for (let i = 0; i < this.size; i++) n += mask[i]!
-    if ((mask ? n : this.size) > ROWS_A_CELL_AT_A_TIME) this.columns()
     const out: RecordSummary[] = []
     for (let i = 0; i < this.size; i++) if (!mask || mask[i]) out.push(this.row(i))
     return out

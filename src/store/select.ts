@@ -1,7 +1,6 @@
 // Picking records: a record id (or a unique id prefix) or a query.
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
-import { ROWS_A_CELL_AT_A_TIME } from './indexTable.js'
 import { parseWhere } from './query/evaluate.js'
 import type { Comparable } from './compare.js'
 import type { ExperimentRecord } from './record.js'
@@ -25,7 +24,6 @@ export function querySummaries(store: Store, where: string | undefined, opts: { 
     })
   }
   if (opts.limit) order = order.slice(0, opts.limit)
-  if (order.length > ROWS_A_CELL_AT_A_TIME) sel.loadAll()
   return order.map((k) => sel.row(k))
 }
 
@@ -60,13 +58,24 @@ export function selectRecords(store: Store, spec: string, events?: EventSink): E
  */
 export function selectComparable(store: Store, spec: string, events?: EventSink): Comparable[] {
   if (ID.test(spec) || /^\d{8}T[\dZ-]*[0-9a-f-]*$/.test(spec)) return selectRecords(store, spec, events)
-  const all = querySummaries(store, spec, { events })
-  const rows = all.filter((s) => s.status === 'ok')
-  if (rows.length < all.length) events?.({ type: 'log', level: 'warn', message: `${all.length - rows.length} run(s) matching "${spec}" did not succeed and are left out` })
-  if (rows.length <= 1) return rows.map((s) => store.get(s.id))
-  const meta = store.get(rows[0].id).metrics
-  return rows.map((s) => ({
-    id: s.id, platform: s.platform, image: { digest: s.digest }, host: { hostname: s.host }, repeats: [],
-    metrics: Object.fromEntries(Object.entries(s.metrics).map(([k, median]) => [k, { median, unit: meta[k]?.unit, higherIsBetter: meta[k]?.higherIsBetter }])),
-  }))
+  // read only the fields a compare needs, straight from the index columns
+  const sel = store.select(parseWhere(spec), events)
+  const ok: number[] = []
+  for (let k = 0; k < sel.length; k++) if (sel.value(k, 'status') === 'ok') ok.push(k)
+  if (ok.length < sel.length) events?.({ type: 'log', level: 'warn', message: `${sel.length - ok.length} run(s) matching "${spec}" did not succeed and are left out` })
+  const id = (k: number) => sel.value(k, 'id') as string
+  if (ok.length <= 1) return ok.map((k) => store.get(id(k)))
+  const meta = store.get(id(ok[0]!)).metrics
+  const names = sel.metricNames()
+  return ok.map((k) => {
+    const metrics: Comparable['metrics'] = {}
+    for (const n of names) {
+      const median = sel.value(k, `metrics.${n}`)
+      if (typeof median === 'number') metrics[n] = { median, unit: meta[n]?.unit, higherIsBetter: meta[n]?.higherIsBetter }
+    }
+    return {
+      id: id(k), platform: sel.value(k, 'platform') as string, image: { digest: sel.value(k, 'digest') as string },
+      host: { hostname: sel.value(k, 'host') as string }, repeats: [], metrics,
+    }
+  })
 }

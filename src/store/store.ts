@@ -22,8 +22,8 @@ import { summaryOf, type RecordSummary } from './summary.js'
 /** Query matches: row k's field values, and row k as a summary. */
 export interface Selection {
   length: number
-  /** about to read many rows: load whole columns instead of cells */
-  loadAll(): void
+  /** the metric names the matching rows may have */
+  metricNames(): string[]
   value(k: number, field: string): unknown
   row(k: number): RecordSummary
 }
@@ -159,7 +159,7 @@ export class Store {
     const rest = query ? tail.filter((s) => evaluate(query, s)) : tail
     return {
       length: pos.length + rest.length,
-      loadAll: () => { table.columns() },
+      metricNames: () => [...new Set([...table.metricNames(), ...rest.flatMap((r) => Object.keys(r.metrics))])],
       value: (k, field) => (k < pos.length ? table.value(pos[k]!, field) : fieldValue(rest[k - pos.length]!, field)),
       row: (k) => (k < pos.length ? table.row(pos[k]!) : rest[k - pos.length]!),
     }
