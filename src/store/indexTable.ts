@@ -266,7 +266,7 @@ export function readSnapshot(file: string, indexFd: number): OpenSnapshot | unde
   const close = () => { try { closeSync(fd) } catch { /* closed */ } }
   try {
     const bytes = (length: number, position: number): Buffer => {
-      const b = Buffer.alloc(length) // not pooled: offset 0, aligned for typed views
+      const b = Buffer.allocUnsafeSlow(length) // not pooled: offset 0, aligned for typed views; filled whole by the read below
       if (readSync(fd, b, 0, length, position) !== length) throw new Error('short read')
       return b
     }
