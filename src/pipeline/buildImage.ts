@@ -2,7 +2,7 @@
 // -> (skip when that tag exists: no request reaches the daemon) -> engine
 // build -> tags. Returns plain data for the CLI, `cmc run` and tests.
 import { createHash } from 'node:crypto'
-import { compile } from '../compile/compile.js'
+import { compileMemo } from '../compile/memo.js'
 import type { CompiledImage } from '../compile/types.js'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
@@ -65,7 +65,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuiltImage> {
   // The engine's own arch (it may be remote): build stages may cross-compile from it.
   const [, engineArch] = await Promise.all([pingEngine(), engineVersion().then((v) => v.Arch, () => undefined)])
   const buildArch = engineArch === 'amd64' || engineArch === 'arm64' ? engineArch : undefined
-  const compiled = compile(plan, { builder, buildArch })
+  const compiled = await compileMemo(plan, { builder, buildArch })
   if (compiled.crossBuild) events({ type: 'log', level: 'info', message: `build stage cross-compiles on ${compiled.buildPlatform} for ${compiled.platform} (no emulation for the toolchain)` })
   const files = listContextFiles(compiled.context)
   const ctxHash = contextHash(compiled.dockerfile, files)

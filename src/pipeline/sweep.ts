@@ -1,7 +1,7 @@
 // Parameter sweeps: `--set batch=1,8,32 --set threads=1,2` -> the cartesian
 // product of points, each with every declared param (defaults filled in).
 // The order is deterministic: declared params first, in meta order.
-import Handlebars from 'handlebars'
+import { createRequire } from 'node:module'
 import { CmcError } from '../errors.js'
 import { nearest } from '../meta/nearest.js'
 import type { PlanBenchmark } from '../resolve/plan.js'
@@ -29,8 +29,23 @@ export function expandSweep(params: PlanBenchmark['params'], sets: Record<string
   return points
 }
 
+const SIMPLE = /\{\{\s*([A-Za-z_][\w-]*)\s*\}\}/g
+
+/**
+ * The command with its {{param}} placeholders filled. Plain placeholders are
+ * filled here; anything else handlebars can do (helpers, blocks) goes through
+ * handlebars, loaded only then: a `cmc run` otherwise never loads it.
+ */
 export function renderCommand(template: string, params: Record<string, ParamValue>): string {
+  const unknown = (name: string) => new CmcError('input', 'COMMAND_TEMPLATE', `benchmark command: {{${name}}} is not a declared param`, { hint: 'every {{name}} in command must be a declared param' })
+  if (!template.replace(SIMPLE, '').includes('{{')) {
+    return template.replace(SIMPLE, (_, name: string) => {
+      if (!Object.hasOwn(params, name)) throw unknown(name)
+      return String(params[name])
+    })
+  }
   try {
+    const Handlebars = createRequire(import.meta.url)('handlebars') as typeof import('handlebars')
     return Handlebars.compile(template, { noEscape: true, strict: true })(params)
   } catch (e) {
     throw new CmcError('input', 'COMMAND_TEMPLATE', `benchmark command: ${(e as Error).message.split('\n')[0]}`, { hint: 'every {{name}} in command must be a declared param' })

@@ -1,0 +1,49 @@
+// The compiled Dockerfile of a plan, kept on disk between processes. compile()
+// is a pure function of the plan, its options and the templates, so its output
+// is stored under a hash of all three (and cmc's version) in ${CMC_HOME}/compiled/.
+// A no-op `cmc build` or `cmc run` then loads neither handlebars nor the
+// templates: about 100 ms of a 450 ms no-op check on the 2-core machine.
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { cmcHome, templatesDir } from '../paths.js'
+import type { BuildPlan } from '../resolve/plan.js'
+import { cmcVersion } from '../version.js'
+import type { CompiledImage } from './types.js'
+
+export type CompileOptions = { builder: 'buildkit' | 'classic'; buildArch?: 'amd64' | 'arm64' }
+
+/** Every template file with its size and mtime: an edited template changes the key. */
+function templatesStamp(dir = templatesDir): string[] {
+  return readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap((e) => {
+    const p = path.join(dir, e.name)
+    if (e.isDirectory()) return templatesStamp(p)
+    const st = statSync(p)
+    return [`${path.relative(templatesDir, p)}:${st.size}:${st.mtimeMs}`]
+  })
+}
+
+export function compileKey(plan: BuildPlan, opts: CompileOptions): string {
+  return createHash('sha256').update(JSON.stringify([cmcVersion, templatesStamp(), opts, plan])).digest('hex').slice(0, 32)
+}
+
+/** compile(plan, opts), from the on-disk memo when this exact input was compiled before. */
+export async function compileMemo(plan: BuildPlan, opts: CompileOptions): Promise<CompiledImage> {
+  const file = path.join(cmcHome(), 'compiled', `${compileKey(plan, opts)}.json`)
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as CompiledImage
+  } catch {
+    // not compiled yet (or a damaged file): compile
+  }
+  const { compile } = await import('./compile.js')
+  const compiled = compile(plan, opts)
+  try {
+    mkdirSync(path.dirname(file), { recursive: true })
+    const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`
+    writeFileSync(tmp, JSON.stringify(compiled))
+    renameSync(tmp, file)
+  } catch {
+    // a read-only home: compile every time
+  }
+  return compiled
+}
