@@ -1,5 +1,5 @@
-// Commands on the hot path (find, exp list, exp compare) declare their flags and
-// args here as plain data, so that bin/run.js can parse and run them without
+// Commands on the hot path (find, run, build, exp list, exp compare) declare their
+// flags and args as plain data (this file's types, src/cli/actions/), so that bin/run.js can parse and run them without
 // loading oclif (about half of a warm `cmc find`'s wall time). The oclif command
 // classes build their flags from the same data (src/cli/flags.ts), so --help and
 // every error message still come from oclif: this parser only accepts argv it can
@@ -116,12 +116,13 @@ export function parseFast(argv: readonly string[], spec: CommandSpec): FastParse
     if (positional[k] === undefined && a.required) return undefined
     args[a.name] = positional[k]
   }
+  // exclusive flags are judged on what was given, before defaults fill in
+  for (const [name, f] of Object.entries(spec.flags)) {
+    if (flags[name] !== undefined && f.exclusive?.some((x) => flags[x] !== undefined)) return undefined
+  }
   for (const [name, f] of Object.entries(spec.flags)) {
     if (flags[name] === undefined && f.default !== undefined) flags[name] = f.default
     if (flags[name] === undefined && f.kind === 'boolean') flags[name] = false
-  }
-  for (const [name, f] of Object.entries(spec.flags)) {
-    if (flags[name] !== undefined && flags[name] !== false && f.exclusive?.some((x) => flags[x] !== undefined && flags[x] !== false)) return undefined
   }
   const json = flags.json === true
   const quiet = flags.quiet === true

@@ -9,9 +9,10 @@ import path from 'node:path'
 import { cmcHome, templatesDir } from '../paths.js'
 import type { BuildPlan } from '../resolve/plan.js'
 import { cmcVersion } from '../version.js'
+import type { compile } from './compile.js'
 import type { CompiledImage } from './types.js'
 
-export type CompileOptions = { builder: 'buildkit' | 'classic'; buildArch?: 'amd64' | 'arm64' }
+export type CompileOptions = Parameters<typeof compile>[1]
 
 /** Every template file with its size and mtime: an edited template changes the key. */
 function templatesStamp(dir = templatesDir): string[] {
@@ -35,8 +36,7 @@ export async function compileMemo(plan: BuildPlan, opts: CompileOptions): Promis
   } catch {
     // not compiled yet (or a damaged file): compile
   }
-  const { compile } = await import('./compile.js')
-  const compiled = compile(plan, opts)
+  const compiled = (await import('./compile.js')).compile(plan, opts)
   try {
     mkdirSync(path.dirname(file), { recursive: true })
     const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`

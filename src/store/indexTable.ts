@@ -5,8 +5,9 @@
 // first bytes in index.snapshot: attributes, params and tags dictionary-encoded
 // (few distinct values), metrics as Float64 columns. A query reads only the
 // columns it names and is evaluated once per distinct value (or per number)
-// into a bit mask; only the rows shown become objects. The snapshot is derived data, checked against the index file
-// (inode, covered length, the bytes before the cut) and rewritten by a reader
+// into a bit mask; only the rows shown become objects. The snapshot is derived
+// data, checked against the index file (inode, covered length, the bytes before
+// the cut) and rewritten by a reader
 // when enough lines were appended after it; a stale or damaged one is ignored.
 import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, fstatSync, openSync, readSync, renameSync, writeFileSync } from 'node:fs'
@@ -121,13 +122,12 @@ export class SummaryTable {
 
   /** The column a query field reads (see fieldValue in query/evaluate.ts). */
   column(field: string): Column | undefined {
-    return this.get(field === 'date' ? 'createdAt' : field === 'tags' || ATTRS.includes(field as typeof ATTRS[number]) || /^(params|metrics)\./.test(field) ? field : '')
+    return this.get(columnName(field))
   }
 
   /** One field of one row, reading no more of the snapshot than that. */
   value(i: number, field: string): unknown {
-    const name = field === 'date' ? 'createdAt' : field
-    return this.sources.has(name) ? this.cell(name, i) : valueAt(this.column(field), i)
+    return this.cell(columnName(field), i)
   }
 
   row(i: number): RecordSummary {
@@ -151,11 +151,14 @@ export class SummaryTable {
     return s
   }
 
-  rows(mask?: Uint8Array): RecordSummary[] {
-    const out: RecordSummary[] = []
-    for (let i = 0; i < this.size; i++) if (!mask || mask[i]) out.push(this.row(i))
-    return out
+  rows(): RecordSummary[] {
+    return Array.from({ length: this.size }, (_, i) => this.row(i))
   }
+}
+
+/** The column name of a query field: `date` is createdAt; fields no column holds name none. */
+function columnName(field: string): string {
+  return field === 'date' ? 'createdAt' : field === 'tags' || ATTRS.includes(field as typeof ATTRS[number]) || /^(params|metrics)\./.test(field) ? field : ''
 }
 
 export function valueAt(c: Column | undefined, i: number): unknown {

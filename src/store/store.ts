@@ -92,8 +92,8 @@ export class Store {
 
   /**
    * The index: the columnar snapshot of its first lines when one is valid, plus
-   * the complete lines after it (a torn last line from a killed writer is left
-   * for later). Rewrites the snapshot when many lines follow it (indexTable.ts).
+   * the lines after it (a torn last line from a killed writer is never put in
+   * the snapshot). Rewrites the snapshot when many lines follow it (indexTable.ts).
    */
   private index(events?: EventSink): { table: SummaryTable; tail: RecordSummary[] } {
     let fd: number
