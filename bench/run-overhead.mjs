@@ -42,5 +42,5 @@ console.log(`run overhead — echo-metrics (tiny-sh image), ${N} interleaved pai
 console.log(`  docker run --rm             ${f(med(raw))} ms median`)
 console.log(`  cmc run --repeat 1          ${f(med(cmc1))} ms median   overhead ${f(med(cmc1) - med(raw))} ms   ratio ${(med(cmc1) / med(raw)).toFixed(2)}   target overhead <= 150 ms   (node -e 0 alone: ${f(med(nodeStart))} ms)`)
 console.log(`  cmc run --repeat 10, per run ${f(med(cmc10))} ms   overhead ${f(med(cmc10) - med(raw))} ms   ratio ${(med(cmc10) / med(raw)).toFixed(2)}`)
-console.log(`  (each cmc run: index, engine ping, no-op build check, host fingerprint, container create/attach/start/wait, outputs through the archive API, metrics, atomic record)`)
+console.log(`  (each cmc run: index, engine ping, no-op build check, host fingerprint, container create/attach/start/wait, outputs read and extracted safely, metrics, atomic record)`)
 rmSync(work, { recursive: true, force: true })

@@ -1,14 +1,17 @@
-// Safe extraction of a container's outputs (a tar stream from the archive
-// API) into a record folder. Refused, and reported: names with `..` or an
-// absolute path, links (symbolic or hard) whose target leaves the folder,
-// device files and fifos, files beyond the per-file or total size cap.
-// Nothing is ever written outside `dest`: every path is resolved and checked,
-// and a symlink is never followed while writing.
+// Safe extraction of a container's outputs into a record folder, from either
+// source the run has: a tar stream from the archive API, or the folder of the
+// outputs volume when the engine is local and its volumes readable here. Both
+// become the same entries and go through one policy. Refused, and reported:
+// names with `..` or an absolute path, links (symbolic or hard) whose target
+// leaves the folder, device files, fifos and sockets, files beyond the
+// per-file or total size cap. Nothing is ever written outside `dest`: every
+// path is resolved and checked, and a symlink is never followed while writing
+// (nor while reading a volume: entries are lstat'ed and opened O_NOFOLLOW).
 import { createHash } from 'node:crypto'
-import { createWriteStream, lstatSync, mkdirSync, readlinkSync, realpathSync, symlinkSync, unlinkSync } from 'node:fs'
+import { accessSync, constants, createReadStream, createWriteStream, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, symlinkSync, unlinkSync, type Stats } from 'node:fs'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { Transform, type Readable } from 'node:stream'
+import { Readable, Transform } from 'node:stream'
 import { extract, type Header as Headers } from 'tar-stream'
 import type { OutputFile } from '../store/record.js'
 
@@ -71,77 +74,174 @@ function resolveOnDisk(p: string): string | undefined {
   return walk(path.sep, p)
 }
 
+/** One entry of a container's outputs, whichever way they came. */
+export interface OutputEntry {
+  /** As the source names it: relative, `/`-separated (a tar may say anything). */
+  name: string
+  /** tar-stream's type names: file, directory, symlink, link, fifo, character-device, ... */
+  type: string
+  size: number
+  linkname?: string
+  /** The content of a file entry; not called for refused entries. */
+  body?: () => Readable
+}
+
+/** The entries of a tar stream, in archive order. */
+export async function* tarEntries(tar: Readable): AsyncGenerator<OutputEntry> {
+  const ex = extract()
+  const piped = pipeline(tar, ex)
+  piped.catch(() => {})
+  for await (const entry of ex) {
+    const h = entry.header as Headers
+    let taken = false
+    yield { name: h.name, type: h.type ?? 'file', size: h.size ?? 0, linkname: h.linkname ?? undefined, body: () => { taken = true; return entry as unknown as Readable } }
+    // an entry not read must still be drained before the next one arrives
+    if (!taken) entry.resume()
+  }
+  await piped
+}
+
+function typeOf(st: Stats): string {
+  if (st.isFile()) return 'file'
+  if (st.isDirectory()) return 'directory'
+  if (st.isSymbolicLink()) return 'symlink'
+  if (st.isFIFO()) return 'fifo'
+  if (st.isCharacterDevice()) return 'character-device'
+  if (st.isBlockDevice()) return 'block-device'
+  return 'socket'
+}
+
+/** A file or folder this process may not read (a volume written by another uid): use the archive API. */
+export class OutputsUnreadable extends Error {
+  constructor(readonly at: string, cause: Error) {
+    super(`cannot read ${at}: ${cause.message}`)
+  }
+}
+
+/**
+ * The entries of a folder on this machine (a stopped container's outputs
+ * volume), as the archive API would list them: parents before children, names
+ * in byte order, a file seen again through another hard link as a `link`.
+ * Nothing is followed: symlinks are read as links, files opened O_NOFOLLOW and
+ * read for no more than the size lstat gave.
+ */
+export async function* dirEntries(root: string): AsyncGenerator<OutputEntry> {
+  const seen = new Map<string, string>()
+  const readable = (p: string, mode: number) => {
+    try {
+      accessSync(p, mode)
+    } catch (e) {
+      throw new OutputsUnreadable(p, e as Error)
+    }
+  }
+  function* walk(rel: string): Generator<OutputEntry> {
+    readable(path.join(root, rel), constants.R_OK | constants.X_OK)
+    const names = readdirSync(path.join(root, rel)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    for (const n of names) {
+      const name = rel ? `${rel}/${n}` : n
+      const full = path.join(root, name)
+      const st = lstatSync(full)
+      const type = typeOf(st)
+      if (type === 'directory') {
+        yield { name, type, size: 0 }
+        yield* walk(name)
+      } else if (type === 'symlink') {
+        yield { name, type, size: 0, linkname: readlinkSync(full) }
+      } else if (type === 'file') {
+        const key = `${st.dev}:${st.ino}`
+        const first = st.nlink > 1 ? seen.get(key) : undefined
+        if (first !== undefined) { yield { name, type: 'link', size: 0, linkname: first }; continue }
+        if (st.nlink > 1) seen.set(key, name)
+        const size = st.size
+        readable(full, constants.R_OK)
+        yield {
+          name, type, size,
+          body: () => size === 0
+            ? Readable.from([])
+            : createReadStream('', { fd: openSync(full, constants.O_RDONLY | constants.O_NOFOLLOW), start: 0, end: size - 1 }),
+        }
+      } else {
+        yield { name, type, size: 0 }
+      }
+    }
+  }
+  yield* walk('')
+}
+
 export async function safeExtract(tar: Readable, dest: string, limits: ExtractLimits): Promise<ExtractResult> {
+  return extractEntries(tarEntries(tar), dest, limits)
+}
+
+/** Copies a local outputs folder (a stopped container's volume) under the same rules as an archive. */
+export async function safeCopy(src: string, dest: string, limits: Omit<ExtractLimits, 'stripFirst'>): Promise<ExtractResult> {
+  return extractEntries(dirEntries(src), dest, { ...limits, stripFirst: false })
+}
+
+export async function extractEntries(entries: AsyncIterable<OutputEntry>, dest: string, limits: ExtractLimits): Promise<ExtractResult> {
   mkdirSync(dest, { recursive: true })
   const root = realpathSync.native(path.resolve(dest))
   const links: Array<{ at: string; shown: string; linkTarget: string }> = []
   const files: OutputFile[] = []
   const refused: ExtractResult['refused'] = []
   let total = 0
-  const ex = extract()
 
-  ex.on('entry', (h: Headers, stream, next) => {
+  for await (const h of entries) {
     // Refusals name the entry as the record would (without the archive's top folder).
     let shown = h.name
-    const drain = (reason?: string) => {
-      if (reason) refused.push({ path: shown, reason })
-      stream.on('end', () => next())
-      stream.resume()
-    }
+    const refuse = (reason: string) => { refused.push({ path: shown, reason }) }
     let name = h.name.replace(/\\/g, '/')
-    if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return drain('absolute path')
-    if (name.split('/').includes('..')) return drain('path contains ..')
+    if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) { refuse('absolute path'); continue }
+    if (name.split('/').includes('..')) { refuse('path contains ..'); continue }
     if (limits.stripFirst) shown = name = name.split('/').slice(1).join('/')
-    if (!name || name === '.') return drain()
+    if (!name || name === '.') continue
     const target = path.resolve(root, name)
-    if (!within(root, target)) return drain('path leaves the output folder')
-    if (!noSymlinkOnPath(root, target)) return drain('a parent folder is a symlink')
+    if (!within(root, target)) { refuse('path leaves the output folder'); continue }
+    if (!noSymlinkOnPath(root, target)) { refuse('a parent folder is a symlink'); continue }
     switch (h.type) {
       case 'directory':
         mkdirSync(target, { recursive: true })
-        return drain()
+        continue
       case 'symlink': {
         const linkTarget = h.linkname ?? ''
         const resolved = path.resolve(path.dirname(target), linkTarget)
-        if (path.isAbsolute(linkTarget) || !within(root, resolved)) return drain(`symlink to ${linkTarget} leaves the output folder`)
+        if (path.isAbsolute(linkTarget) || !within(root, resolved)) { refuse(`symlink to ${linkTarget} leaves the output folder`); continue }
         mkdirSync(path.dirname(target), { recursive: true })
         try {
           symlinkSync(linkTarget, target)
           links.push({ at: target, shown, linkTarget })
         } catch (e) {
-          return drain(`symlink not created: ${(e as Error).message}`)
+          refuse(`symlink not created: ${(e as Error).message}`)
         }
-        return drain()
+        continue
       }
       case 'link':
-        return drain('hard links are not extracted')
+        refuse('hard links are not extracted')
+        continue
       case 'file':
       case 'contiguous-file': {
-        const size = h.size ?? 0
-        if (size > limits.maxFileBytes) return drain(`file of ${size} bytes exceeds the cap of ${limits.maxFileBytes}`)
-        if (total + size > limits.maxTotalBytes) return drain(`total output would exceed ${limits.maxTotalBytes} bytes`)
+        const size = h.size
+        if (size > limits.maxFileBytes) { refuse(`file of ${size} bytes exceeds the cap of ${limits.maxFileBytes}`); continue }
+        if (total + size > limits.maxTotalBytes) { refuse(`total output would exceed ${limits.maxTotalBytes} bytes`); continue }
         total += size
         mkdirSync(path.dirname(target), { recursive: true })
         const hash = createHash('sha256')
         const tap = new Transform({ transform(chunk, _enc, cb) { hash.update(chunk); cb(null, chunk) } })
-        // 'wx' never follows or replaces an existing entry (e.g. a planted symlink).
-        pipeline(stream, tap, createWriteStream(target, { flags: 'wx', mode: 0o644 }))
-          .then(() => {
-            files.push({ path: path.relative(root, target).split(path.sep).join('/'), size, sha256: hash.digest('hex') })
-            next()
-          })
-          .catch((e) => {
-            refused.push({ path: shown, reason: `not written: ${(e as Error).message}` })
-            stream.resume()
-            next()
-          })
-        return
+        const body = h.body?.()
+        if (!body) { refuse('no content'); continue }
+        try {
+          // 'wx' never follows or replaces an existing entry (e.g. a planted symlink).
+          await pipeline(body, tap, createWriteStream(target, { flags: 'wx', mode: 0o644 }))
+          files.push({ path: path.relative(root, target).split(path.sep).join('/'), size, sha256: hash.digest('hex') })
+        } catch (e) {
+          refuse(`not written: ${(e as Error).message}`)
+          body.resume()
+        }
+        continue
       }
       default:
-        return drain(`${h.type} entries are not extracted`)
+        refuse(`${h.type} entries are not extracted`)
     }
-  })
-  await pipeline(tar, ex)
+  }
   // Links are checked one by one as they arrive; together they can still lead
   // out (self -> ., up -> self/..). Check each one again as the disk has it now.
   for (const l of links) {

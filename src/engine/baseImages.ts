@@ -3,8 +3,8 @@
 // `mirrors:`) -> a bootstrapped base (cmc/base-debian:<suite>-<arch>) -> a
 // clear error naming each option. No registry is a normal case.
 import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
-import { parse } from 'yaml'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { cmcHome } from '../paths.js'
@@ -21,6 +21,8 @@ export interface ResolvedBase {
 function mirrors(): Record<string, string> {
   const f = path.join(cmcHome(), 'config.yaml')
   if (!existsSync(f)) return {}
+  // yaml (72 modules) only when there is a config to read
+  const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml')
   return ((parse(readFileSync(f, 'utf8')) as { mirrors?: Record<string, string> } | null)?.mirrors) ?? {}
 }
 

@@ -141,8 +141,17 @@ function endpointAccepts(options: DockerClient.DockerOptions, ms: number): Promi
   if (!target) return Promise.resolve(undefined)
   return new Promise((resolve) => {
     const sock = net.connect(target as net.NetConnectOpts)
-    const done = (r: true | Error) => { clearTimeout(t); sock.destroy(); resolve(r) }
-    const t = setTimeout(() => done(new Error(`no answer within ${ms} ms`)), ms)
+    let settled = false
+    const done = (r: true | Error) => {
+      if (settled) return
+      settled = true
+      clearTimeout(t)
+      sock.destroy()
+      resolve(r)
+    }
+    // the timer may fire late, behind this process's own work (the index loads
+    // while the engine is pinged): let pending I/O, a connect among it, go first
+    const t = setTimeout(() => setImmediate(() => done(new Error(`no answer within ${ms} ms`))), ms)
     sock.once('connect', () => done(true))
     sock.once('error', (e) => done(e))
   })
@@ -165,7 +174,7 @@ export async function pingEngine(timeoutMs = 2000, busyMs = Number(process.env.C
   try {
     await Promise.race([
       docker.ping(),
-      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${limit} ms`)), limit) }),
+      new Promise((_, reject) => { timer = setTimeout(() => setImmediate(() => reject(new Error(`no answer within ${limit} ms`))), limit) }),
     ])
     answered = docker
   } catch (e) {

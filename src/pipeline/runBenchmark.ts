@@ -7,20 +7,19 @@ import { parseJsonMetrics } from '../collect/parseJsonMetrics.js'
 import { parseLoadgenDetail, parseLoadgenSummary } from '../collect/parseLoadgen.js'
 import { parseRegexMetrics } from '../collect/parseRegexMetrics.js'
 import { redactEnv } from '../collect/redactEnv.js'
-import { safeExtract } from '../collect/safeExtract.js'
 import { summarize } from '../collect/summarize.js'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { hostConfigForDevices, type DeviceSpec } from '../engine/devices.js'
-import { pingEngine } from '../engine/docker.js'
+import { engineVersion, pingEngine } from '../engine/docker.js'
 import { imageInfo } from '../engine/images.js'
 import { checkGpuSupport, hostFingerprint } from '../engine/info.js'
-import { containerArchive, runContainer } from '../engine/run.js'
+import { collectOutputs, runContainer } from '../engine/run.js'
 import { loadIndex } from '../repos/index.js'
 import type { PlanBenchmark } from '../resolve/plan.js'
 import { hostPlatformName } from '../resolve/platforms.js'
 import { resolvePlan } from '../resolve/resolvePlan.js'
-import type { ExperimentRecord, OutputFile, RunStatus } from '../store/record.js'
+import type { ExperimentRecord, HostFingerprint, OutputFile, RunStatus } from '../store/record.js'
 import { newRecordId, openStore } from '../store/store.js'
 import { cmcVersion } from '../version.js'
 import { buildImage, type BuilderChoice } from './buildImage.js'
@@ -84,6 +83,10 @@ function metricsOf(b: PlanBenchmark, outDir: string, stdout: string): { metrics:
 
 export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]> {
   const events = opts.events ?? (() => {})
+  // the engine answers ping and /version (~30 ms on dockerd 20.10) while the index loads
+  const engineP = pingEngine()
+  engineP.catch(() => {})
+  engineVersion().catch(() => {})
   const index = await loadIndex({ extraRepos: opts.extraRepos, events })
   const platformName = opts.platform ?? hostPlatformName()
   const plan = resolvePlan(index, opts.target, { platform: platformName, env: opts.env })
@@ -92,10 +95,15 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
   const points = expandSweep(b.params, opts.sets ?? {})
   const spec = deviceSpec(b, plan.platform.devices.gpu, opts)
   const devices = hostConfigForDevices(spec)
-  await pingEngine()
-  // the fingerprint asks the engine for /info: let it answer while the image is checked
-  const hostP = hostFingerprint()
-  hostP.catch(() => {})
+  await engineP
+  // The fingerprint asks the engine for /info (~30 ms): asked once the first
+  // container has exited (never while a benchmark runs), awaited at the record.
+  let hostP: Promise<HostFingerprint> | undefined
+  const fingerprint = () => {
+    hostP ??= hostFingerprint()
+    hostP.catch(() => {})
+    return hostP
+  }
   if (devices.DeviceRequests.some((r) => r.Driver !== 'cdi')) await checkGpuSupport('nvidia')
   if (devices.DeviceRequests.some((r) => r.Driver === 'cdi')) await checkGpuSupport('cdi')
 
@@ -110,7 +118,6 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
     image = { ref: built.ref, id: built.id, digest: built.digest, planHash: built.planHash }
   }
   const buildMs = Date.now() - buildStarted
-  const host = await hostP
   const store = await openStore({ path: opts.storePath })
   const repeat = opts.repeat ?? b.repeat
   const warmup = opts.warmup ?? b.warmup
@@ -156,9 +163,9 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
             events({ type: 'output', stream, data })
           },
           afterExit: measured ? async (c) => {
-            const tar = await containerArchive(c, b.outputs.dir)
-            if (!tar) return
-            const ex = await safeExtract(tar, outDir, { maxFileBytes: b.outputs.maxBytes, maxTotalBytes: b.outputs.maxBytes * 4, stripFirst: true })
+            void fingerprint()
+            const ex = await collectOutputs(c, b.outputs.dir, outDir, { maxFileBytes: b.outputs.maxBytes, maxTotalBytes: b.outputs.maxBytes * 4 })
+            if (!ex) return
             const prefix = repeat > 1 ? `r${r}/` : ''
             outputs.push(...ex.files.map((f) => ({ ...f, path: prefix + f.path })))
             refused.push(...ex.refused.map((x) => ({ ...x, path: prefix + x.path })))
@@ -194,6 +201,7 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
       if (vals.length) metrics[n] = summarize(vals, { unit: units[n], higherIsBetter: hib[n] })
     }
     const endedAt = new Date()
+    const host = await fingerprint()
     const record: ExperimentRecord = {
       format: 1, id, createdAt: startedAt.toISOString(), cmcVersion,
       benchmark: { alias: b.alias, uid: b.uid },

@@ -2,7 +2,7 @@
 // queries; `_name` selects variations (groups have one default); semver ranges
 // pick the highest satisfying version; `when:` conditions filter per platform;
 // cycles are reported as the cycle; the order is deterministic.
-import semver from 'semver'
+import { createRequire } from 'node:module'
 import { CmcError } from '../errors.js'
 import type { Artifact } from '../meta/artifact.js'
 import { nearest } from '../meta/nearest.js'
@@ -14,6 +14,10 @@ import { planHash } from './hash.js'
 import type { BuildPlan, LayerName, PlanBenchmark, PlanNode, PlanPlatform } from './plan.js'
 import { platformProfile, whenHolds, type ArtifactSource } from './platforms.js'
 import { topoOrder } from './topoOrder.js'
+
+// semver is 47 modules: loaded only when two candidates or a version range need it
+let semverLib: typeof import('semver') | undefined
+const semver = (): typeof import('semver') => (semverLib ??= createRequire(import.meta.url)('semver') as typeof import('semver'))
 
 export interface ResolveOptions {
   platform: string
@@ -66,9 +70,9 @@ class Resolver {
       })
     }
     if (d.version) {
-      const range = semver.validRange(d.version)
+      const range = semver().validRange(d.version)
       if (!range) throw new CmcError('input', 'VERSION_RANGE_INVALID', `"${d.version}" is not a semver range`, { where: where(), hint: 'write e.g. ">=3.10 <3.13" or "^12.0"' })
-      const ok = candidates.filter((a) => a.version && semver.satisfies(semver.coerce(a.version) ?? '0.0.0', range))
+      const ok = candidates.filter((a) => a.version && semver().satisfies(semver().coerce(a.version) ?? '0.0.0', range))
       if (!ok.length) {
         const versions = candidates.map((a) => `${a.alias} ${a.version ?? '(no version)'}`)
         throw new CmcError('input', 'VERSION_UNSATISFIABLE', `no version of "${d.tags}" satisfies ${d.version}`, { where: where(), hint: `available: ${versions.join(', ')}` })
@@ -77,8 +81,8 @@ class Resolver {
     }
     // Highest version wins; then the earlier repo/alias (index order) for determinism.
     const chosen = [...candidates].sort((a, b) => {
-      const va = semver.coerce(a.version ?? '') , vb = semver.coerce(b.version ?? '')
-      if (va && vb && !semver.eq(va, vb)) return semver.rcompare(va, vb)
+      const va = semver().coerce(a.version ?? ''), vb = semver().coerce(b.version ?? '')
+      if (va && vb && !semver().eq(va, vb)) return semver().rcompare(va, vb)
       if (va && !vb) return -1
       if (vb && !va) return 1
       return 0

@@ -2,12 +2,12 @@
 // read-only inputs, hostile outputs, failures, timeouts, Ctrl-C, device
 // passthrough in the created container's HostConfig, and no leftovers.
 import { spawn } from 'node:child_process'
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hostConfigForDevices } from '../../src/engine/devices.js'
 import { pingEngine } from '../../src/engine/docker.js'
-import { containerCreateOptions, runContainer } from '../../src/engine/run.js'
+import { collectOutputs, containerCreateOptions, runContainer } from '../../src/engine/run.js'
 import { CmcError } from '../../src/errors.js'
 import { openStore } from '../../src/store/store.js'
 import type { ExperimentRecord } from '../../src/store/record.js'
@@ -84,9 +84,9 @@ describe('cmc run', () => {
     expect(log).not.toContain('WRITABLE')
   })
 
-  it('hostile outputs are refused and reported, nothing lands outside the record', async () => {
+  it.each(['volume', 'archive'])('hostile outputs are refused and reported, nothing lands outside the record (outputs read through the %s)', async (via) => {
     const before = readdirSync(outer).sort()
-    const r = await run(['hostile-outputs', '--json'])
+    const r = await run(['hostile-outputs', '--json'], via === 'archive' ? { CMC_COLLECT: 'archive' } : {})
     expect(r.code, r.stderr).toBe(0)
     const [rec] = JSON.parse(r.stdout) as ExperimentRecord[]
     const refused = Object.fromEntries(rec.refused.map((x) => [x.path, x.reason]))
@@ -156,10 +156,58 @@ describe('cmc run', () => {
     expect(r2.stderr).toMatch(/nvidia-ctk/)
   })
 
-  it('leaves no container behind', async () => {
+  it('both ways of reading outputs give the same files, refusals and hashes', async () => {
+    // Engine level, so the test knows which way was taken: the volume in place
+    // (this process is root beside a local engine) and the archive API.
+    const spec = {
+      image: 'cmc/echo-metrics:x86_64', workdir: '/', env: {}, inputs: [], outputsDir: '/cmc/out', labels: { 'cmc.test': 'collect' },
+      command: [
+        'cd /cmc/out', 'echo fine > good.txt', 'mkdir -p sub/deep', 'echo nested > sub/deep/inner.txt', 'ln -s / root-link',
+        'ln -s sub/deep ok-link', 'ln good.txt hard.txt', 'mkfifo pipe', 'head -c 5000 /dev/zero > big.bin', ': > empty',
+      ].join(' && '),
+    }
+    const got: Record<string, unknown> = {}
+    for (const mode of ['volume', 'archive'] as const) {
+      const dest = path.join(outer, `collect-${mode}`)
+      if (mode === 'archive') process.env.CMC_COLLECT = 'archive'
+      try {
+        const res = await runContainer(spec, {
+          afterExit: async (c) => {
+            const out = await collectOutputs(c, '/cmc/out', dest, { maxFileBytes: 1000, maxTotalBytes: 4000 })
+            expect(out?.via).toBe(mode)
+            got[mode] = { files: out?.files, refused: out?.refused, tree: listTree(dest) }
+          },
+        })
+        expect(res.status, res.stderr).toBe('ok')
+      } finally {
+        delete process.env.CMC_COLLECT
+        rmSync(dest, { recursive: true, force: true })
+      }
+    }
+    expect(got.volume).toEqual(got.archive)
+    const v = got.volume as { files: Array<{ path: string }>; refused: Array<{ path: string; reason: string }>; tree: string[] }
+    expect(v.files.map((f) => f.path)).toEqual(['empty', 'good.txt', 'sub/deep/inner.txt'])
+    expect(Object.fromEntries(v.refused.map((x) => [x.path, x.reason]))).toMatchObject({
+      'big.bin': expect.stringMatching(/cap/), 'root-link': expect.stringMatching(/leaves/), pipe: expect.stringMatching(/fifo/), 'hard.txt': expect.stringMatching(/hard link/),
+    })
+    expect(v.tree).toContain('ok-link -> sub/deep')
+    expect(await containersWithLabel('cmc.test=collect')).toEqual([])
+  })
+
+  it('leaves no container and no outputs volume behind', async () => {
     expect(await containersWithLabel('cmc.managed=1')).toEqual([])
+    const { Volumes } = await docker.listVolumes({ filters: JSON.stringify({ label: ['cmc.managed=1'] }) })
+    expect(Volumes ?? []).toEqual([])
   })
 })
+
+function listTree(dir: string, rel = ''): string[] {
+  return readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap((d) => {
+    const p = rel ? `${rel}/${d.name}` : d.name
+    if (d.isSymbolicLink()) return [`${p} -> ${readlinkSync(path.join(dir, p))}`]
+    return d.isDirectory() ? [`${p}/`, ...listTree(dir, p)] : [p]
+  })
+}
 
 describe('device passthrough in the created container', () => {
   const created: string[] = []
