@@ -22,14 +22,20 @@ const ATTRS = ['id', 'createdAt', 'benchmark', 'image', 'digest', 'platform', 's
 const MAGIC = 'CMCIDX1\n'
 /** Cells read one at a time from a snapshot column before the whole column is loaded instead. */
 const CELLS_BEFORE_LOADING = 256
+/** Batched cell reads go through one buffer of this size, reused. */
+const WINDOW = 1 << 16
+/** Bytes between two wanted cells that a window reads over rather than starting a new read. */
+const WINDOW_GAP = 4096
+let windowBuffer: Buffer | undefined
+const window = () => (windowBuffer ??= Buffer.allocUnsafeSlow(WINDOW))
 /** A reader rewrites the snapshot once this many lines follow it. */
 export const SNAPSHOT_EVERY = 1000
 
 /** A column still in the snapshot file: loaded whole for a query, or read a cell at a time for a row. */
 export interface LazyColumn {
   load(): Column
-  /** one row's value without loading the column (text columns: ids and dates) */
-  cell?(i: number): unknown
+  /** some rows' values (ascending rows), reading their bytes only, not the column */
+  cells?(rows: readonly number[]): unknown[]
 }
 
 export class SummaryTable {
@@ -67,13 +73,29 @@ export class SummaryTable {
     const c = this.loaded.get(name)
     if (c) return valueAt(c, i)
     const src = this.sources.get(name)
-    if (src && !('kind' in src) && src.cell) {
+    if (src && !('kind' in src) && src.cells) {
       // a few rows: a read each; many: one read of the column beats thousands of small ones
       const n = (this.cellReads.get(name) ?? 0) + 1
       this.cellReads.set(name, n)
-      if (n <= CELLS_BEFORE_LOADING) return src.cell(i)
+      if (n <= CELLS_BEFORE_LOADING) return src.cells([i])[0]
     }
     return valueAt(this.get(name), i)
+  }
+
+  /**
+   * One field of many rows (ascending), in one pass over the bytes they need:
+   * what a compare reads of 1,000 runs among 100,000, without loading (and,
+   * on a VM, page-faulting in) whole columns it does not query.
+   */
+  values(rows: readonly number[], field: string): unknown[] {
+    const name = columnName(field)
+    const c = this.loaded.get(name)
+    if (c) return rows.map((i) => valueAt(c, i))
+    const src = this.sources.get(name)
+    if (!src) return rows.map(() => undefined)
+    if (!('kind' in src) && src.cells) return src.cells(rows)
+    const col = this.get(name)
+    return rows.map((i) => valueAt(col, i))
   }
 
   static from(rows: readonly RecordSummary[]): SummaryTable {
@@ -274,6 +296,36 @@ export function readSnapshot(file: string, indexFd: number): OpenSnapshot | unde
       return b
     }
     const raw = (length: number, position: number) => bytes(length, position).buffer as ArrayBuffer
+    /**
+     * Values of some rows of a column at `base`: rows whose bytes lie close
+     * together are read in one window through a reused buffer (its pages are
+     * touched once, fresh memory costs more than the copy), far ones alone.
+     */
+    const cellsAt = (rows: readonly number[], base: number, span: (i: number) => [number, number] | undefined, decode: (b: Buffer, at: number, end: number) => unknown): unknown[] => {
+      const out = new Array<unknown>(rows.length)
+      const win = window()
+      for (let j = 0; j < rows.length;) {
+        const first = span(rows[j]!)
+        if (!first) { out[j++] = undefined; continue }
+        const [start] = first
+        if (first[1] - start > win.length) { out[j++] = decode(bytes(first[1] - start, base + start), 0, first[1] - start); continue }
+        let end = first[1]
+        let k = j + 1
+        for (; k < rows.length; k++) {
+          const q = span(rows[k]!)
+          if (!q) continue
+          if (q[0] < end || q[0] - end > WINDOW_GAP || q[1] - start > win.length) break
+          end = q[1]
+        }
+        if (readSync(fd, win, 0, end - start, base + start) !== end - start) throw new Error('short read')
+        for (let m = j; m < k; m++) {
+          const q = span(rows[m]!)
+          out[m] = q ? decode(win, q[0] - start, q[1] - start) : undefined
+        }
+        j = k
+      }
+      return out
+    }
     const fileSize = fstatSync(fd).size
     const lead = bytes(MAGIC.length + 4, 0)
     if (lead.subarray(0, MAGIC.length).toString() !== MAGIC) throw new Error('not a snapshot')
@@ -297,20 +349,37 @@ export function readSnapshot(file: string, indexFd: number): OpenSnapshot | unde
         const endsOf = () => (ends ??= new Uint32Array(raw(4 * size, at), 0, size))
         sources.set(h.name, {
           load: () => ({ kind: 'text', ends: endsOf(), blob: bytes(h.bytes!, blobAt) }),
-          cell: (i) => {
+          cells: (rows) => {
             const e = endsOf()
-            const start = i ? e[i - 1]! : 0
-            return e[i] === start ? undefined : bytes(e[i]! - start, blobAt + start).toString('utf8')
+            return cellsAt(rows, blobAt, (i) => {
+              const start = i ? e[i - 1]! : 0
+              return e[i] === start ? undefined : [start, e[i]!]
+            }, (b, from, to) => b.toString('utf8', from, to))
           },
         })
         continue
       }
       const width = h.kind === 'num' ? 8 : h.width!
       offset += width * size
-      if (h.kind === 'num') sources.set(h.name, { load: () => ({ kind: 'num', data: new Float64Array(raw(8 * size, at), 0, size) }) })
-      else {
+      const span = (i: number): [number, number] => [i * width, i * width + width]
+      if (h.kind === 'num') {
+        sources.set(h.name, {
+          load: () => ({ kind: 'num', data: new Float64Array(raw(8 * size, at), 0, size) }),
+          cells: (rows) => cellsAt(rows, at, span, (b, from) => {
+            const x = b.readDoubleLE(from)
+            return Number.isNaN(x) ? undefined : x
+          }),
+        })
+      } else {
         const Codes = width === 1 ? Uint8Array : width === 2 ? Uint16Array : Uint32Array
-        sources.set(h.name, { load: () => ({ kind: 'dict', values: h.values!, codes: new Codes(raw(width * size, at), 0, size) }) })
+        const values = h.values!
+        sources.set(h.name, {
+          load: () => ({ kind: 'dict', values, codes: new Codes(raw(width * size, at), 0, size) }),
+          cells: (rows) => cellsAt(rows, at, span, (b, from) => {
+            const code = width === 1 ? b[from]! : width === 2 ? b.readUInt16LE(from) : b.readUInt32LE(from)
+            return code === 0 ? undefined : values[code - 1]
+          }),
+        })
       }
     }
     if (offset > fileSize) throw new Error('truncated')

@@ -15,7 +15,7 @@ export function querySummaries(store: Store, where: string | undefined, opts: { 
   if (opts.sort) {
     const [field, dir] = opts.sort.split(':')
     const sign = dir === 'desc' ? -1 : 1
-    const keys = order.map((k) => sel.value(k, field!) as string | number | boolean | undefined)
+    const keys = sel.values(field!) as Array<string | number | boolean | undefined>
     order = order.sort((a, b) => {
       const x = keys[a], y = keys[b]
       if (x === undefined) return y === undefined ? 0 : 1
@@ -31,12 +31,7 @@ export function querySummaries(store: Store, where: string | undefined, opts: { 
 export function selectRecords(store: Store, spec: string, events?: EventSink): ExperimentRecord[] {
   if (ID.test(spec)) return [store.get(spec)]
   if (/^\d{8}T[\dZ-]*[0-9a-f-]*$/.test(spec)) {
-    const all = store.select(undefined, events)
-    const hits: string[] = []
-    for (let k = 0; k < all.length; k++) {
-      const id = all.value(k, 'id') as string
-      if (id.startsWith(spec)) hits.push(id)
-    }
+    const hits = (store.select(undefined, events).values('id') as string[]).filter((id) => id.startsWith(spec))
     if (hits.length === 1) return [store.get(hits[0]!)]
     throw new CmcError('input', 'RECORD_AMBIGUOUS', hits.length ? `${spec} matches ${hits.length} records` : `no record id starts with ${spec}`, { hint: 'give more of the id (`cmc exp list`)' })
   }
@@ -60,22 +55,21 @@ export function selectComparable(store: Store, spec: string, events?: EventSink)
   if (ID.test(spec) || /^\d{8}T[\dZ-]*[0-9a-f-]*$/.test(spec)) return selectRecords(store, spec, events)
   // read only the fields a compare needs, straight from the index columns
   const sel = store.select(parseWhere(spec), events)
+  const status = sel.values('status')
   const ok: number[] = []
-  for (let k = 0; k < sel.length; k++) if (sel.value(k, 'status') === 'ok') ok.push(k)
+  for (let k = 0; k < sel.length; k++) if (status[k] === 'ok') ok.push(k)
   if (ok.length < sel.length) events?.({ type: 'log', level: 'warn', message: `${sel.length - ok.length} run(s) matching "${spec}" did not succeed and are left out` })
-  const id = (k: number) => sel.value(k, 'id') as string
-  if (ok.length <= 1) return ok.map((k) => store.get(id(k)))
-  const meta = store.get(id(ok[0]!)).metrics
-  const names = sel.metricNames()
+  const ids = sel.values('id') as string[]
+  if (ok.length <= 1) return ok.map((k) => store.get(ids[k]!))
+  const meta = store.get(ids[ok[0]!]!).metrics
+  const medians = sel.metricNames().map((n) => [n, sel.values(`metrics.${n}`)] as const)
+  const [platform, digest, host] = (['platform', 'digest', 'host'] as const).map((f) => sel.values(f) as string[])
   return ok.map((k) => {
     const metrics: Comparable['metrics'] = {}
-    for (const n of names) {
-      const median = sel.value(k, `metrics.${n}`)
+    for (const [n, col] of medians) {
+      const median = col[k]
       if (typeof median === 'number') metrics[n] = { median, unit: meta[n]?.unit, higherIsBetter: meta[n]?.higherIsBetter }
     }
-    return {
-      id: id(k), platform: sel.value(k, 'platform') as string, image: { digest: sel.value(k, 'digest') as string },
-      host: { hostname: sel.value(k, 'host') as string }, repeats: [], metrics,
-    }
+    return { id: ids[k]!, platform: platform![k]!, image: { digest: digest![k]! }, host: { hostname: host![k]! }, repeats: [], metrics }
   })
 }

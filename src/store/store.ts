@@ -25,6 +25,8 @@ export interface Selection {
   /** the metric names the matching rows may have */
   metricNames(): string[]
   value(k: number, field: string): unknown
+  /** the field for every selected row, in selection order, read in one pass */
+  values(field: string): unknown[]
   row(k: number): RecordSummary
 }
 
@@ -161,6 +163,7 @@ export class Store {
       length: pos.length + rest.length,
       metricNames: () => [...new Set([...table.metricNames(), ...rest.flatMap((r) => Object.keys(r.metrics))])],
       value: (k, field) => (k < pos.length ? table.value(pos[k]!, field) : fieldValue(rest[k - pos.length]!, field)),
+      values: (field) => [...table.values(pos, field), ...rest.map((s) => fieldValue(s, field))],
       row: (k) => (k < pos.length ? table.row(pos[k]!) : rest[k - pos.length]!),
     }
   }

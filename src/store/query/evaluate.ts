@@ -41,13 +41,13 @@ function compare(a: unknown, op: Op, b: string | number): boolean {
 }
 
 /** Whether one comparison holds for a field's value (undefined: the field is missing). */
-function cmpMatches(n: CmpNode, value: unknown): boolean {
+function matcher(n: CmpNode): (value: unknown) => boolean {
   // A bare day compares with the record's day: date = 2026-11-24 is the whole
   // day, date <= 2026-11-24 includes it, date > 2026-11-24 starts the next.
   if ((n.field === 'date' || n.field === 'createdAt') && typeof n.value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(n.value)) {
-    return typeof value === 'string' && compare(value.slice(0, 10), n.op, n.value)
+    return (value) => typeof value === 'string' && compare(value.slice(0, 10), n.op, n.value)
   }
-  return compare(value, n.op, n.value)
+  return (value) => compare(value, n.op, n.value)
 }
 
 export function evaluate(n: QueryNode, s: RecordSummary): boolean {
@@ -55,7 +55,7 @@ export function evaluate(n: QueryNode, s: RecordSummary): boolean {
     case 'and': return evaluate(n.left, s) && evaluate(n.right, s)
     case 'or': return evaluate(n.left, s) || evaluate(n.right, s)
     case 'not': return !evaluate(n.expr, s)
-    case 'cmp': return cmpMatches(n, fieldValue(s, n.field))
+    case 'cmp': return matcher(n)(fieldValue(s, n.field))
   }
 }
 
@@ -72,12 +72,14 @@ export function evaluateTable(n: QueryNode, t: SummaryTable): Uint8Array {
   if (n.type !== 'cmp') {
     const a = evaluateTable(n.left, t)
     const b = evaluateTable(n.right, t)
-    for (let i = 0; i < a.length; i++) a[i] = n.type === 'and' ? a[i]! & b[i]! : a[i]! | b[i]!
+    if (n.type === 'and') for (let i = 0; i < a.length; i++) a[i] = a[i]! & b[i]!
+    else for (let i = 0; i < a.length; i++) a[i] = a[i]! | b[i]!
     return a
   }
   const out = new Uint8Array(t.size)
   const c = t.column(n.field)
   if (!c) return out
+  const matches = matcher(n)
   if (c.kind === 'num') {
     const y = typeof n.value === 'number' ? n.value : n.value !== '' && Number.isFinite(Number(n.value)) ? Number(n.value) : undefined
     const d = c.data
@@ -89,13 +91,14 @@ export function evaluateTable(n: QueryNode, t: SummaryTable): Uint8Array {
         out[i] = x !== x ? 0 : (op === '>' ? x > y : op === '>=' ? x >= y : op === '<' ? x < y : op === '<=' ? x <= y : op === '=' ? x === y : x !== y) ? 1 : 0
       }
     } else {
-      for (let i = 0; i < t.size; i++) out[i] = !Number.isNaN(d[i]!) && cmpMatches(n, d[i]) ? 1 : 0
+      for (let i = 0; i < t.size; i++) out[i] = !Number.isNaN(d[i]!) && matches(d[i]) ? 1 : 0
     }
   } else if (c.kind === 'text') {
-    for (let i = 0; i < t.size; i++) out[i] = cmpMatches(n, valueAt(c, i)) ? 1 : 0
+    for (let i = 0; i < t.size; i++) out[i] = matches(valueAt(c, i)) ? 1 : 0
   } else {
-    const hit = Uint8Array.from([0, ...c.values.map((v) => (cmpMatches(n, v) ? 1 : 0))])
-    for (let i = 0; i < t.size; i++) out[i] = hit[c.codes[i]!]!
+    const hit = Uint8Array.from([0, ...c.values.map((v) => (matches(v) ? 1 : 0))])
+    const codes = c.codes
+    for (let i = 0; i < t.size; i++) out[i] = hit[codes[i]!]!
   }
   return out
 }

@@ -5,7 +5,7 @@ import { appendFileSync, readFileSync, renameSync, rmSync, statSync, writeFileSy
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { SummaryTable } from '../../../src/store/indexTable.js'
-import { evaluate, evaluateTable } from '../../../src/store/query/evaluate.js'
+import { evaluate, evaluateTable, fieldValue } from '../../../src/store/query/evaluate.js'
 import { parseQuery } from '../../../src/store/query/parseQuery.js'
 import { querySummaries } from '../../../src/store/select.js'
 import { Store } from '../../../src/store/store.js'
@@ -93,6 +93,24 @@ describe('index snapshot', () => {
     expect(again.summaries()).toEqual(data)
     expect(querySummaries(again, undefined, { sort: 'metrics.throughput:desc', limit: 5 }).map((s) => s.metrics.throughput))
       .toEqual(data.map((s) => s.metrics.throughput).sort((a, b) => b - a).slice(0, 5))
+  })
+
+  it('reads a field of many selected rows in one pass as row-by-row reads give it', () => {
+    const data = rows(2600)
+    const store = storeWith(data.slice(0, 2400))
+    store.select(undefined) // writes the snapshot
+    appendFileSync(store.indexFile, data.slice(2400).map((s) => JSON.stringify(s) + '\n').join(''))
+    const fields = ['id', 'createdAt', 'metrics.throughput', 'metrics.gbs', 'metrics.latency_ms', 'params.dtype', 'params.fast', 'tags', 'platform', 'date', 'nope']
+    // sparse (every 11th row), very sparse (gaps over a read window), dense (a prefix), scattered, all rows, none
+    for (const q of ['metrics.gbs > 0', 'metrics.gbs ~ 00', 'createdAt < 2026-12-30', 'platform = arm64 and status = ok', undefined, 'metrics.nope > 1']) {
+      const want = data.filter((s) => !q || evaluate(parseQuery(q), s))
+      for (const f of fields) {
+        // a fresh reader each time: nothing loaded whole before values() is asked
+        const sel = new Store(store.root).select(q ? parseQuery(q) : undefined)
+        expect(sel.length).toBe(want.length)
+        expect(sel.values(f), `${q} ${f}`).toEqual(want.map((s) => fieldValue(s, f)))
+      }
+    }
   })
 
   it('is ignored once the index file is replaced or rewritten in place, or when damaged', () => {
