@@ -178,6 +178,11 @@ export class SummaryTable {
   }
 }
 
+/** Whether records have such a field (one a query or a sort may name). */
+export function isField(field: string): boolean {
+  return columnName(field) !== ''
+}
+
 /** The column name of a query field: `date` is createdAt; fields no column holds name none. */
 function columnName(field: string): string {
   return field === 'date' ? 'createdAt' : field === 'tags' || ATTRS.includes(field as typeof ATTRS[number]) || /^(params|metrics)\./.test(field) ? field : ''

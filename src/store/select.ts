@@ -1,6 +1,7 @@
 // Picking records: a record id (or a unique id prefix) or a query.
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
+import { isField } from './indexTable.js'
 import { parseWhere } from './query/evaluate.js'
 import type { Comparable } from './compare.js'
 import type { ExperimentRecord } from './record.js'
@@ -13,7 +14,12 @@ export function querySummaries(store: Store, where: string | undefined, opts: { 
   const sel = store.select(parseWhere(where), opts.events)
   let order = Array.from({ length: sel.length }, (_, k) => k)
   if (opts.sort) {
-    const [field, dir] = opts.sort.split(':')
+    const [field, dir, ...more] = opts.sort.split(':')
+    if (!isField(field!) || (dir !== undefined && dir !== 'asc' && dir !== 'desc') || more.length) {
+      throw new CmcError('input', 'SORT_INVALID', `--sort ${opts.sort}: expected FIELD or FIELD:desc`, {
+        hint: 'FIELD is date, id, benchmark, image, digest, platform, status, host, params.NAME or metrics.NAME; e.g. --sort metrics.gflops:desc',
+      })
+    }
     const sign = dir === 'desc' ? -1 : 1
     const keys = sel.values(field!) as Array<string | number | boolean | undefined>
     order = order.sort((a, b) => {

@@ -62,6 +62,18 @@ describe('SummaryTable', () => {
     })
   }
 
+  it('refuses a sort by a field records do not have, or in no known direction', () => {
+    const d = tmpDir('cmc-idx-')
+    dirs.push(d)
+    const store = new Store(d)
+    writeFileSync(store.indexFile, rows(30).map((s) => JSON.stringify(s) + '\n').join(''))
+    for (const sort of ['-date', 'nosuch', 'date:down', 'metrics', 'date:desc:x']) {
+      expect(() => querySummaries(store, undefined, { sort }), sort).toThrow(/SORT_INVALID|expected FIELD/)
+    }
+    expect(querySummaries(store, undefined, { sort: 'date:desc', limit: 1 })[0]!.createdAt).toBe(rows(30).map((s) => s.createdAt).sort().at(-1))
+    expect(querySummaries(store, undefined, { sort: 'params.batch:asc' })).toHaveLength(30)
+  })
+
   it('gives the rows back as they went in', () => {
     const data = rows(1500)
     expect(SummaryTable.from(data).rows()).toEqual(data)
