@@ -39,6 +39,8 @@ export interface RunHooks {
   timeoutMs?: number
   signal?: AbortSignal
   onOutput?: (stream: 'stdout' | 'stderr', data: string) => void
+  /** Called as the container is started (the engine is busy setting it up for a while). */
+  onStart?: () => void
   /** Called after the container exited, before it is removed (collect outputs here). */
   afterExit?: (container: Docker.Container) => Promise<void>
 }
@@ -115,6 +117,7 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
     // next-exit: the default (not-running) answers at once for a created container
     const waiting = container.wait({ condition: 'next-exit' })
     try {
+      hooks.onStart?.()
       await container.start()
     } catch (e) {
       const msg = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message

@@ -96,8 +96,9 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
   const spec = deviceSpec(b, plan.platform.devices.gpu, opts)
   const devices = hostConfigForDevices(spec)
   await engineP
-  // The fingerprint asks the engine for /info (~30 ms): asked once the first
-  // container has exited (never while a benchmark runs), awaited at the record.
+  // The fingerprint asks the engine for /info (~30 ms on dockerd 20.10): asked
+  // as the first container starts, so the engine answers while it sets the
+  // container up (that takes longer), awaited at the first record.
   let hostP: Promise<HostFingerprint> | undefined
   const fingerprint = () => {
     hostP ??= hostFingerprint()
@@ -158,12 +159,12 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
           outputsDir: b.outputs.dir,
         }, {
           timeoutMs, signal: opts.signal,
+          onStart: () => void fingerprint(),
           onOutput: (stream, data) => {
             appendFileSync(path.join(writer.dir, `${stream}.log`), data)
             events({ type: 'output', stream, data })
           },
           afterExit: measured ? async (c) => {
-            void fingerprint()
             const ex = await collectOutputs(c, b.outputs.dir, outDir, { maxFileBytes: b.outputs.maxBytes, maxTotalBytes: b.outputs.maxBytes * 4 })
             if (!ex) return
             const prefix = repeat > 1 ? `r${r}/` : ''
