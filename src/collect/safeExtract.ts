@@ -9,10 +9,11 @@
 // (nor while reading a volume: entries are lstat'ed and opened O_NOFOLLOW).
 import { createHash } from 'node:crypto'
 import { accessSync, constants, createReadStream, createWriteStream, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, symlinkSync, unlinkSync, type Stats } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { Readable, Transform } from 'node:stream'
-import { extract, type Header as Headers } from 'tar-stream'
+import type { Header as Headers } from 'tar-stream'
 import type { OutputFile } from '../store/record.js'
 
 export interface ExtractLimits {
@@ -88,6 +89,8 @@ export interface OutputEntry {
 
 /** The entries of a tar stream, in archive order. */
 export async function* tarEntries(tar: Readable): AsyncGenerator<OutputEntry> {
+  // tar-stream and its streams (~30 ms to load) only when outputs come as an archive
+  const { extract } = createRequire(import.meta.url)('tar-stream') as typeof import('tar-stream')
   const ex = extract()
   const piped = pipeline(tar, ex)
   piped.catch(() => {})
