@@ -8,7 +8,7 @@
 // path is resolved and checked, and a symlink is never followed while writing
 // (nor while reading a volume: entries are lstat'ed and opened O_NOFOLLOW).
 import { createHash } from 'node:crypto'
-import { accessSync, constants, createReadStream, createWriteStream, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, symlinkSync, unlinkSync, type Stats } from 'node:fs'
+import { closeSync, constants, createReadStream, createWriteStream, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, symlinkSync, unlinkSync, type Stats } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -114,61 +114,66 @@ function typeOf(st: Stats): string {
   return 'socket'
 }
 
-/** A file or folder this process may not read (a volume written by another uid): use the archive API. */
-export class OutputsUnreadable extends Error {
-  constructor(readonly at: string, cause: Error) {
-    super(`cannot read ${at}: ${cause.message}`)
+/** Writing into the record folder failed (a full disk, say): fatal whichever way the outputs came. */
+export class OutputsWriteError extends Error {
+  constructor(readonly entry: string, cause: Error) {
+    super(`cannot write output ${entry}: ${cause.message}`, { cause })
   }
 }
 
+const SLASH = Buffer.from('/')
+
 /**
  * The entries of a folder on this machine (a stopped container's outputs
- * volume), as the archive API would list them: parents before children, names
- * in byte order, a file seen again through another hard link as a `link`.
- * Nothing is followed: symlinks are read as links, files opened O_NOFOLLOW and
- * read for no more than the size lstat gave.
+ * volume), as the archive API lists them: parents before children, names in
+ * byte order, sockets left out, any non-folder seen again through another hard
+ * link as a `link`. Names are handled as the bytes the container wrote (not
+ * every name is UTF-8) and shown decoded, as tar-stream decodes them. Nothing
+ * is followed: symlinks are read as links; a file is opened O_NOFOLLOW and
+ * O_NONBLOCK and must still be the regular file of the size lstat gave.
  */
 export async function* dirEntries(root: string): AsyncGenerator<OutputEntry> {
   const seen = new Map<string, string>()
-  const readable = (p: string, mode: number) => {
-    try {
-      accessSync(p, mode)
-    } catch (e) {
-      throw new OutputsUnreadable(p, e as Error)
-    }
-  }
-  function* walk(rel: string): Generator<OutputEntry> {
-    readable(path.join(root, rel), constants.R_OK | constants.X_OK)
-    const names = readdirSync(path.join(root, rel)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  function* walk(dir: Buffer, rel: string): Generator<OutputEntry> {
+    const names = readdirSync(dir, { encoding: 'buffer' }).sort(Buffer.compare)
     for (const n of names) {
-      const name = rel ? `${rel}/${n}` : n
-      const full = path.join(root, name)
+      const name = rel ? `${rel}/${n.toString('utf8')}` : n.toString('utf8')
+      const full = Buffer.concat([dir, SLASH, n])
       const st = lstatSync(full)
       const type = typeOf(st)
       if (type === 'directory') {
         yield { name, type, size: 0 }
-        yield* walk(name)
-      } else if (type === 'symlink') {
-        yield { name, type, size: 0, linkname: readlinkSync(full) }
-      } else if (type === 'file') {
-        const key = `${st.dev}:${st.ino}`
-        const first = st.nlink > 1 ? seen.get(key) : undefined
-        if (first !== undefined) { yield { name, type: 'link', size: 0, linkname: first }; continue }
-        if (st.nlink > 1) seen.set(key, name)
-        const size = st.size
-        readable(full, constants.R_OK)
-        yield {
-          name, type, size,
-          body: () => size === 0
-            ? Readable.from([])
-            : createReadStream('', { fd: openSync(full, constants.O_RDONLY | constants.O_NOFOLLOW), start: 0, end: size - 1 }),
-        }
-      } else {
-        yield { name, type, size: 0 }
+        yield* walk(full, name)
+        continue
       }
+      if (type === 'socket') continue
+      if (st.nlink > 1) {
+        const key = `${st.dev}:${st.ino}`
+        const first = seen.get(key)
+        if (first !== undefined) { yield { name, type: 'link', size: 0, linkname: first }; continue }
+        seen.set(key, name)
+      }
+      if (type === 'symlink') yield { name, type, size: 0, linkname: readlinkSync(full, { encoding: 'buffer' }).toString('utf8') }
+      else if (type === 'file') yield { name, type, size: st.size, body: () => openListed(full, st) }
+      else yield { name, type, size: 0 }
     }
   }
-  yield* walk('')
+  yield* walk(Buffer.from(root), '')
+}
+
+/** A listed file's content, when it is still that file (the container has exited; this is belt and braces). */
+function openListed(full: Buffer, listed: Stats): Readable {
+  const fd = openSync(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  const st = fstatSync(fd)
+  if (!st.isFile() || st.ino !== listed.ino || st.dev !== listed.dev || st.size !== listed.size) {
+    closeSync(fd)
+    throw new Error(`${full.toString('utf8')} changed while the outputs were read`)
+  }
+  if (listed.size === 0) {
+    closeSync(fd)
+    return Readable.from([])
+  }
+  return createReadStream('', { fd, start: 0, end: listed.size - 1 })
 }
 
 export async function safeExtract(tar: Readable, dest: string, limits: ExtractLimits): Promise<ExtractResult> {
@@ -178,6 +183,26 @@ export async function safeExtract(tar: Readable, dest: string, limits: ExtractLi
 /** Copies a local outputs folder (a stopped container's volume) under the same rules as an archive. */
 export async function safeCopy(src: string, dest: string, limits: Omit<ExtractLimits, 'stripFirst'>): Promise<ExtractResult> {
   return extractEntries(dirEntries(src), dest, { ...limits, stripFirst: false })
+}
+
+function exists(p: string): boolean {
+  try {
+    lstatSync(p)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Creates the folders above `target`; false where one of them is a file (a crafted archive). */
+function folderFor(target: string): boolean {
+  try {
+    mkdirSync(path.dirname(target), { recursive: true })
+    return true
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR' || (e as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw new OutputsWriteError(path.dirname(target), e as Error)
+  }
 }
 
 export async function extractEntries(entries: AsyncIterable<OutputEntry>, dest: string, limits: ExtractLimits): Promise<ExtractResult> {
@@ -202,13 +227,13 @@ export async function extractEntries(entries: AsyncIterable<OutputEntry>, dest: 
     if (!noSymlinkOnPath(root, target)) { refuse('a parent folder is a symlink'); continue }
     switch (h.type) {
       case 'directory':
-        mkdirSync(target, { recursive: true })
+        if (!folderFor(path.join(target, 'x'))) refuse('a file of the same name came first')
         continue
       case 'symlink': {
         const linkTarget = h.linkname ?? ''
         const resolved = path.resolve(path.dirname(target), linkTarget)
         if (path.isAbsolute(linkTarget) || !within(root, resolved)) { refuse(`symlink to ${linkTarget} leaves the output folder`); continue }
-        mkdirSync(path.dirname(target), { recursive: true })
+        if (!folderFor(target)) { refuse('a parent of it is not a folder'); continue }
         try {
           symlinkSync(linkTarget, target)
           links.push({ at: target, shown, linkTarget })
@@ -225,20 +250,24 @@ export async function extractEntries(entries: AsyncIterable<OutputEntry>, dest: 
         const size = h.size
         if (size > limits.maxFileBytes) { refuse(`file of ${size} bytes exceeds the cap of ${limits.maxFileBytes}`); continue }
         if (total + size > limits.maxTotalBytes) { refuse(`total output would exceed ${limits.maxTotalBytes} bytes`); continue }
+        // an entry already there (a tar may name a path twice) is kept, never replaced
+        if (exists(target)) { refuse('another entry of the same name came first'); continue }
+        if (!folderFor(target)) { refuse('a parent of it is not a folder'); continue }
         total += size
-        mkdirSync(path.dirname(target), { recursive: true })
         const hash = createHash('sha256')
         const tap = new Transform({ transform(chunk, _enc, cb) { hash.update(chunk); cb(null, chunk) } })
         const body = h.body?.()
         if (!body) { refuse('no content'); continue }
+        // 'wx' never follows or replaces an existing entry (e.g. a planted symlink).
+        const out = createWriteStream(target, { flags: 'wx', mode: 0o644 })
+        let writeError: Error | undefined
+        out.on('error', (e) => { writeError = e })
         try {
-          // 'wx' never follows or replaces an existing entry (e.g. a planted symlink).
-          await pipeline(body, tap, createWriteStream(target, { flags: 'wx', mode: 0o644 }))
-          files.push({ path: path.relative(root, target).split(path.sep).join('/'), size, sha256: hash.digest('hex') })
+          await pipeline(body, tap, out)
         } catch (e) {
-          refuse(`not written: ${(e as Error).message}`)
-          body.resume()
+          throw writeError ? new OutputsWriteError(shown, writeError) : e
         }
+        files.push({ path: path.relative(root, target).split(path.sep).join('/'), size, sha256: hash.digest('hex') })
         continue
       }
       default:

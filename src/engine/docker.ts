@@ -186,6 +186,8 @@ export async function pingEngine(timeoutMs = 2000, busyMs = Number(process.env.C
 
 /** Errors that mean the connection to the daemon broke (it died or went away). */
 export function isConnectionError(e: unknown): boolean {
-  const code = (e as { code?: string })?.code
-  return ['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(code ?? '') || /socket hang up|ECONNRESET|connect ECONNREFUSED/.test(String((e as Error)?.message))
+  const { code, syscall } = (e ?? {}) as { code?: string; syscall?: string }
+  // ENOENT is a missing socket only when connecting; from the file system it is a missing file
+  if (code === 'ENOENT') return syscall === 'connect'
+  return ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(code ?? '') || /socket hang up|ECONNRESET|connect ECONNREFUSED/.test(String((e as Error)?.message))
 }

@@ -53,8 +53,9 @@ export async function engineInfo(): Promise<EngineInfo> {
   return cached
 }
 
-export async function hostFingerprint(): Promise<HostFingerprint> {
-  const e = await engineInfo()
+/** This machine and its engine; with `engine: false`, the machine alone (the engine's fields unknown). */
+export async function hostFingerprint(opts: { engine?: boolean } = {}): Promise<HostFingerprint> {
+  const e = opts.engine === false ? undefined : await engineInfo()
   const cpus = os.cpus()
   let osName = os.type()
   try {
@@ -70,8 +71,10 @@ export async function hostFingerprint(): Promise<HostFingerprint> {
     cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
     cores: cpus.length,
     memoryBytes: os.totalmem(),
-    gpus: e.gpus,
-    docker: { version: e.version, apiVersion: e.apiVersion, os: e.os, arch: e.arch, runtimes: e.runtimes },
+    gpus: e ? e.gpus : nvidiaGpus(),
+    docker: e
+      ? { version: e.version, apiVersion: e.apiVersion, os: e.os, arch: e.arch, runtimes: e.runtimes }
+      : { version: 'unknown', apiVersion: 'unknown', os: 'unknown', arch: 'unknown', runtimes: [] },
   }
 }
 

@@ -3,9 +3,10 @@
 // the caller collect outputs, and always remove the container — on success,
 // failure, timeout and Ctrl-C alike.
 import { accessSync, constants, rmSync, statSync } from 'node:fs'
+import path from 'node:path'
 import { PassThrough, type Readable } from 'node:stream'
 import type Docker from 'dockerode'
-import { OutputsUnreadable, safeCopy, safeExtract, type ExtractLimits, type ExtractResult } from '../collect/safeExtract.js'
+import { OutputsWriteError, safeCopy, safeExtract, type ExtractLimits, type ExtractResult } from '../collect/safeExtract.js'
 import { CmcError } from '../errors.js'
 import type { DeviceHostConfig } from './devices.js'
 import { gpuStartError } from './devices.js'
@@ -39,13 +40,30 @@ export interface RunHooks {
   timeoutMs?: number
   signal?: AbortSignal
   onOutput?: (stream: 'stdout' | 'stderr', data: string) => void
-  /** Called as the container is started (the engine is busy setting it up for a while). */
-  onStart?: () => void
+  /** Called as soon as the container has exited, before outputs are collected. */
+  onExit?: () => void
   /** Called after the container exited, before it is removed (collect outputs here). */
   afterExit?: (container: Docker.Container) => Promise<void>
 }
 
 export const MANAGED_LABEL = 'cmc.managed'
+
+/** The outputs folder as the engine names a mount target: absolute, normalised. */
+function mountPath(dir: string): string {
+  return path.posix.normalize(dir).replace(/(.)\/+$/, '$1')
+}
+
+/**
+ * Where the outputs volume goes: nowhere for a relative or root outputs folder,
+ * nor when an input is mounted inside it (the archive API shows that input's
+ * files, a volume read in place would not).
+ */
+function volumeTarget(spec: ContainerSpec): string | undefined {
+  if (!spec.outputsDir || !spec.outputsDir.startsWith('/')) return undefined
+  const dir = mountPath(spec.outputsDir)
+  if (dir === '/' || spec.inputs.some((i) => { const c = mountPath(i.container); return c === dir || c.startsWith(`${dir}/`) })) return undefined
+  return dir
+}
 
 function outputsVolume(target: string, labels: Record<string, string>): Docker.MountSettings {
   // Source '' makes it anonymous; @types/dockerode wants every optional field of VolumeOptions
@@ -74,7 +92,7 @@ export function containerCreateOptions(spec: ContainerSpec): Docker.ContainerCre
       AutoRemove: false,
       // outputs in an anonymous volume: removed with the container (v=true), and
       // readable in place when the engine is local (see collectOutputs)
-      Mounts: spec.outputsDir && spec.outputsDir !== '/' ? [outputsVolume(spec.outputsDir, spec.labels)] : [],
+      Mounts: volumeTarget(spec) ? [outputsVolume(volumeTarget(spec)!, spec.labels)] : [],
     } as Docker.HostConfig,
   }
 }
@@ -117,7 +135,6 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
     // next-exit: the default (not-running) answers at once for a created container
     const waiting = container.wait({ condition: 'next-exit' })
     try {
-      hooks.onStart?.()
       await container.start()
     } catch (e) {
       const msg = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message
@@ -131,6 +148,7 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
       }, hooks.timeoutMs)
     }
     const res = (await waiting) as { StatusCode: number }
+    hooks.onExit?.()
     // the log stream normally ends with the container; do not wait on it for long,
     // and never let that timer keep the process alive
     let grace: NodeJS.Timeout | undefined
@@ -160,7 +178,7 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
 export async function outputsVolumeDir(c: Docker.Container, dir: string): Promise<string | undefined> {
   if (process.env.CMC_COLLECT === 'archive') return undefined
   const info = await c.inspect()
-  const m = info.Mounts?.find((x) => x.Type === 'volume' && x.Destination === dir)
+  const m = info.Mounts?.find((x) => x.Type === 'volume' && x.Destination === mountPath(dir))
   if (!m?.Source) return undefined
   try {
     if (!statSync(m.Source).isDirectory()) return undefined
@@ -179,8 +197,8 @@ export interface CollectedOutputs extends ExtractResult {
  * A stopped container's outputs into `dest`, under safeExtract's rules.
  * Read in place from the outputs volume when it is on this machine (no
  * engine round trip: dockerd 20.10's archive API re-executes itself for a
- * chrooted tar, ~130 ms a call); else, or when a file there is not readable
- * by this user, through the archive API.
+ * chrooted tar, ~130 ms a call); else, or when reading it here fails (a file
+ * of another uid), through the archive API.
  */
 export async function collectOutputs(c: Docker.Container, dir: string, dest: string, limits: Omit<ExtractLimits, 'stripFirst'>): Promise<CollectedOutputs | undefined> {
   const local = await outputsVolumeDir(c, dir)
@@ -188,7 +206,10 @@ export async function collectOutputs(c: Docker.Container, dir: string, dest: str
     try {
       return { ...(await safeCopy(local, dest, limits)), via: 'volume' }
     } catch (e) {
-      if (!(e instanceof OutputsUnreadable)) throw e
+      // writing the record failed: the archive would fail the same way
+      if (e instanceof OutputsWriteError) throw e
+      // anything else is reading the volume here (a file of another uid, a name
+      // too long for this process): start again from the engine's own copy
       rmSync(dest, { recursive: true, force: true })
     }
   }

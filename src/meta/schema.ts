@@ -161,7 +161,7 @@ export const Benchmark = Type.Object(
     params: Type.Optional(Type.Record(Type.String(), Param)),
     inputs: Type.Optional(Type.Record(Type.String(), Type.Object({ path: Type.String(), mount: Type.String() }, { additionalProperties: false }))),
     outputs: Type.Optional(Type.Object(
-      { dir: Type.Optional(Type.String()), metrics: Type.Optional(MetricsSpec), maxBytes: Type.Optional(Type.Number()) },
+      { dir: Type.Optional(Type.String({ pattern: '^/', description: 'absolute folder in the container, e.g. /cmc/out' })), metrics: Type.Optional(MetricsSpec), maxBytes: Type.Optional(Type.Number()) },
       { additionalProperties: false },
     )),
     devices: Type.Optional(Type.Object(

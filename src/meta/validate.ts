@@ -36,6 +36,7 @@ export interface SchemaNode {
   patternProperties?: Record<string, SchemaNode>
   additionalProperties?: boolean | SchemaNode
   anyOf?: SchemaNode[]
+  description?: string
 }
 
 interface Validators {
@@ -89,6 +90,16 @@ function splitPointer(p: string): Array<string | number> {
 
 /** Walk the schema along a data path to list the keys allowed there. */
 function allowedKeys(schema: SchemaNode, path: Array<string | number>): string[] {
+  return [...new Set(nodesAt(schema, path).flatMap((n) => Object.keys(n.properties ?? {})))]
+}
+
+/** What the schema says the value at a data path is (for a hint beside "must match ..."). */
+function descriptionAt(schema: SchemaNode, path: Array<string | number>): string | undefined {
+  return nodesAt(schema, path).find((n) => n.description)?.description
+}
+
+/** The schema nodes a data path leads to. */
+function nodesAt(schema: SchemaNode, path: Array<string | number>): SchemaNode[] {
   let nodes: SchemaNode[] = [schema]
   for (const seg of path) {
     const next: SchemaNode[] = []
@@ -100,7 +111,7 @@ function allowedKeys(schema: SchemaNode, path: Array<string | number>): string[]
     }
     nodes = next
   }
-  return [...new Set(expand(nodes).flatMap((n) => Object.keys(n.properties ?? {})))]
+  return expand(nodes)
 }
 
 function expand(nodes: SchemaNode[]): SchemaNode[] {
@@ -150,6 +161,7 @@ export function validateMeta(name: SchemaName, data: unknown): MetaProblem[] {
     if (e.keyword === 'required') {
       return { path, atKey: false, code: 'META_MISSING_KEY', message: `missing required key "${e.params.missingProperty}"${path.length ? ` in ${path.join('.')}` : ''}`, hint: `add "${e.params.missingProperty}:"` }
     }
-    return { path, atKey: false, code: 'META_INVALID', message: `${path.join('.') || 'meta'} ${describe(e)}` }
+    const what = e.keyword === 'pattern' ? descriptionAt(schema, path) : undefined
+    return { path, atKey: false, code: 'META_INVALID', message: `${path.join('.') || 'meta'} ${describe(e)}`, ...(what ? { hint: `${path.at(-1)}: ${what}` } : {}) }
   })
 }

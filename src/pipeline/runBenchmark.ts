@@ -83,9 +83,7 @@ function metricsOf(b: PlanBenchmark, outDir: string, stdout: string): { metrics:
 
 export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]> {
   const events = opts.events ?? (() => {})
-  // the engine answers ping and /version (~30 ms on dockerd 20.10) while the index loads
-  const engineP = pingEngine()
-  engineP.catch(() => {})
+  // the engine answers /version (~30 ms on dockerd 20.10) while the index loads
   engineVersion().catch(() => {})
   const index = await loadIndex({ extraRepos: opts.extraRepos, events })
   const platformName = opts.platform ?? hostPlatformName()
@@ -95,16 +93,16 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
   const points = expandSweep(b.params, opts.sets ?? {})
   const spec = deviceSpec(b, plan.platform.devices.gpu, opts)
   const devices = hostConfigForDevices(spec)
-  await engineP
-  // The fingerprint asks the engine for /info (~30 ms on dockerd 20.10): asked
-  // as the first container starts, so the engine answers while it sets the
-  // container up (that takes longer), awaited at the first record.
+  await pingEngine()
+  // The fingerprint asks the engine for /info (~30 ms on dockerd 20.10, more
+  // with many images): asked once the first container has exited, never while
+  // a benchmark may run, answered while outputs are collected.
   let hostP: Promise<HostFingerprint> | undefined
-  const fingerprint = () => {
-    hostP ??= hostFingerprint()
-    hostP.catch(() => {})
-    return hostP
-  }
+  // A run that finished is never lost to a fingerprint the engine did not answer.
+  const fingerprint = () => (hostP ??= hostFingerprint().catch((e: unknown) => {
+    events({ type: 'log', level: 'warn', message: `the engine did not answer /info (${(e as Error).message}); the record names this host without its engine` })
+    return hostFingerprint({ engine: false })
+  }))
   if (devices.DeviceRequests.some((r) => r.Driver !== 'cdi')) await checkGpuSupport('nvidia')
   if (devices.DeviceRequests.some((r) => r.Driver === 'cdi')) await checkGpuSupport('cdi')
 
@@ -159,7 +157,7 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
           outputsDir: b.outputs.dir,
         }, {
           timeoutMs, signal: opts.signal,
-          onStart: () => void fingerprint(),
+          onExit: () => void fingerprint(),
           onOutput: (stream, data) => {
             appendFileSync(path.join(writer.dir, `${stream}.log`), data)
             events({ type: 'output', stream, data })

@@ -19,7 +19,8 @@ export type Column =
   | { kind: 'text'; blob: Buffer; ends: Uint32Array } // row i: utf8 bytes [ends[i-1], ends[i]); ids and dates, read lazily
 
 const ATTRS = ['id', 'createdAt', 'benchmark', 'image', 'digest', 'platform', 'status', 'host'] as const
-const MAGIC = 'CMCIDX1\n'
+// 2: text columns end every row (version 1 could leave a missing value's end at 0)
+const MAGIC = 'CMCIDX2\n'
 /** Cells read one at a time from a snapshot column before the whole column is loaded instead. */
 const CELLS_BEFORE_LOADING = 256
 /** Batched cell reads go through one buffer of this size, reused. */
@@ -185,7 +186,7 @@ export function isField(field: string): boolean {
 
 /** The column name of a query field: `date` is createdAt; fields no column holds name none. */
 function columnName(field: string): string {
-  return field === 'date' ? 'createdAt' : field === 'tags' || ATTRS.includes(field as typeof ATTRS[number]) || /^(params|metrics)\./.test(field) ? field : ''
+  return field === 'date' ? 'createdAt' : field === 'tags' || ATTRS.includes(field as typeof ATTRS[number]) || /^(params|metrics)\../.test(field) ? field : ''
 }
 
 export function valueAt(c: Column | undefined, i: number): unknown {
@@ -193,7 +194,7 @@ export function valueAt(c: Column | undefined, i: number): unknown {
   if (c.kind === 'num') return Number.isNaN(c.data[i]) ? undefined : c.data[i]
   if (c.kind === 'text') {
     const start = i ? c.ends[i - 1]! : 0
-    return c.ends[i] === start ? undefined : c.blob.toString('utf8', start, c.ends[i])
+    return c.ends[i]! <= start ? undefined : c.blob.toString('utf8', start, c.ends[i])
   }
   const code = c.codes[i]!
   return code === 0 ? undefined : c.values[code - 1]
@@ -203,14 +204,16 @@ function textColumn(raw: Array<string | undefined>): Column {
   const ends = new Uint32Array(raw.length)
   const parts: Buffer[] = []
   let at = 0
-  raw.forEach((v, i) => {
+  // every row, holes (missing values) included: a missing value is an empty cell
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i]
     if (v) {
       const b = Buffer.from(v)
       parts.push(b)
       at += b.length
     }
     ends[i] = at
-  })
+  }
   return { kind: 'text', blob: Buffer.concat(parts), ends }
 }
 
@@ -358,7 +361,7 @@ export function readSnapshot(file: string, indexFd: number): OpenSnapshot | unde
             const e = endsOf()
             return cellsAt(rows, blobAt, (i) => {
               const start = i ? e[i - 1]! : 0
-              return e[i] === start ? undefined : [start, e[i]!]
+              return e[i]! <= start ? undefined : [start, e[i]!]
             }, (b, from, to) => b.toString('utf8', from, to))
           },
         })

@@ -3,7 +3,9 @@
 // outputs from a tar stream (hostile entries refused and reported, nothing
 // written outside the destination).
 import { createHash } from 'node:crypto'
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pack, type Header } from 'tar-stream'
@@ -12,7 +14,7 @@ import { parseJsonMetrics } from '../../../src/collect/parseJsonMetrics.js'
 import { parseLoadgenDetail, parseLoadgenSummary } from '../../../src/collect/parseLoadgen.js'
 import { parseRegexMetrics } from '../../../src/collect/parseRegexMetrics.js'
 import { redactEnv } from '../../../src/collect/redactEnv.js'
-import { safeExtract } from '../../../src/collect/safeExtract.js'
+import { safeCopy, safeExtract } from '../../../src/collect/safeExtract.js'
 import { median, summarize, tQuantile95 } from '../../../src/collect/summarize.js'
 import { CmcError } from '../../../src/errors.js'
 import { repoRoot, tmpDir } from '../../helpers/tmp.js'
@@ -432,8 +434,27 @@ describe('safeExtract', () => {
     expect(lstatSync(path.join(dest, 'alias')).isSymbolicLink()).toBe(true)
     expect(res.refused).toHaveLength(1)
     expect(res.refused[0].path).toBe('alias')
-    expect(res.refused[0].reason).toMatch(/^not written: .*EEXIST/)
+    expect(res.refused[0].reason).toMatch(/same name came first/)
     expect(res.files.map((f) => f.path)).toEqual(['after.txt', 'target.txt'])
+    expect(outside()).toEqual(before)
+  })
+
+  it('refuses entries below a file and a folder over a file (a crafted archive), and goes on', async () => {
+    const { dest, outside } = sandbox()
+    const before = outside()
+    const tar = await tarOf([
+      { name: 'a', data: 'a file' },
+      { name: 'a/b', data: 'below a file' },
+      { name: 'a', type: 'directory' },
+      { name: 'a/c', type: 'symlink', linkname: '../a' },
+      { name: 'z.txt', data: 'last' },
+    ])
+    const res = await safeExtract(Readable.from([tar]), dest, { maxFileBytes: 1024, maxTotalBytes: 4096 })
+    expect(Object.fromEntries(res.refused.map((r) => [r.path, r.reason]))).toEqual({
+      'a/b': 'a parent of it is not a folder', a: 'a file of the same name came first', 'a/c': 'a parent of it is not a folder',
+    })
+    expect(res.files.map((f) => f.path)).toEqual(['a', 'z.txt'])
+    expect(readFileSync(path.join(dest, 'a'), 'utf8')).toBe('a file')
     expect(outside()).toEqual(before)
   })
 
@@ -489,5 +510,72 @@ describe('safeExtract', () => {
     expect(rb.files.map((f) => f.path)).toEqual(['r.txt'])
     expect(rb.refused).toEqual([])
     expect(walk(b.dest)).toEqual(['r.txt'])
+  })
+})
+
+// ------------------------------------------------------- safeCopy (volume) --
+
+describe('safeCopy (an outputs volume read in place)', () => {
+  /** A folder as a hostile container leaves it: odd names, links of every kind, a fifo, a socket, a big file. */
+  async function hostileFolder(): Promise<{ parent: string; out: string }> {
+    const parent = tmpDir('cmc-volume-')
+    dirs.push(parent)
+    const out = path.join(parent, 'out')
+    mkdirSync(path.join(out, 'sub', 'deep'), { recursive: true })
+    writeFileSync(path.join(out, 'good.txt'), 'fine\n')
+    writeFileSync(path.join(out, 'sub', 'deep', 'inner.txt'), 'nested\n')
+    writeFileSync(path.join(out, 'empty'), '')
+    writeFileSync(path.join(out, 'big.bin'), Buffer.alloc(5000))
+    linkSync(path.join(out, 'good.txt'), path.join(out, 'hard.txt'))
+    symlinkSync('/', path.join(out, 'root-link'))
+    symlinkSync('../../../../etc', path.join(out, 'up-link'))
+    symlinkSync('sub/deep', path.join(out, 'ok-link'))
+    symlinkSync('/etc', path.join(out, 'sub', 'etc-dir'))
+    execFileSync('mkfifo', [path.join(out, 'pipe')])
+    // a name that is not UTF-8, and names whose UTF-16 and byte orders differ
+    writeFileSync(Buffer.concat([Buffer.from(out + '/bad-'), Buffer.from([0xff, 0xfe]), Buffer.from('.txt')]), 'bytes\n')
+    writeFileSync(path.join(out, '\u{1F600}.txt'), 'emoji\n')
+    writeFileSync(path.join(out, '\uFF21.txt'), 'fullwidth A\n')
+    const server = net.createServer()
+    await new Promise<void>((resolve) => server.listen(path.join(out, 'sock'), resolve))
+    server.close()
+    if (!existsSync(path.join(out, 'sock'))) await new Promise<void>((resolve) => { const s = net.createServer(); s.listen(path.join(out, 'sock'), () => resolve()) })
+    return { parent, out }
+  }
+
+  it('gives what the same folder gives as an archive (GNU tar here, the archive API on an engine)', async () => {
+    const { parent, out } = await hostileFolder()
+    const limits = { maxFileBytes: 1000, maxTotalBytes: 4000 }
+    const fromDir = sandbox()
+    const viaDir = await safeCopy(out, fromDir.dest, limits)
+    const fromTar = sandbox()
+    // --sort=name: the byte order Go's tar writer walks in; sockets are left out by both
+    const tar = execFileSync('tar', ['-C', parent, '--sort=name', '-cf', '-', 'out'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    const viaTar = await safeExtract(Readable.from([tar]), fromTar.dest, { ...limits, stripFirst: true })
+    expect(viaDir).toEqual(viaTar)
+    expect(walk(fromDir.dest)).toEqual(walk(fromTar.dest))
+    expect(viaDir.files.map((f) => f.path)).toEqual(['bad-\uFFFD\uFFFD.txt', 'empty', 'good.txt', 'sub/deep/inner.txt', '\uFF21.txt', '\u{1F600}.txt'].sort((a, b) => a.localeCompare(b)))
+    const reasons = Object.fromEntries(viaDir.refused.map((r) => [r.path, r.reason]))
+    expect(reasons).toMatchObject({
+      'big.bin': expect.stringMatching(/cap/), 'root-link': expect.stringMatching(/leaves/), 'up-link': expect.stringMatching(/leaves/),
+      'sub/etc-dir': expect.stringMatching(/leaves/), 'hard.txt': expect.stringMatching(/hard link/), pipe: expect.stringMatching(/fifo/),
+    })
+    expect(Object.keys(reasons)).not.toContain('sock')
+    expect(walk(fromDir.dest)).toContain('ok-link -> sub/deep')
+    expect(readFileSync(path.join(fromDir.dest, 'good.txt'), 'utf8')).toBe('fine\n')
+    expect(fromDir.outside()).toEqual(fromTar.outside())
+  })
+
+  it('never follows a symlinked folder while reading', async () => {
+    const { out } = await hostileFolder()
+    const secret = tmpDir('cmc-secret-')
+    dirs.push(secret)
+    writeFileSync(path.join(secret, 'private.txt'), 'do not copy')
+    symlinkSync(secret, path.join(out, 'sub', 'secret-dir'))
+    const s = sandbox()
+    const res = await safeCopy(out, s.dest, { maxFileBytes: 1000, maxTotalBytes: 4000 })
+    expect(res.files.map((f) => f.path).join()).not.toContain('private')
+    expect(res.refused.find((r) => r.path === 'sub/secret-dir')?.reason).toMatch(/leaves/)
+    expect(walk(s.dest).join()).not.toContain('private')
   })
 })

@@ -52,6 +52,14 @@ describe('meta errors name the file, line and column and say what to write', () 
     expect(e.where).toMatchObject({ line: 5, col: 9 })
   })
 
+  it('a relative outputs folder points at its line and says what is expected', () => {
+    const e = loadError('outdir/cmc.yaml', 'kind: benchmark\nalias: b\nimage: x\ncommand: run\noutputs:\n  dir: cmc/out\n')
+    expect(e.code).toBe('META_INVALID')
+    expect(e.message).toMatch(/outputs\.dir must match/)
+    expect(e.where).toMatchObject({ line: 6, col: 8 })
+    expect(e.hint).toMatch(/absolute folder in the container/)
+  })
+
   it('an unknown kind suggests the nearest', () => {
     const e = loadError('kind/cmc.yaml', 'kind: componnet\nalias: x\n')
     expect(e.code).toBe('META_KIND')

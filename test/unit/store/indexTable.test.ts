@@ -28,6 +28,8 @@ function rows(n: number): RecordSummary[] {
     const params: Record<string, string | number | boolean> = { batch: pick([1, 8, 32]) }
     if (i % 4 === 0) params.dtype = pick(['fp16', 'fp32', '10'])
     if (i % 5 === 0) params.fast = pick([true, false])
+    // many distinct strings with holes: a text column in which some rows have no value
+    if (i % 3) params.name = `run-${i}`
     return {
       id: `${t.toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1Z')}-${i.toString(16).padStart(8, '0')}`,
       createdAt: t.toISOString(), benchmark: pick(['stream', 'matmul', 'resnet']), image: pick(['c-omp', 'python-numpy']),
@@ -112,7 +114,7 @@ describe('index snapshot', () => {
     const store = storeWith(data.slice(0, 2400))
     store.select(undefined) // writes the snapshot
     appendFileSync(store.indexFile, data.slice(2400).map((s) => JSON.stringify(s) + '\n').join(''))
-    const fields = ['id', 'createdAt', 'metrics.throughput', 'metrics.gbs', 'metrics.latency_ms', 'params.dtype', 'params.fast', 'tags', 'platform', 'date', 'nope']
+    const fields = ['id', 'createdAt', 'metrics.throughput', 'metrics.gbs', 'metrics.latency_ms', 'params.dtype', 'params.fast', 'params.name', 'tags', 'platform', 'date', 'nope']
     // sparse (every 11th row), very sparse (gaps over a read window), dense (a prefix), scattered, all rows, none
     for (const q of ['metrics.gbs > 0', 'metrics.gbs ~ 00', 'createdAt < 2026-12-30', 'platform = arm64 and status = ok', undefined, 'metrics.nope > 1']) {
       const want = data.filter((s) => !q || evaluate(parseQuery(q), s))
@@ -122,6 +124,10 @@ describe('index snapshot', () => {
         expect(sel.length).toBe(want.length)
         expect(sel.values(f), `${q} ${f}`).toEqual(want.map((s) => fieldValue(s, f)))
       }
+      // and one row at a time, whole rows included
+      const sel = new Store(store.root).select(q ? parseQuery(q) : undefined)
+      expect(Array.from({ length: sel.length }, (_, k) => sel.value(k, 'params.name'))).toEqual(want.map((s) => s.params.name))
+      expect(Array.from({ length: Math.min(sel.length, 300) }, (_, k) => sel.row(k))).toEqual(want.slice(0, 300))
     }
   })
 
