@@ -207,7 +207,7 @@ export async function collectOutputs(c: Docker.Container, dir: string, dest: str
       return { ...(await safeCopy(local, dest, limits)), via: 'volume' }
     } catch (e) {
       // writing the record failed: the archive would fail the same way
-      if (e instanceof OutputsWriteError) throw e
+      if (e instanceof OutputsWriteError) throw writeFailed(e, dest)
       // anything else is reading the volume here (a file of another uid, a name
       // too long for this process): start again from the engine's own copy
       rmSync(dest, { recursive: true, force: true })
@@ -215,7 +215,18 @@ export async function collectOutputs(c: Docker.Container, dir: string, dest: str
   }
   const tar = await containerArchive(c, dir)
   if (!tar) return undefined
-  return { ...(await safeExtract(tar, dest, { ...limits, stripFirst: true })), via: 'archive' }
+  try {
+    return { ...(await safeExtract(tar, dest, { ...limits, stripFirst: true })), via: 'archive' }
+  } catch (e) {
+    throw e instanceof OutputsWriteError ? writeFailed(e, dest) : e
+  }
+}
+
+function writeFailed(e: OutputsWriteError, dest: string): CmcError {
+  return new CmcError('store', 'OUTPUTS_NOT_WRITTEN', e.message, {
+    details: [`into ${dest}`],
+    hint: 'free space in the store (or point --store elsewhere) and run again; the run was not recorded',
+  })
 }
 
 /** The outputs folder of a stopped container as a tar stream (archive API). */
