@@ -115,32 +115,29 @@ export class SummaryTable {
       for (const [k, v] of Object.entries(s.metrics ?? {})) put(`metrics.${k}`, i, v)
     })
     const columns = new Map<string, Column>()
-    for (const [name, b] of builders) {
-      if (b.kind === 'num') {
-        const data = new Float64Array(rows.length).fill(NaN)
-        b.raw.forEach((v, i) => { data[i] = v as number })
-        columns.set(name, { kind: 'num', data })
-        continue
-      }
-      if ((a => a.length > 1000 && a.every((v) => typeof v === 'string') && new Set(a).size > a.length / 4)(b.raw)) {
-        columns.set(name, textColumn(b.raw as string[]))
-        continue
-      }
-      const values: unknown[] = []
-      const seen = new Map<string, number>()
-      const codes = codeArray(rows.length, rows.length + 1)
-      b.raw.forEach((v, i) => {
-        const key = typeof v === 'string' ? `s${v}` : JSON.stringify(v)
-        let code = seen.get(key)
-        if (code === undefined) {
-          values.push(v)
-          seen.set(key, (code = values.length))
-        }
-        codes[i] = code
-      })
-      columns.set(name, { kind: 'dict', values, codes: narrow(codes, values.length) })
-    }
+    for (const [name, b] of builders) columns.set(name, buildColumn(b.kind, b.raw, rows.length))
     return new SummaryTable(rows.length, columns)
+  }
+
+  /**
+   * This table with rows added after it, column by column: what rewriting the
+   * snapshot costs once 1,000 lines follow it, without turning 100,000 rows
+   * back into objects. Numbers and packed text are concatenated, dictionaries
+   * merged; a column whose kind changes is rebuilt from its values.
+   */
+  appended(rows: readonly RecordSummary[]): SummaryTable {
+    const add = SummaryTable.from(rows)
+    const size = this.size + add.size
+    const columns = new Map<string, Column>()
+    for (const name of new Set([...this.sources.keys(), ...add.sources.keys()])) {
+      const a = this.get(name), b = add.get(name)
+      columns.set(name, joinColumns(a, this.size, b, add.size) ?? buildColumn(
+        name.startsWith('metrics.') ? 'num' : 'dict',
+        Array.from({ length: size }, (_, i) => (i < this.size ? valueAt(a, i) : valueAt(b, i - this.size))),
+        size,
+      ))
+    }
+    return new SummaryTable(size, columns)
   }
 
   /** The column a query field reads (see fieldValue in query/evaluate.ts). */
@@ -198,6 +195,83 @@ export function valueAt(c: Column | undefined, i: number): unknown {
   }
   const code = c.codes[i]!
   return code === 0 ? undefined : c.values[code - 1]
+}
+
+/**
+ * A column from one value per row (undefined or a hole: none): numbers for
+ * metrics that are all numbers, packed text for many distinct strings (ids,
+ * dates), else a dictionary.
+ */
+function buildColumn(kind: 'num' | 'dict', raw: unknown[], size: number): Column {
+  let numbers = kind === 'num'
+  let strings = true
+  for (const v of raw) {
+    if (v === undefined) continue
+    if (typeof v !== 'number') numbers = false
+    if (typeof v !== 'string') strings = false
+  }
+  if (numbers) {
+    const data = new Float64Array(size).fill(NaN)
+    raw.forEach((v, i) => { if (v !== undefined) data[i] = v as number })
+    return { kind: 'num', data }
+  }
+  if (size > 1000 && strings && new Set(raw).size > size / 4) return textColumn(raw as Array<string | undefined>)
+  const values: unknown[] = []
+  const seen = new Map<string, number>()
+  const codes = codeArray(size, size + 1)
+  raw.forEach((v, i) => {
+    if (v === undefined) return
+    const key = typeof v === 'string' ? `s${v}` : JSON.stringify(v)
+    let code = seen.get(key)
+    if (code === undefined) {
+      values.push(v)
+      seen.set(key, (code = values.length))
+    }
+    codes[i] = code
+  })
+  return { kind: 'dict', values, codes: narrow(codes, values.length) }
+}
+
+/** Two columns one after the other, when neither changes kind; undefined when one must be rebuilt. */
+function joinColumns(a: Column | undefined, aSize: number, b: Column | undefined, bSize: number): Column | undefined {
+  const kind = a?.kind ?? b?.kind
+  if (kind === 'num' && (a ?? b)!.kind === (b ?? a)!.kind) {
+    const data = new Float64Array(aSize + bSize).fill(NaN)
+    if (a?.kind === 'num') data.set(a.data, 0)
+    if (b?.kind === 'num') data.set(b.data, aSize)
+    return { kind: 'num', data }
+  }
+  if (a?.kind === 'text') {
+    // the rows added come as a dictionary (few rows): strings only join the text
+    let tail: Column | undefined = b
+    if (b?.kind === 'dict' && b.values.every((v) => typeof v === 'string')) tail = textColumn(Array.from({ length: bSize }, (_, i) => valueAt(b, i) as string | undefined))
+    if (tail && tail.kind !== 'text') return undefined
+    const ends = new Uint32Array(aSize + bSize)
+    ends.set(a.ends, 0)
+    const base = a.blob.length
+    for (let i = 0; i < bSize; i++) ends[aSize + i] = base + (tail ? tail.ends[i]! : 0)
+    return { kind: 'text', ends, blob: tail ? Buffer.concat([a.blob, tail.blob]) : a.blob }
+  }
+  if (kind === 'dict' && (!a || a.kind === 'dict') && (!b || b.kind === 'dict')) {
+    const values = a?.kind === 'dict' ? [...a.values] : []
+    const seen = new Map(values.map((v, k) => [typeof v === 'string' ? `s${v}` : JSON.stringify(v), k + 1]))
+    const remap = b?.kind === 'dict' ? [0, ...b.values.map((v) => {
+      const key = typeof v === 'string' ? `s${v}` : JSON.stringify(v)
+      let code = seen.get(key)
+      if (code === undefined) {
+        values.push(v)
+        seen.set(key, (code = values.length))
+      }
+      return code
+    })] : [0]
+    // a dictionary grown to many distinct strings is rebuilt as text
+    if (aSize + bSize > 1000 && values.length > (aSize + bSize) / 4 && values.every((v) => typeof v === 'string')) return undefined
+    const codes = codeArray(aSize + bSize, values.length + 1)
+    if (a?.kind === 'dict') codes.set(a.codes, 0)
+    if (b?.kind === 'dict') for (let i = 0; i < bSize; i++) codes[aSize + i] = remap[b.codes[i]!]!
+    return { kind: 'dict', values, codes }
+  }
+  return undefined
 }
 
 function textColumn(raw: Array<string | undefined>): Column {

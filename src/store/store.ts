@@ -123,7 +123,7 @@ export class Store {
       let tail = parsed.rows
       let bad = (snap?.cover.bad ?? 0) + parsed.bad
       if (tail.length >= SNAPSHOT_EVERY) {
-        table = SummaryTable.from(snap ? [...snap.table.rows(), ...tail] : tail)
+        table = snap ? snap.table.appended(tail) : SummaryTable.from(tail)
         snap?.close()
         tail = []
         const covered = from + complete

@@ -76,6 +76,21 @@ describe('SummaryTable', () => {
     expect(querySummaries(store, undefined, { sort: 'params.batch:asc' })).toHaveLength(30)
   })
 
+  it('appends rows column by column as a table of all the rows would hold them', () => {
+    const data = rows(3000)
+    // a column only the new rows have, and one that stops being numbers
+    data[2990]!.params.late = 'yes'
+    data[2995]!.metrics = { ...data[2995]!.metrics, gbs: 'n/a' as unknown as number }
+    for (const [k, extra] of [[1200, 0], [2500, 0], [3000, 0], [0, 0], [1500, 1]] as const) {
+      let t = SummaryTable.from(data.slice(0, k))
+      if (extra) t = t.appended(data.slice(k, 2000))
+      const all = t.appended(data.slice(extra ? 2000 : k))
+      expect(all.size).toBe(data.length)
+      expect(all.rows()).toEqual(SummaryTable.from(data).rows())
+      for (const q of QUERIES) expect(Array.from(evaluateTable(parseQuery(q), all)), q).toEqual(data.map((s) => (evaluate(parseQuery(q), s) ? 1 : 0)))
+    }
+  })
+
   it('gives the rows back as they went in', () => {
     const data = rows(1500)
     expect(SummaryTable.from(data).rows()).toEqual(data)
@@ -129,6 +144,21 @@ describe('index snapshot', () => {
       expect(Array.from({ length: sel.length }, (_, k) => sel.value(k, 'params.name'))).toEqual(want.map((s) => s.params.name))
       expect(Array.from({ length: Math.min(sel.length, 300) }, (_, k) => sel.row(k))).toEqual(want.slice(0, 300))
     }
+  })
+
+  it('is rewritten from its own columns and the lines after it once enough follow', () => {
+    const data = rows(3600)
+    const store = storeWith(data.slice(0, 2400))
+    store.select(undefined)
+    appendFileSync(store.indexFile, data.slice(2400).map((s) => JSON.stringify(s) + '\n').join(''))
+    const before = statSync(path.join(store.root, 'index.snapshot')).size
+    expect(new Store(store.root).summaries()).toEqual(data) // this reader rewrites it
+    expect(statSync(path.join(store.root, 'index.snapshot')).size).toBeGreaterThan(before)
+    // the next reader finds every line in the snapshot and answers the same
+    const again = new Store(store.root)
+    expect(again.summaries()).toEqual(data)
+    const q = 'params.name ~ run-35 and metrics.throughput > 20'
+    expect(ids(querySummaries(again, q))).toEqual(ids(data.filter((s) => evaluate(parseQuery(q), s))))
   })
 
   it('is ignored once the index file is replaced or rewritten in place, or when damaged', () => {
