@@ -314,7 +314,16 @@ export interface SnapshotCover {
   bad: number
 }
 
-interface ColumnHeader { name: string; kind: Column['kind']; values?: unknown[]; width?: 1 | 2 | 4; bytes?: number }
+/** width: bytes per code (dict); for text, every cell's byte length when they are all equal (ids, dates: no ends stored) */
+interface ColumnHeader { name: string; kind: Column['kind']; values?: unknown[]; width?: number; bytes?: number }
+
+/** The byte length every cell of a text column has, when all have the same and none is empty. */
+function fixedWidth(c: Extract<Column, { kind: 'text' }>): number | undefined {
+  const w = c.ends[0]
+  if (!w) return undefined
+  for (let i = 1; i < c.ends.length; i++) if (c.ends[i]! - c.ends[i - 1]! !== w) return undefined
+  return w
+}
 
 export function edgeHash(fd: number, covered: number): string {
   const len = Math.min(256, covered)
@@ -331,8 +340,10 @@ export function writeSnapshot(file: string, table: SummaryTable, cover: Snapshot
       headers.push({ name, kind: 'num' })
       bodies.push(Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength))
     } else if (c.kind === 'text') {
-      headers.push({ name, kind: 'text', bytes: c.blob.length })
-      bodies.push(Buffer.from(c.ends.buffer, c.ends.byteOffset, c.ends.byteLength), c.blob)
+      const width = fixedWidth(c)
+      headers.push({ name, kind: 'text', bytes: c.blob.length, ...(width ? { width } : {}) })
+      if (!width) bodies.push(Buffer.from(c.ends.buffer, c.ends.byteOffset, c.ends.byteLength))
+      bodies.push(c.blob)
     } else {
       headers.push({ name, kind: 'dict', values: c.values, width: c.codes.BYTES_PER_ELEMENT as 1 | 2 | 4 })
       bodies.push(Buffer.from(c.codes.buffer, c.codes.byteOffset, c.codes.byteLength))
@@ -423,21 +434,24 @@ export function readSnapshot(file: string, indexFd: number): OpenSnapshot | unde
       align()
       const at = offset
       if (h.kind === 'text') {
-        offset += 4 * size
-        align()
+        const w = h.width
+        if (!w) {
+          offset += 4 * size
+          align()
+        }
         const blobAt = offset
         offset += h.bytes!
         let ends: Uint32Array | undefined
-        const endsOf = () => (ends ??= new Uint32Array(raw(4 * size, at), 0, size))
+        const endsOf = () => (ends ??= w ? Uint32Array.from({ length: size }, (_, i) => (i + 1) * w) : new Uint32Array(raw(4 * size, at), 0, size))
+        const decode = (b: Buffer, from: number, to: number) => b.toString('utf8', from, to)
         sources.set(h.name, {
           load: () => ({ kind: 'text', ends: endsOf(), blob: bytes(h.bytes!, blobAt) }),
-          cells: (rows) => {
+          // fixed width: a cell's place is its row times the width, no ends to read
+          cells: (rows) => w ? cellsAt(rows, blobAt, (i) => [i * w, i * w + w], decode) : cellsAt(rows, blobAt, (i) => {
             const e = endsOf()
-            return cellsAt(rows, blobAt, (i) => {
-              const start = i ? e[i - 1]! : 0
-              return e[i]! <= start ? undefined : [start, e[i]!]
-            }, (b, from, to) => b.toString('utf8', from, to))
-          },
+            const start = i ? e[i - 1]! : 0
+            return e[i]! <= start ? undefined : [start, e[i]!]
+          }, decode),
         })
         continue
       }
