@@ -3,6 +3,7 @@
 // the caller collect outputs, and always remove the container — on success,
 // failure, timeout and Ctrl-C alike.
 import { accessSync, constants, rmSync, statSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { PassThrough, type Readable } from 'node:stream'
 import type Docker from 'dockerode'
@@ -47,6 +48,9 @@ export interface RunHooks {
 }
 
 export const MANAGED_LABEL = 'cmc.managed'
+/** host:pid of the cmc process that created a container (see gc.ts) */
+export const OWNER_LABEL = 'cmc.owner'
+const owner = `${os.hostname()}:${process.pid}`
 
 /** The outputs folder as the engine names a mount target: absolute, normalised. */
 function mountPath(dir: string): string {
@@ -67,7 +71,7 @@ function volumeTarget(spec: ContainerSpec): string | undefined {
 
 function outputsVolume(target: string, labels: Record<string, string>): Docker.MountSettings {
   // Source '' makes it anonymous; @types/dockerode wants every optional field of VolumeOptions
-  const volume = { Type: 'volume', Source: '', Target: target, VolumeOptions: { Labels: { ...labels, [MANAGED_LABEL]: '1' } } }
+  const volume = { Type: 'volume', Source: '', Target: target, VolumeOptions: { Labels: { ...labels, [MANAGED_LABEL]: '1', [OWNER_LABEL]: owner } } }
   return volume as unknown as Docker.MountSettings
 }
 
@@ -78,7 +82,7 @@ export function containerCreateOptions(spec: ContainerSpec): Docker.ContainerCre
     Cmd: ['sh', '-c', cmd],
     WorkingDir: spec.workdir,
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-    Labels: { ...spec.labels, [MANAGED_LABEL]: '1' },
+    Labels: { ...spec.labels, [MANAGED_LABEL]: '1', [OWNER_LABEL]: owner },
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,

@@ -149,6 +149,46 @@ describe('cmc run', () => {
     expect(await containersWithLabel('cmc.benchmark=sleeper')).toEqual([])
   })
 
+  it('cmc gc removes what a SIGKILLed run left, and keeps a run still going', async () => {
+    const start = () => {
+      const p = spawn(process.execPath, [bin, 'run', 'sleeper', '--repo', repo, '--platform', 'x86_64'], { env: { ...process.env, ...env } })
+      let out = ''
+      p.stdout.on('data', (d) => (out += d))
+      p.stderr.on('data', (d) => (out += d))
+      const code = new Promise<number | null>((r) => p.on('close', r))
+      return { p, code, out: () => out }
+    }
+    const killed = start(), live = start()
+    for (let i = 0; i < 600 && !(killed.out().includes('sleeping') && live.out().includes('sleeping')); i++) await new Promise((r) => setTimeout(r, 100))
+    killed.p.kill('SIGKILL')
+    await killed.code
+    const stray = await docker.createVolume({ Labels: { 'cmc.managed': '1', 'cmc.benchmark': 'stray' } })
+    try {
+      const mine = async () => (await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['cmc.benchmark=sleeper'] }) }))
+        .map((c) => ({ id: c.Id.slice(0, 12), owner: c.Labels['cmc.owner'] }))
+      const before = await mine()
+      expect(before).toHaveLength(2)
+      const dead = before.find((c) => c.owner?.endsWith(`:${killed.p.pid}`))!
+      const going = before.find((c) => c.owner?.endsWith(`:${live.p.pid}`))!
+      expect(dead && going).toBeTruthy()
+      const dry = await cli(['gc', '--dry-run', '--json'], { env })
+      expect(dry.code, dry.stderr).toBe(0)
+      expect(await mine()).toHaveLength(2)
+      const r = await cli(['gc', '--json'], { env })
+      expect(r.code, r.stderr).toBe(0)
+      const items = JSON.parse(r.stdout) as Array<{ kind: string; id: string; action: string; why: string }>
+      expect(items.find((i) => i.id === dead.id)).toMatchObject({ action: 'removed', why: expect.stringMatching(/gone/) })
+      expect(items.find((i) => i.id === going.id)).toMatchObject({ action: 'kept', why: expect.stringMatching(/still running/) })
+      expect(items.find((i) => i.kind === 'volume' && i.id === stray.name.slice(0, 12))).toMatchObject({ action: 'removed' })
+      expect((await mine()).map((c) => c.id)).toEqual([going.id])
+    } finally {
+      await docker.getVolume(stray.name).remove().catch(() => {})
+      live.p.kill('SIGINT')
+    }
+    expect(await live.code).toBe(130)
+    expect(await containersWithLabel('cmc.benchmark=sleeper')).toEqual([])
+  })
+
   it('a GPU benchmark on an engine without a GPU runtime says what to install, exit 6', async () => {
     // The benchmark asks for GPUs; the cuda platform passes them through, and the
     // daemon's /info is checked before anything is built.
