@@ -1,7 +1,7 @@
 // `cmc run` against the real engine: records with digests, sweeps, secrets,
 // read-only inputs, hostile outputs, failures, timeouts, Ctrl-C, device
 // passthrough in the created container's HostConfig, and no leftovers.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -237,6 +237,40 @@ describe('cmc run', () => {
     })
     expect(v.tree).toContain('ok-link -> sub/deep')
     expect(await containersWithLabel('cmc.test=collect')).toEqual([])
+  })
+
+  it('a record folder that cannot take the outputs (a full disk) is a clear store error, both ways', async () => {
+    // a 64 KiB file system for the record, outputs of 200 KB (under the caps)
+    const full = path.join(outer, 'full')
+    mkdirSync(full)
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full])
+    try {
+      const spec = {
+        image: 'cmc/echo-metrics:x86_64', workdir: '/', env: {}, inputs: [], outputsDir: '/cmc/out', labels: { 'cmc.test': 'full' },
+        command: 'head -c 200000 /dev/zero > /cmc/out/big.bin',
+      }
+      for (const mode of ['volume', 'archive'] as const) {
+        if (mode === 'archive') process.env.CMC_COLLECT = 'archive'
+        let failure: unknown
+        try {
+          await runContainer(spec, {
+            afterExit: async (c) => {
+              await collectOutputs(c, '/cmc/out', path.join(full, mode), { maxFileBytes: 1e6, maxTotalBytes: 4e6 }).catch((e) => { failure = e })
+            },
+          })
+        } finally {
+          delete process.env.CMC_COLLECT
+        }
+        expect(failure, mode).toBeInstanceOf(CmcError)
+        expect((failure as CmcError).code).toBe('OUTPUTS_NOT_WRITTEN')
+        expect((failure as CmcError).message).toMatch(/big\.bin.*ENOSPC/)
+        expect((failure as CmcError).hint).toMatch(/free space/)
+      }
+    } finally {
+      execFileSync('umount', [full])
+      rmSync(full, { recursive: true, force: true })
+    }
+    expect(await containersWithLabel('cmc.test=full')).toEqual([])
   })
 
   it('leaves no container and no outputs volume behind', async () => {
