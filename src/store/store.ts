@@ -210,6 +210,10 @@ export class Store {
     }
     mkdirSync(this.root, { recursive: true })
     writeFileAtomic(this.indexFile, lines.map((l) => l + '\n').join(''))
+    // read it once here, which writes its snapshot: the first query after a
+    // reindex is then as fast as any other
+    this.cached = undefined
+    this.index(events)
     return { indexed: lines.length, skipped, staleStaging: this.cleanStaging(0) }
   }
 

@@ -238,6 +238,20 @@ describe('Store: damaged files are reported and skipped', () => {
     expect(store.recordIds()).toEqual([a.id, b.id, c.id].sort())
   })
 
+  it('reindex leaves a snapshot of the new index, so the next query reads no lines', async () => {
+    const store = newStore()
+    for (let i = 0; i < 1000; i++) await put(store)
+    rmSync(store.indexFile)
+    expect(store.reindex().indexed).toBe(1000)
+    const snap = path.join(store.root, 'index.snapshot')
+    expect(existsSync(snap)).toBe(true)
+    const before = statSync(snap).mtimeMs
+    const again = new Store(store.root)
+    expect(again.select(undefined).length).toBe(1000)
+    expect(again.summaries()).toEqual(store.summaries())
+    expect(statSync(snap).mtimeMs).toBe(before) // read, not rewritten
+  })
+
   it('treats valid JSON that is not a complete record as corrupted', async () => {
     const store = newStore()
     const a = await put(store)
