@@ -1,21 +1,49 @@
 // Leftovers of cmc runs that did not end by themselves: a `cmc run` killed
 // with SIGKILL (or a machine that lost power) cannot remove its container and
-// outputs volume. Every container cmc creates is labelled with its owner
-// (host and process id); a sweep removes the ones whose owner on this host is
-// gone, and the labelled volumes no container uses any more. A container of a
-// run still going, or of another host sharing the engine, is left alone.
+// outputs volume. Every container cmc run creates is labelled with its owner
+// (host, process id, and on Linux the process's pid namespace and start time);
+// a sweep removes the ones whose owner on this host is gone, and the labelled
+// volumes no container uses any more. A run still going, a run of another host
+// or pid namespace sharing the engine, and containers cmc did not create
+// (cmc images carry `cmc.managed` too, so a plain `docker run` of one has it)
+// are left alone.
+import { readFileSync, readlinkSync } from 'node:fs'
 import os from 'node:os'
 import { getDocker, isConnectionError, noDaemonError } from './docker.js'
-import { MANAGED_LABEL, OWNER_LABEL } from './run.js'
+
+export const MANAGED_LABEL = 'cmc.managed'
+/** host:pid of the cmc process that created a container */
+export const OWNER_LABEL = 'cmc.owner'
+/** pid-namespace:start-time of that process, where /proc tells (Linux) */
+export const OWNER_PROC_LABEL = 'cmc.owner-proc'
 
 export interface Leftover {
   kind: 'container' | 'volume'
   id: string
-  /** the benchmark and record id for a container */
+  /** the benchmark and record id */
   what: string
   state: string
   action: 'removed' | 'would remove' | 'kept' | 'failed'
   why: string
+}
+
+/** A process's pid namespace and start time (clock ticks since boot), or undefined off Linux. */
+function procIdentity(pid: number | 'self'): string | undefined {
+  try {
+    const ns = readlinkSync(`/proc/${pid}/ns/pid`)
+    // field 22 of stat; the command name (field 2) may hold spaces, so count after its ')'
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+    return `${ns}:${start}`
+  } catch {
+    return undefined
+  }
+}
+
+/** The labels that say which process made a container. */
+export function ownerLabels(): Record<string, string> {
+  const proc = procIdentity('self')
+  return { [OWNER_LABEL]: `${os.hostname()}:${process.pid}`, ...(proc ? { [OWNER_PROC_LABEL]: proc } : {}) }
 }
 
 function alive(pid: number): boolean {
@@ -27,17 +55,30 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Whose a container is, and whether that owner is gone (only decidable on the owner's host). */
-function ownerGone(owner: string | undefined, state: string): { gone: boolean; why: string } {
-  const m = owner ? /^(.*):(\d+)$/.exec(owner) : null
+/** Whether a container's owner is gone: decidable only on its host, in its pid namespace. */
+function ownerGone(labels: Record<string, string>, state: string): { gone: boolean; why: string } {
+  const m = /^(.*):(\d+)$/.exec(labels[OWNER_LABEL] ?? '')
   if (!m) {
-    // made before owners were labelled: only a container that is not running
+    // a container of cmc run from before owners were labelled has cmc.run (an
+    // image label never does); anything else was made from a cmc image by someone else
+    if (!labels['cmc.run']) return { gone: false, why: 'not made by cmc run (made from a cmc image)' }
     return state === 'running' ? { gone: false, why: 'running, no owner label' } : { gone: true, why: `${state}, no owner label` }
   }
-  const [, host, pid] = m
+  const [, host, pidText] = m
+  const pid = Number(pidText)
   if (host !== os.hostname()) return { gone: false, why: `owned by a cmc on host ${host}` }
-  return alive(Number(pid)) ? { gone: false, why: `its cmc (pid ${pid}) is still running` } : { gone: true, why: `its cmc (pid ${pid}) is gone` }
+  const mine = procIdentity('self')
+  const theirs = labels[OWNER_PROC_LABEL]
+  if (theirs && mine && theirs.split(':')[0] !== mine.split(':')[0]) return { gone: false, why: `owned by a cmc in another pid namespace (${theirs.split(':')[0]})` }
+  if (!alive(pid)) return { gone: true, why: `its cmc (pid ${pid}) is gone` }
+  // the pid is taken: by the same process, or by another one since
+  const now = procIdentity(pid)
+  if (theirs && now && theirs !== now) return { gone: true, why: `its cmc (pid ${pid}) is gone; the pid is another process's now` }
+  return { gone: false, why: `its cmc (pid ${pid}) is still running` }
 }
+
+const apiMessage = (e: unknown) => (e as { json?: { message?: string } }).json?.message ?? (e as Error).message
+const status = (e: unknown) => (e as { statusCode?: number }).statusCode
 
 export async function sweepLeftovers(opts: { dryRun?: boolean } = {}): Promise<Leftover[]> {
   const docker = getDocker()
@@ -45,7 +86,9 @@ export async function sweepLeftovers(opts: { dryRun?: boolean } = {}): Promise<L
   try {
     const containers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${MANAGED_LABEL}=1`] }) })
     for (const c of containers) {
-      const { gone, why } = ownerGone(c.Labels[OWNER_LABEL], c.State)
+      const { gone, why } = ownerGone(c.Labels, c.State)
+      // made from a cmc image by someone else: not cmc's to list
+      if (!gone && !c.Labels[OWNER_LABEL] && !c.Labels['cmc.run']) continue
       const item: Leftover = { kind: 'container', id: c.Id.slice(0, 12), what: `${c.Labels['cmc.benchmark'] ?? '?'} ${c.Labels['cmc.run'] ?? ''}`.trim(), state: c.State, action: 'kept', why }
       if (gone) {
         if (opts.dryRun) item.action = 'would remove'
@@ -54,24 +97,31 @@ export async function sweepLeftovers(opts: { dryRun?: boolean } = {}): Promise<L
             await docker.getContainer(c.Id).remove({ force: true, v: true })
             item.action = 'removed'
           } catch (e) {
-            item.action = 'failed'
-            item.why = `${why}; ${(e as { json?: { message?: string } }).json?.message ?? (e as Error).message}`
+            // another gc got there first
+            if (status(e) === 404 || /already in progress/.test(apiMessage(e))) item.action = 'removed'
+            else {
+              item.action = 'failed'
+              item.why = `${why}; ${apiMessage(e)}`
+            }
           }
         }
       }
       out.push(item)
     }
-    // volumes no container uses: those of the containers just removed went with them (v=true)
+    // volumes no container uses: those of the containers removed above went with them (v=true)
     const { Volumes } = await docker.listVolumes({ filters: JSON.stringify({ label: [`${MANAGED_LABEL}=1`], dangling: ['true'] }) })
     for (const v of Volumes ?? []) {
-      const item: Leftover = { kind: 'volume', id: v.Name.slice(0, 12), what: `${v.Labels?.['cmc.benchmark'] ?? '?'} ${v.Labels?.['cmc.run'] ?? ''}`.trim(), state: 'unused', action: opts.dryRun ? 'would remove' : 'removed', why: 'no container uses it' }
+      const item: Leftover = {
+        kind: 'volume', id: /^[0-9a-f]{64}$/.test(v.Name) ? v.Name.slice(0, 12) : v.Name, what: `${v.Labels?.['cmc.benchmark'] ?? '?'} ${v.Labels?.['cmc.run'] ?? ''}`.trim(),
+        state: 'unused', action: opts.dryRun ? 'would remove' : 'removed', why: 'no container uses it',
+      }
       if (!opts.dryRun) {
         try {
           await docker.getVolume(v.Name).remove()
         } catch (e) {
-          // taken by a container created since the listing: it is not a leftover
-          item.action = 'kept'
-          item.why = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message
+          if (status(e) === 404) item.action = 'removed' // another gc got there first
+          else if (status(e) === 409) { item.action = 'kept'; item.why = 'a container took it since it was listed' }
+          else { item.action = 'failed'; item.why = apiMessage(e) }
         }
       }
       out.push(item)

@@ -3,7 +3,6 @@
 // the caller collect outputs, and always remove the container — on success,
 // failure, timeout and Ctrl-C alike.
 import { accessSync, constants, rmSync, statSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { PassThrough, type Readable } from 'node:stream'
 import type Docker from 'dockerode'
@@ -12,6 +11,7 @@ import { CmcError } from '../errors.js'
 import type { DeviceHostConfig } from './devices.js'
 import { gpuStartError } from './devices.js'
 import { getDocker, isConnectionError, noDaemonError } from './docker.js'
+import { MANAGED_LABEL, ownerLabels } from './gc.js'
 
 export interface ContainerSpec {
   image: string
@@ -47,10 +47,9 @@ export interface RunHooks {
   afterExit?: (container: Docker.Container) => Promise<void>
 }
 
-export const MANAGED_LABEL = 'cmc.managed'
-/** host:pid of the cmc process that created a container (see gc.ts) */
-export const OWNER_LABEL = 'cmc.owner'
-const owner = `${os.hostname()}:${process.pid}`
+export { MANAGED_LABEL }
+// which process made it, so that `cmc gc` can tell a leftover from a run still going
+const owner = ownerLabels()
 
 /** The outputs folder as the engine names a mount target: absolute, normalised. */
 function mountPath(dir: string): string {
@@ -71,7 +70,7 @@ function volumeTarget(spec: ContainerSpec): string | undefined {
 
 function outputsVolume(target: string, labels: Record<string, string>): Docker.MountSettings {
   // Source '' makes it anonymous; @types/dockerode wants every optional field of VolumeOptions
-  const volume = { Type: 'volume', Source: '', Target: target, VolumeOptions: { Labels: { ...labels, [MANAGED_LABEL]: '1', [OWNER_LABEL]: owner } } }
+  const volume = { Type: 'volume', Source: '', Target: target, VolumeOptions: { Labels: { ...labels, [MANAGED_LABEL]: '1', ...owner } } }
   return volume as unknown as Docker.MountSettings
 }
 
@@ -82,7 +81,7 @@ export function containerCreateOptions(spec: ContainerSpec): Docker.ContainerCre
     Cmd: ['sh', '-c', cmd],
     WorkingDir: spec.workdir,
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-    Labels: { ...spec.labels, [MANAGED_LABEL]: '1', [OWNER_LABEL]: owner },
+    Labels: { ...spec.labels, [MANAGED_LABEL]: '1', ...owner },
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
@@ -137,7 +136,10 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
     docker.modem.demuxStream(stream, so, se)
     const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()))
     // next-exit: the default (not-running) answers at once for a created container
-    const waiting = container.wait({ condition: 'next-exit' })
+    const waitAbort = new AbortController()
+    const waiting = container.wait({ condition: 'next-exit', abortSignal: waitAbort.signal })
+    waiting.catch(() => {}) // rejected by the abort below, once the exit is known
+    let settled = false
     try {
       await container.start()
     } catch (e) {
@@ -151,7 +153,9 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
         container.kill().catch(() => {})
       }, hooks.timeoutMs)
     }
-    const res = (await waiting) as { StatusCode: number }
+    const res = await Promise.race([waiting as Promise<{ StatusCode: number }>, exitSeenByInspect(container, ended, () => settled)])
+    settled = true
+    waitAbort.abort() // a missed wait would otherwise keep this process alive
     hooks.onExit?.()
     // the log stream normally ends with the container; do not wait on it for long,
     // and never let that timer keep the process alive
@@ -171,6 +175,28 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
     hooks.signal?.removeEventListener('abort', onAbort)
     await removeContainer(container)
   }
+}
+
+/**
+ * The exit code, from inspect, of a container whose wait the engine may have
+ * missed: wait is asked before start, but an engine under load (50 runs at
+ * once) can take the wait after the container has already exited, and a
+ * next-exit wait then never answers. Once the output stream has ended the
+ * container is looked at, once a second, until it is no longer running.
+ * Never resolves while `done()` says the wait answered.
+ */
+export function exitSeenByInspect(c: Docker.Container, ended: Promise<void>, done: () => boolean): Promise<{ StatusCode: number }> {
+  return new Promise((resolve) => {
+    const look = () => {
+      if (done()) return
+      c.inspect().then((info) => {
+        if (done()) return
+        if (!info.State.Running) resolve({ StatusCode: info.State.ExitCode })
+        else setTimeout(look, 1000).unref()
+      }, () => { if (!done()) setTimeout(look, 1000).unref() })
+    }
+    void ended.then(() => setTimeout(look, 1000).unref())
+  })
 }
 
 /**

@@ -20,7 +20,8 @@ export type Column =
 
 const ATTRS = ['id', 'createdAt', 'benchmark', 'image', 'digest', 'platform', 'status', 'host'] as const
 // 2: text columns end every row (version 1 could leave a missing value's end at 0)
-const MAGIC = 'CMCIDX2\n'
+// 3: text columns of one cell width store no ends
+const MAGIC = 'CMCIDX3\n'
 /** Cells read one at a time from a snapshot column before the whole column is loaded instead. */
 const CELLS_BEFORE_LOADING = 256
 /** Batched cell reads go through one buffer of this size, reused. */
@@ -215,7 +216,8 @@ function buildColumn(kind: 'num' | 'dict', raw: unknown[], size: number): Column
     raw.forEach((v, i) => { if (v !== undefined) data[i] = v as number })
     return { kind: 'num', data }
   }
-  if (size > 1000 && strings && new Set(raw).size > size / 4) return textColumn(raw as Array<string | undefined>)
+  // packed text has no way to say "" apart from no value: a column holding "" stays a dictionary
+  if (size > 1000 && strings && new Set(raw).size > size / 4 && !raw.includes('')) return textColumn(raw as Array<string | undefined>)
   const values: unknown[] = []
   const seen = new Map<string, number>()
   const codes = codeArray(size, size + 1)
@@ -244,7 +246,7 @@ function joinColumns(a: Column | undefined, aSize: number, b: Column | undefined
   if (a?.kind === 'text') {
     // the rows added come as a dictionary (few rows): strings only join the text
     let tail: Column | undefined = b
-    if (b?.kind === 'dict' && b.values.every((v) => typeof v === 'string')) tail = textColumn(Array.from({ length: bSize }, (_, i) => valueAt(b, i) as string | undefined))
+    if (b?.kind === 'dict' && b.values.every((v) => typeof v === 'string' && v !== '')) tail = textColumn(Array.from({ length: bSize }, (_, i) => valueAt(b, i) as string | undefined))
     if (tail && tail.kind !== 'text') return undefined
     const ends = new Uint32Array(aSize + bSize)
     ends.set(a.ends, 0)
@@ -435,6 +437,7 @@ export function readSnapshot(file: string, indexFd: number): OpenSnapshot | unde
       const at = offset
       if (h.kind === 'text') {
         const w = h.width
+        if (w !== undefined && !(Number.isInteger(w) && w > 0 && h.bytes === w * size)) throw new Error('bad text width')
         if (!w) {
           offset += 4 * size
           align()

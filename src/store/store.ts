@@ -123,8 +123,11 @@ export class Store {
       let tail = parsed.rows
       let bad = (snap?.cover.bad ?? 0) + parsed.bad
       if (tail.length >= SNAPSHOT_EVERY) {
-        table = snap ? snap.table.appended(tail) : SummaryTable.from(tail)
-        snap?.close()
+        try {
+          table = snap ? snap.table.appended(tail) : SummaryTable.from(tail)
+        } finally {
+          snap?.close()
+        }
         tail = []
         const covered = from + complete
         try {
@@ -212,6 +215,7 @@ export class Store {
     writeFileAtomic(this.indexFile, lines.map((l) => l + '\n').join(''))
     // read it once here, which writes its snapshot: the first query after a
     // reindex is then as fast as any other
+    this.cached?.close?.()
     this.cached = undefined
     this.index(events)
     return { indexed: lines.length, skipped, staleStaging: this.cleanStaging(0) }

@@ -3,11 +3,12 @@
 // passthrough in the created container's HostConfig, and no leftovers.
 import { execFileSync, spawn } from 'node:child_process'
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hostConfigForDevices } from '../../src/engine/devices.js'
 import { pingEngine } from '../../src/engine/docker.js'
-import { collectOutputs, containerCreateOptions, runContainer } from '../../src/engine/run.js'
+import { collectOutputs, containerCreateOptions, exitSeenByInspect, outputsVolumeDir, runContainer } from '../../src/engine/run.js'
 import { CmcError } from '../../src/errors.js'
 import { openStore } from '../../src/store/store.js'
 import type { ExperimentRecord } from '../../src/store/record.js'
@@ -160,10 +161,15 @@ describe('cmc run', () => {
     }
     const killed = start(), live = start()
     for (let i = 0; i < 600 && !(killed.out().includes('sleeping') && live.out().includes('sleeping')); i++) await new Promise((r) => setTimeout(r, 100))
+    expect(killed.out()).toContain('sleeping')
+    expect(live.out()).toContain('sleeping')
     killed.p.kill('SIGKILL')
     await killed.code
     const stray = await docker.createVolume({ Labels: { 'cmc.managed': '1', 'cmc.benchmark': 'stray' } })
+    // made from a cmc image by someone else: it carries the image's cmc.managed label, and is not cmc's
+    const theirs = await docker.createContainer({ Image: 'cmc/echo-metrics:x86_64', Cmd: ['true'] })
     try {
+      expect((await theirs.inspect()).Config.Labels['cmc.managed']).toBe('1')
       const mine = async () => (await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['cmc.benchmark=sleeper'] }) }))
         .map((c) => ({ id: c.Id.slice(0, 12), owner: c.Labels['cmc.owner'] }))
       const before = await mine()
@@ -181,9 +187,14 @@ describe('cmc run', () => {
       expect(items.find((i) => i.id === going.id)).toMatchObject({ action: 'kept', why: expect.stringMatching(/still running/) })
       expect(items.find((i) => i.kind === 'volume' && i.id === stray.name.slice(0, 12))).toMatchObject({ action: 'removed' })
       expect((await mine()).map((c) => c.id)).toEqual([going.id])
+      expect(items.map((i) => i.id)).not.toContain(theirs.id.slice(0, 12))
+      expect((await theirs.inspect()).State.Status).toBe('created')
     } finally {
       await docker.getVolume(stray.name).remove().catch(() => {})
+      await theirs.remove({ force: true }).catch(() => {})
       live.p.kill('SIGINT')
+      // a failed assertion must not leave the killed run's sleeper for the tests after this one
+      for (const id of await containersWithLabel(`cmc.owner=${os.hostname()}:${killed.p.pid}`)) await docker.getContainer(id).remove({ force: true, v: true }).catch(() => {})
     }
     expect(await live.code).toBe(130)
     expect(await containersWithLabel('cmc.benchmark=sleeper')).toEqual([])
@@ -255,6 +266,8 @@ describe('cmc run', () => {
         try {
           await runContainer(spec, {
             afterExit: async (c) => {
+              // the volume way is the one taken when it is not the archive
+              expect(await outputsVolumeDir(c, '/cmc/out'), mode).toEqual(mode === 'volume' ? expect.any(String) : undefined)
               await collectOutputs(c, '/cmc/out', path.join(full, mode), { maxFileBytes: 1e6, maxTotalBytes: 4e6 }).catch((e) => { failure = e })
             },
           })
@@ -268,9 +281,27 @@ describe('cmc run', () => {
       }
     } finally {
       execFileSync('umount', [full])
-      rmSync(full, { recursive: true, force: true })
+      rmSync(full, { recursive: true, force: true }) // not reached while still mounted
     }
     expect(await containersWithLabel('cmc.test=full')).toEqual([])
+  })
+
+  it('a wait the engine took after the container exited: the exit code comes from inspect', async () => {
+    // what 50 runs at once can cause: next-exit asked of an exited container never answers
+    const c = await docker.createContainer({ Image: 'cmc/echo-metrics:x86_64', Cmd: ['sh', '-c', 'exit 7'], Labels: { 'cmc.test': 'late-wait' } })
+    try {
+      await c.start()
+      await c.wait() // not-running: answers once it has exited
+      const late = c.wait({ condition: 'next-exit' }).then(() => 'answered', () => 'failed')
+      expect(await Promise.race([late, new Promise((r) => setTimeout(() => r('silent'), 1500))])).toBe('silent')
+      let done = false
+      const t0 = Date.now()
+      expect(await exitSeenByInspect(c, Promise.resolve(), () => done)).toEqual({ StatusCode: 7 })
+      expect(Date.now() - t0).toBeLessThan(5000)
+      done = true
+    } finally {
+      await c.remove({ force: true })
+    }
   })
 
   it('leaves no container and no outputs volume behind', async () => {

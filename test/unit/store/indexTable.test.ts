@@ -81,12 +81,17 @@ describe('SummaryTable', () => {
     // a column only the new rows have, and one that stops being numbers
     data[2990]!.params.late = 'yes'
     data[2995]!.metrics = { ...data[2995]!.metrics, gbs: 'n/a' as unknown as number }
-    for (const [k, extra] of [[1200, 0], [2500, 0], [3000, 0], [0, 0], [1500, 1]] as const) {
+    // "" is a value (packed text could not tell it from none)
+    data[10]!.params.name = ''
+    data[2700]!.params.name = ''
+    // 800 rows first: ids a dictionary of 800 codes (16-bit) that grows into text
+    for (const [k, extra] of [[1200, 0], [2500, 0], [3000, 0], [0, 0], [1500, 1], [800, 0], [2600, 0]] as const) {
       let t = SummaryTable.from(data.slice(0, k))
       if (extra) t = t.appended(data.slice(k, 2000))
       const all = t.appended(data.slice(extra ? 2000 : k))
       expect(all.size).toBe(data.length)
-      expect(all.rows()).toEqual(SummaryTable.from(data).rows())
+      expect(all.rows()).toEqual(data)
+      expect(SummaryTable.from(data).rows()).toEqual(data)
       for (const q of QUERIES) expect(Array.from(evaluateTable(parseQuery(q), all)), q).toEqual(data.map((s) => (evaluate(parseQuery(q), s) ? 1 : 0)))
     }
   })
