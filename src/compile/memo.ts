@@ -3,9 +3,10 @@
 // is stored under a hash of all three (and cmc's version) in ${CMC_HOME}/compiled/.
 // A no-op `cmc build` or `cmc run` then loads neither handlebars nor the
 // templates: about 100 ms of a 450 ms no-op check on the 2-core machine.
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { replaceFile } from '../files.js'
 import { cmcHome, templatesDir } from '../paths.js'
 import type { BuildPlan } from '../resolve/plan.js'
 import { cmcVersion } from '../version.js'
@@ -39,9 +40,7 @@ export async function compileMemo(plan: BuildPlan, opts: CompileOptions): Promis
   const compiled = (await import('./compile.js')).compile(plan, opts)
   try {
     mkdirSync(path.dirname(file), { recursive: true })
-    const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`
-    writeFileSync(tmp, JSON.stringify(compiled))
-    renameSync(tmp, file)
+    replaceFile(file, JSON.stringify(compiled))
   } catch {
     // a read-only home: compile every time
   }

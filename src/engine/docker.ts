@@ -133,6 +133,20 @@ export function noDaemonError(cause?: unknown): CmcError {
 }
 
 /**
+ * A timeout that lets I/O already pending go first: the timer may fire late,
+ * behind this process's own work (50 runs at once on 2 cores), when the answer
+ * it waits for has in fact arrived.
+ */
+function afterPendingIo(ms: number, fn: () => void): NodeJS.Timeout {
+  return setTimeout(() => setImmediate(fn), ms)
+}
+
+/** The engine's own words for a failed request (its JSON message), else the error's. */
+export function engineMessage(e: unknown): string {
+  return (e as { json?: { message?: string } }).json?.message ?? (e as Error).message
+}
+
+/**
  * Whether something accepts connections at the endpoint, within `ms`:
  * true, the connection error, or undefined where it cannot be probed (ssh, TLS options).
  */
@@ -149,9 +163,7 @@ function endpointAccepts(options: DockerClient.DockerOptions, ms: number): Promi
       sock.destroy()
       resolve(r)
     }
-    // the timer may fire late, behind this process's own work (the index loads
-    // while the engine is pinged): let pending I/O, a connect among it, go first
-    const t = setTimeout(() => setImmediate(() => done(new Error(`no answer within ${ms} ms`))), ms)
+    const t = afterPendingIo(ms, () => done(new Error(`no answer within ${ms} ms`)))
     sock.once('connect', () => done(true))
     sock.once('error', (e) => done(e))
   })
@@ -174,7 +186,7 @@ export async function pingEngine(timeoutMs = 2000, busyMs = Number(process.env.C
   try {
     await Promise.race([
       docker.ping(),
-      new Promise((_, reject) => { timer = setTimeout(() => setImmediate(() => reject(new Error(`no answer within ${limit} ms`))), limit) }),
+      new Promise((_, reject) => { timer = afterPendingIo(limit, () => reject(new Error(`no answer within ${limit} ms`))) }),
     ])
     answered = docker
   } catch (e) {

@@ -9,7 +9,8 @@
 // are left alone.
 import { readFileSync, readlinkSync } from 'node:fs'
 import os from 'node:os'
-import { getDocker, isConnectionError, noDaemonError } from './docker.js'
+import { processAlive } from '../files.js'
+import { engineMessage, getDocker, isConnectionError, noDaemonError } from './docker.js'
 
 export const MANAGED_LABEL = 'cmc.managed'
 /** host:pid of the cmc process that created a container */
@@ -46,15 +47,6 @@ export function ownerLabels(): Record<string, string> {
   return { [OWNER_LABEL]: `${os.hostname()}:${process.pid}`, ...(proc ? { [OWNER_PROC_LABEL]: proc } : {}) }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM' // someone else's process, but alive
-  }
-}
-
 /** Whether a container's owner is gone: decidable only on its host, in its pid namespace. */
 function ownerGone(labels: Record<string, string>, state: string): { gone: boolean; why: string } {
   const m = /^(.*):(\d+)$/.exec(labels[OWNER_LABEL] ?? '')
@@ -70,14 +62,13 @@ function ownerGone(labels: Record<string, string>, state: string): { gone: boole
   const mine = procIdentity('self')
   const theirs = labels[OWNER_PROC_LABEL]
   if (theirs && mine && theirs.split(':')[0] !== mine.split(':')[0]) return { gone: false, why: `owned by a cmc in another pid namespace (${theirs.split(':')[0]})` }
-  if (!alive(pid)) return { gone: true, why: `its cmc (pid ${pid}) is gone` }
+  if (!processAlive(pid)) return { gone: true, why: `its cmc (pid ${pid}) is gone` }
   // the pid is taken: by the same process, or by another one since
   const now = procIdentity(pid)
   if (theirs && now && theirs !== now) return { gone: true, why: `its cmc (pid ${pid}) is gone; the pid is another process's now` }
   return { gone: false, why: `its cmc (pid ${pid}) is still running` }
 }
 
-const apiMessage = (e: unknown) => (e as { json?: { message?: string } }).json?.message ?? (e as Error).message
 const status = (e: unknown) => (e as { statusCode?: number }).statusCode
 
 export async function sweepLeftovers(opts: { dryRun?: boolean } = {}): Promise<Leftover[]> {
@@ -98,10 +89,10 @@ export async function sweepLeftovers(opts: { dryRun?: boolean } = {}): Promise<L
             item.action = 'removed'
           } catch (e) {
             // another gc got there first
-            if (status(e) === 404 || /already in progress/.test(apiMessage(e))) item.action = 'removed'
+            if (status(e) === 404 || /already in progress/.test(engineMessage(e))) item.action = 'removed'
             else {
               item.action = 'failed'
-              item.why = `${why}; ${apiMessage(e)}`
+              item.why = `${why}; ${engineMessage(e)}`
             }
           }
         }
@@ -121,7 +112,7 @@ export async function sweepLeftovers(opts: { dryRun?: boolean } = {}): Promise<L
         } catch (e) {
           if (status(e) === 404) item.action = 'removed' // another gc got there first
           else if (status(e) === 409) { item.action = 'kept'; item.why = 'a container took it since it was listed' }
-          else { item.action = 'failed'; item.why = apiMessage(e) }
+          else { item.action = 'failed'; item.why = engineMessage(e) }
         }
       }
       out.push(item)

@@ -10,7 +10,7 @@ import { OutputsWriteError, safeCopy, safeExtract, type ExtractLimits, type Extr
 import { CmcError } from '../errors.js'
 import type { DeviceHostConfig } from './devices.js'
 import { gpuStartError } from './devices.js'
-import { getDocker, isConnectionError, noDaemonError } from './docker.js'
+import { engineMessage, getDocker, isConnectionError, noDaemonError } from './docker.js'
 import { MANAGED_LABEL, ownerLabels } from './gc.js'
 
 export interface ContainerSpec {
@@ -47,7 +47,6 @@ export interface RunHooks {
   afterExit?: (container: Docker.Container) => Promise<void>
 }
 
-export { MANAGED_LABEL }
 // which process made it, so that `cmc gc` can tell a leftover from a run still going
 const owner = ownerLabels()
 
@@ -76,6 +75,7 @@ function outputsVolume(target: string, labels: Record<string, string>): Docker.M
 
 export function containerCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
   const cmd = spec.outputsDir ? `mkdir -p '${spec.outputsDir}' && ${spec.command}` : spec.command
+  const target = volumeTarget(spec)
   return {
     Image: spec.image,
     Cmd: ['sh', '-c', cmd],
@@ -95,7 +95,7 @@ export function containerCreateOptions(spec: ContainerSpec): Docker.ContainerCre
       AutoRemove: false,
       // outputs in an anonymous volume: removed with the container (v=true), and
       // readable in place when the engine is local (see collectOutputs)
-      Mounts: volumeTarget(spec) ? [outputsVolume(volumeTarget(spec)!, spec.labels)] : [],
+      Mounts: target ? [outputsVolume(target, spec.labels)] : [],
     } as Docker.HostConfig,
   }
 }
@@ -105,8 +105,7 @@ export async function createContainer(spec: ContainerSpec): Promise<Docker.Conta
     return await getDocker().createContainer(containerCreateOptions(spec))
   } catch (e) {
     if (isConnectionError(e)) throw noDaemonError(e)
-    const msg = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message
-    throw new CmcError('run', 'CONTAINER_CREATE_FAILED', `cannot create the container: ${msg}`)
+    throw new CmcError('run', 'CONTAINER_CREATE_FAILED', `cannot create the container: ${engineMessage(e)}`)
   }
 }
 
@@ -139,11 +138,10 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
     const waitAbort = new AbortController()
     const waiting = container.wait({ condition: 'next-exit', abortSignal: waitAbort.signal })
     waiting.catch(() => {}) // rejected by the abort below, once the exit is known
-    let settled = false
     try {
       await container.start()
     } catch (e) {
-      const msg = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message
+      const msg = engineMessage(e)
       throw gpuStartError(msg) ?? new CmcError('run', 'CONTAINER_START_FAILED', `the container did not start: ${msg}`)
     }
     hooks.signal?.addEventListener('abort', onAbort, { once: true })
@@ -153,8 +151,7 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
         container.kill().catch(() => {})
       }, hooks.timeoutMs)
     }
-    const res = await Promise.race([waiting as Promise<{ StatusCode: number }>, exitSeenByInspect(container, ended, () => settled)])
-    settled = true
+    const res = await Promise.race([waiting as Promise<{ StatusCode: number }>, exitSeenByInspect(container, ended, waitAbort.signal)])
     waitAbort.abort() // a missed wait would otherwise keep this process alive
     hooks.onExit?.()
     // the log stream normally ends with the container; do not wait on it for long,
@@ -183,9 +180,10 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
  * once) can take the wait after the container has already exited, and a
  * next-exit wait then never answers. Once the output stream has ended the
  * container is looked at, once a second, until it is no longer running.
- * Never resolves while `done()` says the wait answered.
+ * Stops looking once `answered` is aborted (the exit is known).
  */
-export function exitSeenByInspect(c: Docker.Container, ended: Promise<void>, done: () => boolean): Promise<{ StatusCode: number }> {
+export function exitSeenByInspect(c: Docker.Container, ended: Promise<void>, answered: AbortSignal): Promise<{ StatusCode: number }> {
+  const done = () => answered.aborted
   return new Promise((resolve) => {
     const look = () => {
       if (done()) return

@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
-import { getDocker } from './docker.js'
+import { engineMessage, getDocker } from './docker.js'
 
 interface ProgressMessage { status?: string; id?: string; error?: string; errorDetail?: { message?: string }; aux?: { Digest?: string } }
 
@@ -41,7 +41,7 @@ export async function pullImage(ref: string, events?: EventSink): Promise<void> 
   try {
     stream = await docker.pull(ref, {})
   } catch (e) {
-    throw new CmcError('registry', 'PULL_FAILED', `pull of ${ref} failed: ${(e as { json?: { message?: string } }).json?.message ?? (e as Error).message}`, { hint: 'check the reference and that the registry is reachable' })
+    throw new CmcError('registry', 'PULL_FAILED', `pull of ${ref} failed: ${engineMessage(e)}`, { hint: 'check the reference and that the registry is reachable' })
   }
   const out = await follow(stream, events)
   const failed = out.find((m) => m.error)

@@ -5,9 +5,10 @@
 // A warm `cmc find` over thousands of artifacts reads one file per repo, stats
 // the meta files and builds only the artifacts it prints: it loads neither the
 // YAML parser nor the validators, and decodes no meta.
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync, type Dirent } from 'node:fs'
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, type Dirent } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
+import { replaceFile } from '../files.js'
 import type { EventSink } from '../events.js'
 import type { Artifact } from '../meta/artifact.js'
 import type { Kind } from '../meta/kinds.js'
@@ -372,9 +373,7 @@ function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: Loa
   const out = cacheFile(repo)
   try {
     mkdirSync(path.dirname(out), { recursive: true })
-    const tmp = `${out}.${process.pid}.tmp`
-    writeFileSync(tmp, `${JSON.stringify(h)}\n${metas.join('')}\n`)
-    renameSync(tmp, out)
+    replaceFile(out, `${JSON.stringify(h)}\n${metas.join('')}\n`)
   } catch (err) {
     events?.({ type: 'log', level: 'debug', message: `index cache not written: ${(err as Error).message}` })
   }

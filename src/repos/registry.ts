@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
+import { replaceFile } from '../files.js'
 import { fastParseYaml } from '../meta/fastYaml.js'
 import { yaml } from '../meta/parse.js'
 import { builtinRepoDir, cmcHome } from '../paths.js'
@@ -33,9 +34,7 @@ function readRegistry(): RepoEntry[] {
 
 function writeRegistry(repos: RepoEntry[]): void {
   mkdirSync(cmcHome(), { recursive: true })
-  const tmp = `${registryFile()}.${process.pid}.tmp`
-  writeFileSync(tmp, yaml().stringify({ repos }))
-  renameSync(tmp, registryFile())
+  replaceFile(registryFile(), yaml().stringify({ repos }))
 }
 
 export function builtinRepo(): RepoEntry {

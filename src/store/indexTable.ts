@@ -9,8 +9,9 @@
 // data, checked against the index file (inode, covered length, the bytes before
 // the cut) and rewritten by a reader
 // when enough lines were appended after it; a stale or damaged one is ignored.
-import { createHash, randomBytes } from 'node:crypto'
-import { closeSync, fstatSync, openSync, readSync, renameSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { replaceFile } from '../files.js'
 import type { RecordSummary } from './summary.js'
 
 export type Column =
@@ -91,11 +92,8 @@ export class SummaryTable {
    */
   values(rows: readonly number[], field: string): unknown[] {
     const name = columnName(field)
-    const c = this.loaded.get(name)
-    if (c) return rows.map((i) => valueAt(c, i))
     const src = this.sources.get(name)
-    if (!src) return rows.map(() => undefined)
-    if (!('kind' in src) && src.cells) return src.cells(rows)
+    if (src && !('kind' in src) && src.cells && !this.loaded.has(name)) return src.cells(rows)
     const col = this.get(name)
     return rows.map((i) => valueAt(col, i))
   }
@@ -146,11 +144,6 @@ export class SummaryTable {
     return this.get(columnName(field))
   }
 
-  /** One field of one row, reading no more of the snapshot than that. */
-  value(i: number, field: string): unknown {
-    return this.cell(columnName(field), i)
-  }
-
   row(i: number): RecordSummary {
     const s = {} as RecordSummary
     const attrs = s as unknown as Record<string, unknown>
@@ -191,8 +184,8 @@ export function valueAt(c: Column | undefined, i: number): unknown {
   if (!c) return undefined
   if (c.kind === 'num') return Number.isNaN(c.data[i]) ? undefined : c.data[i]
   if (c.kind === 'text') {
-    const start = i ? c.ends[i - 1]! : 0
-    return c.ends[i]! <= start ? undefined : c.blob.toString('utf8', start, c.ends[i])
+    const span = textSpan(c.ends, i)
+    return span && c.blob.toString('utf8', span[0], span[1])
   }
   const code = c.codes[i]!
   return code === 0 ? undefined : c.values[code - 1]
@@ -217,21 +210,31 @@ function buildColumn(kind: 'num' | 'dict', raw: unknown[], size: number): Column
     return { kind: 'num', data }
   }
   // packed text has no way to say "" apart from no value: a column holding "" stays a dictionary
-  if (size > 1000 && strings && new Set(raw).size > size / 4 && !raw.includes('')) return textColumn(raw as Array<string | undefined>)
-  const values: unknown[] = []
-  const seen = new Map<string, number>()
+  if (strings && textWorthy(size, new Set(raw).size) && !raw.includes('')) return textColumn(raw as Array<string | undefined>)
+  const dict = dictionary([])
   const codes = codeArray(size, size + 1)
-  raw.forEach((v, i) => {
-    if (v === undefined) return
-    const key = typeof v === 'string' ? `s${v}` : JSON.stringify(v)
-    let code = seen.get(key)
-    if (code === undefined) {
-      values.push(v)
-      seen.set(key, (code = values.length))
-    }
-    codes[i] = code
-  })
-  return { kind: 'dict', values, codes: narrow(codes, values.length) }
+  raw.forEach((v, i) => { if (v !== undefined) codes[i] = dict.code(v) })
+  return { kind: 'dict', values: dict.values, codes: narrow(codes, dict.values.length) }
+}
+
+/** Many distinct strings among many rows: packed text (ids, dates), not a dictionary. */
+const textWorthy = (rows: number, distinct: number) => rows > 1000 && distinct > rows / 4
+
+/** A dictionary's values and the code (1-based) of each, growing as new values come. */
+function dictionary(values: unknown[]): { values: unknown[]; code(v: unknown): number } {
+  const key = (v: unknown) => (typeof v === 'string' ? `s${v}` : JSON.stringify(v))
+  const seen = new Map(values.map((v, k) => [key(v), k + 1]))
+  return {
+    values,
+    code(v) {
+      let code = seen.get(key(v))
+      if (code === undefined) {
+        values.push(v)
+        seen.set(key(v), (code = values.length))
+      }
+      return code
+    },
+  }
 }
 
 /** Two columns one after the other, when neither changes kind; undefined when one must be rebuilt. */
@@ -255,19 +258,11 @@ function joinColumns(a: Column | undefined, aSize: number, b: Column | undefined
     return { kind: 'text', ends, blob: tail ? Buffer.concat([a.blob, tail.blob]) : a.blob }
   }
   if (kind === 'dict' && (!a || a.kind === 'dict') && (!b || b.kind === 'dict')) {
-    const values = a?.kind === 'dict' ? [...a.values] : []
-    const seen = new Map(values.map((v, k) => [typeof v === 'string' ? `s${v}` : JSON.stringify(v), k + 1]))
-    const remap = b?.kind === 'dict' ? [0, ...b.values.map((v) => {
-      const key = typeof v === 'string' ? `s${v}` : JSON.stringify(v)
-      let code = seen.get(key)
-      if (code === undefined) {
-        values.push(v)
-        seen.set(key, (code = values.length))
-      }
-      return code
-    })] : [0]
+    const dict = dictionary(a?.kind === 'dict' ? [...a.values] : [])
+    const remap = [0, ...(b?.kind === 'dict' ? b.values.map((v) => dict.code(v)) : [])]
+    const values = dict.values
     // a dictionary grown to many distinct strings is rebuilt as text
-    if (aSize + bSize > 1000 && values.length > (aSize + bSize) / 4 && values.every((v) => typeof v === 'string')) return undefined
+    if (textWorthy(aSize + bSize, values.length) && values.every((v) => typeof v === 'string')) return undefined
     const codes = codeArray(aSize + bSize, values.length + 1)
     if (a?.kind === 'dict') codes.set(a.codes, 0)
     if (b?.kind === 'dict') for (let i = 0; i < bSize; i++) codes[aSize + i] = remap[b.codes[i]!]!
@@ -275,6 +270,15 @@ function joinColumns(a: Column | undefined, aSize: number, b: Column | undefined
   }
   return undefined
 }
+
+/** Where row i's bytes lie in a text column's blob; undefined for no value (an empty cell). */
+function textSpan(ends: Uint32Array, i: number): [number, number] | undefined {
+  const start = i ? ends[i - 1]! : 0
+  return ends[i]! <= start ? undefined : [start, ends[i]!]
+}
+
+/** Cells of one byte width: row i's bytes from i * width. */
+const fixedSpan = (width: number) => (i: number): [number, number] => [i * width, i * width + width]
 
 function textColumn(raw: Array<string | undefined>): Column {
   const ends = new Uint32Array(raw.length)
@@ -359,9 +363,7 @@ export function writeSnapshot(file: string, table: SummaryTable, cover: Snapshot
     parts.push(Buffer.alloc(pad), b)
     offset += pad + b.length
   }
-  const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`
-  writeFileSync(tmp, Buffer.concat(parts))
-  renameSync(tmp, file)
+  replaceFile(file, Buffer.concat(parts))
 }
 
 /** An open snapshot: its table reads columns from the file as queries need them. */
@@ -450,17 +452,13 @@ export function readSnapshot(file: string, indexFd: number): OpenSnapshot | unde
         sources.set(h.name, {
           load: () => ({ kind: 'text', ends: endsOf(), blob: bytes(h.bytes!, blobAt) }),
           // fixed width: a cell's place is its row times the width, no ends to read
-          cells: (rows) => w ? cellsAt(rows, blobAt, (i) => [i * w, i * w + w], decode) : cellsAt(rows, blobAt, (i) => {
-            const e = endsOf()
-            const start = i ? e[i - 1]! : 0
-            return e[i]! <= start ? undefined : [start, e[i]!]
-          }, decode),
+          cells: (rows) => cellsAt(rows, blobAt, w ? fixedSpan(w) : (i) => textSpan(endsOf(), i), decode),
         })
         continue
       }
       const width = h.kind === 'num' ? 8 : h.width!
       offset += width * size
-      const span = (i: number): [number, number] => [i * width, i * width + width]
+      const span = fixedSpan(width)
       if (h.kind === 'num') {
         sources.set(h.name, {
           load: () => ({ kind: 'num', data: new Float64Array(raw(8 * size, at), 0, size) }),

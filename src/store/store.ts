@@ -7,9 +7,10 @@
 // record, appended with O_APPEND so concurrent writers never interleave) is
 // derived data: `cmc exp reindex` rebuilds it from the files.
 import { randomBytes } from 'node:crypto'
-import { appendFileSync, closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
+import { processAlive, replaceFile } from '../files.js'
 import type { EventSink } from '../events.js'
 import { edgeHash, parseLines, readSnapshot, SNAPSHOT_EVERY, SummaryTable, writeSnapshot } from './indexTable.js'
 import { findStoreRoot } from './location.js'
@@ -19,12 +20,11 @@ import type { ExperimentRecord } from './record.js'
 import type { RecordWriter } from './storeApi.js'
 import { summaryOf, type RecordSummary } from './summary.js'
 
-/** Query matches: row k's field values, and row k as a summary. */
+/** Query matches: a field's values over them, and row k as a summary. */
 export interface Selection {
   length: number
   /** the metric names the matching rows may have */
   metricNames(): string[]
-  value(k: number, field: string): unknown
   /** the field for every selected row, in selection order, read in one pass */
   values(field: string): unknown[]
   row(k: number): RecordSummary
@@ -35,18 +35,6 @@ const STALE_STAGING_MS = 24 * 3600 * 1000
 export function newRecordId(date = new Date()): string {
   const ts = date.toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1Z')
   return `${ts}-${randomBytes(4).toString('hex')}`
-}
-
-function writeFileAtomic(file: string, data: string): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`
-  const fd = openSync(tmp, 'w')
-  try {
-    writeSync(fd, data)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  renameSync(tmp, file)
 }
 
 export function validateRecord(r: unknown): r is ExperimentRecord {
@@ -76,7 +64,7 @@ export class Store {
       id, dir,
       commit: async (record: ExperimentRecord) => {
         if (!validateRecord(record)) throw new CmcError('internal', 'RECORD_INVALID', `record ${id} is incomplete`)
-        writeFileAtomic(path.join(dir, 'record.json'), JSON.stringify(record, null, 2) + '\n')
+        replaceFile(path.join(dir, 'record.json'), JSON.stringify(record, null, 2) + '\n', { durable: true })
         const dest = this.recordDir(id)
         mkdirSync(path.dirname(dest), { recursive: true })
         renameSync(dir, dest)
@@ -165,7 +153,6 @@ export class Store {
     return {
       length: pos.length + rest.length,
       metricNames: () => [...new Set([...table.metricNames(), ...rest.flatMap((r) => Object.keys(r.metrics))])],
-      value: (k, field) => (k < pos.length ? table.value(pos[k]!, field) : fieldValue(rest[k - pos.length]!, field)),
       values: (field) => [...table.values(pos, field), ...rest.map((s) => fieldValue(s, field))],
       row: (k) => (k < pos.length ? table.row(pos[k]!) : rest[k - pos.length]!),
     }
@@ -212,11 +199,9 @@ export class Store {
       }
     }
     mkdirSync(this.root, { recursive: true })
-    writeFileAtomic(this.indexFile, lines.map((l) => l + '\n').join(''))
-    // read it once here, which writes its snapshot: the first query after a
-    // reindex is then as fast as any other
-    this.cached?.close?.()
-    this.cached = undefined
+    replaceFile(this.indexFile, lines.map((l) => l + '\n').join(''), { durable: true })
+    // read it once here (a new file: the cached one is closed), which writes its
+    // snapshot: the first query after a reindex is then as fast as any other
     this.index(events)
     return { indexed: lines.length, skipped, staleStaging: this.cleanStaging(0) }
   }
@@ -229,7 +214,7 @@ export class Store {
       const p = path.join(this.stagingDir, d)
       const pid = Number(d.split('.').pop())
       // EPERM: the process exists but belongs to another user, so it is alive.
-      const alive = Number.isInteger(pid) && pid !== process.pid && (() => { try { process.kill(pid, 0); return true } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM' } })()
+      const alive = Number.isInteger(pid) && pid !== process.pid && processAlive(pid)
       if (!alive && Date.now() - statSync(p).mtimeMs >= maxAgeMs) {
         rmSync(p, { recursive: true, force: true })
         n++

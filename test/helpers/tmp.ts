@@ -1,10 +1,22 @@
 // Temp folders and a throw-away CMC_HOME per test file.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
 export function tmpDir(prefix = 'cmc-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+/** Every entry below dir, relative and sorted: folders end in /, links show their target (never followed); [] when dir is missing. */
+export function listTree(dir: string, rel = ''): string[] {
+  if (!existsSync(dir)) return []
+  const out: string[] = []
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name
+    if (e.isDirectory()) out.push(r + '/', ...listTree(path.join(dir, e.name), r))
+    else out.push(e.isSymbolicLink() ? `${r} -> ${readlinkSync(path.join(dir, e.name))}` : r)
+  }
+  return out.sort()
 }
 
 /** Write files given as { 'a/cmc.yaml': 'text' } under root. */

@@ -2,7 +2,7 @@
 // read-only inputs, hostile outputs, failures, timeouts, Ctrl-C, device
 // passthrough in the created container's HostConfig, and no leftovers.
 import { execFileSync, spawn } from 'node:child_process'
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,7 +13,7 @@ import { CmcError } from '../../src/errors.js'
 import { openStore } from '../../src/store/store.js'
 import type { ExperimentRecord } from '../../src/store/record.js'
 import { bin, cli, containersWithLabel, docker } from '../helpers/engine.js'
-import { repoRoot, tmpDir } from '../helpers/tmp.js'
+import { listTree, repoRoot, tmpDir } from '../helpers/tmp.js'
 
 const repo = path.join(repoRoot, 'test/fixtures/run-repo')
 const home = tmpDir('cmc-home-')
@@ -29,6 +29,37 @@ async function records(): Promise<ExperimentRecord[]> {
   for (const s of store.summaries()) out.push(store.get(s.id))
   return out
 }
+/** `cmc run sleeper` as a child process, its output gathered as it comes. */
+function startSleeper() {
+  const p = spawn(process.execPath, [bin, 'run', 'sleeper', '--repo', repo, '--platform', 'x86_64'], { env: { ...process.env, ...env } })
+  let out = ''
+  p.stdout.on('data', (d) => (out += d))
+  p.stderr.on('data', (d) => (out += d))
+  const code = new Promise<number | null>((r) => p.on('close', r))
+  return { p, code, out: () => out }
+}
+
+/** Polls until `ready` holds, for up to 60 s (the caller asserts what it waited for). */
+async function until(ready: () => boolean): Promise<void> {
+  for (let i = 0; i < 600 && !ready(); i++) await new Promise((r) => setTimeout(r, 100))
+}
+
+/** A container of the echo-metrics image that writes its outputs under /cmc/out (engine-level tests). */
+const outputsSpec = (test: string, command: string) =>
+  ({ image: 'cmc/echo-metrics:x86_64', workdir: '/', env: {}, inputs: [], outputsDir: '/cmc/out', labels: { 'cmc.test': test }, command })
+
+/** Runs fn with outputs read in place, then through the archive API (CMC_COLLECT=archive). */
+async function bothWays(fn: (mode: 'volume' | 'archive') => Promise<void>): Promise<void> {
+  for (const mode of ['volume', 'archive'] as const) {
+    if (mode === 'archive') process.env.CMC_COLLECT = 'archive'
+    try {
+      await fn(mode)
+    } finally {
+      delete process.env.CMC_COLLECT
+    }
+  }
+}
+
 const recordDir = async (id: string) => (await openStore({ path: storeDir })).recordDir(id)
 const byBenchmark = async (alias: string) => (await records()).filter((r) => r.benchmark.alias === alias)
 
@@ -136,13 +167,9 @@ describe('cmc run', () => {
   })
 
   it('Ctrl-C mid-run stops and removes the container, records aborted, exit 130', async () => {
-    const p = spawn(process.execPath, [bin, 'run', 'sleeper', '--repo', repo, '--platform', 'x86_64'], { env: { ...process.env, ...env } })
-    let out = ''
-    p.stdout.on('data', (d) => (out += d))
-    p.stderr.on('data', (d) => (out += d))
-    const code = new Promise<number | null>((r) => p.on('close', r))
-    for (let i = 0; i < 600 && !out.includes('sleeping'); i++) await new Promise((r) => setTimeout(r, 100))
-    expect(out).toContain('sleeping')
+    const { p, code, out } = startSleeper()
+    await until(() => out().includes('sleeping'))
+    expect(out()).toContain('sleeping')
     p.kill('SIGINT')
     expect(await code).toBe(130)
     const recs = (await byBenchmark('sleeper')).filter((x) => x.status === 'aborted')
@@ -151,16 +178,8 @@ describe('cmc run', () => {
   })
 
   it('cmc gc removes what a SIGKILLed run left, and keeps a run still going', async () => {
-    const start = () => {
-      const p = spawn(process.execPath, [bin, 'run', 'sleeper', '--repo', repo, '--platform', 'x86_64'], { env: { ...process.env, ...env } })
-      let out = ''
-      p.stdout.on('data', (d) => (out += d))
-      p.stderr.on('data', (d) => (out += d))
-      const code = new Promise<number | null>((r) => p.on('close', r))
-      return { p, code, out: () => out }
-    }
-    const killed = start(), live = start()
-    for (let i = 0; i < 600 && !(killed.out().includes('sleeping') && live.out().includes('sleeping')); i++) await new Promise((r) => setTimeout(r, 100))
+    const killed = startSleeper(), live = startSleeper()
+    await until(() => killed.out().includes('sleeping') && live.out().includes('sleeping'))
     expect(killed.out()).toContain('sleeping')
     expect(live.out()).toContain('sleeping')
     killed.p.kill('SIGKILL')
@@ -215,17 +234,13 @@ describe('cmc run', () => {
   it('both ways of reading outputs give the same files, refusals and hashes', async () => {
     // Engine level, so the test knows which way was taken: the volume in place
     // (this process is root beside a local engine) and the archive API.
-    const spec = {
-      image: 'cmc/echo-metrics:x86_64', workdir: '/', env: {}, inputs: [], outputsDir: '/cmc/out', labels: { 'cmc.test': 'collect' },
-      command: [
-        'cd /cmc/out', 'echo fine > good.txt', 'mkdir -p sub/deep', 'echo nested > sub/deep/inner.txt', 'ln -s / root-link',
-        'ln -s sub/deep ok-link', 'ln good.txt hard.txt', 'mkfifo pipe', 'head -c 5000 /dev/zero > big.bin', ': > empty',
-      ].join(' && '),
-    }
+    const spec = outputsSpec('collect', [
+      'cd /cmc/out', 'echo fine > good.txt', 'mkdir -p sub/deep', 'echo nested > sub/deep/inner.txt', 'ln -s / root-link',
+      'ln -s sub/deep ok-link', 'ln good.txt hard.txt', 'mkfifo pipe', 'head -c 5000 /dev/zero > big.bin', ': > empty',
+    ].join(' && '))
     const got: Record<string, unknown> = {}
-    for (const mode of ['volume', 'archive'] as const) {
+    await bothWays(async (mode) => {
       const dest = path.join(outer, `collect-${mode}`)
-      if (mode === 'archive') process.env.CMC_COLLECT = 'archive'
       try {
         const res = await runContainer(spec, {
           afterExit: async (c) => {
@@ -236,10 +251,9 @@ describe('cmc run', () => {
         })
         expect(res.status, res.stderr).toBe('ok')
       } finally {
-        delete process.env.CMC_COLLECT
         rmSync(dest, { recursive: true, force: true })
       }
-    }
+    })
     expect(got.volume).toEqual(got.archive)
     const v = got.volume as { files: Array<{ path: string }>; refused: Array<{ path: string; reason: string }>; tree: string[] }
     expect(v.files.map((f) => f.path)).toEqual(['empty', 'good.txt', 'sub/deep/inner.txt'])
@@ -256,29 +270,21 @@ describe('cmc run', () => {
     mkdirSync(full)
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full])
     try {
-      const spec = {
-        image: 'cmc/echo-metrics:x86_64', workdir: '/', env: {}, inputs: [], outputsDir: '/cmc/out', labels: { 'cmc.test': 'full' },
-        command: 'head -c 200000 /dev/zero > /cmc/out/big.bin',
-      }
-      for (const mode of ['volume', 'archive'] as const) {
-        if (mode === 'archive') process.env.CMC_COLLECT = 'archive'
+      const spec = outputsSpec('full', 'head -c 200000 /dev/zero > /cmc/out/big.bin')
+      await bothWays(async (mode) => {
         let failure: unknown
-        try {
-          await runContainer(spec, {
-            afterExit: async (c) => {
-              // the volume way is the one taken when it is not the archive
-              expect(await outputsVolumeDir(c, '/cmc/out'), mode).toEqual(mode === 'volume' ? expect.any(String) : undefined)
-              await collectOutputs(c, '/cmc/out', path.join(full, mode), { maxFileBytes: 1e6, maxTotalBytes: 4e6 }).catch((e) => { failure = e })
-            },
-          })
-        } finally {
-          delete process.env.CMC_COLLECT
-        }
+        await runContainer(spec, {
+          afterExit: async (c) => {
+            // the volume way is the one taken when it is not the archive
+            expect(await outputsVolumeDir(c, '/cmc/out'), mode).toEqual(mode === 'volume' ? expect.any(String) : undefined)
+            await collectOutputs(c, '/cmc/out', path.join(full, mode), { maxFileBytes: 1e6, maxTotalBytes: 4e6 }).catch((e) => { failure = e })
+          },
+        })
         expect(failure, mode).toBeInstanceOf(CmcError)
         expect((failure as CmcError).code).toBe('OUTPUTS_NOT_WRITTEN')
         expect((failure as CmcError).message).toMatch(/big\.bin.*ENOSPC/)
         expect((failure as CmcError).hint).toMatch(/free space/)
-      }
+      })
     } finally {
       execFileSync('umount', [full])
       rmSync(full, { recursive: true, force: true }) // not reached while still mounted
@@ -294,11 +300,11 @@ describe('cmc run', () => {
       await c.wait() // not-running: answers once it has exited
       const late = c.wait({ condition: 'next-exit' }).then(() => 'answered', () => 'failed')
       expect(await Promise.race([late, new Promise((r) => setTimeout(() => r('silent'), 1500))])).toBe('silent')
-      let done = false
+      const answered = new AbortController()
       const t0 = Date.now()
-      expect(await exitSeenByInspect(c, Promise.resolve(), () => done)).toEqual({ StatusCode: 7 })
+      expect(await exitSeenByInspect(c, Promise.resolve(), answered.signal)).toEqual({ StatusCode: 7 })
       expect(Date.now() - t0).toBeLessThan(5000)
-      done = true
+      answered.abort()
     } finally {
       await c.remove({ force: true })
     }
@@ -309,14 +315,6 @@ describe('cmc run', () => {
     expect((await managedVolumes()).filter((v) => !volumesBefore.includes(v))).toEqual([])
   })
 })
-
-function listTree(dir: string, rel = ''): string[] {
-  return readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap((d) => {
-    const p = rel ? `${rel}/${d.name}` : d.name
-    if (d.isSymbolicLink()) return [`${p} -> ${readlinkSync(path.join(dir, p))}`]
-    return d.isDirectory() ? [`${p}/`, ...listTree(dir, p)] : [p]
-  })
-}
 
 describe('device passthrough in the created container', () => {
   const created: string[] = []

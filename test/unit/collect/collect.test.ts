@@ -17,7 +17,7 @@ import { redactEnv } from '../../../src/collect/redactEnv.js'
 import { safeCopy, safeExtract } from '../../../src/collect/safeExtract.js'
 import { median, summarize, tQuantile95 } from '../../../src/collect/summarize.js'
 import { CmcError } from '../../../src/errors.js'
-import { repoRoot, tmpDir } from '../../helpers/tmp.js'
+import { listTree, repoRoot, tmpDir } from '../../helpers/tmp.js'
 
 const dirs: string[] = []
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
@@ -319,16 +319,7 @@ async function tarOf(entries: Entry[]): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
-/** Every entry below dir (links not followed), relative, sorted. */
-function walk(dir: string, rel = ''): string[] {
-  const out: string[] = []
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const r = rel ? `${rel}/${e.name}` : e.name
-    if (e.isDirectory()) out.push(r + '/', ...walk(path.join(dir, e.name), r))
-    else out.push(e.isSymbolicLink() ? `${r} -> ${readlinkSync(path.join(dir, e.name))}` : r)
-  }
-  return out.sort()
-}
+const walk = listTree
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex')
 

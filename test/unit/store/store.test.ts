@@ -18,7 +18,7 @@ import { compareGroups } from '../../../src/store/compare.js'
 import { selectComparable, selectRecords } from '../../../src/store/select.js'
 import { newRecordId, openStore, Store, validateRecord } from '../../../src/store/store.js'
 import { summaryOf } from '../../../src/store/summary.js'
-import { repoRoot, tmpDir } from '../../helpers/tmp.js'
+import { listTree, repoRoot, tmpDir } from '../../helpers/tmp.js'
 
 const dirs: string[] = []
 const children: ChildProcess[] = []
@@ -73,17 +73,7 @@ function err(fn: () => unknown): CmcError {
   throw new Error('expected a CmcError')
 }
 
-/** Every file below dir, relative, sorted. */
-function walk(dir: string, rel = ''): string[] {
-  if (!existsSync(dir)) return []
-  const out: string[] = []
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const r = rel ? `${rel}/${e.name}` : e.name
-    if (e.isDirectory()) out.push(r + '/', ...walk(path.join(dir, e.name), r))
-    else out.push(r)
-  }
-  return out.sort()
-}
+const walk = listTree
 
 const indexLines = (s: Store) => (existsSync(s.indexFile) ? readFileSync(s.indexFile, 'utf8').split('\n').filter((l) => l.length) : [])
 
