@@ -137,7 +137,8 @@ export async function addRepo(source: string): Promise<RepoEntry> {
     })
   }
   if (entry.name === 'builtin') throw new CmcError('input', 'REPO_NAME_TAKEN', 'the name "builtin" is reserved', { hint: `rename the repo in ${REPO_FILE}` })
-  const clash = repos.find((r) => r.name === entry.name && r.path !== entry.path)
+  // a registration whose folder is gone (a deleted or moved clone) gives its name up
+  const clash = repos.find((r) => r.name === entry.name && r.path !== entry.path && existsSync(r.path))
   if (clash) throw new CmcError('input', 'REPO_NAME_TAKEN', `a repo named ${entry.name} is already registered (${clash.source})`, { hint: `run \`cmc repo remove ${entry.name}\` first` })
   writeRegistry([...repos.filter((r) => r.name !== entry.name), entry])
   return entry

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { zipSync } from 'fflate'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -92,6 +92,14 @@ describe('repositories from a folder, git, .tar.gz and .zip', () => {
     removeRepo('from-zip')
     expect(listRepos().map((r) => r.name)).not.toContain('from-zip')
     await expect(addRepo(path.join(tmpDir(), 'nothing'))).rejects.toThrow(/cannot add/)
+
+    // the same name from another folder: refused while the first folder exists,
+    // taken over once it is gone (a deleted or moved clone, as in a second quick start)
+    const second = makeRepo('local')
+    await expect(addRepo(second)).rejects.toThrow(/a repo named local is already registered/)
+    rmSync(local, { recursive: true, force: true })
+    expect((await addRepo(second)).path).toBe(second)
+    expect(listRepos().filter((r) => r.name === 'local').map((r) => r.path)).toEqual([second])
     mkdirSync(path.join(home.home, 'not-a-repo'), { recursive: true })
     await expect(addRepo(path.join(home.home, 'not-a-repo'))).rejects.toThrow(/not a cmc repository/)
   })
