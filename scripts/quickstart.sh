@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 CMC_BASE_ARCHES=${CMC_BASE_ARCHES:-amd64} bash scripts/setup.sh
 cmc() { ./bin/run.js "$@"; }
-cmc repo add examples >/dev/null   # the example artifacts: stream, matmul-numpy, resnet18-torch, ...
+# the example artifacts (stream, matmul-numpy, resnet18-torch, ...) of this clone, even when
+# another clone registered its own as `examples` before
+cmc repo add examples --replace >/dev/null
 echo "==> cmc run stream --set threads=1,2 (builds the image first)" >&2
 cmc run stream --platform x86_64 --set threads=1,2 --tag quickstart
 echo "==> cmc exp list --where 'benchmark = stream'" >&2

@@ -108,7 +108,8 @@ async function fetchInto(source: string, kind: 'git' | 'archive', staging: strin
   }
 }
 
-export async function addRepo(source: string): Promise<RepoEntry> {
+/** Registers a repo; `replace` takes its name over from another registration of that name. */
+export async function addRepo(source: string, opts: { replace?: boolean } = {}): Promise<RepoEntry> {
   const repos = readRegistry()
   let entry: RepoEntry
   if (!isGitUrl(source) && existsSync(source) && statSync(source).isDirectory()) {
@@ -138,8 +139,8 @@ export async function addRepo(source: string): Promise<RepoEntry> {
   }
   if (entry.name === 'builtin') throw new CmcError('input', 'REPO_NAME_TAKEN', 'the name "builtin" is reserved', { hint: `rename the repo in ${REPO_FILE}` })
   // a registration whose folder is gone (a deleted or moved clone) gives its name up
-  const clash = repos.find((r) => r.name === entry.name && r.path !== entry.path && existsSync(r.path))
-  if (clash) throw new CmcError('input', 'REPO_NAME_TAKEN', `a repo named ${entry.name} is already registered (${clash.source})`, { hint: `run \`cmc repo remove ${entry.name}\` first` })
+  const clash = !opts.replace && repos.find((r) => r.name === entry.name && r.path !== entry.path && existsSync(r.path))
+  if (clash) throw new CmcError('input', 'REPO_NAME_TAKEN', `a repo named ${entry.name} is already registered (${clash.source})`, { hint: `run \`cmc repo remove ${entry.name}\` first, or add --replace` })
   writeRegistry([...repos.filter((r) => r.name !== entry.name), entry])
   return entry
 }

@@ -97,7 +97,12 @@ describe('repositories from a folder, git, .tar.gz and .zip', () => {
     // taken over once it is gone (a deleted or moved clone, as in a second quick start)
     const second = makeRepo('local')
     await expect(addRepo(second)).rejects.toThrow(/a repo named local is already registered/)
-    rmSync(local, { recursive: true, force: true })
+    // --replace takes it over while the first exists
+    const third = makeRepo('local')
+    expect((await addRepo(third, { replace: true })).path).toBe(third)
+    expect(listRepos().filter((r) => r.name === 'local').map((r) => r.path)).toEqual([third])
+    await expect(addRepo(second)).rejects.toThrow(/a repo named local is already registered/)
+    rmSync(third, { recursive: true, force: true })
     expect((await addRepo(second)).path).toBe(second)
     expect(listRepos().filter((r) => r.name === 'local').map((r) => r.path)).toEqual([second])
     mkdirSync(path.join(home.home, 'not-a-repo'), { recursive: true })
