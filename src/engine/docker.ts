@@ -1,45 +1,48 @@
-// The Docker client: the one place that creates a dockerode instance.
-// Endpoint order: DOCKER_HOST (unix://, tcp://), then the current docker
-// context (~/.docker/config.json currentContext -> contexts/meta/*/meta.json),
-// then the default socket. Podman's Docker-compatible socket works the same
-// way (DOCKER_HOST=unix:///run/podman/podman.sock).
-import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+// The Docker client: the one place that creates a dockerode instance, for
+// the endpoint that endpoint.ts finds.
 import Module, { createRequire } from 'node:module'
 import net from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
 import type DockerClient from 'dockerode'
 import { CmcError } from '../errors.js'
+import { resolveEndpoint, takeEarlyVersion, type Endpoint } from './endpoint.js'
 
 const require = createRequire(import.meta.url)
 
+type Fn = (...args: unknown[]) => unknown
+
+/** A module that exports one function: the real one loads on the first call (`new` included). */
+const callThrough = (load: () => unknown) => function (this: unknown, ...args: unknown[]) {
+  return (load() as Fn).apply(this, args)
+}
+
 /**
- * Puts a forwarding stub for a module that exports one function in require's
- * cache: the real module loads on the first call. dockerode requires gRPC and
- * protobuf (its BuildKit session) and docker-modem requires ssh2 (ssh:// hosts)
- * when they load: about 170 ms of dockerode's 250 ms import on the 2-core
- * machine, paid by every command that talks to the engine, for code only a
- * BuildKit build or an ssh host calls. Where the files are not where expected,
- * nothing is stubbed and the modules load as usual.
+ * Puts a stand-in for a module in require's cache; `standIn` gets the loader
+ * of the real module. dockerode and docker-modem require, when they load, gRPC
+ * and protobuf (the BuildKit session), ssh2 (ssh:// hosts), tar-fs (build
+ * contexts from a folder: cmc sends a tar stream), readable-stream (hijacked
+ * connections) and debug (off unless DEBUG is set): about 200 ms of dockerode's
+ * 260 ms import on the 2-core machine, paid by every command that talks to the
+ * engine, for code that only those cases call. Where the files are not where
+ * expected, or the module is already loaded, nothing is stubbed and the modules
+ * load as usual.
  */
-function deferModule(pkg: string, file: string): void {
+function deferModule(pkg: string, file: string, standIn: (load: () => unknown) => unknown = callThrough): void {
   try {
     const from = createRequire(require.resolve(`${pkg}/package.json`))
     const resolved = from.resolve(file)
     if (require.cache[resolved]) return
-    let real: ((...args: unknown[]) => unknown) | undefined
-    const stub = function (this: unknown, ...args: unknown[]) {
-      if (!real) {
+    let real: unknown
+    const load = () => {
+      if (real === undefined) {
         delete require.cache[resolved]
-        real = from(resolved) as (...args: unknown[]) => unknown
+        real = from(resolved)
       }
-      return real.apply(this, args)
+      return real
     }
     const m = new Module(resolved)
     m.filename = resolved
     m.loaded = true
-    m.exports = stub
+    m.exports = standIn(load)
     require.cache[resolved] = m
   } catch {
     // load them normally
@@ -48,50 +51,15 @@ function deferModule(pkg: string, file: string): void {
 
 deferModule('dockerode', './lib/session.js')
 deferModule('dockerode', 'docker-modem/lib/ssh.js')
+deferModule('dockerode', 'docker-modem/lib/http_duplex.js')
+deferModule('dockerode', 'tar-fs', (load) => {
+  const tarFs = () => load() as { pack: Fn; extract: Fn }
+  return { pack: (...a: unknown[]) => tarFs().pack(...a), extract: (...a: unknown[]) => tarFs().extract(...a) }
+})
+// docker-modem's only use of debug: `require('debug')('modem')`, then plain calls
+deferModule('docker-modem', 'debug', (load) => (ns: string) => (process.env.DEBUG ? (load() as Fn)(ns) : Object.assign(() => {}, { enabled: false, namespace: ns })))
 const Docker = require('dockerode') as typeof DockerClient
 type Docker = DockerClient
-
-export interface Endpoint {
-  /** What the user would recognise: the DOCKER_HOST value or socket path. */
-  display: string
-  options: DockerClient.DockerOptions
-}
-
-function fromUrl(url: string): Endpoint {
-  if (url.startsWith('unix://')) return { display: url, options: { socketPath: url.slice('unix://'.length) } }
-  if (url.startsWith('npipe://')) return { display: url, options: { socketPath: url.slice('npipe://'.length) } }
-  const m = /^(tcp|http|https):\/\/([^:/]+)(?::(\d+))?/.exec(url)
-  if (m) {
-    const protocol = m[1] === 'https' || process.env.DOCKER_TLS_VERIFY === '1' ? 'https' : 'http'
-    return { display: url, options: { host: m[2], port: Number(m[3] ?? (protocol === 'https' ? 2376 : 2375)), protocol } }
-  }
-  throw new CmcError('input', 'DOCKER_HOST_INVALID', `DOCKER_HOST=${url} is not a unix:// or tcp:// address`, { hint: 'e.g. DOCKER_HOST=unix:///var/run/docker.sock' })
-}
-
-function currentContextHost(): string | undefined {
-  const dir = process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker')
-  try {
-    const name = process.env.DOCKER_CONTEXT ?? (JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { currentContext?: string }).currentContext
-    if (!name || name === 'default') return undefined
-    const id = createHash('sha256').update(name).digest('hex')
-    const meta = JSON.parse(readFileSync(path.join(dir, 'contexts', 'meta', id, 'meta.json'), 'utf8')) as { Endpoints?: { docker?: { Host?: string } } }
-    return meta.Endpoints?.docker?.Host
-  } catch {
-    return undefined
-  }
-}
-
-export function resolveEndpoint(): Endpoint {
-  const env = process.env.DOCKER_HOST
-  if (env) return fromUrl(env)
-  const ctx = currentContextHost()
-  if (ctx) return fromUrl(ctx)
-  const sock = '/var/run/docker.sock'
-  if (!existsSync(sock) && process.env.XDG_RUNTIME_DIR && existsSync(path.join(process.env.XDG_RUNTIME_DIR, 'docker.sock'))) {
-    return fromUrl(`unix://${path.join(process.env.XDG_RUNTIME_DIR, 'docker.sock')}`)
-  }
-  return { display: `unix://${sock}`, options: { socketPath: sock } }
-}
 
 let client: Docker | undefined
 let endpoint: Endpoint | undefined
@@ -111,8 +79,10 @@ let versionOf: { client: Docker; answer: Promise<DockerClient.DockerVersion> } |
 export function engineVersion(): Promise<DockerClient.DockerVersion> {
   const docker = getDocker()
   if (versionOf?.client !== docker) {
-    versionOf = { client: docker, answer: docker.version() }
-    versionOf.answer.catch(() => { versionOf = undefined })
+    const early = takeEarlyVersion(engineEndpoint().display)
+    versionOf = { client: docker, answer: early ? early.catch(() => docker.version()) : docker.version() }
+    // an engine that answered /version needs no ping
+    versionOf.answer.then(() => { answered ??= docker }, () => { versionOf = undefined })
   }
   return versionOf.answer
 }

@@ -48,6 +48,13 @@ describe('engine faults', () => {
     expect(r.ms).toBeLessThan(2000 + 1500) // 2 s budget for the engine check plus Node start-up
   })
 
+  it('cmc run, no daemon behind a missing socket: the same message and exit code', async () => {
+    const r = await cli(['run', 'hello-c', '--repo', repo], { env: { CMC_HOME: home, DOCKER_HOST: 'unix:///nonexistent/docker.sock' } })
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain('cannot reach a Docker engine at unix:///nonexistent/docker.sock')
+    expect(r.stderr).not.toMatch(/^\s+at /m)
+  })
+
   it('no daemon behind a closed TCP port: same', async () => {
     const port = await closedPort()
     const r = await cli(['build', 'hello-c', '--repo', repo], { env: { CMC_HOME: home, DOCKER_HOST: `tcp://127.0.0.1:${port}` } })

@@ -1,10 +1,8 @@
 // `cmc build`: the action and its flags as data (run by oclif and by the fast path).
 import { CmcError } from '../../errors.js'
 import type { ImageMeta } from '../../meta/schema.js'
-import { buildImage, type BuilderChoice, type BuiltImage } from '../../pipeline/buildImage.js'
-import { loadIndex } from '../../repos/index.js'
-import { hostPlatformName } from '../../resolve/platforms.js'
-import { imageOfTarget } from '../../resolve/resolvePlan.js'
+import { askVersionEarly } from '../../engine/endpoint.js'
+import type { BuilderChoice, BuiltImage } from '../../pipeline/buildImage.js'
 import type { CommandIo } from '../io.js'
 import { platformSpec, repoSpec, type CommandSpec, type ParsedFlags } from '../spec.js'
 import { formatTable } from '../table.js'
@@ -23,6 +21,11 @@ export const spec = {
 export async function action(input: { args: Record<string, string | undefined>; flags: ParsedFlags }, io: CommandIo) {
   const target = input.args.target!
   const flags = input.flags as { platform?: string; 'all-platforms': boolean; builder: BuilderChoice; 'no-cache': boolean; repo?: string[] }
+  // the engine answers /version while the pipeline's modules load
+  askVersionEarly()
+  const [{ buildImage }, { loadIndex }, { hostPlatformName }, { imageOfTarget }] = await Promise.all([
+    import('../../pipeline/buildImage.js'), import('../../repos/index.js'), import('../../resolve/platforms.js'), import('../../resolve/resolvePlan.js'),
+  ])
   const index = await loadIndex({ extraRepos: flags.repo, events: io.events })
   let platforms = [flags.platform ?? hostPlatformName()]
   if (flags['all-platforms']) {

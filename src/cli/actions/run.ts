@@ -1,6 +1,6 @@
 // `cmc run`: the action and its flags as data (run by oclif and by the fast path).
 import { CmcError } from '../../errors.js'
-import { runBenchmark } from '../../pipeline/runBenchmark.js'
+import { askVersionEarly } from '../../engine/endpoint.js'
 import type { ExperimentRecord } from '../../store/record.js'
 import type { CommandIo } from '../io.js'
 import { parseEnvFlags, parseKeyValues } from '../parseEnvFlags.js'
@@ -43,6 +43,9 @@ interface RunFlags {
 
 export async function action(input: { args: Record<string, string | undefined>; flags: ParsedFlags }, io: CommandIo): Promise<ExperimentRecord[]> {
   const flags = input.flags as unknown as RunFlags
+  // the engine answers /version while the pipeline's modules load
+  askVersionEarly()
+  const { runBenchmark } = await import('../../pipeline/runBenchmark.js')
   const ac = new AbortController()
   process.once('SIGINT', () => ac.abort())
   process.once('SIGTERM', () => ac.abort())
