@@ -33,7 +33,7 @@ for (let i = 0; i < N; i++) {
   cmc1.push(wall(() => sh(process.execPath, [...cmcArgs, '--repeat', '1'])))
   raw.push(wall(() => sh('docker', rawArgs)))
 }
-for (let i = 0; i < 3; i++) cmc10.push(wall(() => sh(process.execPath, [...cmcArgs, '--repeat', '10'])) / 10)
+for (let i = 0; i < 5; i++) cmc10.push(wall(() => sh(process.execPath, [...cmcArgs, '--repeat', '10'])) / 10)
 const nodeStart = []
 for (let i = 0; i < 5; i++) nodeStart.push(wall(() => sh(process.execPath, ['-e', '0'])))
 
