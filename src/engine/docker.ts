@@ -4,7 +4,7 @@ import Module, { createRequire } from 'node:module'
 import net from 'node:net'
 import type DockerClient from 'dockerode'
 import { CmcError } from '../errors.js'
-import { resolveEndpoint, takeEarlyVersion, type Endpoint } from './endpoint.js'
+import { answeredVersion, resolveEndpoint, takeEarlyVersion, type Endpoint } from './endpoint.js'
 
 const require = createRequire(import.meta.url)
 
@@ -24,17 +24,18 @@ const callThrough = (load: () => unknown) => function (this: unknown, ...args: u
  * 260 ms import on the 2-core machine, paid by every command that talks to the
  * engine, for code that only those cases call. Where the files are not where
  * expected, or the module is already loaded, nothing is stubbed and the modules
- * load as usual.
+ * load as usual. Returns a function that takes the stand-in out of the cache
+ * again, for modules that others may require later.
  */
-function deferModule(pkg: string, file: string, standIn: (load: () => unknown) => unknown = callThrough): void {
+function deferModule(from: NodeJS.Require | undefined, file: string, standIn: (load: () => unknown) => unknown = callThrough): () => void {
   try {
-    const from = createRequire(require.resolve(`${pkg}/package.json`))
+    if (!from) return () => {}
     const resolved = from.resolve(file)
-    if (require.cache[resolved]) return
+    if (require.cache[resolved]) return () => {}
     let real: unknown
     const load = () => {
       if (real === undefined) {
-        delete require.cache[resolved]
+        if (require.cache[resolved] === m) delete require.cache[resolved]
         real = from(resolved)
       }
       return real
@@ -44,21 +45,36 @@ function deferModule(pkg: string, file: string, standIn: (load: () => unknown) =
     m.loaded = true
     m.exports = standIn(load)
     require.cache[resolved] = m
+    return () => { if (require.cache[resolved] === m) delete require.cache[resolved] }
   } catch {
-    // load them normally
+    return () => {} // load them normally
   }
 }
 
-deferModule('dockerode', './lib/session.js')
-deferModule('dockerode', 'docker-modem/lib/ssh.js')
-deferModule('dockerode', 'docker-modem/lib/http_duplex.js')
-deferModule('dockerode', 'tar-fs', (load) => {
+/** require as seen from inside a package that `from` requires; undefined when it is not there. */
+function requireIn(from: NodeJS.Require, pkg: string): NodeJS.Require | undefined {
+  try {
+    return createRequire(from.resolve(`${pkg}/package.json`))
+  } catch {
+    return undefined
+  }
+}
+
+const inDockerode = requireIn(require, 'dockerode')
+const inModem = inDockerode && requireIn(inDockerode, 'docker-modem')
+deferModule(inDockerode, './lib/session.js')
+deferModule(inModem, './lib/ssh.js')
+deferModule(inModem, './lib/http_duplex.js')
+deferModule(inDockerode, 'tar-fs', (load) => {
   const tarFs = () => load() as { pack: Fn; extract: Fn }
   return { pack: (...a: unknown[]) => tarFs().pack(...a), extract: (...a: unknown[]) => tarFs().extract(...a) }
 })
-// docker-modem's only use of debug: `require('debug')('modem')`, then plain calls
-deferModule('docker-modem', 'debug', (load) => (ns: string) => (process.env.DEBUG ? (load() as Fn)(ns) : Object.assign(() => {}, { enabled: false, namespace: ns })))
+// docker-modem's one use of debug, `require('debug')('modem')` as it loads; the
+// stand-in is taken out again once dockerode has loaded, so anything else that
+// requires debug later gets the real module
+const releaseDebug = deferModule(inModem, 'debug', (load) => (ns: string) => (process.env.DEBUG ? (load() as Fn)(ns) : Object.assign(() => {}, { enabled: false, namespace: ns })))
 const Docker = require('dockerode') as typeof DockerClient
+releaseDebug()
 type Docker = DockerClient
 
 let client: Docker | undefined
@@ -149,6 +165,10 @@ export async function pingEngine(timeoutMs = 2000, busyMs = Number(process.env.C
   // once per client: a daemon that goes away later fails the next request with a
   // connection error, which the callers turn into the same message
   if (answered === docker) return
+  if (answeredVersion(engineEndpoint().display)) {
+    answered = docker
+    return
+  }
   const accepts = await endpointAccepts(engineEndpoint().options, timeoutMs)
   if (accepts instanceof Error) throw noDaemonError(accepts)
   const limit = accepts === true ? Math.max(timeoutMs, busyMs) : timeoutMs

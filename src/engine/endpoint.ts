@@ -56,10 +56,13 @@ export function resolveEndpoint(): Endpoint {
   return { display: `unix://${sock}`, options: { socketPath: sock } }
 }
 
-let early: { display: string; answer: Promise<DockerClient.DockerVersion> } | undefined
+type Socketish = { ref(): unknown; unref(): unknown }
+interface Early { display: string; answer?: Promise<DockerClient.DockerVersion>; socket?: Socketish; taken?: boolean }
+let early: Early | undefined
+let answeredEarly: string | undefined
 
 /** A plain GET of the engine's /version; undefined where the client's own transport is needed (TLS). */
-function getVersion(options: DockerClient.DockerOptions): Promise<DockerClient.DockerVersion> | undefined {
+function getVersion(options: DockerClient.DockerOptions, onSocket: (s: Socketish) => void): Promise<DockerClient.DockerVersion> | undefined {
   const target = options.socketPath ? { socketPath: options.socketPath } : options.protocol === 'http' ? { host: options.host, port: options.port } : undefined
   if (!target) return undefined
   return new Promise((resolve, reject) => {
@@ -76,18 +79,27 @@ function getVersion(options: DockerClient.DockerOptions): Promise<DockerClient.D
         }
       })
     })
+    req.on('socket', onSocket)
     req.on('error', reject)
   })
 }
 
-/** Sends GET /version now, for engineVersion() to take up; any failure is left to the real client. */
+/**
+ * Sends GET /version now, for engineVersion() to take up; any failure is left
+ * to the real client. Until it is taken up, the request does not keep the
+ * process alive (an engine that never answers must not hold up an exit).
+ */
 export function askVersionEarly(): void {
   try {
     const ep = resolveEndpoint()
-    const answer = getVersion(ep.options)
-    if (!answer) return
-    answer.catch(() => {})
-    early = { display: ep.display, answer }
+    const e: Early = { display: ep.display }
+    e.answer = getVersion(ep.options, (socket) => {
+      e.socket = socket
+      if (!e.taken) socket.unref()
+    })
+    if (!e.answer) return
+    e.answer.then(() => { answeredEarly = ep.display }, () => {})
+    early = e
   } catch {
     // a bad DOCKER_HOST is reported by the client, with its hint
   }
@@ -97,5 +109,13 @@ export function askVersionEarly(): void {
 export function takeEarlyVersion(display: string): Promise<DockerClient.DockerVersion> | undefined {
   const e = early
   early = undefined
-  return e?.display === display ? e.answer : undefined
+  if (e?.display !== display) return undefined
+  e.taken = true
+  e.socket?.ref()
+  return e.answer
+}
+
+/** Whether the engine at this endpoint has answered the early /version (so it needs no ping). */
+export function answeredVersion(display: string): boolean {
+  return answeredEarly === display
 }

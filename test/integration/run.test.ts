@@ -14,6 +14,7 @@ import { openStore } from '../../src/store/store.js'
 import type { ExperimentRecord } from '../../src/store/record.js'
 import { bin, cli, containersWithLabel, docker } from '../helpers/engine.js'
 import { listTree, repoRoot, tmpDir } from '../helpers/tmp.js'
+import { until } from '../helpers/poll.js'
 
 const repo = path.join(repoRoot, 'test/fixtures/run-repo')
 const home = tmpDir('cmc-home-')
@@ -37,11 +38,6 @@ function startSleeper() {
   p.stderr.on('data', (d) => (out += d))
   const code = new Promise<number | null>((r) => p.on('close', r))
   return { p, code, out: () => out }
-}
-
-/** Polls until `ready` holds, for up to 60 s (the caller asserts what it waited for). */
-async function until(ready: () => boolean): Promise<void> {
-  for (let i = 0; i < 600 && !ready(); i++) await new Promise((r) => setTimeout(r, 100))
 }
 
 /** A container of the echo-metrics image that writes its outputs under /cmc/out (engine-level tests). */
