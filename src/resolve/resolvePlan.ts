@@ -38,7 +38,7 @@ class Resolver {
   private readonly depEnv = new Map<string, Record<string, string>>()
   private readonly components: Artifact[]
 
-  constructor(private readonly index: ArtifactSource, private readonly platform: PlanPlatform) {
+  constructor(index: ArtifactSource, private readonly platform: PlanPlatform) {
     this.components = index.all().filter((a) => a.kind === 'component')
   }
 
