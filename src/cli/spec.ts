@@ -42,7 +42,7 @@ export const repoSpec: FlagSpec = {
   kind: 'string',
   char: 'r',
   multiple: true,
-  description: 'extra artifact repository folder to use without registering it (repeatable; also CMC_REPOS=dir1:dir2)',
+  description: 'extra artifact repository folder to use without registering it; it replaces a registered copy of the same repository (repeatable; also CMC_REPOS=dir1:dir2)',
 }
 
 export const platformSpec: FlagSpec = {

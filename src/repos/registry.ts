@@ -51,11 +51,21 @@ export function extraRepos(dirs: string[] = []): RepoEntry[] {
   })
 }
 
-/** All repos in lookup order: builtin, registered, then extra ones. Duplicates (same path) dropped. */
+/** What makes two folders the same repository: its uid, else its name (unique among registered ones). */
+const identity = (r: RepoEntry) => r.uid ?? `name:${r.name}`
+
+/**
+ * All repos in lookup order: builtin, registered, then extra ones. Duplicates
+ * (same path) dropped. A repository given with --repo (or CMC_REPOS) that is
+ * also registered from another folder (a second clone, a working copy) is used
+ * instead of the registered copy for this invocation: the user pointed at it.
+ */
 export function listRepos(extra: string[] = []): RepoEntry[] {
+  const extras = extraRepos(extra)
+  const given = new Set(extras.map(identity))
   const seen = new Set<string>()
   const out: RepoEntry[] = []
-  for (const r of [builtinRepo(), ...readRegistry(), ...extraRepos(extra)]) {
+  for (const r of [builtinRepo(), ...readRegistry().filter((x) => !given.has(identity(x))), ...extras]) {
     if (seen.has(r.path)) continue
     seen.add(r.path)
     out.push(r)

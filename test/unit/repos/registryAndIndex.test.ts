@@ -62,6 +62,26 @@ describe('the index cache follows file changes', () => {
   })
 })
 
+describe('a repository given with --repo', () => {
+  it('stands in for the registered copy of the same repository (a working copy, a second clone)', async () => {
+    const registered = makeRepo('twin')
+    const working = makeRepo('twin')
+    writeFileSync(path.join(working, 'python/cmc.yaml'), 'kind: component\nalias: python\ntags: [python, interpreter, edited]\n')
+    await addRepo(registered)
+    try {
+      expect(listRepos([working]).filter((r) => r.name === 'twin').map((r) => r.path)).toEqual([working])
+      expect(listRepos().filter((r) => r.name === 'twin').map((r) => r.path)).toEqual([registered])
+      const index = await loadIndex({ extraRepos: [working] })
+      expect(index.all().filter((a) => a.alias === 'python').map((a) => a.dir)).toEqual([path.join(working, 'python')])
+      // another repository under its own name is simply added
+      const other = makeRepo('other')
+      expect(listRepos([other]).map((r) => r.name)).toEqual(expect.arrayContaining(['twin', 'other']))
+    } finally {
+      removeRepo('twin')
+    }
+  })
+})
+
 describe('repositories from a folder, git, .tar.gz and .zip', () => {
   it('adds, lists and removes', async () => {
     const local = makeRepo('local')
