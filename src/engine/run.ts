@@ -126,6 +126,8 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
     state.status = 'aborted'
     container.kill().catch(() => {})
   }
+  // listened for from here on: Ctrl-C while the container is attached or started counts too
+  hooks.signal?.addEventListener('abort', onAbort, { once: true })
   try {
     const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable
     const so = new PassThrough()
@@ -138,13 +140,19 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
     const waitAbort = new AbortController()
     const waiting = container.wait({ condition: 'next-exit', abortSignal: waitAbort.signal })
     waiting.catch(() => {}) // rejected by the abort below, once the exit is known
+    // aborted before it started (while it was created or attached): nothing ran, nothing to wait for
+    if (hooks.signal?.aborted) {
+      waitAbort.abort()
+      return { status: 'aborted', exitCode: null, durationMs: Date.now() - started, stdout: '', stderr: '' }
+    }
     try {
       await container.start()
     } catch (e) {
       const msg = engineMessage(e)
       throw gpuStartError(msg) ?? new CmcError('run', 'CONTAINER_START_FAILED', `the container did not start: ${msg}`)
     }
-    hooks.signal?.addEventListener('abort', onAbort, { once: true })
+    // a kill sent while the engine was still starting it found nothing running
+    if (hooks.signal?.aborted) container.kill().catch(() => {})
     if (hooks.timeoutMs) {
       timer = setTimeout(() => {
         state.status = 'timeout'

@@ -87,7 +87,9 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
   engineVersion().catch(() => {})
   const index = await loadIndex({ extraRepos: opts.extraRepos, events })
   const platformName = opts.platform ?? hostPlatformName()
-  const plan = resolvePlan(index, opts.target, { platform: platformName, env: opts.env })
+  // --env is for the container, never the image: in the plan it would become an
+  // ENV line (a rebuild for every value, a secret baked into a layer)
+  const plan = resolvePlan(index, opts.target, { platform: platformName })
   const b = plan.benchmark
   if (!b) throw new CmcError('input', 'NOT_A_BENCHMARK', `${opts.target} is an image; cmc run runs benchmarks`, { hint: 'list benchmarks with `cmc find --kind benchmark`' })
   const points = expandSweep(b.params, opts.sets ?? {})
@@ -113,7 +115,7 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
     if (!info) throw new CmcError('input', 'IMAGE_MISSING', `image ${opts.pinnedImage} is not on this engine`, { hint: 'pull or import it first (`cmc pull`, `cmc import`)' })
     image = { ref: opts.pinnedImage, id: info.id, digest: info.digest, planHash: info.labels['cmc.plan-hash'] ?? plan.hash }
   } else {
-    const built = await buildImage({ target: opts.target, platform: platformName, builder: opts.builder, index, events, signal: opts.signal, env: opts.env })
+    const built = await buildImage({ target: opts.target, platform: platformName, builder: opts.builder, index, events, signal: opts.signal })
     image = { ref: built.ref, id: built.id, digest: built.digest, planHash: built.planHash }
   }
   const buildMs = Date.now() - buildStarted

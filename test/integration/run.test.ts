@@ -173,6 +173,35 @@ describe('cmc run', () => {
     expect(await containersWithLabel('cmc.benchmark=sleeper')).toEqual([])
   })
 
+  it('Ctrl-C while the container is being attached or started still stops it', async () => {
+    for (const delayMs of [0, 30, 150]) {
+      const ac = new AbortController()
+      const t0 = Date.now()
+      const running = runContainer(outputsSpec(`abort-early-${delayMs}`, 'sleep 30'), { signal: ac.signal })
+      setTimeout(() => ac.abort(), delayMs)
+      const res = await running
+      expect(res.status, `abort after ${delayMs} ms`).toBe('aborted')
+      expect(Date.now() - t0).toBeLessThan(15_000) // not the 30 s the command sleeps
+      expect(await containersWithLabel(`cmc.test=abort-early-${delayMs}`)).toEqual([])
+    }
+  })
+
+  it('--env reaches the container, not the image: no rebuild, no value baked into a layer', async () => {
+    const once = await run(['echo-metrics', '--set', 'n=2', '--repeat', '1', '--env', 'API_TOKEN=from-cli-1', '--json'])
+    const twice = await run(['echo-metrics', '--set', 'n=2', '--repeat', '1', '--env', 'API_TOKEN=from-cli-2', '--json'])
+    expect(once.code, once.stderr).toBe(0)
+    expect(twice.code, twice.stderr).toBe(0)
+    const [a] = JSON.parse(once.stdout) as ExperimentRecord[]
+    const [b] = JSON.parse(twice.stdout) as ExperimentRecord[]
+    expect(b.image.id).toBe(a.image.id)
+    expect(b.image.planHash).toBe(a.image.planHash)
+    expect(twice.stderr).not.toMatch(/==> build /)
+    expect(readFileSync(path.join(await recordDir(b.id), 'stdout.log'), 'utf8')).toContain('token=from-cli-2')
+    expect(b.env.API_TOKEN).not.toContain('from-cli')
+    const inspect = await docker.getImage(b.image.ref).inspect()
+    expect(JSON.stringify(inspect.Config.Env)).not.toContain('from-cli')
+  })
+
   it('cmc gc removes what a SIGKILLed run left, and keeps a run still going', async () => {
     const killed = startSleeper(), live = startSleeper()
     await until(() => killed.out().includes('sleeping') && live.out().includes('sleeping'))
