@@ -105,7 +105,8 @@ export async function createContainer(spec: ContainerSpec): Promise<Docker.Conta
     return await getDocker().createContainer(containerCreateOptions(spec))
   } catch (e) {
     if (isConnectionError(e)) throw noDaemonError(e)
-    throw new CmcError('run', 'CONTAINER_CREATE_FAILED', `cannot create the container: ${engineMessage(e)}`)
+    // the engine refuses what it was asked for: limits, devices, mounts (nothing ran, nothing is recorded)
+    throw new CmcError('input', 'CONTAINER_CREATE_FAILED', `cannot create the container: ${engineMessage(e)}`, { hint: 'check --cpus, --memory, --device and the benchmark\'s inputs' })
   }
 }
 

@@ -8,10 +8,24 @@ import type { PlanBenchmark } from '../resolve/plan.js'
 
 export type ParamValue = string | number | boolean
 
-function typed(raw: string, like: ParamValue): ParamValue {
-  if (typeof like === 'number' && raw.trim() !== '' && Number.isFinite(Number(raw))) return Number(raw)
-  if (typeof like === 'boolean' && /^(true|false)$/.test(raw)) return raw === 'true'
-  return raw
+/** One --set value, typed like the param's default; text is checked against the param's `values:`. */
+function typed(name: string, raw: string, p: PlanBenchmark['params'][string]): ParamValue {
+  const bad = (why: string, hint: string) => new CmcError('input', 'PARAM_VALUE', `--set ${name}=${raw}: ${why}`, { hint })
+  if (raw === '') throw bad('an empty value', `give a value, or a list without empty items: --set ${name}=${p.values?.join(',') ?? p.default}`)
+  let v: ParamValue = raw
+  if (typeof p.default === 'number') {
+    if (!Number.isFinite(Number(raw))) throw bad(`${name} is a number`, `e.g. --set ${name}=${p.default}`)
+    v = Number(raw)
+  } else if (typeof p.default === 'boolean') {
+    if (!/^(true|false)$/.test(raw)) throw bad(`${name} is true or false`, `--set ${name}=true or --set ${name}=false`)
+    v = raw === 'true'
+  }
+  // text and boolean values are an enumeration (dtype: float32, float64); numeric
+  // ones are suggested sweep points (batch: 1, 8, 32), not a limit
+  if (p.values && typeof v !== 'number' && !p.values.includes(v)) {
+    throw bad(`not one of the values the benchmark declares (${p.values.join(', ')})`, `use one of them, or add ${raw} to the param's \`values:\` in the benchmark's meta`)
+  }
+  return v
 }
 
 export function expandSweep(params: PlanBenchmark['params'], sets: Record<string, string>): Array<Record<string, ParamValue>> {
@@ -23,7 +37,7 @@ export function expandSweep(params: PlanBenchmark['params'], sets: Record<string
   }
   let points: Array<Record<string, ParamValue>> = [{}]
   for (const [name, p] of Object.entries(params)) {
-    const values = sets[name] !== undefined ? sets[name].split(',').map((v) => typed(v.trim(), p.default)) : [p.default]
+    const values = sets[name] !== undefined ? sets[name].split(',').map((v) => typed(name, v.trim(), p)) : [p.default]
     points = points.flatMap((pt) => values.map((v) => ({ ...pt, [name]: v })))
   }
   return points

@@ -20,7 +20,7 @@ export const spec = {
     device: { kind: 'string', multiple: true, description: 'host device path[:container path[:perms]]' },
     cpus: { kind: 'string', description: 'CPU limit, e.g. 1.5' },
     memory: { kind: 'string', description: 'memory limit, e.g. 2g' },
-    timeout: { kind: 'integer', description: 'seconds per container run' },
+    timeout: { kind: 'integer', description: 'seconds per container run', min: 1 },
     env: { kind: 'string', char: 'e', multiple: true, description: 'KEY=VALUE env for the benchmark' },
     tag: { kind: 'string', multiple: true, description: 'tag stored on the records' },
     builder: { kind: 'string', options: ['auto', 'buildkit', 'classic'], default: 'auto', description: 'image builder when the image must be built' },
@@ -41,6 +41,13 @@ interface RunFlags {
   cpus?: string; memory?: string; timeout?: number; env?: string[]; tag?: string[]; builder: 'auto' | 'buildkit' | 'classic'; store?: string; repo?: string[]
 }
 
+/** --cpus as docker takes it: a positive number of CPUs, fractions allowed. */
+function parseCpus(raw: string): number {
+  const n = Number(raw)
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new CmcError('input', 'FLAG_VALUE', `--cpus ${raw} is not a number of CPUs`, { hint: 'e.g. --cpus 2 or --cpus 1.5' })
+  return n
+}
+
 export async function action(input: { args: Record<string, string | undefined>; flags: ParsedFlags }, io: CommandIo): Promise<ExperimentRecord[]> {
   const flags = input.flags as unknown as RunFlags
   // the engine answers /version while the pipeline's modules load
@@ -52,7 +59,7 @@ export async function action(input: { args: Record<string, string | undefined>; 
   const records = await runBenchmark({
     target: input.args.benchmark!, platform: flags.platform, sets: parseKeyValues(flags.set, 'set'),
     repeat: flags.repeat, warmup: flags.warmup, gpus: flags.gpus, cdi: flags.cdi, devices: flags.device,
-    cpus: flags.cpus ? Number(flags.cpus) : undefined, memoryBytes: flags.memory ? parseSize(flags.memory) : undefined,
+    cpus: flags.cpus === undefined ? undefined : parseCpus(flags.cpus), memoryBytes: flags.memory ? parseSize(flags.memory) : undefined,
     timeoutS: flags.timeout, env: parseEnvFlags(flags.env), tags: flags.tag, storePath: flags.store, extraRepos: flags.repo,
     builder: flags.builder, events: io.events, signal: ac.signal,
   })
