@@ -11,7 +11,7 @@ export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true
 
   static override baseFlags = {
-    quiet: Flags.boolean({ char: 'q', description: 'print only results and errors', default: false, helpGroup: 'GLOBAL' }),
+    quiet: Flags.boolean({ char: 'q', description: 'print only results, warnings and errors (benchmark output stays in the record\'s logs)', default: false, helpGroup: 'GLOBAL' }),
   }
 
   protected get events(): EventSink {

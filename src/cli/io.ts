@@ -24,7 +24,8 @@ export function eventSink(opts: { json: boolean; quiet: boolean }): EventSink {
       process.stderr.write(JSON.stringify(e) + '\n')
       return
     }
-    if (opts.quiet && e.type !== 'output') return
+    // quiet: results, warnings and errors only; a benchmark's output is in its record's logs
+    if (opts.quiet && !(e.type === 'log' && e.level === 'warn')) return
     const text = renderEvent(e, { tty })
     if (text !== undefined) process.stderr.write(text)
   }

@@ -59,7 +59,7 @@ export const storeSpec: FlagSpec = {
 /** The global flags every command has (BaseCommand's and oclif's --json). */
 const GLOBAL: Record<string, FlagSpec> = {
   json: { kind: 'boolean', description: 'format output as json' },
-  quiet: { kind: 'boolean', char: 'q', description: 'print only results and errors' },
+  quiet: { kind: 'boolean', char: 'q', description: 'print only results, warnings and errors (benchmark output stays in the record\'s logs)' },
 }
 
 /**

@@ -36,8 +36,16 @@ export function parseGpus(spec: string): DeviceHostConfig['DeviceRequests'][numb
 }
 
 function deviceEntry(spec: string): DeviceHostConfig['Devices'][number] {
-  const [host, inContainer, perms] = spec.split(':')
+  const [host, inContainer, perms, ...rest] = spec.split(':')
+  if (rest.length || (perms && !/^(?!.*(.).*\1)[rwm]+$/.test(perms)) || (inContainer && !inContainer.startsWith('/'))) {
+    throw new CmcError('input', 'DEVICE_INVALID', `--device ${spec} is not understood`, { hint: 'use --device /dev/HOST[:/dev/IN_CONTAINER[:PERMISSIONS]], permissions a mix of r, w and m' })
+  }
   return { PathOnHost: host, PathInContainer: inContainer || host, CgroupPermissions: perms || 'rwm' }
+}
+
+/** A device as the --device flag writes it (a plain path when it is mounted as itself, rwm): what records keep. */
+export function deviceFlag(d: DeviceHostConfig['Devices'][number]): string {
+  return d.PathInContainer === d.PathOnHost && d.CgroupPermissions === 'rwm' ? d.PathOnHost : `${d.PathOnHost}:${d.PathInContainer}:${d.CgroupPermissions}`
 }
 
 function gidOf(p: string): string | undefined {
@@ -90,7 +98,8 @@ export function hostConfigForDevices(spec: DeviceSpec, opts: { devRoot?: string 
   for (const p of spec.paths ?? []) {
     const d = deviceEntry(p)
     if (!existsSync(d.PathOnHost)) throw new CmcError('device', 'DEVICE_MISSING', `device ${d.PathOnHost} does not exist on this host`, { hint: 'check the path (ls /dev) or drop --device' })
-    out.Devices.push(d)
+    // once each (a reproduction passes the recorded devices, the profile's included)
+    if (!out.Devices.some((x) => x.PathOnHost === d.PathOnHost && x.PathInContainer === d.PathInContainer)) out.Devices.push(d)
   }
   for (const g of spec.groups ?? []) if (!out.GroupAdd.includes(g)) out.GroupAdd.push(g)
   return out

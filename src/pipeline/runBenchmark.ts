@@ -10,7 +10,7 @@ import { redactEnv } from '../collect/redactEnv.js'
 import { summarize } from '../collect/summarize.js'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
-import { hostConfigForDevices, type DeviceSpec } from '../engine/devices.js'
+import { deviceFlag, hostConfigForDevices, type DeviceSpec } from '../engine/devices.js'
 import { engineVersion, pingEngine } from '../engine/docker.js'
 import { imageInfo } from '../engine/images.js'
 import { checkGpuSupport, hostFingerprint } from '../engine/info.js'
@@ -212,7 +212,7 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
       repeats, metrics, status, exitCode, reason, host, command,
       env: redactEnv(env, b.secrets),
       devices: {
-        gpus: spec.gpus, cdi: spec.cdi, paths: devices.Devices.map((d) => d.PathOnHost), groups: devices.GroupAdd,
+        gpus: spec.gpus, cdi: spec.cdi, paths: devices.Devices.map(deviceFlag), groups: devices.GroupAdd,
       },
       logs: { stdout: 'stdout.log', stderr: 'stderr.log' },
       outputs, refused,

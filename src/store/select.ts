@@ -39,7 +39,12 @@ export function selectRecords(store: Store, spec: string, events?: EventSink): E
   if (/^\d{8}T[\dZ-]*[0-9a-f-]*$/.test(spec)) {
     const hits = (store.select(undefined, events).values('id') as string[]).filter((id) => id.startsWith(spec))
     if (hits.length === 1) return [store.get(hits[0]!)]
-    throw new CmcError('input', 'RECORD_AMBIGUOUS', hits.length ? `${spec} matches ${hits.length} records` : `no record id starts with ${spec}`, { hint: 'give more of the id (`cmc exp list`)' })
+    if (!hits.length) throw new CmcError('input', 'RECORD_NOT_FOUND', `no record id starts with ${spec}`, { hint: 'list the ids with `cmc exp list`' })
+    throw new CmcError('input', 'RECORD_AMBIGUOUS', `${spec} matches ${hits.length} records`, { hint: 'give more of the id (`cmc exp list`)' })
+  }
+  // one word, no operator: meant as an id (a query always compares something)
+  if (/^[\w.:-]+$/.test(spec)) {
+    throw new CmcError('input', 'RECORD_NOT_FOUND', `no record ${spec}`, { hint: 'give a record id or a unique prefix of one (`cmc exp list`), or a query such as \'benchmark = stream and status = ok\'' })
   }
   const out: ExperimentRecord[] = []
   for (const s of querySummaries(store, spec, { events })) {

@@ -149,6 +149,55 @@ describe('cmc run', () => {
     expect(rec.exitCode).toBe(3)
     expect(readFileSync(path.join(await recordDir(rec.id), 'stderr.log'), 'utf8')).toContain('out of widgets')
     expect(await containersWithLabel('cmc.benchmark=fails')).toEqual([])
+    // where the hint sends the user: the record, with what the benchmark said last
+    const shown = await cli(['exp', 'show', rec.id], { env })
+    expect(shown.code).toBe(0)
+    expect(shown.stdout).toMatch(/last lines of stderr\.log:\n\s+out of widgets/)
+  })
+
+  it('bad values for run flags are usage errors (exit 2) and nothing is recorded', async () => {
+    const before = (await byBenchmark('echo-metrics')).length
+    const cases: Array<[string[], RegExp]> = [
+      [['--cpus', 'abc'], /--cpus abc is not a number of CPUs/],
+      [['--timeout', '-5'], /timeout/],
+      [['--cpus', '999'], /CONTAINER_CREATE_FAILED.*CPUs/],
+      [['--device', '/dev/null:/dev/x:zz'], /--device \/dev\/null:\/dev\/x:zz is not understood/],
+      [['--set', 'n=abc'], /--set n=abc: n is a number/],
+    ]
+    for (const [flags, message] of cases) {
+      const r = await run(['echo-metrics', '--repeat', '1', ...flags])
+      expect(r.code, `${flags.join(' ')}: ${r.stderr}`).toBe(2)
+      expect(r.stderr).toMatch(message)
+      expect(r.stderr).not.toMatch(/^\s+at /m)
+    }
+    expect((await byBenchmark('echo-metrics')).length).toBe(before)
+    expect(await containersWithLabel('cmc.benchmark=echo-metrics')).toEqual([])
+  })
+
+  it('-q prints the results table and no benchmark output; the output is in the record', async () => {
+    const r = await run(['echo-metrics', '--set', 'n=4', '--repeat', '1', '-q', '--env', 'API_TOKEN=quiet-run'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toMatch(/double=8/)
+    const rec = (await byBenchmark('echo-metrics')).find((x) => x.params.n === 4)!
+    expect(readFileSync(path.join(await recordDir(rec.id), 'stdout.log'), 'utf8')).toContain('token=quiet-run')
+  })
+
+  it('exp reproduce runs with the recorded devices and env; a redacted value is named, and --env sets it', async () => {
+    const first = await run(['echo-metrics', '--set', 'n=6', '--repeat', '1', '--device', '/dev/null:/dev/cmc-null:r', '--env', 'PLAIN=from-run', '--env', 'API_TOKEN=run-secret', '--json'])
+    expect(first.code, first.stderr).toBe(0)
+    const [orig] = JSON.parse(first.stdout) as ExperimentRecord[]
+    expect(orig.devices.paths).toEqual(['/dev/null:/dev/cmc-null:r'])
+    const again = await cli(['exp', 'reproduce', orig.id, '--repo', repo, '--env', 'API_TOKEN=given-again', '--json'], { env })
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).not.toMatch(/API_TOKEN was redacted/) // given with --env
+    const rep = await openStore({ path: storeDir }).then((s) => s.get((JSON.parse(again.stdout) as { reproduction: string }).reproduction))
+    expect(rep.devices.paths).toEqual(['/dev/null:/dev/cmc-null:r'])
+    expect(rep.env.PLAIN).toBe('from-run')
+    expect(readFileSync(path.join(await recordDir(rep.id), 'stdout.log'), 'utf8')).toContain('token=given-again')
+    const unnamed = await cli(['exp', 'reproduce', orig.id, '--repo', repo], { env })
+    expect(unnamed.code, unnamed.stderr).toBe(0)
+    expect(unnamed.stderr.replace(/\s*›\s*/g, ' ')).toMatch(/API_TOKEN was redacted in \S+: the benchmark's own value is used; set another with --env API_TOKEN=/)
   })
 
   it('a timeout stops and removes the container, records timeout, exit 124', async () => {

@@ -2,6 +2,8 @@ import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/baseCommand.js'
 import { repoFlag, storeFlag } from '../../cli/flags.js'
 import { formatNumber, formatTable } from '../../cli/table.js'
+import { parseEnvFlags } from '../../cli/parseEnvFlags.js'
+import { REDACTED } from '../../collect/redactEnv.js'
 import { CmcError } from '../../errors.js'
 import { runBenchmark } from '../../pipeline/runBenchmark.js'
 import { compareGroups } from '../../store/compare.js'
@@ -9,11 +11,13 @@ import { selectRecords } from '../../store/select.js'
 import { openStore } from '../../store/store.js'
 
 export default class ExpReproduce extends BaseCommand {
-  static override summary = 'Re-run a record with the same image, params and devices, then compare'
+  static override summary = 'Re-run a record with the same image, params, devices and env, then compare'
+  static override description = 'Env values the record redacted (secrets) are not known: the benchmark\'s own values are used, and --env sets them.'
   static override examples = ['<%= config.bin %> exp reproduce 20261124T101500123Z-1a2b3c4d']
   static override args = { id: Args.string({ required: true }) }
   static override flags = {
-    repeat: Flags.integer({ description: 'repeats (default: as recorded)' }),
+    repeat: Flags.integer({ description: 'repeats (default: as recorded)', min: 1 }),
+    env: Flags.string({ char: 'e', multiple: true, description: 'KEY=VALUE over the recorded env (for values the record redacted)' }),
     store: storeFlag,
     repo: repoFlag,
   }
@@ -23,12 +27,17 @@ export default class ExpReproduce extends BaseCommand {
     const store = await openStore({ path: flags.store })
     const [old] = selectRecords(store, args.id, this.events)
     if (!old) throw new CmcError('input', 'RECORD_NOT_FOUND', `no record ${args.id}`)
+    const given = parseEnvFlags(flags.env)
+    const recorded = Object.fromEntries(Object.entries(old.env).filter(([, v]) => v !== REDACTED))
+    const unknown = Object.keys(old.env).filter((k) => old.env[k] === REDACTED && !(k in given))
+    if (unknown.length) this.warn(`${unknown.join(', ')} ${unknown.length > 1 ? 'were' : 'was'} redacted in ${old.id}: the benchmark's own value is used; set another with --env ${unknown[0]}=...`)
     const ac = new AbortController()
     process.once('SIGINT', () => ac.abort())
     const [fresh] = await runBenchmark({
       target: old.benchmark.uid, platform: old.platform, pinnedImage: old.image.id,
       sets: Object.fromEntries(Object.entries(old.params).map(([k, v]) => [k, String(v)])),
       repeat: flags.repeat ?? Math.max(old.repeats.length, 1), gpus: old.devices.gpus, cdi: old.devices.cdi,
+      devices: old.devices.paths, env: { ...recorded, ...given },
       storePath: store.root, extraRepos: flags.repo, reproduces: old.id, events: this.events, signal: ac.signal,
     })
     if (!fresh) throw new CmcError('aborted', 'ABORTED', 'interrupted')

@@ -1,3 +1,5 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import path from 'node:path'
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../../cli/baseCommand.js'
 import { storeFlag } from '../../cli/flags.js'
@@ -5,6 +7,23 @@ import { formatNumber, formatTable } from '../../cli/table.js'
 import { selectRecords } from '../../store/select.js'
 import { openStore } from '../../store/store.js'
 import { CmcError } from '../../errors.js'
+
+/** The last `n` lines a log ends with (its last 64 KiB), without the repeat headers cmc writes. */
+function lastLines(file: string, n: number): string[] {
+  try {
+    const size = statSync(file).size
+    const fd = openSync(file, 'r')
+    try {
+      const buf = Buffer.alloc(Math.min(size, 64 * 1024))
+      readSync(fd, buf, 0, buf.length, size - buf.length)
+      return buf.toString('utf8').split('\n').filter((l) => l.trim() && !/^=== (repeat|warm-up) /.test(l)).slice(-n)
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return []
+  }
+}
 
 export default class ExpShow extends BaseCommand {
   static override summary = 'Show one experiment record'
@@ -27,6 +46,16 @@ export default class ExpShow extends BaseCommand {
       const rows = Object.entries(r.metrics).map(([k, s]) => ({ metric: k, median: formatNumber(s.median), ci95: `${formatNumber(s.ci95[0])} .. ${formatNumber(s.ci95[1])}`, min: formatNumber(s.min), max: formatNumber(s.max), n: s.n, unit: s.unit ?? '' }))
       if (rows.length) this.log(formatTable(rows, ['metric', 'median', 'ci95', 'min', 'max', 'n', 'unit']))
       if (r.refused.length) this.log(`  refused outputs: ${r.refused.map((x) => `${x.path} (${x.reason})`).join('; ')}`)
+      // a run that did not succeed: what it said last, where its hint sends the user
+      if (r.status !== 'ok') {
+        for (const log of [r.logs.stderr, r.logs.stdout]) {
+          const lines = lastLines(path.join(store.recordDir(r.id), log), 20)
+          if (!lines.length) continue
+          this.log(`  last lines of ${log}:`)
+          for (const l of lines) this.log(`    ${l}`)
+          break
+        }
+      }
     }
     return r
   }

@@ -148,6 +148,19 @@ describe('Store: writing and reading records', () => {
     expect(e.message).toContain(store.root)
   })
 
+  it('picking a record: a word or an id prefix that matches nothing is "not found", two matches "ambiguous"', async () => {
+    const store = newStore()
+    for (const id of ['20261124T101500123Z-00000001', '20261124T101500123Z-00000002']) await (await store.begin(id)).commit(record(id))
+    expect(selectRecords(store, '20261124T101500123Z-00000002').map((r) => r.id)).toEqual(['20261124T101500123Z-00000002'])
+    const none = err(() => selectRecords(store, '20261124T9'))
+    expect([none.code, none.message, none.hint]).toEqual(['RECORD_NOT_FOUND', 'no record id starts with 20261124T9', 'list the ids with `cmc exp list`'])
+    const two = err(() => selectRecords(store, '20261124T1015'))
+    expect([two.code, two.message]).toEqual(['RECORD_AMBIGUOUS', '20261124T1015 matches 2 records'])
+    const word = err(() => selectRecords(store, 'nosuch'))
+    expect([word.code, word.message, word.exitCode]).toEqual(['RECORD_NOT_FOUND', 'no record nosuch', 2])
+    expect(err(() => selectRecords(store, 'nosuch > 1')).code).toBe('QUERY_SYNTAX') // a query is still read as one
+  })
+
   it('opens the store given by path, or the nearest .cmc/store', async () => {
     const d = tmpDir('cmc-loc-')
     dirs.push(d)
