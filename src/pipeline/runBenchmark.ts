@@ -214,6 +214,7 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
       devices: {
         gpus: spec.gpus, cdi: spec.cdi, paths: devices.Devices.map(deviceFlag), groups: devices.GroupAdd,
       },
+      limits: opts.cpus || opts.memoryBytes ? { cpus: opts.cpus, memoryBytes: opts.memoryBytes } : undefined,
       logs: { stdout: 'stdout.log', stderr: 'stderr.log' },
       outputs, refused,
       timings: { buildMs: pi === 0 ? buildMs : 0, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(), totalMs: endedAt.getTime() - startedAt.getTime(), runMs },

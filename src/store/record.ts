@@ -55,6 +55,8 @@ export interface ExperimentRecord {
   command: string
   env: Record<string, string> // secrets redacted as "***"
   devices: { gpus?: string; cdi?: string[]; paths: string[]; groups: string[] }
+  /** --cpus and --memory, when the run was limited. */
+  limits?: { cpus?: number; memoryBytes?: number }
   logs: { stdout: string; stderr: string } // file names relative to the record folder
   outputs: OutputFile[]
   refused: Array<{ path: string; reason: string }>

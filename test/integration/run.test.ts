@@ -184,7 +184,7 @@ describe('cmc run', () => {
   })
 
   it('exp reproduce runs with the recorded devices and env; a redacted value is named, and --env sets it', async () => {
-    const first = await run(['echo-metrics', '--set', 'n=6', '--repeat', '1', '--device', '/dev/null:/dev/cmc-null:r', '--env', 'PLAIN=from-run', '--env', 'API_TOKEN=run-secret', '--json'])
+    const first = await run(['echo-metrics', '--set', 'n=6', '--repeat', '1', '--device', '/dev/null:/dev/cmc-null:r', '--env', 'PLAIN=from-run', '--env', 'API_TOKEN=run-secret', '--cpus', '1.5', '--memory', '256m', '--json'])
     expect(first.code, first.stderr).toBe(0)
     const [orig] = JSON.parse(first.stdout) as ExperimentRecord[]
     expect(orig.devices.paths).toEqual(['/dev/null:/dev/cmc-null:r'])
@@ -193,6 +193,8 @@ describe('cmc run', () => {
     expect(again.stderr).not.toMatch(/API_TOKEN was redacted/) // given with --env
     const rep = await openStore({ path: storeDir }).then((s) => s.get((JSON.parse(again.stdout) as { reproduction: string }).reproduction))
     expect(rep.devices.paths).toEqual(['/dev/null:/dev/cmc-null:r'])
+    expect(orig.limits).toEqual({ cpus: 1.5, memoryBytes: 256 * 2 ** 20 })
+    expect(rep.limits).toEqual(orig.limits)
     expect(rep.env.PLAIN).toBe('from-run')
     expect(readFileSync(path.join(await recordDir(rep.id), 'stdout.log'), 'utf8')).toContain('token=given-again')
     const unnamed = await cli(['exp', 'reproduce', orig.id, '--repo', repo], { env })

@@ -37,7 +37,7 @@ export default class ExpReproduce extends BaseCommand {
       target: old.benchmark.uid, platform: old.platform, pinnedImage: old.image.id,
       sets: Object.fromEntries(Object.entries(old.params).map(([k, v]) => [k, String(v)])),
       repeat: flags.repeat ?? Math.max(old.repeats.length, 1), gpus: old.devices.gpus, cdi: old.devices.cdi,
-      devices: old.devices.paths, env: { ...recorded, ...given },
+      devices: old.devices.paths, env: { ...recorded, ...given }, cpus: old.limits?.cpus, memoryBytes: old.limits?.memoryBytes,
       storePath: store.root, extraRepos: flags.repo, reproduces: old.id, events: this.events, signal: ac.signal,
     })
     if (!fresh) throw new CmcError('aborted', 'ABORTED', 'interrupted')
