@@ -53,7 +53,7 @@ export const platformSpec: FlagSpec = {
 
 export const storeSpec: FlagSpec = {
   kind: 'string',
-  description: 'experiment store folder (default: nearest .cmc/ walking up, else ~/.cmc/store)',
+  description: 'experiment store folder (default: CMC_STORE, else the nearest .cmc/ walking up, else ~/.cmc/store)',
 }
 
 /** The global flags every command has (BaseCommand's and oclif's --json). */
