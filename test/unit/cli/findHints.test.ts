@@ -1,0 +1,34 @@
+// `cmc find` with a misspelt tag: no match, and the tag that exists nearby.
+import { afterAll, describe, expect, it } from 'vitest'
+import { action } from '../../../src/cli/actions/find.js'
+import type { CommandIo } from '../../../src/cli/io.js'
+import { useTmpHome } from '../../helpers/tmp.js'
+
+const home = useTmpHome() // the builtin repository only
+afterAll(() => home.cleanup())
+
+async function find(tags: string, json = false): Promise<{ rows: unknown[]; out: string[] }> {
+  const out: string[] = []
+  const io: CommandIo = { json, events: () => {}, log: (t) => out.push(t), warn: (t) => out.push(`warning: ${t}`) }
+  const rows = await action({ flags: { tags } }, io)
+  return { rows, out }
+}
+
+describe('cmc find hints', () => {
+  it('names each required tag no artifact has, with the nearest existing ones', async () => {
+    const { rows, out } = await find('compilr,toolchain,zzzzzzzz')
+    expect(rows).toEqual([])
+    expect(out).toEqual([
+      'no artifacts match',
+      'no artifact has the tag "compilr"; did you mean "compiler"?',
+      'no artifact has the tag "zzzzzzzz"',
+    ])
+  })
+
+  it('says nothing more when the tags exist but no artifact has them all, or when there are results', async () => {
+    expect((await find('compiler,-compiler')).out).toEqual(['no artifacts match'])
+    const hit = await find('compiler')
+    expect(hit.rows.length).toBeGreaterThan(0)
+    expect(hit.out.join('\n')).not.toMatch(/did you mean/)
+  })
+})
