@@ -32,6 +32,14 @@ if (!(noEngineWarning && ['1', 'true', 'y', 'yes'].includes(noEngineWarning.toLo
   }
 }
 
+// A reader that goes away (`cmc run ... 2>&1 | head`) must not end a run before it
+// has stopped and removed its container: writes to a closed pipe are dropped.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE') throw error
+  })
+}
+
 if (!(await runFast(process.argv.slice(2)))) {
   const { execute } = await import('@oclif/core/execute')
   await execute({ dir: import.meta.url })

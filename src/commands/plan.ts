@@ -14,13 +14,15 @@ export default class Plan extends BaseCommand {
   static override flags = {
     platform: platformFlag,
     repo: repoFlag,
-    env: Flags.string({ char: 'e', multiple: true, description: 'KEY=VALUE env (highest precedence)' }),
+    env: Flags.string({ char: 'e', multiple: true, description: 'KEY=VALUE env a run would add (highest precedence; the container\'s, not the image\'s)' }),
   }
 
   async run() {
     const { args, flags } = await this.parse(Plan)
     const index = await loadIndex({ extraRepos: flags.repo, events: this.events })
-    const plan = resolvePlan(index, args.target, { platform: flags.platform ?? hostPlatformName(), env: parseEnvFlags(flags.env) })
+    // as `cmc run` does: --env goes to the container, so it is shown apart and not hashed
+    const plan = resolvePlan(index, args.target, { platform: flags.platform ?? hostPlatformName() })
+    const runEnv = parseEnvFlags(flags.env)
     if (!this.jsonEnabled()) {
       this.log(`${plan.target.kind} ${plan.target.alias} on ${plan.platform.name} (${plan.platform.dockerPlatform}), image ${plan.image.alias}`)
       this.log(`bases: build ${plan.platform.base.build}, runtime ${plan.platform.base.runtime}`)
@@ -29,8 +31,9 @@ export default class Plan extends BaseCommand {
       }
       if (plan.benchmark) this.log(`  ${String(plan.nodes.length + 1).padStart(2)}. ${plan.benchmark.alias.padEnd(28)} ${''.padEnd(10)} benchmark`)
       if (Object.keys(plan.env).length) this.log(`env: ${Object.entries(plan.env).map(([k, v]) => `${k}=${v}`).join(' ')}`)
+      if (Object.keys(runEnv).length) this.log(`run env: ${Object.entries(runEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`)
       this.log(`plan hash: ${plan.hash}`)
     }
-    return plan
+    return Object.keys(runEnv).length ? { ...plan, runEnv } : plan
   }
 }

@@ -129,8 +129,10 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
   }
   // listened for from here on: Ctrl-C while the container is attached or started counts too
   hooks.signal?.addEventListener('abort', onAbort, { once: true })
+  let attached: Readable | undefined
   try {
     const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable
+    attached = stream
     const so = new PassThrough()
     const se = new PassThrough()
     so.on('data', (d: Buffer) => { const s = d.toString(); out.push(s); hooks.onOutput?.('stdout', s) })
@@ -144,6 +146,7 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
     // aborted before it started (while it was created or attached): nothing ran, nothing to wait for
     if (hooks.signal?.aborted) {
       waitAbort.abort()
+      stream.destroy() // removing a container that never started does not end its attach stream
       return { status: 'aborted', exitCode: null, durationMs: Date.now() - started, stdout: '', stderr: '' }
     }
     try {
@@ -180,6 +183,7 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
     clearTimeout(timer)
     hooks.signal?.removeEventListener('abort', onAbort)
     await removeContainer(container)
+    attached?.destroy()
   }
 }
 

@@ -21,9 +21,9 @@ export function nearest(word: string, candidates: Iterable<string>, max = 3): st
   const limit = Math.max(2, Math.floor(word.length / 2))
   const scored: Array<[string, number]> = []
   for (const c of new Set(candidates)) {
-    // one is the start of the other (benchmarks / benchmark): near, unless it is a mere
-    // letter or two of it ("c" is not what "compilr" meant)
-    const prefix = (c.startsWith(word) || word.startsWith(c)) && Math.min(c.length, word.length) * 2 >= Math.max(c.length, word.length)
+    // one is the start of the other (benchmarks / benchmark, echo / echo-metrics): near,
+    // unless it is a mere letter or two ("c" is not what "compilr" meant)
+    const prefix = (c.startsWith(word) || word.startsWith(c)) && Math.min(c.length, word.length) >= 3
     const d = prefix ? Math.min(1, editDistance(word, c)) : editDistance(word, c)
     if (d <= limit) scored.push([c, d])
   }

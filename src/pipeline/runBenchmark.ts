@@ -92,7 +92,7 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
   const plan = resolvePlan(index, opts.target, { platform: platformName })
   const b = plan.benchmark
   if (!b) throw new CmcError('input', 'NOT_A_BENCHMARK', `${opts.target} is an image; cmc run runs benchmarks`, { hint: 'list benchmarks with `cmc find --kind benchmark`' })
-  const points = expandSweep(b.params, opts.sets ?? {})
+  const points = expandSweep(b.params, opts.sets ?? {}, { recorded: opts.reproduces !== undefined })
   const spec = deviceSpec(b, plan.platform.devices.gpu, opts)
   const devices = hostConfigForDevices(spec)
   await pingEngine()

@@ -22,13 +22,24 @@ function typed(name: string, raw: string, p: PlanBenchmark['params'][string]): P
   }
   // text and boolean values are an enumeration (dtype: float32, float64); numeric
   // ones are suggested sweep points (batch: 1, 8, 32), not a limit
-  if (p.values && typeof v !== 'number' && !p.values.includes(v)) {
+  if (p.values && typeof v !== 'number' && !p.values.map(String).includes(String(v))) {
     throw bad(`not one of the values the benchmark declares (${p.values.join(', ')})`, `use one of them, or add ${raw} to the param's \`values:\` in the benchmark's meta`)
   }
   return v
 }
 
-export function expandSweep(params: PlanBenchmark['params'], sets: Record<string, string>): Array<Record<string, ParamValue>> {
+/** Typed as before the checks: a recorded value is taken as it was run (a reproduction). */
+function asRecorded(raw: string, like: ParamValue): ParamValue {
+  if (typeof like === 'number' && raw.trim() !== '' && Number.isFinite(Number(raw))) return Number(raw)
+  if (typeof like === 'boolean' && /^(true|false)$/.test(raw)) return raw === 'true'
+  return raw
+}
+
+/**
+ * The points of a sweep. `recorded`: the values come from a record, not a user,
+ * and run as they ran then, unchecked (the meta's `values:` may have changed since).
+ */
+export function expandSweep(params: PlanBenchmark['params'], sets: Record<string, string>, opts: { recorded?: boolean } = {}): Array<Record<string, ParamValue>> {
   for (const k of Object.keys(sets)) {
     if (!(k in params)) {
       const near = nearest(k, Object.keys(params), 1)
@@ -37,7 +48,9 @@ export function expandSweep(params: PlanBenchmark['params'], sets: Record<string
   }
   let points: Array<Record<string, ParamValue>> = [{}]
   for (const [name, p] of Object.entries(params)) {
-    const values = sets[name] !== undefined ? sets[name].split(',').map((v) => typed(name, v.trim(), p)) : [p.default]
+    const values = sets[name] === undefined ? [p.default]
+      : opts.recorded ? [asRecorded(sets[name], p.default)]
+      : sets[name].split(',').map((v) => typed(name, v.trim(), p))
     points = points.flatMap((pt) => values.map((v) => ({ ...pt, [name]: v })))
   }
   return points

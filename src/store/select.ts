@@ -42,10 +42,6 @@ export function selectRecords(store: Store, spec: string, events?: EventSink): E
     if (!hits.length) throw new CmcError('input', 'RECORD_NOT_FOUND', `no record id starts with ${spec}`, { hint: 'list the ids with `cmc exp list`' })
     throw new CmcError('input', 'RECORD_AMBIGUOUS', `${spec} matches ${hits.length} records`, { hint: 'give more of the id (`cmc exp list`)' })
   }
-  // one word, no operator: meant as an id (a query always compares something)
-  if (/^[\w.:-]+$/.test(spec)) {
-    throw new CmcError('input', 'RECORD_NOT_FOUND', `no record ${spec}`, { hint: 'give a record id or a unique prefix of one (`cmc exp list`), or a query such as \'benchmark = stream and status = ok\'' })
-  }
   const out: ExperimentRecord[] = []
   for (const s of querySummaries(store, spec, { events })) {
     try {
@@ -55,6 +51,23 @@ export function selectRecords(store: Store, spec: string, events?: EventSink): E
     }
   }
   return out
+}
+
+/**
+ * The one record a command about a record means (`exp show`, `exp reproduce`):
+ * an id, a unique prefix of one (any length), or else a query's first match.
+ * One word that is neither is "not found", not a query syntax error.
+ */
+export function findRecord(store: Store, spec: string, events?: EventSink): ExperimentRecord {
+  if (!ID.test(spec) && /^[\w.:-]+$/.test(spec)) {
+    const hits = (store.select(undefined, events).values('id') as string[]).filter((id) => id.startsWith(spec))
+    if (hits.length === 1) return store.get(hits[0]!)
+    if (hits.length > 1) throw new CmcError('input', 'RECORD_AMBIGUOUS', `${spec} matches ${hits.length} records`, { hint: 'give more of the id (`cmc exp list`)' })
+    throw new CmcError('input', 'RECORD_NOT_FOUND', `no record ${spec}`, { hint: 'give a record id or a unique prefix of one (`cmc exp list`), or a query such as \'benchmark = stream and status = ok\'' })
+  }
+  const [r] = selectRecords(store, spec, events)
+  if (!r) throw new CmcError('input', 'RECORD_NOT_FOUND', `no record matches ${spec}`, { hint: 'list records with `cmc exp list`' })
+  return r
 }
 
 /**

@@ -1,7 +1,7 @@
 // `cmc run` against the real engine: records with digests, sweeps, secrets,
 // read-only inputs, hostile outputs, failures, timeouts, Ctrl-C, device
 // passthrough in the created container's HostConfig, and no leftovers.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -199,7 +199,7 @@ describe('cmc run', () => {
     expect(readFileSync(path.join(await recordDir(rep.id), 'stdout.log'), 'utf8')).toContain('token=given-again')
     const unnamed = await cli(['exp', 'reproduce', orig.id, '--repo', repo], { env })
     expect(unnamed.code, unnamed.stderr).toBe(0)
-    expect(unnamed.stderr.replace(/\s*›\s*/g, ' ')).toMatch(/API_TOKEN was redacted in \S+: the benchmark's own value is used; set another with --env API_TOKEN=/)
+    expect(unnamed.stderr.replace(/\s*›\s*/g, ' ')).toMatch(/API_TOKEN was redacted in \S+: the benchmark's own value is used where it declares one, else it is unset; set it with --env API_TOKEN=/)
   })
 
   it('a timeout stops and removes the container, records timeout, exit 124', async () => {
@@ -234,6 +234,20 @@ describe('cmc run', () => {
       expect(res.status, `abort after ${delayMs} ms`).toBe('aborted')
       expect(Date.now() - t0).toBeLessThan(15_000) // not the 30 s the command sleeps
       expect(await containersWithLabel(`cmc.test=abort-early-${delayMs}`)).toEqual([])
+    }
+  })
+
+  it('a process whose run was aborted before it started exits (nothing is left open)', () => {
+    for (const delayMs of [0, 20]) {
+      const script = `const { runContainer } = await import(${JSON.stringify(path.join(repoRoot, 'dist/engine/run.js'))})
+        const ac = new AbortController(); setTimeout(() => ac.abort(), ${delayMs})
+        const r = await runContainer({ image: 'cmc/echo-metrics:x86_64', workdir: '/', env: {}, inputs: [], outputsDir: '/cmc/out', labels: { 'cmc.test': 'abort-exit' }, command: 'sleep 30' }, { signal: ac.signal })
+        console.log(r.status)`
+      const t0 = Date.now()
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 })
+      expect(r.signal, `abort after ${delayMs} ms: the process had to be killed`).toBeNull()
+      expect(r.stdout.trim()).toBe('aborted')
+      expect(Date.now() - t0).toBeLessThan(20_000)
     }
   })
 
@@ -384,6 +398,16 @@ describe('cmc run', () => {
     } finally {
       await c.remove({ force: true })
     }
+  })
+
+  it('a reader that goes away (cmc run 2>&1 | head -1) does not stop cmc cleaning up', async () => {
+    const p = spawn(process.execPath, [bin, 'run', 'sleeper', '--repo', repo, '--platform', 'x86_64', '--timeout', '3'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    await new Promise<void>((r) => p.stderr!.once('data', () => r()))
+    p.stdout!.destroy() // both pipes closed: every later write fails with EPIPE
+    p.stderr!.destroy()
+    const code = await new Promise<number | null>((r) => p.on('close', r))
+    expect(code).toBe(124) // the run went on to its timeout, as it would have with a reader
+    expect(await containersWithLabel('cmc.benchmark=sleeper')).toEqual([])
   })
 
   it('leaves no container and no outputs volume behind', async () => {

@@ -42,9 +42,10 @@ interface RunFlags {
 }
 
 /** --cpus as docker takes it: a positive number of CPUs, fractions allowed. */
-function parseCpus(raw: string): number {
+export function parseCpus(raw: string): number {
   const n = Number(raw)
-  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new CmcError('input', 'FLAG_VALUE', `--cpus ${raw} is not a number of CPUs`, { hint: 'e.g. --cpus 2 or --cpus 1.5' })
+  // the engine's own floor is 0.01 CPU; below it the container would fail only at start
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0.01) throw new CmcError('input', 'FLAG_VALUE', `--cpus ${raw} is not a number of CPUs (0.01 or more)`, { hint: 'e.g. --cpus 2 or --cpus 1.5' })
   return n
 }
 

@@ -4,9 +4,8 @@ import { Args } from '@oclif/core'
 import { BaseCommand } from '../../cli/baseCommand.js'
 import { storeFlag } from '../../cli/flags.js'
 import { formatNumber, formatTable } from '../../cli/table.js'
-import { selectRecords } from '../../store/select.js'
+import { findRecord } from '../../store/select.js'
 import { openStore } from '../../store/store.js'
-import { CmcError } from '../../errors.js'
 
 /** The last `n` lines a log ends with (its last 64 KiB), without the repeat headers cmc writes. */
 function lastLines(file: string, n: number): string[] {
@@ -34,8 +33,7 @@ export default class ExpShow extends BaseCommand {
   async run() {
     const { args, flags } = await this.parse(ExpShow)
     const store = await openStore({ path: flags.store })
-    const [r] = selectRecords(store, args.id, this.events)
-    if (!r) throw new CmcError('input', 'RECORD_NOT_FOUND', `no record ${args.id}`)
+    const r = findRecord(store, args.id, this.events)
     if (!this.jsonEnabled()) {
       this.log(`${r.id}  ${r.benchmark.alias} on ${r.platform}: ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}${r.reason ? ` — ${r.reason}` : ''}`)
       this.log(`  image    ${r.image.ref}  digest ${r.image.digest}`)

@@ -47,6 +47,12 @@ describe('--set sweeps', () => {
     expect(refusal({ size: '' }).code).toBe('PARAM_VALUE')
   })
 
+  it('values of mixed types match as written; a recorded value runs as it ran', () => {
+    const mixed = { threads: { default: 'auto', values: ['auto', 1, 2, 4] } }
+    expect(expandSweep(mixed, { threads: 'auto,2' }).map((p) => p.threads)).toEqual(['auto', '2'])
+    expect(expandSweep(params, { dtype: 'bfloat16', size: '5000' }, { recorded: true })[0]).toMatchObject({ dtype: 'bfloat16', size: 5000 })
+  })
+
   it('an unknown param gets the nearest name', () => {
     const e = refusal({ thread: '2' })
     expect(e.code).toBe('PARAM_UNKNOWN')

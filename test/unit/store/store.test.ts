@@ -15,7 +15,7 @@ import { CmcError } from '../../../src/errors.js'
 import { collector } from '../../../src/events.js'
 import type { ExperimentRecord } from '../../../src/store/record.js'
 import { compareGroups } from '../../../src/store/compare.js'
-import { selectComparable, selectRecords } from '../../../src/store/select.js'
+import { findRecord, selectComparable, selectRecords } from '../../../src/store/select.js'
 import { newRecordId, openStore, Store, validateRecord } from '../../../src/store/store.js'
 import { summaryOf } from '../../../src/store/summary.js'
 import { listTree, repoRoot, tmpDir } from '../../helpers/tmp.js'
@@ -152,13 +152,16 @@ describe('Store: writing and reading records', () => {
     const store = newStore()
     for (const id of ['20261124T101500123Z-00000001', '20261124T101500123Z-00000002']) await (await store.begin(id)).commit(record(id))
     expect(selectRecords(store, '20261124T101500123Z-00000002').map((r) => r.id)).toEqual(['20261124T101500123Z-00000002'])
+    expect(findRecord(store, '20261124T101500123Z-00000001').id).toBe('20261124T101500123Z-00000001')
     const none = err(() => selectRecords(store, '20261124T9'))
     expect([none.code, none.message, none.hint]).toEqual(['RECORD_NOT_FOUND', 'no record id starts with 20261124T9', 'list the ids with `cmc exp list`'])
-    const two = err(() => selectRecords(store, '20261124T1015'))
-    expect([two.code, two.message]).toEqual(['RECORD_AMBIGUOUS', '20261124T1015 matches 2 records'])
-    const word = err(() => selectRecords(store, 'nosuch'))
+    const two = err(() => findRecord(store, '20261124'))
+    expect([two.code, two.message]).toEqual(['RECORD_AMBIGUOUS', '20261124 matches 2 records'])
+    const word = err(() => findRecord(store, 'nosuch'))
     expect([word.code, word.message, word.exitCode]).toEqual(['RECORD_NOT_FOUND', 'no record nosuch', 2])
-    expect(err(() => selectRecords(store, 'nosuch > 1')).code).toBe('QUERY_SYNTAX') // a query is still read as one
+    expect(findRecord(store, 'status = ok').id).toBe('20261124T101500123Z-00000001') // a query's first match
+    // where a query is expected (report --where, exp list), a word is still read as one
+    expect(err(() => selectRecords(store, 'nightly')).code).toBe('QUERY_SYNTAX')
   })
 
   it('opens the store given by path, or the nearest .cmc/store', async () => {
