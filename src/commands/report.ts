@@ -33,6 +33,8 @@ export default class Report extends BaseCommand {
     }
     writeFileSync(flags.output, renderPage(reportData(store.root, records, comparison), { title: flags.title }))
     if (!this.jsonEnabled()) this.log(`wrote ${flags.output} (${records.length} runs${comparison ? ', with a comparison' : ''})`)
+    // the page shows them too; a report built in a script should not hide them
+    for (const w of comparison?.warnings ?? []) this.warn(`comparison: ${w}`)
     return { file: flags.output, records: records.length }
   }
 }

@@ -115,6 +115,7 @@ describe('examples end to end', () => {
     const file = path.join(store, 'report.html')
     const r = await cmc('report', '--where', 'benchmark = stream', '-o', file, '--compare', 'platform = x86_64 and params.threads = 1', '--compare', 'platform = arm64')
     expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr.replace(/\s*›\s*/g, ' ')).toMatch(/comparison: comparing platforms x86_64 vs arm64: the images differ by design/)
     expect(existsSync(file)).toBe(true)
     const html = readFileSync(file, 'utf8')
     const recs = JSON.parse((await cmc('exp', 'list', '--where', 'benchmark = stream', '--json')).stdout) as Array<{ id: string; metrics: Record<string, number> }>
