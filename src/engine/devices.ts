@@ -97,7 +97,7 @@ export function hostConfigForDevices(spec: DeviceSpec, opts: { devRoot?: string 
   }
   for (const p of spec.paths ?? []) {
     const d = deviceEntry(p)
-    if (!existsSync(d.PathOnHost)) throw new CmcError('device', 'DEVICE_MISSING', `device ${d.PathOnHost} does not exist on this host`, { hint: 'check the path (ls /dev) or drop --device' })
+    if (!existsSync(d.PathOnHost)) throw new CmcError('device', 'DEVICE_MISSING', `device ${d.PathOnHost} does not exist on this host`, { hint: 'check the path (ls /dev) or drop --device (`cmc exp reproduce` uses the recorded ones: give --device none, or the devices this host has)' })
     // once each (a reproduction passes the recorded devices, the profile's included)
     if (!out.Devices.some((x) => x.PathOnHost === d.PathOnHost && x.PathInContainer === d.PathInContainer)) out.Devices.push(d)
   }

@@ -20,6 +20,7 @@ export default class ExpReproduce extends BaseCommand {
   static override flags = {
     repeat: Flags.integer({ description: 'repeats (default: as recorded)', min: 1 }),
     env: Flags.string({ char: 'e', multiple: true, description: 'KEY=VALUE over the recorded env (for values the record redacted)' }),
+    device: Flags.string({ multiple: true, description: 'devices instead of the recorded ones (host path[:container path[:perms]]); --device none for none' }),
     cpus: Flags.string({ description: 'CPU limit instead of the recorded one (a smaller host)' }),
     memory: Flags.string({ description: 'memory limit instead of the recorded one, e.g. 2g' }),
     store: storeFlag,
@@ -40,7 +41,7 @@ export default class ExpReproduce extends BaseCommand {
       target: old.benchmark.uid, platform: old.platform, pinnedImage: old.image.id,
       sets: Object.fromEntries(Object.entries(old.params).map(([k, v]) => [k, String(v)])),
       repeat: flags.repeat ?? Math.max(old.repeats.length, 1), gpus: old.devices.gpus, cdi: old.devices.cdi,
-      devices: old.devices.paths, env: { ...recorded, ...given }, cpus: flags.cpus === undefined ? old.limits?.cpus : parseCpus(flags.cpus),
+      devices: flags.device ? flags.device.filter((d) => d !== 'none') : old.devices.paths, env: { ...recorded, ...given }, cpus: flags.cpus === undefined ? old.limits?.cpus : parseCpus(flags.cpus),
       memoryBytes: flags.memory === undefined ? old.limits?.memoryBytes : parseSize(flags.memory),
       storePath: store.root, extraRepos: flags.repo, reproduces: old.id, events: this.events, signal: ac.signal,
     })
