@@ -130,6 +130,7 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
   // listened for from here on: Ctrl-C while the container is attached or started counts too
   hooks.signal?.addEventListener('abort', onAbort, { once: true })
   let attached: Readable | undefined
+  const waitAbort = new AbortController()
   try {
     const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable
     attached = stream
@@ -140,15 +141,10 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
     docker.modem.demuxStream(stream, so, se)
     const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()))
     // next-exit: the default (not-running) answers at once for a created container
-    const waitAbort = new AbortController()
     const waiting = container.wait({ condition: 'next-exit', abortSignal: waitAbort.signal })
     waiting.catch(() => {}) // rejected by the abort below, once the exit is known
     // aborted before it started (while it was created or attached): nothing ran, nothing to wait for
-    if (hooks.signal?.aborted) {
-      waitAbort.abort()
-      stream.destroy() // removing a container that never started does not end its attach stream
-      return { status: 'aborted', exitCode: null, durationMs: Date.now() - started, stdout: '', stderr: '' }
-    }
+    if (hooks.signal?.aborted) return { status: 'aborted', exitCode: null, durationMs: Date.now() - started, stdout: '', stderr: '' }
     try {
       await container.start()
     } catch (e) {
@@ -182,8 +178,9 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
   } finally {
     clearTimeout(timer)
     hooks.signal?.removeEventListener('abort', onAbort)
+    waitAbort.abort() // a wait left open would keep this process alive
     await removeContainer(container)
-    attached?.destroy()
+    attached?.destroy() // removing a container that never started does not end its attach stream
   }
 }
 

@@ -12,14 +12,9 @@ export type ParamValue = string | number | boolean
 function typed(name: string, raw: string, p: PlanBenchmark['params'][string]): ParamValue {
   const bad = (why: string, hint: string) => new CmcError('input', 'PARAM_VALUE', `--set ${name}=${raw}: ${why}`, { hint })
   if (raw === '') throw bad('an empty value', `give a value, or a list without empty items: --set ${name}=${p.values?.join(',') ?? p.default}`)
-  let v: ParamValue = raw
-  if (typeof p.default === 'number') {
-    if (!Number.isFinite(Number(raw))) throw bad(`${name} is a number`, `e.g. --set ${name}=${p.default}`)
-    v = Number(raw)
-  } else if (typeof p.default === 'boolean') {
-    if (!/^(true|false)$/.test(raw)) throw bad(`${name} is true or false`, `--set ${name}=true or --set ${name}=false`)
-    v = raw === 'true'
-  }
+  const v = asRecorded(raw, p.default)
+  if (typeof p.default === 'number' && typeof v !== 'number') throw bad(`${name} is a number`, `e.g. --set ${name}=${p.default}`)
+  if (typeof p.default === 'boolean' && typeof v !== 'boolean') throw bad(`${name} is true or false`, `--set ${name}=true or --set ${name}=false`)
   // text and boolean values are an enumeration (dtype: float32, float64); numeric
   // ones are suggested sweep points (batch: 1, 8, 32), not a limit
   if (p.values && typeof v !== 'number' && !p.values.map(String).includes(String(v))) {
@@ -28,7 +23,7 @@ function typed(name: string, raw: string, p: PlanBenchmark['params'][string]): P
   return v
 }
 
-/** Typed as before the checks: a recorded value is taken as it was run (a reproduction). */
+/** `raw` typed like `like` where it reads as that type, else the text itself (how a recorded value runs again). */
 function asRecorded(raw: string, like: ParamValue): ParamValue {
   if (typeof like === 'number' && raw.trim() !== '' && Number.isFinite(Number(raw))) return Number(raw)
   if (typeof like === 'boolean' && /^(true|false)$/.test(raw)) return raw === 'true'

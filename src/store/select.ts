@@ -33,14 +33,20 @@ export function querySummaries(store: Store, where: string | undefined, opts: { 
   return order.map((k) => sel.row(k))
 }
 
+/** The record whose id starts with `prefix`; undefined when none does, RECORD_AMBIGUOUS when several do. */
+function byIdPrefix(store: Store, prefix: string, events?: EventSink): ExperimentRecord | undefined {
+  const hits = (store.select(undefined, events).values('id') as string[]).filter((id) => id.startsWith(prefix))
+  if (hits.length > 1) throw new CmcError('input', 'RECORD_AMBIGUOUS', `${prefix} matches ${hits.length} records`, { hint: 'give more of the id (`cmc exp list`)' })
+  return hits.length ? store.get(hits[0]!) : undefined
+}
+
 /** An id, a unique id prefix, or a query (see docs/store.md). */
 export function selectRecords(store: Store, spec: string, events?: EventSink): ExperimentRecord[] {
   if (ID.test(spec)) return [store.get(spec)]
   if (/^\d{8}T[\dZ-]*[0-9a-f-]*$/.test(spec)) {
-    const hits = (store.select(undefined, events).values('id') as string[]).filter((id) => id.startsWith(spec))
-    if (hits.length === 1) return [store.get(hits[0]!)]
-    if (!hits.length) throw new CmcError('input', 'RECORD_NOT_FOUND', `no record id starts with ${spec}`, { hint: 'list the ids with `cmc exp list`' })
-    throw new CmcError('input', 'RECORD_AMBIGUOUS', `${spec} matches ${hits.length} records`, { hint: 'give more of the id (`cmc exp list`)' })
+    const r = byIdPrefix(store, spec, events)
+    if (!r) throw new CmcError('input', 'RECORD_NOT_FOUND', `no record id starts with ${spec}`, { hint: 'list the ids with `cmc exp list`' })
+    return [r]
   }
   const out: ExperimentRecord[] = []
   for (const s of querySummaries(store, spec, { events })) {
@@ -60,9 +66,8 @@ export function selectRecords(store: Store, spec: string, events?: EventSink): E
  */
 export function findRecord(store: Store, spec: string, events?: EventSink): ExperimentRecord {
   if (!ID.test(spec) && /^[\w.:-]+$/.test(spec)) {
-    const hits = (store.select(undefined, events).values('id') as string[]).filter((id) => id.startsWith(spec))
-    if (hits.length === 1) return store.get(hits[0]!)
-    if (hits.length > 1) throw new CmcError('input', 'RECORD_AMBIGUOUS', `${spec} matches ${hits.length} records`, { hint: 'give more of the id (`cmc exp list`)' })
+    const r = byIdPrefix(store, spec, events)
+    if (r) return r
     throw new CmcError('input', 'RECORD_NOT_FOUND', `no record ${spec}`, { hint: 'give a record id or a unique prefix of one (`cmc exp list`), or a query such as \'benchmark = stream and status = ok\'' })
   }
   const [r] = selectRecords(store, spec, events)
