@@ -2,7 +2,10 @@
 // compiler's context entries. Entries are sorted, owners are 0:0, mtimes are
 // one fixed instant and modes are normalized (0644, 0755 for executables and
 // folders), so identical inputs give identical bytes and identical layers.
-// Each source folder's .dockerignore is honoured. The context hash is
+// Each source folder's .dockerignore is honoured with Docker's rules (the
+// file itself is never sent: it configures the context, it is not content;
+// the Dockerfile at the root is the compiled one, whatever a folder's
+// patterns say). The context hash is
 // computed from the same file list without building the tar, so an unchanged
 // input can be recognised before anything is sent to the daemon.
 import { createHash } from 'node:crypto'
@@ -12,7 +15,7 @@ import path from 'node:path'
 import type { Pack } from 'tar-stream'
 import { CmcError } from '../errors.js'
 import type { ContextEntry } from '../compile/types.js'
-import { parseDockerignore, type IgnoreMatcher } from './dockerignore.js'
+import { parseDockerignore } from './dockerignore.js'
 
 const FIXED_MTIME = new Date('2000-01-01T00:00:00Z')
 
@@ -41,15 +44,18 @@ export function listContextFiles(entries: ContextEntry[]): ContextFile[] {
       continue
     }
     const ignoreFile = path.join(e.src, '.dockerignore')
-    const ignored: IgnoreMatcher = existsSync(ignoreFile) ? parseDockerignore(readFileSync(ignoreFile, 'utf8')) : () => false
+    const dockerignore = parseDockerignore(existsSync(ignoreFile) ? readFileSync(ignoreFile, 'utf8') : '')
     const walk = (dir: string, rel: string) => {
       for (const n of readdirSync(dir).sort()) {
+        if (n === '.dockerignore') continue
         const r = rel ? `${rel}/${n}` : n
-        if (ignored(r) || n === '.dockerignore') continue
+        const ignored = dockerignore.ignores(r)
+        // an ignored folder is entered only when a `!` line may bring back something inside it
+        if (ignored && !dockerignore.hasExceptions) continue
         const p = path.join(dir, n)
         const s = statSync(p)
         if (s.isDirectory()) walk(p, r)
-        else if (s.isFile()) files.set(`${e.dest}/${r}`, { name: `${e.dest}/${r}`, src: p, mode: modeOf(s.mode), size: s.size })
+        else if (s.isFile() && !ignored) files.set(`${e.dest}/${r}`, { name: `${e.dest}/${r}`, src: p, mode: modeOf(s.mode), size: s.size })
       }
     }
     walk(e.src, '')

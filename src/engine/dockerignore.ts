@@ -1,32 +1,35 @@
-// .dockerignore matching (the subset Docker documents): `*`, `?`, `**`,
-// leading `/` ignored, `!` re-includes, later patterns win, comments with `#`.
+// A source folder's .dockerignore, read with Docker's own rules through
+// @balena/dockerignore (a port of moby's matcher): `*`, `?`, `**`, character
+// classes, `!` exceptions where the last matching line wins, leading and
+// trailing `/` dropped, paths cleaned, `#` comments.
+import dockerignoreModule from '@balena/dockerignore'
 
-export type IgnoreMatcher = (relPath: string) => boolean
+// CommonJS with ES-module typings: under NodeNext the default import is
+// module.exports, and the factory is its `default` (the package sets both).
+const ignore = dockerignoreModule.default
 
-function toRegex(pattern: string): RegExp {
-  let p = pattern.trim().replace(/^\/+/, '').replace(/\/+$/, '')
-  if (p.startsWith('./')) p = p.slice(2)
-  let re = ''
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]
-    if (c === '*' && p[i + 1] === '*') {
-      re += '.*'
-      i++
-      if (p[i + 1] === '/') i++
-    } else if (c === '*') re += '[^/]*'
-    else if (c === '?') re += '[^/]'
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&')
-  }
-  // a pattern matching a folder also matches everything below it
-  return new RegExp(`^${re}(/.*)?$`)
+export interface Dockerignore {
+  /** Whether a path (relative to the folder, `/`-separated) is left out of the context. */
+  ignores(relPath: string): boolean
+  /**
+   * Whether a `!` line may bring back a path below an ignored folder: only then
+   * must the walk enter a folder that is itself ignored.
+   */
+  hasExceptions: boolean
 }
 
-export function parseDockerignore(text: string): IgnoreMatcher {
-  const rules = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
-    .map((l) => (l.startsWith('!') ? { neg: true, re: toRegex(l.slice(1)) } : { neg: false, re: toRegex(l) }))
-  return (rel) => {
-    let ignored = false
-    for (const r of rules) if (r.re.test(rel)) ignored = !r.neg
-    return ignored
+const NOTHING_IGNORED: Dockerignore = { ignores: () => false, hasExceptions: false }
+
+export function parseDockerignore(text: string): Dockerignore {
+  const lines = text.split(/\r?\n/)
+  // Most folders have no patterns; the matcher would still clean every path.
+  if (lines.every((line) => line.startsWith('#') || !line.trim())) return NOTHING_IGNORED
+  // Docker matches case-sensitively; the library's default does not.
+  const ig = ignore({ ignorecase: false }).add(text)
+  return {
+    ignores: (relPath) => ig.ignores(relPath),
+    // The library also reads `/!x` and `./!x` as exceptions, so any `!` counts:
+    // a false positive costs a walk through an ignored folder, never a file.
+    hasExceptions: lines.some((line) => !line.startsWith('#') && line.includes('!')),
   }
 }
