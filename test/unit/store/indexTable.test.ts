@@ -1,6 +1,7 @@
 // The columnar index (src/store/indexTable.ts): the same answers as evaluating
 // each summary, rows that come back as they went in, and a snapshot file that is
 // used only while it still describes index.jsonl.
+import { createHash } from 'node:crypto'
 import { appendFileSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -164,6 +165,70 @@ describe('index snapshot', () => {
     expect(again.summaries()).toEqual(data)
     const q = 'params.name ~ run-35 and metrics.throughput > 20'
     expect(ids(querySummaries(again, q))).toEqual(ids(data.filter((s) => evaluate(parseQuery(q), s))))
+  })
+
+  it('is laid out as docs/snapshot-format.md describes it', () => {
+    const data = rows(2600)
+    const store = storeWith(data)
+    store.select(undefined) // writes the snapshot
+    const file = readFileSync(path.join(store.root, 'index.snapshot'))
+    expect(file.subarray(0, 8).toString()).toBe('CMCIDX3\n')
+    const headerLength = file.readUInt32LE(8)
+    const header = JSON.parse(file.subarray(12, 12 + headerLength).toString()) as {
+      size: number; cover: { ino: number; covered: number; edge: string; bad: number }
+      columns: Array<{ name: string; kind: string; values?: unknown[]; width?: number; bytes?: number }>
+    }
+    const index = readFileSync(store.indexFile)
+    expect(header.size).toBe(data.length)
+    expect(header.cover).toEqual({
+      ino: statSync(store.indexFile).ino, covered: index.length, bad: 0,
+      edge: createHash('sha256').update(index.subarray(index.length - 256)).digest('hex'),
+    })
+    // a decoder written from the document alone: each body from an 8-byte boundary, little-endian
+    let offset = 12 + headerLength
+    const body = (length: number) => {
+      const pad = (8 - (offset % 8)) % 8
+      expect(file.subarray(offset, offset + pad).every((b) => b === 0)).toBe(true)
+      offset += pad
+      const at = offset
+      offset += length
+      return at
+    }
+    const cells = new Map<string, unknown[]>()
+    for (const c of header.columns) {
+      const n = header.size
+      if (c.kind === 'num') {
+        const at = body(8 * n)
+        cells.set(c.name, Array.from({ length: n }, (_, i) => file.readDoubleLE(at + 8 * i)).map((x) => (Number.isNaN(x) ? undefined : x)))
+      } else if (c.kind === 'dict') {
+        const w = c.width!
+        expect([1, 2, 4]).toContain(w)
+        const at = body(w * n)
+        const code = (i: number) => (w === 1 ? file[at + i]! : w === 2 ? file.readUInt16LE(at + 2 * i) : file.readUInt32LE(at + 4 * i))
+        cells.set(c.name, Array.from({ length: n }, (_, i) => (code(i) ? c.values![code(i) - 1] : undefined)))
+      } else {
+        expect(c.kind).toBe('text')
+        const w = c.width
+        const endsAt = w ? -1 : body(4 * n)
+        const blobAt = body(c.bytes!)
+        const end = (i: number) => (i < 0 ? 0 : w ? w * (i + 1) : file.readUInt32LE(endsAt + 4 * i))
+        if (w) expect(c.bytes).toBe(w * n)
+        cells.set(c.name, Array.from({ length: n }, (_, i) => (end(i) > end(i - 1) ? file.toString('utf8', blobAt + end(i - 1), blobAt + end(i)) : undefined)))
+      }
+    }
+    expect(offset).toBeLessThanOrEqual(file.length)
+    // every kind is in this file: fixed-width text (ids, dates), text with ends (names with holes), numbers, dictionaries
+    const kinds = new Map(header.columns.map((c) => [c.name, `${c.kind}${c.width && c.kind === 'text' ? ':fixed' : ''}`]))
+    expect([kinds.get('id'), kinds.get('createdAt'), kinds.get('params.name'), kinds.get('metrics.gbs'), kinds.get('platform')])
+      .toEqual(['text:fixed', 'text:fixed', 'text', 'num', 'dict'])
+    for (const [name, values] of cells) {
+      const want = data.map((s) => (name.startsWith('params.') ? s.params[name.slice(7)] : name.startsWith('metrics.') ? s.metrics[name.slice(8)] : (s as unknown as Record<string, unknown>)[name]))
+      expect(values, name).toEqual(want)
+    }
+    expect([...cells.keys()].sort()).toEqual([...new Set(data.flatMap((s) => [
+      ...Object.keys(s).filter((k) => !['params', 'metrics'].includes(k)),
+      ...Object.keys(s.params).map((k) => `params.${k}`), ...Object.keys(s.metrics).map((k) => `metrics.${k}`),
+    ]))].sort())
   })
 
   it('is ignored once the index file is replaced or rewritten in place, or when damaged', () => {
