@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// Entry point of the `cmc` CLI. The hot commands (find, run, build, exp list,
-// exp compare) run without oclif when their argv is plain (src/cli/fast.ts); everything else,
-// help and errors included, goes to oclif, which reads the command manifest so
-// only the invoked command's module is loaded.
+// Entry point of the `cmc` CLI. A command whose argv is plain runs without oclif
+// (src/cli/fast.ts); everything else, help and errors included, goes to oclif,
+// which reads the command manifest so only the invoked command's module is loaded.
 // `execute` is taken from its own module: @oclif/core's index loads all of
 // oclif (~50 modules more, semver among them) and runs two start-up checks,
 // which are made here instead, the same way.

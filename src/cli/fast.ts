@@ -1,54 +1,59 @@
-// The oclif-free path for the commands users run in loops and scripts (find,
-// exp list, exp compare, run, build). Loading oclif and its config costs about as much as
-// the work of a warm `cmc find` over 5,000 artifacts; these commands' flags are
-// plain data (src/cli/spec.ts), so bin/run.js can run them directly. Anything the
-// fast parser does not read exactly (help, an unknown flag, a bad value) goes to
-// oclif untouched, which prints the usual help and errors.
+// How an invocation starts: bin/run.js hands argv here first. Every command is
+// a declaration under src/commands/ (src/cli/command.ts); where argv is plain
+// enough for the fast parser to read it exactly as oclif would, the action runs
+// from the declaration without loading oclif and its config, which cost about
+// as much as the whole of a warm `cmc find`. Anything else (help, an unknown
+// flag, a bad value, a topic) goes to oclif untouched, which prints the usual
+// help and errors. Start-up work that saves wall time lives here too.
+import { existsSync } from 'node:fs'
 import { isCmcError } from '../errors.js'
-import { eventSink, failWith, type CommandIo } from './io.js'
-import { parseFast, type CommandSpec, type FastParse } from './spec.js'
+import type { DeclaredCommand } from './command.js'
+import { commandIo, failWith, printResult } from './io.js'
+import { parseFast } from './spec.js'
 
-type Action = (input: Pick<FastParse, 'args' | 'flags'>, io: CommandIo) => Promise<unknown>
-interface ActionModule { spec: CommandSpec; action: Action }
+const commandsDir = new URL('../commands/', import.meta.url)
 
-const HOT: Record<string, () => Promise<ActionModule>> = {
-  find: () => import('./actions/find.js') as Promise<ActionModule>,
-  'exp list': () => import('./actions/expList.js') as Promise<ActionModule>,
-  'exp compare': () => import('./actions/expCompare.js') as Promise<ActionModule>,
-  run: () => import('./actions/run.js') as Promise<ActionModule>,
-  build: () => import('./actions/build.js') as Promise<ActionModule>,
+/** Commands whose first engine request, /version, is sent before their modules load, to be answered meanwhile. */
+const ASKS_ENGINE_FIRST = new Set(['run', 'build', 'exp reproduce'])
+
+/** The command argv starts with (`exp list`, `exp:list` or `find`), and the rest of argv; undefined when none is. */
+export function commandOf(argv: readonly string[]): { id: string; rest: string[] } | undefined {
+  const [first, second] = argv
+  const word = /^[a-z][a-z-]*$/
+  if (first === undefined) return undefined
+  if (first.includes(':')) {
+    const [topic, name] = first.split(':')
+    return topic && name && word.test(topic) && word.test(name) && exists(`${topic}/${name}`) ? { id: `${topic} ${name}`, rest: argv.slice(1) } : undefined
+  }
+  if (!word.test(first)) return undefined
+  if (second !== undefined && word.test(second) && exists(`${first}/${second}`)) return { id: `${first} ${second}`, rest: argv.slice(2) }
+  return exists(first) ? { id: first, rest: argv.slice(1) } : undefined
 }
 
-/** The hot command argv starts with, and the rest of argv; undefined for any other. */
-export function hotCommand(argv: readonly string[]): { id: string; rest: string[] } | undefined {
-  const [a, b] = argv
-  if (a === undefined) return undefined
-  if (HOT[a]) return { id: a, rest: argv.slice(1) }
-  if (b !== undefined && HOT[`${a} ${b}`]) return { id: `${a} ${b}`, rest: argv.slice(2) }
-  if (HOT[a.replace(/:/g, ' ')]) return { id: a.replace(/:/g, ' '), rest: argv.slice(1) }
-  return undefined
+function exists(file: string): boolean {
+  return existsSync(new URL(`${file}.js`, commandsDir)) || existsSync(new URL(`${file}.ts`, commandsDir))
+}
+
+export async function loadCommand(id: string): Promise<DeclaredCommand> {
+  const mod = (await import(new URL(`${id.replace(' ', '/')}.js`, commandsDir).href)) as { default: DeclaredCommand }
+  return mod.default
 }
 
 /**
- * Runs argv when it is a hot command in a form the fast parser reads exactly;
+ * Runs argv when it names a command in a form the fast parser reads exactly;
  * returns false (having done nothing) otherwise, for oclif to take it.
  */
 export async function runFast(argv: readonly string[]): Promise<boolean> {
   if (process.env.CMC_NO_FAST_PATH) return false
-  const hot = hotCommand(argv)
-  if (!hot) return false
-  const mod = await HOT[hot.id]!()
-  const parsed = parseFast(hot.rest, mod.spec)
+  const command = commandOf(argv)
+  if (!command) return false
+  if (ASKS_ENGINE_FIRST.has(command.id)) (await import('../engine/endpoint.js')).askVersionEarly()
+  const { declaration } = await loadCommand(command.id)
+  const parsed = parseFast(command.rest, declaration)
   if (!parsed) return false
-  const io: CommandIo = {
-    json: parsed.json,
-    events: eventSink({ json: parsed.json, quiet: parsed.quiet }),
-    log: (t) => process.stdout.write(t + '\n'),
-    warn: (t) => process.stderr.write(`Warning: ${t}\n`),
-  }
+  const io = commandIo({ json: parsed.json, quiet: parsed.quiet })
   try {
-    const result = await mod.action({ args: parsed.args, flags: parsed.flags }, io)
-    if (parsed.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+    printResult(await declaration.action({ args: parsed.args, flags: parsed.flags } as never, io), io)
   } catch (err) {
     if (isCmcError(err)) failWith(err, parsed.json)
     throw err

@@ -1,6 +1,6 @@
-// What a command prints, shared by the oclif commands (BaseCommand) and the
-// oclif-free fast path (src/cli/fast.ts): progress events, results, warnings and
-// the one way a CmcError ends the process.
+// What a command prints, the same whether oclif (src/cli/oclif.ts) or the
+// oclif-free fast path (src/cli/fast.ts) runs it: progress events, results,
+// warnings, the `--json` document and the one way a CmcError ends the process.
 import { formatError, type CmcError } from '../errors.js'
 import type { CmcEvent, EventSink } from '../events.js'
 import { renderEvent } from './renderEvent.js'
@@ -29,6 +29,21 @@ export function eventSink(opts: { json: boolean; quiet: boolean }): EventSink {
     const text = renderEvent(e, { tty })
     if (text !== undefined) process.stderr.write(text)
   }
+}
+
+/** The printing side a command's action gets. */
+export function commandIo(opts: { json: boolean; quiet: boolean }): CommandIo {
+  return {
+    json: opts.json,
+    events: eventSink(opts),
+    log: (t) => process.stdout.write(t + '\n'),
+    warn: (t) => process.stderr.write(`Warning: ${t}\n`),
+  }
+}
+
+/** With --json, the action's result is the one document on stdout. */
+export function printResult(result: unknown, io: CommandIo): void {
+  if (io.json && result !== undefined) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
 }
 
 /** Prints a user error (as JSON on stdout with --json) and exits with its code. */

@@ -1,10 +1,10 @@
-// Commands on the hot path (find, run, build, exp list, exp compare) declare their
-// flags and args as plain data (this file's types, src/cli/actions/), so that bin/run.js can parse and run them without
-// loading oclif (about half of a warm `cmc find`'s wall time). The oclif command
-// classes build their flags from the same data (src/cli/flags.ts), so --help and
-// every error message still come from oclif: this parser only accepts argv it can
-// read without doubt and answers `undefined` for anything else, which sends the
+// Flags and args as plain data, and the parser that reads argv against them
+// without oclif. A command declares its flags once (src/cli/command.ts); oclif's
+// flags are derived from the same data (src/cli/oclif.ts), so --help and every
+// error message come from oclif. This parser accepts only argv it reads exactly
+// as oclif would and answers `undefined` for anything else, which sends the
 // invocation to oclif unchanged.
+import { parseArgs } from 'node:util'
 
 export interface FlagSpec {
   kind: 'string' | 'integer' | 'boolean'
@@ -14,6 +14,7 @@ export interface FlagSpec {
   default?: string | number | boolean
   options?: readonly string[]
   min?: number
+  required?: boolean
   /** flags that cannot be given with this one */
   exclusive?: readonly string[]
 }
@@ -22,12 +23,11 @@ export interface ArgSpec {
   name: string
   description: string
   required?: boolean
+  options?: readonly string[]
+  default?: string
 }
 
-export interface CommandSpec {
-  flags: Record<string, FlagSpec>
-  args?: readonly ArgSpec[]
-}
+export type FlagSpecs = Record<string, FlagSpec>
 
 export type ParsedFlags = Record<string, string | number | boolean | string[] | undefined>
 
@@ -38,96 +38,143 @@ export interface FastParse {
   quiet: boolean
 }
 
-export const repoSpec: FlagSpec = {
+export const repoSpec = {
   kind: 'string',
   char: 'r',
   multiple: true,
   description: 'extra artifact repository folder to use without registering it; it replaces a registered copy of the same repository (repeatable; also CMC_REPOS=dir1:dir2)',
-}
+} as const satisfies FlagSpec
 
-export const platformSpec: FlagSpec = {
+export const platformSpec = {
   kind: 'string',
   char: 'p',
   description: 'target platform profile: x86_64, arm64, cuda, rocm (default: the host\'s)',
-}
+} as const satisfies FlagSpec
 
-export const storeSpec: FlagSpec = {
+export const storeSpec = {
   kind: 'string',
   description: 'experiment store folder (default: CMC_STORE, else the nearest .cmc/ walking up, else ~/.cmc/store)',
-}
+} as const satisfies FlagSpec
 
-/** The global flags every command has (BaseCommand's and oclif's --json). */
-const GLOBAL: Record<string, FlagSpec> = {
+/** The flags every command has: oclif's --json and cmc's --quiet. */
+export const GLOBAL_FLAGS = {
   json: { kind: 'boolean', description: 'format output as json' },
   quiet: { kind: 'boolean', char: 'q', description: 'print only results, warnings and errors (benchmark output stays in the record\'s logs)' },
-}
+} as const satisfies FlagSpecs
+
+/** node:util's parseArgs tokens (its own type is lost to its generics). */
+type Token =
+  | { kind: 'option'; name: string; rawName: string; index: number; value: string | undefined; inlineValue: boolean | undefined }
+  | { kind: 'positional'; index: number; value: string }
+  | { kind: 'option-terminator'; index: number }
 
 /**
- * Parses argv (after the command id) against a spec, or returns undefined when
- * the argv holds anything this parser does not read exactly as oclif would:
- * help, unknown or repeated single flags, bad values, missing args, `--`.
+ * Parses argv (after the command id) against a command's flags and args, or
+ * returns undefined when argv holds anything this parser does not read exactly
+ * as oclif would: help, unknown or repeated single flags, bad values, missing
+ * args, bundled short flags, `--`.
  */
-export function parseFast(argv: readonly string[], spec: CommandSpec): FastParse | undefined {
-  const all = { ...GLOBAL, ...spec.flags }
-  const byChar = new Map(Object.entries(all).filter(([, f]) => f.char).map(([name, f]) => [f.char!, name]))
+export function parseFast(argv: readonly string[], spec: { flags?: FlagSpecs; args?: readonly ArgSpec[] }): FastParse | undefined {
+  const all: FlagSpecs = { ...GLOBAL_FLAGS, ...spec.flags }
+  const tokens = tokenize(argv, all)
+  if (!tokens || !plainTokens(tokens, all)) return undefined
   const flags: ParsedFlags = {}
   const positional: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!
-    if (token === '--' || token === '-' || token === '--help' || token === '-h') return undefined
-    if (!token.startsWith('-')) {
-      positional.push(token)
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positional.push(token.value)
       continue
     }
-    let name: string | undefined
-    let inline: string | undefined
-    if (token.startsWith('--')) {
-      const eq = token.indexOf('=')
-      name = eq === -1 ? token.slice(2) : token.slice(2, eq)
-      inline = eq === -1 ? undefined : token.slice(eq + 1)
-    } else {
-      if (token.length !== 2) return undefined // -abc bundles and -cvalue: oclif's business
-      name = byChar.get(token[1]!)
-    }
-    const flag = name === undefined ? undefined : all[name]
-    if (!flag || name === undefined) return undefined
+    if (token.kind !== 'option') return undefined
+    const flag = all[token.name]!
     if (flag.kind === 'boolean') {
-      if (inline !== undefined || flags[name] !== undefined) return undefined
-      flags[name] = true
+      flags[token.name] = true
       continue
     }
-    const raw = inline ?? argv[++i]
-    if (raw === undefined || (inline === undefined && raw.startsWith('-') && !/^-\d/.test(raw))) return undefined
-    const value = parseValue(raw, flag)
+    const value = parseValue(token.value!, flag)
     if (value === undefined) return undefined
-    if (flag.multiple) {
-      // oclif reads the words after a multiple flag as more values: leave it those
-      if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) return undefined
-      ;(flags[name] as string[] | undefined)?.push(value as string) ?? (flags[name] = [value as string])
-    } else {
-      if (flags[name] !== undefined) return undefined
-      flags[name] = value
-    }
+    if (flag.multiple) ((flags[token.name] as string[] | undefined) ??= []).push(value as string)
+    else flags[token.name] = value
   }
-  const specArgs = spec.args ?? []
-  if (positional.length > specArgs.length) return undefined
-  const args: Record<string, string | undefined> = {}
-  for (const [k, a] of specArgs.entries()) {
-    if (positional[k] === undefined && a.required) return undefined
-    args[a.name] = positional[k]
-  }
-  // exclusive flags are judged on what was given, before defaults fill in
-  for (const [name, f] of Object.entries(spec.flags)) {
-    if (flags[name] !== undefined && f.exclusive?.some((x) => flags[x] !== undefined)) return undefined
-  }
-  for (const [name, f] of Object.entries(spec.flags)) {
-    if (flags[name] === undefined && f.default !== undefined) flags[name] = f.default
-    if (flags[name] === undefined && f.kind === 'boolean') flags[name] = false
-  }
+  const args = readArgs(positional, spec.args ?? [])
+  if (!args || !withDefaults(flags, spec.flags ?? {})) return undefined
   const json = flags.json === true
   const quiet = flags.quiet === true
   delete flags.json
   return { args, flags, json, quiet }
+}
+
+/** node:util's tokens for argv, or undefined where it refuses it (unknown flags, a missing value). */
+function tokenize(argv: readonly string[], all: FlagSpecs): Token[] | undefined {
+  const options = Object.fromEntries(Object.entries(all).map(([name, f]) => [name, {
+    type: f.kind === 'boolean' ? 'boolean' as const : 'string' as const,
+    ...(f.char ? { short: f.char } : {}),
+    ...(f.multiple ? { multiple: true } : {}),
+  }]))
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true, tokens: true }).tokens as Token[]
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Whether the tokens hold only forms oclif reads the same way: no `--`, no
+ * lone `-`, no bundled or glued short flags, no single flag given twice, no
+ * value that looks like a flag, and no word right after a multiple flag's value
+ * (oclif reads it as one more value).
+ */
+function plainTokens(tokens: Token[], all: FlagSpecs): boolean {
+  const seen = new Set<string>()
+  const indexes = new Set<number>()
+  let afterMultiple = -1
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') return false
+    if (token.kind === 'positional') {
+      if (token.value === '-' || token.index === afterMultiple) return false
+      continue
+    }
+    const flag = all[token.name]!
+    if (indexes.has(token.index)) return false // -abc
+    indexes.add(token.index)
+    if (token.rawName.length === 2 && token.rawName[0] === '-' && token.inlineValue) return false // -cvalue
+    if (flag.kind === 'boolean' && token.inlineValue) return false
+    if (!flag.multiple && seen.has(token.name)) return false
+    seen.add(token.name)
+    if (flag.kind !== 'boolean' && !token.inlineValue && /^-(?!\d)/.test(token.value ?? '')) return false
+    if (flag.multiple && !token.inlineValue) afterMultiple = token.index + 2
+  }
+  return true
+}
+
+/** Positional words as named args; undefined for too many, a missing required one or one not among its options. */
+function readArgs(positional: string[], specs: readonly ArgSpec[]): Record<string, string | undefined> | undefined {
+  if (positional.length > specs.length) return undefined
+  const args: Record<string, string | undefined> = {}
+  for (const [k, a] of specs.entries()) {
+    const value = positional[k]
+    if (value === undefined && a.required) return undefined
+    if (value === undefined && a.default !== undefined) {
+      args[a.name] = a.default
+      continue
+    }
+    if (value !== undefined && a.options && !a.options.includes(value)) return undefined
+    args[a.name] = value
+  }
+  return args
+}
+
+/** Judges exclusive and required flags on what was given, then fills in defaults; false where argv breaks one. */
+function withDefaults(flags: ParsedFlags, specs: FlagSpecs): boolean {
+  for (const [name, f] of Object.entries(specs)) {
+    if (flags[name] !== undefined && f.exclusive?.some((x) => flags[x] !== undefined)) return false
+  }
+  for (const [name, f] of Object.entries(specs)) {
+    if (flags[name] === undefined && f.required) return false
+    if (flags[name] === undefined && f.default !== undefined) flags[name] = f.default
+    if (flags[name] === undefined && f.kind === 'boolean') flags[name] = false
+  }
+  return true
 }
 
 function parseValue(raw: string, flag: FlagSpec): string | number | undefined {

@@ -1,21 +1,46 @@
-import { BaseCommand } from '../cli/baseCommand.js'
-import { oclifArgs, oclifFlags } from '../cli/flags.js'
-import { action, spec } from '../cli/actions/build.js'
+// `cmc build`: an image or benchmark's image, per platform, through the engine.
+import { defineCommand } from '../cli/command.js'
+import { platformSpec, repoSpec } from '../cli/spec.js'
+import { formatTable } from '../cli/table.js'
+import { CmcError } from '../errors.js'
+import type { ImageMeta } from '../meta/schema.js'
+import { buildImage, type BuiltImage } from '../pipeline/buildImage.js'
+import { loadIndex } from '../repos/index.js'
+import { hostPlatformName } from '../resolve/platforms.js'
+import { imageOfTarget } from '../resolve/resolvePlan.js'
 
-// flags and action: src/cli/actions/build.ts (shared with the oclif-free fast path)
-export default class Build extends BaseCommand {
-  static override summary = 'Build an image or benchmark through the Docker Engine API'
-  static override description = 'Images are tagged by content (cmc/<target>:<platform>-<hash>): an unchanged input sends nothing to the engine. Base images resolve locally, by pull, through the mirror map, or from `cmc base bootstrap`.'
-  static override examples = [
+export default defineCommand({
+  summary: 'Build an image or benchmark through the Docker Engine API',
+  description: 'Images are tagged by content (cmc/<target>:<platform>-<hash>): an unchanged input sends nothing to the engine. Base images resolve locally, by pull, through the mirror map, or from `cmc base bootstrap`.',
+  examples: [
     '<%= config.bin %> build stream',
     '<%= config.bin %> build stream --platform arm64',
     '<%= config.bin %> build stream --all-platforms --json',
-  ]
-  static override args = oclifArgs(spec.args)
-  static override flags = oclifFlags(spec.flags)
-
-  async run() {
-    const { args, flags } = await this.parse(Build)
-    return action({ args, flags }, this.io)
-  }
-}
+  ],
+  args: [{ name: 'target', required: true, description: 'image or benchmark (alias or uid)' }],
+  flags: {
+    platform: platformSpec,
+    'all-platforms': { kind: 'boolean', description: 'every platform the image targets', exclusive: ['platform'] },
+    builder: { kind: 'string', options: ['auto', 'buildkit', 'classic'], default: 'auto', description: 'BuildKit, or the classic builder; auto: BuildKit' },
+    'no-cache': { kind: 'boolean', description: 'rebuild every step' },
+    repo: repoSpec,
+  },
+  async action({ args, flags }, io) {
+    const index = await loadIndex({ extraRepos: flags.repo, events: io.events })
+    let platforms = [flags.platform ?? hostPlatformName()]
+    if (flags['all-platforms']) {
+      const image = imageOfTarget(index, args.target)
+      platforms = (image.meta as ImageMeta).platforms ?? [hostPlatformName()]
+    }
+    const ac = new AbortController()
+    process.once('SIGINT', () => ac.abort())
+    const results: BuiltImage[] = []
+    for (const platform of platforms) {
+      results.push(await buildImage({ target: args.target, platform, builder: flags.builder, noCache: flags['no-cache'], index, events: io.events, signal: ac.signal }))
+    }
+    if (ac.signal.aborted) throw new CmcError('aborted', 'ABORTED', 'interrupted')
+    const rows = results.map((r) => ({ platform: r.platform, ref: r.ref, id: r.id.slice(7, 19), cached: r.cached ? 'yes' : 'no', seconds: (r.durationMs / 1000).toFixed(1) }))
+    if (!io.json) io.log(formatTable(rows, ['platform', 'ref', 'id', 'cached', 'seconds'], { maxWidth: 80 }))
+    return results.map(({ plan: _p, compiled: _c, ...r }) => r)
+  },
+})

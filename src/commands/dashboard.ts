@@ -1,25 +1,23 @@
-import { Flags } from '@oclif/core'
-import { BaseCommand } from '../cli/baseCommand.js'
-import { storeFlag } from '../cli/flags.js'
+// `cmc dashboard`: the report's views served live on this machine.
+import { defineCommand } from '../cli/command.js'
+import { storeSpec } from '../cli/spec.js'
 import { startDashboard } from '../report/dashboard.js'
 import { openStore } from '../store/store.js'
 
-export default class DashboardCmd extends BaseCommand {
-  static override summary = 'Serve the report views locally (127.0.0.1) with filtering and compare'
-  static override examples = ['<%= config.bin %> dashboard', '<%= config.bin %> dashboard --port 8080']
-  static override flags = {
-    port: Flags.integer({ default: 8377 }),
-    host: Flags.string({ default: '127.0.0.1', description: 'address to listen on (keep it local)' }),
-    store: storeFlag,
-  }
-
-  async run() {
-    const { flags } = await this.parse(DashboardCmd)
+export default defineCommand({
+  summary: 'Serve the report views locally (127.0.0.1) with filtering and compare',
+  examples: ['<%= config.bin %> dashboard', '<%= config.bin %> dashboard --port 8080'],
+  flags: {
+    port: { kind: 'integer', default: 8377, description: 'port to listen on' },
+    host: { kind: 'string', default: '127.0.0.1', description: 'address to listen on (keep it local)' },
+    store: storeSpec,
+  },
+  async action({ flags }, io) {
     const store = await openStore({ path: flags.store })
-    const d = await startDashboard(store, { host: flags.host, port: flags.port })
-    this.log(`cmc dashboard at ${d.url} (Ctrl-C to stop)`)
+    const dashboard = await startDashboard(store, { host: flags.host, port: flags.port })
+    io.log(`cmc dashboard at ${dashboard.url} (Ctrl-C to stop)`)
     await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve) })
-    await d.close()
-    return { url: d.url }
-  }
-}
+    await dashboard.close()
+    return { url: dashboard.url }
+  },
+})

@@ -1,20 +1,40 @@
-import { BaseCommand } from '../cli/baseCommand.js'
-import { oclifFlags } from '../cli/flags.js'
-import { action, spec } from '../cli/actions/find.js'
+// `cmc find`: artifacts by tag query, over every registered repo.
+import { defineCommand } from '../cli/command.js'
+import { repoSpec } from '../cli/spec.js'
+import { formatTable } from '../cli/table.js'
+import { KINDS } from '../meta/kinds.js'
+import { nearest } from '../meta/nearest.js'
+import { loadIndex } from '../repos/index.js'
+import { parseTagQuery } from '../repos/tagQuery.js'
 
-// flags and action: src/cli/actions/find.ts (shared with the oclif-free fast path)
-export default class Find extends BaseCommand {
-  static override summary = 'Find artifacts by tags'
-  static override description = 'Tag queries: comma-separated tags; `-tag` excludes a tag, `_name` requires a variation. Works on cmc and CM/MLC repositories alike.'
-  static override examples = [
+export default defineCommand({
+  summary: 'Find artifacts by tags',
+  description: 'Tag queries: comma-separated tags; `-tag` excludes a tag, `_name` requires a variation. Works on cmc and CM/MLC repositories alike.',
+  examples: [
     '<%= config.bin %> find --tags python,-dev',
     '<%= config.bin %> find --tags get,python --kind component',
     '<%= config.bin %> find --kind benchmark --repo ./examples --json',
-  ]
-  static override flags = oclifFlags(spec.flags)
+  ],
+  flags: {
+    tags: { kind: 'string', char: 't', description: 'tag query, e.g. python,-dev', default: '' },
+    kind: { kind: 'string', char: 'k', description: 'only this kind', options: KINDS },
+    repo: repoSpec,
+  },
+  async action({ flags }, io) {
+    const index = await loadIndex({ extraRepos: flags.repo, events: io.events })
+    const found = index.find(flags.tags, { kind: flags.kind })
+    const rows = found.map((a) => ({ kind: a.kind, alias: a.alias, uid: a.uid, version: a.version ?? '', tags: a.tags.join(','), repo: a.repo, format: a.format, path: a.dir }))
+    if (!io.json) io.log(found.length ? formatTable(rows, ['kind', 'alias', 'uid', 'tags', 'repo']) : 'no artifacts match')
+    if (!found.length && !io.json) for (const line of unknownTags(index.all(), flags.tags)) io.log(line)
+    return rows
+  },
+})
 
-  async run() {
-    const { flags } = await this.parse(Find)
-    return action({ flags }, this.io)
-  }
+/** For an empty result: each tag the query requires that no artifact has, with the nearest tags that exist. */
+function unknownTags(all: Array<{ tags: string[] }>, query: string): string[] {
+  const known = new Set(all.flatMap((a) => a.tags))
+  return parseTagQuery(query).include.filter((t) => !known.has(t)).map((t) => {
+    const near = nearest(t, known)
+    return `no artifact has the tag "${t}"${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : ''}`
+  })
 }

@@ -1,17 +1,15 @@
-import { Args, Flags } from '@oclif/core'
-import { BaseCommand } from '../cli/baseCommand.js'
+// `cmc import`: a file written by `cmc export`, loaded into this engine.
+import { defineCommand } from '../cli/command.js'
 import { importBundle } from '../pipeline/shareImage.js'
 
-export default class Import extends BaseCommand {
-  static override summary = 'Load a file written by `cmc export` into this engine'
-  static override examples = ['<%= config.bin %> import stream-x86_64.cmc.tar', '<%= config.bin %> import stream.cmc.tar --meta-dir ./imported']
-  static override args = { file: Args.string({ required: true }) }
-  static override flags = { 'meta-dir': Flags.string({ description: 'also write the artifact meta files here' }) }
-
-  async run() {
-    const { args, flags } = await this.parse(Import)
-    const b = await importBundle(args.file, { metaDir: flags['meta-dir'] })
-    if (!this.jsonEnabled()) this.log(`loaded ${b.loaded.join(', ') || b.refs.join(', ')} (${b.labels['cmc.target'] ?? ''}, plan ${(b.labels['cmc.plan-hash'] ?? '').slice(0, 12)})`)
-    return b
-  }
-}
+export default defineCommand({
+  summary: 'Load a file written by `cmc export` into this engine',
+  examples: ['<%= config.bin %> import stream-x86_64.cmc.tar', '<%= config.bin %> import stream.cmc.tar --meta-dir ./imported'],
+  args: [{ name: 'file', required: true, description: 'a file written by cmc export' }],
+  flags: { 'meta-dir': { kind: 'string', description: 'also write the artifact meta files here' } },
+  async action({ args, flags }, io) {
+    const bundle = await importBundle(args.file, { metaDir: flags['meta-dir'] })
+    if (!io.json) io.log(`loaded ${bundle.loaded.join(', ') || bundle.refs.join(', ')} (${bundle.labels['cmc.target'] ?? ''}, plan ${(bundle.labels['cmc.plan-hash'] ?? '').slice(0, 12)})`)
+    return bundle
+  },
+})

@@ -1,40 +1,38 @@
+// `cmc report`: one self-contained HTML page of the selected runs.
 import { writeFileSync } from 'node:fs'
-import { Flags } from '@oclif/core'
-import { BaseCommand } from '../cli/baseCommand.js'
-import { storeFlag } from '../cli/flags.js'
+import { defineCommand } from '../cli/command.js'
+import { storeSpec } from '../cli/spec.js'
 import { reportData } from '../report/reportData.js'
 import { renderPage } from '../report/renderPage.js'
 import { compareGroups } from '../store/compare.js'
 import { selectComparable, selectRecords } from '../store/select.js'
 import { openStore } from '../store/store.js'
 
-export default class Report extends BaseCommand {
-  static override summary = 'Write one self-contained HTML report (tables and charts) of the selected runs'
-  static override examples = [
+export default defineCommand({
+  summary: 'Write one self-contained HTML report (tables and charts) of the selected runs',
+  examples: [
     `<%= config.bin %> report -o report.html`,
     `<%= config.bin %> report --where 'benchmark = stream' --compare 'platform = x86_64' 'platform = arm64' -o stream.html`,
-  ]
-  static override flags = {
-    where: Flags.string({ char: 'w', description: 'query (default: all records)' }),
-    output: Flags.string({ char: 'o', default: 'report.html' }),
-    compare: Flags.string({ multiple: true, description: 'two queries A B (within the selection) to compare' }),
-    title: Flags.string(),
-    store: storeFlag,
-  }
-
-  async run() {
-    const { flags } = await this.parse(Report)
+  ],
+  flags: {
+    where: { kind: 'string', char: 'w', description: 'query (default: all records)' },
+    output: { kind: 'string', char: 'o', default: 'report.html', description: 'file to write' },
+    compare: { kind: 'string', multiple: true, description: 'two queries A B (within the selection) to compare' },
+    title: { kind: 'string', description: 'page title' },
+    store: storeSpec,
+  },
+  async action({ flags }, io) {
     const store = await openStore({ path: flags.store })
-    const records = selectRecords(store, flags.where ?? '', this.events)
+    const records = selectRecords(store, flags.where ?? '', io.events)
     let comparison
     if (flags.compare?.length === 2) {
       const scope = (q: string) => (flags.where ? `(${flags.where}) and (${q})` : q)
-      comparison = compareGroups(selectComparable(store, scope(flags.compare[0])), selectComparable(store, scope(flags.compare[1])), { allowDifferentImages: true, allowDifferentHosts: true })
+      comparison = compareGroups(selectComparable(store, scope(flags.compare[0]!)), selectComparable(store, scope(flags.compare[1]!)), { allowDifferentImages: true, allowDifferentHosts: true })
     }
     writeFileSync(flags.output, renderPage(reportData(store.root, records, comparison), { title: flags.title }))
-    if (!this.jsonEnabled()) this.log(`wrote ${flags.output} (${records.length} runs${comparison ? ', with a comparison' : ''})`)
+    if (!io.json) io.log(`wrote ${flags.output} (${records.length} runs${comparison ? ', with a comparison' : ''})`)
     // the page shows them too; a report built in a script should not hide them
-    for (const w of comparison?.warnings ?? []) this.warn(`comparison: ${w}`)
+    for (const w of comparison?.warnings ?? []) io.warn(`comparison: ${w}`)
     return { file: flags.output, records: records.length }
-  }
-}
+  },
+})

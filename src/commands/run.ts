@@ -1,22 +1,75 @@
-import { BaseCommand } from '../cli/baseCommand.js'
-import { oclifArgs, oclifFlags } from '../cli/flags.js'
-import { action, spec } from '../cli/actions/run.js'
+// `cmc run`: a benchmark's sweep, each point in fresh containers, each run a record.
+import { defineCommand } from '../cli/command.js'
+import { parseEnvFlags, parseKeyValues } from '../cli/parseEnvFlags.js'
+import { parseCpus, parseSize } from '../cli/parseLimits.js'
+import { platformSpec, repoSpec, storeSpec } from '../cli/spec.js'
+import { formatNumber, formatTable } from '../cli/table.js'
+import { CmcError } from '../errors.js'
+import { runBenchmark } from '../pipeline/runBenchmark.js'
+import type { ExperimentRecord } from '../store/record.js'
 
-// flags and action: src/cli/actions/run.ts (shared with the oclif-free fast path)
-export default class Run extends BaseCommand {
-  static override summary = 'Run a benchmark in its container and record the results'
-  static override description = 'Builds the image when needed, expands --set sweeps (each point is one record), runs warm-ups and repeats in fresh containers, collects outputs safely and writes records to the experiment store. Exit codes: 0 all ok, 5 a benchmark failed, 6 devices cannot be passed through, 124 timeout, 130 interrupted.'
-  static override examples = [
+export default defineCommand({
+  summary: 'Run a benchmark in its container and record the results',
+  description: 'Builds the image when needed, expands --set sweeps (each point is one record), runs warm-ups and repeats in fresh containers, collects outputs safely and writes records to the experiment store. Exit codes: 0 all ok, 5 a benchmark failed, 6 devices cannot be passed through, 124 timeout, 130 interrupted.',
+  examples: [
     '<%= config.bin %> run stream --set threads=1,2',
     '<%= config.bin %> run resnet18-torch --set batch=1,8,32 --repeat 5',
     '<%= config.bin %> run cuda-stream --platform cuda --gpus device=0',
     '<%= config.bin %> run stream --platform arm64 --timeout 600 --json',
-  ]
-  static override args = oclifArgs(spec.args)
-  static override flags = oclifFlags(spec.flags)
+  ],
+  args: [{ name: 'benchmark', required: true, description: 'benchmark alias or uid' }],
+  flags: {
+    platform: platformSpec,
+    set: { kind: 'string', char: 's', multiple: true, description: 'param=value or param=v1,v2,v3 (a sweep); repeatable' },
+    repeat: { kind: 'integer', description: 'measured repeats per point (default: the benchmark\'s)', min: 1 },
+    warmup: { kind: 'integer', description: 'unmeasured warm-up runs per point', min: 0 },
+    gpus: { kind: 'string', description: 'NVIDIA GPUs: all | N | device=0,1' },
+    cdi: { kind: 'string', multiple: true, description: 'CDI device name, e.g. nvidia.com/gpu=all' },
+    device: { kind: 'string', multiple: true, description: 'host device path[:container path[:perms]]' },
+    cpus: { kind: 'string', description: 'CPU limit, e.g. 1.5' },
+    memory: { kind: 'string', description: 'memory limit, e.g. 2g' },
+    timeout: { kind: 'integer', description: 'seconds per container run', min: 1 },
+    env: { kind: 'string', char: 'e', multiple: true, description: 'KEY=VALUE env for the benchmark' },
+    tag: { kind: 'string', multiple: true, description: 'tag stored on the records' },
+    builder: { kind: 'string', options: ['auto', 'buildkit', 'classic'], default: 'auto', description: 'image builder when the image must be built' },
+    store: storeSpec,
+    repo: repoSpec,
+  },
+  async action({ args, flags }, io): Promise<ExperimentRecord[]> {
+    const ac = new AbortController()
+    process.once('SIGINT', () => ac.abort())
+    process.once('SIGTERM', () => ac.abort())
+    const records = await runBenchmark({
+      target: args.benchmark, platform: flags.platform, sets: parseKeyValues(flags.set, 'set'),
+      repeat: flags.repeat, warmup: flags.warmup, gpus: flags.gpus, cdi: flags.cdi, devices: flags.device,
+      cpus: flags.cpus === undefined ? undefined : parseCpus(flags.cpus), memoryBytes: flags.memory ? parseSize(flags.memory) : undefined,
+      timeoutS: flags.timeout, env: parseEnvFlags(flags.env), tags: flags.tag, storePath: flags.store, extraRepos: flags.repo,
+      builder: flags.builder, events: io.events, signal: ac.signal,
+    })
+    if (!io.json) io.log(formatTable(recordRows(records), ['id', 'platform', 'params', 'status', 'metrics'], { maxWidth: 100 }))
+    const failure = runFailure(records, ac.signal.aborted)
+    if (failure) {
+      if (io.json) process.stdout.write(JSON.stringify(records, null, 2) + '\n')
+      throw failure
+    }
+    return records
+  },
+})
 
-  async run() {
-    const { args, flags } = await this.parse(Run)
-    return action({ args, flags }, this.io)
-  }
+function recordRows(records: ExperimentRecord[], maxMetrics = 4) {
+  return records.map((r) => {
+    const metrics = Object.entries(r.metrics).slice(0, maxMetrics).map(([k, s]) => `${k}=${formatNumber(s.median)}${s.unit ? ` ${s.unit}` : ''}`).join('  ')
+    return { id: r.id, platform: r.platform, params: Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' '), status: r.status, metrics }
+  })
+}
+
+/** The error a sweep ends with: the worst of its runs (aborted, then timeout, then failed), or an interruption. */
+function runFailure(records: ExperimentRecord[], interrupted: boolean): CmcError | undefined {
+  const worst = records.find((r) => r.status === 'aborted') ?? records.find((r) => r.status === 'timeout') ?? records.find((r) => r.status === 'failed')
+  if (!interrupted && !worst) return undefined
+  const category = interrupted || worst?.status === 'aborted' ? 'aborted' : worst!.status === 'timeout' ? 'timeout' : 'run'
+  return new CmcError(category, category === 'run' ? 'BENCHMARK_FAILED' : category.toUpperCase(), `${worst ? `${worst.benchmark.alias} ${worst.status}: ${worst.reason ?? ''}` : 'interrupted'}`.trim(), {
+    hint: worst ? `see the logs: cmc exp show ${worst.id}` : undefined,
+    data: { records: records.map((r) => ({ id: r.id, status: r.status })) },
+  })
 }

@@ -1,37 +1,35 @@
-import * as Args from '@oclif/core/args'
-import { BaseCommand } from '../cli/baseCommand.js'
-import { repoFlag } from '../cli/flags.js'
+// `cmc show`: one artifact's meta, location, deps and variations.
+import { defineCommand } from '../cli/command.js'
+import { repoSpec } from '../cli/spec.js'
+import { yaml } from '../lazy.js'
 import { describeArtifact } from '../repos/describe.js'
 import { loadIndex } from '../repos/index.js'
 
-export default class Show extends BaseCommand {
-  static override summary = 'Show an artifact: meta, location, deps and variations'
-  static override examples = ['<%= config.bin %> show python', '<%= config.bin %> show 4f6c2a1e9b0d7c35 --json']
-  static override args = { artifact: Args.string({ required: true, description: 'alias or uid' }) }
-  static override flags = { repo: repoFlag }
-
-  async run() {
-    const { args, flags } = await this.parse(Show)
+export default defineCommand({
+  summary: 'Show an artifact: meta, location, deps and variations',
+  examples: ['<%= config.bin %> show python', '<%= config.bin %> show 4f6c2a1e9b0d7c35 --json'],
+  args: [{ name: 'artifact', required: true, description: 'alias or uid' }],
+  flags: { repo: repoSpec },
+  async action({ args, flags }, io) {
     const index = await loadIndex({ extraRepos: flags.repo })
     const a = index.get(args.artifact)
     const view = describeArtifact(a)
-    if (!this.jsonEnabled()) {
-      this.log(`${a.kind} ${a.alias} (${a.uid})${a.version ? ` version ${a.version}` : ''}`)
-      this.log(`  repo:  ${a.repo}  format: ${a.format}`)
-      this.log(`  file:  ${a.file}`)
-      this.log(`  tags:  ${a.tags.join(', ') || '-'}`)
+    if (!io.json) {
+      io.log(`${a.kind} ${a.alias} (${a.uid})${a.version ? ` version ${a.version}` : ''}`)
+      io.log(`  repo:  ${a.repo}  format: ${a.format}`)
+      io.log(`  file:  ${a.file}`)
+      io.log(`  tags:  ${a.tags.join(', ') || '-'}`)
       if (view.deps.length) {
-        this.log('  deps:')
-        for (const d of view.deps) this.log(`    - ${d.tags}${d.version ? ` (${d.version})` : ''}${d.when ? ` when ${d.when}` : ''}${d.optional ? ' [optional]' : ''}`)
+        io.log('  deps:')
+        for (const d of view.deps) io.log(`    - ${d.tags}${d.version ? ` (${d.version})` : ''}${d.when ? ` when ${d.when}` : ''}${d.optional ? ' [optional]' : ''}`)
       }
       if (view.variations.length) {
-        this.log('  variations:')
-        for (const g of view.variations) this.log(`    ${g.group === '' ? '(no group)' : `group ${g.group}`}: ${g.names.map((n) => (n === g.default ? `_${n} (default)` : `_${n}`)).join(', ')}`)
+        io.log('  variations:')
+        for (const g of view.variations) io.log(`    ${g.group === '' ? '(no group)' : `group ${g.group}`}: ${g.names.map((n) => (n === g.default ? `_${n} (default)` : `_${n}`)).join(', ')}`)
       }
-      this.log('  meta:')
-      const { stringify } = await import('yaml')
-      this.log(stringify(a.meta).trimEnd().split('\n').map((l) => `    ${l}`).join('\n'))
+      io.log('  meta:')
+      io.log(yaml().stringify(a.meta).trimEnd().split('\n').map((l) => `    ${l}`).join('\n'))
     }
     return { ...view, artifact: a }
-  }
-}
+  },
+})

@@ -1,17 +1,16 @@
-import { BaseCommand } from '../../cli/baseCommand.js'
-import { storeFlag } from '../../cli/flags.js'
+// `cmc exp reindex`: the store's index rebuilt from its record files.
+import { defineCommand } from '../../cli/command.js'
+import { storeSpec } from '../../cli/spec.js'
 import { openStore } from '../../store/store.js'
 
-export default class ExpReindex extends BaseCommand {
-  static override summary = 'Rebuild the store index from the record files (corrupted records are reported and skipped)'
-  static override examples = ['<%= config.bin %> exp reindex']
-  static override flags = { store: storeFlag }
-
-  async run() {
-    const { flags } = await this.parse(ExpReindex)
+export default defineCommand({
+  summary: 'Rebuild the store index from the record files (corrupted records are reported and skipped)',
+  examples: ['<%= config.bin %> exp reindex'],
+  flags: { store: storeSpec },
+  async action({ flags }, io) {
     const store = await openStore({ path: flags.store })
-    const res = store.reindex(this.events)
-    if (!this.jsonEnabled()) this.log(`indexed ${res.indexed} record(s) in ${store.root}${res.skipped.length ? `, skipped ${res.skipped.length} corrupted` : ''}${res.staleStaging ? `, removed ${res.staleStaging} unfinished staging folder(s)` : ''}`)
+    const res = store.reindex(io.events)
+    if (!io.json) io.log(`indexed ${res.indexed} record(s) in ${store.root}${res.skipped.length ? `, skipped ${res.skipped.length} corrupted` : ''}${res.staleStaging ? `, removed ${res.staleStaging} unfinished staging folder(s)` : ''}`)
     return res
-  }
-}
+  },
+})

@@ -1,10 +1,9 @@
-import { Args, Flags } from '@oclif/core'
-import { BaseCommand } from '../../cli/baseCommand.js'
-import { repoFlag, storeFlag } from '../../cli/flags.js'
-import { formatNumber, formatTable } from '../../cli/table.js'
-import { parseCpus } from '../../cli/actions/run.js'
+// `cmc exp reproduce`: a record run again as recorded, then compared with it.
+import { defineCommand } from '../../cli/command.js'
 import { parseEnvFlags } from '../../cli/parseEnvFlags.js'
-import { parseSize } from '../../cli/parseSize.js'
+import { parseCpus, parseSize } from '../../cli/parseLimits.js'
+import { repoSpec, storeSpec } from '../../cli/spec.js'
+import { formatNumber, formatTable } from '../../cli/table.js'
 import { REDACTED } from '../../collect/redactEnv.js'
 import { CmcError } from '../../errors.js'
 import { runBenchmark } from '../../pipeline/runBenchmark.js'
@@ -12,48 +11,47 @@ import { compareGroups } from '../../store/compare.js'
 import { findRecord } from '../../store/select.js'
 import { openStore } from '../../store/store.js'
 
-export default class ExpReproduce extends BaseCommand {
-  static override summary = 'Re-run a record with the same image, params, devices and env, then compare'
-  static override description = 'Env values the record redacted (secrets) are not known: the benchmark\'s own values are used, and --env sets them.'
-  static override examples = ['<%= config.bin %> exp reproduce 20261124T101500123Z-1a2b3c4d']
-  static override args = { id: Args.string({ required: true }) }
-  static override flags = {
-    repeat: Flags.integer({ description: 'repeats (default: as recorded)', min: 1 }),
-    env: Flags.string({ char: 'e', multiple: true, description: 'KEY=VALUE over the recorded env (for values the record redacted)' }),
-    device: Flags.string({ multiple: true, description: 'devices instead of the recorded ones (host path[:container path[:perms]]); --device none for none' }),
-    cpus: Flags.string({ description: 'CPU limit instead of the recorded one (a smaller host)' }),
-    memory: Flags.string({ description: 'memory limit instead of the recorded one, e.g. 2g' }),
-    store: storeFlag,
-    repo: repoFlag,
-  }
-
-  async run() {
-    const { args, flags } = await this.parse(ExpReproduce)
+export default defineCommand({
+  summary: 'Re-run a record with the same image, params, devices and env, then compare',
+  description: 'Env values the record redacted (secrets) are not known: the benchmark\'s own values are used, and --env sets them.',
+  examples: ['<%= config.bin %> exp reproduce 20261124T101500123Z-1a2b3c4d'],
+  args: [{ name: 'id', required: true, description: 'record id or a unique prefix' }],
+  flags: {
+    repeat: { kind: 'integer', description: 'repeats (default: as recorded)', min: 1 },
+    env: { kind: 'string', char: 'e', multiple: true, description: 'KEY=VALUE over the recorded env (for values the record redacted)' },
+    device: { kind: 'string', multiple: true, description: 'devices instead of the recorded ones (host path[:container path[:perms]]); --device none for none' },
+    cpus: { kind: 'string', description: 'CPU limit instead of the recorded one (a smaller host)' },
+    memory: { kind: 'string', description: 'memory limit instead of the recorded one, e.g. 2g' },
+    store: storeSpec,
+    repo: repoSpec,
+  },
+  async action({ args, flags }, io) {
     const store = await openStore({ path: flags.store })
-    const old = findRecord(store, args.id, this.events)
+    const old = findRecord(store, args.id, io.events)
     const given = parseEnvFlags(flags.env)
     const recorded = Object.fromEntries(Object.entries(old.env).filter(([, v]) => v !== REDACTED))
     const unknown = Object.keys(old.env).filter((k) => old.env[k] === REDACTED && !(k in given))
-    if (unknown.length) this.warn(`${unknown.join(', ')} ${unknown.length > 1 ? 'were' : 'was'} redacted in ${old.id}: the benchmark's own value is used where it declares one, else it is unset; set it with --env ${unknown[0]}=...`)
+    if (unknown.length) io.warn(`${unknown.join(', ')} ${unknown.length > 1 ? 'were' : 'was'} redacted in ${old.id}: the benchmark's own value is used where it declares one, else it is unset; set it with --env ${unknown[0]}=...`)
     const ac = new AbortController()
     process.once('SIGINT', () => ac.abort())
     const [fresh] = await runBenchmark({
       target: old.benchmark.uid, platform: old.platform, pinnedImage: old.image.id,
       sets: Object.fromEntries(Object.entries(old.params).map(([k, v]) => [k, String(v)])),
       repeat: flags.repeat ?? Math.max(old.repeats.length, 1), gpus: old.devices.gpus, cdi: old.devices.cdi,
-      devices: flags.device ? flags.device.filter((d) => d !== 'none') : old.devices.paths, env: { ...recorded, ...given }, cpus: flags.cpus === undefined ? old.limits?.cpus : parseCpus(flags.cpus),
+      devices: flags.device ? flags.device.filter((d) => d !== 'none') : old.devices.paths, env: { ...recorded, ...given },
+      cpus: flags.cpus === undefined ? old.limits?.cpus : parseCpus(flags.cpus),
       memoryBytes: flags.memory === undefined ? old.limits?.memoryBytes : parseSize(flags.memory),
-      storePath: store.root, extraRepos: flags.repo, reproduces: old.id, events: this.events, signal: ac.signal,
+      storePath: store.root, extraRepos: flags.repo, reproduces: old.id, events: io.events, signal: ac.signal,
     })
     if (!fresh || fresh.status === 'aborted') throw new CmcError('aborted', 'ABORTED', 'interrupted', { data: fresh ? { reproduction: fresh.id } : undefined })
-    const c = compareGroups([old], [fresh], { allowDifferentHosts: true })
-    if (!this.jsonEnabled()) {
-      this.log(`reproduced ${old.id} as ${fresh.id} (${fresh.status})`)
-      this.log(formatTable(c.metrics.map((m) => ({ metric: m.metric, before: formatNumber(m.a.median), now: formatNumber(m.b.median), ratio: formatNumber(m.ratio), verdict: m.verdict })), ['metric', 'before', 'now', 'ratio', 'verdict']))
+    const comparison = compareGroups([old], [fresh], { allowDifferentHosts: true })
+    if (!io.json) {
+      io.log(`reproduced ${old.id} as ${fresh.id} (${fresh.status})`)
+      io.log(formatTable(comparison.metrics.map((m) => ({ metric: m.metric, before: formatNumber(m.a.median), now: formatNumber(m.b.median), ratio: formatNumber(m.ratio), verdict: m.verdict })), ['metric', 'before', 'now', 'ratio', 'verdict']))
     }
     // as `cmc run` exits: the reproduction is recorded either way
     if (fresh.status === 'timeout') throw new CmcError('timeout', 'TIMEOUT', `${fresh.benchmark.alias} timeout: ${fresh.reason ?? ''}`, { hint: `see the logs: cmc exp show ${fresh.id}` })
     if (fresh.status === 'failed') throw new CmcError('run', 'BENCHMARK_FAILED', `${fresh.benchmark.alias} failed: ${fresh.reason ?? ''}`, { hint: `see the logs: cmc exp show ${fresh.id}` })
-    return { original: old.id, reproduction: fresh.id, comparison: c }
-  }
-}
+    return { original: old.id, reproduction: fresh.id, comparison }
+  },
+})

@@ -1,16 +1,14 @@
-import { Args } from '@oclif/core'
-import { BaseCommand } from '../../cli/baseCommand.js'
+// `cmc repo remove`: a repository unregistered.
+import { defineCommand } from '../../cli/command.js'
 import { removeRepo } from '../../repos/registry.js'
 
-export default class RepoRemove extends BaseCommand {
-  static override summary = 'Unregister a repository (copies cmc fetched are deleted; local folders are left alone)'
-  static override examples = ['<%= config.bin %> repo remove examples']
-  static override args = { name: Args.string({ required: true }) }
-
-  async run() {
-    const { args } = await this.parse(RepoRemove)
+export default defineCommand({
+  summary: 'Unregister a repository (copies cmc fetched are deleted; local folders are left alone)',
+  examples: ['<%= config.bin %> repo remove examples'],
+  args: [{ name: 'name', required: true, description: 'repository name' }],
+  async action({ args }, io) {
     const repo = removeRepo(args.name)
-    if (!this.jsonEnabled()) this.log(`removed repo ${repo.name}`)
+    if (!io.json) io.log(`removed repo ${repo.name}`)
     return repo
-  }
-}
+  },
+})

@@ -3,13 +3,19 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { hotCommand } from '../../../src/cli/fast.js'
-import { parseFast, type CommandSpec } from '../../../src/cli/spec.js'
-import { spec as compareSpec } from '../../../src/cli/actions/expCompare.js'
-import { spec as findSpec } from '../../../src/cli/actions/find.js'
-import { spec as listSpec } from '../../../src/cli/actions/expList.js'
-import { spec as runSpec } from '../../../src/cli/actions/run.js'
-import { spec as buildSpec } from '../../../src/cli/actions/build.js'
+import { commandOf } from '../../../src/cli/fast.js'
+import { parseFast, type ArgSpec, type FlagSpecs } from '../../../src/cli/spec.js'
+import compare from '../../../src/commands/exp/compare.js'
+import list from '../../../src/commands/exp/list.js'
+import find from '../../../src/commands/find.js'
+import run from '../../../src/commands/run.js'
+import build from '../../../src/commands/build.js'
+import add from '../../../src/commands/add.js'
+import bootstrap from '../../../src/commands/base/bootstrap.js'
+import exportCommand from '../../../src/commands/export.js'
+
+type CommandSpec = { flags?: FlagSpecs; args?: readonly ArgSpec[] }
+const [compareSpec, listSpec, findSpec, runSpec, buildSpec] = [compare, list, find, run, build].map((c) => c.declaration as CommandSpec)
 
 const root = path.resolve(import.meta.dirname, '../../..')
 
@@ -44,34 +50,50 @@ describe('fast argv parser', () => {
     for (const [argv, spec] of refused) expect(parseFast(argv, spec), argv.join(' ')).toBeUndefined()
   })
 
-  it('knows only the hot commands, in both topic spellings', () => {
-    expect(hotCommand(['find', '-t', 'x'])).toEqual({ id: 'find', rest: ['-t', 'x'] })
-    expect(hotCommand(['exp', 'list', '--limit', '1'])).toEqual({ id: 'exp list', rest: ['--limit', '1'] })
-    expect(hotCommand(['exp:compare', 'a', 'b'])).toEqual({ id: 'exp compare', rest: ['a', 'b'] })
-    expect(hotCommand(['exp', 'show', 'x'])).toBeUndefined()
-    expect(hotCommand(['run', 'stream', '--set', 'threads=1,2'])).toEqual({ id: 'run', rest: ['stream', '--set', 'threads=1,2'] })
-    expect(hotCommand(['build', 'stream'])).toEqual({ id: 'build', rest: ['stream'] })
-    expect(hotCommand(['base', 'list'])).toBeUndefined()
-    expect(hotCommand([])).toBeUndefined()
+  it('finds every declared command, in both topic spellings, and nothing else', () => {
+    expect(commandOf(['find', '-t', 'x'])).toEqual({ id: 'find', rest: ['-t', 'x'] })
+    expect(commandOf(['exp', 'list', '--limit', '1'])).toEqual({ id: 'exp list', rest: ['--limit', '1'] })
+    expect(commandOf(['exp:compare', 'a', 'b'])).toEqual({ id: 'exp compare', rest: ['a', 'b'] })
+    expect(commandOf(['exp', 'show', 'x'])).toEqual({ id: 'exp show', rest: ['x'] })
+    expect(commandOf(['run', 'stream', '--set', 'threads=1,2'])).toEqual({ id: 'run', rest: ['stream', '--set', 'threads=1,2'] })
+    expect(commandOf(['build', 'stream'])).toEqual({ id: 'build', rest: ['stream'] })
+    expect(commandOf(['base', 'list'])).toEqual({ id: 'base list', rest: [] })
+    expect(commandOf(['run', 'list'])).toEqual({ id: 'run', rest: ['list'] })
+    for (const argv of [[], ['exp'], ['exp', 'nope'], ['nope'], ['../commands/run'], ['exp:'], ['--help'], ['RUN']]) expect(commandOf(argv), argv.join(' ')).toBeUndefined()
   })
 
-  it('declares the same flags oclif shows in --help (the manifest is built from the specs)', () => {
+  it('reads args with options and defaults, and required flags, as oclif does', () => {
+    const addSpec = add.declaration as CommandSpec
+    expect(parseFast(['component', 'openblas'], addSpec)?.args).toEqual({ kind: 'component', alias: 'openblas' })
+    expect(parseFast(['widget', 'openblas'], addSpec)).toBeUndefined()
+    expect(parseFast([], bootstrap.declaration as CommandSpec)?.args).toEqual({ image: 'debian:bookworm' })
+    expect(parseFast(['stream'], exportCommand.declaration as CommandSpec)).toBeUndefined()
+    expect(parseFast(['stream', '-o', 'f.tar'], exportCommand.declaration as CommandSpec)?.flags).toMatchObject({ output: 'f.tar' })
+  })
+
+  it('declares the same flags oclif shows in --help (the manifest is built from the declarations)', async () => {
     const manifest = JSON.parse(readFileSync(path.join(root, 'oclif.manifest.json'), 'utf8')).commands
-    for (const [id, spec] of [['find', findSpec], ['exp:list', listSpec], ['exp:compare', compareSpec], ['run', runSpec], ['build', buildSpec]] as const) {
+    expect(Object.keys(manifest).length).toBeGreaterThan(20)
+    for (const id of Object.keys(manifest)) {
+      const spec = (await import(path.join(root, 'src/commands', `${id.replace(':', '/')}.ts`))).default.declaration as CommandSpec
       const flags = manifest[id].flags
-      for (const [name, f] of Object.entries(spec.flags)) {
+      for (const [name, f] of Object.entries(spec.flags ?? {})) {
         expect(flags[name], `${id} --${name}`).toBeDefined()
         expect(flags[name].char).toBe(f.char)
         expect(flags[name].type).toBe(f.kind === 'boolean' ? 'boolean' : 'option')
       }
-      expect(Object.keys(manifest[id].args)).toEqual((('args' in spec ? spec.args : []) ?? []).map((a) => a.name))
+      expect(Object.keys(manifest[id].args)).toEqual((spec.args ?? []).map((a) => a.name))
+      expect(flags.json?.type, `${id} --json`).toBe('boolean')
+      expect(flags.quiet?.char, `${id} --quiet`).toBe('q')
     }
   })
 
   it('gives the same output and exit codes through the fast path and through oclif', () => {
     const bin = path.join(root, 'bin/run.js')
     const env = { ...process.env, CMC_REPOS: path.join(root, 'examples'), CMC_HOME: mkdtempSync(path.join(os.tmpdir(), 'cmc-fast-')) }
-    const cases = [['build', 'stream', '-p', 'x86_64', '--all-platforms'], ['run'], ['run', 'stream', '--set', 'threads'], ['run', 'no-such-benchmark', '--json'], ['find', '--tags', 'memory,bandwidth', '--json'], ['find', '-t', 'python', '-k', 'benchmark'], ['find', '--kind', 'nope'], ['exp', 'list', '--where', 'metrics.x >', '--store', path.join(root, 'test-artifacts/none')]]
+    const cases = [['build', 'stream', '-p', 'x86_64', '--all-platforms'], ['run'], ['run', 'stream', '--set', 'threads'], ['run', 'no-such-benchmark', '--json'], ['find', '--tags', 'memory,bandwidth', '--json'], ['find', '-t', 'python', '-k', 'benchmark'], ['find', '--kind', 'nope'], ['exp', 'list', '--where', 'metrics.x >', '--store', path.join(root, 'test-artifacts/none')],
+      ['exp', 'show', 'nope', '--store', path.join(root, 'test-artifacts/none')], ['repo', 'list', '--json'], ['add', 'widget', 'x'], ['export', 'stream'],
+      ['show', 'stream'], ['plan', 'stream', '-p', 'x86_64', '--json'], ['dockerfile', 'stream', '-p', 'x86_64'], ['exp:list', '--limit', '0', '--store', path.join(root, 'test-artifacts/none')]]
     for (const argv of cases) {
       const fast = spawnSync(process.execPath, [bin, ...argv], { env, encoding: 'utf8' })
       const slow = spawnSync(process.execPath, [bin, ...argv], { env: { ...env, CMC_NO_FAST_PATH: '1' }, encoding: 'utf8' })
@@ -80,5 +102,5 @@ describe('fast argv parser', () => {
       expect(fast.stderr, argv.join(' ')).toBe(slow.stderr)
     }
     expect(JSON.parse(execFileSync(process.execPath, [bin, 'find', '--tags', 'memory,bandwidth', '--json'], { env, encoding: 'utf8' })).map((r: { alias: string }) => r.alias)).toContain('stream')
-  })
+  }, 120_000)
 })

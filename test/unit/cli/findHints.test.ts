@@ -1,6 +1,6 @@
 // `cmc find` with a misspelt tag: no match, and the tag that exists nearby.
 import { afterAll, describe, expect, it } from 'vitest'
-import { action } from '../../../src/cli/actions/find.js'
+import find_ from '../../../src/commands/find.js'
 import type { CommandIo } from '../../../src/cli/io.js'
 import { useTmpHome } from '../../helpers/tmp.js'
 
@@ -10,7 +10,7 @@ afterAll(() => home.cleanup())
 async function find(tags: string, json = false): Promise<{ rows: unknown[]; out: string[] }> {
   const out: string[] = []
   const io: CommandIo = { json, events: () => {}, log: (t) => out.push(t), warn: (t) => out.push(`warning: ${t}`) }
-  const rows = await action({ flags: { tags } }, io)
+  const rows = await find_.declaration.action({ args: {}, flags: { tags, kind: undefined, repo: undefined } }, io)
   return { rows, out }
 }
 
