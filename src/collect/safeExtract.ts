@@ -9,12 +9,12 @@
 // (nor while reading a volume: entries are lstat'ed and opened O_NOFOLLOW).
 import { createHash } from 'node:crypto'
 import { closeSync, constants, createReadStream, createWriteStream, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, symlinkSync, unlinkSync, type Stats } from 'node:fs'
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { Readable, Transform } from 'node:stream'
 import type { Header as Headers } from 'tar-stream'
 import type { OutputFile } from '../store/record.js'
+import { tarStream } from '../lazy.js'
 
 export interface ExtractLimits {
   maxFileBytes: number
@@ -89,8 +89,8 @@ export interface OutputEntry {
 
 /** The entries of a tar stream, in archive order. */
 export async function* tarEntries(tar: Readable): AsyncGenerator<OutputEntry> {
-  // tar-stream and its streams (~30 ms to load) only when outputs come as an archive
-  const { extract } = createRequire(import.meta.url)('tar-stream') as typeof import('tar-stream')
+  // tar-stream and its streams only when outputs come as an archive
+  const { extract } = tarStream()
   const ex = extract()
   const piped = pipeline(tar, ex)
   piped.catch(() => {})

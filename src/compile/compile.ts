@@ -4,21 +4,21 @@
 // cache: OS packages -> toolchains -> libraries -> app, benchmark files last.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import Handlebars from 'handlebars'
 import type { BuildPlan, LayerName, PlanNode } from '../resolve/plan.js'
 import { templatesDir } from '../paths.js'
 import { cmcVersion } from '../version.js'
 import { provenanceLabels } from './labels.js'
 import type { CompiledImage, ContextEntry } from './types.js'
+import { handlebars } from '../lazy.js'
 
 export type Builder = 'buildkit' | 'classic'
 
 const LAYERS: LayerName[] = ['os', 'toolchain', 'library', 'app']
 
-let template: Handlebars.TemplateDelegate | undefined
-function dockerfileTemplate(): Handlebars.TemplateDelegate {
+let template: HandlebarsTemplateDelegate | undefined
+function dockerfileTemplate(): HandlebarsTemplateDelegate {
   if (!template) {
-    const hb = Handlebars.create()
+    const hb = handlebars().create()
     hb.registerPartial('layer', readFileSync(path.join(templatesDir, 'partials', 'layer.hbs'), 'utf8'))
     template = hb.compile(readFileSync(path.join(templatesDir, 'Dockerfile.hbs'), 'utf8'), { noEscape: false, strict: false })
   }

@@ -3,13 +3,13 @@
 // `mirrors:`) -> a bootstrapped base (cmc/base-debian:<suite>-<arch>) -> a
 // clear error naming each option. No registry is a normal case.
 import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { cmcHome } from '../paths.js'
 import { bootstrapRef } from './baseNames.js'
 import { getDocker } from './docker.js'
+import { yaml } from '../lazy.js'
 
 export interface ResolvedBase {
   requested: string
@@ -22,7 +22,7 @@ function mirrors(): Record<string, string> {
   const f = path.join(cmcHome(), 'config.yaml')
   if (!existsSync(f)) return {}
   // yaml (72 modules) only when there is a config to read
-  const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml')
+  const { parse } = yaml()
   return ((parse(readFileSync(f, 'utf8')) as { mirrors?: Record<string, string> } | null)?.mirrors) ?? {}
 }
 

@@ -10,12 +10,12 @@
 // input can be recognised before anything is sent to the daemon.
 import { createHash } from 'node:crypto'
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { Pack } from 'tar-stream'
 import { CmcError } from '../errors.js'
 import type { ContextEntry } from '../compile/types.js'
 import { parseDockerignore } from './dockerignore.js'
+import { tarStream } from '../lazy.js'
 
 const FIXED_MTIME = new Date('2000-01-01T00:00:00Z')
 
@@ -76,8 +76,8 @@ const header = (name: string, size: number, mode: number, type: 'file' | 'direct
 
 /** A tar stream of the context (Dockerfile at the root). */
 export function contextTar(dockerfile: string, files: ContextFile[]): Pack {
-  // tar-stream (~25 ms to load) only when a context is sent: a no-op build needs the hash alone
-  const { pack } = createRequire(import.meta.url)('tar-stream') as typeof import('tar-stream')
+  // tar-stream only when a context is sent: a no-op build needs the hash alone
+  const { pack } = tarStream()
   const p = pack()
   const run = async () => {
     const df = Buffer.from(dockerfile)

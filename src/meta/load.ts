@@ -15,8 +15,9 @@ import { validateMeta } from './validate.js'
 
 export { parseMetaText, yaml } from './parse.js'
 
-export const CMC_META_FILES = ['cmc.yaml', 'cmc.yml', 'cmc.json']
-export const CM_META_FILES = ['_cm.yaml', '_cm.json', 'meta.yaml', 'meta.json']
+import { CM_META_FILES } from './files.js'
+
+export { CM_META_FILES, CMC_META_FILES } from './files.js'
 
 export interface RepoRef {
   name: string

@@ -2,7 +2,7 @@
 // Schema published in schema/cmc.schema.json (editors check cmc.yaml with it)
 // and the source of the TypeScript types, so the two cannot drift.
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import type { Kind as KindsKind } from './kinds.js'
+import type { Kind } from './kinds.js'
 
 const Str = (description: string) => Type.String({ description })
 const StrList = (description: string) => Type.Array(Type.String(), { description })
@@ -224,9 +224,8 @@ export type BenchmarkMeta = Static<typeof Benchmark>
 export type PlatformMeta = Static<typeof Platform>
 export type ArtifactMeta = Static<typeof ArtifactMeta>
 export type RepoMeta = Static<typeof RepoMeta>
-export type Kind = ArtifactMeta['kind']
-export { KINDS } from './kinds.js'
-// kinds.ts spells the kinds out for light importers; both must stay the same set.
-const kindsAgree: [Kind] extends [KindsKind] ? ([KindsKind] extends [Kind] ? true : never) : never = true
+export { KINDS, type Kind } from './kinds.js'
+// the kinds the schema declares are the kinds kinds.ts lists, no more, no fewer
+const kindsAgree: [ArtifactMeta['kind']] extends [Kind] ? ([Kind] extends [ArtifactMeta['kind']] ? true : never) : never = true
 void kindsAgree
 export const schemasByKind: Record<Kind, TSchema> = { component: Component, image: Image, benchmark: Benchmark, platform: Platform }

@@ -5,7 +5,7 @@
 // The build (scripts/gen-schema.mjs) writes the Ajv validators as plain code
 // to dist/meta/validators/<name>.gen.cjs, with the schemas' fingerprint, so
 // checking meta loads neither TypeBox nor Ajv and compiles no schema at run
-// time (~0.3 s). Where those files are missing (the tests run the sources) the
+// time. Where those files are missing (the tests run the sources) the
 // schemas are compiled here with the same options (src/meta/validatorsSource.ts):
 // both give the same errors and the same fingerprint. (`npm run build` writes
 // them after tsc; a bare `tsc` leaves the previous ones in place.)

@@ -4,7 +4,7 @@
 //   labels, refs), meta/<repo>/<relDir>/<meta file> for every artifact of the
 //   plan, and image.tar (docker save), so another engine gets the image and
 //   another cmc gets the artifacts that describe it.
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { PassThrough, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -82,7 +82,7 @@ export async function exportBundle(target: string, platform: string, file: strin
   })
   p.finalize()
   await out
-  ;(await import('node:fs')).rmSync(tmp, { force: true })
+  rmSync(tmp, { force: true })
   return bundle
 }
 

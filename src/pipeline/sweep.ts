@@ -1,10 +1,10 @@
 // Parameter sweeps: `--set batch=1,8,32 --set threads=1,2` -> the cartesian
 // product of points, each with every declared param (defaults filled in).
 // The order is deterministic: declared params first, in meta order.
-import { createRequire } from 'node:module'
 import { CmcError } from '../errors.js'
 import { nearest } from '../meta/nearest.js'
 import type { PlanBenchmark } from '../resolve/plan.js'
+import { handlebars } from '../lazy.js'
 
 export type ParamValue = string | number | boolean
 
@@ -67,8 +67,7 @@ export function renderCommand(template: string, params: Record<string, ParamValu
     })
   }
   try {
-    const Handlebars = createRequire(import.meta.url)('handlebars') as typeof import('handlebars')
-    return Handlebars.compile(template, { noEscape: true, strict: true })(params)
+    return handlebars().compile(template, { noEscape: true, strict: true })(params)
   } catch (e) {
     throw new CmcError('input', 'COMMAND_TEMPLATE', `benchmark command: ${(e as Error).message.split('\n')[0]}`, { hint: 'every {{name}} in command must be a declared param' })
   }

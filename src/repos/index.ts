@@ -5,6 +5,7 @@
 // A warm `cmc find` over thousands of artifacts reads one file per repo, stats
 // the meta files and builds only the artifacts it prints: it loads neither the
 // YAML parser nor the validators, and decodes no meta.
+import { createHash } from 'node:crypto'
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, type Dirent } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
@@ -12,6 +13,8 @@ import { replaceFile } from '../files.js'
 import type { EventSink } from '../events.js'
 import type { Artifact } from '../meta/artifact.js'
 import type { Kind } from '../meta/kinds.js'
+import { CM_META_FILES, CMC_META_FILES } from '../meta/files.js'
+import { loadArtifactFile } from '../meta/load.js'
 import { nearest } from '../meta/nearest.js'
 import { schemaFingerprint } from '../meta/validate.js'
 import type { ArtifactMeta } from '../meta/schema.js'
@@ -20,9 +23,7 @@ import { listRepos, type RepoEntry } from './registry.js'
 import { matchesQuery, parseTagQuery, type TagQuery } from './tagQuery.js'
 
 const CACHE_FORMAT = 4
-// Same lists as CMC_META_FILES and CM_META_FILES in meta/load.ts (not imported:
-// load.ts is loaded only when a meta file has to be read).
-const META_FILES = ['cmc.yaml', 'cmc.yml', 'cmc.json', '_cm.yaml', '_cm.json', 'meta.yaml', 'meta.json']
+const META_FILES = [...CMC_META_FILES, ...CM_META_FILES]
 const SKIP_DIRS = new Set(['node_modules', '.git', '.cmc', 'dist'])
 
 export interface IndexProblem {
@@ -71,11 +72,9 @@ interface CacheHeader {
 const KIND_LETTERS: Record<Kind, string> = { component: 'c', image: 'i', benchmark: 'b', platform: 'p' }
 const KIND_OF_LETTER: Record<string, Kind | undefined> = { c: 'component', i: 'image', b: 'benchmark', p: 'platform' }
 
-/** FNV-1a (64 bits) of a string's UTF-16 units as 16 hex digits: a file name key (node:crypto costs ms to load). */
+/** A file name key for a repo's folder: 16 hex digits of its sha256. */
 function pathKey(s: string): string {
-  let h = 0xcbf29ce484222325n
-  for (let i = 0; i < s.length; i++) h = ((h ^ BigInt(s.charCodeAt(i))) * 0x100000001b3n) & 0xffffffffffffffffn
-  return h.toString(16).padStart(16, '0')
+  return createHash('sha256').update(s).digest('hex').slice(0, 16)
 }
 
 function cacheFile(repo: RepoEntry): string {
@@ -101,23 +100,23 @@ class RepoArtifacts {
 
   constructor(
     readonly repo: RepoEntry,
-    readonly h: CacheHeader,
+    readonly columns: CacheHeader,
     /** The cache file's bytes and where its metas start, when read from it. */
     private readonly bytes: Buffer | undefined,
     private readonly metaStart: number,
     private readonly made: Array<Artifact | undefined>,
   ) {
-    this.count = h.files.length
+    this.count = columns.files.length
     this.join = dirJoiner(repo.path)
   }
 
   /** Kind of artifact i; undefined where its meta file could not be loaded. */
   kind(i: number): Kind | undefined {
-    return KIND_OF_LETTER[this.h.kinds[i]]
+    return KIND_OF_LETTER[this.columns.kinds[i]]
   }
 
   tags(i: number): string[] {
-    const { tagNames, tagIds, tagEnd } = this.h
+    const { tagNames, tagIds, tagEnd } = this.columns
     const out: string[] = []
     for (let k = i ? tagEnd[i - 1] : 0; k < tagEnd[i]; k++) out.push(tagNames[tagIds[k]])
     return out
@@ -125,7 +124,7 @@ class RepoArtifacts {
 
   /** For a query without variations: a test of artifact i's tags, on the tag ids. */
   tagMatcher(q: TagQuery): (i: number) => boolean {
-    const { tagNames, tagIds, tagEnd } = this.h
+    const { tagNames, tagIds, tagEnd } = this.columns
     const id = new Map(tagNames.map((t, k) => [t, k]))
     const include = q.include.map((t) => id.get(t) ?? -1)
     const exclude = q.exclude.map((t) => id.get(t) ?? -1).filter((k) => k >= 0)
@@ -138,25 +137,25 @@ class RepoArtifacts {
   }
 
   metaFile(i: number): string {
-    return this.join(this.h.files[i])
+    return this.join(this.columns.files[i])
   }
 
   /** The meta of artifact i as JSON, as the cache file holds it. */
   metaJson(i: number): string {
     if (!this.bytes) return JSON.stringify(this.made[i]!.meta)
-    return this.bytes.toString('utf8', this.metaStart + (i ? this.h.metaEnd[i - 1] : 0), this.metaStart + this.h.metaEnd[i])
+    return this.bytes.toString('utf8', this.metaStart + (i ? this.columns.metaEnd[i - 1] : 0), this.metaStart + this.columns.metaEnd[i])
   }
 
   /** Artifact i (one whose kind(i) is defined). */
   artifact(i: number): Artifact {
     let a = this.made[i]
     if (!a) {
-      const h = this.h
-      const rel = h.files[i]
+      const columns = this.columns
+      const rel = columns.files[i]
       const slash = rel.lastIndexOf('/')
       const relDir = rel.slice(0, slash)
       const dir = this.join(relDir)
-      a = { kind: this.kind(i)!, alias: h.alias[i], uid: h.uids[i], tags: this.tags(i), version: h.versions[i], dir, file: `${dir}${path.sep}${rel.slice(slash + 1)}`, repo: this.repo.name, relDir, format: h.cm[i] === '1' ? 'cm' : 'cmc' } as Artifact
+      a = { kind: this.kind(i)!, alias: columns.alias[i], uid: columns.uids[i], tags: this.tags(i), version: columns.versions[i], dir, file: `${dir}${path.sep}${rel.slice(slash + 1)}`, repo: this.repo.name, relDir, format: columns.cm[i] === '1' ? 'cm' : 'cmc' } as Artifact
       // meta stays an own, enumerable property (spread and JSON see it), decoded on first use
       let meta: ArtifactMeta | undefined
       const json = () => this.metaJson(i)
@@ -185,24 +184,24 @@ function readCache(repo: RepoEntry): RepoArtifacts | undefined {
     const bytes = readFileSync(cacheFile(repo))
     const nl = bytes.indexOf(10)
     if (nl < 0) return undefined
-    const h = JSON.parse(bytes.toString('utf8', 0, nl)) as CacheHeader
-    if (h.format !== CACHE_FORMAT || h.schema !== schemaFingerprint() || h.root !== repo.path || h.name !== repo.name || h.uid !== (repo.uid ?? null)) return undefined
+    const header = JSON.parse(bytes.toString('utf8', 0, nl)) as CacheHeader
+    if (header.format !== CACHE_FORMAT || header.schema !== schemaFingerprint() || header.root !== repo.path || header.name !== repo.name || header.uid !== (repo.uid ?? null)) return undefined
     // a file cut short (the metas' line ends with a newline) is not used
-    if (bytes.length !== nl + 1 + (h.metaEnd.length ? h.metaEnd[h.metaEnd.length - 1] : 0) + 1) return undefined
-    return new RepoArtifacts(repo, h, bytes, nl + 1, new Array(h.files.length))
+    if (bytes.length !== nl + 1 + (header.metaEnd.length ? header.metaEnd[header.metaEnd.length - 1] : 0) + 1) return undefined
+    return new RepoArtifacts(repo, header, bytes, nl + 1, new Array(header.files.length))
   } catch {
     return undefined
   }
 }
 
 /** Whether no walked folder and no meta file changed since the cache was written. */
-function isFresh(c: RepoArtifacts): boolean {
-  const h = c.h
+function isFresh(cached: RepoArtifacts): boolean {
+  const { dirs, mtimeMs, size } = cached.columns
   try {
-    for (const d in h.dirs) if (statSync(d).mtimeMs !== h.dirs[d]) return false
-    for (let i = 0; i < c.count; i++) {
-      const s = statSync(c.metaFile(i))
-      if (s.mtimeMs !== h.mtimeMs[i] || s.size !== h.size[i]) return false
+    for (const d in dirs) if (statSync(d).mtimeMs !== dirs[d]) return false
+    for (let i = 0; i < cached.count; i++) {
+      const stat = statSync(cached.metaFile(i))
+      if (stat.mtimeMs !== mtimeMs[i] || stat.size !== size[i]) return false
     }
   } catch {
     return false
@@ -293,8 +292,6 @@ function readWithStat(file: string): { text?: string; mtimeMs: number; size: num
   }
 }
 
-type Loader = typeof import('../meta/load.js')
-
 /** A meta file after a walk: loaded now, or unchanged since the cache (entry `i` of `from`). */
 type Walked = { relDir: string; base: string; mtimeMs: number; size: number } & (
   | { artifact: Artifact; problem?: undefined; from?: undefined }
@@ -303,9 +300,9 @@ type Walked = { relDir: string; base: string; mtimeMs: number; size: number } & 
 )
 
 /** Walk the repo, load what changed (or all, without a cache) and write the cache. */
-function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: Loader, events?: EventSink): RepoArtifacts {
+function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, events?: EventSink): RepoArtifacts {
   const previous = new Map<string, number>()
-  if (cached) for (let i = 0; i < cached.count; i++) previous.set(cached.h.files[i], i)
+  if (cached) for (let i = 0; i < cached.count; i++) previous.set(cached.columns.files[i], i)
   const { dirs, metaFiles } = scan(repo.path)
   const ref = { name: repo.name, root: repo.path, uid: repo.uid }
   const walked: Walked[] = metaFiles.map(({ file, relDir, base }): Walked => {
@@ -314,12 +311,12 @@ function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: Loa
     let mtimeMs: number, size: number
     if (cached && old !== undefined) {
       ;({ mtimeMs, size } = statSync(file))
-      if (cached.h.mtimeMs[old] === mtimeMs && cached.h.size[old] === size) return { relDir, base, mtimeMs, size, from: cached, i: old }
+      if (cached.columns.mtimeMs[old] === mtimeMs && cached.columns.size[old] === size) return { relDir, base, mtimeMs, size, from: cached, i: old }
     } else {
       ;({ text, mtimeMs, size } = readWithStat(file))
     }
     try {
-      return { relDir, base, mtimeMs, size, artifact: load.loadArtifactFile(file, ref, text) }
+      return { relDir, base, mtimeMs, size, artifact: loadArtifactFile(file, ref, text) }
     } catch (err) {
       if (!(err instanceof CmcError)) throw err
       let t = text
@@ -334,7 +331,7 @@ function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: Loa
     }
   })
 
-  const h: CacheHeader = {
+  const columns: CacheHeader = {
     format: CACHE_FORMAT, schema: schemaFingerprint(), root: repo.path, name: repo.name, uid: repo.uid ?? null, dirs,
     files: [], mtimeMs: [], size: [], kinds: '', alias: [], uids: [], tagNames: [], tagIds: [], tagEnd: [], versions: {}, cm: '', metaEnd: [], problems: {},
   }
@@ -343,41 +340,41 @@ function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: Loa
   const metas: string[] = []
   let end = 0
   walked.forEach((w, j) => {
-    h.files.push(`${w.relDir}/${w.base}`)
-    h.mtimeMs.push(w.mtimeMs)
-    h.size.push(w.size)
-    const problem = w.from ? w.from.h.problems[w.i] : w.problem
+    columns.files.push(`${w.relDir}/${w.base}`)
+    columns.mtimeMs.push(w.mtimeMs)
+    columns.size.push(w.size)
+    const problem = w.from ? w.from.columns.problems[w.i] : w.problem
     const a = w.from ? (w.from.kind(w.i) ? w.from.artifact(w.i) : undefined) : w.artifact
-    h.kinds += a ? KIND_LETTERS[a.kind] : '-'
-    h.alias.push(a ? a.alias : '')
-    h.uids.push(a ? a.uid : '')
+    columns.kinds += a ? KIND_LETTERS[a.kind] : '-'
+    columns.alias.push(a ? a.alias : '')
+    columns.uids.push(a ? a.uid : '')
     for (const t of a ? a.tags : []) {
       let k = tagId.get(t)
       if (k === undefined) {
-        k = h.tagNames.length
+        k = columns.tagNames.length
         tagId.set(t, k)
-        h.tagNames.push(t)
+        columns.tagNames.push(t)
       }
-      h.tagIds.push(k)
+      columns.tagIds.push(k)
     }
-    h.tagEnd.push(h.tagIds.length)
-    if (a?.version !== undefined) h.versions[j] = a.version
-    h.cm += a?.format === 'cm' ? '1' : '0'
+    columns.tagEnd.push(columns.tagIds.length)
+    if (a?.version !== undefined) columns.versions[j] = a.version
+    columns.cm += a?.format === 'cm' ? '1' : '0'
     const json = !a ? '' : w.from ? w.from.metaJson(w.i) : JSON.stringify(a.meta)
     metas.push(json)
     end += Buffer.byteLength(json)
-    h.metaEnd.push(end)
-    if (!a) h.problems[j] = problem!
+    columns.metaEnd.push(end)
+    if (!a) columns.problems[j] = problem!
     made.push(a)
   })
   const out = cacheFile(repo)
   try {
     mkdirSync(path.dirname(out), { recursive: true })
-    replaceFile(out, `${JSON.stringify(h)}\n${metas.join('')}\n`)
+    replaceFile(out, `${JSON.stringify(columns)}\n${metas.join('')}\n`)
   } catch (err) {
     events?.({ type: 'log', level: 'debug', message: `index cache not written: ${(err as Error).message}` })
   }
-  return new RepoArtifacts(repo, h, undefined, 0, made)
+  return new RepoArtifacts(repo, columns, undefined, 0, made)
 }
 
 export class ArtifactIndex {
@@ -425,14 +422,14 @@ export class ArtifactIndex {
     if (!this.uids) {
       // the last one of a uid wins, as a map filled in order does
       this.uids = new Map()
-      for (const s of this.sources) for (let i = 0; i < s.count; i++) if (s.kind(i)) this.uids.set(s.h.uids[i], [s, i])
+      for (const s of this.sources) for (let i = 0; i < s.count; i++) if (s.kind(i)) this.uids.set(s.columns.uids[i], [s, i])
     }
     const byUid = this.uids.get(aliasOrUid)
     if (byUid && ok(byUid[0].kind(byUid[1])!)) return byUid[0].artifact(byUid[1])
     for (const s of this.sources) {
       for (let i = 0; i < s.count; i++) {
         const kind = s.kind(i)
-        if (kind && s.h.alias[i] === aliasOrUid && ok(kind)) return s.artifact(i)
+        if (kind && s.columns.alias[i] === aliasOrUid && ok(kind)) return s.artifact(i)
       }
     }
     const broken = this.broken.find((p) => p.aliasGuess === aliasOrUid)
@@ -443,7 +440,7 @@ export class ArtifactIndex {
     for (const s of this.sources) {
       for (let i = 0; i < s.count; i++) {
         const kind = s.kind(i)
-        if (kind && ok(kind)) pool.push(s.h.alias[i])
+        if (kind && ok(kind)) pool.push(s.columns.alias[i])
       }
     }
     const near = nearest(aliasOrUid, pool)
@@ -458,18 +455,13 @@ export async function loadIndex(opts: { extraRepos?: string[]; events?: EventSin
   const repos = listRepos(opts.extraRepos ?? []).filter((r) => opts.builtin !== false || r.kind !== 'builtin')
   const sources: RepoArtifacts[] = []
   const broken: IndexProblem[] = []
-  let load: Loader | undefined
   for (const repo of repos) {
     const cached = readCache(repo)
     let source = cached && isFresh(cached) ? cached : undefined
-    if (!source) {
-      // the meta reader (and through it the validators) only when something changed
-      load ??= await import('../meta/load.js')
-      source = indexRepo(repo, cached, load, opts.events)
-    }
+    if (!source) source = indexRepo(repo, cached, opts.events)
     sources.push(source)
     for (let i = 0; i < source.count; i++) {
-      const p = source.kind(i) ? undefined : source.h.problems[i]
+      const p = source.kind(i) ? undefined : source.columns.problems[i]
       if (p) {
         broken.push(p)
         opts.events?.({ type: 'log', level: 'warn', message: `skipped ${p.error.where?.file ?? p.file}${p.error.where?.line ? `:${p.error.where.line}` : ''}: ${p.error.message}` })

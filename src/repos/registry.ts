@@ -10,6 +10,7 @@ import { fastParseYaml } from '../meta/fastYaml.js'
 import { yaml } from '../meta/parse.js'
 import { builtinRepoDir, cmcHome } from '../paths.js'
 import { readRepoMeta, REPO_FILE } from './repoMeta.js'
+import { execa as lazyExeca, fflate } from '../lazy.js'
 
 export interface RepoEntry {
   name: string
@@ -88,7 +89,7 @@ function repoRootIn(dir: string, source: string): string {
 
 async function fetchInto(source: string, kind: 'git' | 'archive', staging: string): Promise<void> {
   // loaded here, not at start: every command lists the repos, few fetch one
-  const { execa } = await import('execa')
+  const { execa } = await lazyExeca()
   if (kind === 'git') {
     try {
       await execa('git', ['clone', '--quiet', '--depth', '1', source, staging], { timeout: 300_000 })
@@ -102,7 +103,7 @@ async function fetchInto(source: string, kind: 'git' | 'archive', staging: strin
   }
   mkdirSync(staging, { recursive: true })
   if (/\.zip$/i.test(source)) {
-    const { unzipSync } = await import('fflate')
+    const { unzipSync } = fflate()
     const files = unzipSync(readFileSync(source))
     for (const [name, data] of Object.entries(files)) {
       const dest = path.resolve(staging, name)

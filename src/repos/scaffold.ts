@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
-import { KINDS, type Kind } from '../meta/schema.js'
+import { KINDS, type Kind } from '../meta/kinds.js'
 import { newUid } from '../meta/uid.js'
 import { schemaDir } from '../paths.js'
 

@@ -2,7 +2,6 @@
 // queries; `_name` selects variations (groups have one default); semver ranges
 // pick the highest satisfying version; `when:` conditions filter per platform;
 // cycles are reported as the cycle; the order is deterministic.
-import { createRequire } from 'node:module'
 import { CmcError } from '../errors.js'
 import type { Artifact } from '../meta/artifact.js'
 import { nearest } from '../meta/nearest.js'
@@ -14,10 +13,9 @@ import { planHash } from './hash.js'
 import type { BuildPlan, LayerName, PlanBenchmark, PlanNode, PlanPlatform } from './plan.js'
 import { platformProfile, whenHolds, type ArtifactSource } from './platforms.js'
 import { topoOrder } from './topoOrder.js'
+import { semver } from '../lazy.js'
 
 // semver is 47 modules: loaded only when two candidates or a version range need it
-let semverLib: typeof import('semver') | undefined
-const semver = (): typeof import('semver') => (semverLib ??= createRequire(import.meta.url)('semver') as typeof import('semver'))
 
 export interface ResolveOptions {
   platform: string
