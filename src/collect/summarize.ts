@@ -2,18 +2,8 @@
 // 95% confidence interval. For the median, a distribution-free interval from
 // order statistics (binomial, n >= 6); below that, the t-interval of the mean,
 // which is what few samples can support.
+import { median, tQuantile95 } from '../stats.js'
 import type { MetricSummary } from '../store/record.js'
-
-const T95 = [NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042]
-
-export function tQuantile95(df: number): number {
-  return df < T95.length ? T95[df] : 1.96 + 2.4 / df
-}
-
-export function median(sorted: number[]): number {
-  const n = sorted.length
-  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
-}
 
 export function summarize(values: number[], meta: { unit?: string; higherIsBetter?: boolean } = {}): MetricSummary {
   const s = [...values].sort((a, b) => a - b)

@@ -5,7 +5,7 @@
 // successful build is tagged.
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
-import { decodeStatusResponse } from './buildkitTrace.js'
+import { decodeStatusResponse, type TraceVertex } from './buildkitTrace.js'
 import { contextTar, type ContextFile } from './context.js'
 import { getDocker, isConnectionError, noDaemonError } from './docker.js'
 
@@ -35,137 +35,187 @@ interface BuildMessage {
   errorDetail?: { message?: string }
 }
 
+/** Log lines kept per step: a failed step prints the last of them. */
 const TAIL = 40
 
+/** A BuildKit vertex (one step) as the trace has shown it so far. */
+interface Vertex { name: string; started?: number; done: boolean; cached: boolean; ms?: number; logs: string[] }
+
+/** A classic builder step, from its "Step N/M" line to the next one. */
+interface ClassicStep { name: string; cached: boolean; start: number; ms?: number; logs: string[] }
+
+/** What the progress stream has said so far, whichever builder sent it. */
+interface BuildProgress {
+  events: EventSink
+  vertexes: Map<string, Vertex>
+  classicSteps: ClassicStep[]
+  imageId?: string
+  failure?: string
+  failedStep?: { name: string; logs: string[] }
+}
+
 export async function engineBuild(opts: EngineBuildOptions): Promise<EngineBuildResult> {
+  const stream = await requestBuild(opts)
+  const progress: BuildProgress = { events: opts.events ?? (() => {}), vertexes: new Map(), classicSteps: [] }
+  await followBuild(stream, (message) => onBuildMessage(progress, message), opts.signal)
+  if (progress.failure) throw buildFailed(progress, progress.failure)
+  if (!progress.imageId) {
+    throw new CmcError('engine', 'DAEMON_LOST', 'the build ended without an image (did the engine stop?)', { hint: 'check `docker info`; nothing was tagged' })
+  }
+  return { imageId: progress.imageId, steps: builtSteps(progress) }
+}
+
+const buildInterrupted = () => new CmcError('aborted', 'ABORTED', 'build interrupted')
+
+/** Sends the context with the build options; the answer is the progress stream, a refusal a CmcError. */
+async function requestBuild(opts: EngineBuildOptions): Promise<NodeJS.ReadableStream> {
   const docker = getDocker()
-  const events = opts.events ?? (() => {})
   const tar = contextTar(opts.dockerfile, opts.files)
-  let stream: NodeJS.ReadableStream
+  // @types/dockerode wants a file name or folder for the context; dockerode takes a stream as well
+  const buildImage = docker.buildImage.bind(docker) as unknown as (context: unknown, options: unknown) => Promise<NodeJS.ReadableStream>
   try {
-    stream = await (docker.buildImage as unknown as (f: unknown, o: unknown) => Promise<NodeJS.ReadableStream>)(tar, {
+    return await buildImage(tar, {
       t: opts.tag,
       platform: opts.platform,
       buildargs: opts.buildArgs ?? {},
       labels: opts.labels ?? {},
       nocache: opts.noCache ?? false,
-      pull: false as unknown as string,
+      pull: false,
       rm: true,
       forcerm: true,
       abortSignal: opts.signal,
-      ...(opts.builder === 'buildkit' ? { version: '2' } : { version: '1' }),
+      version: opts.builder === 'buildkit' ? '2' : '1',
     })
-  } catch (e) {
-    if (opts.signal?.aborted) throw new CmcError('aborted', 'ABORTED', 'build interrupted')
-    if (isConnectionError(e)) throw noDaemonError(e)
-    throw new CmcError('build', 'BUILD_REQUEST_FAILED', `the engine refused the build: ${(e as Error).message}`)
+  } catch (error) {
+    if (opts.signal?.aborted) throw buildInterrupted()
+    if (isConnectionError(error)) throw noDaemonError(error)
+    throw new CmcError('build', 'BUILD_REQUEST_FAILED', `the engine refused the build: ${(error as Error).message}`)
   }
+}
 
-  // Step bookkeeping for both builders.
-  const vertexes = new Map<string, { name: string; started?: number; done: boolean; cached: boolean; ms?: number; logs: string[] }>()
-  const classicSteps: Array<{ name: string; cached: boolean; start: number; ms?: number; logs: string[] }> = []
-  let imageId: string | undefined
-  let failure: string | undefined
-  let failedStep: { name: string; logs: string[] } | undefined
-
-  const onMessage = (m: BuildMessage) => {
-    if (m.error || m.errorDetail) {
-      failure = m.errorDetail?.message ?? m.error
-      return
-    }
-    if (m.id === 'moby.buildkit.trace' && typeof m.aux === 'string') {
-      const st = decodeStatusResponse(m.aux)
-      for (const v of st.vertexes) {
-        const cur = vertexes.get(v.digest) ?? { name: v.name, done: false, cached: false, logs: [] }
-        vertexes.set(v.digest, cur)
-        if (v.name) cur.name = v.name
-        if (v.started && !cur.started) {
-          cur.started = v.started
-          if (!v.cached) events({ type: 'step', id: v.digest, name: cur.name, status: 'started' })
-        }
-        if ((v.completed || v.cached) && !cur.done) {
-          cur.done = true
-          cur.cached = v.cached
-          cur.ms = v.completed && v.started ? v.completed - v.started : undefined
-          if (v.error) {
-            failedStep = { name: cur.name, logs: cur.logs }
-            events({ type: 'step', id: v.digest, name: cur.name, status: 'failed', elapsedMs: cur.ms })
-          } else if (!cur.name.startsWith('[internal]')) {
-            events({ type: 'step', id: v.digest, name: cur.name, status: v.cached ? 'cached' : 'done', elapsedMs: cur.ms })
-          }
-        }
-        if (v.error && !failedStep) failedStep = { name: cur.name, logs: cur.logs }
-      }
-      for (const l of st.logs) {
-        const cur = vertexes.get(l.vertex)
-        for (const line of l.msg.split('\n').filter((x) => x.trim())) {
-          cur?.logs.push(line)
-          if (cur && cur.logs.length > TAIL) cur.logs.shift()
-          events({ type: 'step-log', id: l.vertex, line })
-        }
-      }
-      return
-    }
-    if (m.id === 'moby.image.id') {
-      imageId = (m.aux as { ID?: string })?.ID
-      return
-    }
-    if (m.aux && typeof m.aux === 'object' && (m.aux as { ID?: string }).ID) {
-      imageId = (m.aux as { ID: string }).ID
-      return
-    }
-    if (typeof m.stream === 'string') {
-      for (const line of m.stream.split('\n')) {
-        const step = /^Step (\d+)\/(\d+) : (.*)$/.exec(line)
-        const last = classicSteps[classicSteps.length - 1]
-        if (step) {
-          if (last && last.ms === undefined) {
-            last.ms = Date.now() - last.start
-            events({ type: 'step', id: `step-${classicSteps.length}`, name: last.name, status: last.cached ? 'cached' : 'done', elapsedMs: last.ms })
-          }
-          classicSteps.push({ name: `[${step[1]}/${step[2]}] ${step[3]}`, cached: false, start: Date.now(), logs: [] })
-          events({ type: 'step', id: `step-${classicSteps.length}`, name: classicSteps[classicSteps.length - 1].name, status: 'started' })
-        } else if (/^ ---> Using cache/.test(line) && last) last.cached = true
-        else if (line.trim() && last && !/^ ---> [0-9a-f]+$|^Removing intermediate container/.test(line)) {
-          last.logs.push(line)
-          if (last.logs.length > TAIL) last.logs.shift()
-          events({ type: 'step-log', id: `step-${classicSteps.length}`, line })
-        }
-      }
-    }
-  }
-
+/** Reads the progress stream to its end; Ctrl-C stops the build, a broken connection is DAEMON_LOST. */
+async function followBuild(stream: NodeJS.ReadableStream, onMessage: (message: BuildMessage) => void, signal?: AbortSignal): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()), onMessage)
-      opts.signal?.addEventListener('abort', () => {
+      getDocker().modem.followProgress(stream, (error) => (error ? reject(error) : resolve()), onMessage)
+      signal?.addEventListener('abort', () => {
         ;(stream as unknown as { destroy?: () => void }).destroy?.()
-        reject(new CmcError('aborted', 'ABORTED', 'build interrupted'))
+        reject(buildInterrupted())
       }, { once: true })
     })
-  } catch (e) {
-    if (e instanceof CmcError) throw e
-    if (opts.signal?.aborted) throw new CmcError('aborted', 'ABORTED', 'build interrupted')
-    throw new CmcError('engine', 'DAEMON_LOST', `the connection to the Docker engine broke during the build (${(e as Error).message})`, {
+  } catch (error) {
+    if (error instanceof CmcError) throw error
+    if (signal?.aborted) throw buildInterrupted()
+    throw new CmcError('engine', 'DAEMON_LOST', `the connection to the Docker engine broke during the build (${(error as Error).message})`, {
       hint: 'check that dockerd is still running (`docker info`); nothing was tagged',
     })
   }
+}
 
-  if (failure) {
-    const lastClassic = classicSteps[classicSteps.length - 1]
-    const step = failedStep ?? (lastClassic ? { name: lastClassic.name, logs: lastClassic.logs } : undefined)
-    if (lastClassic && !failedStep) events({ type: 'step', id: `step-${classicSteps.length}`, name: lastClassic.name, status: 'failed' })
-    throw new CmcError('build', 'BUILD_FAILED', `build step failed: ${step?.name ?? '(unknown step)'}`, {
-      details: [...(step?.logs ?? []).slice(-30), `error: ${failure.trim()}`],
-      hint: 'fix the step in the artifact meta (see the log above); nothing was tagged',
-      data: { step: step?.name, error: failure },
-    })
+/** One progress message: a failure, a BuildKit trace, the image id, or classic builder output. */
+function onBuildMessage(progress: BuildProgress, message: BuildMessage): void {
+  if (message.error || message.errorDetail) {
+    progress.failure = message.errorDetail?.message ?? message.error
+    return
   }
-  if (!imageId) {
-    throw new CmcError('engine', 'DAEMON_LOST', 'the build ended without an image (did the engine stop?)', { hint: 'check `docker info`; nothing was tagged' })
+  if (message.id === 'moby.buildkit.trace' && typeof message.aux === 'string') {
+    onBuildKitTrace(progress, message.aux)
+    return
   }
-  const steps = vertexes.size
-    ? [...vertexes.values()].filter((v) => !v.name.startsWith('[internal]')).map((v) => ({ name: v.name, cached: v.cached, ms: v.ms }))
-    : classicSteps.map((s) => ({ name: s.name, cached: s.cached, ms: s.ms }))
-  return { imageId, steps }
+  if (message.id === 'moby.image.id') {
+    progress.imageId = (message.aux as { ID?: string })?.ID
+    return
+  }
+  if (message.aux && typeof message.aux === 'object' && (message.aux as { ID?: string }).ID) {
+    progress.imageId = (message.aux as { ID: string }).ID
+    return
+  }
+  if (typeof message.stream === 'string') onClassicOutput(progress, message.stream)
+}
+
+/** A BuildKit trace: vertex updates, then the log lines of each step. */
+function onBuildKitTrace(progress: BuildProgress, aux: string): void {
+  const status = decodeStatusResponse(aux)
+  for (const update of status.vertexes) onVertexUpdate(progress, update)
+  for (const log of status.logs) {
+    const vertex = progress.vertexes.get(log.vertex)
+    for (const line of log.msg.split('\n').filter((text) => text.trim())) {
+      if (vertex) keepTail(vertex.logs, line)
+      progress.events({ type: 'step-log', id: log.vertex, line })
+    }
+  }
+}
+
+/** A step started, finished, came from the cache or failed (the failed one is kept for the error). */
+function onVertexUpdate(progress: BuildProgress, update: TraceVertex): void {
+  const { events } = progress
+  const vertex = progress.vertexes.get(update.digest) ?? { name: update.name, done: false, cached: false, logs: [] }
+  progress.vertexes.set(update.digest, vertex)
+  if (update.name) vertex.name = update.name
+  if (update.started && !vertex.started) {
+    vertex.started = update.started
+    if (!update.cached) events({ type: 'step', id: update.digest, name: vertex.name, status: 'started' })
+  }
+  if ((update.completed || update.cached) && !vertex.done) {
+    vertex.done = true
+    vertex.cached = update.cached
+    vertex.ms = update.completed && update.started ? update.completed - update.started : undefined
+    if (update.error) {
+      progress.failedStep = { name: vertex.name, logs: vertex.logs }
+      events({ type: 'step', id: update.digest, name: vertex.name, status: 'failed', elapsedMs: vertex.ms })
+    } else if (!vertex.name.startsWith('[internal]')) {
+      events({ type: 'step', id: update.digest, name: vertex.name, status: update.cached ? 'cached' : 'done', elapsedMs: vertex.ms })
+    }
+  }
+  if (update.error && !progress.failedStep) progress.failedStep = { name: vertex.name, logs: vertex.logs }
+}
+
+/** Classic builder output: a "Step N/M : ..." line ends the step before and starts the next; other lines are its log. */
+function onClassicOutput(progress: BuildProgress, text: string): void {
+  const { events, classicSteps } = progress
+  const stepId = () => `step-${classicSteps.length}`
+  for (const line of text.split('\n')) {
+    const header = /^Step (\d+)\/(\d+) : (.*)$/.exec(line)
+    const current = classicSteps[classicSteps.length - 1]
+    if (header) {
+      if (current && current.ms === undefined) {
+        current.ms = Date.now() - current.start
+        events({ type: 'step', id: stepId(), name: current.name, status: current.cached ? 'cached' : 'done', elapsedMs: current.ms })
+      }
+      const next = { name: `[${header[1]}/${header[2]}] ${header[3]}`, cached: false, start: Date.now(), logs: [] }
+      classicSteps.push(next)
+      events({ type: 'step', id: stepId(), name: next.name, status: 'started' })
+    } else if (/^ ---> Using cache/.test(line) && current) current.cached = true
+    else if (line.trim() && current && !/^ ---> [0-9a-f]+$|^Removing intermediate container/.test(line)) {
+      keepTail(current.logs, line)
+      events({ type: 'step-log', id: stepId(), line })
+    }
+  }
+}
+
+function keepTail(logs: string[], line: string): void {
+  logs.push(line)
+  if (logs.length > TAIL) logs.shift()
+}
+
+/** BUILD_FAILED naming the failed step (BuildKit says which; classic: the last one begun) with its log tail. */
+function buildFailed(progress: BuildProgress, failure: string): CmcError {
+  const { classicSteps } = progress
+  const lastClassic = classicSteps[classicSteps.length - 1]
+  const step = progress.failedStep ?? (lastClassic ? { name: lastClassic.name, logs: lastClassic.logs } : undefined)
+  // the classic builder never says a step failed: the last one begun is marked so here
+  if (lastClassic && !progress.failedStep) progress.events({ type: 'step', id: `step-${classicSteps.length}`, name: lastClassic.name, status: 'failed' })
+  return new CmcError('build', 'BUILD_FAILED', `build step failed: ${step?.name ?? '(unknown step)'}`, {
+    details: [...(step?.logs ?? []).slice(-30), `error: ${failure.trim()}`],
+    hint: 'fix the step in the artifact meta (see the log above); nothing was tagged',
+    data: { step: step?.name, error: failure },
+  })
+}
+
+/** The steps of the result: BuildKit's vertexes less its [internal] ones, else the classic steps. */
+function builtSteps(progress: BuildProgress): EngineBuildResult['steps'] {
+  if (progress.vertexes.size) {
+    return [...progress.vertexes.values()].filter((vertex) => !vertex.name.startsWith('[internal]')).map((vertex) => ({ name: vertex.name, cached: vertex.cached, ms: vertex.ms }))
+  }
+  return progress.classicSteps.map((step) => ({ name: step.name, cached: step.cached, ms: step.ms }))
 }

@@ -8,7 +8,7 @@
 //   Direction comes from higherIsBetter (else names like *latency*, *time*,
 //   *seconds*, *_ms are lower-is-better).
 import { CmcError } from '../errors.js'
-import { median, welch } from './stats.js'
+import { median, welch } from '../stats.js'
 
 export type Verdict = 'improved' | 'regressed' | 'no change' | 'inconclusive'
 

@@ -15,7 +15,8 @@ import { parseLoadgenDetail, parseLoadgenSummary } from '../../../src/collect/pa
 import { parseRegexMetrics } from '../../../src/collect/parseRegexMetrics.js'
 import { redactEnv } from '../../../src/collect/redactEnv.js'
 import { safeCopy, safeExtract } from '../../../src/collect/safeExtract.js'
-import { median, summarize, tQuantile95 } from '../../../src/collect/summarize.js'
+import { summarize } from '../../../src/collect/summarize.js'
+import { median, tQuantile95 } from '../../../src/stats.js'
 import { CmcError } from '../../../src/errors.js'
 import { listTree, repoRoot, tmpDir } from '../../helpers/tmp.js'
 

@@ -1,0 +1,50 @@
+// Statistics of benchmark samples, shared by collect (the 95% interval of a
+// run's repeats) and store (`cmc exp compare`): the median, Student t
+// quantiles and p-values, and Welch's t-test. The t distribution is
+// @stdlib's; what is written here is only how cmc uses it.
+import tCdf from '@stdlib/stats-base-dists-t-cdf'
+import tQuantile from '@stdlib/stats-base-dists-t-quantile'
+
+/** The median of values sorted in ascending order. */
+export function median(sorted: number[]): number {
+  const n = sorted.length
+  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+}
+
+/** t(0.975, df): the half-width factor of a two-sided 95% t interval. */
+export function tQuantile95(df: number): number {
+  return tQuantile(0.975, df)
+}
+
+/** Two-sided p-value of t with df degrees of freedom. */
+export function tTwoSidedP(t: number, df: number): number {
+  // from the lower tail: 1 - cdf(|t|) would lose the small p-values to rounding
+  return 2 * tCdf(-Math.abs(t), df)
+}
+
+function meanVar(xs: number[]): { mean: number; variance: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length
+  const variance = xs.length > 1 ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1) : 0
+  return { mean, variance }
+}
+
+export interface WelchResult {
+  diff: number // mean(b) - mean(a)
+  ci95: [number, number]
+  p: number
+  df: number
+}
+
+/** Welch's t-test (unequal variances) of b against a, with the 95% interval of the difference. */
+export function welch(a: number[], b: number[]): WelchResult {
+  const A = meanVar(a), B = meanVar(b)
+  const sa = A.variance / a.length, sb = B.variance / b.length
+  const se = Math.sqrt(sa + sb)
+  const diff = B.mean - A.mean
+  if (se === 0) return { diff, ci95: [diff, diff], p: diff === 0 ? 1 : 0, df: Math.max(1, a.length + b.length - 2) }
+  const df = (sa + sb) ** 2 / ((a.length > 1 ? sa ** 2 / (a.length - 1) : 0) + (b.length > 1 ? sb ** 2 / (b.length - 1) : 0) || 1)
+  // the quantile at whole degrees of freedom below df: a slightly wider interval,
+  // so that a verdict never rests on the fractional df of the approximation
+  const q = tQuantile95(Math.max(1, Math.floor(df)))
+  return { diff, ci95: [diff - q * se, diff + q * se], p: tTwoSidedP(diff / se, df), df }
+}
