@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Issue 3's figures, measured side by side in one run on the same Dockerfile
+// The build's figures, measured side by side in one run on the same Dockerfile
 // and context (the stream example, x86_64):
 //   cold `cmc build` wall vs cold `docker build` wall    target ratio <= 1.05
 //   no-op `cmc build` (whole process)                    target <= 0.5 s
@@ -11,7 +11,7 @@
 // no buildx, so `docker build` cannot use BuildKit here; cmc's BuildKit cold
 // build is printed beside it. Needs a running engine.
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, appendFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync, appendFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -33,12 +33,20 @@ const { resolveBase } = await import(path.join(root, 'dist/engine/baseImages.js'
 const { getDocker } = await import(path.join(root, 'dist/engine/docker.js'))
 
 const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26, ...opts }).toString()
+/** Removes images, whether or not they are there (a first run has none). */
+function rmiQuietly(...refs) {
+  try {
+    sh("docker", ["rmi", "-f", ...refs])
+  } catch {
+    // nothing to remove
+  }
+}
 const wall = (fn) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e9 }
 const med = median
 const sizeOf = (ref) => Number(sh('docker', ['image', 'inspect', '--format', '{{.Size}}', ref]).trim())
 const MB = (b) => (b / 1e6).toFixed(1) + ' MB'
 async function prune() {
-  for (const r of ['bench/raw-stream', 'bench/single-stage']) try { sh('docker', ['rmi', '-f', r]) } catch {}
+  for (const r of ['bench/raw-stream', 'bench/single-stage']) rmiQuietly(r)
   rmCmcImages()
   sh('docker', ['image', 'prune', '-f'])
   await getDocker().pruneBuilder() // BuildKit's cache, through the API (the CLI's `builder prune` needs buildx)
@@ -113,4 +121,4 @@ console.log(`  edit benchmark    cmc ${f(med(edits))} s = ${(100 * med(edits) / 
 console.log(`  runtime image     cmc ${MB(cmcSize)}   single-stage ${MB(singleSize)}   ratio ${(100 * cmcSize / singleSize).toFixed(1)}%   target <= 30%`)
 console.log(`                    above the shared base (${MB(base)}): cmc ${MB(cmcSize - base)}   single-stage ${MB(singleSize - base)}   ratio ${(100 * (cmcSize - base) / (singleSize - base)).toFixed(1)}%`)
 rmSync(work, { recursive: true, force: true })
-try { sh('docker', ['rmi', '-f', 'bench/raw-stream', 'bench/single-stage']) } catch {}
+rmiQuietly('bench/raw-stream', 'bench/single-stage')

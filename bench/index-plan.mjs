@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Issue 2's figures: a generated repo of 5,000 artifacts.
+// The index's figures: a generated repo of 5,000 artifacts.
 //   cold index (in-process, empty cache)          target <= 1 s
 //   warm `cmc find` (whole process, Node's start) target <= 300 ms
 //   plan + compile of a 200-node graph (in-process) target <= 50 ms
@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { makeRepo } from './fixtures.mjs'
 import { median } from './lib.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -25,25 +26,18 @@ const med = median
 const fmt = (x) => x.toFixed(1)
 
 // --- a repo of N artifacts: components with tags, deps and variations, a few images and benchmarks
-const repo = path.join(work, 'repo')
-mkdirSync(repo, { recursive: true })
-writeFileSync(path.join(repo, 'cmc-repo.yaml'), 'name: bench-5000\n')
-const hex = (i, p) => (p + i.toString(16)).padStart(16, '0').slice(-16)
-for (let i = 0; i < N; i++) {
-  const dir = path.join(repo, `c${String(i).padStart(5, '0')}`)
-  mkdirSync(dir)
-  const kind = i % 50 === 49 ? 'benchmark' : i % 50 === 48 ? 'image' : 'component'
-  let text = `kind: ${kind}\nalias: a${i}\nuid: ${hex(i, 'c')}\ntags: [t${i % 97}, group${i % 7}, ${i % 2 ? 'python' : 'cpp'}${i % 3 ? '' : ', dev'}]\n`
-  if (kind === 'component') text += `install:\n  apt: [pkg${i}]\n${i > 0 ? `deps:\n  - tags: t${(i - 1) % 97}\n` : ''}variations:\n  fast: { group: speed, default: true, env: { SPEED: fast } }\n  slow: { group: speed, env: { SPEED: slow } }\n`
-  if (kind === 'image') text += `platforms: [x86_64, arm64]\ncomponents:\n  - tags: os,debian\n`
-  if (kind === 'benchmark') text += `image: a${i - 1}\ncommand: echo ${i}\n`
-  writeFileSync(path.join(dir, 'cmc.yaml'), text)
-}
+const repo = makeRepo(path.join(work, 'repo'), N)
 
 // raw baseline: walk and read the same files, nothing else
 let t0 = process.hrtime.bigint()
 let bytes = 0
-for (const d of readdirSync(repo)) { try { bytes += readFileSync(path.join(repo, d, 'cmc.yaml')).length } catch {} }
+for (const d of readdirSync(repo)) {
+  try {
+    bytes += readFileSync(path.join(repo, d, 'cmc.yaml')).length
+  } catch {
+    // cmc-repo.yaml is a file, not a folder
+  }
+}
 const rawRead = ms(t0)
 
 t0 = process.hrtime.bigint()

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Issue 4's figure: what `cmc run` adds over a raw `docker run --rm` of the
+// The run path's figure: what `cmc run` adds over a raw `docker run --rm` of the
 // same image and command, measured side by side (interleaved) in one run.
 //   single run, whole process: `cmc run B --repeat 1` vs `docker run --rm IMG sh -c CMD`
 //   per repeat inside one invocation: (`cmc run B --repeat 10`) / 10 vs one docker run

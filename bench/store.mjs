@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Issue 5's figures: 100,000 synthetic records in one store.
+// The store's figures: 100,000 synthetic records in one store.
 //   ingest rate (records/s through the store's own writer: staging, rename, index append)
 //   whole-process `cmc exp list --where ...` over them          target <= 300 ms
 //   `cmc exp compare` of two groups of 1,000 runs (whole process) target <= 300 ms

@@ -1,10 +1,10 @@
-// Libraries loaded on first use, in one place. A cmc command is a short-lived
+// Modules loaded on first use, in one place. A cmc command is a short-lived
 // process whose start-up is part of every invocation users run in loops, and
-// each library below serves a few paths only (a version range, a template, a
+// each module below serves a few paths only (a version range, a template, a
 // build context, a zip, a git clone, a YAML document the fast path declined,
-// the engine client, oclif's parser and help). The rest of the code imports
-// its own modules normally and asks this module for these; bench/ holds the
-// start-up budgets this keeps.
+// meta files that changed since the index was cached, the engine client,
+// oclif's parser and help). The rest of the code imports normally and asks
+// this module for these; bench/startup.mjs holds the start-up budgets.
 import Module, { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
@@ -22,6 +22,9 @@ export const handlebars = once(() => require('handlebars') as typeof import('han
 export const fflate = once(() => require('fflate') as typeof import('fflate'))
 /** execa is published as ES modules only. */
 export const execa = once(() => import('execa'))
+
+/** The meta reader and, through it, the parsers and validators: a warm index reads none of them. */
+export const metaLoader = once(() => import('./meta/load.js'))
 
 /** oclif's parts from their own modules: its index loads all of oclif. */
 export const oclif = {

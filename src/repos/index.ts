@@ -14,10 +14,10 @@ import type { EventSink } from '../events.js'
 import type { Artifact } from '../meta/artifact.js'
 import type { Kind } from '../meta/kinds.js'
 import { CM_META_FILES, CMC_META_FILES } from '../meta/files.js'
-import { loadArtifactFile } from '../meta/load.js'
 import { nearest } from '../meta/nearest.js'
 import { schemaFingerprint } from '../meta/validate.js'
 import type { ArtifactMeta } from '../meta/schema.js'
+import { metaLoader } from '../lazy.js'
 import { cmcHome } from '../paths.js'
 import { listRepos, type RepoEntry } from './registry.js'
 import { matchesQuery, parseTagQuery, type TagQuery } from './tagQuery.js'
@@ -292,6 +292,8 @@ function readWithStat(file: string): { text?: string; mtimeMs: number; size: num
   }
 }
 
+type MetaLoader = Awaited<ReturnType<typeof metaLoader>>
+
 /** A meta file after a walk: loaded now, or unchanged since the cache (entry `i` of `from`). */
 type Walked = { relDir: string; base: string; mtimeMs: number; size: number } & (
   | { artifact: Artifact; problem?: undefined; from?: undefined }
@@ -300,7 +302,7 @@ type Walked = { relDir: string; base: string; mtimeMs: number; size: number } & 
 )
 
 /** Walk the repo, load what changed (or all, without a cache) and write the cache. */
-function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, events?: EventSink): RepoArtifacts {
+function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: MetaLoader, events?: EventSink): RepoArtifacts {
   const previous = new Map<string, number>()
   if (cached) for (let i = 0; i < cached.count; i++) previous.set(cached.columns.files[i], i)
   const { dirs, metaFiles } = scan(repo.path)
@@ -316,7 +318,7 @@ function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, events?: 
       ;({ text, mtimeMs, size } = readWithStat(file))
     }
     try {
-      return { relDir, base, mtimeMs, size, artifact: loadArtifactFile(file, ref, text) }
+      return { relDir, base, mtimeMs, size, artifact: load.loadArtifactFile(file, ref, text) }
     } catch (err) {
       if (!(err instanceof CmcError)) throw err
       let t = text
@@ -458,7 +460,7 @@ export async function loadIndex(opts: { extraRepos?: string[]; events?: EventSin
   for (const repo of repos) {
     const cached = readCache(repo)
     let source = cached && isFresh(cached) ? cached : undefined
-    if (!source) source = indexRepo(repo, cached, opts.events)
+    if (!source) source = indexRepo(repo, cached, await metaLoader(), opts.events)
     sources.push(source)
     for (let i = 0; i < source.count; i++) {
       const p = source.kind(i) ? undefined : source.columns.problems[i]
