@@ -26,4 +26,5 @@ for arch in $arches; do
     ./bin/run.js base bootstrap debian:bookworm --arch "$arch"
   fi
 done
+bash scripts/setup-podman.sh  # podman's Docker-compatible socket, given the base image bootstrapped above
 log "ready"
