@@ -89,6 +89,12 @@ async function requestBuild(opts: EngineBuildOptions): Promise<NodeJS.ReadableSt
   } catch (error) {
     if (opts.signal?.aborted) throw buildInterrupted()
     if (isConnectionError(error)) throw noDaemonError(error)
+    // a BuildKit build opens its session (POST /session) first; Podman's compat API has no such endpoint
+    if (opts.builder === 'buildkit' && (error as { statusCode?: number }).statusCode === 404) {
+      throw new CmcError('input', 'NO_BUILDKIT', 'this engine has no BuildKit endpoint (POST /session answered 404)', {
+        hint: 'build with `--builder classic`, or `--builder auto`, which picks the classic builder on such an engine (Podman)',
+      })
+    }
     throw new CmcError('build', 'BUILD_REQUEST_FAILED', `the engine refused the build: ${(error as Error).message}`)
   }
 }
@@ -170,27 +176,45 @@ function onVertexUpdate(progress: BuildProgress, update: TraceVertex): void {
   if (update.error && !progress.failedStep) progress.failedStep = { name: vertex.name, logs: vertex.logs }
 }
 
-/** Classic builder output: a "Step N/M : ..." line ends the step before and starts the next; other lines are its log. */
+/**
+ * Classic builder output: a step's header line ends the step before and
+ * starts the next; other lines are its log. Buildah, behind Podman's API,
+ * writes "--> Using cache" where Docker writes " ---> Using cache".
+ */
 function onClassicOutput(progress: BuildProgress, text: string): void {
   const { events, classicSteps } = progress
   const stepId = () => `step-${classicSteps.length}`
   for (const line of text.split('\n')) {
-    const header = /^Step (\d+)\/(\d+) : (.*)$/.exec(line)
+    const name = classicStepName(line)
     const current = classicSteps[classicSteps.length - 1]
-    if (header) {
+    if (name) {
       if (current && current.ms === undefined) {
         current.ms = Date.now() - current.start
         events({ type: 'step', id: stepId(), name: current.name, status: current.cached ? 'cached' : 'done', elapsedMs: current.ms })
       }
-      const next = { name: `[${header[1]}/${header[2]}] ${header[3]}`, cached: false, start: Date.now(), logs: [] }
+      const next = { name, cached: false, start: Date.now(), logs: [] }
       classicSteps.push(next)
       events({ type: 'step', id: stepId(), name: next.name, status: 'started' })
-    } else if (/^ ---> Using cache/.test(line) && current) current.cached = true
-    else if (line.trim() && current && !/^ ---> [0-9a-f]+$|^Removing intermediate container/.test(line)) {
+    } else if (/^(?: ---|--)> Using cache/.test(line) && current) current.cached = true
+    else if (line.trim() && current && !/^(?: ---|--)> [0-9a-f]+$|^Removing intermediate container/.test(line)) {
       keepTail(current.logs, line)
       events({ type: 'step-log', id: stepId(), line })
     }
   }
+}
+
+/**
+ * The step a header line begins, named "[3/7] RUN ...": Docker's classic
+ * builder writes "Step 3/7 : RUN ...", Buildah "STEP 3/7: RUN ...", and in a
+ * multi-stage build "[2/2] STEP 3/7: ..." (steps counted per stage), named
+ * "[stage 2/2, 3/7] RUN ...".
+ */
+function classicStepName(line: string): string | undefined {
+  const docker = /^Step (\d+)\/(\d+) : (.*)$/.exec(line)
+  if (docker) return `[${docker[1]}/${docker[2]}] ${docker[3]}`
+  const buildah = /^(?:\[(\d+)\/(\d+)\] )?STEP (\d+)\/(\d+): (.*)$/.exec(line)
+  if (buildah) return `[${buildah[1] ? `stage ${buildah[1]}/${buildah[2]}, ` : ''}${buildah[3]}/${buildah[4]}] ${buildah[5]}`
+  return undefined
 }
 
 function keepTail(logs: string[], line: string): void {

@@ -1,12 +1,16 @@
 // What the engine and the host are: /info and /version for records (host
-// fingerprint) and for GPU checks before a run.
+// fingerprint), for GPU checks before a run, and where Docker-compatible
+// engines differ (Podman: no BuildKit, a digest for every local name).
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os'
+import type DockerClient from 'dockerode'
 import { CmcError } from '../errors.js'
 import type { HostFingerprint } from '../store/record.js'
-import { engineVersion, getDocker } from './docker.js'
+import { engineVersion, getDocker, pingEngine } from './docker.js'
 
 export interface EngineInfo {
+  /** The product: Docker or Podman. */
+  name: string
   version: string
   apiVersion: string
   os: string
@@ -17,6 +21,40 @@ export interface EngineInfo {
 }
 
 let cached: EngineInfo | undefined
+
+/**
+ * The engine's product from its /version: Podman names itself among the
+ * Components ("Podman Engine"; its Platform.Name is os/arch/distro), Docker
+ * as "Engine" and in Platform.Name, which Debian's docker.io leaves empty.
+ */
+export function engineName(version: Pick<DockerClient.DockerVersion, 'Components' | 'Platform'>): string {
+  const names = [...(version.Components ?? []).map((component) => component.Name), version.Platform?.Name ?? '']
+  return names.some((name) => /podman/i.test(name)) ? 'Podman' : 'Docker'
+}
+
+/**
+ * What `--builder auto` builds with. Podman builds with Buildah behind its
+ * Docker-compatible API and has no BuildKit session endpoint; Docker has one.
+ * Decided from /version, which cmc asks anyway, instead of a request of its own;
+ * the ping bounds the wait (an engine that takes the connection and never answers).
+ */
+export async function autoBuilder(): Promise<'buildkit' | 'classic'> {
+  const [, version] = await Promise.all([pingEngine(), engineVersion().catch(() => undefined)])
+  return version && engineName(version) === 'Podman' ? 'classic' : 'buildkit'
+}
+
+/**
+ * An image's repo@sha256 digest when a registry knows it, else undefined.
+ * Docker lists a digest only for a repository the image was pushed to or
+ * pulled from; Podman lists one for every name the image has, so an image it
+ * built or loaded shows docker.io/cmc/<alias>@... or localhost/cmc/...@...
+ * although nothing went to a registry. cmc's own names (cmc/...) are never a
+ * registry's: push puts the registry in front of them.
+ */
+export function registryDigest(digest: string | undefined): string | undefined {
+  if (!digest || /^(?:(?:docker\.io|localhost)\/)?cmc\/[^/@]+@/.test(digest)) return undefined
+  return digest
+}
 
 function nvidiaGpus(): HostFingerprint['gpus'] {
   const gpus: HostFingerprint['gpus'] = []
@@ -42,6 +80,7 @@ export async function engineInfo(): Promise<EngineInfo> {
   const [info, version] = await Promise.all([docker.info(), engineVersion()])
   const i = info as { Runtimes?: Record<string, unknown>; CDISpecDirs?: string[]; OSType?: string; Architecture?: string }
   cached = {
+    name: engineName(version),
     version: version.Version,
     apiVersion: version.ApiVersion,
     os: i.OSType ?? version.Os,
@@ -63,6 +102,10 @@ export async function hostFingerprint(opts: { engine?: boolean } = {}): Promise<
   } catch {
     /* keep os.type() */
   }
+  // name is not in the record type yet; records without it are Docker's
+  const engine: HostFingerprint['docker'] & { name: string } = e
+    ? { name: e.name, version: e.version, apiVersion: e.apiVersion, os: e.os, arch: e.arch, runtimes: e.runtimes }
+    : { name: 'unknown', version: 'unknown', apiVersion: 'unknown', os: 'unknown', arch: 'unknown', runtimes: [] }
   return {
     hostname: os.hostname(),
     os: osName,
@@ -72,9 +115,7 @@ export async function hostFingerprint(opts: { engine?: boolean } = {}): Promise<
     cores: cpus.length,
     memoryBytes: os.totalmem(),
     gpus: e ? e.gpus : nvidiaGpus(),
-    docker: e
-      ? { version: e.version, apiVersion: e.apiVersion, os: e.os, arch: e.arch, runtimes: e.runtimes }
-      : { version: 'unknown', apiVersion: 'unknown', os: 'unknown', arch: 'unknown', runtimes: [] },
+    docker: engine,
   }
 }
 
