@@ -21,7 +21,7 @@ export default defineCommand({
   flags: {
     platform: platformSpec,
     'all-platforms': { kind: 'boolean', description: 'every platform the image targets', exclusive: ['platform'] },
-    builder: { kind: 'string', options: ['auto', 'buildkit', 'classic'], default: 'auto', description: 'BuildKit, or the classic builder; auto: BuildKit' },
+    builder: { kind: 'string', options: ['auto', 'buildkit', 'classic'], default: 'auto', description: 'BuildKit, or the classic builder; auto: BuildKit, classic where the engine has none (Podman)' },
     'no-cache': { kind: 'boolean', description: 'rebuild every step' },
     repo: repoSpec,
   },

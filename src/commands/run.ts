@@ -31,7 +31,7 @@ export default defineCommand({
     timeout: { kind: 'integer', description: 'seconds per container run', min: 1 },
     env: { kind: 'string', char: 'e', multiple: true, description: 'KEY=VALUE env for the benchmark' },
     tag: { kind: 'string', multiple: true, description: 'tag stored on the records' },
-    builder: { kind: 'string', options: ['auto', 'buildkit', 'classic'], default: 'auto', description: 'image builder when the image must be built' },
+    builder: { kind: 'string', options: ['auto', 'buildkit', 'classic'], default: 'auto', description: 'image builder when the image must be built; auto: BuildKit, classic where the engine has none (Podman)' },
     store: storeSpec,
     repo: repoSpec,
   },

@@ -102,8 +102,7 @@ export async function hostFingerprint(opts: { engine?: boolean } = {}): Promise<
   } catch {
     /* keep os.type() */
   }
-  // name is not in the record type yet; records without it are Docker's
-  const engine: HostFingerprint['docker'] & { name: string } = e
+  const engine: HostFingerprint['docker'] = e
     ? { name: e.name, version: e.version, apiVersion: e.apiVersion, os: e.os, arch: e.arch, runtimes: e.runtimes }
     : { name: 'unknown', version: 'unknown', apiVersion: 'unknown', os: 'unknown', arch: 'unknown', runtimes: [] }
   return {

@@ -26,7 +26,8 @@ export interface HostFingerprint {
   cores: number
   memoryBytes: number
   gpus: Array<{ vendor: string; model: string; driver?: string }>
-  docker: { version: string; apiVersion: string; os: string; arch: string; runtimes: string[] }
+  /** The engine: `name` is Docker or Podman (absent in records from before it was kept: Docker). */
+  docker: { name?: string; version: string; apiVersion: string; os: string; arch: string; runtimes: string[] }
 }
 
 export interface OutputFile {

@@ -20,7 +20,7 @@ export default defineCommand({
       io.log(`  image    ${r.image.ref}  digest ${r.image.digest}`)
       io.log(`  params   ${Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ')}`)
       io.log(`  command  ${r.command}`)
-      io.log(`  host     ${r.host.hostname}: ${r.host.cpuModel}, ${r.host.cores} cores, ${(r.host.memoryBytes / 2 ** 30).toFixed(0)} GiB, Docker ${r.host.docker.version}, kernel ${r.host.kernel}`)
+      io.log(`  host     ${r.host.hostname}: ${r.host.cpuModel}, ${r.host.cores} cores, ${(r.host.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${r.host.docker.name ?? 'Docker'} ${r.host.docker.version}, kernel ${r.host.kernel}`)
       io.log(`  folder   ${store.recordDir(r.id)}`)
       const rows = Object.entries(r.metrics).map(([k, s]) => ({ metric: k, median: formatNumber(s.median), ci95: `${formatNumber(s.ci95[0])} .. ${formatNumber(s.ci95[1])}`, min: formatNumber(s.min), max: formatNumber(s.max), n: s.n, unit: s.unit ?? '' }))
       if (rows.length) io.log(formatTable(rows, ['metric', 'median', 'ci95', 'min', 'max', 'n', 'unit']))
