@@ -21,7 +21,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }))
 async function countingProxy(engine: Endpoint): Promise<{ host: string; seen: string[]; close(): void }> {
   const sock = path.join(work, 'proxy.sock')
   const seen: string[] = []
-  const upstream = (): net.Socket => engine.options.socketPath ? net.connect(engine.options.socketPath) : net.connect(Number(engine.options.port), String(engine.options.host))
+  const { address } = engine
+  const upstream = (): net.Socket => 'socketPath' in address ? net.connect(address.socketPath) : net.connect(address.port, address.host)
   const server = net.createServer((client) => {
     const up = upstream()
     client.on('data', (d: Buffer) => {
