@@ -4,7 +4,10 @@
 # (arm64 through binfmt) when missing, registers the emulators, and starts
 # dockerd in the background when no engine answers. Where an engine already
 # answers (DOCKER_HOST, the current context, or the default socket) it is
-# left alone. Idempotent.
+# left alone. It also installs what the tests use: docker-registry, openssl
+# and openssh-server (the endpoint tests start an sshd of their own on
+# 127.0.0.1; where services run, Debian starts its ssh service on install
+# as well: `systemctl disable --now ssh` stops it). Idempotent.
 set -euo pipefail
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -17,6 +20,8 @@ command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || need+=(debootstrap)
 [ -e /usr/bin/qemu-aarch64-static ] || [ -e /usr/libexec/qemu-binfmt/aarch64-binfmt-P ] || need+=(qemu-user-static binfmt-support)
 command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
 
 if [ ${#need[@]} -gt 0 ]; then
   if ! is_root || [ ! -f /etc/debian_version ]; then
