@@ -1,82 +1,14 @@
 // The Docker client: the one place that creates a dockerode instance, for
 // the endpoint that endpoint.ts finds.
 import { readFileSync } from 'node:fs'
-import Module, { createRequire } from 'node:module'
 import net from 'node:net'
 import type DockerClient from 'dockerode'
 import { CmcError } from '../errors.js'
+import { dockerode } from '../lazy.js'
 import { answeredVersion, resolveEndpoint, takeEarlyVersion, type Endpoint, type ModemEnv } from './endpoint.js'
 
-const require = createRequire(import.meta.url)
-
-type Fn = (...args: unknown[]) => unknown
-
-/** A module that exports one function: the real one loads on the first call (`new` included). */
-const callThrough = (load: () => unknown) => function (this: unknown, ...args: unknown[]) {
-  return (load() as Fn).apply(this, args)
-}
-
-/**
- * Puts a stand-in for a module in require's cache; `standIn` gets the loader
- * of the real module. dockerode and docker-modem require, when they load, gRPC
- * and protobuf (the BuildKit session), ssh2 (ssh:// hosts), tar-fs (build
- * contexts from a folder: cmc sends a tar stream), readable-stream (hijacked
- * connections) and debug (off unless DEBUG is set): about 200 ms of dockerode's
- * 260 ms import on the 2-core machine, paid by every command that talks to the
- * engine, for code that only those cases call. Where the files are not where
- * expected, or the module is already loaded, nothing is stubbed and the modules
- * load as usual. Returns a function that takes the stand-in out of the cache
- * again, for modules that others may require later.
- */
-function deferModule(from: NodeJS.Require | undefined, file: string, standIn: (load: () => unknown) => unknown = callThrough): () => void {
-  try {
-    if (!from) return () => {}
-    const resolved = from.resolve(file)
-    if (require.cache[resolved]) return () => {}
-    let real: unknown
-    const load = () => {
-      if (real === undefined) {
-        if (require.cache[resolved] === m) delete require.cache[resolved]
-        real = from(resolved)
-      }
-      return real
-    }
-    const m = new Module(resolved)
-    m.filename = resolved
-    m.loaded = true
-    m.exports = standIn(load)
-    require.cache[resolved] = m
-    return () => { if (require.cache[resolved] === m) delete require.cache[resolved] }
-  } catch {
-    return () => {} // load them normally
-  }
-}
-
-/** require as seen from inside a package that `from` requires; undefined when it is not there. */
-function requireIn(from: NodeJS.Require, pkg: string): NodeJS.Require | undefined {
-  try {
-    return createRequire(from.resolve(`${pkg}/package.json`))
-  } catch {
-    return undefined
-  }
-}
-
-const inDockerode = requireIn(require, 'dockerode')
-const inModem = inDockerode && requireIn(inDockerode, 'docker-modem')
-deferModule(inDockerode, './lib/session.js')
-deferModule(inModem, './lib/ssh.js')
-deferModule(inModem, './lib/http_duplex.js')
-deferModule(inDockerode, 'tar-fs', (load) => {
-  const tarFs = () => load() as { pack: Fn; extract: Fn }
-  return { pack: (...a: unknown[]) => tarFs().pack(...a), extract: (...a: unknown[]) => tarFs().extract(...a) }
-})
-// docker-modem's one use of debug, `require('debug')('modem')` as it loads; the
-// stand-in is taken out again once dockerode has loaded, so anything else that
-// requires debug later gets the real module
-const releaseDebug = deferModule(inModem, 'debug', (load) => (ns: string) => (process.env.DEBUG ? (load() as Fn)(ns) : Object.assign(() => {}, { enabled: false, namespace: ns })))
-const Docker = require('dockerode') as typeof DockerClient
-releaseDebug()
 type Docker = DockerClient
+type Fn = (...args: unknown[]) => unknown
 
 let client: Docker | undefined
 let endpoint: Endpoint | undefined
@@ -125,7 +57,7 @@ function clientFor(ep: Endpoint): Docker {
   try {
     // docker-modem's ssh agent comes from SSH_AUTH_SOCK; without one, the identity file ssh would use
     const sshOptions = ep.sshIdentity ? { privateKey: readFileSync(ep.sshIdentity) } : undefined
-    const docker = withModemEnv(ep.modemEnv, () => new Docker({ timeout: 0, ...(sshOptions && { sshOptions }) }))
+    const docker = withModemEnv(ep.modemEnv, () => new (dockerode())({ timeout: 0, ...(sshOptions && { sshOptions }) }))
     if (ep.transport === 'ssh') quietSshUrls(docker)
     return docker
   } catch (e) {
