@@ -1,9 +1,17 @@
 // Statistics of benchmark samples, shared by collect (the 95% interval of a
 // run's repeats) and store (`cmc exp compare`): the median, Student t
 // quantiles and p-values, and Welch's t-test. The t distribution is
-// @stdlib's; what is written here is only how cmc uses it.
-import tCdf from '@stdlib/stats-base-dists-t-cdf'
-import tQuantile from '@stdlib/stats-base-dists-t-quantile'
+// jstat's (one file: cmc run and exp compare load it at start, so a library
+// of hundreds of small modules would not do); what is written here is only
+// how cmc uses it.
+import jStat from 'jstat'
+
+const { studentt } = jStat
+
+// Past a million degrees of freedom t is the normal to six digits, and jstat's
+// series lose precision there: its figures are taken at that df.
+const MAX_DF = 1e6
+const dfOf = (df: number) => Math.min(df, MAX_DF)
 
 /** The median of values sorted in ascending order. */
 export function median(sorted: number[]): number {
@@ -13,13 +21,17 @@ export function median(sorted: number[]): number {
 
 /** t(0.975, df): the half-width factor of a two-sided 95% t interval. */
 export function tQuantile95(df: number): number {
-  return tQuantile(0.975, df)
+  return studentt.inv(0.975, dfOf(df))
 }
 
 /** Two-sided p-value of t with df degrees of freedom. */
 export function tTwoSidedP(t: number, df: number): number {
   // from the lower tail: 1 - cdf(|t|) would lose the small p-values to rounding
-  return 2 * tCdf(-Math.abs(t), df)
+  // the ends exactly: jstat's series gives NaN at infinity and a hair under 1 at 0
+  if (t === 0) return 1
+  if (!Number.isFinite(t)) return Number.isNaN(t) ? NaN : 0
+  // jstat's incomplete beta is good to about 1e-9: never above certainty
+  return Math.min(1, 2 * studentt.cdf(-Math.abs(t), dfOf(df)))
 }
 
 function meanVar(xs: number[]): { mean: number; variance: number } {

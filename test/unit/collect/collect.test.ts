@@ -221,14 +221,16 @@ describe('summarize', () => {
   })
 
   it('uses the t interval of the mean below 6 samples', () => {
-    // [1, 2, 3]: mean 2, sd 1, t(0.975, 2) = 4.303: 2 +- 4.303 / sqrt(3) = [-0.4843, 4.4843]
+    // [1, 2, 3]: mean 2, sd 1, t(0.975, 2) = 0.95 / sqrt(2 * 0.975 * 0.025) = 4.3026527 (closed form):
+    // 2 +- 4.3026527 / sqrt(3) = [-0.4841377, 4.4841377]
+    const t2 = 0.95 / Math.sqrt(2 * 0.975 * 0.025)
     const s = summarize([3, 1, 2])
-    expect(s.ci95[0]).toBeCloseTo(2 - 4.303 / Math.sqrt(3), 10)
-    expect(s.ci95[1]).toBeCloseTo(2 + 4.303 / Math.sqrt(3), 10)
-    // [10, 12]: mean 11, sd sqrt(2), t(0.975, 1) = 12.706: 11 +- 12.706
+    expect(s.ci95[0]).toBeCloseTo(2 - t2 / Math.sqrt(3), 7)
+    expect(s.ci95[1]).toBeCloseTo(2 + t2 / Math.sqrt(3), 7)
+    // [10, 12]: mean 11, sd sqrt(2), t(0.975, 1) = tan(0.475 pi) = 12.7062047 (Cauchy): 11 +- 12.7062047
     const t = summarize([10, 12])
-    expect(t.ci95[0]).toBeCloseTo(11 - 12.706, 10)
-    expect(t.ci95[1]).toBeCloseTo(11 + 12.706, 10)
+    expect(t.ci95[0]).toBeCloseTo(11 - Math.tan(0.475 * Math.PI), 7)
+    expect(t.ci95[1]).toBeCloseTo(11 + Math.tan(0.475 * Math.PI), 7)
   })
 
   it('uses order statistics for the median from 6 samples on (n = 100 -> ranks 40 and 61)', () => {
@@ -249,11 +251,14 @@ describe('summarize', () => {
   })
 
   it('has the usual t quantiles and tends to 1.96', () => {
-    expect(tQuantile95(1)).toBe(12.706)
-    expect(tQuantile95(10)).toBe(2.228)
-    expect(tQuantile95(30)).toBe(2.042)
-    expect(tQuantile95(120)).toBeCloseTo(1.98, 2) // true value 1.9799
-    expect(tQuantile95(1e6)).toBeCloseTo(1.96, 5)
+    // scipy.stats.t.ppf(0.975, df); the tables' 12.706, 2.228, 2.042 are these rounded
+    expect(tQuantile95(1)).toBeCloseTo(12.706204736, 6)
+    expect(tQuantile95(10)).toBeCloseTo(2.228138852, 6)
+    expect(tQuantile95(30)).toBeCloseTo(2.042272456, 6)
+    expect(tQuantile95(120)).toBeCloseTo(1.979930405, 6)
+    expect(tQuantile95(1e6)).toBeCloseTo(1.959966357, 6)
+    // and the normal's Phi^-1(0.975) = 1.959963985 in the limit
+    expect(tQuantile95(1e12)).toBeCloseTo(1.959963985, 5) // taken at 1e6 df, within 3e-6 of the normal
   })
 })
 
