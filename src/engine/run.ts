@@ -2,11 +2,10 @@
 // read-only, devices), attach, start, stream logs, wait with a timeout, let
 // the caller collect outputs, and always remove the container — on success,
 // failure, timeout and Ctrl-C alike.
-import { accessSync, constants, rmSync, statSync } from 'node:fs'
+import { accessSync, constants, statSync } from 'node:fs'
 import path from 'node:path'
 import { PassThrough, type Readable } from 'node:stream'
 import type Docker from 'dockerode'
-import { OutputsWriteError, safeCopy, safeExtract, type ExtractLimits, type ExtractResult } from '../collect/safeExtract.js'
 import { CmcError } from '../errors.js'
 import type { DeviceHostConfig } from './devices.js'
 import { gpuStartError } from './devices.js'
@@ -43,8 +42,24 @@ export interface RunHooks {
   onOutput?: (stream: 'stdout' | 'stderr', data: string) => void
   /** Called as soon as the container has exited, before outputs are collected. */
   onExit?: () => void
-  /** Called after the container exited, before it is removed (collect outputs here). */
-  afterExit?: (container: Docker.Container) => Promise<void>
+  /** Called after the container exited, before it is removed, with its outputs folder (spec.outputsDir) to collect. */
+  afterExit?: (outputs: ContainerOutputs) => Promise<void>
+}
+
+/**
+ * A stopped container's outputs folder, the two ways the engine can hand it
+ * over; src/collect decides which one is taken.
+ */
+export interface ContainerOutputs {
+  /**
+   * Where the outputs volume lies on this machine, when this process can read
+   * it: a local engine, run by root or rootless. undefined otherwise (a remote
+   * engine, Docker Desktop's VM, a user outside the docker data root), and when
+   * CMC_COLLECT=archive asks for the archive API.
+   */
+  volumeDir(): Promise<string | undefined>
+  /** The folder as a tar stream (archive API), under its own name; undefined when it does not exist. */
+  archive(): Promise<Readable | undefined>
 }
 
 // which process made it, so that `cmc gc` can tell a leftover from a run still going
@@ -114,74 +129,132 @@ export async function removeContainer(c: Docker.Container): Promise<void> {
   await c.remove({ force: true, v: true }).catch(() => {})
 }
 
+/** One container, from creation to removal, whatever happens between. */
 export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): Promise<ContainerRun> {
-  if (hooks.signal?.aborted) return { status: 'aborted', exitCode: null, durationMs: 0, stdout: '', stderr: '' }
+  if (hooks.signal?.aborted) return notStarted(0)
   const docker = getDocker()
   const container = await createContainer(spec)
-  const out: string[] = []
-  const err: string[] = []
-  const state: { status: ContainerRun['status'] } = { status: 'ok' }
   const started = Date.now()
-  let timer: NodeJS.Timeout | undefined
-  const onAbort = () => {
-    state.status = 'aborted'
-    container.kill().catch(() => {})
-  }
-  // listened for from here on: Ctrl-C while the container is attached or started counts too
-  hooks.signal?.addEventListener('abort', onAbort, { once: true })
+  const stops = watchForStops(container, hooks)
+  const exitKnown = new AbortController()
   let attached: Readable | undefined
-  const waitAbort = new AbortController()
   try {
-    const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable
-    attached = stream
-    const so = new PassThrough()
-    const se = new PassThrough()
-    so.on('data', (d: Buffer) => { const s = d.toString(); out.push(s); hooks.onOutput?.('stdout', s) })
-    se.on('data', (d: Buffer) => { const s = d.toString(); err.push(s); hooks.onOutput?.('stderr', s) })
-    docker.modem.demuxStream(stream, so, se)
-    const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()))
-    // next-exit: the default (not-running) answers at once for a created container
-    const waiting = container.wait({ condition: 'next-exit', abortSignal: waitAbort.signal })
-    waiting.catch(() => {}) // rejected by the abort below, once the exit is known
+    // Podman makes the container's process (runc create) when it is attached: one it cannot start fails here
+    attached = (await container.attach({ stream: true, stdout: true, stderr: true }).catch((e: unknown) => { throw startError(e) })) as unknown as Readable
+    const output = demuxOutput(docker, attached, hooks.onOutput)
+    const waiting = waitForExit(container, exitKnown.signal)
     // aborted before it started (while it was created or attached): nothing ran, nothing to wait for
-    if (hooks.signal?.aborted) return { status: 'aborted', exitCode: null, durationMs: Date.now() - started, stdout: '', stderr: '' }
-    try {
-      await container.start()
-    } catch (e) {
-      const msg = engineMessage(e)
-      throw gpuStartError(msg) ?? new CmcError('run', 'CONTAINER_START_FAILED', `the container did not start: ${msg}`)
-    }
-    // a kill sent while the engine was still starting it found nothing running
-    if (hooks.signal?.aborted) container.kill().catch(() => {})
-    if (hooks.timeoutMs) {
-      timer = setTimeout(() => {
-        state.status = 'timeout'
-        container.kill().catch(() => {})
-      }, hooks.timeoutMs)
-    }
-    const res = await Promise.race([waiting as Promise<{ StatusCode: number }>, exitSeenByInspect(container, ended, waitAbort.signal)])
-    waitAbort.abort() // a missed wait would otherwise keep this process alive
+    if (hooks.signal?.aborted) return notStarted(Date.now() - started)
+    await startContainer(container, hooks.signal)
+    stops.startTimeout()
+    const exit = await exitStatus(container, waiting, output.ended, exitKnown)
     hooks.onExit?.()
-    // the log stream normally ends with the container; do not wait on it for long,
-    // and never let that timer keep the process alive
-    let grace: NodeJS.Timeout | undefined
-    await Promise.race([ended, new Promise((r) => { grace = setTimeout(r, 2000) })])
-    clearTimeout(grace)
+    await outputEnd(output.ended)
     const durationMs = Date.now() - started
-    if (state.status === 'ok' && res.StatusCode !== 0) state.status = 'failed'
-    const status = state.status
-    if (status === 'ok' || status === 'failed') await hooks.afterExit?.(container)
-    return { status, exitCode: status === 'timeout' || status === 'aborted' ? null : res.StatusCode, durationMs, stdout: out.join(''), stderr: err.join('') }
+    const status = stops.stoppedBy ?? (exit.StatusCode === 0 ? 'ok' : 'failed')
+    if (status === 'ok' || status === 'failed') await hooks.afterExit?.(containerOutputs(container, spec.outputsDir))
+    return { status, exitCode: status === 'timeout' || status === 'aborted' ? null : exit.StatusCode, durationMs, stdout: output.stdout(), stderr: output.stderr() }
   } catch (e) {
     if (isConnectionError(e)) throw noDaemonError(e)
     throw e
   } finally {
-    clearTimeout(timer)
-    hooks.signal?.removeEventListener('abort', onAbort)
-    waitAbort.abort() // a wait left open would keep this process alive
+    stops.dispose()
+    exitKnown.abort() // a wait left open would keep this process alive
     await removeContainer(container)
     attached?.destroy() // removing a container that never started does not end its attach stream
   }
+}
+
+/** A run stopped by Ctrl-C before its container started. */
+function notStarted(durationMs: number): ContainerRun {
+  return { status: 'aborted', exitCode: null, durationMs, stdout: '', stderr: '' }
+}
+
+/**
+ * Ctrl-C and the timeout both kill the container; the one that did is what the
+ * run reports. Ctrl-C is listened for from creation on, so that one pressed
+ * while the container is attached or started counts too.
+ */
+function watchForStops(container: Docker.Container, hooks: RunHooks) {
+  let stoppedBy: 'timeout' | 'aborted' | undefined
+  let timer: NodeJS.Timeout | undefined
+  const stop = (why: 'timeout' | 'aborted') => {
+    stoppedBy = why
+    container.kill().catch(() => {})
+  }
+  const onAbort = () => stop('aborted')
+  hooks.signal?.addEventListener('abort', onAbort, { once: true })
+  return {
+    get stoppedBy() { return stoppedBy },
+    /** The timeout counts from the start. */
+    startTimeout() { if (hooks.timeoutMs) timer = setTimeout(() => stop('timeout'), hooks.timeoutMs) },
+    dispose() {
+      clearTimeout(timer)
+      hooks.signal?.removeEventListener('abort', onAbort)
+    },
+  }
+}
+
+interface ContainerOutput {
+  /** Settles when the attach stream ends, closes or fails. */
+  ended: Promise<void>
+  stdout(): string
+  stderr(): string
+}
+
+/** The attach stream split into stdout and stderr, each kept and passed on as it comes. */
+function demuxOutput(docker: Docker, stream: Readable, onOutput: RunHooks['onOutput']): ContainerOutput {
+  const kept = { stdout: [] as string[], stderr: [] as string[] }
+  const sink = (name: 'stdout' | 'stderr') => new PassThrough().on('data', (d: Buffer) => {
+    const text = d.toString()
+    kept[name].push(text)
+    onOutput?.(name, text)
+  })
+  docker.modem.demuxStream(stream, sink('stdout'), sink('stderr'))
+  const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()))
+  return { ended, stdout: () => kept.stdout.join(''), stderr: () => kept.stderr.join('') }
+}
+
+/** The engine's wait, asked before start so that an exit right after it is not missed. */
+function waitForExit(container: Docker.Container, answered: AbortSignal): Promise<{ StatusCode: number }> {
+  // next-exit: the default (not-running) answers at once for a created container
+  const waiting = container.wait({ condition: 'next-exit', abortSignal: answered }) as Promise<{ StatusCode: number }>
+  waiting.catch(() => {}) // rejected by the abort once the exit is known
+  return waiting
+}
+
+/** Starts the container; what the engine refuses becomes a user's error (a GPU runtime missing: what to install). */
+async function startContainer(container: Docker.Container, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await container.start()
+  } catch (e) {
+    throw startError(e)
+  }
+  // a kill sent while the engine was still starting it found nothing running
+  if (signal?.aborted) container.kill().catch(() => {})
+}
+
+/** The engine could not start the container: in its own words (less docker-modem's prefix), with what to check. */
+function startError(e: unknown): Error {
+  if (isConnectionError(e)) return noDaemonError(e)
+  const msg = engineMessage(e).replace(/^\(HTTP code \d+\) [\w ]+ - /, '').trim()
+  return gpuStartError(msg) ?? new CmcError('run', 'CONTAINER_START_FAILED', `the container did not start: ${msg}`, {
+    hint: 'the engine\'s message says why: check the benchmark\'s workdir, command and inputs, --cpus, --memory and --device; for Podman also its containers.conf (where limits cannot be raised: default_ulimits = [], as scripts/setup-podman.sh writes)',
+  })
+}
+
+/** The exit code from the engine's wait, or from inspect when the engine took that wait too late. */
+async function exitStatus(container: Docker.Container, waiting: Promise<{ StatusCode: number }>, ended: Promise<void>, exitKnown: AbortController): Promise<{ StatusCode: number }> {
+  const exit = await Promise.race([waiting, exitSeenByInspect(container, ended, exitKnown.signal)])
+  exitKnown.abort() // a missed wait would otherwise keep this process alive
+  return exit
+}
+
+/** The log stream normally ends with the container: waited on briefly, by a timer that never keeps the process alive. */
+async function outputEnd(ended: Promise<void>): Promise<void> {
+  let grace: NodeJS.Timeout | undefined
+  await Promise.race([ended, new Promise((r) => { grace = setTimeout(r, 2000) })])
+  clearTimeout(grace)
 }
 
 /**
@@ -207,13 +280,16 @@ export function exitSeenByInspect(c: Docker.Container, ended: Promise<void>, ans
   })
 }
 
-/**
- * Where the outputs volume of a stopped container lies on this machine, when
- * this process can read it: a local engine, run by root or rootless. undefined
- * otherwise (a remote engine, Docker Desktop's VM, a user outside the docker
- * data root), and when CMC_COLLECT=archive asks for the archive API.
- */
-export async function outputsVolumeDir(c: Docker.Container, dir: string): Promise<string | undefined> {
+/** The outputs folder `dir` of a stopped container, both ways (neither, without one). */
+function containerOutputs(c: Docker.Container, dir: string | undefined): ContainerOutputs {
+  return {
+    volumeDir: async () => (dir === undefined ? undefined : outputsVolumeDir(c, dir)),
+    archive: async () => (dir === undefined ? undefined : containerArchive(c, dir)),
+  }
+}
+
+/** See ContainerOutputs.volumeDir. */
+async function outputsVolumeDir(c: Docker.Container, dir: string): Promise<string | undefined> {
   if (process.env.CMC_COLLECT === 'archive') return undefined
   const info = await c.inspect()
   const m = info.Mounts?.find((x) => x.Type === 'volume' && x.Destination === mountPath(dir))
@@ -227,48 +303,8 @@ export async function outputsVolumeDir(c: Docker.Container, dir: string): Promis
   }
 }
 
-export interface CollectedOutputs extends ExtractResult {
-  via: 'volume' | 'archive'
-}
-
-/**
- * A stopped container's outputs into `dest`, under safeExtract's rules.
- * Read in place from the outputs volume when it is on this machine (no
- * engine round trip: dockerd 20.10's archive API re-executes itself for a
- * chrooted tar, ~130 ms a call); else, or when reading it here fails (a file
- * of another uid), through the archive API.
- */
-export async function collectOutputs(c: Docker.Container, dir: string, dest: string, limits: Omit<ExtractLimits, 'stripFirst'>): Promise<CollectedOutputs | undefined> {
-  const local = await outputsVolumeDir(c, dir)
-  if (local) {
-    try {
-      return { ...(await safeCopy(local, dest, limits)), via: 'volume' }
-    } catch (e) {
-      // writing the record failed: the archive would fail the same way
-      if (e instanceof OutputsWriteError) throw writeFailed(e, dest)
-      // anything else is reading the volume here (a file of another uid, a name
-      // too long for this process): start again from the engine's own copy
-      rmSync(dest, { recursive: true, force: true })
-    }
-  }
-  const tar = await containerArchive(c, dir)
-  if (!tar) return undefined
-  try {
-    return { ...(await safeExtract(tar, dest, { ...limits, stripFirst: true })), via: 'archive' }
-  } catch (e) {
-    throw e instanceof OutputsWriteError ? writeFailed(e, dest) : e
-  }
-}
-
-function writeFailed(e: OutputsWriteError, dest: string): CmcError {
-  return new CmcError('store', 'OUTPUTS_NOT_WRITTEN', e.message, {
-    details: [`into ${dest}`],
-    hint: 'free space in the store (or point --store elsewhere) and run again; the run was not recorded',
-  })
-}
-
 /** The outputs folder of a stopped container as a tar stream (archive API). */
-export async function containerArchive(c: Docker.Container, dir: string): Promise<Readable | undefined> {
+async function containerArchive(c: Docker.Container, dir: string): Promise<Readable | undefined> {
   try {
     return (await c.getArchive({ path: dir })) as unknown as Readable
   } catch (e) {

@@ -6,26 +6,31 @@ import { compileMemo } from '../compile/memo.js'
 import type { CompiledImage } from '../compile/types.js'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
-import { resolveBase } from '../engine/baseImages.js'
+import { resolveBase, type ResolvedBase } from '../engine/baseImages.js'
 import { engineBuild } from '../engine/build.js'
 import { contextHash, listContextFiles } from '../engine/context.js'
 import { engineVersion, pingEngine } from '../engine/docker.js'
-import { imageInfo, tagImage } from '../engine/images.js'
+import { imageInfo, tagImage, type ImageInfo } from '../engine/images.js'
+import { autoBuilder } from '../engine/info.js'
 import { loadIndex, type ArtifactIndex } from '../repos/index.js'
 import type { BuildPlan } from '../resolve/plan.js'
 import { resolvePlan } from '../resolve/resolvePlan.js'
 
 export type BuilderChoice = 'auto' | 'buildkit' | 'classic'
 
-export interface BuildOptions {
-  target: string
-  platform: string
+/** How a plan is built, whoever resolved it. */
+export interface BuildSettings {
   builder?: BuilderChoice
   noCache?: boolean
-  extraRepos?: string[]
-  env?: Record<string, string>
   events?: EventSink
   signal?: AbortSignal
+}
+
+export interface BuildOptions extends BuildSettings {
+  target: string
+  platform: string
+  extraRepos?: string[]
+  env?: Record<string, string>
   /** Reuse an index the caller already loaded. */
   index?: ArtifactIndex
 }
@@ -56,48 +61,85 @@ export function contentTag(plan: BuildPlan, parts: string[]): { ref: string; lat
   return { ref: `${repo}:${plan.platform.name}-${h}`, latest: `${repo}:${plan.platform.name}` }
 }
 
+/** `cmc build`: the plan of `target` on `platform`, resolved, then built (or found up to date). */
 export async function buildImage(opts: BuildOptions): Promise<BuiltImage> {
   const started = Date.now()
   const events = opts.events ?? (() => {})
   const index = opts.index ?? (await loadIndex({ extraRepos: opts.extraRepos, events }))
   const plan = resolvePlan(index, opts.target, { platform: opts.platform, env: opts.env })
-  const builder: 'buildkit' | 'classic' = opts.builder === 'classic' ? 'classic' : 'buildkit'
-  // The engine's own arch (it may be remote): build stages may cross-compile from it.
-  const [, engineArch] = await Promise.all([pingEngine(), engineVersion().then((v) => v.Arch, () => undefined)])
-  const buildArch = engineArch === 'amd64' || engineArch === 'arm64' ? engineArch : undefined
-  const compiled = await compileMemo(plan, { builder, buildArch })
-  if (compiled.crossBuild) events({ type: 'log', level: 'info', message: `build stage cross-compiles on ${compiled.buildPlatform} for ${compiled.platform} (no emulation for the toolchain)` })
+  return buildFromPlan(plan, opts, started)
+}
+
+/**
+ * The image of a plan the caller resolved (`cmc run` resolves it once, for the
+ * image and the container alike): reused when its content tag exists, else
+ * built by the engine and tagged. `started` is when durationMs counts from.
+ */
+export async function buildFromPlan(plan: BuildPlan, opts: BuildSettings, started = Date.now()): Promise<BuiltImage> {
+  const events = opts.events ?? (() => {})
+  // auto: BuildKit, or the classic builder where the engine has none (Podman)
+  const builder: 'buildkit' | 'classic' = opts.builder === 'classic' || opts.builder === 'buildkit' ? opts.builder : await autoBuilder()
+  const compiled = await compileForEngine(plan, builder, events)
   const files = listContextFiles(compiled.context)
   const ctxHash = contextHash(compiled.dockerfile, files)
-  const [buildBase, runtimeBase] = await Promise.all([
-    compiled.stages.includes('build') ? resolveBase(compiled.bases.build, compiled.buildPlatform, { events }) : undefined,
-    resolveBase(compiled.bases.runtime, compiled.platform, { events }),
-  ])
-  const bases = { build: buildBase, runtime: runtimeBase }
+  const bases = await baseImages(compiled, events)
   // Base image ids are part of the tag: a re-bootstrapped base rebuilds.
   const { ref, latest } = contentTag(plan, [plan.hash, ctxHash, builder, bases.build?.id ?? '', bases.runtime.id])
   const common = { ref, latest, platform: plan.platform.name, dockerPlatform: compiled.platform, builder, planHash: plan.hash, contextHash: ctxHash, plan, compiled, bases: { build: bases.build?.ref ?? '', runtime: bases.runtime.ref } }
-
-  if (!opts.noCache) {
-    const existing = await imageInfo(ref)
-    if (existing) {
-      events({ type: 'log', level: 'info', message: `${ref} is up to date (nothing sent to the engine)` })
-      await tagImage(ref, latest)
-      return { ...common, id: existing.id, digest: existing.digest, cached: true, durationMs: Date.now() - started, steps: [] }
-    }
-  }
+  const existing = opts.noCache ? undefined : await upToDate(ref, latest, events)
+  if (existing) return { ...common, id: existing.id, digest: existing.digest, cached: true, durationMs: Date.now() - started, steps: [] }
   events({ type: 'phase', name: `build ${plan.target.alias} for ${plan.platform.name} (${builder})`, status: 'started' })
-  const buildArgs: Record<string, string> = { CMC_BASE_RUNTIME: bases.runtime.ref, CMC_CONTEXT_HASH: ctxHash }
-  if (bases.build) buildArgs.CMC_BASE_BUILD = bases.build.ref
   const res = await engineBuild({
-    dockerfile: compiled.dockerfile, files, tag: ref, platform: compiled.platform, builder, buildArgs,
+    dockerfile: compiled.dockerfile, files, tag: ref, platform: compiled.platform, builder, buildArgs: buildArgs(bases, ctxHash),
     // Labels are all in the Dockerfile's one LABEL step: the classic builder turns
     // every label passed through the API into a step of its own (a commit each).
     noCache: opts.noCache, events, signal: opts.signal,
   })
-  const info = await imageInfo(ref)
-  if (!info) throw new CmcError('build', 'BUILD_UNTAGGED', `the engine reported image ${res.imageId} but ${ref} is missing`)
-  await tagImage(ref, latest)
+  const info = await taggedImage(ref, latest, res.imageId)
   events({ type: 'phase', name: `built ${ref}`, status: 'done' })
   return { ...common, id: info.id, digest: info.digest, cached: false, durationMs: Date.now() - started, steps: res.steps }
+}
+
+/** The plan compiled for the engine's own arch (it may be remote): build stages may cross-compile from it. */
+async function compileForEngine(plan: BuildPlan, builder: 'buildkit' | 'classic', events: EventSink): Promise<CompiledImage> {
+  const [, engineArch] = await Promise.all([pingEngine(), engineVersion().then((v) => v.Arch, () => undefined)])
+  const buildArch = engineArch === 'amd64' || engineArch === 'arm64' ? engineArch : undefined
+  const compiled = await compileMemo(plan, { builder, buildArch })
+  if (compiled.crossBuild) events({ type: 'log', level: 'info', message: `build stage cross-compiles on ${compiled.buildPlatform} for ${compiled.platform} (no emulation for the toolchain)` })
+  return compiled
+}
+
+type Bases = { build?: ResolvedBase; runtime: ResolvedBase }
+
+/** The base images on this engine: the build stage's only when there is one. */
+async function baseImages(compiled: CompiledImage, events: EventSink): Promise<Bases> {
+  const [build, runtime] = await Promise.all([
+    compiled.stages.includes('build') ? resolveBase(compiled.bases.build, compiled.buildPlatform, { events }) : undefined,
+    resolveBase(compiled.bases.runtime, compiled.platform, { events }),
+  ])
+  return { build, runtime }
+}
+
+/** The image already tagged `ref` (moving `latest` onto it): nothing is sent to the engine. */
+async function upToDate(ref: string, latest: string, events: EventSink): Promise<ImageInfo | undefined> {
+  const existing = await imageInfo(ref)
+  if (!existing) return undefined
+  events({ type: 'log', level: 'info', message: `${ref} is up to date (nothing sent to the engine)` })
+  await tagImage(ref, latest)
+  return existing
+}
+
+/** What the Dockerfile's FROM lines and its context-hash label are given. */
+function buildArgs(bases: Bases, ctxHash: string): Record<string, string> {
+  const args: Record<string, string> = { CMC_BASE_RUNTIME: bases.runtime.ref, CMC_CONTEXT_HASH: ctxHash }
+  if (bases.build) args.CMC_BASE_BUILD = bases.build.ref
+  return args
+}
+
+/** The image the engine just built, found under its tag and tagged `latest` too. */
+async function taggedImage(ref: string, latest: string, imageId: string): Promise<ImageInfo> {
+  const info = await imageInfo(ref)
+  if (!info) throw new CmcError('build', 'BUILD_UNTAGGED', `the engine reported image ${imageId} but ${ref} is missing`)
+  await tagImage(ref, latest)
+  return info
 }

@@ -1,28 +1,27 @@
 // `cmc run` end to end: build (or reuse) the image, expand the sweep, run
 // warm-ups and repeats each in a fresh container, collect outputs safely,
 // parse metrics, summarize, and commit one record per sweep point.
-import { appendFileSync, existsSync, readFileSync } from 'node:fs'
+import { appendFileSync } from 'node:fs'
 import path from 'node:path'
-import { parseJsonMetrics } from '../collect/parseJsonMetrics.js'
-import { parseLoadgenDetail, parseLoadgenSummary } from '../collect/parseLoadgen.js'
-import { parseRegexMetrics } from '../collect/parseRegexMetrics.js'
+import { repeatMetrics, summarizeRepeats } from '../collect/benchmarkMetrics.js'
+import { collectOutputs } from '../collect/collectOutputs.js'
 import { redactEnv } from '../collect/redactEnv.js'
-import { summarize } from '../collect/summarize.js'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
-import { deviceFlag, hostConfigForDevices, type DeviceSpec } from '../engine/devices.js'
+import { deviceFlag, hostConfigForDevices, type DeviceHostConfig, type DeviceSpec } from '../engine/devices.js'
 import { engineVersion, pingEngine } from '../engine/docker.js'
 import { imageInfo } from '../engine/images.js'
-import { checkGpuSupport, hostFingerprint } from '../engine/info.js'
-import { collectOutputs, runContainer } from '../engine/run.js'
-import { loadIndex } from '../repos/index.js'
-import type { PlanBenchmark } from '../resolve/plan.js'
+import { checkGpuSupport, hostFingerprint, registryDigest } from '../engine/info.js'
+import { runContainer, type ContainerOutputs, type ContainerRun, type ContainerSpec } from '../engine/run.js'
+import { loadIndex, type ArtifactIndex } from '../repos/index.js'
+import type { BuildPlan, PlanBenchmark } from '../resolve/plan.js'
 import { hostPlatformName } from '../resolve/platforms.js'
 import { resolvePlan } from '../resolve/resolvePlan.js'
 import type { ExperimentRecord, HostFingerprint, OutputFile, RunStatus } from '../store/record.js'
-import { newRecordId, openStore } from '../store/store.js'
+import type { RecordWriter } from '../store/storeApi.js'
+import { newRecordId, openStore, type Store } from '../store/store.js'
 import { cmcVersion } from '../version.js'
-import { buildImage, type BuilderChoice } from './buildImage.js'
+import { buildFromPlan, type BuilderChoice } from './buildImage.js'
 import { expandSweep, renderCommand, type ParamValue } from './sweep.js'
 
 export interface RunOptions {
@@ -49,182 +48,257 @@ export interface RunOptions {
   signal?: AbortSignal
 }
 
-function deviceSpec(b: PlanBenchmark, platformGpu: string, opts: RunOptions): DeviceSpec {
-  const spec: DeviceSpec = { paths: [...b.devices.paths, ...(opts.devices ?? [])] }
+/** What every sweep point of one `cmc run` shares. */
+interface RunContext {
+  opts: RunOptions
+  events: EventSink
+  plan: BuildPlan
+  benchmark: PlanBenchmark
+  image: RunImage
+  buildMs: number
+  store: Store
+  /** The devices as asked for (recorded) and as the engine is given them. */
+  devices: { spec: DeviceSpec; hostConfig: DeviceHostConfig }
+  env: Record<string, string>
+  repeat: number
+  warmup: number
+  timeoutMs: number
+  fingerprint: () => Promise<HostFingerprint>
+}
+
+interface RunImage { ref: string; id: string; digest?: string; planHash: string }
+
+/** One sweep point as it runs: its record id, staging folder and command. */
+interface Point {
+  id: string
+  index: number
+  params: Record<string, ParamValue>
+  writer: RecordWriter
+  command: string
+  startedAt: Date
+}
+
+/** What a point's containers gave, gathered repeat by repeat. */
+interface PointOutcome {
+  repeats: ExperimentRecord['repeats']
+  outputs: OutputFile[]
+  refused: ExperimentRecord['refused']
+  status: RunStatus
+  exitCode: number | null
+  reason?: string
+  runMs: number[]
+}
+
+export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]> {
+  const events = opts.events ?? (() => {})
+  // the engine answers /version while the index loads
+  engineVersion().catch(() => {})
+  const index = await loadIndex({ extraRepos: opts.extraRepos, events })
+  const { plan, benchmark } = resolveBenchmark(index, opts)
+  const points = expandSweep(benchmark.params, opts.sets ?? {}, { recorded: opts.reproduces !== undefined })
+  const spec = deviceSpec(benchmark, plan.platform.devices.gpu, opts)
+  const devices = { spec, hostConfig: hostConfigForDevices(spec) }
+  await pingEngine()
+  const fingerprint = fingerprintOnce(events)
+  await checkDeviceSupport(devices.hostConfig)
+  const buildStarted = Date.now()
+  const image = await imageToRun(plan, opts, events)
+  const buildMs = Date.now() - buildStarted
+  const store = await openStore({ path: opts.storePath })
+  const run: RunContext = { opts, events, plan, benchmark, image, buildMs, store, devices, fingerprint, ...runSettings(plan, benchmark, opts) }
+  const records: ExperimentRecord[] = []
+  for (const [pointIndex, params] of points.entries()) {
+    if (opts.signal?.aborted) break
+    const record = await runPoint(run, pointIndex, params, points.length)
+    records.push(record)
+    if (record.status === 'aborted') break
+  }
+  return records
+}
+
+/** The plan of the benchmark, resolved once for its image and its containers alike. */
+function resolveBenchmark(index: ArtifactIndex, opts: RunOptions): { plan: BuildPlan; benchmark: PlanBenchmark } {
+  // --env is for the container, never the image: in the plan it would become an
+  // ENV line (a rebuild for every value, a secret baked into a layer)
+  const plan = resolvePlan(index, opts.target, { platform: opts.platform ?? hostPlatformName() })
+  const benchmark = plan.benchmark
+  if (!benchmark) throw new CmcError('input', 'NOT_A_BENCHMARK', `${opts.target} is an image; cmc run runs benchmarks`, { hint: 'list benchmarks with `cmc find --kind benchmark`' })
+  return { plan, benchmark }
+}
+
+/** The devices the benchmark asks for, unless the flags name GPUs themselves. */
+function deviceSpec(benchmark: PlanBenchmark, platformGpu: string, opts: RunOptions): DeviceSpec {
+  const spec: DeviceSpec = { paths: [...benchmark.devices.paths, ...(opts.devices ?? [])] }
   if (opts.gpus || opts.cdi?.length) return { ...spec, gpus: opts.gpus, cdi: opts.cdi }
-  const want = b.devices.gpu === undefined ? undefined : String(b.devices.gpu)
+  const want = benchmark.devices.gpu === undefined ? undefined : String(benchmark.devices.gpu)
   if (want === 'none') return spec
   if (platformGpu === 'nvidia') return { ...spec, gpus: want ?? 'all' }
   if (platformGpu === 'rocm') return { ...spec, rocm: { render: want && want !== 'all' ? want.split(',') : undefined } }
   return spec
 }
 
-function metricsOf(b: PlanBenchmark, outDir: string, stdout: string): { metrics: Record<string, number>; problem?: string } {
-  const spec = b.outputs.metrics
-  if (!spec) return { metrics: {} }
-  if (spec.format === 'regex') return { metrics: parseRegexMetrics(stdout, spec.patterns ?? {}) }
-  if (spec.format === 'json') {
-    const file = path.join(outDir, spec.file ?? 'metrics.json')
-    if (!existsSync(file)) return { metrics: {}, problem: `metrics file ${spec.file ?? 'metrics.json'} was not written to ${b.outputs.dir}` }
-    return { metrics: parseJsonMetrics(readFileSync(file, 'utf8'), spec.file ?? 'metrics.json') }
-  }
-  const dir = path.join(outDir, spec.file ?? '')
-  const summary = path.join(dir, 'mlperf_log_summary.txt')
-  const detail = path.join(dir, 'mlperf_log_detail.txt')
-  if (!existsSync(summary) && !existsSync(detail)) return { metrics: {}, problem: 'no mlperf_log_summary.txt or mlperf_log_detail.txt in the outputs' }
-  const s = existsSync(summary) ? parseLoadgenSummary(readFileSync(summary, 'utf8')) : undefined
-  const d = existsSync(detail) ? parseLoadgenDetail(readFileSync(detail, 'utf8')) : undefined
-  const metrics = { ...d?.metrics, ...s?.metrics }
-  const valid = s?.valid ?? d?.valid
-  if (valid !== undefined) metrics.valid = valid ? 1 : 0
-  const reasons = [...(s?.invalidReasons ?? []), ...(d?.invalidReasons ?? [])]
-  return { metrics, problem: valid === false ? `LoadGen result INVALID: ${reasons.join('; ') || 'see mlperf_log_summary.txt'}` : undefined }
+/** Fails before anything is built when the engine cannot pass the GPUs asked for. */
+async function checkDeviceSupport(hostConfig: DeviceHostConfig): Promise<void> {
+  if (hostConfig.DeviceRequests.some((r) => r.Driver !== 'cdi')) await checkGpuSupport('nvidia')
+  if (hostConfig.DeviceRequests.some((r) => r.Driver === 'cdi')) await checkGpuSupport('cdi')
 }
 
-export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]> {
-  const events = opts.events ?? (() => {})
-  // the engine answers /version (~30 ms on dockerd 20.10) while the index loads
-  engineVersion().catch(() => {})
-  const index = await loadIndex({ extraRepos: opts.extraRepos, events })
-  const platformName = opts.platform ?? hostPlatformName()
-  // --env is for the container, never the image: in the plan it would become an
-  // ENV line (a rebuild for every value, a secret baked into a layer)
-  const plan = resolvePlan(index, opts.target, { platform: platformName })
-  const b = plan.benchmark
-  if (!b) throw new CmcError('input', 'NOT_A_BENCHMARK', `${opts.target} is an image; cmc run runs benchmarks`, { hint: 'list benchmarks with `cmc find --kind benchmark`' })
-  const points = expandSweep(b.params, opts.sets ?? {}, { recorded: opts.reproduces !== undefined })
-  const spec = deviceSpec(b, plan.platform.devices.gpu, opts)
-  const devices = hostConfigForDevices(spec)
-  await pingEngine()
-  // The fingerprint asks the engine for /info (~30 ms on dockerd 20.10, more
-  // with many images): asked once the first container has exited, never while
-  // a benchmark may run, answered while outputs are collected.
-  let hostP: Promise<HostFingerprint> | undefined
+/**
+ * The host's fingerprint, asked of the engine (/info) once: when the first
+ * container has exited, never while a benchmark may run, so that it is
+ * answered while outputs are collected.
+ */
+function fingerprintOnce(events: EventSink): () => Promise<HostFingerprint> {
+  let host: Promise<HostFingerprint> | undefined
   // A run that finished is never lost to a fingerprint the engine did not answer.
-  const fingerprint = () => (hostP ??= hostFingerprint().catch((e: unknown) => {
+  return () => (host ??= hostFingerprint().catch((e: unknown) => {
     events({ type: 'log', level: 'warn', message: `the engine did not answer /info (${(e as Error).message}); the record names this host without its engine` })
     return hostFingerprint({ engine: false })
   }))
-  if (devices.DeviceRequests.some((r) => r.Driver !== 'cdi')) await checkGpuSupport('nvidia')
-  if (devices.DeviceRequests.some((r) => r.Driver === 'cdi')) await checkGpuSupport('cdi')
+}
 
-  const buildStarted = Date.now()
-  let image: { ref: string; id: string; digest?: string; planHash: string }
+/** The image the benchmark runs in: the one pinned (`cmc exp reproduce`), else the plan's, built or found up to date. */
+async function imageToRun(plan: BuildPlan, opts: RunOptions, events: EventSink): Promise<RunImage> {
   if (opts.pinnedImage) {
     const info = await imageInfo(opts.pinnedImage)
     if (!info) throw new CmcError('input', 'IMAGE_MISSING', `image ${opts.pinnedImage} is not on this engine`, { hint: 'pull or import it first (`cmc pull`, `cmc import`)' })
-    image = { ref: opts.pinnedImage, id: info.id, digest: info.digest, planHash: info.labels['cmc.plan-hash'] ?? plan.hash }
-  } else {
-    const built = await buildImage({ target: opts.target, platform: platformName, builder: opts.builder, index, events, signal: opts.signal })
-    image = { ref: built.ref, id: built.id, digest: built.digest, planHash: built.planHash }
+    return { ref: opts.pinnedImage, id: info.id, digest: info.digest, planHash: info.labels['cmc.plan-hash'] ?? plan.hash }
   }
-  const buildMs = Date.now() - buildStarted
-  const store = await openStore({ path: opts.storePath })
-  const repeat = opts.repeat ?? b.repeat
-  const warmup = opts.warmup ?? b.warmup
-  const timeoutMs = (opts.timeoutS ?? b.timeout ?? 3600) * 1000
-  const units = b.outputs.metrics?.units ?? {}
-  const hib = b.outputs.metrics?.higherIsBetter ?? {}
-  const records: ExperimentRecord[] = []
+  const built = await buildFromPlan(plan, { builder: opts.builder, events, signal: opts.signal })
+  return { ref: built.ref, id: built.id, digest: built.digest, planHash: built.planHash }
+}
 
-  for (const [pi, params] of points.entries()) {
-    if (opts.signal?.aborted) break
-    const id = newRecordId()
-    const writer = await store.begin(id)
-    const command = renderCommand(b.command, params)
-    const env = { ...plan.env, ...b.env, ...opts.env }
-    const label = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ')
-    events({ type: 'phase', name: `run ${b.alias} [${label}] (${pi + 1}/${points.length}) on ${plan.platform.name}`, status: 'started' })
-    const startedAt = new Date()
-    const repeats: ExperimentRecord['repeats'] = []
-    let outputs: OutputFile[] = []
-    const refused: ExperimentRecord['refused'] = []
-    let status: RunStatus = 'ok'
-    let exitCode: number | null = 0
-    let reason: string | undefined
-    const runMs: number[] = []
-    try {
-      for (let i = 0; i < warmup + repeat; i++) {
-        const measured = i >= warmup
-        const r = measured ? i - warmup : -1
-        const outDir = path.join(writer.dir, 'outputs', repeat > 1 ? `r${r}` : '')
-        const header = `=== ${measured ? `repeat ${r + 1}/${repeat}` : `warm-up ${i + 1}/${warmup}`} ===\n`
-        appendFileSync(path.join(writer.dir, 'stdout.log'), header)
-        appendFileSync(path.join(writer.dir, 'stderr.log'), header)
-        const res = await runContainer({
-          image: image.id, command, workdir: b.workdir, env,
-          labels: { 'cmc.run': id, 'cmc.benchmark': b.alias },
-          inputs: Object.values(b.inputs).map((inp) => ({ host: path.resolve(b.dir, inp.path), container: inp.mount })),
-          devices, nanoCpus: opts.cpus ? Math.round(opts.cpus * 1e9) : undefined, memoryBytes: opts.memoryBytes,
-          outputsDir: b.outputs.dir,
-        }, {
-          timeoutMs, signal: opts.signal,
-          onExit: () => void fingerprint(),
-          onOutput: (stream, data) => {
-            appendFileSync(path.join(writer.dir, `${stream}.log`), data)
-            events({ type: 'output', stream, data })
-          },
-          afterExit: measured ? async (c) => {
-            const ex = await collectOutputs(c, b.outputs.dir, outDir, { maxFileBytes: b.outputs.maxBytes, maxTotalBytes: b.outputs.maxBytes * 4 })
-            if (!ex) return
-            const prefix = repeat > 1 ? `r${r}/` : ''
-            outputs.push(...ex.files.map((f) => ({ ...f, path: prefix + f.path })))
-            refused.push(...ex.refused.map((x) => ({ ...x, path: prefix + x.path })))
-            for (const x of ex.refused) events({ type: 'log', level: 'warn', message: `refused output ${x.path}: ${x.reason}` })
-          } : undefined,
-        })
-        exitCode = res.exitCode
-        if (res.status !== 'ok') {
-          status = res.status
-          reason = res.status === 'timeout' ? `timed out after ${timeoutMs / 1000} s` : res.status === 'aborted' ? 'interrupted (Ctrl-C)' : `exit code ${res.exitCode}`
-          break
-        }
-        if (!measured) continue
-        runMs.push(res.durationMs)
-        const m = metricsOf(b, outDir, res.stdout)
-        if (m.problem) {
-          status = 'failed'
-          reason = m.problem
-          repeats.push({ index: r, metrics: m.metrics, exitCode: res.exitCode ?? 0, durationMs: res.durationMs })
-          break
-        }
-        repeats.push({ index: r, metrics: m.metrics, exitCode: res.exitCode ?? 0, durationMs: res.durationMs })
-      }
-    } catch (e) {
-      await writer.discard()
-      throw e
-    }
-    outputs = outputs.sort((x, y) => x.path.localeCompare(y.path))
-    const names = [...new Set(repeats.flatMap((rp) => Object.keys(rp.metrics)))].sort()
-    const metrics: ExperimentRecord['metrics'] = {}
-    for (const n of names) {
-      const vals = repeats.map((rp) => rp.metrics[n]).filter((v): v is number => typeof v === 'number')
-      if (vals.length) metrics[n] = summarize(vals, { unit: units[n], higherIsBetter: hib[n] })
-    }
-    const endedAt = new Date()
-    const host = await fingerprint()
-    const record: ExperimentRecord = {
-      format: 1, id, createdAt: startedAt.toISOString(), cmcVersion,
-      benchmark: { alias: b.alias, uid: b.uid },
-      image: { alias: plan.image.alias, uid: plan.image.uid, planHash: image.planHash, ref: image.ref, digest: image.digest ?? image.id, id: image.id },
-      platform: plan.platform.name,
-      params: params as Record<string, ParamValue>,
-      repeats, metrics, status, exitCode, reason, host, command,
-      env: redactEnv(env, b.secrets),
-      devices: {
-        gpus: spec.gpus, cdi: spec.cdi, paths: devices.Devices.map(deviceFlag), groups: devices.GroupAdd,
-      },
-      limits: opts.cpus || opts.memoryBytes ? { cpus: opts.cpus, memoryBytes: opts.memoryBytes } : undefined,
-      logs: { stdout: 'stdout.log', stderr: 'stderr.log' },
-      outputs, refused,
-      timings: { buildMs: pi === 0 ? buildMs : 0, startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(), totalMs: endedAt.getTime() - startedAt.getTime(), runMs },
-      tags: opts.tags ?? [],
-      reproduces: opts.reproduces,
-    }
-    await writer.commit(record)
-    records.push(record)
-    events({ type: 'phase', name: `${b.alias} [${label}]: ${status}`, status: 'done', detail: { id, status } })
-    if (status === 'aborted') break
+/** Repeats, warm-ups, timeout and env: the flags over the benchmark's meta. */
+function runSettings(plan: BuildPlan, benchmark: PlanBenchmark, opts: RunOptions): Pick<RunContext, 'env' | 'repeat' | 'warmup' | 'timeoutMs'> {
+  return {
+    env: { ...plan.env, ...benchmark.env, ...opts.env },
+    repeat: opts.repeat ?? benchmark.repeat,
+    warmup: opts.warmup ?? benchmark.warmup,
+    timeoutMs: (opts.timeoutS ?? benchmark.timeout ?? 3600) * 1000,
   }
-  return records
+}
+
+/** One sweep point: its warm-ups and repeats, then its record, committed (or discarded when running it threw). */
+async function runPoint(run: RunContext, index: number, params: Record<string, ParamValue>, pointCount: number): Promise<ExperimentRecord> {
+  const { benchmark, events } = run
+  const id = newRecordId()
+  const writer = await run.store.begin(id)
+  const command = renderCommand(benchmark.command, params)
+  const label = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ')
+  events({ type: 'phase', name: `run ${benchmark.alias} [${label}] (${index + 1}/${pointCount}) on ${run.plan.platform.name}`, status: 'started' })
+  const point: Point = { id, index, params, writer, command, startedAt: new Date() }
+  let outcome: PointOutcome
+  try {
+    outcome = await runRepeats(run, point)
+  } catch (e) {
+    await writer.discard()
+    throw e
+  }
+  const record = await pointRecord(run, point, outcome)
+  await writer.commit(record)
+  events({ type: 'phase', name: `${benchmark.alias} [${label}]: ${record.status}`, status: 'done', detail: { id, status: record.status } })
+  return record
+}
+
+/** Warm-ups, then the measured repeats, each in a fresh container; the first that does not succeed ends the point. */
+async function runRepeats(run: RunContext, point: Point): Promise<PointOutcome> {
+  const outcome: PointOutcome = { repeats: [], outputs: [], refused: [], status: 'ok', exitCode: 0, runMs: [] }
+  for (let attempt = 0; attempt < run.warmup + run.repeat; attempt++) {
+    // undefined for a warm-up
+    const repeatIndex = attempt >= run.warmup ? attempt - run.warmup : undefined
+    const res = await runAttempt(run, point, attempt, repeatIndex, outcome)
+    outcome.exitCode = res.exitCode
+    if (res.status !== 'ok') {
+      outcome.status = res.status
+      outcome.reason = stopReason(res, run.timeoutMs)
+      break
+    }
+    if (repeatIndex === undefined) continue
+    outcome.runMs.push(res.durationMs)
+    const found = repeatMetrics(run.benchmark.outputs, repeatOutputsDir(run, point, repeatIndex), res.stdout)
+    outcome.repeats.push({ index: repeatIndex, metrics: found.metrics, exitCode: res.exitCode ?? 0, durationMs: res.durationMs })
+    if (found.problem) {
+      outcome.status = 'failed'
+      outcome.reason = found.problem
+      break
+    }
+  }
+  return outcome
+}
+
+/** One container of the point: a header in both logs, its output streamed to them, a measured repeat's outputs kept. */
+async function runAttempt(run: RunContext, point: Point, attempt: number, repeatIndex: number | undefined, outcome: PointOutcome): Promise<ContainerRun> {
+  const header = `=== ${repeatIndex !== undefined ? `repeat ${repeatIndex + 1}/${run.repeat}` : `warm-up ${attempt + 1}/${run.warmup}`} ===\n`
+  appendFileSync(path.join(point.writer.dir, 'stdout.log'), header)
+  appendFileSync(path.join(point.writer.dir, 'stderr.log'), header)
+  return runContainer(containerSpec(run, point), {
+    timeoutMs: run.timeoutMs, signal: run.opts.signal,
+    onExit: () => void run.fingerprint(),
+    onOutput: (stream, data) => {
+      appendFileSync(path.join(point.writer.dir, `${stream}.log`), data)
+      run.events({ type: 'output', stream, data })
+    },
+    afterExit: repeatIndex === undefined ? undefined : (outputs) => keepOutputs(run, point, repeatIndex, outputs, outcome),
+  })
+}
+
+/** The container a point runs in: its image and command, env, inputs read-only, devices and limits. */
+function containerSpec(run: RunContext, point: Point): ContainerSpec {
+  const { benchmark, opts } = run
+  return {
+    image: run.image.id, command: point.command, workdir: benchmark.workdir, env: run.env,
+    labels: { 'cmc.run': point.id, 'cmc.benchmark': benchmark.alias },
+    inputs: Object.values(benchmark.inputs).map((input) => ({ host: path.resolve(benchmark.dir, input.path), container: input.mount })),
+    devices: run.devices.hostConfig, nanoCpus: opts.cpus ? Math.round(opts.cpus * 1e9) : undefined, memoryBytes: opts.memoryBytes,
+    outputsDir: benchmark.outputs.dir,
+  }
+}
+
+/** Where a measured repeat's outputs go in the record: r<k>/ when there are several repeats. */
+function repeatOutputsDir(run: RunContext, point: Point, repeatIndex: number): string {
+  return path.join(point.writer.dir, 'outputs', run.repeat > 1 ? `r${repeatIndex}` : '')
+}
+
+/** A measured repeat's outputs into the record, each refusal reported as it is found. */
+async function keepOutputs(run: RunContext, point: Point, repeatIndex: number, outputs: ContainerOutputs, outcome: PointOutcome): Promise<void> {
+  const { maxBytes } = run.benchmark.outputs
+  const collected = await collectOutputs(outputs, repeatOutputsDir(run, point, repeatIndex), { maxFileBytes: maxBytes, maxTotalBytes: maxBytes * 4 })
+  if (!collected) return
+  const prefix = run.repeat > 1 ? `r${repeatIndex}/` : ''
+  outcome.outputs.push(...collected.files.map((file) => ({ ...file, path: prefix + file.path })))
+  outcome.refused.push(...collected.refused.map((refusal) => ({ ...refusal, path: prefix + refusal.path })))
+  for (const refusal of collected.refused) run.events({ type: 'log', level: 'warn', message: `refused output ${refusal.path}: ${refusal.reason}` })
+}
+
+/** Why a container run did not succeed, in the record's words. */
+function stopReason(res: ContainerRun, timeoutMs: number): string {
+  if (res.status === 'timeout') return `timed out after ${timeoutMs / 1000} s`
+  return res.status === 'aborted' ? 'interrupted (Ctrl-C)' : `exit code ${res.exitCode}`
+}
+
+/** The point's record: what ran, in what, on which host, and what came of it. */
+async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome): Promise<ExperimentRecord> {
+  const { benchmark, plan, image, opts, devices } = run
+  const outputs = outcome.outputs.sort((x, y) => x.path.localeCompare(y.path))
+  const metrics = summarizeRepeats(outcome.repeats, benchmark.outputs)
+  const endedAt = new Date()
+  const host = await run.fingerprint()
+  return {
+    format: 1, id: point.id, createdAt: point.startedAt.toISOString(), cmcVersion,
+    benchmark: { alias: benchmark.alias, uid: benchmark.uid },
+    image: { alias: plan.image.alias, uid: plan.image.uid, planHash: image.planHash, ref: image.ref, digest: registryDigest(image.digest) ?? image.id, id: image.id },
+    platform: plan.platform.name,
+    params: point.params,
+    repeats: outcome.repeats, metrics, status: outcome.status, exitCode: outcome.exitCode, reason: outcome.reason, host, command: point.command,
+    env: redactEnv(run.env, benchmark.secrets),
+    devices: {
+      gpus: devices.spec.gpus, cdi: devices.spec.cdi, paths: devices.hostConfig.Devices.map(deviceFlag), groups: devices.hostConfig.GroupAdd,
+    },
+    limits: opts.cpus || opts.memoryBytes ? { cpus: opts.cpus, memoryBytes: opts.memoryBytes } : undefined,
+    logs: { stdout: 'stdout.log', stderr: 'stderr.log' },
+    outputs, refused: outcome.refused,
+    timings: { buildMs: point.index === 0 ? run.buildMs : 0, startedAt: point.startedAt.toISOString(), endedAt: endedAt.toISOString(), totalMs: endedAt.getTime() - point.startedAt.getTime(), runMs: outcome.runMs },
+    tags: opts.tags ?? [],
+    reproduces: opts.reproduces,
+  }
 }

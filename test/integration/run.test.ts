@@ -8,7 +8,8 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hostConfigForDevices } from '../../src/engine/devices.js'
 import { pingEngine } from '../../src/engine/docker.js'
-import { collectOutputs, containerCreateOptions, exitSeenByInspect, outputsVolumeDir, runContainer } from '../../src/engine/run.js'
+import { collectOutputs } from '../../src/collect/collectOutputs.js'
+import { containerCreateOptions, exitSeenByInspect, runContainer } from '../../src/engine/run.js'
 import { CmcError } from '../../src/errors.js'
 import { openStore } from '../../src/store/store.js'
 import type { ExperimentRecord } from '../../src/store/record.js'
@@ -346,8 +347,8 @@ describe('cmc run', () => {
       const dest = path.join(outer, `collect-${mode}`)
       try {
         const res = await runContainer(spec, {
-          afterExit: async (c) => {
-            const out = await collectOutputs(c, '/cmc/out', dest, { maxFileBytes: 1000, maxTotalBytes: 4000 })
+          afterExit: async (outputs) => {
+            const out = await collectOutputs(outputs, dest, { maxFileBytes: 1000, maxTotalBytes: 4000 })
             expect(out?.via).toBe(mode)
             got[mode] = { files: out?.files, refused: out?.refused, tree: listTree(dest) }
           },
@@ -377,10 +378,10 @@ describe('cmc run', () => {
       await bothWays(async (mode) => {
         let failure: unknown
         await runContainer(spec, {
-          afterExit: async (c) => {
+          afterExit: async (outputs) => {
             // the volume way is the one taken when it is not the archive
-            expect(await outputsVolumeDir(c, '/cmc/out'), mode).toEqual(mode === 'volume' ? expect.any(String) : undefined)
-            await collectOutputs(c, '/cmc/out', path.join(full, mode), { maxFileBytes: 1e6, maxTotalBytes: 4e6 }).catch((e) => { failure = e })
+            expect(await outputs.volumeDir(), mode).toEqual(mode === 'volume' ? expect.any(String) : undefined)
+            await collectOutputs(outputs, path.join(full, mode), { maxFileBytes: 1e6, maxTotalBytes: 4e6 }).catch((e) => { failure = e })
           },
         })
         expect(failure, mode).toBeInstanceOf(CmcError)

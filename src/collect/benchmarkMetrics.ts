@@ -1,0 +1,62 @@
+// A benchmark's metrics as its meta declares them (JSON file, MLPerf LoadGen
+// logs, regexes over stdout): per repeat from the collected outputs, then
+// summarized over the repeats for the record.
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import type { PlanBenchmark } from '../resolve/plan.js'
+import type { ExperimentRecord } from '../store/record.js'
+import { parseJsonMetrics } from './parseJsonMetrics.js'
+import { parseLoadgenDetail, parseLoadgenSummary } from './parseLoadgen.js'
+import { parseRegexMetrics } from './parseRegexMetrics.js'
+import { summarize } from './summarize.js'
+
+type OutputsSpec = PlanBenchmark['outputs']
+
+export interface RepeatMetrics {
+  metrics: Record<string, number>
+  /** Why the repeat counts as failed: the metrics file is missing, LoadGen says INVALID. */
+  problem?: string
+}
+
+/** One repeat's metrics, from its outputs in `outDir` and its stdout. */
+export function repeatMetrics(outputs: OutputsSpec, outDir: string, stdout: string): RepeatMetrics {
+  const spec = outputs.metrics
+  if (!spec) return { metrics: {} }
+  if (spec.format === 'regex') return { metrics: parseRegexMetrics(stdout, spec.patterns ?? {}) }
+  if (spec.format === 'json') return jsonMetrics(outputs, outDir)
+  return loadgenMetrics(path.join(outDir, spec.file ?? ''))
+}
+
+function jsonMetrics(outputs: OutputsSpec, outDir: string): RepeatMetrics {
+  const name = outputs.metrics?.file ?? 'metrics.json'
+  const file = path.join(outDir, name)
+  if (!existsSync(file)) return { metrics: {}, problem: `metrics file ${name} was not written to ${outputs.dir}` }
+  return { metrics: parseJsonMetrics(readFileSync(file, 'utf8'), name) }
+}
+
+function loadgenMetrics(dir: string): RepeatMetrics {
+  const summaryFile = path.join(dir, 'mlperf_log_summary.txt')
+  const detailFile = path.join(dir, 'mlperf_log_detail.txt')
+  if (!existsSync(summaryFile) && !existsSync(detailFile)) return { metrics: {}, problem: 'no mlperf_log_summary.txt or mlperf_log_detail.txt in the outputs' }
+  const summary = existsSync(summaryFile) ? parseLoadgenSummary(readFileSync(summaryFile, 'utf8')) : undefined
+  const detail = existsSync(detailFile) ? parseLoadgenDetail(readFileSync(detailFile, 'utf8')) : undefined
+  // the summary wins where both name a metric
+  const metrics = { ...detail?.metrics, ...summary?.metrics }
+  const valid = summary?.valid ?? detail?.valid
+  if (valid !== undefined) metrics.valid = valid ? 1 : 0
+  const reasons = [...(summary?.invalidReasons ?? []), ...(detail?.invalidReasons ?? [])]
+  return { metrics, problem: valid === false ? `LoadGen result INVALID: ${reasons.join('; ') || 'see mlperf_log_summary.txt'}` : undefined }
+}
+
+/** Each metric any repeat reported, summarized over the repeats that reported it (names sorted). */
+export function summarizeRepeats(repeats: ExperimentRecord['repeats'], outputs: OutputsSpec): ExperimentRecord['metrics'] {
+  const units = outputs.metrics?.units ?? {}
+  const higherIsBetter = outputs.metrics?.higherIsBetter ?? {}
+  const names = [...new Set(repeats.flatMap((repeat) => Object.keys(repeat.metrics)))].sort()
+  const metrics: ExperimentRecord['metrics'] = {}
+  for (const name of names) {
+    const values = repeats.map((repeat) => repeat.metrics[name]).filter((v): v is number => typeof v === 'number')
+    if (values.length) metrics[name] = summarize(values, { unit: units[name], higherIsBetter: higherIsBetter[name] })
+  }
+  return metrics
+}
