@@ -1,13 +1,14 @@
 // Parsing meta text (YAML, and JSON, which is YAML) into data, with the
 // position of any key path for error messages.
 //
-// Most meta is read by the fast subset reader (fastYaml.ts); the `yaml`
-// package, which keeps node positions, is loaded and run only for text outside
-// that subset, for malformed text, and to place an error. Both give the same data.
+// Most meta is read by the fast path (yamlFastPath.ts: js-yaml, where it
+// certainly agrees with `yaml`); the `yaml` package, which keeps node
+// positions, is loaded and run only for text the fast path leaves to it, for
+// malformed text, and to place an error. Both give the same data.
 import { createRequire } from 'node:module'
 import type { Document, LineCounter } from 'yaml'
 import { CmcError } from '../errors.js'
-import { fastParseYaml } from './fastYaml.js'
+import { fastParseYaml } from './yamlFastPath.js'
 
 type YamlModule = typeof import('yaml')
 let yamlModule: YamlModule | undefined
@@ -30,7 +31,8 @@ export function parseMetaText(text: string, file: string): Parsed {
   return parseWithPositions(text, file)
 }
 
-function parseWithPositions(text: string, file: string): Parsed {
+/** What `yaml` alone makes of the text: the reader of record, which the fast path must match. */
+export function parseWithPositions(text: string, file: string): Parsed {
   const { LineCounter, parseDocument } = yaml()
   const lc = new LineCounter()
   // JSON is YAML, so one parser gives positions for both.
@@ -45,8 +47,31 @@ function parseWithPositions(text: string, file: string): Parsed {
     })
   }
   return {
-    data: doc.toJS(),
+    data: toData(doc, lc, file),
     position: (p, atKey) => locate(doc, lc, p, atKey),
+  }
+}
+
+/** doc.toJS(), with the aliases it refuses (unresolved, or expanding too far) reported as the user's error. */
+function toData(doc: Document, lc: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS()
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e
+    const { visit } = yaml()
+    let at: number | undefined
+    visit(doc, {
+      Alias(_, node) {
+        // the first alias that resolves to nothing, else the first alias
+        const unresolved = node.resolve(doc) === undefined
+        if (at === undefined || unresolved) at = node.range?.[0]
+        if (unresolved) return visit.BREAK
+      },
+    })
+    throw new CmcError('input', 'META_YAML', `malformed YAML: ${e.message}`, {
+      where: { file, ...(at === undefined ? {} : lc.linePos(at)) },
+      hint: 'define each anchor (&name) before its aliases (*name), and do not nest aliases deeply',
+    })
   }
 }
 
@@ -61,9 +86,12 @@ function locate(doc: Document, lc: LineCounter, p: Array<string | number>, atKey
       if (!pair) break
       const last = i === p.length - 1
       const keyNode = pair.key as { range?: [number, number, number] }
-      if (last && atKey) { range = keyNode.range; break }
+      if (last && atKey) {
+        range = keyNode.range
+        break
+      }
       node = pair.value
-      range = isNode(node) ? node.range ?? keyNode.range : keyNode.range
+      range = isNode(node) ? (node.range ?? keyNode.range) : keyNode.range
     } else if (isNode(node) && 'items' in node && Array.isArray((node as { items: unknown[] }).items)) {
       const item = (node as { items: unknown[] }).items[Number(seg)]
       if (!isNode(item)) break
@@ -74,4 +102,3 @@ function locate(doc: Document, lc: LineCounter, p: Array<string | number>, atKey
   if (!range) return undefined
   return lc.linePos(range[0])
 }
-
