@@ -5,15 +5,12 @@
 // certainly agrees with `yaml`); the `yaml` package, which keeps node
 // positions, is loaded and run only for text the fast path leaves to it, for
 // malformed text, and to place an error. Both give the same data.
-import { createRequire } from 'node:module'
 import type { Document, LineCounter } from 'yaml'
 import { CmcError } from '../errors.js'
+import { yaml } from '../lazy.js'
 import { fastParseYaml } from './yamlFastPath.js'
 
-type YamlModule = typeof import('yaml')
-let yamlModule: YamlModule | undefined
-/** The `yaml` package, loaded on first use (it costs ~40 ms to load). */
-export const yaml = (): YamlModule => (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule)
+export { yaml } from '../lazy.js'
 
 export interface Parsed {
   data: unknown

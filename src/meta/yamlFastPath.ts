@@ -15,19 +15,15 @@
 // corners of line handling listed below. Duplicate keys are an error in
 // js-yaml too, so `yaml` reports them. test/unit/repos/metaFastPaths.test.ts
 // holds the two to the same answers, on known differences and generated text.
-import { createRequire } from 'node:module'
 import type { Event, ScalarEvent, Schema } from 'js-yaml'
+import { jsYaml as loadJsYaml } from '../lazy.js'
 
 type JsYaml = typeof import('js-yaml')
 let loaded: { lib: JsYaml; schema: Schema } | undefined
-/**
- * js-yaml and the schema, loaded on first use: commands that read no meta skip
- * loading them. `require` takes js-yaml's CommonJS build, which parses faster
- * than its ES module build.
- */
+/** js-yaml (through src/lazy.ts, on first use) and the schema made from it. */
 function jsYaml(): { lib: JsYaml; schema: Schema } {
   if (!loaded) {
-    const lib = createRequire(import.meta.url)('js-yaml') as JsYaml
+    const lib = loadJsYaml()
     loaded = { lib, schema: schemaAsYamlReads(lib) }
   }
   return loaded

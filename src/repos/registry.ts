@@ -6,11 +6,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import path from 'node:path'
 import { CmcError } from '../errors.js'
 import { replaceFile } from '../files.js'
-import { fastParseYaml } from '../meta/fastYaml.js'
-import { yaml } from '../meta/parse.js'
+import { fastParseYaml } from '../meta/yamlFastPath.js'
 import { builtinRepoDir, cmcHome } from '../paths.js'
 import { readRepoMeta, REPO_FILE } from './repoMeta.js'
-import { execa as lazyExeca, fflate } from '../lazy.js'
+import { execa as lazyExeca, fflate, yaml } from '../lazy.js'
 
 export interface RepoEntry {
   name: string
@@ -27,15 +26,23 @@ function readRegistry(): RepoEntry[] {
   const f = registryFile()
   if (!existsSync(f)) return []
   const text = readFileSync(f, 'utf8')
-  // the fast reader covers what writeRegistry writes; `yaml` reads anything else
-  const fast = fastParseYaml(text)
-  const data = (fast ? fast.value : yaml().parse(text)) as { repos?: RepoEntry[] } | null
-  return data?.repos ?? []
+  // writeRegistry writes JSON, which is YAML: every command reads this file, and
+  // JSON.parse needs no YAML parser loaded; one edited by hand is read as YAML
+  const data = (text.trimStart().startsWith('{') ? tryJson(text) : undefined) ?? (fastParseYaml(text)?.value ?? yaml().parse(text))
+  return (data as { repos?: RepoEntry[] } | null)?.repos ?? []
 }
 
 function writeRegistry(repos: RepoEntry[]): void {
   mkdirSync(cmcHome(), { recursive: true })
-  replaceFile(registryFile(), yaml().stringify({ repos }))
+  replaceFile(registryFile(), JSON.stringify({ repos }, null, 2) + '\n')
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined // YAML that starts like a flow mapping
+  }
 }
 
 export function builtinRepo(): RepoEntry {
