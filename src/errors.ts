@@ -1,6 +1,8 @@
 // Errors are values: a stable code, a message a user understands, the hint that
-// fixes it and, for meta, the file and position. The CLI maps codes to exit
-// codes (see EXIT_CODES); a stack trace is printed only for bugs.
+// fixes it and, for meta, the file and position. Every code is in ERROR_CODES
+// with its category, which gives the exit code (EXIT_CODES); `--json` users
+// read these codes, and docs/errors.md lists them. A stack trace is printed
+// only for bugs.
 
 export type ErrorCategory =
   | 'input' // bad meta, bad query, bad flags: exit 2
@@ -29,6 +31,99 @@ export const EXIT_CODES: Record<ErrorCategory, number> = {
   aborted: 130,
 }
 
+/** Every error code cmc reports: its category (so its exit code) and what it means. */
+export const ERROR_CODES = {
+  USAGE: ['input', 'the command line cannot be read: an unknown flag or command, a missing argument, a value not among a flag\'s options'],
+  FLAG_VALUE: ['input', 'a flag\'s value is out of range or malformed (--cpus, --memory, --set and --env without KEY=VALUE)'],
+  META_YAML: ['input', 'a meta file is not valid YAML or JSON (file:line:col)'],
+  META_READ: ['input', 'a meta file cannot be read'],
+  META_KIND: ['input', 'a meta file has no kind, or an unknown one'],
+  META_ALIAS: ['input', 'a meta file has no alias'],
+  META_UNKNOWN_KEY: ['input', 'a meta file has a key the schema does not know (the nearest valid key is named)'],
+  META_MISSING_KEY: ['input', 'a meta file lacks a required key'],
+  META_INVALID: ['input', 'a meta value has the wrong type or form'],
+  ARTIFACT_NOT_FOUND: ['input', 'no artifact has this alias or uid'],
+  ARTIFACT_EXISTS: ['input', '`cmc add` would overwrite an existing artifact folder'],
+  TARGET_KIND: ['input', 'the artifact is of a kind this command does not take (a component for `cmc plan`)'],
+  NOT_A_BENCHMARK: ['input', '`cmc run` was given an image'],
+  DEP_NOT_FOUND: ['input', 'no artifact matches a dependency\'s tags'],
+  DEP_NOT_ON_PLATFORM: ['input', 'a dependency exists but not for the chosen platform'],
+  DEP_CYCLE: ['input', 'the dependency graph has a cycle (printed as a -> b -> a)'],
+  VARIATION_CONFLICT: ['input', 'two variations of one group are selected'],
+  VERSION_RANGE_INVALID: ['input', 'a version constraint is not a semver range'],
+  VERSION_UNSATISFIABLE: ['input', 'no candidate satisfies a version constraint'],
+  PLATFORM_UNKNOWN: ['input', 'no platform profile has this name'],
+  PLATFORM_NOT_SUPPORTED: ['input', 'the image does not target this platform'],
+  PARAM_UNKNOWN: ['input', '`--set` names a param the benchmark does not declare'],
+  PARAM_VALUE: ['input', 'a `--set` value does not fit the param (its type or its values)'],
+  COMMAND_TEMPLATE: ['input', 'a benchmark command uses a placeholder that is not a param'],
+  METRICS_REGEX: ['input', 'a regex metric pattern does not compile'],
+  CONTEXT_MISSING: ['input', 'a file named in `files:` does not exist'],
+  GPUS_INVALID: ['input', '`--gpus` is not all, a count or device=IDs'],
+  CDI_INVALID: ['input', 'a `--cdi` name is not vendor.com/class=name'],
+  DEVICE_INVALID: ['input', 'a `--device` is not host[:container[:perms]]'],
+  CONTAINER_CREATE_FAILED: ['input', 'the engine refused the container\'s configuration (limits, devices, mounts)'],
+  NO_BUILDKIT: ['input', '`--builder buildkit` on an engine without BuildKit (Podman)'],
+  BASE_BOOTSTRAP_UNSUPPORTED: ['input', '`cmc base bootstrap` of an image it cannot make'],
+  REPO_SOURCE: ['input', '`cmc repo add` of something that is not a folder, git URL or archive'],
+  REPO_NOT_A_REPO: ['input', 'the folder holds no cmc-repo.yaml'],
+  REPO_NOT_FOUND: ['input', 'no registered repo has this name'],
+  REPO_NAME_TAKEN: ['input', 'another registered repo has this name (`--replace` takes it over)'],
+  REPO_CLONE_FAILED: ['input', 'git could not clone the URL'],
+  REPO_ARCHIVE_UNSAFE: ['input', 'a repo archive holds paths that leave its folder'],
+  RECORD_NOT_FOUND: ['input', 'no record has this id, id prefix or matches this query'],
+  RECORD_AMBIGUOUS: ['input', 'an id prefix matches several records'],
+  QUERY_SYNTAX: ['input', 'a query cannot be parsed (the position is shown)'],
+  SORT_INVALID: ['input', '`--sort` names an unknown field or direction'],
+  COMPARE_EMPTY: ['input', 'a side of a comparison selects no records'],
+  COMPARE_DIFFERENT_IMAGES: ['input', 'the sides ran different images on one platform (`--allow-different-images`)'],
+  COMPARE_DIFFERENT_HOSTS: ['input', 'the sides ran on different hosts (`--allow-different-hosts`)'],
+  EXPORT_FORMAT: ['input', 'the export format cannot be told from the file name or --format'],
+  IMPORT_MISSING: ['input', 'the file to import does not exist'],
+  IMPORT_FORMAT: ['input', 'the file to import is not a bundle or JSON Lines'],
+  IMPORT_CORRUPT: ['input', 'the file to import is damaged'],
+  BUNDLE_INVALID: ['input', 'the file is not a `cmc export` bundle'],
+  IMAGE_NOT_BUILT: ['input', 'the image has not been built on this engine (`cmc build`)'],
+  IMAGE_MISSING: ['input', 'the recorded image is not on this engine (`cmc pull`, `cmc import`)'],
+  DOCKER_HOST_INVALID: ['input', 'DOCKER_HOST or the docker context names no usable address'],
+  DOCKER_CERT_PATH_INVALID: ['input', 'DOCKER_CERT_PATH lacks ca.pem, cert.pem or key.pem'],
+  DOCKER_ENDPOINT_UNREADABLE: ['input', 'the endpoint\'s certificates or ssh key cannot be read'],
+  NO_DAEMON: ['engine', 'no Docker engine answers at the endpoint (how to start one is shown)'],
+  DAEMON_LOST: ['engine', 'the engine stopped answering during the command'],
+  BUILD_FAILED: ['build', 'a build step failed (the step and the tail of its log are shown)'],
+  BUILD_REQUEST_FAILED: ['build', 'the engine refused the build request'],
+  BUILD_UNTAGGED: ['build', 'the build finished without an image'],
+  BENCHMARK_FAILED: ['run', 'a benchmark exited non-zero or produced no metrics (recorded with its logs)'],
+  CONTAINER_START_FAILED: ['run', 'the engine could not start the container (its message is shown)'],
+  METRICS_JSON: ['run', 'the benchmark\'s JSON metrics file is missing or not JSON'],
+  NO_GPU_RUNTIME: ['device', 'the engine has no NVIDIA runtime for --gpus (what to install is shown)'],
+  NO_CDI: ['device', 'the engine does not know the CDI device'],
+  NO_ROCM_GPU: ['device', '/dev/kfd or /dev/dri is missing for a ROCm run'],
+  DEVICE_MISSING: ['device', 'a recorded or given host device does not exist here (`--device`)'],
+  DEVICE_UNUSABLE: ['device', 'the engine cannot pass the device through'],
+  BASE_MISSING: ['base', 'a base image is not available (pull, mirror map, `cmc base bootstrap`)'],
+  BASE_ARCH_MISMATCH: ['base', 'the base image\'s architecture is not the platform\'s'],
+  BASE_BOOTSTRAP_TOOL: ['base', 'debootstrap or qemu is missing for `cmc base bootstrap`'],
+  BASE_BOOTSTRAP_ROOT: ['base', '`cmc base bootstrap` needs root'],
+  BASE_BOOTSTRAP_EMULATION: ['base', 'the foreign architecture cannot run (no qemu binfmt)'],
+  BASE_BOOTSTRAP_FAILED: ['base', 'debootstrap failed (its log tail is shown)'],
+  PUSH_FAILED: ['registry', 'the registry refused or did not answer a push'],
+  PULL_FAILED: ['registry', 'the registry refused or did not answer a pull'],
+  LOAD_FAILED: ['registry', 'the engine could not load an image archive'],
+  RECORD_CORRUPT: ['store', 'a record file is damaged (skipped; `cmc exp reindex`)'],
+  OUTPUTS_NOT_WRITTEN: ['store', 'the run\'s outputs could not be written into the store (a full disk)'],
+  TIMEOUT: ['timeout', 'a run or build hit its time limit (the container was stopped and removed)'],
+  ABORTED: ['aborted', 'interrupted by Ctrl-C (the container or build was stopped)'],
+  RECORD_INVALID: ['internal', 'a record about to be written is incomplete (a bug)'],
+  INTERNAL: ['internal', 'an unexpected error (a bug: please report it with --json output)'],
+} as const satisfies Record<string, readonly [ErrorCategory, string]>
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code)
+}
+
 export interface SourcePosition {
   file: string
   line?: number // 1-based
@@ -46,17 +141,17 @@ export interface CmcErrorOptions {
 }
 
 export class CmcError extends Error {
-  readonly code: string
+  readonly code: ErrorCode
   readonly category: ErrorCategory
   readonly hint?: string
   readonly where?: SourcePosition
   readonly details: string[]
   readonly data?: Record<string, unknown>
 
-  constructor(category: ErrorCategory, code: string, message: string, opts: CmcErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, opts: CmcErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.name = 'CmcError'
-    this.category = category
+    this.category = ERROR_CODES[code][0]
     this.code = code
     this.hint = opts.hint
     this.where = opts.where

@@ -99,5 +99,5 @@ function usageError(err: Error, id: string | undefined): CmcError {
   const lines = err.message.split('\n').map((l) => l.trim().replace(/^(\S+)\s{2,}(.+)$/, '$1 ($2)'))
     .filter((l) => l && !/^(See more help|Note:|Alternatively,)/i.test(l) && !/^The following errors? occurred:?$/i.test(l))
   const message = lines.reduce((m, l) => (m ? `${m}${m.endsWith(':') ? ' ' : '; '}${l}` : l), '')
-  return new CmcError('input', 'USAGE', message || err.message, { hint: `run \`cmc ${id?.replace(/:/g, ' ') ?? ''} --help\` for usage` })
+  return new CmcError('USAGE', message || err.message, { hint: `run \`cmc ${id?.replace(/:/g, ' ') ?? ''} --help\` for usage` })
 }

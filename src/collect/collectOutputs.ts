@@ -47,7 +47,7 @@ async function copyInPlace(local: string, dest: string, limits: Omit<ExtractLimi
 }
 
 function writeFailed(e: OutputsWriteError, dest: string): CmcError {
-  return new CmcError('store', 'OUTPUTS_NOT_WRITTEN', e.message, {
+  return new CmcError('OUTPUTS_NOT_WRITTEN', e.message, {
     details: [`into ${dest}`],
     hint: 'free space in the store (or point --store elsewhere) and run again; the run was not recorded',
   })

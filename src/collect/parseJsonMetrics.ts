@@ -7,7 +7,7 @@ export function parseJsonMetrics(text: string, file: string): Record<string, num
   try {
     data = JSON.parse(text)
   } catch (e) {
-    throw new CmcError('run', 'METRICS_JSON', `${file} is not valid JSON: ${(e as Error).message}`, { hint: 'the benchmark must write a JSON object of numbers' })
+    throw new CmcError('METRICS_JSON', `${file} is not valid JSON: ${(e as Error).message}`, { hint: 'the benchmark must write a JSON object of numbers' })
   }
   const out: Record<string, number> = {}
   const walk = (v: unknown, prefix: string) => {

@@ -9,7 +9,7 @@ export function parseRegexMetrics(stdout: string, patterns: Record<string, strin
     try {
       re = new RegExp(pattern, 'gm')
     } catch (e) {
-      throw new CmcError('input', 'METRICS_REGEX', `metric ${name}: invalid regex ${pattern}: ${(e as Error).message}`)
+      throw new CmcError('METRICS_REGEX', `metric ${name}: invalid regex ${pattern}: ${(e as Error).message}`)
     }
     let last: string | undefined
     for (const m of stdout.matchAll(re)) last = m[1] ?? m[0]

@@ -38,7 +38,7 @@ export default defineCommand({
     for (const platform of platforms) {
       results.push(await buildImage({ target: args.target, platform, builder: flags.builder, noCache: flags['no-cache'], index, events: io.events, signal: ac.signal }))
     }
-    if (ac.signal.aborted) throw new CmcError('aborted', 'ABORTED', 'interrupted')
+    if (ac.signal.aborted) throw new CmcError('ABORTED', 'interrupted')
     const rows = results.map((r) => ({ platform: r.platform, ref: r.ref, id: r.id.slice(7, 19), cached: r.cached ? 'yes' : 'no', seconds: (r.durationMs / 1000).toFixed(1) }))
     if (!io.json) io.log(formatTable(rows, ['platform', 'ref', 'id', 'cached', 'seconds'], { maxWidth: 80 }))
     return results.map(({ plan: _p, compiled: _c, ...r }) => r)

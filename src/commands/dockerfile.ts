@@ -29,7 +29,7 @@ export default defineCommand({
     const buildArch = flags['build-arch'] === 'none' ? undefined : (flags['build-arch'] ?? hostArchIfKnown())
     const results = compileDockerfiles({ target: args.target, index, platform: flags.platform, allPlatforms: flags['all-platforms'], builder: flags.builder, buildArch })
     if (results.length > 1 && !flags.output && !io.json) {
-      throw new CmcError('input', 'USAGE', 'several Dockerfiles need a folder', { hint: 'add -o DIR (files are named Dockerfile.<platform>)' })
+      throw new CmcError('USAGE', 'several Dockerfiles need a folder', { hint: 'add -o DIR (files are named Dockerfile.<platform>)' })
     }
     if (flags.output) {
       mkdirSync(flags.output, { recursive: true })

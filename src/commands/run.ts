@@ -67,8 +67,8 @@ function recordRows(records: ExperimentRecord[], maxMetrics = 4) {
 function runFailure(records: ExperimentRecord[], interrupted: boolean): CmcError | undefined {
   const worst = records.find((r) => r.status === 'aborted') ?? records.find((r) => r.status === 'timeout') ?? records.find((r) => r.status === 'failed')
   if (!interrupted && !worst) return undefined
-  const category = interrupted || worst?.status === 'aborted' ? 'aborted' : worst!.status === 'timeout' ? 'timeout' : 'run'
-  return new CmcError(category, category === 'run' ? 'BENCHMARK_FAILED' : category.toUpperCase(), `${worst ? `${worst.benchmark.alias} ${worst.status}: ${worst.reason ?? ''}` : 'interrupted'}`.trim(), {
+  const code = interrupted || worst?.status === 'aborted' ? 'ABORTED' : worst!.status === 'timeout' ? 'TIMEOUT' : 'BENCHMARK_FAILED'
+  return new CmcError(code, `${worst ? `${worst.benchmark.alias} ${worst.status}: ${worst.reason ?? ''}` : 'interrupted'}`.trim(), {
     hint: worst ? `see the logs: cmc exp show ${worst.id}` : undefined,
     data: { records: records.map((r) => ({ id: r.id, status: r.status })) },
   })

@@ -83,7 +83,7 @@ export async function resolveBase(requested: string, platform: string, opts: { e
     tried.push(`mirror ${ref} not available`)
   } else tried.push(`no mirror configured for ${requested}`)
   const canBootstrap = /^debian:(bookworm|bullseye|trixie)$/.test(requested)
-  throw new CmcError('base', 'BASE_MISSING', `base image ${requested} for ${platform} is not available`, {
+  throw new CmcError('BASE_MISSING', `base image ${requested} for ${platform} is not available`, {
     details: tried,
     hint: [
       canBootstrap ? `bootstrap it without a registry: \`cmc base bootstrap ${requested} --arch ${arch}\`` : undefined,

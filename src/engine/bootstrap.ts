@@ -77,14 +77,14 @@ export function slimRoot(root: string): void {
 export async function bootstrapBase(opts: BootstrapOptions): Promise<BootstrapResult> {
   const [distro, suite] = opts.image.split(':')
   if (distro !== 'debian' || !SUITES.has(suite)) {
-    throw new CmcError('input', 'BASE_BOOTSTRAP_UNSUPPORTED', `cannot bootstrap ${opts.image}`, { hint: `bootstrap one of ${[...SUITES].map((s) => `debian:${s}`).join(', ')}` })
+    throw new CmcError('BASE_BOOTSTRAP_UNSUPPORTED', `cannot bootstrap ${opts.image}`, { hint: `bootstrap one of ${[...SUITES].map((s) => `debian:${s}`).join(', ')}` })
   }
-  if (process.getuid?.() !== 0) throw new CmcError('base', 'BASE_BOOTSTRAP_ROOT', 'debootstrap needs root', { hint: 'run `sudo cmc base bootstrap ...`' })
+  if (process.getuid?.() !== 0) throw new CmcError('BASE_BOOTSTRAP_ROOT', 'debootstrap needs root', { hint: 'run `sudo cmc base bootstrap ...`' })
   if (!existsSync('/usr/sbin/debootstrap')) {
-    throw new CmcError('base', 'BASE_BOOTSTRAP_TOOL', 'debootstrap is not installed', { hint: 'run `sudo bash scripts/setup-engine.sh` or `apt-get install debootstrap qemu-user-static`' })
+    throw new CmcError('BASE_BOOTSTRAP_TOOL', 'debootstrap is not installed', { hint: 'run `sudo bash scripts/setup-engine.sh` or `apt-get install debootstrap qemu-user-static`' })
   }
   if (opts.arch !== hostArch() && !existsSync(`/proc/sys/fs/binfmt_misc/qemu-${opts.arch === 'arm64' ? 'aarch64' : 'x86_64'}`)) {
-    throw new CmcError('base', 'BASE_BOOTSTRAP_EMULATION', `no binfmt emulation registered for ${opts.arch}`, {
+    throw new CmcError('BASE_BOOTSTRAP_EMULATION', `no binfmt emulation registered for ${opts.arch}`, {
       hint: 'install qemu-user-static and run `update-binfmts --enable` (scripts/setup-engine.sh does both)',
     })
   }
@@ -104,9 +104,9 @@ export async function bootstrapBase(opts: BootstrapOptions): Promise<BootstrapRe
       }
     })
     const res = await proc
-    if (res.isCanceled) throw new CmcError('aborted', 'ABORTED', 'bootstrap interrupted')
+    if (res.isCanceled) throw new CmcError('ABORTED', 'bootstrap interrupted')
     if (res.exitCode !== 0) {
-      throw new CmcError('base', 'BASE_BOOTSTRAP_FAILED', `debootstrap failed (exit ${res.exitCode})`, { details: tail, hint: `check that ${mirror} is reachable; set CMC_DEBIAN_MIRROR to use another mirror` })
+      throw new CmcError('BASE_BOOTSTRAP_FAILED', `debootstrap failed (exit ${res.exitCode})`, { details: tail, hint: `check that ${mirror} is reachable; set CMC_DEBIAN_MIRROR to use another mirror` })
     }
     events({ type: 'step', id: 'debootstrap', name: 'debootstrap', status: 'done', elapsedMs: Date.now() - started })
     writeFileSync(path.join(dir, 'etc/apt/sources.list'), [
@@ -140,7 +140,7 @@ export async function bootstrapBase(opts: BootstrapOptions): Promise<BootstrapRe
     const docker = getDocker()
     const info = await docker.getImage(ref).inspect()
     if (info.Architecture !== opts.arch) {
-      throw new CmcError('base', 'BASE_ARCH_MISMATCH', `imported image records architecture ${info.Architecture}, expected ${opts.arch}`, { hint: 'use Docker 20.10 or newer' })
+      throw new CmcError('BASE_ARCH_MISMATCH', `imported image records architecture ${info.Architecture}, expected ${opts.arch}`, { hint: 'use Docker 20.10 or newer' })
     }
     const aliases: string[] = []
     if (opts.arch === hostArch()) {

@@ -60,12 +60,12 @@ export async function engineBuild(opts: EngineBuildOptions): Promise<EngineBuild
   await followBuild(stream, (message) => onBuildMessage(progress, message), opts.signal)
   if (progress.failure) throw buildFailed(progress, progress.failure)
   if (!progress.imageId) {
-    throw new CmcError('engine', 'DAEMON_LOST', 'the build ended without an image (did the engine stop?)', { hint: 'check `docker info`; nothing was tagged' })
+    throw new CmcError('DAEMON_LOST', 'the build ended without an image (did the engine stop?)', { hint: 'check `docker info`; nothing was tagged' })
   }
   return { imageId: progress.imageId, steps: builtSteps(progress) }
 }
 
-const buildInterrupted = () => new CmcError('aborted', 'ABORTED', 'build interrupted')
+const buildInterrupted = () => new CmcError('ABORTED', 'build interrupted')
 
 /** Sends the context with the build options; the answer is the progress stream, a refusal a CmcError. */
 async function requestBuild(opts: EngineBuildOptions): Promise<NodeJS.ReadableStream> {
@@ -91,11 +91,11 @@ async function requestBuild(opts: EngineBuildOptions): Promise<NodeJS.ReadableSt
     if (isConnectionError(error)) throw noDaemonError(error)
     // a BuildKit build opens its session (POST /session) first; Podman's compat API has no such endpoint
     if (opts.builder === 'buildkit' && (error as { statusCode?: number }).statusCode === 404) {
-      throw new CmcError('input', 'NO_BUILDKIT', 'this engine has no BuildKit endpoint (POST /session answered 404)', {
+      throw new CmcError('NO_BUILDKIT', 'this engine has no BuildKit endpoint (POST /session answered 404)', {
         hint: 'build with `--builder classic`, or `--builder auto`, which picks the classic builder on such an engine (Podman)',
       })
     }
-    throw new CmcError('build', 'BUILD_REQUEST_FAILED', `the engine refused the build: ${(error as Error).message}`)
+    throw new CmcError('BUILD_REQUEST_FAILED', `the engine refused the build: ${(error as Error).message}`)
   }
 }
 
@@ -112,7 +112,7 @@ async function followBuild(stream: NodeJS.ReadableStream, onMessage: (message: B
   } catch (error) {
     if (error instanceof CmcError) throw error
     if (signal?.aborted) throw buildInterrupted()
-    throw new CmcError('engine', 'DAEMON_LOST', `the connection to the Docker engine broke during the build (${(error as Error).message})`, {
+    throw new CmcError('DAEMON_LOST', `the connection to the Docker engine broke during the build (${(error as Error).message})`, {
       hint: 'check that dockerd is still running (`docker info`); nothing was tagged',
     })
   }
@@ -229,7 +229,7 @@ function buildFailed(progress: BuildProgress, failure: string): CmcError {
   const step = progress.failedStep ?? (lastClassic ? { name: lastClassic.name, logs: lastClassic.logs } : undefined)
   // the classic builder never says a step failed: the last one begun is marked so here
   if (lastClassic && !progress.failedStep) progress.events({ type: 'step', id: `step-${classicSteps.length}`, name: lastClassic.name, status: 'failed' })
-  return new CmcError('build', 'BUILD_FAILED', `build step failed: ${step?.name ?? '(unknown step)'}`, {
+  return new CmcError('BUILD_FAILED', `build step failed: ${step?.name ?? '(unknown step)'}`, {
     details: [...(step?.logs ?? []).slice(-30), `error: ${failure.trim()}`],
     hint: 'fix the step in the artifact meta (see the log above); nothing was tagged',
     data: { step: step?.name, error: failure },

@@ -36,7 +36,7 @@ export function listContextFiles(entries: ContextEntry[]): ContextFile[] {
   const files = new Map<string, ContextFile>()
   for (const e of entries) {
     if (!existsSync(e.src)) {
-      throw new CmcError('input', 'CONTEXT_MISSING', `${e.src} does not exist`, { hint: 'check the `files:` list in the artifact meta' })
+      throw new CmcError('CONTEXT_MISSING', `${e.src} does not exist`, { hint: 'check the `files:` list in the artifact meta' })
     }
     const st = statSync(e.src)
     if (st.isFile()) {

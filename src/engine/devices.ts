@@ -32,13 +32,13 @@ export function parseGpus(spec: string): DeviceHostConfig['DeviceRequests'][numb
   if (/^\d+$/.test(s)) return { ...base, Count: Number(s) }
   const m = /^"?device=([\w,:-]+)"?$/.exec(s)
   if (m) return { ...base, DeviceIDs: m[1].split(',').filter(Boolean) }
-  throw new CmcError('input', 'GPUS_INVALID', `--gpus ${spec} is not understood`, { hint: 'use --gpus all, --gpus 2 or --gpus device=0,1' })
+  throw new CmcError('GPUS_INVALID', `--gpus ${spec} is not understood`, { hint: 'use --gpus all, --gpus 2 or --gpus device=0,1' })
 }
 
 function deviceEntry(spec: string): DeviceHostConfig['Devices'][number] {
   const [host, inContainer, perms, ...rest] = spec.split(':')
   if (rest.length || (perms && !/^(?!.*(.).*\1)[rwm]+$/.test(perms)) || (inContainer && !inContainer.startsWith('/'))) {
-    throw new CmcError('input', 'DEVICE_INVALID', `--device ${spec} is not understood`, { hint: 'use --device /dev/HOST[:/dev/IN_CONTAINER[:PERMISSIONS]], permissions a mix of r, w and m' })
+    throw new CmcError('DEVICE_INVALID', `--device ${spec} is not understood`, { hint: 'use --device /dev/HOST[:/dev/IN_CONTAINER[:PERMISSIONS]], permissions a mix of r, w and m' })
   }
   return { PathOnHost: host, PathInContainer: inContainer || host, CgroupPermissions: perms || 'rwm' }
 }
@@ -68,13 +68,13 @@ export function hostConfigForDevices(spec: DeviceSpec, opts: { devRoot?: string 
   if (spec.gpus) out.DeviceRequests.push(parseGpus(spec.gpus))
   if (spec.cdi?.length) {
     for (const name of spec.cdi) {
-      if (!/^[\w.-]+\/[\w.-]+=[\w.,:-]+$/.test(name)) throw new CmcError('input', 'CDI_INVALID', `${name} is not a CDI device name`, { hint: 'CDI names look like vendor.com/class=name, e.g. nvidia.com/gpu=all' })
+      if (!/^[\w.-]+\/[\w.-]+=[\w.,:-]+$/.test(name)) throw new CmcError('CDI_INVALID', `${name} is not a CDI device name`, { hint: 'CDI names look like vendor.com/class=name, e.g. nvidia.com/gpu=all' })
     }
     out.DeviceRequests.push({ Driver: 'cdi', Count: 0, DeviceIDs: spec.cdi, Capabilities: [], Options: {} })
   }
   if (spec.rocm) {
     if (!existsSync(kfd)) {
-      throw new CmcError('device', 'NO_ROCM_GPU', 'no ROCm GPU on this host: /dev/kfd is missing', {
+      throw new CmcError('NO_ROCM_GPU', 'no ROCm GPU on this host: /dev/kfd is missing', {
         hint: 'run on a machine with an AMD GPU and the amdgpu kernel driver (check `ls /dev/kfd /dev/dri`), or choose a CPU platform: --platform x86_64',
       })
     }
@@ -97,7 +97,7 @@ export function hostConfigForDevices(spec: DeviceSpec, opts: { devRoot?: string 
   }
   for (const p of spec.paths ?? []) {
     const d = deviceEntry(p)
-    if (!existsSync(d.PathOnHost)) throw new CmcError('device', 'DEVICE_MISSING', `device ${d.PathOnHost} does not exist on this host`, { hint: 'check the path (ls /dev) or drop --device (`cmc exp reproduce` uses the recorded ones: give --device none, or the devices this host has)' })
+    if (!existsSync(d.PathOnHost)) throw new CmcError('DEVICE_MISSING', `device ${d.PathOnHost} does not exist on this host`, { hint: 'check the path (ls /dev) or drop --device (`cmc exp reproduce` uses the recorded ones: give --device none, or the devices this host has)' })
     // once each (a reproduction passes the recorded devices, the profile's included)
     if (!out.Devices.some((x) => x.PathOnHost === d.PathOnHost && x.PathInContainer === d.PathInContainer)) out.Devices.push(d)
   }
@@ -108,12 +108,12 @@ export function hostConfigForDevices(spec: DeviceSpec, opts: { devRoot?: string 
 /** The daemon's words for "no GPU runtime", turned into what to do. */
 export function gpuStartError(message: string): CmcError | undefined {
   if (/could not select device driver|unknown or invalid runtime name: nvidia|nvidia-container-cli|CDI device injection failed|unresolvable CDI devices|no devices found/i.test(message)) {
-    return new CmcError('device', 'NO_GPU_RUNTIME', `the Docker engine cannot pass GPUs through: ${message.trim()}`, {
+    return new CmcError('NO_GPU_RUNTIME', `the Docker engine cannot pass GPUs through: ${message.trim()}`, {
       hint: 'install the NVIDIA Container Toolkit and run `nvidia-ctk runtime configure --runtime=docker` then restart dockerd (for CDI: `nvidia-ctk cdi generate`); or run without --gpus / on a CPU platform (--platform x86_64)',
     })
   }
   if (/error gathering device information|not a device node/i.test(message)) {
-    return new CmcError('device', 'DEVICE_UNUSABLE', `the Docker engine cannot pass a device through: ${message.trim()}`, {
+    return new CmcError('DEVICE_UNUSABLE', `the Docker engine cannot pass a device through: ${message.trim()}`, {
       hint: 'pass device nodes only (check `ls -l /dev/kfd /dev/dri` or the --device path); for ROCm the amdgpu driver must be loaded; or run on a CPU platform (--platform x86_64)',
     })
   }

@@ -61,7 +61,7 @@ function clientFor(ep: Endpoint): Docker {
     if (ep.transport === 'ssh') quietSshUrls(docker)
     return docker
   } catch (e) {
-    throw new CmcError('input', 'DOCKER_ENDPOINT_UNREADABLE', `cannot use the Docker engine at ${ep.display}: ${(e as Error).message}`, {
+    throw new CmcError('DOCKER_ENDPOINT_UNREADABLE', `cannot use the Docker engine at ${ep.display}: ${(e as Error).message}`, {
       hint: ep.transport === 'ssh' ? `make ${ep.sshIdentity} readable, or load the key into ssh-agent (SSH_AUTH_SOCK)` : 'make the TLS files (ca.pem, cert.pem, key.pem in DOCKER_CERT_PATH) readable by this user',
     })
   }
@@ -100,7 +100,7 @@ export function noDaemonError(cause?: unknown): CmcError {
   // OpenSSL's own errors say it in `reason`: their message is OpenSSL's error stack
   const { library, reason } = (cause ?? {}) as { library?: unknown; reason?: unknown }
   const why = (library && typeof reason === 'string' ? reason : cause instanceof Error ? cause.message : cause ? String(cause) : 'no answer').replace(/\s+/g, ' ').trim()
-  return new CmcError('engine', 'NO_DAEMON', `cannot reach a Docker engine at ${ep.display} (${why})`, { hint: unreachableHint(ep, cause) })
+  return new CmcError('NO_DAEMON', `cannot reach a Docker engine at ${ep.display} (${why})`, { hint: unreachableHint(ep, cause) })
 }
 
 /** What to do about an endpoint that did not answer: what the failure itself says first, then where the endpoint came from. */

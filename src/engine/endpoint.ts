@@ -67,7 +67,7 @@ function withoutPassword(host: string): string {
 
 function invalidHost(host: string, source: EndpointSource): CmcError {
   const where = source.from === 'context' ? `docker context ${source.name} has host ${withoutPassword(host)}, which` : `DOCKER_HOST=${withoutPassword(host)}`
-  return new CmcError('input', 'DOCKER_HOST_INVALID', `${where} is not a unix://, tcp:// or ssh:// address`, {
+  return new CmcError('DOCKER_HOST_INVALID', `${where} is not a unix://, tcp:// or ssh:// address`, {
     hint: 'e.g. DOCKER_HOST=unix:///var/run/docker.sock, tcp://host:2376 (with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH) or ssh://user@host',
   })
 }
@@ -83,7 +83,7 @@ function certFolder(dir: string, label: string, required: boolean): string | und
   const missing = TLS_FILES.filter((f) => !existsSync(path.join(dir, f)))
   if (missing.length === 0) return dir
   if (missing.length === TLS_FILES.length && !required) return undefined
-  throw new CmcError('input', 'DOCKER_CERT_PATH_INVALID', `${label} has no ${missing.join(', ')}`, {
+  throw new CmcError('DOCKER_CERT_PATH_INVALID', `${label} has no ${missing.join(', ')}`, {
     hint: `a TLS endpoint needs ${TLS_FILES.join(', ')} in its certificates' folder: the CA that signed the engine's certificate, and the client certificate and key the engine accepts`,
   })
 }

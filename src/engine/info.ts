@@ -122,13 +122,13 @@ export async function hostFingerprint(opts: { engine?: boolean } = {}): Promise<
 export async function checkGpuSupport(kind: 'nvidia' | 'cdi'): Promise<void> {
   const e = await engineInfo()
   if (kind === 'nvidia' && !e.runtimes.includes('nvidia') && !existsSync('/usr/bin/nvidia-container-runtime-hook') && !existsSync('/usr/bin/nvidia-container-toolkit')) {
-    throw new CmcError('device', 'NO_GPU_RUNTIME', 'this Docker engine has no NVIDIA runtime, so GPUs cannot be passed to containers', {
+    throw new CmcError('NO_GPU_RUNTIME', 'this Docker engine has no NVIDIA runtime, so GPUs cannot be passed to containers', {
       details: [`engine runtimes: ${e.runtimes.join(', ') || 'none'}`, `GPUs seen on the host: ${e.gpus.map((g) => g.model).join(', ') || 'none'}`],
       hint: 'install the NVIDIA driver and Container Toolkit, run `sudo nvidia-ctk runtime configure --runtime=docker` and restart dockerd; or run on a CPU platform (--platform x86_64) without --gpus',
     })
   }
   if (kind === 'cdi' && !e.cdiSpecDirs.length) {
-    throw new CmcError('device', 'NO_CDI', `this Docker engine (${e.version}) has CDI disabled or too old for CDI devices`, {
+    throw new CmcError('NO_CDI', `this Docker engine (${e.version}) has CDI disabled or too old for CDI devices`, {
       hint: 'use Docker 25 or newer with CDI enabled (`"features": {"cdi": true}` in daemon.json) and generate specs with `nvidia-ctk cdi generate`; or use --gpus',
     })
   }

@@ -121,7 +121,7 @@ export async function createContainer(spec: ContainerSpec): Promise<Docker.Conta
   } catch (e) {
     if (isConnectionError(e)) throw noDaemonError(e)
     // the engine refuses what it was asked for: limits, devices, mounts (nothing ran, nothing is recorded)
-    throw new CmcError('input', 'CONTAINER_CREATE_FAILED', `cannot create the container: ${engineMessage(e)}`, { hint: 'check --cpus, --memory, --device and the benchmark\'s inputs' })
+    throw new CmcError('CONTAINER_CREATE_FAILED', `cannot create the container: ${engineMessage(e)}`, { hint: 'check --cpus, --memory, --device and the benchmark\'s inputs' })
   }
 }
 
@@ -238,7 +238,7 @@ async function startContainer(container: Docker.Container, signal: AbortSignal |
 function startError(e: unknown): Error {
   if (isConnectionError(e)) return noDaemonError(e)
   const msg = engineMessage(e).replace(/^\(HTTP code \d+\) [\w ]+ - /, '').trim()
-  return gpuStartError(msg) ?? new CmcError('run', 'CONTAINER_START_FAILED', `the container did not start: ${msg}`, {
+  return gpuStartError(msg) ?? new CmcError('CONTAINER_START_FAILED', `the container did not start: ${msg}`, {
     hint: 'the engine\'s message says why: check the benchmark\'s workdir, command and inputs, --cpus, --memory and --device; for Podman also its containers.conf (where limits cannot be raised: default_ulimits = [], as scripts/setup-podman.sh writes)',
   })
 }

@@ -27,7 +27,7 @@ export async function pushImage(localRef: string, remoteRef: string, events?: Ev
   const out = await follow(stream, events)
   const failed = out.find((m) => m.error)
   if (failed) {
-    throw new CmcError('registry', 'PUSH_FAILED', `push of ${remoteRef} failed: ${failed.errorDetail?.message ?? failed.error}`, {
+    throw new CmcError('PUSH_FAILED', `push of ${remoteRef} failed: ${failed.errorDetail?.message ?? failed.error}`, {
       hint: 'check that the registry runs and is reachable (an http registry other than 127.0.0.1 must be listed in dockerd\'s insecure-registries)',
     })
   }
@@ -41,11 +41,11 @@ export async function pullImage(ref: string, events?: EventSink): Promise<void> 
   try {
     stream = await docker.pull(ref, {})
   } catch (e) {
-    throw new CmcError('registry', 'PULL_FAILED', `pull of ${ref} failed: ${engineMessage(e)}`, { hint: 'check the reference and that the registry is reachable' })
+    throw new CmcError('PULL_FAILED', `pull of ${ref} failed: ${engineMessage(e)}`, { hint: 'check the reference and that the registry is reachable' })
   }
   const out = await follow(stream, events)
   const failed = out.find((m) => m.error)
-  if (failed) throw new CmcError('registry', 'PULL_FAILED', `pull of ${ref} failed: ${failed.errorDetail?.message ?? failed.error}`)
+  if (failed) throw new CmcError('PULL_FAILED', `pull of ${ref} failed: ${failed.errorDetail?.message ?? failed.error}`)
 }
 
 export async function saveImage(ref: string): Promise<Readable> {
@@ -57,6 +57,6 @@ export async function loadImage(tar: Readable): Promise<string[]> {
   const stream = await docker.loadImage(tar as unknown as NodeJS.ReadableStream, { quiet: true })
   const out = (await follow(stream)) as Array<ProgressMessage & { stream?: string }>
   const failed = out.find((m) => m.error)
-  if (failed) throw new CmcError('registry', 'LOAD_FAILED', `the engine could not load the image: ${failed.error}`)
+  if (failed) throw new CmcError('LOAD_FAILED', `the engine could not load the image: ${failed.error}`)
   return out.map((m) => /Loaded image(?: ID)?: (\S+)/.exec(m.stream ?? '')?.[1]).filter((x): x is string => Boolean(x))
 }

@@ -3,7 +3,7 @@
 // problem as a CmcError with file:line:col and what to write instead.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { CmcError } from '../errors.js'
+import { CmcError, type ErrorCode } from '../errors.js'
 import type { Artifact } from './artifact.js'
 import { cmToComponent, looksLikeCm } from './cmScript.js'
 import { KINDS, type Kind } from './kinds.js'
@@ -25,9 +25,9 @@ export interface RepoRef {
   uid?: string
 }
 
-function fail(file: string, parsed: Parsed, code: string, message: string, p: Array<string | number>, atKey: boolean, hint?: string): never {
+function fail(file: string, parsed: Parsed, code: ErrorCode, message: string, p: Array<string | number>, atKey: boolean, hint?: string): never {
   const pos = parsed.position(p, atKey)
-  throw new CmcError('input', code, message, { where: { file, ...pos }, hint })
+  throw new CmcError(code, message, { where: { file, ...pos }, hint })
 }
 
 /**
@@ -39,7 +39,7 @@ export function loadArtifactFile(file: string, repo: RepoRef, text?: string): Ar
     try {
       text = readFileSync(file, 'utf8')
     } catch (e) {
-      throw new CmcError('input', 'META_READ', `cannot read ${file}: ${(e as Error).message}`, { where: { file } })
+      throw new CmcError('META_READ', `cannot read ${file}: ${(e as Error).message}`, { where: { file } })
     }
   }
   const parsed = parseMetaText(text, file)

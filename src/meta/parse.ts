@@ -38,7 +38,7 @@ export function parseWithPositions(text: string, file: string): Parsed {
     const err = doc.errors[0]
     const pos = lc.linePos(err.pos[0])
     const first = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
-    throw new CmcError('input', 'META_YAML', `malformed ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${first}`, {
+    throw new CmcError('META_YAML', `malformed ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${first}`, {
       where: { file, line: pos.line, col: pos.col },
       hint: 'check indentation (spaces, not tabs), quotes and the `key: value` form on that line',
     })
@@ -65,7 +65,7 @@ function toData(doc: Document, lc: LineCounter, file: string): unknown {
         if (unresolved) return visit.BREAK
       },
     })
-    throw new CmcError('input', 'META_YAML', `malformed YAML: ${e.message}`, {
+    throw new CmcError('META_YAML', `malformed YAML: ${e.message}`, {
       where: { file, ...(at === undefined ? {} : lc.linePos(at)) },
       hint: 'define each anchor (&name) before its aliases (*name), and do not nest aliases deeply',
     })

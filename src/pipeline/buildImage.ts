@@ -139,7 +139,7 @@ function buildArgs(bases: Bases, ctxHash: string): Record<string, string> {
 /** The image the engine just built, found under its tag and tagged `latest` too. */
 async function taggedImage(ref: string, latest: string, imageId: string): Promise<ImageInfo> {
   const info = await imageInfo(ref)
-  if (!info) throw new CmcError('build', 'BUILD_UNTAGGED', `the engine reported image ${imageId} but ${ref} is missing`)
+  if (!info) throw new CmcError('BUILD_UNTAGGED', `the engine reported image ${imageId} but ${ref} is missing`)
   await tagImage(ref, latest)
   return info
 }

@@ -122,7 +122,7 @@ function resolveBenchmark(index: ArtifactIndex, opts: RunOptions): { plan: Build
   // ENV line (a rebuild for every value, a secret baked into a layer)
   const plan = resolvePlan(index, opts.target, { platform: opts.platform ?? hostPlatformName() })
   const benchmark = plan.benchmark
-  if (!benchmark) throw new CmcError('input', 'NOT_A_BENCHMARK', `${opts.target} is an image; cmc run runs benchmarks`, { hint: 'list benchmarks with `cmc find --kind benchmark`' })
+  if (!benchmark) throw new CmcError('NOT_A_BENCHMARK', `${opts.target} is an image; cmc run runs benchmarks`, { hint: 'list benchmarks with `cmc find --kind benchmark`' })
   return { plan, benchmark }
 }
 
@@ -161,7 +161,7 @@ function fingerprintOnce(events: EventSink): () => Promise<HostFingerprint> {
 async function imageToRun(plan: BuildPlan, opts: RunOptions, events: EventSink): Promise<RunImage> {
   if (opts.pinnedImage) {
     const info = await imageInfo(opts.pinnedImage)
-    if (!info) throw new CmcError('input', 'IMAGE_MISSING', `image ${opts.pinnedImage} is not on this engine`, { hint: 'pull or import it first (`cmc pull`, `cmc import`)' })
+    if (!info) throw new CmcError('IMAGE_MISSING', `image ${opts.pinnedImage} is not on this engine`, { hint: 'pull or import it first (`cmc pull`, `cmc import`)' })
     return { ref: opts.pinnedImage, id: info.id, digest: info.digest, planHash: info.labels['cmc.plan-hash'] ?? plan.hash }
   }
   const built = await buildFromPlan(plan, { builder: opts.builder, events, signal: opts.signal })

@@ -32,7 +32,7 @@ export async function localBuild(target: string, platform: string): Promise<{ re
   await pingEngine()
   const ref = target.includes(':') || target.includes('/') ? target : `cmc/${target}:${platform}`
   const info = await imageInfo(ref)
-  if (!info) throw new CmcError('input', 'IMAGE_NOT_BUILT', `no local image ${ref}`, { hint: `build it first: \`cmc build ${target} --platform ${platform}\`` })
+  if (!info) throw new CmcError('IMAGE_NOT_BUILT', `no local image ${ref}`, { hint: `build it first: \`cmc build ${target} --platform ${platform}\`` })
   return { ref, id: info.id, labels: info.labels }
 }
 
@@ -49,7 +49,7 @@ export async function pullShared(ref: string, events?: EventSink) {
   await pingEngine()
   await pullImage(ref, events)
   const info = await imageInfo(ref)
-  if (!info) throw new CmcError('registry', 'PULL_FAILED', `${ref} is not on the engine after the pull`)
+  if (!info) throw new CmcError('PULL_FAILED', `${ref} is not on the engine after the pull`)
   return { ref, id: info.id, digest: info.digest, labels: info.labels }
 }
 
@@ -109,6 +109,6 @@ export async function importBundle(file: string, opts: { metaDir?: string } = {}
     }
   })
   await pipeline(createReadStream(file), ex)
-  if (!bundle) throw new CmcError('input', 'BUNDLE_INVALID', `${file} is not a cmc export (no cmc-bundle.json)`, { hint: 'create one with `cmc export IMAGE -o FILE`' })
+  if (!bundle) throw new CmcError('BUNDLE_INVALID', `${file} is not a cmc export (no cmc-bundle.json)`, { hint: 'create one with `cmc export IMAGE -o FILE`' })
   return { ...bundle, loaded }
 }

@@ -10,7 +10,7 @@ export type ParamValue = string | number | boolean
 
 /** One --set value, typed like the param's default; text is checked against the param's `values:`. */
 function typed(name: string, raw: string, p: PlanBenchmark['params'][string]): ParamValue {
-  const bad = (why: string, hint: string) => new CmcError('input', 'PARAM_VALUE', `--set ${name}=${raw}: ${why}`, { hint })
+  const bad = (why: string, hint: string) => new CmcError('PARAM_VALUE', `--set ${name}=${raw}: ${why}`, { hint })
   if (raw === '') throw bad('an empty value', `give a value, or a list without empty items: --set ${name}=${p.values?.join(',') ?? p.default}`)
   const v = asRecorded(raw, p.default)
   if (typeof p.default === 'number' && typeof v !== 'number') throw bad(`${name} is a number`, `e.g. --set ${name}=${p.default}`)
@@ -38,7 +38,7 @@ export function expandSweep(params: PlanBenchmark['params'], sets: Record<string
   for (const k of Object.keys(sets)) {
     if (!(k in params)) {
       const near = nearest(k, Object.keys(params), 1)
-      throw new CmcError('input', 'PARAM_UNKNOWN', `unknown parameter "${k}"`, { hint: near.length ? `did you mean "${near[0]}"?` : `parameters: ${Object.keys(params).join(', ') || 'none'}` })
+      throw new CmcError('PARAM_UNKNOWN', `unknown parameter "${k}"`, { hint: near.length ? `did you mean "${near[0]}"?` : `parameters: ${Object.keys(params).join(', ') || 'none'}` })
     }
   }
   let points: Array<Record<string, ParamValue>> = [{}]
@@ -59,7 +59,7 @@ const SIMPLE = /\{\{\s*([A-Za-z_][\w-]*)\s*\}\}/g
  * handlebars, loaded only then: a `cmc run` otherwise never loads it.
  */
 export function renderCommand(template: string, params: Record<string, ParamValue>): string {
-  const unknown = (name: string) => new CmcError('input', 'COMMAND_TEMPLATE', `benchmark command: {{${name}}} is not a declared param`, { hint: 'every {{name}} in command must be a declared param' })
+  const unknown = (name: string) => new CmcError('COMMAND_TEMPLATE', `benchmark command: {{${name}}} is not a declared param`, { hint: 'every {{name}} in command must be a declared param' })
   if (!template.replace(SIMPLE, '').includes('{{')) {
     return template.replace(SIMPLE, (_, name: string) => {
       if (!Object.hasOwn(params, name)) throw unknown(name)
@@ -69,6 +69,6 @@ export function renderCommand(template: string, params: Record<string, ParamValu
   try {
     return handlebars().compile(template, { noEscape: true, strict: true })(params)
   } catch (e) {
-    throw new CmcError('input', 'COMMAND_TEMPLATE', `benchmark command: ${(e as Error).message.split('\n')[0]}`, { hint: 'every {{name}} in command must be a declared param' })
+    throw new CmcError('COMMAND_TEMPLATE', `benchmark command: ${(e as Error).message.split('\n')[0]}`, { hint: 'every {{name}} in command must be a declared param' })
   }
 }

@@ -34,7 +34,7 @@ export async function startDashboard(store: Store, opts: { host?: string; port?:
       }
       send(404, 'application/json', JSON.stringify({ message: 'not found' }))
     } catch (e) {
-      const err = e instanceof CmcError ? e : new CmcError('internal', 'INTERNAL', (e as Error).message)
+      const err = e instanceof CmcError ? e : new CmcError('INTERNAL', (e as Error).message)
       send(err.category === 'input' ? 400 : 500, 'application/json', JSON.stringify(err.toJSON()))
     }
   })

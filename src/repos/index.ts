@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, type Dirent } from 'node:fs'
 import path from 'node:path'
-import { CmcError } from '../errors.js'
+import { CmcError, isErrorCode, type ErrorCode } from '../errors.js'
 import { replaceFile } from '../files.js'
 import type { EventSink } from '../events.js'
 import type { Artifact } from '../meta/artifact.js'
@@ -30,7 +30,7 @@ export interface IndexProblem {
   file: string
   /** Alias read from the file's text when it could not be loaded (for `cmc show`). */
   aliasGuess?: string
-  error: { code: string; message: string; where?: { file: string; line?: number; col?: number }; hint?: string }
+  error: { code: ErrorCode; message: string; where?: { file: string; line?: number; col?: number }; hint?: string }
 }
 
 /**
@@ -436,7 +436,7 @@ export class ArtifactIndex {
     }
     const broken = this.broken.find((p) => p.aliasGuess === aliasOrUid)
     if (broken) {
-      throw new CmcError('input', broken.error.code, broken.error.message, { where: broken.error.where, hint: broken.error.hint })
+      throw new CmcError(isErrorCode(broken.error.code) ? broken.error.code : 'META_INVALID', broken.error.message, { where: broken.error.where, hint: broken.error.hint })
     }
     const pool: string[] = []
     for (const s of this.sources) {
@@ -446,7 +446,7 @@ export class ArtifactIndex {
       }
     }
     const near = nearest(aliasOrUid, pool)
-    throw new CmcError('input', 'ARTIFACT_NOT_FOUND', `no ${opts.kind ?? 'artifact'} with alias or uid "${aliasOrUid}"`, {
+    throw new CmcError('ARTIFACT_NOT_FOUND', `no ${opts.kind ?? 'artifact'} with alias or uid "${aliasOrUid}"`, {
       hint: near.length ? `did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : 'list them with `cmc find` (register repos with `cmc repo add PATH` or pass --repo PATH)',
     })
   }

@@ -89,7 +89,7 @@ function repoRootIn(dir: string, source: string): string {
   if (existsSync(path.join(dir, REPO_FILE))) return dir
   const subs = readdirSync(dir).filter((d) => statSync(path.join(dir, d)).isDirectory())
   if (subs.length === 1 && existsSync(path.join(dir, subs[0], REPO_FILE))) return path.join(dir, subs[0])
-  throw new CmcError('input', 'REPO_NOT_A_REPO', `${source} holds no ${REPO_FILE} at its top level`, {
+  throw new CmcError('REPO_NOT_A_REPO', `${source} holds no ${REPO_FILE} at its top level`, {
     hint: `a repository is a folder with ${REPO_FILE} (name: ..., uid: ...)`,
   })
 }
@@ -102,7 +102,7 @@ async function fetchInto(source: string, kind: 'git' | 'archive', staging: strin
       await execa('git', ['clone', '--quiet', '--depth', '1', source, staging], { timeout: 300_000 })
     } catch (e) {
       const err = e as { stderr?: string; shortMessage?: string }
-      throw new CmcError('input', 'REPO_CLONE_FAILED', `git clone ${source} failed: ${(err.stderr || err.shortMessage || '').trim().split('\n').pop()}`, {
+      throw new CmcError('REPO_CLONE_FAILED', `git clone ${source} failed: ${(err.stderr || err.shortMessage || '').trim().split('\n').pop()}`, {
         hint: 'check the URL and that git can reach it (try `git ls-remote URL`)',
       })
     }
@@ -115,7 +115,7 @@ async function fetchInto(source: string, kind: 'git' | 'archive', staging: strin
     for (const [name, data] of Object.entries(files)) {
       const dest = path.resolve(staging, name)
       // refuse entries escaping the staging folder (zip-slip)
-      if (!dest.startsWith(staging + path.sep)) throw new CmcError('input', 'REPO_ARCHIVE_UNSAFE', `archive entry ${name} escapes the folder`)
+      if (!dest.startsWith(staging + path.sep)) throw new CmcError('REPO_ARCHIVE_UNSAFE', `archive entry ${name} escapes the folder`)
       if (name.endsWith('/')) { mkdirSync(dest, { recursive: true }); continue }
       mkdirSync(path.dirname(dest), { recursive: true })
       writeFileSync(dest, data)
@@ -151,14 +151,14 @@ export async function addRepo(source: string, opts: { replace?: boolean } = {}):
       rmSync(staging, { recursive: true, force: true })
     }
   } else {
-    throw new CmcError('input', 'REPO_SOURCE', `cannot add ${source}: not a folder, git URL or .tar.gz/.zip archive`, {
+    throw new CmcError('REPO_SOURCE', `cannot add ${source}: not a folder, git URL or .tar.gz/.zip archive`, {
       hint: 'give a local folder with cmc-repo.yaml, a git URL (https://, file://, git@host:path) or an archive path',
     })
   }
-  if (entry.name === 'builtin') throw new CmcError('input', 'REPO_NAME_TAKEN', 'the name "builtin" is reserved', { hint: `rename the repo in ${REPO_FILE}` })
+  if (entry.name === 'builtin') throw new CmcError('REPO_NAME_TAKEN', 'the name "builtin" is reserved', { hint: `rename the repo in ${REPO_FILE}` })
   // a registration whose folder is gone (a deleted or moved clone) gives its name up
   const clash = !opts.replace && repos.find((r) => r.name === entry.name && r.path !== entry.path && existsSync(r.path))
-  if (clash) throw new CmcError('input', 'REPO_NAME_TAKEN', `a repo named ${entry.name} is already registered (${clash.source})`, { hint: `run \`cmc repo remove ${entry.name}\` first, or add --replace` })
+  if (clash) throw new CmcError('REPO_NAME_TAKEN', `a repo named ${entry.name} is already registered (${clash.source})`, { hint: `run \`cmc repo remove ${entry.name}\` first, or add --replace` })
   writeRegistry([...repos.filter((r) => r.name !== entry.name), entry])
   return entry
 }
@@ -167,7 +167,7 @@ export function removeRepo(name: string): RepoEntry {
   const repos = readRegistry()
   const entry = repos.find((r) => r.name === name)
   if (!entry) {
-    throw new CmcError('input', 'REPO_NOT_FOUND', `no registered repo named ${name}`, {
+    throw new CmcError('REPO_NOT_FOUND', `no registered repo named ${name}`, {
       hint: repos.length ? `registered: ${repos.map((r) => r.name).join(', ')}` : 'no repos are registered (`cmc repo list`)',
     })
   }

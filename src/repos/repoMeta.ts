@@ -11,7 +11,7 @@ export const REPO_FILE = 'cmc-repo.yaml'
 export function readRepoMeta(root: string): RepoMetaT {
   const file = path.join(root, REPO_FILE)
   if (!existsSync(file)) {
-    throw new CmcError('input', 'REPO_NOT_A_REPO', `${root} is not a cmc repository (no ${REPO_FILE})`, {
+    throw new CmcError('REPO_NOT_A_REPO', `${root} is not a cmc repository (no ${REPO_FILE})`, {
       hint: `create ${file} with at least \`name: my-repo\``,
     })
   }
@@ -19,7 +19,7 @@ export function readRepoMeta(root: string): RepoMetaT {
   const problems = validateMeta('repo', parsed.data)
   if (problems.length) {
     const p = problems[0]
-    throw new CmcError('input', p.code, p.message, { where: { file, ...parsed.position(p.path, p.atKey) }, hint: p.hint })
+    throw new CmcError(p.code, p.message, { where: { file, ...parsed.position(p.path, p.atKey) }, hint: p.hint })
   }
   return parsed.data as RepoMetaT
 }

@@ -16,7 +16,7 @@ export function hostPlatformName(): string {
 export function platformProfile(index: ArtifactSource, name: string): PlanPlatform {
   const names = index.all().filter((a) => a.kind === 'platform').map((a) => a.alias)
   if (!names.includes(name)) {
-    throw new CmcError('input', 'PLATFORM_UNKNOWN', `unknown platform "${name}"`, { hint: `use one of: ${names.sort().join(', ')}` })
+    throw new CmcError('PLATFORM_UNKNOWN', `unknown platform "${name}"`, { hint: `use one of: ${names.sort().join(', ')}` })
   }
   const m = index.get(name, { kind: 'platform' }).meta as PlatformMeta
   return {

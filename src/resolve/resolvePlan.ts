@@ -55,25 +55,25 @@ class Resolver {
       if (d.optional) return undefined
       const anyPlatform = this.components.filter((a) => matchesQuery(a, q))
       if (anyPlatform.length) {
-        throw new CmcError('input', 'DEP_NOT_ON_PLATFORM', `dep "${d.tags}" of ${req.artifact.alias} matches ${anyPlatform.map((a) => a.alias).join(', ')}, but not on platform ${this.platform.name}`, {
+        throw new CmcError('DEP_NOT_ON_PLATFORM', `dep "${d.tags}" of ${req.artifact.alias} matches ${anyPlatform.map((a) => a.alias).join(', ')}, but not on platform ${this.platform.name}`, {
           where: where(), hint: `add a \`when:\` to the dep, or a component for ${this.platform.name}`,
         })
       }
       const allTags = new Set(this.components.flatMap((a) => a.tags))
       const missing = q.include.filter((t) => !allTags.has(t))
       const sugg = missing.flatMap((t) => nearest(t, allTags, 2).map((n) => `${t} -> ${n}`))
-      throw new CmcError('input', 'DEP_NOT_FOUND', `dep "${d.tags}" of ${req.artifact.alias} matches no component`, {
+      throw new CmcError('DEP_NOT_FOUND', `dep "${d.tags}" of ${req.artifact.alias} matches no component`, {
         where: where(),
         hint: sugg.length ? `nearest tags: ${sugg.join(', ')}` : missing.length ? `no component has tag(s) ${missing.join(', ')}; see \`cmc find\`` : 'no component has all of these tags; see `cmc find --tags ...`',
       })
     }
     if (d.version) {
       const range = semver().validRange(d.version)
-      if (!range) throw new CmcError('input', 'VERSION_RANGE_INVALID', `"${d.version}" is not a semver range`, { where: where(), hint: 'write e.g. ">=3.10 <3.13" or "^12.0"' })
+      if (!range) throw new CmcError('VERSION_RANGE_INVALID', `"${d.version}" is not a semver range`, { where: where(), hint: 'write e.g. ">=3.10 <3.13" or "^12.0"' })
       const ok = candidates.filter((a) => a.version && semver().satisfies(semver().coerce(a.version) ?? '0.0.0', range))
       if (!ok.length) {
         const versions = candidates.map((a) => `${a.alias} ${a.version ?? '(no version)'}`)
-        throw new CmcError('input', 'VERSION_UNSATISFIABLE', `no version of "${d.tags}" satisfies ${d.version}`, { where: where(), hint: `available: ${versions.join(', ')}` })
+        throw new CmcError('VERSION_UNSATISFIABLE', `no version of "${d.tags}" satisfies ${d.version}`, { where: where(), hint: `available: ${versions.join(', ')}` })
       }
       candidates = ok
     }
@@ -107,7 +107,7 @@ class Resolver {
     for (const [group, members] of groups) {
       const chosen = members.filter((m) => selected.has(m))
       if (chosen.length > 1) {
-        throw new CmcError('input', 'VARIATION_CONFLICT', `variations ${chosen.map((c) => `_${c}`).join(' and ')} of ${a.alias} are both selected, but they belong to one group "${group}"`, {
+        throw new CmcError('VARIATION_CONFLICT', `variations ${chosen.map((c) => `_${c}`).join(' and ')} of ${a.alias} are both selected, but they belong to one group "${group}"`, {
           where: positionIn(req.artifact, req.keyPath), hint: `select one of ${members.map((m) => `_${m}`).join(', ')}`,
         })
       }
@@ -125,7 +125,7 @@ class Resolver {
     if (chain.includes(a.uid)) {
       const names = chain.map((uid) => this.components.find((c) => c.uid === uid)?.alias ?? uid)
       const cycle = [...names.slice(names.indexOf(a.alias)), a.alias].join(' -> ')
-      throw new CmcError('input', 'DEP_CYCLE', `dependency cycle: ${cycle}`, { where: { file: a.file }, hint: 'remove one of these deps' })
+      throw new CmcError('DEP_CYCLE', `dependency cycle: ${cycle}`, { where: { file: a.file }, hint: 'remove one of these deps' })
     }
     if (this.nodes.has(id)) return id
     const m = a.meta as ComponentMeta
@@ -211,14 +211,14 @@ export function imageOfTarget(index: ArtifactSource, target: string): Artifact {
 export function resolvePlan(index: ArtifactSource, target: string, opts: ResolveOptions): BuildPlan {
   const t = findTarget(index, target)
   if (t.kind !== 'image' && t.kind !== 'benchmark') {
-    throw new CmcError('input', 'TARGET_KIND', `${t.alias} is a ${t.kind}; plans are made for images and benchmarks`, { hint: 'give the alias of an image or a benchmark (`cmc find --kind image`)' })
+    throw new CmcError('TARGET_KIND', `${t.alias} is a ${t.kind}; plans are made for images and benchmarks`, { hint: 'give the alias of an image or a benchmark (`cmc find --kind image`)' })
   }
   const bench = t.kind === 'benchmark' ? t : undefined
   const image = bench ? index.get((bench.meta as BenchmarkMeta).image, { kind: 'image' }) : t
   const im = image.meta as ImageMeta
   const platform = platformProfile(index, opts.platform)
   if (im.platforms && !im.platforms.includes(platform.name)) {
-    throw new CmcError('input', 'PLATFORM_NOT_SUPPORTED', `image ${image.alias} does not target platform ${platform.name}`, {
+    throw new CmcError('PLATFORM_NOT_SUPPORTED', `image ${image.alias} does not target platform ${platform.name}`, {
       where: positionIn(image, ['platforms']), hint: `its platforms: ${im.platforms.join(', ')}; add ${platform.name} there or choose one of them`,
     })
   }

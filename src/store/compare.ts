@@ -71,7 +71,7 @@ const side = (g: Comparable[]) => ({
 })
 
 export function compareGroups(A: Comparable[], B: Comparable[], opts: { noiseBand?: number; allowDifferentImages?: boolean; allowDifferentHosts?: boolean } = {}): Comparison {
-  if (!A.length || !B.length) throw new CmcError('input', 'COMPARE_EMPTY', `side ${A.length ? 'B' : 'A'} matches no records`, { hint: 'check the ids or the query with `cmc exp list --where ...`' })
+  if (!A.length || !B.length) throw new CmcError('COMPARE_EMPTY', `side ${A.length ? 'B' : 'A'} matches no records`, { hint: 'check the ids or the query with `cmc exp list --where ...`' })
   const band = opts.noiseBand ?? 0.02
   const warnings: string[] = []
   const sa = side(A), sb = side(B)
@@ -79,7 +79,7 @@ export function compareGroups(A: Comparable[], B: Comparable[], opts: { noiseBan
   const digestsDiffer = sa.digests.join() !== sb.digests.join()
   if (digestsDiffer) {
     if (samePlatform && !opts.allowDifferentImages) {
-      throw new CmcError('input', 'COMPARE_DIFFERENT_IMAGES', 'the two sides ran different images on the same platform, so a difference may come from the image', {
+      throw new CmcError('COMPARE_DIFFERENT_IMAGES', 'the two sides ran different images on the same platform, so a difference may come from the image', {
         details: [`A: ${sa.digests.join(', ')}`, `B: ${sb.digests.join(', ')}`],
         hint: 'add --allow-different-images when that is what you mean to compare',
       })
@@ -88,7 +88,7 @@ export function compareGroups(A: Comparable[], B: Comparable[], opts: { noiseBan
   }
   if (sa.hosts.join() !== sb.hosts.join()) {
     if (!opts.allowDifferentHosts) {
-      throw new CmcError('input', 'COMPARE_DIFFERENT_HOSTS', `the sides ran on different hosts (${sa.hosts.join(',')} vs ${sb.hosts.join(',')})`, { hint: 'add --allow-different-hosts to compare across machines' })
+      throw new CmcError('COMPARE_DIFFERENT_HOSTS', `the sides ran on different hosts (${sa.hosts.join(',')} vs ${sb.hosts.join(',')})`, { hint: 'add --allow-different-hosts to compare across machines' })
     }
     warnings.push('the sides ran on different hosts (allowed)')
   }

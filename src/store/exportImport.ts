@@ -15,7 +15,7 @@ export type ExportFormat = 'tar.gz' | 'jsonl' | 'csv'
 export function formatOf(file: string, explicit?: string): ExportFormat {
   const f = explicit ?? (/\.(tar\.gz|tgz)$/.test(file) ? 'tar.gz' : /\.jsonl$/.test(file) ? 'jsonl' : /\.csv$/.test(file) ? 'csv' : undefined)
   if (f !== 'tar.gz' && f !== 'jsonl' && f !== 'csv') {
-    throw new CmcError('input', 'EXPORT_FORMAT', `cannot tell the format of ${file}`, { hint: 'name it .tar.gz, .jsonl or .csv, or pass --format' })
+    throw new CmcError('EXPORT_FORMAT', `cannot tell the format of ${file}`, { hint: 'name it .tar.gz, .jsonl or .csv, or pass --format' })
   }
   return f
 }
@@ -49,7 +49,7 @@ export async function exportRecords(store: Store, ids: string[], file: string, f
 }
 
 export async function importRecords(store: Store, file: string): Promise<{ added: number; skipped: number }> {
-  if (!existsSync(file)) throw new CmcError('input', 'IMPORT_MISSING', `${file} does not exist`)
+  if (!existsSync(file)) throw new CmcError('IMPORT_MISSING', `${file} does not exist`)
   const have = new Set(store.summaries().map((s) => s.id))
   let added = 0, skipped = 0
   const adopt = (r: ExperimentRecord, folder?: string) => {
@@ -70,8 +70,8 @@ export async function importRecords(store: Store, file: string): Promise<{ added
     for (const [i, line] of readFileSync(file, 'utf8').split('\n').entries()) {
       if (!line.trim()) continue
       let r: unknown
-      try { r = JSON.parse(line) } catch { throw new CmcError('input', 'IMPORT_CORRUPT', `line ${i + 1} is not JSON`, { where: { file, line: i + 1 } }) }
-      if (!validateRecord(r)) throw new CmcError('input', 'IMPORT_CORRUPT', `line ${i + 1} is not a cmc record`, { where: { file, line: i + 1 } })
+      try { r = JSON.parse(line) } catch { throw new CmcError('IMPORT_CORRUPT', `line ${i + 1} is not JSON`, { where: { file, line: i + 1 } }) }
+      if (!validateRecord(r)) throw new CmcError('IMPORT_CORRUPT', `line ${i + 1} is not a cmc record`, { where: { file, line: i + 1 } })
       adopt(r)
     }
   } else if (format === 'tar.gz') {
@@ -91,6 +91,6 @@ export async function importRecords(store: Store, file: string): Promise<{ added
     } finally {
       rmSync(tmp, { recursive: true, force: true })
     }
-  } else throw new CmcError('input', 'IMPORT_FORMAT', 'CSV holds summaries only and cannot be imported', { hint: 'export with .tar.gz or .jsonl to move records' })
+  } else throw new CmcError('IMPORT_FORMAT', 'CSV holds summaries only and cannot be imported', { hint: 'export with .tar.gz or .jsonl to move records' })
   return { added, skipped }
 }

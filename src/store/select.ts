@@ -16,7 +16,7 @@ export function querySummaries(store: Store, where: string | undefined, opts: { 
   if (opts.sort) {
     const [field, dir, ...more] = opts.sort.split(':')
     if (!isField(field!) || (dir !== undefined && dir !== 'asc' && dir !== 'desc') || more.length) {
-      throw new CmcError('input', 'SORT_INVALID', `--sort ${opts.sort}: expected FIELD or FIELD:desc`, {
+      throw new CmcError('SORT_INVALID', `--sort ${opts.sort}: expected FIELD or FIELD:desc`, {
         hint: 'FIELD is date, id, benchmark, image, digest, platform, status, host, params.NAME or metrics.NAME; e.g. --sort metrics.gflops:desc',
       })
     }
@@ -36,7 +36,7 @@ export function querySummaries(store: Store, where: string | undefined, opts: { 
 /** The record whose id starts with `prefix`; undefined when none does, RECORD_AMBIGUOUS when several do. */
 function byIdPrefix(store: Store, prefix: string, events?: EventSink): ExperimentRecord | undefined {
   const hits = (store.select(undefined, events).values('id') as string[]).filter((id) => id.startsWith(prefix))
-  if (hits.length > 1) throw new CmcError('input', 'RECORD_AMBIGUOUS', `${prefix} matches ${hits.length} records`, { hint: 'give more of the id (`cmc exp list`)' })
+  if (hits.length > 1) throw new CmcError('RECORD_AMBIGUOUS', `${prefix} matches ${hits.length} records`, { hint: 'give more of the id (`cmc exp list`)' })
   return hits.length ? store.get(hits[0]!) : undefined
 }
 
@@ -45,7 +45,7 @@ export function selectRecords(store: Store, spec: string, events?: EventSink): E
   if (ID.test(spec)) return [store.get(spec)]
   if (/^\d{8}T[\dZ-]*[0-9a-f-]*$/.test(spec)) {
     const r = byIdPrefix(store, spec, events)
-    if (!r) throw new CmcError('input', 'RECORD_NOT_FOUND', `no record id starts with ${spec}`, { hint: 'list the ids with `cmc exp list`' })
+    if (!r) throw new CmcError('RECORD_NOT_FOUND', `no record id starts with ${spec}`, { hint: 'list the ids with `cmc exp list`' })
     return [r]
   }
   const out: ExperimentRecord[] = []
@@ -68,10 +68,10 @@ export function findRecord(store: Store, spec: string, events?: EventSink): Expe
   if (!ID.test(spec) && /^[\w.:-]+$/.test(spec)) {
     const r = byIdPrefix(store, spec, events)
     if (r) return r
-    throw new CmcError('input', 'RECORD_NOT_FOUND', `no record ${spec}`, { hint: 'give a record id or a unique prefix of one (`cmc exp list`), or a query such as \'benchmark = stream and status = ok\'' })
+    throw new CmcError('RECORD_NOT_FOUND', `no record ${spec}`, { hint: 'give a record id or a unique prefix of one (`cmc exp list`), or a query such as \'benchmark = stream and status = ok\'' })
   }
   const [r] = selectRecords(store, spec, events)
-  if (!r) throw new CmcError('input', 'RECORD_NOT_FOUND', `no record matches ${spec}`, { hint: 'list records with `cmc exp list`' })
+  if (!r) throw new CmcError('RECORD_NOT_FOUND', `no record matches ${spec}`, { hint: 'list records with `cmc exp list`' })
   return r
 }
 

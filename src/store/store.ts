@@ -63,7 +63,7 @@ export class Store {
     return {
       id, dir,
       commit: async (record: ExperimentRecord) => {
-        if (!validateRecord(record)) throw new CmcError('internal', 'RECORD_INVALID', `record ${id} is incomplete`)
+        if (!validateRecord(record)) throw new CmcError('RECORD_INVALID', `record ${id} is incomplete`)
         replaceFile(path.join(dir, 'record.json'), JSON.stringify(record, null, 2) + '\n', { durable: true })
         const dest = this.recordDir(id)
         mkdirSync(path.dirname(dest), { recursive: true })
@@ -162,15 +162,15 @@ export class Store {
   get(id: string): ExperimentRecord {
     const file = path.join(this.recordDir(id), 'record.json')
     if (!existsSync(file)) {
-      throw new CmcError('input', 'RECORD_NOT_FOUND', `no record ${id} in ${this.root}`, { hint: 'list records with `cmc exp list`' })
+      throw new CmcError('RECORD_NOT_FOUND', `no record ${id} in ${this.root}`, { hint: 'list records with `cmc exp list`' })
     }
     let r: unknown
     try {
       r = JSON.parse(readFileSync(file, 'utf8'))
     } catch (e) {
-      throw new CmcError('store', 'RECORD_CORRUPT', `${file} is corrupted: ${(e as Error).message}`, { where: { file }, hint: 'restore it from a copy or delete its folder, then `cmc exp reindex`' })
+      throw new CmcError('RECORD_CORRUPT', `${file} is corrupted: ${(e as Error).message}`, { where: { file }, hint: 'restore it from a copy or delete its folder, then `cmc exp reindex`' })
     }
-    if (!validateRecord(r)) throw new CmcError('store', 'RECORD_CORRUPT', `${file} is not a complete record`, { where: { file } })
+    if (!validateRecord(r)) throw new CmcError('RECORD_CORRUPT', `${file} is not a complete record`, { where: { file } })
     return r
   }
 

@@ -43,15 +43,15 @@ export default defineCommand({
       memoryBytes: flags.memory === undefined ? old.limits?.memoryBytes : parseSize(flags.memory),
       storePath: store.root, extraRepos: flags.repo, reproduces: old.id, events: io.events, signal: ac.signal,
     })
-    if (!fresh || fresh.status === 'aborted') throw new CmcError('aborted', 'ABORTED', 'interrupted', { data: fresh ? { reproduction: fresh.id } : undefined })
+    if (!fresh || fresh.status === 'aborted') throw new CmcError('ABORTED', 'interrupted', { data: fresh ? { reproduction: fresh.id } : undefined })
     const comparison = compareGroups([old], [fresh], { allowDifferentHosts: true })
     if (!io.json) {
       io.log(`reproduced ${old.id} as ${fresh.id} (${fresh.status})`)
       io.log(formatTable(comparison.metrics.map((m) => ({ metric: m.metric, before: formatNumber(m.a.median), now: formatNumber(m.b.median), ratio: formatNumber(m.ratio), verdict: m.verdict })), ['metric', 'before', 'now', 'ratio', 'verdict']))
     }
     // as `cmc run` exits: the reproduction is recorded either way
-    if (fresh.status === 'timeout') throw new CmcError('timeout', 'TIMEOUT', `${fresh.benchmark.alias} timeout: ${fresh.reason ?? ''}`, { hint: `see the logs: cmc exp show ${fresh.id}` })
-    if (fresh.status === 'failed') throw new CmcError('run', 'BENCHMARK_FAILED', `${fresh.benchmark.alias} failed: ${fresh.reason ?? ''}`, { hint: `see the logs: cmc exp show ${fresh.id}` })
+    if (fresh.status === 'timeout') throw new CmcError('TIMEOUT', `${fresh.benchmark.alias} timeout: ${fresh.reason ?? ''}`, { hint: `see the logs: cmc exp show ${fresh.id}` })
+    if (fresh.status === 'failed') throw new CmcError('BENCHMARK_FAILED', `${fresh.benchmark.alias} failed: ${fresh.reason ?? ''}`, { hint: `see the logs: cmc exp show ${fresh.id}` })
     return { original: old.id, reproduction: fresh.id, comparison }
   },
 })

@@ -16,7 +16,7 @@ interface Token { kind: 'word' | 'string' | 'op' | 'lparen' | 'rparen' | 'eof'; 
 const ATTRIBUTES = ['id', 'status', 'benchmark', 'platform', 'image', 'digest', 'host', 'date', 'createdAt', 'tags']
 
 function syntaxError(query: string, col: number, message: string, hint?: string): CmcError {
-  return new CmcError('input', 'QUERY_SYNTAX', `${message} at column ${col + 1}`, {
+  return new CmcError('QUERY_SYNTAX', `${message} at column ${col + 1}`, {
     details: [query, `${' '.repeat(col)}^`],
     hint: hint ?? 'e.g. metrics.throughput > 100 and (platform = arm64 or params.batch >= 8)',
     data: { column: col + 1 },

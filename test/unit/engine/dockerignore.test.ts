@@ -4,7 +4,7 @@
 // Dockerfile at the root whatever the patterns say, fixed headers, sorted).
 import { mkdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs'
 import path from 'node:path'
-import { extract, type Headers } from 'tar-stream'
+import { extract, type Header } from 'tar-stream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { contextHash, contextTar, listContextFiles } from '../../../src/engine/context.js'
 import { parseDockerignore } from '../../../src/engine/dockerignore.js'
@@ -94,12 +94,12 @@ function folder(files: Record<string, string>): string {
 
 const names = (src: string, dest = 'bench') => listContextFiles([{ src, dest }]).map((f) => f.name)
 
-async function tarEntries(dockerfile: string, src: string): Promise<Array<{ header: Headers; body: string }>> {
-  const out: Array<{ header: Headers; body: string }> = []
+async function tarEntries(dockerfile: string, src: string): Promise<Array<{ header: Header; body: string }>> {
+  const out: Array<{ header: Header; body: string }> = []
   const ex = extract()
   ex.on('entry', (header, stream, next) => {
     let body = ''
-    stream.on('data', (d: Buffer) => (body += d.toString()))
+    stream.on('data', (d: unknown) => (body += String(d)))
     stream.on('end', () => { out.push({ header, body }); next() })
   })
   const done = new Promise<void>((resolve, reject) => { ex.on('finish', resolve); ex.on('error', reject) })
