@@ -13,7 +13,8 @@ export function makeRepo(repo, n) {
     mkdirSync(dir)
     const kind = i % 50 === 49 ? 'benchmark' : i % 50 === 48 ? 'image' : 'component'
     let text = `kind: ${kind}\nalias: a${i}\nuid: ${hex(i, 'c')}\ntags: [t${i % 97}, group${i % 7}, ${i % 2 ? 'python' : 'cpp'}${i % 3 ? '' : ', dev'}]\n`
-    if (kind === 'component') text += `install:\n  apt: [pkg${i}]\n${i > 0 ? `deps:\n  - tags: t${(i - 1) % 97}\n` : ''}variations:\n  fast: { group: speed, default: true, env: { SPEED: fast } }\n  slow: { group: speed, env: { SPEED: slow } }\n`
+    if (kind === 'component')
+      text += `install:\n  apt: [pkg${i}]\n${i > 0 ? `deps:\n  - tags: t${(i - 1) % 97}\n` : ''}variations:\n  fast: { group: speed, default: true, env: { SPEED: fast } }\n  slow: { group: speed, env: { SPEED: slow } }\n`
     if (kind === 'image') text += `platforms: [x86_64, arm64]\ncomponents:\n  - tags: os,debian\n`
     if (kind === 'benchmark') text += `image: a${i - 1}\ncommand: echo ${i}\n`
     writeFileSync(path.join(dir, 'cmc.yaml'), text)

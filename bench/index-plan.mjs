@@ -51,10 +51,18 @@ const warmInProcess = ms(t0)
 // warm `cmc find`, whole process, against `node -e 0`
 const bin = path.join(root, 'bin/run.js')
 const env = { ...process.env, CMC_REPOS: repo }
-const timeProc = (args) => { const s = process.hrtime.bigint(); execFileSync(process.execPath, args, { env, stdio: 'pipe' }); return ms(s) }
+const timeProc = (args) => {
+  const s = process.hrtime.bigint()
+  execFileSync(process.execPath, args, { env, stdio: 'pipe' })
+  return ms(s)
+}
 timeProc([bin, 'find', '--tags', 'python,-dev,t5']) // warm the cache
-const findT = [], nodeT = []
-for (let i = 0; i < 7; i++) { findT.push(timeProc([bin, 'find', '--tags', 'python,-dev,t5'])); nodeT.push(timeProc(['-e', '0'])) }
+const findT = [],
+  nodeT = []
+for (let i = 0; i < 7; i++) {
+  findT.push(timeProc([bin, 'find', '--tags', 'python,-dev,t5']))
+  nodeT.push(timeProc(['-e', '0']))
+}
 const found = execFileSync(process.execPath, [bin, 'find', '--tags', 'python,-dev,t5', '--json'], { env }).toString()
 
 // --- plan + compile: a 200-node chain-and-fan graph
@@ -64,7 +72,10 @@ writeFileSync(path.join(g, 'cmc-repo.yaml'), 'name: graph-200\n')
 for (let i = 0; i < 199; i++) {
   mkdirSync(path.join(g, `n${i}`))
   const deps = [i > 0 ? `n${i - 1}` : 'os,debian', i > 10 ? `n${i - 10}` : undefined].filter(Boolean)
-  writeFileSync(path.join(g, `n${i}`, 'cmc.yaml'), `kind: component\nalias: n${i}\ntags: [n${i}]\ninstall:\n  apt: [lib${i}]\n  env: { N${i}: "${i}" }\nruntime:\n  apt: [lib${i}]\ndeps:\n${deps.map((d) => `  - tags: "${d}"\n`).join('')}`)
+  writeFileSync(
+    path.join(g, `n${i}`, 'cmc.yaml'),
+    `kind: component\nalias: n${i}\ntags: [n${i}]\ninstall:\n  apt: [lib${i}]\n  env: { N${i}: "${i}" }\nruntime:\n  apt: [lib${i}]\ndeps:\n${deps.map((d) => `  - tags: "${d}"\n`).join('')}`,
+  )
 }
 mkdirSync(path.join(g, 'img'))
 writeFileSync(path.join(g, 'img', 'cmc.yaml'), 'kind: image\nalias: big\nplatforms: [x86_64]\ncomponents:\n  - tags: n198\n')
@@ -82,6 +93,8 @@ for (let i = 0; i < 20; i++) {
 console.log(`index, plan and compile — ${count} artifacts (${(bytes / 1024).toFixed(0)} KiB of meta)`)
 console.log(`  cold index (in-process)       ${fmt(cold)} ms   target <= 1000 ms   raw fs walk+read ${fmt(rawRead)} ms   ratio ${fmt(cold / rawRead)}x`)
 console.log(`  warm index (in-process)       ${fmt(warmInProcess)} ms`)
-console.log(`  warm cmc find (whole process) ${fmt(med(findT))} ms median of 7   target <= 300 ms   node -e 0 ${fmt(med(nodeT))} ms   ratio ${fmt(med(findT) / med(nodeT))}x   (${JSON.parse(found).length} matches)`)
+console.log(
+  `  warm cmc find (whole process) ${fmt(med(findT))} ms median of 7   target <= 300 ms   node -e 0 ${fmt(med(nodeT))} ms   ratio ${fmt(med(findT) / med(nodeT))}x   (${JSON.parse(found).length} matches)`,
+)
 console.log(`  plan+compile ${nodes} nodes        ${fmt(med(planT))} ms median of 20   target <= 50 ms`)
 rmSync(work, { recursive: true, force: true })

@@ -18,17 +18,36 @@ const repo = path.join(root, 'test/fixtures/run-repo')
 const env = { ...process.env, CMC_HOME: path.join(work, 'home'), CMC_STORE: path.join(work, 'store') }
 const bin = path.join(root, 'bin/run.js')
 const sh = (cmd, args) => execFileSync(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString()
-const wall = (fn) => { const t = process.hrtime.bigint(); fn(); return Number(process.hrtime.bigint() - t) / 1e6 }
+const wall = (fn) => {
+  const t = process.hrtime.bigint()
+  fn()
+  return Number(process.hrtime.bigint() - t) / 1e6
+}
 const med = median
 
 const cmcArgs = [bin, 'run', 'echo-metrics', '--repo', repo, '--platform', 'x86_64', '--set', 'n=7', '--warmup', '0']
 const [rec] = JSON.parse(sh(process.execPath, [...cmcArgs, '--repeat', '1', '--json'])) // builds the image once
 const image = rec.image.ref
 // the same command cmc runs, as cmc runs it (outputs folder created first)
-const rawArgs = ['run', '--rm', '-w', '/opt/cmc/echo-metrics', '-e', 'API_TOKEN=x', '-e', 'PLAIN=visible', image, 'sh', '-c', `mkdir -p '/cmc/out' && ${rec.command}`]
+const rawArgs = [
+  'run',
+  '--rm',
+  '-w',
+  '/opt/cmc/echo-metrics',
+  '-e',
+  'API_TOKEN=x',
+  '-e',
+  'PLAIN=visible',
+  image,
+  'sh',
+  '-c',
+  `mkdir -p '/cmc/out' && ${rec.command}`,
+]
 sh('docker', rawArgs)
 
-const cmc1 = [], raw = [], cmc10 = []
+const cmc1 = [],
+  raw = [],
+  cmc10 = []
 for (let i = 0; i < N; i++) {
   cmc1.push(wall(() => sh(process.execPath, [...cmcArgs, '--repeat', '1'])))
   raw.push(wall(() => sh('docker', rawArgs)))
@@ -40,7 +59,11 @@ for (let i = 0; i < 5; i++) nodeStart.push(wall(() => sh(process.execPath, ['-e'
 const f = (x) => x.toFixed(0)
 console.log(`run overhead — echo-metrics (tiny-sh image), ${N} interleaved pairs`)
 console.log(`  docker run --rm             ${f(med(raw))} ms median`)
-console.log(`  cmc run --repeat 1          ${f(med(cmc1))} ms median   overhead ${f(med(cmc1) - med(raw))} ms   ratio ${(med(cmc1) / med(raw)).toFixed(2)}   target overhead <= 150 ms   (node -e 0 alone: ${f(med(nodeStart))} ms)`)
+console.log(
+  `  cmc run --repeat 1          ${f(med(cmc1))} ms median   overhead ${f(med(cmc1) - med(raw))} ms   ratio ${(med(cmc1) / med(raw)).toFixed(2)}   target overhead <= 150 ms   (node -e 0 alone: ${f(med(nodeStart))} ms)`,
+)
 console.log(`  cmc run --repeat 10, per run ${f(med(cmc10))} ms   overhead ${f(med(cmc10) - med(raw))} ms   ratio ${(med(cmc10) / med(raw)).toFixed(2)}`)
-console.log(`  (each cmc run: index, engine ping, no-op build check, host fingerprint, container create/attach/start/wait, outputs read and extracted safely, metrics, atomic record)`)
+console.log(
+  `  (each cmc run: index, engine ping, no-op build check, host fingerprint, container create/attach/start/wait, outputs read and extracted safely, metrics, atomic record)`,
+)
 rmSync(work, { recursive: true, force: true })

@@ -56,7 +56,20 @@ for (const [, dir] of checkouts) {
   const [rec] = JSON.parse(sh(process.execPath, [bin, ...runArgs, '--json']))
   raw ??= {
     image: rec.image.ref,
-    run: ['run', '--rm', '-w', '/opt/cmc/echo-metrics', '-e', 'API_TOKEN=x', '-e', 'PLAIN=visible', rec.image.ref, 'sh', '-c', `mkdir -p '/cmc/out' && ${rec.command}`],
+    run: [
+      'run',
+      '--rm',
+      '-w',
+      '/opt/cmc/echo-metrics',
+      '-e',
+      'API_TOKEN=x',
+      '-e',
+      'PLAIN=visible',
+      rec.image.ref,
+      'sh',
+      '-c',
+      `mkdir -p '/cmc/out' && ${rec.command}`,
+    ],
   }
 }
 
@@ -74,7 +87,9 @@ for (let i = 0; i < N; i++) {
 
 const f = (x) => x.toFixed(0).padStart(5)
 const m = Object.fromEntries(checkouts.map(([name]) => [name, Object.fromEntries(Object.entries(times[name]).map(([k, v]) => [k, median(v)]))]))
-const node = median(rawTimes.node), inspect = median(rawTimes.inspect), dockerRun = median(rawTimes.dockerRun)
+const node = median(rawTimes.node),
+  inspect = median(rawTimes.inspect),
+  dockerRun = median(rawTimes.dockerRun)
 const rows = [
   ['warm find, 5,000 artifacts', 'find', (x) => x <= 300, '<= 300 ms', `node -e 0 ${f(node)} ms`],
   ['no-op build', 'build', (x) => x <= 500, '<= 500 ms', `docker image inspect ${f(inspect)} ms`],
@@ -98,7 +113,17 @@ async function fillStore(dir, n) {
   const { openStore } = await import(path.join(here, 'dist/store/store.js'))
   const { summarize } = await import(path.join(here, 'dist/collect/summarize.js'))
   const store = await openStore({ path: dir })
-  const host = { hostname: 'bench-host', os: 'linux', kernel: '6.1', arch: 'x86_64', cpuModel: 'cpu', cores: 2, memoryBytes: 1, gpus: [], docker: { version: '20.10', apiVersion: '1.41', os: 'linux', arch: 'amd64', runtimes: ['runc'] } }
+  const host = {
+    hostname: 'bench-host',
+    os: 'linux',
+    kernel: '6.1',
+    arch: 'x86_64',
+    cpuModel: 'cpu',
+    cores: 2,
+    memoryBytes: 1,
+    gpus: [],
+    docker: { version: '20.10', apiVersion: '1.41', os: 'linux', arch: 'amd64', runtimes: ['runc'] },
+  }
   for (let i = 0; i < n; i++) {
     const platform = ['x86_64', 'arm64', 'cuda', 'rocm'][i % 4]
     const batch = [1, 8, 32][Math.floor(i / 3) % 3]
@@ -106,12 +131,27 @@ async function fillStore(dir, n) {
     const createdAt = new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString()
     const w = await store.begin()
     await w.commit({
-      format: 1, id: w.id, createdAt, cmcVersion: '0.1.0',
-      benchmark: { alias: ['stream', 'matmul', 'resnet'][i % 3], uid: 'u' }, image: { alias: 'img', uid: 'u', planHash: 'p', ref: 'cmc/x:y', digest: `sha256:${platform}`, id: 'sha256:i' },
-      platform, params: { batch }, repeats: vals.map((v, k) => ({ index: k, metrics: { throughput: v }, exitCode: 0, durationMs: 10 })),
-      metrics: { throughput: summarize(vals, { unit: 'img/s', higherIsBetter: true }) }, status: i % 50 ? 'ok' : 'failed', exitCode: 0, host,
-      command: 'bench', env: {}, devices: { paths: [], groups: [] }, logs: { stdout: 'stdout.log', stderr: 'stderr.log' }, outputs: [], refused: [],
-      timings: { buildMs: 0, startedAt: '', endedAt: '', totalMs: 10, runMs: [10] }, tags: i % 10 ? [] : ['nightly'],
+      format: 1,
+      id: w.id,
+      createdAt,
+      cmcVersion: '0.1.0',
+      benchmark: { alias: ['stream', 'matmul', 'resnet'][i % 3], uid: 'u' },
+      image: { alias: 'img', uid: 'u', planHash: 'p', ref: 'cmc/x:y', digest: `sha256:${platform}`, id: 'sha256:i' },
+      platform,
+      params: { batch },
+      repeats: vals.map((v, k) => ({ index: k, metrics: { throughput: v }, exitCode: 0, durationMs: 10 })),
+      metrics: { throughput: summarize(vals, { unit: 'img/s', higherIsBetter: true }) },
+      status: i % 50 ? 'ok' : 'failed',
+      exitCode: 0,
+      host,
+      command: 'bench',
+      env: {},
+      devices: { paths: [], groups: [] },
+      logs: { stdout: 'stdout.log', stderr: 'stderr.log' },
+      outputs: [],
+      refused: [],
+      timings: { buildMs: 0, startedAt: '', endedAt: '', totalMs: 10, runMs: [10] },
+      tags: i % 10 ? [] : ['nightly'],
     })
   }
 }

@@ -29,10 +29,20 @@ const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6
 const med = median
 
 const store = await openStore({ path: storeDir })
-const host = { hostname: 'bench-host', os: 'linux', kernel: '6.1', arch: 'x86_64', cpuModel: 'cpu', cores: 2, memoryBytes: 1, gpus: [], docker: { version: '20.10', apiVersion: '1.41', os: 'linux', arch: 'amd64', runtimes: ['runc'] } }
+const host = {
+  hostname: 'bench-host',
+  os: 'linux',
+  kernel: '6.1',
+  arch: 'x86_64',
+  cpuModel: 'cpu',
+  cores: 2,
+  memoryBytes: 1,
+  gpus: [],
+  docker: { version: '20.10', apiVersion: '1.41', os: 'linux', arch: 'amd64', runtimes: ['runc'] },
+}
 let seed = 1
 const groupCount = new Map()
-const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
 function record(i) {
   const platform = ['x86_64', 'arm64', 'cuda', 'rocm'][i % 4]
   const benchmark = ['stream', 'matmul', 'resnet'][i % 3]
@@ -44,16 +54,35 @@ function record(i) {
   const vals = Array.from({ length: 3 }, () => 100 * (platform === 'arm64' ? 0.6 : 1) * batch ** 0.5 * (1 + 0.05 * (rnd() - 0.5)))
   const id = newRecordId(new Date(Date.UTC(2026, 10, 1) + i * 1000))
   return {
-    format: 1, id, createdAt: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(), cmcVersion: '0.1.0',
-    benchmark: { alias: benchmark, uid: 'u' }, image: { alias: 'img', uid: 'u', planHash: 'p', ref: 'cmc/x:y', digest: `sha256:${platform}`, id: 'sha256:i' },
-    platform, params: { batch }, repeats: vals.map((v, k) => ({ index: k, metrics: { throughput: v }, exitCode: 0, durationMs: 10 })),
-    metrics: { throughput: summarize(vals, { unit: 'img/s', higherIsBetter: true }) }, status: i % 50 ? 'ok' : 'failed', exitCode: 0, host,
-    command: 'bench', env: {}, devices: { paths: [], groups: [] }, logs: { stdout: 'stdout.log', stderr: 'stderr.log' }, outputs: [], refused: [],
-    timings: { buildMs: 0, startedAt: '', endedAt: '', totalMs: 10, runMs: [10] }, tags: [...(i % 10 ? [] : ['nightly']), ...(seen <= 1000 ? ['cmp'] : [])],
+    format: 1,
+    id,
+    createdAt: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
+    cmcVersion: '0.1.0',
+    benchmark: { alias: benchmark, uid: 'u' },
+    image: { alias: 'img', uid: 'u', planHash: 'p', ref: 'cmc/x:y', digest: `sha256:${platform}`, id: 'sha256:i' },
+    platform,
+    params: { batch },
+    repeats: vals.map((v, k) => ({ index: k, metrics: { throughput: v }, exitCode: 0, durationMs: 10 })),
+    metrics: { throughput: summarize(vals, { unit: 'img/s', higherIsBetter: true }) },
+    status: i % 50 ? 'ok' : 'failed',
+    exitCode: 0,
+    host,
+    command: 'bench',
+    env: {},
+    devices: { paths: [], groups: [] },
+    logs: { stdout: 'stdout.log', stderr: 'stderr.log' },
+    outputs: [],
+    refused: [],
+    timings: { buildMs: 0, startedAt: '', endedAt: '', totalMs: 10, runMs: [10] },
+    tags: [...(i % 10 ? [] : ['nightly']), ...(seen <= 1000 ? ['cmp'] : [])],
   }
 }
 let t0 = process.hrtime.bigint()
-if (!reuse) for (let i = 0; i < N; i++) { const w = await store.begin(); await w.commit({ ...record(i), id: w.id }) }
+if (!reuse)
+  for (let i = 0; i < N; i++) {
+    const w = await store.begin()
+    await w.commit({ ...record(i), id: w.id })
+  }
 const ingestMs = ms(t0)
 
 const du = Number(execFileSync('du', ['-sb', storeDir]).toString().split('\t')[0])
@@ -62,9 +91,16 @@ const indexBytes = statSync(path.join(storeDir, 'index.jsonl')).size
 
 const bin = path.join(root, 'bin/run.js')
 const env = { ...process.env, CMC_STORE: storeDir, CMC_HOME: path.join(work, 'home') }
-const proc = (args) => { const s = process.hrtime.bigint(); const out = execFileSync(process.execPath, args, { env, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] }).toString(); return { ms: ms(s), out } }
+const proc = (args) => {
+  const s = process.hrtime.bigint()
+  const out = execFileSync(process.execPath, args, { env, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] }).toString()
+  return { ms: ms(s), out }
+}
 const where = 'metrics.throughput > 300 and (platform = arm64 or params.batch >= 8) and not status = failed'
-const listT = [], cmpT = [], nodeT = [], rawT = []
+const listT = [],
+  cmpT = [],
+  nodeT = [],
+  rawT = []
 let listed = 0
 // the first query after ingest parses index.jsonl whole and writes index.snapshot
 if (!reuse) rmSync(path.join(storeDir, 'index.snapshot'), { force: true })
@@ -85,21 +121,38 @@ const A = `tags = cmp and benchmark = resnet and platform = x86_64 and params.ba
 const B = `tags = cmp and benchmark = resnet and platform = arm64 and params.batch = 8`
 const cmp = (q) => proc([bin, 'exp', 'compare', q[0], q[1], '--json'])
 let cmpOut
-for (let i = 0; i < 5; i++) { const r = cmp([A, B]); cmpT.push(r.ms); cmpOut = JSON.parse(r.out) }
+for (let i = 0; i < 5; i++) {
+  const r = cmp([A, B])
+  cmpT.push(r.ms)
+  cmpOut = JSON.parse(r.out)
+}
 
 // 1,000 more runs, then the query whose reader rewrites the snapshot from its columns
 let rewriteMs
 if (!reuse) {
-  for (let i = N; i < N + 1000; i++) { const w = await store.begin(); await w.commit({ ...record(i), id: w.id }) }
+  for (let i = N; i < N + 1000; i++) {
+    const w = await store.begin()
+    await w.commit({ ...record(i), id: w.id })
+  }
   rewriteMs = proc([bin, 'exp', 'list', '--where', where, '--limit', '20']).ms
 }
 
 const f = (x) => x.toFixed(0)
 console.log(`store — ${N.toLocaleString()} records`)
-console.log(reuse ? `  ingest                 (store reused from ${storeDir})` : `  ingest                 ${f(N / (ingestMs / 1000))} records/s (${(ingestMs / 1000).toFixed(1)} s through Store.begin/commit)`)
-console.log(`  size on disk           ${(duDisk / 1e6).toFixed(0)} MB allocated, ${(du / 1e6).toFixed(0)} MB of content (index.jsonl ${(indexBytes / 1e6).toFixed(1)} MB, ${f(du / N)} B a record)`)
+console.log(
+  reuse
+    ? `  ingest                 (store reused from ${storeDir})`
+    : `  ingest                 ${f(N / (ingestMs / 1000))} records/s (${(ingestMs / 1000).toFixed(1)} s through Store.begin/commit)`,
+)
+console.log(
+  `  size on disk           ${(duDisk / 1e6).toFixed(0)} MB allocated, ${(du / 1e6).toFixed(0)} MB of content (index.jsonl ${(indexBytes / 1e6).toFixed(1)} MB, ${f(du / N)} B a record)`,
+)
 console.log(`  first query            ${f(firstList)} ms (parses index.jsonl whole, writes index.snapshot: ${(snapBytes / 1e6).toFixed(1)} MB)`)
 if (rewriteMs !== undefined) console.log(`  after 1,000 more runs  ${f(rewriteMs)} ms (this reader rewrites the snapshot from its columns plus the new lines)`)
-console.log(`  cmc exp list --where   ${f(med(listT))} ms median of 5, whole process   target <= 300 ms   node -e 0 ${f(med(nodeT))} ms   raw parse+filter in-process ${f(med(rawT))} ms   (${countJson} of ${N} match; raw count ${listed})`)
-console.log(`  cmc exp compare 2x1000 ${f(med(cmpT))} ms median of 5, whole process   target <= 300 ms   (n = ${cmpOut.metrics[0].a.n} vs ${cmpOut.metrics[0].b.n}, throughput ratio ${cmpOut.metrics[0].ratio.toFixed(3)}, ${cmpOut.metrics[0].verdict})`)
+console.log(
+  `  cmc exp list --where   ${f(med(listT))} ms median of 5, whole process   target <= 300 ms   node -e 0 ${f(med(nodeT))} ms   raw parse+filter in-process ${f(med(rawT))} ms   (${countJson} of ${N} match; raw count ${listed})`,
+)
+console.log(
+  `  cmc exp compare 2x1000 ${f(med(cmpT))} ms median of 5, whole process   target <= 300 ms   (n = ${cmpOut.metrics[0].a.n} vs ${cmpOut.metrics[0].b.n}, throughput ratio ${cmpOut.metrics[0].ratio.toFixed(3)}, ${cmpOut.metrics[0].verdict})`,
+)
 if (!keep) rmSync(work, { recursive: true, force: true })

@@ -59,7 +59,11 @@ export const dockerode = once(() => {
   // docker-modem's one use of debug, `require('debug')('modem')` as it loads; the
   // stand-in is taken out again once dockerode has loaded, so anything else that
   // requires debug later gets the real module
-  const releaseDebug = deferModule(inModem, 'debug', (load) => (ns: string) => (process.env.DEBUG ? (load() as Fn)(ns) : Object.assign(() => {}, { enabled: false, namespace: ns })))
+  const releaseDebug = deferModule(
+    inModem,
+    'debug',
+    (load) => (ns: string) => (process.env.DEBUG ? (load() as Fn)(ns) : Object.assign(() => {}, { enabled: false, namespace: ns })),
+  )
   const Docker = require('dockerode') as typeof import('dockerode')
   releaseDebug()
   return Docker
@@ -68,9 +72,10 @@ export const dockerode = once(() => {
 type Fn = (...args: unknown[]) => unknown
 
 /** A module that exports one function: the real one loads on the first call (`new` included). */
-const callThrough = (load: () => unknown) => function (this: unknown, ...args: unknown[]) {
-  return (load() as Fn).apply(this, args)
-}
+const callThrough = (load: () => unknown) =>
+  function (this: unknown, ...args: unknown[]) {
+    return (load() as Fn).apply(this, args)
+  }
 
 /**
  * Puts a stand-in for a module in require's cache; `standIn` gets the loader
@@ -96,7 +101,9 @@ function deferModule(from: NodeJS.Require | undefined, file: string, standIn: (l
     stub.loaded = true
     stub.exports = standIn(load)
     require.cache[resolved] = stub
-    return () => { if (require.cache[resolved] === stub) delete require.cache[resolved] }
+    return () => {
+      if (require.cache[resolved] === stub) delete require.cache[resolved]
+    }
   } catch {
     return () => {} // load them normally
   }

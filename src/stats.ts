@@ -49,8 +49,10 @@ export interface WelchResult {
 
 /** Welch's t-test (unequal variances) of b against a, with the 95% interval of the difference. */
 export function welch(a: number[], b: number[]): WelchResult {
-  const A = meanVar(a), B = meanVar(b)
-  const sa = A.variance / a.length, sb = B.variance / b.length
+  const A = meanVar(a),
+    B = meanVar(b)
+  const sa = A.variance / a.length,
+    sb = B.variance / b.length
   const se = Math.sqrt(sa + sb)
   const diff = B.mean - A.mean
   if (se === 0) return { diff, ci95: [diff, diff], p: diff === 0 ? 1 : 0, df: Math.max(1, a.length + b.length - 2) }

@@ -14,15 +14,16 @@ type FlagValue<F extends FlagSpec> = F['kind'] extends 'boolean'
   ? boolean
   : F extends { multiple: true }
     ? string[] | undefined
-    :
-        | (F['kind'] extends 'integer' ? number : F extends { options: readonly (infer O)[] } ? O : string)
-        | (F extends { default: string | number } | { required: true } ? never : undefined)
+    : | (F['kind'] extends 'integer' ? number : F extends { options: readonly (infer O)[] } ? O : string)
+      | (F extends { default: string | number } | { required: true } ? never : undefined)
 
 export type FlagValues<F extends FlagSpecs> = { [K in keyof F]: FlagValue<F[K]> }
 
 export type ArgValues<A extends readonly ArgSpec[]> = {
   [K in A[number] as K['name']]: K extends { required: true } | { default: string }
-    ? (K extends { options: readonly (infer O)[] } ? O : string)
+    ? K extends { options: readonly (infer O)[] }
+      ? O
+      : string
     : string | undefined
 }
 
@@ -71,9 +72,15 @@ export function defineCommand<const F extends FlagSpecs = Record<never, FlagSpec
     examples: declaration.examples,
     enableJsonFlag: true,
     strict: true,
-    get flags() { return oclifFlags(declaration.flags ?? {}) },
-    get baseFlags() { return oclifFlags({ quiet: GLOBAL_FLAGS.quiet }, 'GLOBAL') },
-    get args() { return oclifArgs(declaration.args ?? []) },
+    get flags() {
+      return oclifFlags(declaration.flags ?? {})
+    },
+    get baseFlags() {
+      return oclifFlags({ quiet: GLOBAL_FLAGS.quiet }, 'GLOBAL')
+    },
+    get args() {
+      return oclifArgs(declaration.args ?? [])
+    },
     run(argv, config) {
       return runWithOclif(this as DeclaredCommand, argv, config)
     },

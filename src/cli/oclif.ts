@@ -33,12 +33,17 @@ export function oclifFlags(specs: FlagSpecs, helpGroup?: string) {
 
 export function oclifArgs(specs: readonly ArgSpec[]) {
   const Args = oclif.args()
-  return Object.fromEntries(specs.map((a) => [a.name, Args.string({
-    description: a.description,
-    required: a.required ?? false,
-    ...(a.options ? { options: [...a.options] } : {}),
-    ...(a.default !== undefined ? { default: a.default } : {}),
-  })]))
+  return Object.fromEntries(
+    specs.map((a) => [
+      a.name,
+      Args.string({
+        description: a.description,
+        required: a.required ?? false,
+        ...(a.options ? { options: [...a.options] } : {}),
+        ...(a.default !== undefined ? { default: a.default } : {}),
+      }),
+    ]),
+  )
 }
 
 type OclifConfig = import('@oclif/core/config').Config
@@ -96,7 +101,9 @@ function commandClass(declared: DeclaredCommand) {
 /** oclif's parse error as cmc's usage error: its message without the boilerplate. */
 function usageError(err: Error, id: string | undefined): CmcError {
   // "Missing 1 required arg:\nbenchmark  benchmark alias or uid" -> "Missing 1 required arg: benchmark (benchmark alias or uid)"
-  const lines = err.message.split('\n').map((l) => l.trim().replace(/^(\S+)\s{2,}(.+)$/, '$1 ($2)'))
+  const lines = err.message
+    .split('\n')
+    .map((l) => l.trim().replace(/^(\S+)\s{2,}(.+)$/, '$1 ($2)'))
     .filter((l) => l && !/^(See more help|Note:|Alternatively,)/i.test(l) && !/^The following errors? occurred:?$/i.test(l))
   const message = lines.reduce((m, l) => (m ? `${m}${m.endsWith(':') ? ' ' : '; '}${l}` : l), '')
   return new CmcError('USAGE', message || err.message, { hint: `run \`cmc ${id?.replace(/:/g, ' ') ?? ''} --help\` for usage` })

@@ -13,6 +13,7 @@ export function parseSize(s: string): number {
 export function parseCpus(raw: string): number {
   const n = Number(raw)
   // the engine's own floor is 0.01 CPU; below it the container would fail only at start
-  if (raw.trim() === '' || !Number.isFinite(n) || n < 0.01) throw new CmcError('FLAG_VALUE', `--cpus ${raw} is not a number of CPUs (0.01 or more)`, { hint: 'e.g. --cpus 2 or --cpus 1.5' })
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0.01)
+    throw new CmcError('FLAG_VALUE', `--cpus ${raw} is not a number of CPUs (0.01 or more)`, { hint: 'e.g. --cpus 2 or --cpus 1.5' })
   return n
 }

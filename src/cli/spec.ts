@@ -42,13 +42,14 @@ export const repoSpec = {
   kind: 'string',
   char: 'r',
   multiple: true,
-  description: 'extra artifact repository folder to use without registering it; it replaces a registered copy of the same repository (repeatable; also CMC_REPOS=dir1:dir2)',
+  description:
+    'extra artifact repository folder to use without registering it; it replaces a registered copy of the same repository (repeatable; also CMC_REPOS=dir1:dir2)',
 } as const satisfies FlagSpec
 
 export const platformSpec = {
   kind: 'string',
   char: 'p',
-  description: 'target platform profile: x86_64, arm64, cuda, rocm (default: the host\'s)',
+  description: "target platform profile: x86_64, arm64, cuda, rocm (default: the host's)",
 } as const satisfies FlagSpec
 
 export const storeSpec = {
@@ -59,7 +60,7 @@ export const storeSpec = {
 /** The flags every command has: oclif's --json and cmc's --quiet. */
 export const GLOBAL_FLAGS = {
   json: { kind: 'boolean', description: 'format output as json' },
-  quiet: { kind: 'boolean', char: 'q', description: 'print only results, warnings and errors (benchmark output stays in the record\'s logs)' },
+  quiet: { kind: 'boolean', char: 'q', description: "print only results, warnings and errors (benchmark output stays in the record's logs)" },
 } as const satisfies FlagSpecs
 
 /** node:util's parseArgs tokens (its own type is lost to its generics). */
@@ -106,11 +107,16 @@ export function parseFast(argv: readonly string[], spec: { flags?: FlagSpecs; ar
 
 /** node:util's tokens for argv, or undefined where it refuses it (unknown flags, a missing value). */
 function tokenize(argv: readonly string[], all: FlagSpecs): Token[] | undefined {
-  const options = Object.fromEntries(Object.entries(all).map(([name, f]) => [name, {
-    type: f.kind === 'boolean' ? 'boolean' as const : 'string' as const,
-    ...(f.char ? { short: f.char } : {}),
-    ...(f.multiple ? { multiple: true } : {}),
-  }]))
+  const options = Object.fromEntries(
+    Object.entries(all).map(([name, f]) => [
+      name,
+      {
+        type: f.kind === 'boolean' ? ('boolean' as const) : ('string' as const),
+        ...(f.char ? { short: f.char } : {}),
+        ...(f.multiple ? { multiple: true } : {}),
+      },
+    ]),
+  )
   try {
     return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true, tokens: true }).tokens as Token[]
   } catch {

@@ -17,7 +17,11 @@ export interface CollectedOutputs extends ExtractResult {
  * itself for a chrooted tar); else, or when reading it here fails (a file of
  * another uid), through the archive API. undefined when the folder is absent.
  */
-export async function collectOutputs(outputs: ContainerOutputs, dest: string, limits: Omit<ExtractLimits, 'stripFirst'>): Promise<CollectedOutputs | undefined> {
+export async function collectOutputs(
+  outputs: ContainerOutputs,
+  dest: string,
+  limits: Omit<ExtractLimits, 'stripFirst'>,
+): Promise<CollectedOutputs | undefined> {
   const local = await outputs.volumeDir()
   if (local) {
     const copied = await copyInPlace(local, dest, limits)

@@ -16,7 +16,13 @@ const num = (s: string) => {
   return Number.isFinite(v) ? v : undefined
 }
 
-const metricName = (k: string) => k.trim().toLowerCase().replace(/\(ns\)/, 'ns').replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '')
+const metricName = (k: string) =>
+  k
+    .trim()
+    .toLowerCase()
+    .replace(/\(ns\)/, 'ns')
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')
 
 export function parseLoadgenSummary(text: string): LoadgenResult {
   const res: LoadgenResult = { invalidReasons: [], metrics: {} }
@@ -39,10 +45,15 @@ export function parseLoadgenSummary(text: string): LoadgenResult {
   // wrap onto indented continuation lines.
   if (res.valid === false) {
     let cur: string | undefined
-    const flush = () => { if (cur) res.invalidReasons.push(cur); cur = undefined }
+    const flush = () => {
+      if (cur) res.invalidReasons.push(cur)
+      cur = undefined
+    }
     for (const line of text.split('\n')) {
-      if (/^\s*\*\s/.test(line)) { flush(); cur = line.trim().replace(/^\*\s*/, '') }
-      else if (cur !== undefined && /^\s+\S/.test(line) && !/:\s*\S/.test(line) && !/^=+$/.test(line.trim())) cur += ' ' + line.trim()
+      if (/^\s*\*\s/.test(line)) {
+        flush()
+        cur = line.trim().replace(/^\*\s*/, '')
+      } else if (cur !== undefined && /^\s+\S/.test(line) && !/:\s*\S/.test(line) && !/^=+$/.test(line.trim())) cur += ' ' + line.trim()
       else flush()
     }
     flush()

@@ -8,7 +8,22 @@
 // path is resolved and checked, and a symlink is never followed while writing
 // (nor while reading a volume: entries are lstat'ed and opened O_NOFOLLOW).
 import { createHash } from 'node:crypto'
-import { closeSync, constants, createReadStream, createWriteStream, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, symlinkSync, unlinkSync, type Stats } from 'node:fs'
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  createWriteStream,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  symlinkSync,
+  unlinkSync,
+  type Stats,
+} from 'node:fs'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { Readable, Transform } from 'node:stream'
@@ -56,7 +71,10 @@ function resolveOnDisk(p: string): string | undefined {
   const walk = (base: string, rel: string): string | undefined => {
     let cur = path.isAbsolute(rel) ? path.sep : base
     for (const comp of rel.split(/[\\/]+/).filter((c) => c && c !== '.')) {
-      if (comp === '..') { cur = path.dirname(cur); continue }
+      if (comp === '..') {
+        cur = path.dirname(cur)
+        continue
+      }
       const next = path.join(cur, comp)
       let link: string | undefined
       try {
@@ -64,7 +82,10 @@ function resolveOnDisk(p: string): string | undefined {
       } catch {
         /* does not exist (yet): take it as written */
       }
-      if (link === undefined) { cur = next; continue }
+      if (link === undefined) {
+        cur = next
+        continue
+      }
       if (++hops > 40) return undefined
       const r = walk(cur, link)
       if (r === undefined) return undefined
@@ -97,7 +118,16 @@ export async function* tarEntries(tar: Readable): AsyncGenerator<OutputEntry> {
   for await (const entry of ex) {
     const h = entry.header as Headers
     let taken = false
-    yield { name: h.name, type: h.type ?? 'file', size: h.size ?? 0, linkname: h.linkname ?? undefined, body: () => { taken = true; return entry as unknown as Readable } }
+    yield {
+      name: h.name,
+      type: h.type ?? 'file',
+      size: h.size ?? 0,
+      linkname: h.linkname ?? undefined,
+      body: () => {
+        taken = true
+        return entry as unknown as Readable
+      },
+    }
     // an entry not read must still be drained before the next one arrives
     if (!taken) entry.resume()
   }
@@ -116,7 +146,10 @@ function typeOf(st: Stats): string {
 
 /** Writing into the record folder failed (a full disk, say): fatal whichever way the outputs came. */
 export class OutputsWriteError extends Error {
-  constructor(readonly entry: string, cause: Error) {
+  constructor(
+    readonly entry: string,
+    cause: Error,
+  ) {
     super(`cannot write output ${entry}: ${cause.message}`, { cause })
   }
 }
@@ -150,7 +183,10 @@ export async function* dirEntries(root: string): AsyncGenerator<OutputEntry> {
       if (st.nlink > 1) {
         const key = `${st.dev}:${st.ino}`
         const first = seen.get(key)
-        if (first !== undefined) { yield { name, type: 'link', size: 0, linkname: first }; continue }
+        if (first !== undefined) {
+          yield { name, type: 'link', size: 0, linkname: first }
+          continue
+        }
         seen.set(key, name)
       }
       if (type === 'symlink') yield { name, type, size: 0, linkname: readlinkSync(full, { encoding: 'buffer' }).toString('utf8') }
@@ -216,15 +252,29 @@ export async function extractEntries(entries: AsyncIterable<OutputEntry>, dest: 
   for await (const h of entries) {
     // Refusals name the entry as the record would (without the archive's top folder).
     let shown = h.name
-    const refuse = (reason: string) => { refused.push({ path: shown, reason }) }
+    const refuse = (reason: string) => {
+      refused.push({ path: shown, reason })
+    }
     let name = h.name.replace(/\\/g, '/')
-    if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) { refuse('absolute path'); continue }
-    if (name.split('/').includes('..')) { refuse('path contains ..'); continue }
+    if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) {
+      refuse('absolute path')
+      continue
+    }
+    if (name.split('/').includes('..')) {
+      refuse('path contains ..')
+      continue
+    }
     if (limits.stripFirst) shown = name = name.split('/').slice(1).join('/')
     if (!name || name === '.') continue
     const target = path.resolve(root, name)
-    if (!within(root, target)) { refuse('path leaves the output folder'); continue }
-    if (!noSymlinkOnPath(root, target)) { refuse('a parent folder is a symlink'); continue }
+    if (!within(root, target)) {
+      refuse('path leaves the output folder')
+      continue
+    }
+    if (!noSymlinkOnPath(root, target)) {
+      refuse('a parent folder is a symlink')
+      continue
+    }
     switch (h.type) {
       case 'directory':
         if (!folderFor(path.join(target, 'x'))) refuse('a file of the same name came first')
@@ -232,8 +282,14 @@ export async function extractEntries(entries: AsyncIterable<OutputEntry>, dest: 
       case 'symlink': {
         const linkTarget = h.linkname ?? ''
         const resolved = path.resolve(path.dirname(target), linkTarget)
-        if (path.isAbsolute(linkTarget) || !within(root, resolved)) { refuse(`symlink to ${linkTarget} leaves the output folder`); continue }
-        if (!folderFor(target)) { refuse('a parent of it is not a folder'); continue }
+        if (path.isAbsolute(linkTarget) || !within(root, resolved)) {
+          refuse(`symlink to ${linkTarget} leaves the output folder`)
+          continue
+        }
+        if (!folderFor(target)) {
+          refuse('a parent of it is not a folder')
+          continue
+        }
         try {
           symlinkSync(linkTarget, target)
           links.push({ at: target, shown, linkTarget })
@@ -248,20 +304,42 @@ export async function extractEntries(entries: AsyncIterable<OutputEntry>, dest: 
       case 'file':
       case 'contiguous-file': {
         const size = h.size
-        if (size > limits.maxFileBytes) { refuse(`file of ${size} bytes exceeds the cap of ${limits.maxFileBytes}`); continue }
-        if (total + size > limits.maxTotalBytes) { refuse(`total output would exceed ${limits.maxTotalBytes} bytes`); continue }
+        if (size > limits.maxFileBytes) {
+          refuse(`file of ${size} bytes exceeds the cap of ${limits.maxFileBytes}`)
+          continue
+        }
+        if (total + size > limits.maxTotalBytes) {
+          refuse(`total output would exceed ${limits.maxTotalBytes} bytes`)
+          continue
+        }
         // an entry already there (a tar may name a path twice) is kept, never replaced
-        if (exists(target)) { refuse('another entry of the same name came first'); continue }
-        if (!folderFor(target)) { refuse('a parent of it is not a folder'); continue }
+        if (exists(target)) {
+          refuse('another entry of the same name came first')
+          continue
+        }
+        if (!folderFor(target)) {
+          refuse('a parent of it is not a folder')
+          continue
+        }
         total += size
         const hash = createHash('sha256')
-        const tap = new Transform({ transform(chunk, _enc, cb) { hash.update(chunk); cb(null, chunk) } })
+        const tap = new Transform({
+          transform(chunk, _enc, cb) {
+            hash.update(chunk)
+            cb(null, chunk)
+          },
+        })
         const body = h.body?.()
-        if (!body) { refuse('no content'); continue }
+        if (!body) {
+          refuse('no content')
+          continue
+        }
         // 'wx' never follows or replaces an existing entry (e.g. a planted symlink).
         const out = createWriteStream(target, { flags: 'wx', mode: 0o644 })
         let writeError: Error | undefined
-        out.on('error', (e) => { writeError = e })
+        out.on('error', (e) => {
+          writeError = e
+        })
         try {
           await pipeline(body, tap, out)
         } catch (e) {

@@ -13,12 +13,12 @@ export function summarize(values: number[], meta: { unit?: string; higherIsBette
   let ci: [number, number]
   if (n >= 6) {
     // ranks j..k with P(X_(j) <= median <= X_(k)) >= 0.95, normal approximation to Bin(n, 1/2)
-    const half = 1.96 * Math.sqrt(n) / 2
+    const half = (1.96 * Math.sqrt(n)) / 2
     const j = Math.max(1, Math.floor(n / 2 - half))
     const k = Math.min(n, Math.ceil(n / 2 + half + 1))
     ci = [s[j - 1], s[k - 1]]
   } else if (n > 1) {
-    const h = tQuantile95(n - 1) * stdev / Math.sqrt(n)
+    const h = (tQuantile95(n - 1) * stdev) / Math.sqrt(n)
     ci = [mean - h, mean + h]
   } else ci = [s[0], s[0]]
   return { n, median: median(s), mean, min: s[0], max: s[n - 1], stdev, ci95: ci, ...meta }

@@ -16,7 +16,10 @@ export default defineCommand({
     const store = await openStore({ path: flags.store })
     const dashboard = await startDashboard(store, { host: flags.host, port: flags.port })
     io.log(`cmc dashboard at ${dashboard.url} (Ctrl-C to stop)`)
-    await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve) })
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve)
+      process.once('SIGTERM', resolve)
+    })
     await dashboard.close()
     return { url: dashboard.url }
   },

@@ -21,13 +21,24 @@ export default defineCommand({
     'all-platforms': { kind: 'boolean', description: 'every platform the image targets', exclusive: ['platform'] },
     output: { kind: 'string', char: 'o', description: 'write Dockerfile.<platform> files into this folder' },
     builder: { kind: 'string', options: ['buildkit', 'classic'], default: 'buildkit', description: 'buildkit uses cache mounts for apt; classic has none' },
-    'build-arch': { kind: 'string', options: ['amd64', 'arm64', 'none'], description: 'arch of the machine that builds (default: this one); build stages may cross-compile from it; none = always emulate' },
+    'build-arch': {
+      kind: 'string',
+      options: ['amd64', 'arm64', 'none'],
+      description: 'arch of the machine that builds (default: this one); build stages may cross-compile from it; none = always emulate',
+    },
     repo: repoSpec,
   },
   async action({ args, flags }, io) {
     const index = await loadIndex({ extraRepos: flags.repo, events: io.events })
     const buildArch = flags['build-arch'] === 'none' ? undefined : (flags['build-arch'] ?? hostArchIfKnown())
-    const results = compileDockerfiles({ target: args.target, index, platform: flags.platform, allPlatforms: flags['all-platforms'], builder: flags.builder, buildArch })
+    const results = compileDockerfiles({
+      target: args.target,
+      index,
+      platform: flags.platform,
+      allPlatforms: flags['all-platforms'],
+      builder: flags.builder,
+      buildArch,
+    })
     if (results.length > 1 && !flags.output && !io.json) {
       throw new CmcError('USAGE', 'several Dockerfiles need a folder', { hint: 'add -o DIR (files are named Dockerfile.<platform>)' })
     }

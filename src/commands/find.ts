@@ -23,7 +23,16 @@ export default defineCommand({
   async action({ flags }, io) {
     const index = await loadIndex({ extraRepos: flags.repo, events: io.events })
     const found = index.find(flags.tags, { kind: flags.kind })
-    const rows = found.map((a) => ({ kind: a.kind, alias: a.alias, uid: a.uid, version: a.version ?? '', tags: a.tags.join(','), repo: a.repo, format: a.format, path: a.dir }))
+    const rows = found.map((a) => ({
+      kind: a.kind,
+      alias: a.alias,
+      uid: a.uid,
+      version: a.version ?? '',
+      tags: a.tags.join(','),
+      repo: a.repo,
+      format: a.format,
+      path: a.dir,
+    }))
     if (!io.json) io.log(found.length ? formatTable(rows, ['kind', 'alias', 'uid', 'tags', 'repo']) : 'no artifacts match')
     if (!found.length && !io.json) for (const line of unknownTags(index.all(), flags.tags)) io.log(line)
     return rows
@@ -33,8 +42,10 @@ export default defineCommand({
 /** For an empty result: each tag the query requires that no artifact has, with the nearest tags that exist. */
 function unknownTags(all: Array<{ tags: string[] }>, query: string): string[] {
   const known = new Set(all.flatMap((a) => a.tags))
-  return parseTagQuery(query).include.filter((t) => !known.has(t)).map((t) => {
-    const near = nearest(t, known)
-    return `no artifact has the tag "${t}"${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : ''}`
-  })
+  return parseTagQuery(query)
+    .include.filter((t) => !known.has(t))
+    .map((t) => {
+      const near = nearest(t, known)
+      return `no artifact has the tag "${t}"${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : ''}`
+    })
 }

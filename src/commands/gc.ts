@@ -6,7 +6,8 @@ import { sweepLeftovers } from '../engine/gc.js'
 
 export default defineCommand({
   summary: 'Remove what killed cmc runs left behind: their containers and outputs volumes',
-  description: 'A `cmc run` that is killed (SIGKILL, a lost machine) cannot remove its container. cmc labels each one with its host and process; this removes those whose process on this host is gone, and the cmc volumes no container uses. Runs still going, and other hosts\' runs on a shared engine, are kept.',
+  description:
+    "A `cmc run` that is killed (SIGKILL, a lost machine) cannot remove its container. cmc labels each one with its host and process; this removes those whose process on this host is gone, and the cmc volumes no container uses. Runs still going, and other hosts' runs on a shared engine, are kept.",
   examples: ['<%= config.bin %> gc', '<%= config.bin %> gc --dry-run'],
   flags: {
     'dry-run': { kind: 'boolean', description: 'list what would be removed, remove nothing' },

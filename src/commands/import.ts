@@ -9,7 +9,10 @@ export default defineCommand({
   flags: { 'meta-dir': { kind: 'string', description: 'also write the artifact meta files here' } },
   async action({ args, flags }, io) {
     const bundle = await importBundle(args.file, { metaDir: flags['meta-dir'] })
-    if (!io.json) io.log(`loaded ${bundle.loaded.join(', ') || bundle.refs.join(', ')} (${bundle.labels['cmc.target'] ?? ''}, plan ${(bundle.labels['cmc.plan-hash'] ?? '').slice(0, 12)})`)
+    if (!io.json)
+      io.log(
+        `loaded ${bundle.loaded.join(', ') || bundle.refs.join(', ')} (${bundle.labels['cmc.target'] ?? ''}, plan ${(bundle.labels['cmc.plan-hash'] ?? '').slice(0, 12)})`,
+      )
     return bundle
   },
 })

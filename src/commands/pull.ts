@@ -8,7 +8,10 @@ export default defineCommand({
   args: [{ name: 'ref', required: true, description: 'registry/name:tag' }],
   async action({ args }, io) {
     const pulled = await pullShared(args.ref, io.events)
-    if (!io.json) io.log(`pulled ${pulled.ref} ${pulled.id.slice(7, 19)}: ${pulled.labels['cmc.target'] ?? 'not a cmc image'}${pulled.labels['cmc.plan-hash'] ? `, plan ${pulled.labels['cmc.plan-hash'].slice(0, 12)}` : ''}`)
+    if (!io.json)
+      io.log(
+        `pulled ${pulled.ref} ${pulled.id.slice(7, 19)}: ${pulled.labels['cmc.target'] ?? 'not a cmc image'}${pulled.labels['cmc.plan-hash'] ? `, plan ${pulled.labels['cmc.plan-hash'].slice(0, 12)}` : ''}`,
+      )
     return pulled
   },
 })

@@ -27,7 +27,10 @@ export default defineCommand({
     let comparison
     if (flags.compare?.length === 2) {
       const scope = (q: string) => (flags.where ? `(${flags.where}) and (${q})` : q)
-      comparison = compareGroups(selectComparable(store, scope(flags.compare[0]!)), selectComparable(store, scope(flags.compare[1]!)), { allowDifferentImages: true, allowDifferentHosts: true })
+      comparison = compareGroups(selectComparable(store, scope(flags.compare[0]!)), selectComparable(store, scope(flags.compare[1]!)), {
+        allowDifferentImages: true,
+        allowDifferentHosts: true,
+      })
     }
     writeFileSync(flags.output, renderPage(reportData(store.root, records, comparison), { title: flags.title }))
     if (!io.json) io.log(`wrote ${flags.output} (${records.length} runs${comparison ? ', with a comparison' : ''})`)

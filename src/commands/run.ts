@@ -10,7 +10,8 @@ import type { ExperimentRecord } from '../store/record.js'
 
 export default defineCommand({
   summary: 'Run a benchmark in its container and record the results',
-  description: 'Builds the image when needed, expands --set sweeps (each point is one record), runs warm-ups and repeats in fresh containers, collects outputs safely and writes records to the experiment store. Exit codes: 0 all ok, 5 a benchmark failed, 6 devices cannot be passed through, 124 timeout, 130 interrupted.',
+  description:
+    'Builds the image when needed, expands --set sweeps (each point is one record), runs warm-ups and repeats in fresh containers, collects outputs safely and writes records to the experiment store. Exit codes: 0 all ok, 5 a benchmark failed, 6 devices cannot be passed through, 124 timeout, 130 interrupted.',
   examples: [
     '<%= config.bin %> run stream --set threads=1,2',
     '<%= config.bin %> run resnet18-torch --set batch=1,8,32 --repeat 5',
@@ -21,7 +22,7 @@ export default defineCommand({
   flags: {
     platform: platformSpec,
     set: { kind: 'string', char: 's', multiple: true, description: 'param=value or param=v1,v2,v3 (a sweep); repeatable' },
-    repeat: { kind: 'integer', description: 'measured repeats per point (default: the benchmark\'s)', min: 1 },
+    repeat: { kind: 'integer', description: "measured repeats per point (default: the benchmark's)", min: 1 },
     warmup: { kind: 'integer', description: 'unmeasured warm-up runs per point', min: 0 },
     gpus: { kind: 'string', description: 'NVIDIA GPUs: all | N | device=0,1' },
     cdi: { kind: 'string', multiple: true, description: 'CDI device name, e.g. nvidia.com/gpu=all' },
@@ -31,7 +32,12 @@ export default defineCommand({
     timeout: { kind: 'integer', description: 'seconds per container run', min: 1 },
     env: { kind: 'string', char: 'e', multiple: true, description: 'KEY=VALUE env for the benchmark' },
     tag: { kind: 'string', multiple: true, description: 'tag stored on the records' },
-    builder: { kind: 'string', options: ['auto', 'buildkit', 'classic'], default: 'auto', description: 'image builder when the image must be built; auto: BuildKit, classic where the engine has none (Podman)' },
+    builder: {
+      kind: 'string',
+      options: ['auto', 'buildkit', 'classic'],
+      default: 'auto',
+      description: 'image builder when the image must be built; auto: BuildKit, classic where the engine has none (Podman)',
+    },
     store: storeSpec,
     repo: repoSpec,
   },
@@ -40,11 +46,24 @@ export default defineCommand({
     process.once('SIGINT', () => ac.abort())
     process.once('SIGTERM', () => ac.abort())
     const records = await runBenchmark({
-      target: args.benchmark, platform: flags.platform, sets: parseKeyValues(flags.set, 'set'),
-      repeat: flags.repeat, warmup: flags.warmup, gpus: flags.gpus, cdi: flags.cdi, devices: flags.device,
-      cpus: flags.cpus === undefined ? undefined : parseCpus(flags.cpus), memoryBytes: flags.memory ? parseSize(flags.memory) : undefined,
-      timeoutS: flags.timeout, env: parseEnvFlags(flags.env), tags: flags.tag, storePath: flags.store, extraRepos: flags.repo,
-      builder: flags.builder, events: io.events, signal: ac.signal,
+      target: args.benchmark,
+      platform: flags.platform,
+      sets: parseKeyValues(flags.set, 'set'),
+      repeat: flags.repeat,
+      warmup: flags.warmup,
+      gpus: flags.gpus,
+      cdi: flags.cdi,
+      devices: flags.device,
+      cpus: flags.cpus === undefined ? undefined : parseCpus(flags.cpus),
+      memoryBytes: flags.memory ? parseSize(flags.memory) : undefined,
+      timeoutS: flags.timeout,
+      env: parseEnvFlags(flags.env),
+      tags: flags.tag,
+      storePath: flags.store,
+      extraRepos: flags.repo,
+      builder: flags.builder,
+      events: io.events,
+      signal: ac.signal,
     })
     if (!io.json) io.log(formatTable(recordRows(records), ['id', 'platform', 'params', 'status', 'metrics'], { maxWidth: 100 }))
     const failure = runFailure(records, ac.signal.aborted)
@@ -58,8 +77,19 @@ export default defineCommand({
 
 function recordRows(records: ExperimentRecord[], maxMetrics = 4) {
   return records.map((r) => {
-    const metrics = Object.entries(r.metrics).slice(0, maxMetrics).map(([k, s]) => `${k}=${formatNumber(s.median)}${s.unit ? ` ${s.unit}` : ''}`).join('  ')
-    return { id: r.id, platform: r.platform, params: Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' '), status: r.status, metrics }
+    const metrics = Object.entries(r.metrics)
+      .slice(0, maxMetrics)
+      .map(([k, s]) => `${k}=${formatNumber(s.median)}${s.unit ? ` ${s.unit}` : ''}`)
+      .join('  ')
+    return {
+      id: r.id,
+      platform: r.platform,
+      params: Object.entries(r.params)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+      status: r.status,
+      metrics,
+    }
   })
 }
 

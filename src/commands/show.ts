@@ -21,14 +21,23 @@ export default defineCommand({
       io.log(`  tags:  ${a.tags.join(', ') || '-'}`)
       if (view.deps.length) {
         io.log('  deps:')
-        for (const d of view.deps) io.log(`    - ${d.tags}${d.version ? ` (${d.version})` : ''}${d.when ? ` when ${d.when}` : ''}${d.optional ? ' [optional]' : ''}`)
+        for (const d of view.deps)
+          io.log(`    - ${d.tags}${d.version ? ` (${d.version})` : ''}${d.when ? ` when ${d.when}` : ''}${d.optional ? ' [optional]' : ''}`)
       }
       if (view.variations.length) {
         io.log('  variations:')
-        for (const g of view.variations) io.log(`    ${g.group === '' ? '(no group)' : `group ${g.group}`}: ${g.names.map((n) => (n === g.default ? `_${n} (default)` : `_${n}`)).join(', ')}`)
+        for (const g of view.variations)
+          io.log(`    ${g.group === '' ? '(no group)' : `group ${g.group}`}: ${g.names.map((n) => (n === g.default ? `_${n} (default)` : `_${n}`)).join(', ')}`)
       }
       io.log('  meta:')
-      io.log(yaml().stringify(a.meta).trimEnd().split('\n').map((l) => `    ${l}`).join('\n'))
+      io.log(
+        yaml()
+          .stringify(a.meta)
+          .trimEnd()
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n'),
+      )
     }
     return { ...view, artifact: a }
   },

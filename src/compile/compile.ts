@@ -28,7 +28,10 @@ function dockerfileTemplate(): HandlebarsTemplateDelegate {
 const safeId = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/_+$/, '')
 /** ENV lines quote values so spaces and `$` survive. */
 const envLine = (env: Record<string, string>) =>
-  Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' \\\n    ')
+  Object.entries(env)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' \\\n    ')
 const pkgList = (pkgs: string[]) => [...new Set(pkgs)].sort().join(' ')
 
 /**
@@ -39,7 +42,9 @@ const pkgList = (pkgs: string[]) => [...new Set(pkgs)].sort().join(' ')
  */
 function aptInstall(pkgs: string, buildkit: boolean): string {
   if (!pkgs) return ''
-  const mounts = buildkit ? '--mount=type=cache,target=/var/cache/apt,sharing=locked \\\n    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n    ' : ''
+  const mounts = buildkit
+    ? '--mount=type=cache,target=/var/cache/apt,sharing=locked \\\n    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n    '
+    : ''
   const clean = buildkit ? '' : ' \\\n && apt-get clean \\\n && rm -rf /var/lib/apt/lists/*'
   return `${mounts}apt-get update \\\n && apt-get install -y --no-install-recommends ${pkgs}${clean}`
 }
@@ -97,7 +102,11 @@ export function compile(plan: BuildPlan, opts: { builder: Builder; packageRename
 
   const buildLayers = LAYERS.map((name) => {
     const nodes = plan.nodes.filter((n) => n.layer === name)
-    return { name, apt: aptInstall(pkgList(hostPkgs(nodes.flatMap((n) => installOf(n).apt))), buildkit), steps: nodes.filter((n) => installOf(n).run.length || Object.keys(installOf(n).env).length).map(stepFor) }
+    return {
+      name,
+      apt: aptInstall(pkgList(hostPkgs(nodes.flatMap((n) => installOf(n).apt))), buildkit),
+      steps: nodes.filter((n) => installOf(n).run.length || Object.keys(installOf(n).env).length).map(stepFor),
+    }
   }).filter((l) => l.apt || l.steps.length)
 
   const b = plan.benchmark
@@ -124,7 +133,15 @@ export function compile(plan: BuildPlan, opts: { builder: Builder; packageRename
     to: a.startsWith('/') ? a : `${workdir}/${a}`,
   }))
 
-  const runtimeApt = aptInstall(pkgList(renamePkgs(plan.nodes.flatMap((n) => n.runtime.apt), opts.packageRenames)), buildkit)
+  const runtimeApt = aptInstall(
+    pkgList(
+      renamePkgs(
+        plan.nodes.flatMap((n) => n.runtime.apt),
+        opts.packageRenames,
+      ),
+    ),
+    buildkit,
+  )
   const runtimeCopies = [...new Set(plan.nodes.flatMap((n) => n.runtime.copy))].sort()
   const labels = provenanceLabels(plan)
 
@@ -148,10 +165,14 @@ export function compile(plan: BuildPlan, opts: { builder: Builder; packageRename
     workdir,
     benchArtifacts,
     benchFiles,
-    labels: Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' \\\n      '),
+    labels: Object.entries(labels)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' \\\n      '),
     // Debian's images delete apt downloads after each install (docker-clean);
     // with a cache mount we want them kept.
-    aptSetup: buildkit ? `rm -f /etc/apt/apt.conf.d/docker-clean \\\n && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache` : '',
+    aptSetup: buildkit
+      ? `rm -f /etc/apt/apt.conf.d/docker-clean \\\n && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache`
+      : '',
   }
   const dockerfile = dockerfileTemplate()(view).replace(/\n{3,}/g, '\n\n')
   return {

@@ -17,16 +17,21 @@ export type CompileOptions = Parameters<typeof compile>[1]
 
 /** Every template file with its size and mtime: an edited template changes the key. */
 function templatesStamp(dir = templatesDir): string[] {
-  return readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap((e) => {
-    const p = path.join(dir, e.name)
-    if (e.isDirectory()) return templatesStamp(p)
-    const st = statSync(p)
-    return [`${path.relative(templatesDir, p)}:${st.size}:${st.mtimeMs}`]
-  })
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) => {
+      const p = path.join(dir, e.name)
+      if (e.isDirectory()) return templatesStamp(p)
+      const st = statSync(p)
+      return [`${path.relative(templatesDir, p)}:${st.size}:${st.mtimeMs}`]
+    })
 }
 
 export function compileKey(plan: BuildPlan, opts: CompileOptions): string {
-  return createHash('sha256').update(JSON.stringify([cmcVersion, templatesStamp(), opts, plan])).digest('hex').slice(0, 32)
+  return createHash('sha256')
+    .update(JSON.stringify([cmcVersion, templatesStamp(), opts, plan]))
+    .digest('hex')
+    .slice(0, 32)
 }
 
 /** compile(plan, opts), from the on-disk memo when this exact input was compiled before. */

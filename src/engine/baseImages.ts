@@ -23,7 +23,7 @@ function mirrors(): Record<string, string> {
   if (!existsSync(f)) return {}
   // yaml (72 modules) only when there is a config to read
   const { parse } = yaml()
-  return ((parse(readFileSync(f, 'utf8')) as { mirrors?: Record<string, string> } | null)?.mirrors) ?? {}
+  return (parse(readFileSync(f, 'utf8')) as { mirrors?: Record<string, string> } | null)?.mirrors ?? {}
 }
 
 async function localWithArch(ref: string, arch: string): Promise<string | undefined> {
@@ -45,7 +45,9 @@ async function tryPull(ref: string, platform: string, timeoutMs: number): Promis
         const stream = await docker.pull(ref, { platform })
         await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())))
       })(),
-      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('pull timed out')), timeoutMs) }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('pull timed out')), timeoutMs)
+      }),
     ])
     return true
   } catch {
@@ -89,7 +91,9 @@ export async function resolveBase(requested: string, platform: string, opts: { e
       canBootstrap ? `bootstrap it without a registry: \`cmc base bootstrap ${requested} --arch ${arch}\`` : undefined,
       `load it from a file: \`docker load -i FILE\` (or \`cmc import FILE\`)`,
       `map it to a reachable registry in ${path.join(cmcHome(), 'config.yaml')}: \`mirrors: { "${requested}": "registry.local:5000/${requested}" }\``,
-    ].filter(Boolean).join('; or '),
+    ]
+      .filter(Boolean)
+      .join('; or '),
   })
 }
 

@@ -62,7 +62,8 @@ export function slimRoot(root: string): void {
   const entries = (dir: string) => (existsSync(dir) && lstatSync(dir).isDirectory() ? readdirSync(dir) : [])
   for (const pkg of entries(path.join(share, 'doc'))) {
     const dir = path.join(share, 'doc', pkg)
-    if (!lstatSync(dir).isDirectory()) { // a file, or a link (never followed: it may be absolute)
+    if (!lstatSync(dir).isDirectory()) {
+      // a file, or a link (never followed: it may be absolute)
       rmSync(dir, { force: true })
       continue
     }
@@ -77,11 +78,15 @@ export function slimRoot(root: string): void {
 export async function bootstrapBase(opts: BootstrapOptions): Promise<BootstrapResult> {
   const [distro, suite] = opts.image.split(':')
   if (distro !== 'debian' || !SUITES.has(suite)) {
-    throw new CmcError('BASE_BOOTSTRAP_UNSUPPORTED', `cannot bootstrap ${opts.image}`, { hint: `bootstrap one of ${[...SUITES].map((s) => `debian:${s}`).join(', ')}` })
+    throw new CmcError('BASE_BOOTSTRAP_UNSUPPORTED', `cannot bootstrap ${opts.image}`, {
+      hint: `bootstrap one of ${[...SUITES].map((s) => `debian:${s}`).join(', ')}`,
+    })
   }
   if (process.getuid?.() !== 0) throw new CmcError('BASE_BOOTSTRAP_ROOT', 'debootstrap needs root', { hint: 'run `sudo cmc base bootstrap ...`' })
   if (!existsSync('/usr/sbin/debootstrap')) {
-    throw new CmcError('BASE_BOOTSTRAP_TOOL', 'debootstrap is not installed', { hint: 'run `sudo bash scripts/setup-engine.sh` or `apt-get install debootstrap qemu-user-static`' })
+    throw new CmcError('BASE_BOOTSTRAP_TOOL', 'debootstrap is not installed', {
+      hint: 'run `sudo bash scripts/setup-engine.sh` or `apt-get install debootstrap qemu-user-static`',
+    })
   }
   if (opts.arch !== hostArch() && !existsSync(`/proc/sys/fs/binfmt_misc/qemu-${opts.arch === 'arm64' ? 'aarch64' : 'x86_64'}`)) {
     throw new CmcError('BASE_BOOTSTRAP_EMULATION', `no binfmt emulation registered for ${opts.arch}`, {
@@ -106,15 +111,21 @@ export async function bootstrapBase(opts: BootstrapOptions): Promise<BootstrapRe
     const res = await proc
     if (res.isCanceled) throw new CmcError('ABORTED', 'bootstrap interrupted')
     if (res.exitCode !== 0) {
-      throw new CmcError('BASE_BOOTSTRAP_FAILED', `debootstrap failed (exit ${res.exitCode})`, { details: tail, hint: `check that ${mirror} is reachable; set CMC_DEBIAN_MIRROR to use another mirror` })
+      throw new CmcError('BASE_BOOTSTRAP_FAILED', `debootstrap failed (exit ${res.exitCode})`, {
+        details: tail,
+        hint: `check that ${mirror} is reachable; set CMC_DEBIAN_MIRROR to use another mirror`,
+      })
     }
     events({ type: 'step', id: 'debootstrap', name: 'debootstrap', status: 'done', elapsedMs: Date.now() - started })
-    writeFileSync(path.join(dir, 'etc/apt/sources.list'), [
-      `deb ${mirror} ${suite} main`,
-      `deb ${mirror} ${suite}-updates main`,
-      `deb ${mirror.replace(/\/debian\/?$/, '/debian-security')} ${suite}-security main`,
-      '',
-    ].join('\n'))
+    writeFileSync(
+      path.join(dir, 'etc/apt/sources.list'),
+      [
+        `deb ${mirror} ${suite} main`,
+        `deb ${mirror} ${suite}-updates main`,
+        `deb ${mirror.replace(/\/debian\/?$/, '/debian-security')} ${suite}-security main`,
+        '',
+      ].join('\n'),
+    )
     rmSync(path.join(dir, 'var/cache/apt/archives'), { recursive: true, force: true })
     rmSync(path.join(dir, 'var/lib/apt/lists'), { recursive: true, force: true })
     if (!opts.full) slimRoot(dir)
@@ -131,8 +142,14 @@ export async function bootstrapBase(opts: BootstrapOptions): Promise<BootstrapRe
       const dockerfile = 'FROM scratch\nADD rootfs.tar /\nENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nCMD ["/bin/bash"]\n'
       const st = statSync(rootTar)
       await engineBuild({
-        dockerfile, files: [{ name: 'rootfs.tar', src: rootTar, mode: 0o644, size: st.size }], tag: ref, platform: `linux/${opts.arch}`,
-        builder: 'classic', labels: { 'cmc.managed': '1', 'cmc.base': opts.image, 'cmc.base.mirror': mirror, 'cmc.base.slim': opts.full ? 'no' : 'yes' }, events, signal: opts.signal,
+        dockerfile,
+        files: [{ name: 'rootfs.tar', src: rootTar, mode: 0o644, size: st.size }],
+        tag: ref,
+        platform: `linux/${opts.arch}`,
+        builder: 'classic',
+        labels: { 'cmc.managed': '1', 'cmc.base': opts.image, 'cmc.base.mirror': mirror, 'cmc.base.slim': opts.full ? 'no' : 'yes' },
+        events,
+        signal: opts.signal,
       })
     } finally {
       rmSync(work, { recursive: true, force: true })
@@ -140,12 +157,17 @@ export async function bootstrapBase(opts: BootstrapOptions): Promise<BootstrapRe
     const docker = getDocker()
     const info = await docker.getImage(ref).inspect()
     if (info.Architecture !== opts.arch) {
-      throw new CmcError('BASE_ARCH_MISMATCH', `imported image records architecture ${info.Architecture}, expected ${opts.arch}`, { hint: 'use Docker 20.10 or newer' })
+      throw new CmcError('BASE_ARCH_MISMATCH', `imported image records architecture ${info.Architecture}, expected ${opts.arch}`, {
+        hint: 'use Docker 20.10 or newer',
+      })
     }
     const aliases: string[] = []
     if (opts.arch === hostArch()) {
       const plain = opts.image
-      const existing = await docker.getImage(plain).inspect().catch(() => undefined)
+      const existing = await docker
+        .getImage(plain)
+        .inspect()
+        .catch(() => undefined)
       // the plain name is taken over only when it is free or an earlier bootstrap's
       const ours = existing?.Config?.Labels?.['cmc.managed'] === '1' && existing.Config.Labels['cmc.base'] === opts.image
       if ((!existing || ours) && existing?.Id !== info.Id) {

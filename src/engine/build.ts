@@ -39,10 +39,23 @@ interface BuildMessage {
 const TAIL = 40
 
 /** A BuildKit vertex (one step) as the trace has shown it so far. */
-interface Vertex { name: string; started?: number; done: boolean; cached: boolean; ms?: number; logs: string[] }
+interface Vertex {
+  name: string
+  started?: number
+  done: boolean
+  cached: boolean
+  ms?: number
+  logs: string[]
+}
 
 /** A classic builder step, from its "Step N/M" line to the next one. */
-interface ClassicStep { name: string; cached: boolean; start: number; ms?: number; logs: string[] }
+interface ClassicStep {
+  name: string
+  cached: boolean
+  start: number
+  ms?: number
+  logs: string[]
+}
 
 /** What the progress stream has said so far, whichever builder sent it. */
 interface BuildProgress {
@@ -104,10 +117,14 @@ async function followBuild(stream: NodeJS.ReadableStream, onMessage: (message: B
   try {
     await new Promise<void>((resolve, reject) => {
       getDocker().modem.followProgress(stream, (error) => (error ? reject(error) : resolve()), onMessage)
-      signal?.addEventListener('abort', () => {
-        ;(stream as unknown as { destroy?: () => void }).destroy?.()
-        reject(buildInterrupted())
-      }, { once: true })
+      signal?.addEventListener(
+        'abort',
+        () => {
+          ;(stream as unknown as { destroy?: () => void }).destroy?.()
+          reject(buildInterrupted())
+        },
+        { once: true },
+      )
     })
   } catch (error) {
     if (error instanceof CmcError) throw error
@@ -239,7 +256,9 @@ function buildFailed(progress: BuildProgress, failure: string): CmcError {
 /** The steps of the result: BuildKit's vertexes less its [internal] ones, else the classic steps. */
 function builtSteps(progress: BuildProgress): EngineBuildResult['steps'] {
   if (progress.vertexes.size) {
-    return [...progress.vertexes.values()].filter((vertex) => !vertex.name.startsWith('[internal]')).map((vertex) => ({ name: vertex.name, cached: vertex.cached, ms: vertex.ms }))
+    return [...progress.vertexes.values()]
+      .filter((vertex) => !vertex.name.startsWith('[internal]'))
+      .map((vertex) => ({ name: vertex.name, cached: vertex.cached, ms: vertex.ms }))
   }
   return progress.classicSteps.map((step) => ({ name: step.name, cached: step.cached, ms: step.ms }))
 }

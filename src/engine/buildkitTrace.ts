@@ -47,7 +47,10 @@ export interface StatusResponse {
 /** Reads one message's fields from `buffer`, from `position` to `end`. */
 class Reader {
   position = 0
-  constructor(readonly buffer: Uint8Array, readonly end = buffer.length) {}
+  constructor(
+    readonly buffer: Uint8Array,
+    readonly end = buffer.length,
+  ) {}
 
   /** A base-128 varint, low groups first; a bigint, as int64 fields need all 64 bits. */
   varint(): bigint {
@@ -92,7 +95,8 @@ const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8')
 /** Milliseconds since the epoch. */
 function timestamp(message: Uint8Array): number {
   const reader = new Reader(message)
-  let seconds = 0n, nanos = 0n
+  let seconds = 0n,
+    nanos = 0n
   for (const [field, wireType] of reader.fields()) {
     if (field === 1 && wireType === 0) seconds = reader.varint()
     else if (field === 2 && wireType === 0) nanos = reader.varint()

@@ -71,7 +71,15 @@ export function contextHash(dockerfile: string, files: ContextFile[]): string {
 }
 
 const header = (name: string, size: number, mode: number, type: 'file' | 'directory' = 'file') => ({
-  name, size, mode, type, mtime: FIXED_MTIME, uid: 0, gid: 0, uname: '', gname: '',
+  name,
+  size,
+  mode,
+  type,
+  mtime: FIXED_MTIME,
+  uid: 0,
+  gid: 0,
+  uname: '',
+  gname: '',
 })
 
 /** A tar stream of the context (Dockerfile at the root). */

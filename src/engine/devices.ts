@@ -38,7 +38,9 @@ export function parseGpus(spec: string): DeviceHostConfig['DeviceRequests'][numb
 function deviceEntry(spec: string): DeviceHostConfig['Devices'][number] {
   const [host, inContainer, perms, ...rest] = spec.split(':')
   if (rest.length || (perms && !/^(?!.*(.).*\1)[rwm]+$/.test(perms)) || (inContainer && !inContainer.startsWith('/'))) {
-    throw new CmcError('DEVICE_INVALID', `--device ${spec} is not understood`, { hint: 'use --device /dev/HOST[:/dev/IN_CONTAINER[:PERMISSIONS]], permissions a mix of r, w and m' })
+    throw new CmcError('DEVICE_INVALID', `--device ${spec} is not understood`, {
+      hint: 'use --device /dev/HOST[:/dev/IN_CONTAINER[:PERMISSIONS]], permissions a mix of r, w and m',
+    })
   }
   return { PathOnHost: host, PathInContainer: inContainer || host, CgroupPermissions: perms || 'rwm' }
 }
@@ -68,7 +70,8 @@ export function hostConfigForDevices(spec: DeviceSpec, opts: { devRoot?: string 
   if (spec.gpus) out.DeviceRequests.push(parseGpus(spec.gpus))
   if (spec.cdi?.length) {
     for (const name of spec.cdi) {
-      if (!/^[\w.-]+\/[\w.-]+=[\w.,:-]+$/.test(name)) throw new CmcError('CDI_INVALID', `${name} is not a CDI device name`, { hint: 'CDI names look like vendor.com/class=name, e.g. nvidia.com/gpu=all' })
+      if (!/^[\w.-]+\/[\w.-]+=[\w.,:-]+$/.test(name))
+        throw new CmcError('CDI_INVALID', `${name} is not a CDI device name`, { hint: 'CDI names look like vendor.com/class=name, e.g. nvidia.com/gpu=all' })
     }
     out.DeviceRequests.push({ Driver: 'cdi', Count: 0, DeviceIDs: spec.cdi, Capabilities: [], Options: {} })
   }
@@ -97,7 +100,10 @@ export function hostConfigForDevices(spec: DeviceSpec, opts: { devRoot?: string 
   }
   for (const p of spec.paths ?? []) {
     const d = deviceEntry(p)
-    if (!existsSync(d.PathOnHost)) throw new CmcError('DEVICE_MISSING', `device ${d.PathOnHost} does not exist on this host`, { hint: 'check the path (ls /dev) or drop --device (`cmc exp reproduce` uses the recorded ones: give --device none, or the devices this host has)' })
+    if (!existsSync(d.PathOnHost))
+      throw new CmcError('DEVICE_MISSING', `device ${d.PathOnHost} does not exist on this host`, {
+        hint: 'check the path (ls /dev) or drop --device (`cmc exp reproduce` uses the recorded ones: give --device none, or the devices this host has)',
+      })
     // once each (a reproduction passes the recorded devices, the profile's included)
     if (!out.Devices.some((x) => x.PathOnHost === d.PathOnHost && x.PathInContainer === d.PathInContainer)) out.Devices.push(d)
   }
@@ -107,7 +113,11 @@ export function hostConfigForDevices(spec: DeviceSpec, opts: { devRoot?: string 
 
 /** The daemon's words for "no GPU runtime", turned into what to do. */
 export function gpuStartError(message: string): CmcError | undefined {
-  if (/could not select device driver|unknown or invalid runtime name: nvidia|nvidia-container-cli|CDI device injection failed|unresolvable CDI devices|no devices found/i.test(message)) {
+  if (
+    /could not select device driver|unknown or invalid runtime name: nvidia|nvidia-container-cli|CDI device injection failed|unresolvable CDI devices|no devices found/i.test(
+      message,
+    )
+  ) {
     return new CmcError('NO_GPU_RUNTIME', `the Docker engine cannot pass GPUs through: ${message.trim()}`, {
       hint: 'install the NVIDIA Container Toolkit and run `nvidia-ctk runtime configure --runtime=docker` then restart dockerd (for CDI: `nvidia-ctk cdi generate`); or run without --gpus / on a CPU platform (--platform x86_64)',
     })

@@ -24,7 +24,10 @@ let answered: Docker | undefined
 function withModemEnv<T>(env: ModemEnv, make: () => T): T {
   const keys = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'] as const
   const saved = keys.map((k) => process.env[k])
-  const put = (k: string, v: string | undefined) => { if (v === undefined) delete process.env[k]; else process.env[k] = v }
+  const put = (k: string, v: string | undefined) => {
+    if (v === undefined) delete process.env[k]
+    else process.env[k] = v
+  }
   try {
     for (const k of keys) put(k, env[k])
     return make()
@@ -62,7 +65,10 @@ function clientFor(ep: Endpoint): Docker {
     return docker
   } catch (e) {
     throw new CmcError('DOCKER_ENDPOINT_UNREADABLE', `cannot use the Docker engine at ${ep.display}: ${(e as Error).message}`, {
-      hint: ep.transport === 'ssh' ? `make ${ep.sshIdentity} readable, or load the key into ssh-agent (SSH_AUTH_SOCK)` : 'make the TLS files (ca.pem, cert.pem, key.pem in DOCKER_CERT_PATH) readable by this user',
+      hint:
+        ep.transport === 'ssh'
+          ? `make ${ep.sshIdentity} readable, or load the key into ssh-agent (SSH_AUTH_SOCK)`
+          : 'make the TLS files (ca.pem, cert.pem, key.pem in DOCKER_CERT_PATH) readable by this user',
     })
   }
 }
@@ -85,7 +91,14 @@ export function engineVersion(): Promise<DockerClient.DockerVersion> {
     const early = takeEarlyVersion(engineEndpoint().display)
     versionOf = { client: docker, answer: early ? early.catch(() => docker.version()) : docker.version() }
     // an engine that answered /version needs no ping
-    versionOf.answer.then(() => { answered ??= docker }, () => { versionOf = undefined })
+    versionOf.answer.then(
+      () => {
+        answered ??= docker
+      },
+      () => {
+        versionOf = undefined
+      },
+    )
   }
   return versionOf.answer
 }
@@ -99,7 +112,9 @@ export function noDaemonError(cause?: unknown): CmcError {
   const ep = engineEndpoint()
   // OpenSSL's own errors say it in `reason`: their message is OpenSSL's error stack
   const { library, reason } = (cause ?? {}) as { library?: unknown; reason?: unknown }
-  const why = (library && typeof reason === 'string' ? reason : cause instanceof Error ? cause.message : cause ? String(cause) : 'no answer').replace(/\s+/g, ' ').trim()
+  const why = (library && typeof reason === 'string' ? reason : cause instanceof Error ? cause.message : cause ? String(cause) : 'no answer')
+    .replace(/\s+/g, ' ')
+    .trim()
   return new CmcError('NO_DAEMON', `cannot reach a Docker engine at ${ep.display} (${why})`, { hint: unreachableHint(ep, cause) })
 }
 
@@ -109,9 +124,12 @@ function unreachableHint(ep: Endpoint, cause: unknown): string {
   const hint = ep.transport === 'ssh' ? sshHint(ep, code, message) : tlsHint(ep, code, message)
   if (hint) return hint
   switch (ep.source.from) {
-    case 'DOCKER_HOST': return 'start the engine behind DOCKER_HOST, or unset DOCKER_HOST to use the default socket'
-    case 'context': return `start the engine of docker context ${ep.source.name}, or change context (\`docker context use default\`)`
-    default: return 'start one: `sudo bash scripts/setup-engine.sh` (installs Debian\'s docker.io and starts dockerd), or `sudo dockerd &`; or point DOCKER_HOST at a running engine'
+    case 'DOCKER_HOST':
+      return 'start the engine behind DOCKER_HOST, or unset DOCKER_HOST to use the default socket'
+    case 'context':
+      return `start the engine of docker context ${ep.source.name}, or change context (\`docker context use default\`)`
+    default:
+      return "start one: `sudo bash scripts/setup-engine.sh` (installs Debian's docker.io and starts dockerd), or `sudo dockerd &`; or point DOCKER_HOST at a running engine"
   }
 }
 
@@ -122,14 +140,18 @@ const ENGINE_CERT_REFUSED = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISS
 
 function tlsHint(ep: Endpoint, code: string, message: string): string | undefined {
   const certs = ep.modemEnv.DOCKER_CERT_PATH
-  const setCerts = 'DOCKER_CERT_PATH to the folder with the engine\'s CA (ca.pem) and your client certificate and key (cert.pem, key.pem)'
+  const setCerts = "DOCKER_CERT_PATH to the folder with the engine's CA (ca.pem) and your client certificate and key (cert.pem, key.pem)"
   if (ep.transport === 'tcp' && /HTTP request to an HTTPS server/i.test(message)) return `this engine speaks TLS: set DOCKER_TLS_VERIFY=1 and ${setCerts}`
   if (ep.transport !== 'tls') return undefined
   if (CLIENT_CERT_REFUSED.test(code)) {
-    return certs ? `the engine refused the client certificate: cert.pem in ${certs} must be signed by a CA the engine trusts (its --tlscacert)` : `the engine asks for a client certificate: set ${setCerts}`
+    return certs
+      ? `the engine refused the client certificate: cert.pem in ${certs} must be signed by a CA the engine trusts (its --tlscacert)`
+      : `the engine asks for a client certificate: set ${setCerts}`
   }
   if (ENGINE_CERT_REFUSED.test(code)) {
-    return certs ? `the engine's certificate was not accepted: ca.pem in ${certs} must be the CA that signed it, and it must be issued for the host in the address` : `the engine's certificate was not accepted: set ${setCerts}`
+    return certs
+      ? `the engine's certificate was not accepted: ca.pem in ${certs} must be the CA that signed it, and it must be issued for the host in the address`
+      : `the engine's certificate was not accepted: set ${setCerts}`
   }
   return undefined
 }
@@ -204,7 +226,9 @@ export async function pingEngine(timeoutMs = 2000, busyMs = Number(process.env.C
   try {
     await Promise.race([
       docker.ping(),
-      new Promise((_, reject) => { timer = afterPendingIo(limit, () => reject(new Error(`no answer within ${limit} ms`))) }),
+      new Promise((_, reject) => {
+        timer = afterPendingIo(limit, () => reject(new Error(`no answer within ${limit} ms`)))
+      }),
     ])
     answered = docker
   } catch (e) {
@@ -219,5 +243,8 @@ export function isConnectionError(e: unknown): boolean {
   const { code, syscall } = (e ?? {}) as { code?: string; syscall?: string }
   // ENOENT is a missing socket only when connecting; from the file system it is a missing file
   if (code === 'ENOENT') return syscall === 'connect'
-  return ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(code ?? '') || /socket hang up|ECONNRESET|connect ECONNREFUSED/.test(String((e as Error)?.message))
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(code ?? '') ||
+    /socket hang up|ECONNRESET|connect ECONNREFUSED/.test(String((e as Error)?.message))
+  )
 }

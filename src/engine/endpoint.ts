@@ -89,7 +89,10 @@ function certFolder(dir: string, label: string, required: boolean): string | und
 }
 
 /** Whether TLS was asked for, and where its certificates are (asked only when the address is TLS). */
-interface TlsChoice { verify: boolean; certPath(): string | undefined }
+interface TlsChoice {
+  verify: boolean
+  certPath(): string | undefined
+}
 
 function endpointFor(host: string, source: EndpointSource, tls: TlsChoice): Endpoint {
   const display = source.from === 'context' ? `${withoutPassword(host)} from docker context ${source.name}` : withoutPassword(host)
@@ -112,7 +115,14 @@ function endpointFor(host: string, source: EndpointSource, tls: TlsChoice): Endp
     // docker-modem would take it to mean https, the CLI ignores it for ssh
     const user = url.username || encodeURIComponent(localUser())
     const sshIdentity = process.env.SSH_AUTH_SOCK ? undefined : SSH_IDENTITIES.map((f) => path.join(os.homedir(), '.ssh', f)).find((f) => existsSync(f))
-    return { display, source, transport: 'ssh', address: { host: hostname, port: Number(url.port || 22) }, modemEnv: { DOCKER_HOST: `ssh://${user}@${url.host}` }, sshIdentity }
+    return {
+      display,
+      source,
+      transport: 'ssh',
+      address: { host: hostname, port: Number(url.port || 22) },
+      modemEnv: { DOCKER_HOST: `ssh://${user}@${url.host}` },
+      sshIdentity,
+    }
   }
   if (!['tcp:', 'http:', 'https:'].includes(url.protocol)) throw invalidHost(host, source)
   // docker-modem takes port 2376 to mean TLS; an https:// address is TLS too
@@ -131,9 +141,10 @@ function endpointFor(host: string, source: EndpointSource, tls: TlsChoice): Endp
 function fromEnvironment(host: string): Endpoint {
   const named = process.env.DOCKER_CERT_PATH
   const config = dockerConfigDir()
-  const certPath = () => named
-    ? certFolder(named, `DOCKER_CERT_PATH=${named}`, true)
-    : certFolder(config, `${config} (the certificates' folder when DOCKER_CERT_PATH is not set)`, false)
+  const certPath = () =>
+    named
+      ? certFolder(named, `DOCKER_CERT_PATH=${named}`, true)
+      : certFolder(config, `${config} (the certificates' folder when DOCKER_CERT_PATH is not set)`, false)
   return endpointFor(host, { from: 'DOCKER_HOST' }, { verify: !!process.env.DOCKER_TLS_VERIFY, certPath })
 }
 
@@ -150,7 +161,11 @@ function currentContext(): Endpoint | undefined {
     // the CLI keeps a context's certificates beside its meta; with them, it speaks TLS
     const tlsDir = path.join(dir, 'contexts', 'tls', id, 'docker')
     const hasTls = existsSync(tlsDir)
-    return endpointFor(host, { from: 'context', name }, { verify: hasTls, certPath: () => hasTls ? certFolder(tlsDir, `the TLS folder of docker context ${name} (${tlsDir})`, true) : undefined })
+    return endpointFor(
+      host,
+      { from: 'context', name },
+      { verify: hasTls, certPath: () => (hasTls ? certFolder(tlsDir, `the TLS folder of docker context ${name} (${tlsDir})`, true) : undefined) },
+    )
   } catch (e) {
     if (e instanceof CmcError) throw e
     return undefined
@@ -169,7 +184,12 @@ export function resolveEndpoint(): Endpoint {
 }
 
 type Socketish = { ref(): unknown; unref(): unknown }
-interface Early { display: string; answer: Promise<DockerClient.DockerVersion>; socket?: Socketish; taken?: boolean }
+interface Early {
+  display: string
+  answer: Promise<DockerClient.DockerVersion>
+  socket?: Socketish
+  taken?: boolean
+}
 let early: Early | undefined
 let answeredEarly: string | undefined
 
@@ -213,7 +233,12 @@ export function askVersionEarly(): void {
         if (!e.taken) socket.unref()
       }),
     }
-    e.answer.then(() => { answeredEarly = ep.display }, () => {})
+    e.answer.then(
+      () => {
+        answeredEarly = ep.display
+      },
+      () => {},
+    )
     early = e
   } catch {
     // a bad DOCKER_HOST is reported by the client, with its hint

@@ -61,7 +61,8 @@ function ownerGone(labels: Record<string, string>, state: string): { gone: boole
   if (host !== os.hostname()) return { gone: false, why: `owned by a cmc on host ${host}` }
   const mine = procIdentity('self')
   const theirs = labels[OWNER_PROC_LABEL]
-  if (theirs && mine && theirs.split(':')[0] !== mine.split(':')[0]) return { gone: false, why: `owned by a cmc in another pid namespace (${theirs.split(':')[0]})` }
+  if (theirs && mine && theirs.split(':')[0] !== mine.split(':')[0])
+    return { gone: false, why: `owned by a cmc in another pid namespace (${theirs.split(':')[0]})` }
   if (!processAlive(pid)) return { gone: true, why: `its cmc (pid ${pid}) is gone` }
   // the pid is taken: by the same process, or by another one since
   const now = procIdentity(pid)
@@ -80,7 +81,14 @@ export async function sweepLeftovers(opts: { dryRun?: boolean } = {}): Promise<L
       const { gone, why } = ownerGone(c.Labels, c.State)
       // made from a cmc image by someone else: not cmc's to list
       if (!gone && !c.Labels[OWNER_LABEL] && !c.Labels['cmc.run']) continue
-      const item: Leftover = { kind: 'container', id: c.Id.slice(0, 12), what: `${c.Labels['cmc.benchmark'] ?? '?'} ${c.Labels['cmc.run'] ?? ''}`.trim(), state: c.State, action: 'kept', why }
+      const item: Leftover = {
+        kind: 'container',
+        id: c.Id.slice(0, 12),
+        what: `${c.Labels['cmc.benchmark'] ?? '?'} ${c.Labels['cmc.run'] ?? ''}`.trim(),
+        state: c.State,
+        action: 'kept',
+        why,
+      }
       if (gone) {
         if (opts.dryRun) item.action = 'would remove'
         else {
@@ -103,16 +111,26 @@ export async function sweepLeftovers(opts: { dryRun?: boolean } = {}): Promise<L
     const { Volumes } = await docker.listVolumes({ filters: JSON.stringify({ label: [`${MANAGED_LABEL}=1`], dangling: ['true'] }) })
     for (const v of Volumes ?? []) {
       const item: Leftover = {
-        kind: 'volume', id: /^[0-9a-f]{64}$/.test(v.Name) ? v.Name.slice(0, 12) : v.Name, what: `${v.Labels?.['cmc.benchmark'] ?? '?'} ${v.Labels?.['cmc.run'] ?? ''}`.trim(),
-        state: 'unused', action: opts.dryRun ? 'would remove' : 'removed', why: 'no container uses it',
+        kind: 'volume',
+        id: /^[0-9a-f]{64}$/.test(v.Name) ? v.Name.slice(0, 12) : v.Name,
+        what: `${v.Labels?.['cmc.benchmark'] ?? '?'} ${v.Labels?.['cmc.run'] ?? ''}`.trim(),
+        state: 'unused',
+        action: opts.dryRun ? 'would remove' : 'removed',
+        why: 'no container uses it',
       }
       if (!opts.dryRun) {
         try {
           await docker.getVolume(v.Name).remove()
         } catch (e) {
-          if (status(e) === 404) item.action = 'removed' // another gc got there first
-          else if (status(e) === 409) { item.action = 'kept'; item.why = 'a container took it since it was listed' }
-          else { item.action = 'failed'; item.why = engineMessage(e) }
+          if (status(e) === 404)
+            item.action = 'removed' // another gc got there first
+          else if (status(e) === 409) {
+            item.action = 'kept'
+            item.why = 'a container took it since it was listed'
+          } else {
+            item.action = 'failed'
+            item.why = engineMessage(e)
+          }
         }
       }
       out.push(item)

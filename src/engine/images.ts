@@ -23,5 +23,7 @@ export async function imageInfo(ref: string): Promise<ImageInfo | undefined> {
 
 export async function tagImage(ref: string, target: string): Promise<void> {
   const i = target.lastIndexOf(':')
-  await getDocker().getImage(ref).tag({ repo: target.slice(0, i), tag: target.slice(i + 1) })
+  await getDocker()
+    .getImage(ref)
+    .tag({ repo: target.slice(0, i), tag: target.slice(i + 1) })
 }

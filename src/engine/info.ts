@@ -121,7 +121,12 @@ export async function hostFingerprint(opts: { engine?: boolean } = {}): Promise<
 /** Before an NVIDIA GPU run: is there any way for the engine to pass GPUs? */
 export async function checkGpuSupport(kind: 'nvidia' | 'cdi'): Promise<void> {
   const e = await engineInfo()
-  if (kind === 'nvidia' && !e.runtimes.includes('nvidia') && !existsSync('/usr/bin/nvidia-container-runtime-hook') && !existsSync('/usr/bin/nvidia-container-toolkit')) {
+  if (
+    kind === 'nvidia' &&
+    !e.runtimes.includes('nvidia') &&
+    !existsSync('/usr/bin/nvidia-container-runtime-hook') &&
+    !existsSync('/usr/bin/nvidia-container-toolkit')
+  ) {
     throw new CmcError('NO_GPU_RUNTIME', 'this Docker engine has no NVIDIA runtime, so GPUs cannot be passed to containers', {
       details: [`engine runtimes: ${e.runtimes.join(', ') || 'none'}`, `GPUs seen on the host: ${e.gpus.map((g) => g.model).join(', ') || 'none'}`],
       hint: 'install the NVIDIA driver and Container Toolkit, run `sudo nvidia-ctk runtime configure --runtime=docker` and restart dockerd; or run on a CPU platform (--platform x86_64) without --gpus',

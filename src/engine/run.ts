@@ -78,7 +78,14 @@ function mountPath(dir: string): string {
 function volumeTarget(spec: ContainerSpec): string | undefined {
   if (!spec.outputsDir || !spec.outputsDir.startsWith('/')) return undefined
   const dir = mountPath(spec.outputsDir)
-  if (dir === '/' || spec.inputs.some((i) => { const c = mountPath(i.container); return c === dir || c.startsWith(`${dir}/`) })) return undefined
+  if (
+    dir === '/' ||
+    spec.inputs.some((i) => {
+      const c = mountPath(i.container)
+      return c === dir || c.startsWith(`${dir}/`)
+    })
+  )
+    return undefined
   return dir
 }
 
@@ -121,7 +128,9 @@ export async function createContainer(spec: ContainerSpec): Promise<Docker.Conta
   } catch (e) {
     if (isConnectionError(e)) throw noDaemonError(e)
     // the engine refuses what it was asked for: limits, devices, mounts (nothing ran, nothing is recorded)
-    throw new CmcError('CONTAINER_CREATE_FAILED', `cannot create the container: ${engineMessage(e)}`, { hint: 'check --cpus, --memory, --device and the benchmark\'s inputs' })
+    throw new CmcError('CONTAINER_CREATE_FAILED', `cannot create the container: ${engineMessage(e)}`, {
+      hint: "check --cpus, --memory, --device and the benchmark's inputs",
+    })
   }
 }
 
@@ -140,7 +149,9 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
   let attached: Readable | undefined
   try {
     // Podman makes the container's process (runc create) when it is attached: one it cannot start fails here
-    attached = (await container.attach({ stream: true, stdout: true, stderr: true }).catch((e: unknown) => { throw startError(e) })) as unknown as Readable
+    attached = (await container.attach({ stream: true, stdout: true, stderr: true }).catch((e: unknown) => {
+      throw startError(e)
+    })) as unknown as Readable
     const output = demuxOutput(docker, attached, hooks.onOutput)
     const waiting = waitForExit(container, exitKnown.signal)
     // aborted before it started (while it was created or attached): nothing ran, nothing to wait for
@@ -153,7 +164,13 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
     const durationMs = Date.now() - started
     const status = stops.stoppedBy ?? (exit.StatusCode === 0 ? 'ok' : 'failed')
     if (status === 'ok' || status === 'failed') await hooks.afterExit?.(containerOutputs(container, spec.outputsDir))
-    return { status, exitCode: status === 'timeout' || status === 'aborted' ? null : exit.StatusCode, durationMs, stdout: output.stdout(), stderr: output.stderr() }
+    return {
+      status,
+      exitCode: status === 'timeout' || status === 'aborted' ? null : exit.StatusCode,
+      durationMs,
+      stdout: output.stdout(),
+      stderr: output.stderr(),
+    }
   } catch (e) {
     if (isConnectionError(e)) throw noDaemonError(e)
     throw e
@@ -185,9 +202,13 @@ function watchForStops(container: Docker.Container, hooks: RunHooks) {
   const onAbort = () => stop('aborted')
   hooks.signal?.addEventListener('abort', onAbort, { once: true })
   return {
-    get stoppedBy() { return stoppedBy },
+    get stoppedBy() {
+      return stoppedBy
+    },
     /** The timeout counts from the start. */
-    startTimeout() { if (hooks.timeoutMs) timer = setTimeout(() => stop('timeout'), hooks.timeoutMs) },
+    startTimeout() {
+      if (hooks.timeoutMs) timer = setTimeout(() => stop('timeout'), hooks.timeoutMs)
+    },
     dispose() {
       clearTimeout(timer)
       hooks.signal?.removeEventListener('abort', onAbort)
@@ -205,13 +226,19 @@ interface ContainerOutput {
 /** The attach stream split into stdout and stderr, each kept and passed on as it comes. */
 function demuxOutput(docker: Docker, stream: Readable, onOutput: RunHooks['onOutput']): ContainerOutput {
   const kept = { stdout: [] as string[], stderr: [] as string[] }
-  const sink = (name: 'stdout' | 'stderr') => new PassThrough().on('data', (d: Buffer) => {
-    const text = d.toString()
-    kept[name].push(text)
-    onOutput?.(name, text)
-  })
+  const sink = (name: 'stdout' | 'stderr') =>
+    new PassThrough().on('data', (d: Buffer) => {
+      const text = d.toString()
+      kept[name].push(text)
+      onOutput?.(name, text)
+    })
   docker.modem.demuxStream(stream, sink('stdout'), sink('stderr'))
-  const ended = new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve).on('error', () => resolve()))
+  const ended = new Promise<void>((resolve) =>
+    stream
+      .on('end', resolve)
+      .on('close', resolve)
+      .on('error', () => resolve()),
+  )
   return { ended, stdout: () => kept.stdout.join(''), stderr: () => kept.stderr.join('') }
 }
 
@@ -237,14 +264,24 @@ async function startContainer(container: Docker.Container, signal: AbortSignal |
 /** The engine could not start the container: in its own words (less docker-modem's prefix), with what to check. */
 function startError(e: unknown): Error {
   if (isConnectionError(e)) return noDaemonError(e)
-  const msg = engineMessage(e).replace(/^\(HTTP code \d+\) [\w ]+ - /, '').trim()
-  return gpuStartError(msg) ?? new CmcError('CONTAINER_START_FAILED', `the container did not start: ${msg}`, {
-    hint: 'the engine\'s message says why: check the benchmark\'s workdir, command and inputs, --cpus, --memory and --device; for Podman also its containers.conf (where limits cannot be raised: default_ulimits = [], as scripts/setup-podman.sh writes)',
-  })
+  const msg = engineMessage(e)
+    .replace(/^\(HTTP code \d+\) [\w ]+ - /, '')
+    .trim()
+  return (
+    gpuStartError(msg) ??
+    new CmcError('CONTAINER_START_FAILED', `the container did not start: ${msg}`, {
+      hint: "the engine's message says why: check the benchmark's workdir, command and inputs, --cpus, --memory and --device; for Podman also its containers.conf (where limits cannot be raised: default_ulimits = [], as scripts/setup-podman.sh writes)",
+    })
+  )
 }
 
 /** The exit code from the engine's wait, or from inspect when the engine took that wait too late. */
-async function exitStatus(container: Docker.Container, waiting: Promise<{ StatusCode: number }>, ended: Promise<void>, exitKnown: AbortController): Promise<{ StatusCode: number }> {
+async function exitStatus(
+  container: Docker.Container,
+  waiting: Promise<{ StatusCode: number }>,
+  ended: Promise<void>,
+  exitKnown: AbortController,
+): Promise<{ StatusCode: number }> {
   const exit = await Promise.race([waiting, exitSeenByInspect(container, ended, exitKnown.signal)])
   exitKnown.abort() // a missed wait would otherwise keep this process alive
   return exit
@@ -253,7 +290,12 @@ async function exitStatus(container: Docker.Container, waiting: Promise<{ Status
 /** The log stream normally ends with the container: waited on briefly, by a timer that never keeps the process alive. */
 async function outputEnd(ended: Promise<void>): Promise<void> {
   let grace: NodeJS.Timeout | undefined
-  await Promise.race([ended, new Promise((r) => { grace = setTimeout(r, 2000) })])
+  await Promise.race([
+    ended,
+    new Promise((r) => {
+      grace = setTimeout(r, 2000)
+    }),
+  ])
   clearTimeout(grace)
 }
 
@@ -270,11 +312,16 @@ export function exitSeenByInspect(c: Docker.Container, ended: Promise<void>, ans
   return new Promise((resolve) => {
     const look = () => {
       if (done()) return
-      c.inspect().then((info) => {
-        if (done()) return
-        if (!info.State.Running) resolve({ StatusCode: info.State.ExitCode })
-        else setTimeout(look, 1000).unref()
-      }, () => { if (!done()) setTimeout(look, 1000).unref() })
+      c.inspect().then(
+        (info) => {
+          if (done()) return
+          if (!info.State.Running) resolve({ StatusCode: info.State.ExitCode })
+          else setTimeout(look, 1000).unref()
+        },
+        () => {
+          if (!done()) setTimeout(look, 1000).unref()
+        },
+      )
     }
     void ended.then(() => setTimeout(look, 1000).unref())
   })

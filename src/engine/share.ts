@@ -5,13 +5,26 @@ import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { engineMessage, getDocker } from './docker.js'
 
-interface ProgressMessage { status?: string; id?: string; error?: string; errorDetail?: { message?: string }; aux?: { Digest?: string } }
+interface ProgressMessage {
+  status?: string
+  id?: string
+  error?: string
+  errorDetail?: { message?: string }
+  aux?: { Digest?: string }
+}
 
 async function follow(stream: NodeJS.ReadableStream, events?: EventSink): Promise<ProgressMessage[]> {
   const docker = getDocker()
-  return new Promise((resolve, reject) => docker.modem.followProgress(stream, (err, out: ProgressMessage[]) => (err ? reject(err) : resolve(out)), (m: ProgressMessage) => {
-    if (m.status && m.id && /Pushed|Pull complete|Layer already exists|Already exists/.test(m.status)) events?.({ type: 'log', level: 'debug', message: `${m.id}: ${m.status}` })
-  }))
+  return new Promise((resolve, reject) =>
+    docker.modem.followProgress(
+      stream,
+      (err, out: ProgressMessage[]) => (err ? reject(err) : resolve(out)),
+      (m: ProgressMessage) => {
+        if (m.status && m.id && /Pushed|Pull complete|Layer already exists|Already exists/.test(m.status))
+          events?.({ type: 'log', level: 'debug', message: `${m.id}: ${m.status}` })
+      },
+    ),
+  )
 }
 
 const split = (ref: string) => {
@@ -28,7 +41,7 @@ export async function pushImage(localRef: string, remoteRef: string, events?: Ev
   const failed = out.find((m) => m.error)
   if (failed) {
     throw new CmcError('PUSH_FAILED', `push of ${remoteRef} failed: ${failed.errorDetail?.message ?? failed.error}`, {
-      hint: 'check that the registry runs and is reachable (an http registry other than 127.0.0.1 must be listed in dockerd\'s insecure-registries)',
+      hint: "check that the registry runs and is reachable (an http registry other than 127.0.0.1 must be listed in dockerd's insecure-registries)",
     })
   }
   const digest = out.map((m) => m.aux?.Digest).find(Boolean)

@@ -62,8 +62,13 @@ function semverish(v: string): string {
 
 function dep(d: CmDep): Dep | undefined {
   if (!d.tags) return undefined
-  const range = [d.version_min ? `>=${semverish(d.version_min)}` : '', d.version_max ? `<=${semverish(d.version_max)}` : '', d.version ? semverish(d.version) : '']
-    .filter(Boolean).join(' ')
+  const range = [
+    d.version_min ? `>=${semverish(d.version_min)}` : '',
+    d.version_max ? `<=${semverish(d.version_max)}` : '',
+    d.version ? semverish(d.version) : '',
+  ]
+    .filter(Boolean)
+    .join(' ')
   const out: Dep = { tags: d.tags }
   if (range) out.version = range
   const env = strEnv(d.env)
@@ -89,8 +94,7 @@ export function cmToComponent(cm: CmMeta, alias: string, uid: string): Component
     if (env) out.env = env
     variations[name] = out
   }
-  const deps = [...(cm.deps ?? []), ...(cm.prehook_deps ?? []), ...(cm.post_deps ?? [])]
-    .map(dep).filter((d): d is Dep => d !== undefined)
+  const deps = [...(cm.deps ?? []), ...(cm.prehook_deps ?? []), ...(cm.post_deps ?? [])].map(dep).filter((d): d is Dep => d !== undefined)
   const meta: ComponentMeta = { kind: 'component', alias, uid, tags }
   if (deps.length) meta.deps = deps
   if (Object.keys(variations).length) meta.variations = variations

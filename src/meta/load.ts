@@ -49,7 +49,15 @@ export function loadArtifactFile(file: string, repo: RepoRef, text?: string): Ar
   const data = parsed.data
 
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
-    fail(file, parsed, 'META_INVALID', 'meta must be a mapping of keys to values', [], false, 'start with `kind: component` (or image, benchmark, platform) and `alias: NAME`')
+    fail(
+      file,
+      parsed,
+      'META_INVALID',
+      'meta must be a mapping of keys to values',
+      [],
+      false,
+      'start with `kind: component` (or image, benchmark, platform) and `alias: NAME`',
+    )
   }
 
   if (CM_META_FILES.includes(base) && looksLikeCm(data)) {
@@ -63,8 +71,15 @@ export function loadArtifactFile(file: string, repo: RepoRef, text?: string): Ar
   const kind = obj.kind
   if (typeof kind !== 'string' || !KINDS.includes(kind as Kind)) {
     const near = typeof kind === 'string' ? nearest(kind, KINDS, 1) : []
-    fail(file, parsed, 'META_KIND', kind === undefined ? 'missing "kind"' : `unknown kind "${String(kind)}"`, kind === undefined ? [] : ['kind'], false,
-      near.length ? `did you mean "kind: ${near[0]}"?` : `write one of: ${KINDS.map((k) => `kind: ${k}`).join(', ')}`)
+    fail(
+      file,
+      parsed,
+      'META_KIND',
+      kind === undefined ? 'missing "kind"' : `unknown kind "${String(kind)}"`,
+      kind === undefined ? [] : ['kind'],
+      false,
+      near.length ? `did you mean "kind: ${near[0]}"?` : `write one of: ${KINDS.map((k) => `kind: ${k}`).join(', ')}`,
+    )
   }
   const problems = validateMeta(kind as Kind, data)
   if (problems.length) {
@@ -74,5 +89,17 @@ export function loadArtifactFile(file: string, repo: RepoRef, text?: string): Ar
   }
   const meta = data as ArtifactMeta
   const uid = meta.uid ?? derivedUid(repo.uid ?? repo.name, relDir)
-  return { kind: meta.kind, alias: meta.alias, uid, tags: meta.tags ?? [], version: meta.version, dir, file, repo: repo.name, relDir, format: 'cmc', meta: { ...meta, uid } }
+  return {
+    kind: meta.kind,
+    alias: meta.alias,
+    uid,
+    tags: meta.tags ?? [],
+    version: meta.version,
+    dir,
+    file,
+    repo: repo.name,
+    relDir,
+    format: 'cmc',
+    meta: { ...meta, uid },
+  }
 }

@@ -34,7 +34,9 @@ export const Install = Type.Object(
   {
     apt: Type.Optional(StrList('Debian/Ubuntu packages')),
     pip: Type.Optional(StrList('Python packages (needs a reachable index)')),
-    run: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'shell commands; the artifact files are in the working directory' })),
+    run: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.String())], { description: 'shell commands; the artifact files are in the working directory' }),
+    ),
     files: Type.Optional(StrList('files of the artifact folder copied into the build (default: all)')),
     env: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'env set for later steps and at run time' })),
   },
@@ -60,7 +62,10 @@ export const Cross = Type.Record(
     },
     { additionalProperties: false },
   ),
-  { description: 'per target arch: how to cross-build instead of installing under emulation; a plan cross-compiles only when every component installed in the build stage says how' },
+  {
+    description:
+      'per target arch: how to cross-build instead of installing under emulation; a plan cross-compiles only when every component installed in the build stage says how',
+  },
 )
 
 export const Variation = Type.Object(
@@ -89,10 +94,9 @@ const common = {
   env: Type.Optional(Type.Record(Type.String(), Type.String())),
 }
 
-export const Layer = Type.Union(
-  [Type.Literal('os'), Type.Literal('toolchain'), Type.Literal('library'), Type.Literal('app')],
-  { description: 'cache layer order: os -> toolchain -> library -> app' },
-)
+export const Layer = Type.Union([Type.Literal('os'), Type.Literal('toolchain'), Type.Literal('library'), Type.Literal('app')], {
+  description: 'cache layer order: os -> toolchain -> library -> app',
+})
 
 export const Component = Type.Object(
   {
@@ -115,7 +119,11 @@ export const Image = Type.Object(
     ...common,
     platforms: Type.Optional(StrList('platforms this image targets')),
     components: Type.Array(Dep, { description: 'what goes into the image (tag queries)' }),
-    base: Type.Optional(Type.Record(Type.String(), Type.Object({ build: Type.Optional(Type.String()), runtime: Type.Optional(Type.String()) }, { additionalProperties: false }), { description: 'per platform base image overrides' })),
+    base: Type.Optional(
+      Type.Record(Type.String(), Type.Object({ build: Type.Optional(Type.String()), runtime: Type.Optional(Type.String()) }, { additionalProperties: false }), {
+        description: 'per platform base image overrides',
+      }),
+    ),
     workdir: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
@@ -147,27 +155,40 @@ export const Benchmark = Type.Object(
     ...common,
     image: Str('alias or tag query of the image it runs in'),
     files: Type.Optional(StrList('files of the benchmark folder copied into the image (last layer)')),
-    build: Type.Optional(Type.Object(
-      {
-        run: Type.Union([Type.String(), Type.Array(Type.String())]),
-        artifacts: StrList('paths the build produces, copied into the runtime stage'),
-        apt: Type.Optional(StrList('extra build-only packages')),
-        cross: Type.Optional(Type.Boolean({ description: 'the build honours $CC (and friends), so it may run on the build host with a cross toolchain' })),
-      },
-      { additionalProperties: false, description: 'compile the benchmark in the build stage' },
-    )),
+    build: Type.Optional(
+      Type.Object(
+        {
+          run: Type.Union([Type.String(), Type.Array(Type.String())]),
+          artifacts: StrList('paths the build produces, copied into the runtime stage'),
+          apt: Type.Optional(StrList('extra build-only packages')),
+          cross: Type.Optional(Type.Boolean({ description: 'the build honours $CC (and friends), so it may run on the build host with a cross toolchain' })),
+        },
+        { additionalProperties: false, description: 'compile the benchmark in the build stage' },
+      ),
+    ),
     workdir: Type.Optional(Type.String()),
     command: Str('handlebars template; {{param}} is replaced by parameter values'),
     params: Type.Optional(Type.Record(Type.String(), Param)),
     inputs: Type.Optional(Type.Record(Type.String(), Type.Object({ path: Type.String(), mount: Type.String() }, { additionalProperties: false }))),
-    outputs: Type.Optional(Type.Object(
-      { dir: Type.Optional(Type.String({ pattern: '^/', description: 'absolute folder in the container, e.g. /cmc/out' })), metrics: Type.Optional(MetricsSpec), maxBytes: Type.Optional(Type.Number()) },
-      { additionalProperties: false },
-    )),
-    devices: Type.Optional(Type.Object(
-      { gpu: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('none'), Type.Number(), Type.String()])), paths: Type.Optional(StrList('device paths')) },
-      { additionalProperties: false },
-    )),
+    outputs: Type.Optional(
+      Type.Object(
+        {
+          dir: Type.Optional(Type.String({ pattern: '^/', description: 'absolute folder in the container, e.g. /cmc/out' })),
+          metrics: Type.Optional(MetricsSpec),
+          maxBytes: Type.Optional(Type.Number()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    devices: Type.Optional(
+      Type.Object(
+        {
+          gpu: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('none'), Type.Number(), Type.String()])),
+          paths: Type.Optional(StrList('device paths')),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     secrets: Type.Optional(StrList('env names whose values are redacted in records')),
     repeat: Type.Optional(Type.Integer({ minimum: 1 })),
     warmup: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -184,16 +205,23 @@ export const Platform = Type.Object(
     arch: Type.Union([Type.Literal('amd64'), Type.Literal('arm64')]),
     dockerPlatform: Str('e.g. linux/amd64'),
     base: Type.Object({ build: Type.String(), runtime: Type.String() }, { additionalProperties: false }),
-    fallbackBase: Type.Optional(Type.Object({ build: Type.String(), runtime: Type.String() }, { additionalProperties: false, description: 'bases when the preferred ones cannot be had (e.g. a bootstrapped Debian)' })),
+    fallbackBase: Type.Optional(
+      Type.Object(
+        { build: Type.String(), runtime: Type.String() },
+        { additionalProperties: false, description: 'bases when the preferred ones cannot be had (e.g. a bootstrapped Debian)' },
+      ),
+    ),
     variations: Type.Optional(StrList('variations components take on this platform, e.g. [cuda]')),
-    devices: Type.Optional(Type.Object(
-      {
-        gpu: Type.Optional(Type.Union([Type.Literal('nvidia'), Type.Literal('rocm'), Type.Literal('none')])),
-        paths: Type.Optional(StrList('default device paths')),
-        groups: Type.Optional(StrList('groups added to the container')),
-      },
-      { additionalProperties: false },
-    )),
+    devices: Type.Optional(
+      Type.Object(
+        {
+          gpu: Type.Optional(Type.Union([Type.Literal('nvidia'), Type.Literal('rocm'), Type.Literal('none')])),
+          paths: Type.Optional(StrList('default device paths')),
+          groups: Type.Optional(StrList('groups added to the container')),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     crossCompile: Type.Optional(Type.Boolean({ description: 'build stages may run on the build host platform' })),
     packages: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'rename map for package names on this platform' })),
   },

@@ -82,10 +82,13 @@ export function schemaFingerprint(): string {
 
 function splitPointer(p: string): Array<string | number> {
   if (!p) return []
-  return p.slice(1).split('/').map((s) => {
-    const k = s.replace(/~1/g, '/').replace(/~0/g, '~')
-    return /^\d+$/.test(k) ? Number(k) : k
-  })
+  return p
+    .slice(1)
+    .split('/')
+    .map((s) => {
+      const k = s.replace(/~1/g, '/').replace(/~0/g, '~')
+      return /^\d+$/.test(k) ? Number(k) : k
+    })
 }
 
 /** Walk the schema along a data path to list the keys allowed there. */
@@ -122,11 +125,16 @@ const rank: Record<string, number> = { additionalProperties: 0, required: 1, con
 
 function describe(e: ErrorObject): string {
   switch (e.keyword) {
-    case 'type': return `must be ${e.params.type === 'integer' ? 'an integer' : `a${/^[aeiou]/.test(String(e.params.type)) ? 'n' : ''} ${e.params.type}`}`
-    case 'const': return `must be ${JSON.stringify(e.params.allowedValue)}`
-    case 'pattern': return `must match ${e.params.pattern}`
-    case 'minimum': return `must be >= ${e.params.limit}`
-    default: return e.message ?? 'is invalid'
+    case 'type':
+      return `must be ${e.params.type === 'integer' ? 'an integer' : `a${/^[aeiou]/.test(String(e.params.type)) ? 'n' : ''} ${e.params.type}`}`
+    case 'const':
+      return `must be ${JSON.stringify(e.params.allowedValue)}`
+    case 'pattern':
+      return `must match ${e.params.pattern}`
+    case 'minimum':
+      return `must be >= ${e.params.limit}`
+    default:
+      return e.message ?? 'is invalid'
   }
 }
 
@@ -139,12 +147,16 @@ export function validateMeta(name: SchemaName, data: unknown): MetaProblem[] {
   // A union (e.g. a dep is a string or an object) fails in every branch; the
   // "must be string" of the branch the user did not mean is noise when another
   // branch got further, so drop type errors at or above a deeper error.
-  const errors = all.filter((e) => e.keyword !== 'type' || !all.some((o) => o !== e && o.keyword !== 'type' &&
-    (o.instancePath === e.instancePath || o.instancePath.startsWith(e.instancePath + '/'))))
+  const errors = all.filter(
+    (e) =>
+      e.keyword !== 'type' ||
+      !all.some((o) => o !== e && o.keyword !== 'type' && (o.instancePath === e.instancePath || o.instancePath.startsWith(e.instancePath + '/'))),
+  )
   // Deeper and more specific errors first: a typo'd key beats "must be string"
   // from the other branch of a union.
   errors.sort((a, b) => {
-    const da = splitPointer(a.instancePath).length, db = splitPointer(b.instancePath).length
+    const da = splitPointer(a.instancePath).length,
+      db = splitPointer(b.instancePath).length
     return (rank[a.keyword] ?? 5) - (rank[b.keyword] ?? 5) || db - da
   })
   return errors.map((e): MetaProblem => {
@@ -153,15 +165,29 @@ export function validateMeta(name: SchemaName, data: unknown): MetaProblem[] {
       const key = String(e.params.additionalProperty)
       const near = nearest(key, allowedKeys(schema, path), 1)
       return {
-        path: [...path, key], atKey: true, code: 'META_UNKNOWN_KEY',
+        path: [...path, key],
+        atKey: true,
+        code: 'META_UNKNOWN_KEY',
         message: `unknown key "${key}"${path.length ? ` in ${path.join('.')}` : ''}`,
         hint: near.length ? `did you mean "${near[0]}"?` : `valid keys here: ${allowedKeys(schema, path).join(', ')}`,
       }
     }
     if (e.keyword === 'required') {
-      return { path, atKey: false, code: 'META_MISSING_KEY', message: `missing required key "${e.params.missingProperty}"${path.length ? ` in ${path.join('.')}` : ''}`, hint: `add "${e.params.missingProperty}:"` }
+      return {
+        path,
+        atKey: false,
+        code: 'META_MISSING_KEY',
+        message: `missing required key "${e.params.missingProperty}"${path.length ? ` in ${path.join('.')}` : ''}`,
+        hint: `add "${e.params.missingProperty}:"`,
+      }
     }
     const what = e.keyword === 'pattern' ? descriptionAt(schema, path) : undefined
-    return { path, atKey: false, code: 'META_INVALID', message: `${path.join('.') || 'meta'} ${describe(e)}`, ...(what ? { hint: `${path.at(-1)}: ${what}` } : {}) }
+    return {
+      path,
+      atKey: false,
+      code: 'META_INVALID',
+      message: `${path.join('.') || 'meta'} ${describe(e)}`,
+      ...(what ? { hint: `${path.at(-1)}: ${what}` } : {}),
+    }
   })
 }

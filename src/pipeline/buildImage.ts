@@ -85,15 +85,33 @@ export async function buildFromPlan(plan: BuildPlan, opts: BuildSettings, starte
   const bases = await baseImages(compiled, events)
   // Base image ids are part of the tag: a re-bootstrapped base rebuilds.
   const { ref, latest } = contentTag(plan, [plan.hash, ctxHash, builder, bases.build?.id ?? '', bases.runtime.id])
-  const common = { ref, latest, platform: plan.platform.name, dockerPlatform: compiled.platform, builder, planHash: plan.hash, contextHash: ctxHash, plan, compiled, bases: { build: bases.build?.ref ?? '', runtime: bases.runtime.ref } }
+  const common = {
+    ref,
+    latest,
+    platform: plan.platform.name,
+    dockerPlatform: compiled.platform,
+    builder,
+    planHash: plan.hash,
+    contextHash: ctxHash,
+    plan,
+    compiled,
+    bases: { build: bases.build?.ref ?? '', runtime: bases.runtime.ref },
+  }
   const existing = opts.noCache ? undefined : await upToDate(ref, latest, events)
   if (existing) return { ...common, id: existing.id, digest: existing.digest, cached: true, durationMs: Date.now() - started, steps: [] }
   events({ type: 'phase', name: `build ${plan.target.alias} for ${plan.platform.name} (${builder})`, status: 'started' })
   const res = await engineBuild({
-    dockerfile: compiled.dockerfile, files, tag: ref, platform: compiled.platform, builder, buildArgs: buildArgs(bases, ctxHash),
+    dockerfile: compiled.dockerfile,
+    files,
+    tag: ref,
+    platform: compiled.platform,
+    builder,
+    buildArgs: buildArgs(bases, ctxHash),
     // Labels are all in the Dockerfile's one LABEL step: the classic builder turns
     // every label passed through the API into a step of its own (a commit each).
-    noCache: opts.noCache, events, signal: opts.signal,
+    noCache: opts.noCache,
+    events,
+    signal: opts.signal,
   })
   const info = await taggedImage(ref, latest, res.imageId)
   events({ type: 'phase', name: `built ${ref}`, status: 'done' })
@@ -102,10 +120,21 @@ export async function buildFromPlan(plan: BuildPlan, opts: BuildSettings, starte
 
 /** The plan compiled for the engine's own arch (it may be remote): build stages may cross-compile from it. */
 async function compileForEngine(plan: BuildPlan, builder: 'buildkit' | 'classic', events: EventSink): Promise<CompiledImage> {
-  const [, engineArch] = await Promise.all([pingEngine(), engineVersion().then((v) => v.Arch, () => undefined)])
+  const [, engineArch] = await Promise.all([
+    pingEngine(),
+    engineVersion().then(
+      (v) => v.Arch,
+      () => undefined,
+    ),
+  ])
   const buildArch = engineArch === 'amd64' || engineArch === 'arm64' ? engineArch : undefined
   const compiled = await compileMemo(plan, { builder, buildArch })
-  if (compiled.crossBuild) events({ type: 'log', level: 'info', message: `build stage cross-compiles on ${compiled.buildPlatform} for ${compiled.platform} (no emulation for the toolchain)` })
+  if (compiled.crossBuild)
+    events({
+      type: 'log',
+      level: 'info',
+      message: `build stage cross-compiles on ${compiled.buildPlatform} for ${compiled.platform} (no emulation for the toolchain)`,
+    })
   return compiled
 }
 

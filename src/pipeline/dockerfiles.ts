@@ -24,13 +24,27 @@ export type CompiledDockerfile = Pick<CompiledImage, 'stages' | 'planHash' | 'ba
 export function targetPlatforms(index: ArtifactIndex, target: string, opts: { platform?: string; allPlatforms?: boolean }): string[] {
   if (!opts.allPlatforms) return [opts.platform ?? hostPlatformName()]
   const image = imageOfTarget(index, target)
-  return (image.meta as ImageMeta).platforms ?? index.all().filter((a) => a.kind === 'platform').map((a) => a.alias)
+  return (
+    (image.meta as ImageMeta).platforms ??
+    index
+      .all()
+      .filter((a) => a.kind === 'platform')
+      .map((a) => a.alias)
+  )
 }
 
 export function compileDockerfiles(opts: DockerfileOptions): CompiledDockerfile[] {
   return targetPlatforms(opts.index, opts.target, opts).map((platform) => {
     const plan = resolvePlan(opts.index, opts.target, { platform })
     const compiled = compile(plan, { builder: opts.builder, buildArch: opts.buildArch })
-    return { platform, dockerPlatform: plan.platform.dockerPlatform, stages: compiled.stages, planHash: compiled.planHash, bases: compiled.bases, dockerfile: compiled.dockerfile, context: compiled.context }
+    return {
+      platform,
+      dockerPlatform: plan.platform.dockerPlatform,
+      stages: compiled.stages,
+      planHash: compiled.planHash,
+      bases: compiled.bases,
+      dockerfile: compiled.dockerfile,
+      context: compiled.context,
+    }
   })
 }

@@ -66,7 +66,12 @@ interface RunContext {
   fingerprint: () => Promise<HostFingerprint>
 }
 
-interface RunImage { ref: string; id: string; digest?: string; planHash: string }
+interface RunImage {
+  ref: string
+  id: string
+  digest?: string
+  planHash: string
+}
 
 /** One sweep point as it runs: its record id, staging folder and command. */
 interface Point {
@@ -122,7 +127,8 @@ function resolveBenchmark(index: ArtifactIndex, opts: RunOptions): { plan: Build
   // ENV line (a rebuild for every value, a secret baked into a layer)
   const plan = resolvePlan(index, opts.target, { platform: opts.platform ?? hostPlatformName() })
   const benchmark = plan.benchmark
-  if (!benchmark) throw new CmcError('NOT_A_BENCHMARK', `${opts.target} is an image; cmc run runs benchmarks`, { hint: 'list benchmarks with `cmc find --kind benchmark`' })
+  if (!benchmark)
+    throw new CmcError('NOT_A_BENCHMARK', `${opts.target} is an image; cmc run runs benchmarks`, { hint: 'list benchmarks with `cmc find --kind benchmark`' })
   return { plan, benchmark }
 }
 
@@ -151,17 +157,23 @@ async function checkDeviceSupport(hostConfig: DeviceHostConfig): Promise<void> {
 function fingerprintOnce(events: EventSink): () => Promise<HostFingerprint> {
   let host: Promise<HostFingerprint> | undefined
   // A run that finished is never lost to a fingerprint the engine did not answer.
-  return () => (host ??= hostFingerprint().catch((e: unknown) => {
-    events({ type: 'log', level: 'warn', message: `the engine did not answer /info (${(e as Error).message}); the record names this host without its engine` })
-    return hostFingerprint({ engine: false })
-  }))
+  return () =>
+    (host ??= hostFingerprint().catch((e: unknown) => {
+      events({
+        type: 'log',
+        level: 'warn',
+        message: `the engine did not answer /info (${(e as Error).message}); the record names this host without its engine`,
+      })
+      return hostFingerprint({ engine: false })
+    }))
 }
 
 /** The image the benchmark runs in: the one pinned (`cmc exp reproduce`), else the plan's, built or found up to date. */
 async function imageToRun(plan: BuildPlan, opts: RunOptions, events: EventSink): Promise<RunImage> {
   if (opts.pinnedImage) {
     const info = await imageInfo(opts.pinnedImage)
-    if (!info) throw new CmcError('IMAGE_MISSING', `image ${opts.pinnedImage} is not on this engine`, { hint: 'pull or import it first (`cmc pull`, `cmc import`)' })
+    if (!info)
+      throw new CmcError('IMAGE_MISSING', `image ${opts.pinnedImage} is not on this engine`, { hint: 'pull or import it first (`cmc pull`, `cmc import`)' })
     return { ref: opts.pinnedImage, id: info.id, digest: info.digest, planHash: info.labels['cmc.plan-hash'] ?? plan.hash }
   }
   const built = await buildFromPlan(plan, { builder: opts.builder, events, signal: opts.signal })
@@ -184,7 +196,9 @@ async function runPoint(run: RunContext, index: number, params: Record<string, P
   const id = newRecordId()
   const writer = await run.store.begin(id)
   const command = renderCommand(benchmark.command, params)
-  const label = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ')
+  const label = Object.entries(params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')
   events({ type: 'phase', name: `run ${benchmark.alias} [${label}] (${index + 1}/${pointCount}) on ${run.plan.platform.name}`, status: 'started' })
   const point: Point = { id, index, params, writer, command, startedAt: new Date() }
   let outcome: PointOutcome
@@ -232,7 +246,8 @@ async function runAttempt(run: RunContext, point: Point, attempt: number, repeat
   appendFileSync(path.join(point.writer.dir, 'stdout.log'), header)
   appendFileSync(path.join(point.writer.dir, 'stderr.log'), header)
   return runContainer(containerSpec(run, point), {
-    timeoutMs: run.timeoutMs, signal: run.opts.signal,
+    timeoutMs: run.timeoutMs,
+    signal: run.opts.signal,
     onExit: () => void run.fingerprint(),
     onOutput: (stream, data) => {
       appendFileSync(path.join(point.writer.dir, `${stream}.log`), data)
@@ -246,10 +261,15 @@ async function runAttempt(run: RunContext, point: Point, attempt: number, repeat
 function containerSpec(run: RunContext, point: Point): ContainerSpec {
   const { benchmark, opts } = run
   return {
-    image: run.image.id, command: point.command, workdir: benchmark.workdir, env: run.env,
+    image: run.image.id,
+    command: point.command,
+    workdir: benchmark.workdir,
+    env: run.env,
     labels: { 'cmc.run': point.id, 'cmc.benchmark': benchmark.alias },
     inputs: Object.values(benchmark.inputs).map((input) => ({ host: path.resolve(benchmark.dir, input.path), container: input.mount })),
-    devices: run.devices.hostConfig, nanoCpus: opts.cpus ? Math.round(opts.cpus * 1e9) : undefined, memoryBytes: opts.memoryBytes,
+    devices: run.devices.hostConfig,
+    nanoCpus: opts.cpus ? Math.round(opts.cpus * 1e9) : undefined,
+    memoryBytes: opts.memoryBytes,
     outputsDir: benchmark.outputs.dir,
   }
 }
@@ -284,20 +304,46 @@ async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome)
   const endedAt = new Date()
   const host = await run.fingerprint()
   return {
-    format: 1, id: point.id, createdAt: point.startedAt.toISOString(), cmcVersion,
+    format: 1,
+    id: point.id,
+    createdAt: point.startedAt.toISOString(),
+    cmcVersion,
     benchmark: { alias: benchmark.alias, uid: benchmark.uid },
-    image: { alias: plan.image.alias, uid: plan.image.uid, planHash: image.planHash, ref: image.ref, digest: registryDigest(image.digest) ?? image.id, id: image.id },
+    image: {
+      alias: plan.image.alias,
+      uid: plan.image.uid,
+      planHash: image.planHash,
+      ref: image.ref,
+      digest: registryDigest(image.digest) ?? image.id,
+      id: image.id,
+    },
     platform: plan.platform.name,
     params: point.params,
-    repeats: outcome.repeats, metrics, status: outcome.status, exitCode: outcome.exitCode, reason: outcome.reason, host, command: point.command,
+    repeats: outcome.repeats,
+    metrics,
+    status: outcome.status,
+    exitCode: outcome.exitCode,
+    reason: outcome.reason,
+    host,
+    command: point.command,
     env: redactEnv(run.env, benchmark.secrets),
     devices: {
-      gpus: devices.spec.gpus, cdi: devices.spec.cdi, paths: devices.hostConfig.Devices.map(deviceFlag), groups: devices.hostConfig.GroupAdd,
+      gpus: devices.spec.gpus,
+      cdi: devices.spec.cdi,
+      paths: devices.hostConfig.Devices.map(deviceFlag),
+      groups: devices.hostConfig.GroupAdd,
     },
     limits: opts.cpus || opts.memoryBytes ? { cpus: opts.cpus, memoryBytes: opts.memoryBytes } : undefined,
     logs: { stdout: 'stdout.log', stderr: 'stderr.log' },
-    outputs, refused: outcome.refused,
-    timings: { buildMs: point.index === 0 ? run.buildMs : 0, startedAt: point.startedAt.toISOString(), endedAt: endedAt.toISOString(), totalMs: endedAt.getTime() - point.startedAt.getTime(), runMs: outcome.runMs },
+    outputs,
+    refused: outcome.refused,
+    timings: {
+      buildMs: point.index === 0 ? run.buildMs : 0,
+      startedAt: point.startedAt.toISOString(),
+      endedAt: endedAt.toISOString(),
+      totalMs: endedAt.getTime() - point.startedAt.getTime(),
+      runMs: outcome.runMs,
+    },
     tags: opts.tags ?? [],
     reproduces: opts.reproduces,
   }

@@ -94,16 +94,32 @@ export async function importBundle(file: string, opts: { metaDir?: string } = {}
   ex.on('entry', (h, stream, next) => {
     if (h.name === 'cmc-bundle.json') {
       const chunks: Buffer[] = []
-      stream.on('data', (c) => chunks.push(c as Buffer)).on('end', () => { bundle = JSON.parse(Buffer.concat(chunks).toString()) as Bundle; next() })
+      stream
+        .on('data', (c) => chunks.push(c as Buffer))
+        .on('end', () => {
+          bundle = JSON.parse(Buffer.concat(chunks).toString()) as Bundle
+          next()
+        })
     } else if (h.name === 'image.tar') {
       const pt = new PassThrough()
       ;(stream as unknown as Readable).pipe(pt)
-      loadImage(pt).then((refs) => { loaded = refs; next() }, (e) => ex.destroy(e))
+      loadImage(pt).then(
+        (refs) => {
+          loaded = refs
+          next()
+        },
+        (e) => ex.destroy(e),
+      )
     } else if (h.name.startsWith('meta/') && opts.metaDir && !h.name.split('/').includes('..')) {
       const dest = path.join(opts.metaDir, h.name.slice(5))
       mkdirSync(path.dirname(dest), { recursive: true })
       const chunks: Buffer[] = []
-      stream.on('data', (c) => chunks.push(c as Buffer)).on('end', () => { writeFileSync(dest, Buffer.concat(chunks)); next() })
+      stream
+        .on('data', (c) => chunks.push(c as Buffer))
+        .on('end', () => {
+          writeFileSync(dest, Buffer.concat(chunks))
+          next()
+        })
     } else {
       stream.on('end', () => next()).resume()
     }

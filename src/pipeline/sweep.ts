@@ -18,7 +18,10 @@ function typed(name: string, raw: string, p: PlanBenchmark['params'][string]): P
   // text and boolean values are an enumeration (dtype: float32, float64); numeric
   // ones are suggested sweep points (batch: 1, 8, 32), not a limit
   if (p.values && typeof v !== 'number' && !p.values.map(String).includes(String(v))) {
-    throw bad(`not one of the values the benchmark declares (${p.values.join(', ')})`, `use one of them, or add ${raw} to the param's \`values:\` in the benchmark's meta`)
+    throw bad(
+      `not one of the values the benchmark declares (${p.values.join(', ')})`,
+      `use one of them, or add ${raw} to the param's \`values:\` in the benchmark's meta`,
+    )
   }
   return v
 }
@@ -34,18 +37,23 @@ function asRecorded(raw: string, like: ParamValue): ParamValue {
  * The points of a sweep. `recorded`: the values come from a record, not a user,
  * and run as they ran then, unchecked (the meta's `values:` may have changed since).
  */
-export function expandSweep(params: PlanBenchmark['params'], sets: Record<string, string>, opts: { recorded?: boolean } = {}): Array<Record<string, ParamValue>> {
+export function expandSweep(
+  params: PlanBenchmark['params'],
+  sets: Record<string, string>,
+  opts: { recorded?: boolean } = {},
+): Array<Record<string, ParamValue>> {
   for (const k of Object.keys(sets)) {
     if (!(k in params)) {
       const near = nearest(k, Object.keys(params), 1)
-      throw new CmcError('PARAM_UNKNOWN', `unknown parameter "${k}"`, { hint: near.length ? `did you mean "${near[0]}"?` : `parameters: ${Object.keys(params).join(', ') || 'none'}` })
+      throw new CmcError('PARAM_UNKNOWN', `unknown parameter "${k}"`, {
+        hint: near.length ? `did you mean "${near[0]}"?` : `parameters: ${Object.keys(params).join(', ') || 'none'}`,
+      })
     }
   }
   let points: Array<Record<string, ParamValue>> = [{}]
   for (const [name, p] of Object.entries(params)) {
-    const values = sets[name] === undefined ? [p.default]
-      : opts.recorded ? [asRecorded(sets[name], p.default)]
-      : sets[name].split(',').map((v) => typed(name, v.trim(), p))
+    const values =
+      sets[name] === undefined ? [p.default] : opts.recorded ? [asRecorded(sets[name], p.default)] : sets[name].split(',').map((v) => typed(name, v.trim(), p))
     points = points.flatMap((pt) => values.map((v) => ({ ...pt, [name]: v })))
   }
   return points
@@ -59,7 +67,8 @@ const SIMPLE = /\{\{\s*([A-Za-z_][\w-]*)\s*\}\}/g
  * handlebars, loaded only then: a `cmc run` otherwise never loads it.
  */
 export function renderCommand(template: string, params: Record<string, ParamValue>): string {
-  const unknown = (name: string) => new CmcError('COMMAND_TEMPLATE', `benchmark command: {{${name}}} is not a declared param`, { hint: 'every {{name}} in command must be a declared param' })
+  const unknown = (name: string) =>
+    new CmcError('COMMAND_TEMPLATE', `benchmark command: {{${name}}} is not a declared param`, { hint: 'every {{name}} in command must be a declared param' })
   if (!template.replace(SIMPLE, '').includes('{{')) {
     return template.replace(SIMPLE, (_, name: string) => {
       if (!Object.hasOwn(params, name)) throw unknown(name)
@@ -69,6 +78,8 @@ export function renderCommand(template: string, params: Record<string, ParamValu
   try {
     return handlebars().compile(template, { noEscape: true, strict: true })(params)
   } catch (e) {
-    throw new CmcError('COMMAND_TEMPLATE', `benchmark command: ${(e as Error).message.split('\n')[0]}`, { hint: 'every {{name}} in command must be a declared param' })
+    throw new CmcError('COMMAND_TEMPLATE', `benchmark command: ${(e as Error).message.split('\n')[0]}`, {
+      hint: 'every {{name}} in command must be a declared param',
+    })
   }
 }

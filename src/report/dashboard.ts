@@ -23,13 +23,20 @@ export async function startDashboard(store: Store, opts: { host?: string; port?:
     }
     try {
       if (url.pathname === '/') {
-        return send(200, 'text/html; charset=utf-8', renderPage(reportData(store.root, selectRecords(store, opts.where ?? '')), { title: 'cmc dashboard', live: true }))
+        return send(
+          200,
+          'text/html; charset=utf-8',
+          renderPage(reportData(store.root, selectRecords(store, opts.where ?? '')), { title: 'cmc dashboard', live: true }),
+        )
       }
       if (url.pathname === '/api/records') {
         return send(200, 'application/json', JSON.stringify(reportData(store.root, selectRecords(store, url.searchParams.get('where') ?? ''))))
       }
       if (url.pathname === '/api/compare') {
-        const c = compareGroups(selectComparable(store, url.searchParams.get('a') ?? ''), selectComparable(store, url.searchParams.get('b') ?? ''), { allowDifferentImages: true, allowDifferentHosts: true })
+        const c = compareGroups(selectComparable(store, url.searchParams.get('a') ?? ''), selectComparable(store, url.searchParams.get('b') ?? ''), {
+          allowDifferentImages: true,
+          allowDifferentHosts: true,
+        })
         return send(200, 'application/json', JSON.stringify(c))
       }
       send(404, 'application/json', JSON.stringify({ message: 'not found' }))

@@ -25,7 +25,12 @@ export function reportData(store: string, records: ExperimentRecord[], compariso
     store,
     generatedAt: new Date().toISOString(),
     records: records.map((r) => ({
-      id: r.id, createdAt: r.createdAt, benchmark: r.benchmark.alias, platform: r.platform, status: r.status, params: r.params,
+      id: r.id,
+      createdAt: r.createdAt,
+      benchmark: r.benchmark.alias,
+      platform: r.platform,
+      status: r.status,
+      params: r.params,
       metrics: Object.fromEntries(Object.entries(r.metrics).map(([k, s]) => [k, { median: s.median, lo: s.ci95[0], hi: s.ci95[1], unit: s.unit }])),
     })),
     comparison,

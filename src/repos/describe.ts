@@ -17,7 +17,11 @@ function depsOf(a: Artifact): Dep[] {
 export function describeArtifact(a: Artifact): ArtifactView {
   const deps = depsOf(a).map((d) => {
     if (typeof d === 'string') return { tags: d }
-    const when = d.when ? Object.entries(d.when).map(([k, v]) => `${k}=${(v as string[]).join('|')}`).join(' ') : undefined
+    const when = d.when
+      ? Object.entries(d.when)
+          .map(([k, v]) => `${k}=${(v as string[]).join('|')}`)
+          .join(' ')
+      : undefined
     return { tags: d.tags, version: d.version, when, optional: d.optional }
   })
   const groups = new Map<string, { names: string[]; default?: string }>()

@@ -155,7 +155,18 @@ class RepoArtifacts {
       const slash = rel.lastIndexOf('/')
       const relDir = rel.slice(0, slash)
       const dir = this.join(relDir)
-      a = { kind: this.kind(i)!, alias: columns.alias[i], uid: columns.uids[i], tags: this.tags(i), version: columns.versions[i], dir, file: `${dir}${path.sep}${rel.slice(slash + 1)}`, repo: this.repo.name, relDir, format: columns.cm[i] === '1' ? 'cm' : 'cmc' } as Artifact
+      a = {
+        kind: this.kind(i)!,
+        alias: columns.alias[i],
+        uid: columns.uids[i],
+        tags: this.tags(i),
+        version: columns.versions[i],
+        dir,
+        file: `${dir}${path.sep}${rel.slice(slash + 1)}`,
+        repo: this.repo.name,
+        relDir,
+        format: columns.cm[i] === '1' ? 'cm' : 'cmc',
+      } as Artifact
       // meta stays an own, enumerable property (spread and JSON see it), decoded on first use
       let meta: ArtifactMeta | undefined
       const json = () => this.metaJson(i)
@@ -185,7 +196,14 @@ function readCache(repo: RepoEntry): RepoArtifacts | undefined {
     const nl = bytes.indexOf(10)
     if (nl < 0) return undefined
     const header = JSON.parse(bytes.toString('utf8', 0, nl)) as CacheHeader
-    if (header.format !== CACHE_FORMAT || header.schema !== schemaFingerprint() || header.root !== repo.path || header.name !== repo.name || header.uid !== (repo.uid ?? null)) return undefined
+    if (
+      header.format !== CACHE_FORMAT ||
+      header.schema !== schemaFingerprint() ||
+      header.root !== repo.path ||
+      header.name !== repo.name ||
+      header.uid !== (repo.uid ?? null)
+    )
+      return undefined
     // a file cut short (the metas' line ends with a newline) is not used
     if (bytes.length !== nl + 1 + (header.metaEnd.length ? header.metaEnd[header.metaEnd.length - 1] : 0) + 1) return undefined
     return new RepoArtifacts(repo, header, bytes, nl + 1, new Array(header.files.length))
@@ -329,13 +347,36 @@ function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: Met
           t = undefined
         }
       }
-      return { relDir, base, mtimeMs, size, problem: { file, aliasGuess: guessAlias(t), error: { code: err.code, message: err.message, where: err.where, hint: err.hint } } }
+      return {
+        relDir,
+        base,
+        mtimeMs,
+        size,
+        problem: { file, aliasGuess: guessAlias(t), error: { code: err.code, message: err.message, where: err.where, hint: err.hint } },
+      }
     }
   })
 
   const columns: CacheHeader = {
-    format: CACHE_FORMAT, schema: schemaFingerprint(), root: repo.path, name: repo.name, uid: repo.uid ?? null, dirs,
-    files: [], mtimeMs: [], size: [], kinds: '', alias: [], uids: [], tagNames: [], tagIds: [], tagEnd: [], versions: {}, cm: '', metaEnd: [], problems: {},
+    format: CACHE_FORMAT,
+    schema: schemaFingerprint(),
+    root: repo.path,
+    name: repo.name,
+    uid: repo.uid ?? null,
+    dirs,
+    files: [],
+    mtimeMs: [],
+    size: [],
+    kinds: '',
+    alias: [],
+    uids: [],
+    tagNames: [],
+    tagIds: [],
+    tagEnd: [],
+    versions: {},
+    cm: '',
+    metaEnd: [],
+    problems: {},
   }
   const tagId = new Map<string, number>()
   const made: Array<Artifact | undefined> = []
@@ -436,7 +477,10 @@ export class ArtifactIndex {
     }
     const broken = this.broken.find((p) => p.aliasGuess === aliasOrUid)
     if (broken) {
-      throw new CmcError(isErrorCode(broken.error.code) ? broken.error.code : 'META_INVALID', broken.error.message, { where: broken.error.where, hint: broken.error.hint })
+      throw new CmcError(isErrorCode(broken.error.code) ? broken.error.code : 'META_INVALID', broken.error.message, {
+        where: broken.error.where,
+        hint: broken.error.hint,
+      })
     }
     const pool: string[] = []
     for (const s of this.sources) {
@@ -447,7 +491,9 @@ export class ArtifactIndex {
     }
     const near = nearest(aliasOrUid, pool)
     throw new CmcError('ARTIFACT_NOT_FOUND', `no ${opts.kind ?? 'artifact'} with alias or uid "${aliasOrUid}"`, {
-      hint: near.length ? `did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : 'list them with `cmc find` (register repos with `cmc repo add PATH` or pass --repo PATH)',
+      hint: near.length
+        ? `did you mean ${near.map((n) => `"${n}"`).join(' or ')}?`
+        : 'list them with `cmc find` (register repos with `cmc repo add PATH` or pass --repo PATH)',
     })
   }
 }
@@ -466,7 +512,11 @@ export async function loadIndex(opts: { extraRepos?: string[]; events?: EventSin
       const p = source.kind(i) ? undefined : source.columns.problems[i]
       if (p) {
         broken.push(p)
-        opts.events?.({ type: 'log', level: 'warn', message: `skipped ${p.error.where?.file ?? p.file}${p.error.where?.line ? `:${p.error.where.line}` : ''}: ${p.error.message}` })
+        opts.events?.({
+          type: 'log',
+          level: 'warn',
+          message: `skipped ${p.error.where?.file ?? p.file}${p.error.where?.line ? `:${p.error.where.line}` : ''}: ${p.error.message}`,
+        })
       }
     }
   }

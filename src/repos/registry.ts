@@ -28,7 +28,7 @@ function readRegistry(): RepoEntry[] {
   const text = readFileSync(f, 'utf8')
   // writeRegistry writes JSON, which is YAML: every command reads this file, and
   // JSON.parse needs no YAML parser loaded; one edited by hand is read as YAML
-  const data = (text.trimStart().startsWith('{') ? tryJson(text) : undefined) ?? (fastParseYaml(text)?.value ?? yaml().parse(text))
+  const data = (text.trimStart().startsWith('{') ? tryJson(text) : undefined) ?? fastParseYaml(text)?.value ?? yaml().parse(text)
   return (data as { repos?: RepoEntry[] } | null)?.repos ?? []
 }
 
@@ -116,7 +116,10 @@ async function fetchInto(source: string, kind: 'git' | 'archive', staging: strin
       const dest = path.resolve(staging, name)
       // refuse entries escaping the staging folder (zip-slip)
       if (!dest.startsWith(staging + path.sep)) throw new CmcError('REPO_ARCHIVE_UNSAFE', `archive entry ${name} escapes the folder`)
-      if (name.endsWith('/')) { mkdirSync(dest, { recursive: true }); continue }
+      if (name.endsWith('/')) {
+        mkdirSync(dest, { recursive: true })
+        continue
+      }
       mkdirSync(path.dirname(dest), { recursive: true })
       writeFileSync(dest, data)
     }
@@ -158,7 +161,10 @@ export async function addRepo(source: string, opts: { replace?: boolean } = {}):
   if (entry.name === 'builtin') throw new CmcError('REPO_NAME_TAKEN', 'the name "builtin" is reserved', { hint: `rename the repo in ${REPO_FILE}` })
   // a registration whose folder is gone (a deleted or moved clone) gives its name up
   const clash = !opts.replace && repos.find((r) => r.name === entry.name && r.path !== entry.path && existsSync(r.path))
-  if (clash) throw new CmcError('REPO_NAME_TAKEN', `a repo named ${entry.name} is already registered (${clash.source})`, { hint: `run \`cmc repo remove ${entry.name}\` first, or add --replace` })
+  if (clash)
+    throw new CmcError('REPO_NAME_TAKEN', `a repo named ${entry.name} is already registered (${clash.source})`, {
+      hint: `run \`cmc repo remove ${entry.name}\` first, or add --replace`,
+    })
   writeRegistry([...repos.filter((r) => r.name !== entry.name), entry])
   return entry
 }

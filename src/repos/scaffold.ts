@@ -43,7 +43,9 @@ export function scaffoldArtifact(kind: string, alias: string, parent: string, ta
     throw new CmcError('META_KIND', `unknown kind "${kind}"`, { hint: `use one of: ${KINDS.join(', ')}` })
   }
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(alias)) {
-    throw new CmcError('META_ALIAS', `"${alias}" is not a valid alias`, { hint: 'use lower-case letters, digits, ".", "_" and "-", starting with a letter or digit' })
+    throw new CmcError('META_ALIAS', `"${alias}" is not a valid alias`, {
+      hint: 'use lower-case letters, digits, ".", "_" and "-", starting with a letter or digit',
+    })
   }
   const dir = path.resolve(parent, alias)
   if (existsSync(dir)) throw new CmcError('ARTIFACT_EXISTS', `${dir} already exists`, { hint: 'choose another alias or edit the existing folder' })

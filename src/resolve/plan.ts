@@ -48,7 +48,17 @@ export interface PlanBenchmark {
   command: string
   params: Record<string, { default: string | number | boolean; values?: Array<string | number | boolean> }>
   inputs: Record<string, { path: string; mount: string }>
-  outputs: { dir: string; metrics?: { file?: string; format: 'json' | 'loadgen' | 'regex'; patterns?: Record<string, string>; higherIsBetter?: Record<string, boolean>; units?: Record<string, string> }; maxBytes: number }
+  outputs: {
+    dir: string
+    metrics?: {
+      file?: string
+      format: 'json' | 'loadgen' | 'regex'
+      patterns?: Record<string, string>
+      higherIsBetter?: Record<string, boolean>
+      units?: Record<string, string>
+    }
+    maxBytes: number
+  }
   devices: { gpu?: string | number; paths: string[] }
   secrets: string[]
   repeat: number

@@ -14,7 +14,10 @@ export function hostPlatformName(): string {
 }
 
 export function platformProfile(index: ArtifactSource, name: string): PlanPlatform {
-  const names = index.all().filter((a) => a.kind === 'platform').map((a) => a.alias)
+  const names = index
+    .all()
+    .filter((a) => a.kind === 'platform')
+    .map((a) => a.alias)
   if (!names.includes(name)) {
     throw new CmcError('PLATFORM_UNKNOWN', `unknown platform "${name}"`, { hint: `use one of: ${names.sort().join(', ')}` })
   }

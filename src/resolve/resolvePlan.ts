@@ -36,7 +36,10 @@ class Resolver {
   private readonly depEnv = new Map<string, Record<string, string>>()
   private readonly components: Artifact[]
 
-  constructor(index: ArtifactSource, private readonly platform: PlanPlatform) {
+  constructor(
+    index: ArtifactSource,
+    private readonly platform: PlanPlatform,
+  ) {
     this.components = index.all().filter((a) => a.kind === 'component')
   }
 
@@ -55,31 +58,45 @@ class Resolver {
       if (d.optional) return undefined
       const anyPlatform = this.components.filter((a) => matchesQuery(a, q))
       if (anyPlatform.length) {
-        throw new CmcError('DEP_NOT_ON_PLATFORM', `dep "${d.tags}" of ${req.artifact.alias} matches ${anyPlatform.map((a) => a.alias).join(', ')}, but not on platform ${this.platform.name}`, {
-          where: where(), hint: `add a \`when:\` to the dep, or a component for ${this.platform.name}`,
-        })
+        throw new CmcError(
+          'DEP_NOT_ON_PLATFORM',
+          `dep "${d.tags}" of ${req.artifact.alias} matches ${anyPlatform.map((a) => a.alias).join(', ')}, but not on platform ${this.platform.name}`,
+          {
+            where: where(),
+            hint: `add a \`when:\` to the dep, or a component for ${this.platform.name}`,
+          },
+        )
       }
       const allTags = new Set(this.components.flatMap((a) => a.tags))
       const missing = q.include.filter((t) => !allTags.has(t))
       const sugg = missing.flatMap((t) => nearest(t, allTags, 2).map((n) => `${t} -> ${n}`))
       throw new CmcError('DEP_NOT_FOUND', `dep "${d.tags}" of ${req.artifact.alias} matches no component`, {
         where: where(),
-        hint: sugg.length ? `nearest tags: ${sugg.join(', ')}` : missing.length ? `no component has tag(s) ${missing.join(', ')}; see \`cmc find\`` : 'no component has all of these tags; see `cmc find --tags ...`',
+        hint: sugg.length
+          ? `nearest tags: ${sugg.join(', ')}`
+          : missing.length
+            ? `no component has tag(s) ${missing.join(', ')}; see \`cmc find\``
+            : 'no component has all of these tags; see `cmc find --tags ...`',
       })
     }
     if (d.version) {
       const range = semver().validRange(d.version)
-      if (!range) throw new CmcError('VERSION_RANGE_INVALID', `"${d.version}" is not a semver range`, { where: where(), hint: 'write e.g. ">=3.10 <3.13" or "^12.0"' })
+      if (!range)
+        throw new CmcError('VERSION_RANGE_INVALID', `"${d.version}" is not a semver range`, { where: where(), hint: 'write e.g. ">=3.10 <3.13" or "^12.0"' })
       const ok = candidates.filter((a) => a.version && semver().satisfies(semver().coerce(a.version) ?? '0.0.0', range))
       if (!ok.length) {
         const versions = candidates.map((a) => `${a.alias} ${a.version ?? '(no version)'}`)
-        throw new CmcError('VERSION_UNSATISFIABLE', `no version of "${d.tags}" satisfies ${d.version}`, { where: where(), hint: `available: ${versions.join(', ')}` })
+        throw new CmcError('VERSION_UNSATISFIABLE', `no version of "${d.tags}" satisfies ${d.version}`, {
+          where: where(),
+          hint: `available: ${versions.join(', ')}`,
+        })
       }
       candidates = ok
     }
     // Highest version wins; then the earlier repo/alias (index order) for determinism.
     const chosen = [...candidates].sort((a, b) => {
-      const va = semver().coerce(a.version ?? ''), vb = semver().coerce(b.version ?? '')
+      const va = semver().coerce(a.version ?? ''),
+        vb = semver().coerce(b.version ?? '')
       if (va && vb && !semver().eq(va, vb)) return semver().rcompare(va, vb)
       if (va && !vb) return -1
       if (vb && !va) return 1
@@ -107,9 +124,14 @@ class Resolver {
     for (const [group, members] of groups) {
       const chosen = members.filter((m) => selected.has(m))
       if (chosen.length > 1) {
-        throw new CmcError('VARIATION_CONFLICT', `variations ${chosen.map((c) => `_${c}`).join(' and ')} of ${a.alias} are both selected, but they belong to one group "${group}"`, {
-          where: positionIn(req.artifact, req.keyPath), hint: `select one of ${members.map((m) => `_${m}`).join(', ')}`,
-        })
+        throw new CmcError(
+          'VARIATION_CONFLICT',
+          `variations ${chosen.map((c) => `_${c}`).join(' and ')} of ${a.alias} are both selected, but they belong to one group "${group}"`,
+          {
+            where: positionIn(req.artifact, req.keyPath),
+            hint: `select one of ${members.map((m) => `_${m}`).join(', ')}`,
+          },
+        )
       }
       if (!chosen.length) {
         const def = members.find((m) => vars[m].default && whenHolds(vars[m].when, this.platform))
@@ -131,14 +153,24 @@ class Resolver {
     const m = a.meta as ComponentMeta
     const vars = variationsOf(a)
     const node: PlanNode = {
-      id, uid: a.uid, alias: a.alias, kind: 'component', repo: a.repo, relDir: a.relDir, dir: a.dir,
+      id,
+      uid: a.uid,
+      alias: a.alias,
+      kind: 'component',
+      repo: a.repo,
+      relDir: a.relDir,
+      dir: a.dir,
       version: variations.map((v) => vars[v].version).find(Boolean) ?? a.version,
-      variations, layer: (m.layer ?? 'library') as LayerName,
+      variations,
+      layer: (m.layer ?? 'library') as LayerName,
       install: { apt: [], pip: [], run: [], files: [], env: {} },
       runtime: { apt: [], copy: [], env: {} },
       deps: [],
     }
-    const parts = [{ install: m.install, runtime: m.runtime, env: m.env }, ...variations.map((v) => ({ install: vars[v].install, runtime: vars[v].runtime, env: vars[v].env }))]
+    const parts = [
+      { install: m.install, runtime: m.runtime, env: m.env },
+      ...variations.map((v) => ({ install: vars[v].install, runtime: vars[v].runtime, env: vars[v].env })),
+    ]
     for (const p of parts) {
       node.install.apt.push(...(p.install?.apt ?? []))
       node.install.pip.push(...(p.install?.pip ?? []))
@@ -175,7 +207,11 @@ function benchmarkSection(b: Artifact): PlanBenchmark {
   const m = b.meta as BenchmarkMeta
   const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v])
   return {
-    alias: b.alias, uid: b.uid, repo: b.repo, relDir: b.relDir, dir: b.dir,
+    alias: b.alias,
+    uid: b.uid,
+    repo: b.repo,
+    relDir: b.relDir,
+    dir: b.dir,
     files: m.files ?? [],
     build: m.build ? { run: list(m.build.run), artifacts: m.build.artifacts, apt: m.build.apt ?? [], ...(m.build.cross ? { cross: true } : {}) } : undefined,
     workdir: m.workdir ?? `/opt/cmc/${b.alias}`,
@@ -211,7 +247,9 @@ export function imageOfTarget(index: ArtifactSource, target: string): Artifact {
 export function resolvePlan(index: ArtifactSource, target: string, opts: ResolveOptions): BuildPlan {
   const t = findTarget(index, target)
   if (t.kind !== 'image' && t.kind !== 'benchmark') {
-    throw new CmcError('TARGET_KIND', `${t.alias} is a ${t.kind}; plans are made for images and benchmarks`, { hint: 'give the alias of an image or a benchmark (`cmc find --kind image`)' })
+    throw new CmcError('TARGET_KIND', `${t.alias} is a ${t.kind}; plans are made for images and benchmarks`, {
+      hint: 'give the alias of an image or a benchmark (`cmc find --kind image`)',
+    })
   }
   const bench = t.kind === 'benchmark' ? t : undefined
   const image = bench ? index.get((bench.meta as BenchmarkMeta).image, { kind: 'image' }) : t
@@ -219,7 +257,8 @@ export function resolvePlan(index: ArtifactSource, target: string, opts: Resolve
   const platform = platformProfile(index, opts.platform)
   if (im.platforms && !im.platforms.includes(platform.name)) {
     throw new CmcError('PLATFORM_NOT_SUPPORTED', `image ${image.alias} does not target platform ${platform.name}`, {
-      where: positionIn(image, ['platforms']), hint: `its platforms: ${im.platforms.join(', ')}; add ${platform.name} there or choose one of them`,
+      where: positionIn(image, ['platforms']),
+      hint: `its platforms: ${im.platforms.join(', ')}; add ${platform.name} there or choose one of them`,
     })
   }
   const override = im.base?.[platform.name]

@@ -10,7 +10,10 @@ export function topoOrder(nodes: PlanNode[]): PlanNode[] {
   const out: PlanNode[] = []
   const cmp = (a: PlanNode, b: PlanNode) => LAYER_RANK[a.layer] - LAYER_RANK[b.layer] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
   while (pending.size) {
-    const ready = [...pending.entries()].filter(([, deps]) => deps.size === 0).map(([id]) => byId.get(id)!).sort(cmp)
+    const ready = [...pending.entries()]
+      .filter(([, deps]) => deps.size === 0)
+      .map(([id]) => byId.get(id)!)
+      .sort(cmp)
     // Cycles are rejected during resolution; this guards against a bug looping forever.
     if (!ready.length) throw new Error(`internal: cycle among ${[...pending.keys()].join(', ')}`)
     const next = ready[0]

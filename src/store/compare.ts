@@ -70,11 +70,19 @@ const side = (g: Comparable[]) => ({
   hosts: [...new Set(g.map((r) => r.host.hostname))].sort(),
 })
 
-export function compareGroups(A: Comparable[], B: Comparable[], opts: { noiseBand?: number; allowDifferentImages?: boolean; allowDifferentHosts?: boolean } = {}): Comparison {
-  if (!A.length || !B.length) throw new CmcError('COMPARE_EMPTY', `side ${A.length ? 'B' : 'A'} matches no records`, { hint: 'check the ids or the query with `cmc exp list --where ...`' })
+export function compareGroups(
+  A: Comparable[],
+  B: Comparable[],
+  opts: { noiseBand?: number; allowDifferentImages?: boolean; allowDifferentHosts?: boolean } = {},
+): Comparison {
+  if (!A.length || !B.length)
+    throw new CmcError('COMPARE_EMPTY', `side ${A.length ? 'B' : 'A'} matches no records`, {
+      hint: 'check the ids or the query with `cmc exp list --where ...`',
+    })
   const band = opts.noiseBand ?? 0.02
   const warnings: string[] = []
-  const sa = side(A), sb = side(B)
+  const sa = side(A),
+    sb = side(B)
   const samePlatform = sa.platforms.join() === sb.platforms.join()
   const digestsDiffer = sa.digests.join() !== sb.digests.join()
   if (digestsDiffer) {
@@ -84,25 +92,33 @@ export function compareGroups(A: Comparable[], B: Comparable[], opts: { noiseBan
         hint: 'add --allow-different-images when that is what you mean to compare',
       })
     }
-    warnings.push(samePlatform ? 'the sides ran different images (allowed)' : `comparing platforms ${sa.platforms.join(',')} vs ${sb.platforms.join(',')}: the images differ by design`)
+    warnings.push(
+      samePlatform
+        ? 'the sides ran different images (allowed)'
+        : `comparing platforms ${sa.platforms.join(',')} vs ${sb.platforms.join(',')}: the images differ by design`,
+    )
   }
   if (sa.hosts.join() !== sb.hosts.join()) {
     if (!opts.allowDifferentHosts) {
-      throw new CmcError('COMPARE_DIFFERENT_HOSTS', `the sides ran on different hosts (${sa.hosts.join(',')} vs ${sb.hosts.join(',')})`, { hint: 'add --allow-different-hosts to compare across machines' })
+      throw new CmcError('COMPARE_DIFFERENT_HOSTS', `the sides ran on different hosts (${sa.hosts.join(',')} vs ${sb.hosts.join(',')})`, {
+        hint: 'add --allow-different-hosts to compare across machines',
+      })
     }
     warnings.push('the sides ran on different hosts (allowed)')
   }
   const names = [...new Set([...A, ...B].flatMap((r) => Object.keys(r.metrics)))].sort()
   const metrics: MetricComparison[] = []
   for (const m of names) {
-    const xa = samples(A, m), xb = samples(B, m)
+    const xa = samples(A, m),
+      xb = samples(B, m)
     if (!xa.length || !xb.length) {
       warnings.push(`metric ${m} is missing on side ${xa.length ? 'B' : 'A'}`)
       continue
     }
     const first = [...A, ...B].find((r) => r.metrics[m])!.metrics[m]
     const hib = first.higherIsBetter ?? !lowerIsBetterName.test(m)
-    const ma = median([...xa].sort((x, y) => x - y)), mb = median([...xb].sort((x, y) => x - y))
+    const ma = median([...xa].sort((x, y) => x - y)),
+      mb = median([...xb].sort((x, y) => x - y))
     const w = welch(xa, xb)
     const meanA = xa.reduce((x, y) => x + y, 0) / xa.length
     const ratio = ma === 0 ? NaN : mb / ma
@@ -110,12 +126,24 @@ export function compareGroups(A: Comparable[], B: Comparable[], opts: { noiseBan
     const outside = ratioCi[0] > 1 + band || ratioCi[1] < 1 - band
     let verdict: Verdict = 'no change'
     if (xa.length < 2 || xb.length < 2) verdict = 'inconclusive'
-    else if (w.p < 0.05 && outside) verdict = (ratio > 1) === hib ? 'improved' : 'regressed'
-    const ca = cv(xa), cb = cv(xb)
-    if (ca > 0.1 || cb > 0.1) warnings.push(`${m}: noisy samples (coefficient of variation A ${(ca * 100).toFixed(0)}%, B ${(cb * 100).toFixed(0)}%); add repeats`)
+    else if (w.p < 0.05 && outside) verdict = ratio > 1 === hib ? 'improved' : 'regressed'
+    const ca = cv(xa),
+      cb = cv(xb)
+    if (ca > 0.1 || cb > 0.1)
+      warnings.push(`${m}: noisy samples (coefficient of variation A ${(ca * 100).toFixed(0)}%, B ${(cb * 100).toFixed(0)}%); add repeats`)
     if (xa.length < 2 || xb.length < 2) warnings.push(`${m}: a side has one sample, so its noise is unknown and no verdict is given; add --repeat or more runs`)
     else if (xa.length < 3 || xb.length < 3) warnings.push(`${m}: fewer than 3 samples on a side; the verdict has little power`)
-    metrics.push({ metric: m, unit: first.unit, higherIsBetter: hib, a: { n: xa.length, median: ma, cv: ca }, b: { n: xb.length, median: mb, cv: cb }, ratio, ratioCi95: ratioCi, p: w.p, verdict })
+    metrics.push({
+      metric: m,
+      unit: first.unit,
+      higherIsBetter: hib,
+      a: { n: xa.length, median: ma, cv: ca },
+      b: { n: xb.length, median: mb, cv: cb },
+      ratio,
+      ratioCi95: ratioCi,
+      p: w.p,
+      verdict,
+    })
   }
   return { a: sa, b: sb, noiseBand: band, metrics, warnings: [...new Set(warnings)] }
 }

@@ -28,8 +28,23 @@ const csvCell = (v: unknown) => {
 export function toCsv(rows: RecordSummary[]): string {
   const params = [...new Set(rows.flatMap((r) => Object.keys(r.params)))].sort()
   const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].sort()
-  const head = ['id', 'createdAt', 'benchmark', 'image', 'platform', 'status', 'host', 'digest', ...params.map((p) => `params.${p}`), ...metrics.map((m) => `metrics.${m}`)]
-  const lines = rows.map((r) => [r.id, r.createdAt, r.benchmark, r.image, r.platform, r.status, r.host, r.digest, ...params.map((p) => r.params[p]), ...metrics.map((m) => r.metrics[m])].map(csvCell).join(','))
+  const head = [
+    'id',
+    'createdAt',
+    'benchmark',
+    'image',
+    'platform',
+    'status',
+    'host',
+    'digest',
+    ...params.map((p) => `params.${p}`),
+    ...metrics.map((m) => `metrics.${m}`),
+  ]
+  const lines = rows.map((r) =>
+    [r.id, r.createdAt, r.benchmark, r.image, r.platform, r.status, r.host, r.digest, ...params.map((p) => r.params[p]), ...metrics.map((m) => r.metrics[m])]
+      .map(csvCell)
+      .join(','),
+  )
   return [head.join(','), ...lines].join('\n') + '\n'
 }
 
@@ -51,9 +66,13 @@ export async function exportRecords(store: Store, ids: string[], file: string, f
 export async function importRecords(store: Store, file: string): Promise<{ added: number; skipped: number }> {
   if (!existsSync(file)) throw new CmcError('IMPORT_MISSING', `${file} does not exist`)
   const have = new Set(store.summaries().map((s) => s.id))
-  let added = 0, skipped = 0
+  let added = 0,
+    skipped = 0
   const adopt = (r: ExperimentRecord, folder?: string) => {
-    if (have.has(r.id) || existsSync(store.recordDir(r.id))) { skipped++; return }
+    if (have.has(r.id) || existsSync(store.recordDir(r.id))) {
+      skipped++
+      return
+    }
     const dest = store.recordDir(r.id)
     mkdirSync(path.dirname(dest), { recursive: true })
     if (folder) renameSync(folder, dest)
@@ -70,7 +89,11 @@ export async function importRecords(store: Store, file: string): Promise<{ added
     for (const [i, line] of readFileSync(file, 'utf8').split('\n').entries()) {
       if (!line.trim()) continue
       let r: unknown
-      try { r = JSON.parse(line) } catch { throw new CmcError('IMPORT_CORRUPT', `line ${i + 1} is not JSON`, { where: { file, line: i + 1 } }) }
+      try {
+        r = JSON.parse(line)
+      } catch {
+        throw new CmcError('IMPORT_CORRUPT', `line ${i + 1} is not JSON`, { where: { file, line: i + 1 } })
+      }
       if (!validateRecord(r)) throw new CmcError('IMPORT_CORRUPT', `line ${i + 1} is not a cmc record`, { where: { file, line: i + 1 } })
       adopt(r)
     }
@@ -78,11 +101,12 @@ export async function importRecords(store: Store, file: string): Promise<{ added
     const tmp = mkdtempSync(path.join(store.root, '.import-'))
     try {
       await execa('tar', ['-xzf', path.resolve(file), '-C', tmp, '--no-same-owner'])
-      const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => {
-        const p = path.join(dir, n)
-        if (!statSync(p).isDirectory()) return []
-        return existsSync(path.join(p, 'record.json')) ? [p] : walk(p)
-      })
+      const walk = (dir: string): string[] =>
+        readdirSync(dir).flatMap((n) => {
+          const p = path.join(dir, n)
+          if (!statSync(p).isDirectory()) return []
+          return existsSync(path.join(p, 'record.json')) ? [p] : walk(p)
+        })
       for (const folder of walk(tmp)) {
         const r = JSON.parse(readFileSync(path.join(folder, 'record.json'), 'utf8')) as unknown
         if (validateRecord(r)) adopt(r, folder)

@@ -38,7 +38,10 @@ export class SummaryTable {
   private readonly params: string[]
   private readonly metrics: string[]
 
-  constructor(readonly size: number, private readonly sources: Map<string, Column | LazyColumn>) {
+  constructor(
+    readonly size: number,
+    private readonly sources: Map<string, Column | LazyColumn>,
+  ) {
     this.params = [...sources.keys()].filter((k) => k.startsWith('params.'))
     this.metrics = [...sources.keys()].filter((k) => k.startsWith('metrics.'))
   }
@@ -121,12 +124,17 @@ export class SummaryTable {
     const size = this.size + added.size
     const columns = new Map<string, Column>()
     for (const name of new Set([...this.sources.keys(), ...added.sources.keys()])) {
-      const before = this.get(name), after = added.get(name)
-      columns.set(name, joinColumns(before, this.size, after, added.size) ?? buildColumn(
-        name.startsWith('metrics.') ? 'num' : 'dict',
-        Array.from({ length: size }, (_, i) => (i < this.size ? valueAt(before, i) : valueAt(after, i - this.size))),
-        size,
-      ))
+      const before = this.get(name),
+        after = added.get(name)
+      columns.set(
+        name,
+        joinColumns(before, this.size, after, added.size) ??
+          buildColumn(
+            name.startsWith('metrics.') ? 'num' : 'dict',
+            Array.from({ length: size }, (_, i) => (i < this.size ? valueAt(before, i) : valueAt(after, i - this.size))),
+            size,
+          ),
+      )
     }
     return new SummaryTable(size, columns)
   }
@@ -169,7 +177,7 @@ export function isField(field: string): boolean {
 
 /** The column name of a query field: `date` is createdAt; fields no column holds name none. */
 function columnName(field: string): string {
-  return field === 'date' ? 'createdAt' : field === 'tags' || ATTRS.includes(field as typeof ATTRS[number]) || /^(params|metrics)\../.test(field) ? field : ''
+  return field === 'date' ? 'createdAt' : field === 'tags' || ATTRS.includes(field as (typeof ATTRS)[number]) || /^(params|metrics)\../.test(field) ? field : ''
 }
 
 export function valueAt(column: Column | undefined, i: number): unknown {
@@ -198,14 +206,18 @@ function buildColumn(kind: 'num' | 'dict', raw: unknown[], size: number): Column
   }
   if (numbers) {
     const data = new Float64Array(size).fill(NaN)
-    raw.forEach((value, i) => { if (value !== undefined) data[i] = value as number })
+    raw.forEach((value, i) => {
+      if (value !== undefined) data[i] = value as number
+    })
     return { kind: 'num', data }
   }
   // packed text has no way to say "" apart from no value: a column holding "" stays a dictionary
   if (strings && textWorthy(size, new Set(raw).size) && !raw.includes('')) return textColumn(raw as Array<string | undefined>)
   const dict = dictionary([])
   const codes = codeArray(size, size + 1)
-  raw.forEach((value, i) => { if (value !== undefined) codes[i] = dict.code(value) })
+  raw.forEach((value, i) => {
+    if (value !== undefined) codes[i] = dict.code(value)
+  })
   return { kind: 'dict', values: dict.values, codes: narrow(codes, dict.values.length) }
 }
 
@@ -281,7 +293,9 @@ function textSpan(ends: Uint32Array, i: number): [number, number] | undefined {
 }
 
 /** Cells of one byte width: row i's bytes from i * width. */
-const fixedSpan = (width: number) => (i: number): [number, number] => [i * width, i * width + width]
+const fixedSpan =
+  (width: number) =>
+  (i: number): [number, number] => [i * width, i * width + width]
 
 function textColumn(raw: Array<string | undefined>): Column {
   const ends = new Uint32Array(raw.length)
@@ -337,10 +351,20 @@ export interface SnapshotCover {
 }
 
 /** width: bytes per code (dict); for text, every cell's byte length when they are all equal (ids, dates: no ends stored) */
-interface ColumnHeader { name: string; kind: Column['kind']; values?: unknown[]; width?: number; bytes?: number }
+interface ColumnHeader {
+  name: string
+  kind: Column['kind']
+  values?: unknown[]
+  width?: number
+  bytes?: number
+}
 
 /** The JSON header after the magic and its length. */
-interface SnapshotHeader { size: number; cover: SnapshotCover; columns: ColumnHeader[] }
+interface SnapshotHeader {
+  size: number
+  cover: SnapshotCover
+  columns: ColumnHeader[]
+}
 
 /** The byte length every cell of a text column has, when all have the same and none is empty. */
 function fixedWidth(column: Extract<Column, { kind: 'text' }>): number | undefined {
@@ -411,7 +435,13 @@ export function readSnapshot(file: string, indexFd: number): OpenSnapshot | unde
   } catch {
     return undefined
   }
-  const close = () => { try { closeSync(fd) } catch { /* closed */ } }
+  const close = () => {
+    try {
+      closeSync(fd)
+    } catch {
+      /* closed */
+    }
+  }
   try {
     const fileSize = fstatSync(fd).size
     const { header, bodiesAt } = readHeader(fd)
@@ -443,7 +473,11 @@ function coversIndex(cover: SnapshotCover, indexFd: number): boolean {
 }
 
 /** Where a column's bytes lie: `at` its body (a text column's ends, when it has them), `blobAt` a text column's bytes. */
-interface ColumnPlace { header: ColumnHeader; at: number; blobAt: number }
+interface ColumnPlace {
+  header: ColumnHeader
+  at: number
+  blobAt: number
+}
 
 /**
  * Each column's place, from the header alone: bodies follow it in column
@@ -451,7 +485,9 @@ interface ColumnPlace { header: ColumnHeader; at: number; blobAt: number }
  */
 function placeColumns(headers: readonly ColumnHeader[], size: number, bodiesAt: number): { places: ColumnPlace[]; end: number } {
   let offset = bodiesAt
-  const align = () => { offset += (8 - (offset % 8)) % 8 }
+  const align = () => {
+    offset += (8 - (offset % 8)) % 8
+  }
   const places: ColumnPlace[] = []
   for (const header of headers) {
     align()
@@ -485,9 +521,8 @@ function lazyColumn(fd: number, place: ColumnPlace, size: number): LazyColumn {
 function lazyText(fd: number, header: ColumnHeader, size: number, endsAt: number, blobAt: number): LazyColumn {
   const width = header.width
   let ends: Uint32Array | undefined
-  const endsOf = () => (ends ??= width
-    ? Uint32Array.from({ length: size }, (_, i) => (i + 1) * width)
-    : new Uint32Array(readArrayBuffer(fd, 4 * size, endsAt), 0, size))
+  const endsOf = () =>
+    (ends ??= width ? Uint32Array.from({ length: size }, (_, i) => (i + 1) * width) : new Uint32Array(readArrayBuffer(fd, 4 * size, endsAt), 0, size))
   const decode = (buffer: Buffer, from: number, to: number) => buffer.toString('utf8', from, to)
   return {
     load: () => ({ kind: 'text', ends: endsOf(), blob: readExactly(fd, header.bytes!, blobAt) }),
@@ -501,10 +536,11 @@ function lazyNumbers(fd: number, size: number, at: number): LazyColumn {
   const span = fixedSpan(8)
   return {
     load: () => ({ kind: 'num', data: new Float64Array(readArrayBuffer(fd, 8 * size, at), 0, size) }),
-    cells: (rows) => readCells(fd, rows, at, span, (buffer, from) => {
-      const x = buffer.readDoubleLE(from)
-      return Number.isNaN(x) ? undefined : x
-    }),
+    cells: (rows) =>
+      readCells(fd, rows, at, span, (buffer, from) => {
+        const x = buffer.readDoubleLE(from)
+        return Number.isNaN(x) ? undefined : x
+      }),
   }
 }
 
@@ -516,10 +552,11 @@ function lazyDictionary(fd: number, header: ColumnHeader, size: number, at: numb
   const values = header.values!
   return {
     load: () => ({ kind: 'dict', values, codes: new Codes(readArrayBuffer(fd, width * size, at), 0, size) }),
-    cells: (rows) => readCells(fd, rows, at, span, (buffer, from) => {
-      const code = width === 1 ? buffer[from]! : width === 2 ? buffer.readUInt16LE(from) : buffer.readUInt32LE(from)
-      return code === 0 ? undefined : values[code - 1]
-    }),
+    cells: (rows) =>
+      readCells(fd, rows, at, span, (buffer, from) => {
+        const code = width === 1 ? buffer[from]! : width === 2 ? buffer.readUInt16LE(from) : buffer.readUInt32LE(from)
+        return code === 0 ? undefined : values[code - 1]
+      }),
   }
 }
 
@@ -539,16 +576,25 @@ const readArrayBuffer = (fd: number, length: number, position: number) => readEx
  * far ones alone.
  */
 function readCells(
-  fd: number, rows: readonly number[], base: number,
-  span: (i: number) => [number, number] | undefined, decode: (buffer: Buffer, at: number, end: number) => unknown,
+  fd: number,
+  rows: readonly number[],
+  base: number,
+  span: (i: number) => [number, number] | undefined,
+  decode: (buffer: Buffer, at: number, end: number) => unknown,
 ): unknown[] {
   const out = new Array<unknown>(rows.length)
   const buffer = window()
   for (let first = 0; first < rows.length;) {
     const firstSpan = span(rows[first]!)
-    if (!firstSpan) { out[first++] = undefined; continue }
+    if (!firstSpan) {
+      out[first++] = undefined
+      continue
+    }
     const [start, firstEnd] = firstSpan
-    if (firstEnd - start > buffer.length) { out[first++] = decode(readExactly(fd, firstEnd - start, base + start), 0, firstEnd - start); continue }
+    if (firstEnd - start > buffer.length) {
+      out[first++] = decode(readExactly(fd, firstEnd - start, base + start), 0, firstEnd - start)
+      continue
+    }
     // widen the window over the next rows while they follow close behind and fit
     let end = firstEnd
     let next = first + 1

@@ -23,7 +23,8 @@ export function querySummaries(store: Store, where: string | undefined, opts: { 
     const sign = dir === 'desc' ? -1 : 1
     const keys = sel.values(field!) as Array<string | number | boolean | undefined>
     order = order.sort((a, b) => {
-      const x = keys[a], y = keys[b]
+      const x = keys[a],
+        y = keys[b]
       if (x === undefined) return y === undefined ? 0 : 1
       if (y === undefined) return -1
       return (x < y ? -1 : x > y ? 1 : 0) * sign
@@ -68,7 +69,9 @@ export function findRecord(store: Store, spec: string, events?: EventSink): Expe
   if (!ID.test(spec) && /^[\w.:-]+$/.test(spec)) {
     const r = byIdPrefix(store, spec, events)
     if (r) return r
-    throw new CmcError('RECORD_NOT_FOUND', `no record ${spec}`, { hint: 'give a record id or a unique prefix of one (`cmc exp list`), or a query such as \'benchmark = stream and status = ok\'' })
+    throw new CmcError('RECORD_NOT_FOUND', `no record ${spec}`, {
+      hint: "give a record id or a unique prefix of one (`cmc exp list`), or a query such as 'benchmark = stream and status = ok'",
+    })
   }
   const [r] = selectRecords(store, spec, events)
   if (!r) throw new CmcError('RECORD_NOT_FOUND', `no record matches ${spec}`, { hint: 'list records with `cmc exp list`' })
@@ -87,7 +90,8 @@ export function selectComparable(store: Store, spec: string, events?: EventSink)
   const status = sel.values('status')
   const ok: number[] = []
   for (let k = 0; k < sel.length; k++) if (status[k] === 'ok') ok.push(k)
-  if (ok.length < sel.length) events?.({ type: 'log', level: 'warn', message: `${sel.length - ok.length} run(s) matching "${spec}" did not succeed and are left out` })
+  if (ok.length < sel.length)
+    events?.({ type: 'log', level: 'warn', message: `${sel.length - ok.length} run(s) matching "${spec}" did not succeed and are left out` })
   const ids = sel.values('id') as string[]
   if (ok.length <= 1) return ok.map((k) => store.get(ids[k]!))
   const meta = store.get(ids[ok[0]!]!).metrics

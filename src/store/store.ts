@@ -7,7 +7,20 @@
 // record, appended with O_APPEND so concurrent writers never interleave) is
 // derived data: `cmc exp reindex` rebuilds it from the files.
 import { randomBytes } from 'node:crypto'
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs'
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
 import { processAlive, replaceFile } from '../files.js'
@@ -33,13 +46,18 @@ export interface Selection {
 const STALE_STAGING_MS = 24 * 3600 * 1000
 
 export function newRecordId(date = new Date()): string {
-  const ts = date.toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1Z')
+  const ts = date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.(\d{3})Z$/, '$1Z')
   return `${ts}-${randomBytes(4).toString('hex')}`
 }
 
 export function validateRecord(r: unknown): r is ExperimentRecord {
   const x = r as ExperimentRecord
-  return Boolean(x && x.format === 1 && typeof x.id === 'string' && x.benchmark?.alias && typeof x.status === 'string' && x.metrics && typeof x.metrics === 'object')
+  return Boolean(
+    x && x.format === 1 && typeof x.id === 'string' && x.benchmark?.alias && typeof x.status === 'string' && x.metrics && typeof x.metrics === 'object',
+  )
 }
 
 export class Store {
@@ -48,9 +66,15 @@ export class Store {
     this.root = root
   }
 
-  get recordsDir() { return path.join(this.root, 'records') }
-  get stagingDir() { return path.join(this.root, 'staging') }
-  get indexFile() { return path.join(this.root, 'index.jsonl') }
+  get recordsDir() {
+    return path.join(this.root, 'records')
+  }
+  get stagingDir() {
+    return path.join(this.root, 'staging')
+  }
+  get indexFile() {
+    return path.join(this.root, 'index.jsonl')
+  }
 
   recordDir(id: string): string {
     // id starts with yyyymmdd
@@ -61,7 +85,8 @@ export class Store {
     const dir = path.join(this.stagingDir, `${id}.${process.pid}`)
     mkdirSync(dir, { recursive: true })
     return {
-      id, dir,
+      id,
+      dir,
       commit: async (record: ExperimentRecord) => {
         if (!validateRecord(record)) throw new CmcError('RECORD_INVALID', `record ${id} is incomplete`)
         replaceFile(path.join(dir, 'record.json'), JSON.stringify(record, null, 2) + '\n', { durable: true })
@@ -76,7 +101,9 @@ export class Store {
     }
   }
 
-  get snapshotFile() { return path.join(this.root, 'index.snapshot') }
+  get snapshotFile() {
+    return path.join(this.root, 'index.snapshot')
+  }
 
   private cached?: { key: string; table: SummaryTable; tail: RecordSummary[]; bad: number; close?: () => void }
 
@@ -168,7 +195,10 @@ export class Store {
     try {
       r = JSON.parse(readFileSync(file, 'utf8'))
     } catch (e) {
-      throw new CmcError('RECORD_CORRUPT', `${file} is corrupted: ${(e as Error).message}`, { where: { file }, hint: 'restore it from a copy or delete its folder, then `cmc exp reindex`' })
+      throw new CmcError('RECORD_CORRUPT', `${file} is corrupted: ${(e as Error).message}`, {
+        where: { file },
+        hint: 'restore it from a copy or delete its folder, then `cmc exp reindex`',
+      })
     }
     if (!validateRecord(r)) throw new CmcError('RECORD_CORRUPT', `${file} is not a complete record`, { where: { file } })
     return r

@@ -23,7 +23,8 @@ let records: ExperimentRecord[]
 
 beforeAll(async () => {
   await pingEngine()
-  if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: run \`bash scripts/setup.sh\` (it installs Debian's chromium) or set CMC_CHROMIUM`)
+  if (!existsSync(chromiumPath))
+    throw new Error(`no Chromium at ${chromiumPath}: run \`bash scripts/setup.sh\` (it installs Debian's chromium) or set CMC_CHROMIUM`)
   mkdirSync(shots, { recursive: true })
   const r = await cli(['run', 'echo-metrics', '--repo', repo, '--platform', 'x86_64', '--set', 'n=3,5', '--repeat', '3', '--json'], { env })
   expect(r.code, r.stderr).toBe(0)
@@ -61,11 +62,13 @@ describe('report and dashboard in Chromium', () => {
     }
     expect(await page.locator('canvas').count()).toBeGreaterThanOrEqual(3)
     // Charts really drew something: some canvas pixels are not transparent.
-    const painted = await page.evaluate(() => [...document.querySelectorAll('canvas')].some((c) => {
-      const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data
-      for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true
-      return false
-    }))
+    const painted = await page.evaluate(() =>
+      [...document.querySelectorAll('canvas')].some((c) => {
+        const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data
+        for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true
+        return false
+      }),
+    )
     expect(painted).toBe(true)
     const cmp = await page.locator('#compare').innerText()
     expect(cmp, cmp).toMatch(/value\s+3\.00\s+5\.00\s+1\.67/)
@@ -84,7 +87,14 @@ describe('report and dashboard in Chromium', () => {
       const url = await new Promise<string>((resolve, reject) => {
         let out = ''
         const t = setTimeout(() => reject(new Error(`dashboard did not start: ${out}`)), 20_000)
-        const on = (d: Buffer) => { out += d; const m = /(http:\/\/127\.0\.0\.1:\d+\S*)/.exec(out); if (m) { clearTimeout(t); resolve(m[1]) } }
+        const on = (d: Buffer) => {
+          out += d
+          const m = /(http:\/\/127\.0\.0\.1:\d+\S*)/.exec(out)
+          if (m) {
+            clearTimeout(t)
+            resolve(m[1])
+          }
+        }
         p.stdout!.on('data', on)
         p.stderr!.on('data', on)
       })

@@ -84,7 +84,13 @@ describe('examples end to end', () => {
     expect((JSON.parse(list.stdout) as unknown[]).length).toBe(3)
     const all = await cmc('exp', 'list', '--json')
     expect((JSON.parse(all.stdout) as unknown[]).length).toBe(7) // 2 stream + 2 matmul + 2 resnet + 1 arm64
-    const c = await cmc('exp', 'compare', 'benchmark = stream and platform = x86_64 and params.threads = 1', 'benchmark = stream and platform = arm64', '--json')
+    const c = await cmc(
+      'exp',
+      'compare',
+      'benchmark = stream and platform = x86_64 and params.threads = 1',
+      'benchmark = stream and platform = arm64',
+      '--json',
+    )
     expect(c.code, c.stderr).toBe(0)
     const cmp = JSON.parse(c.stdout) as { metrics: Array<{ metric: string; verdict: string; ratio: number }>; warnings: string[] }
     const triad = cmp.metrics.find((m) => m.metric === 'triad_gbs')!
@@ -97,7 +103,9 @@ describe('examples end to end', () => {
   })
 
   it('reproduce re-runs a record with the same image digest and params, then compares', async () => {
-    const list = JSON.parse((await cmc('exp', 'list', '--where', 'benchmark = stream and platform = x86_64 and params.threads = 2', '--json')).stdout) as Array<{ id: string }>
+    const list = JSON.parse(
+      (await cmc('exp', 'list', '--where', 'benchmark = stream and platform = x86_64 and params.threads = 2', '--json')).stdout,
+    ) as Array<{ id: string }>
     const r = await cmc('exp', 'reproduce', list[0].id, '--json')
     expect(r.code, r.stderr.slice(-2000)).toBe(0)
     const out = JSON.parse(r.stdout) as { reproduction: string; original: string; comparison: { metrics: Array<{ verdict: string }> } }
@@ -113,12 +121,25 @@ describe('examples end to end', () => {
 
   it('cmc report writes one HTML file with the runs and their numbers', async () => {
     const file = path.join(store, 'report.html')
-    const r = await cmc('report', '--where', 'benchmark = stream', '-o', file, '--compare', 'platform = x86_64 and params.threads = 1', '--compare', 'platform = arm64')
+    const r = await cmc(
+      'report',
+      '--where',
+      'benchmark = stream',
+      '-o',
+      file,
+      '--compare',
+      'platform = x86_64 and params.threads = 1',
+      '--compare',
+      'platform = arm64',
+    )
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr.replace(/\s*›\s*/g, ' ')).toMatch(/comparison: comparing platforms x86_64 vs arm64: the images differ by design/)
     expect(existsSync(file)).toBe(true)
     const html = readFileSync(file, 'utf8')
-    const recs = JSON.parse((await cmc('exp', 'list', '--where', 'benchmark = stream', '--json')).stdout) as Array<{ id: string; metrics: Record<string, number> }>
+    const recs = JSON.parse((await cmc('exp', 'list', '--where', 'benchmark = stream', '--json')).stdout) as Array<{
+      id: string
+      metrics: Record<string, number>
+    }>
     for (const rec of recs) {
       expect(html).toContain(rec.id)
       expect(html).toContain(String(rec.metrics.triad_gbs))

@@ -12,7 +12,11 @@ export const bin = path.join(repoRoot, 'bin', 'run.js')
 /** Remove everything labelled cmc.test=<value> (containers and images). */
 export async function cleanupLabel(value: string): Promise<void> {
   const cs = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`cmc.test=${value}`] }) })
-  for (const c of cs) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {})
+  for (const c of cs)
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => {})
 }
 
 export async function containersWithLabel(label: string): Promise<string[]> {
@@ -20,20 +24,32 @@ export async function containersWithLabel(label: string): Promise<string[]> {
   return cs.map((c) => c.Id)
 }
 
-export interface CliResult { code: number | null; stdout: string; stderr: string; ms: number }
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+  ms: number
+}
 
 /** Run the built cmc binary as a user would. */
-export function cli(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number; onSpawn?: (pid: number) => void } = {}): Promise<CliResult> {
+export function cli(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number; onSpawn?: (pid: number) => void } = {},
+): Promise<CliResult> {
   const started = Date.now()
   return new Promise((resolve) => {
     const so: SpawnOptions = { cwd: opts.cwd ?? repoRoot, env: { ...process.env, ...opts.env } as NodeJS.ProcessEnv }
     const p = spawn(process.execPath, [bin, ...args], so)
-    let stdout = '', stderr = ''
+    let stdout = '',
+      stderr = ''
     p.stdout!.on('data', (d) => (stdout += d))
     p.stderr!.on('data', (d) => (stderr += d))
     const timer = opts.timeoutMs ? setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs) : undefined
     if (p.pid) opts.onSpawn?.(p.pid)
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr, ms: Date.now() - started }) })
+    p.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr, ms: Date.now() - started })
+    })
   })
 }
 

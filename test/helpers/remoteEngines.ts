@@ -31,7 +31,8 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-const sh = (cmd: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) => execFileSync('sh', ['-c', cmd], { stdio: ['pipe', 'pipe', 'pipe'], timeout: 120_000, ...opts }).toString()
+const sh = (cmd: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  execFileSync('sh', ['-c', cmd], { stdio: ['pipe', 'pipe', 'pipe'], timeout: 120_000, ...opts }).toString()
 
 async function poll(what: string, ready: () => boolean, ms = 60_000): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end;) {
@@ -42,7 +43,10 @@ async function poll(what: string, ready: () => boolean, ms = 60_000): Promise<vo
 }
 
 function stopped(p: ChildProcess): Promise<void> {
-  return new Promise((r) => { if (p.exitCode !== null || p.signalCode) r(); else p.once('close', () => r()) })
+  return new Promise((r) => {
+    if (p.exitCode !== null || p.signalCode) r()
+    else p.once('close', () => r())
+  })
 }
 
 export interface Certificates {
@@ -61,8 +65,10 @@ export function makeCertificates(dir: string): Certificates {
   const ca = (name: string) => inDir(`openssl req -x509 ${ec} -days 2 -subj /CN=${name} -keyout ${name}-key.pem -out ${name}.pem`)
   const signed = (name: string, by: string, ext: string) => {
     writeFileSync(path.join(dir, `${name}.ext`), `${ext}\n`)
-    inDir(`openssl req ${ec} -subj /CN=${name} -keyout ${name}-key.pem -out ${name}.csr && ` +
-      `openssl x509 -req -in ${name}.csr -CA ${by}.pem -CAkey ${by}-key.pem -CAcreateserial -days 2 -extfile ${name}.ext -out ${name}.pem`)
+    inDir(
+      `openssl req ${ec} -subj /CN=${name} -keyout ${name}-key.pem -out ${name}.csr && ` +
+        `openssl x509 -req -in ${name}.csr -CA ${by}.pem -CAkey ${by}-key.pem -CAcreateserial -days 2 -extfile ${name}.ext -out ${name}.pem`,
+    )
   }
   ca('cmc-ca')
   ca('other-ca')
@@ -99,12 +105,31 @@ export async function startTlsEngine(dir: string, certs: Certificates, bridge: {
   mkdirSync(dir, { recursive: true })
   const port = await freePort()
   const socket = path.join(dir, 'docker.sock')
-  sh(`ip link del ${bridge.name} 2>/dev/null; ip link add ${bridge.name} type bridge && ip addr add ${bridge.cidr} dev ${bridge.name} && ip link set ${bridge.name} up`)
+  sh(
+    `ip link del ${bridge.name} 2>/dev/null; ip link add ${bridge.name} type bridge && ip addr add ${bridge.cidr} dev ${bridge.name} && ip link set ${bridge.name} up`,
+  )
   const args = [
-    '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'), '--pidfile', path.join(dir, 'dockerd.pid'),
-    '-H', `unix://${socket}`, '-H', `tcp://127.0.0.1:${port}`,
-    '--tlsverify', '--tlscacert', certs.server.ca, '--tlscert', certs.server.cert, '--tlskey', certs.server.key,
-    `--bridge=${bridge.name}`, '--iptables=false', '--ip-masq=false', '--ip-forward=false',
+    '--data-root',
+    path.join(dir, 'data'),
+    '--exec-root',
+    path.join(dir, 'exec'),
+    '--pidfile',
+    path.join(dir, 'dockerd.pid'),
+    '-H',
+    `unix://${socket}`,
+    '-H',
+    `tcp://127.0.0.1:${port}`,
+    '--tlsverify',
+    '--tlscacert',
+    certs.server.ca,
+    '--tlscert',
+    certs.server.cert,
+    '--tlskey',
+    certs.server.key,
+    `--bridge=${bridge.name}`,
+    '--iptables=false',
+    '--ip-masq=false',
+    '--ip-forward=false',
   ]
   const daemon = spawn('dockerd', args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''
@@ -118,7 +143,12 @@ export async function startTlsEngine(dir: string, certs: Certificates, bridge: {
   try {
     await poll('the private dockerd', () => {
       if (daemon.exitCode !== null) throw new Error(`the private dockerd exited:\n${log}`)
-      try { docker('version'); return true } catch { return false }
+      try {
+        docker('version')
+        return true
+      } catch {
+        return false
+      }
     })
   } catch (e) {
     await stop()
@@ -144,18 +174,32 @@ export interface SshServer {
 export async function startSshd(dir: string, dockerHost: string): Promise<SshServer> {
   mkdirSync(dir, { recursive: true })
   const port = await freePort()
-  const key = (name: string) => { sh(`ssh-keygen -q -t ed25519 -N '' -C cmc-test -f ${path.join(dir, name)}`); return path.join(dir, name) }
+  const key = (name: string) => {
+    sh(`ssh-keygen -q -t ed25519 -N '' -C cmc-test -f ${path.join(dir, name)}`)
+    return path.join(dir, name)
+  }
   const hostKey = key('host_key')
   const userKey = key('user_key')
   sh(`cp ${userKey}.pub ${path.join(dir, 'authorized_keys')}`)
   const config = path.join(dir, 'sshd_config')
-  writeFileSync(config, [
-    `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${hostKey}`, `PidFile ${path.join(dir, 'sshd.pid')}`,
-    `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`, 'PermitRootLogin prohibit-password',
-    'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no',
-    'StrictModes no', // the key files lie under /tmp, which is world-writable
-    `SetEnv DOCKER_HOST=${dockerHost}`, 'LogLevel VERBOSE', '',
-  ].join('\n'))
+  writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `PidFile ${path.join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no', // the key files lie under /tmp, which is world-writable
+      `SetEnv DOCKER_HOST=${dockerHost}`,
+      'LogLevel VERBOSE',
+      '',
+    ].join('\n'),
+  )
   // sshd's privilege separation folder; Debian's service makes it at start, it is on tmpfs
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 })
   const daemon = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] })
@@ -200,4 +244,3 @@ export async function startSshAgent(dir: string, key: string): Promise<{ socket:
 export function containerEvents(engine: PrivateEngine, since: number, until: number): string[] {
   return engine.docker(`events --since ${since} --until ${until} --filter type=container --format '{{.Action}}'`).split('\n').filter(Boolean)
 }
-

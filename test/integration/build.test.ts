@@ -22,7 +22,8 @@ afterAll(() => {
   rmSync(repo, { recursive: true, force: true })
 })
 
-const dockerRun = (ref: string, cmd: string) => execFileSync('docker', ['run', '--rm', '--label', 'cmc.test=build', ref, 'sh', '-c', `mkdir -p /cmc/out && ${cmd}`]).toString()
+const dockerRun = (ref: string, cmd: string) =>
+  execFileSync('docker', ['run', '--rm', '--label', 'cmc.test=build', ref, 'sh', '-c', `mkdir -p /cmc/out && ${cmd}`]).toString()
 
 describe('cmc build', () => {
   it('builds the C benchmark for x86_64 in two stages with provenance labels', async () => {
@@ -44,7 +45,9 @@ describe('cmc build', () => {
     // copyright files are there (dpkg still makes the excluded files' folders)
     expect(dockerRun(b.ref, 'find /usr/share/doc/ca-certificates -type f -name copyright')).toContain('/usr/share/doc/ca-certificates/copyright\n')
     expect(dockerRun(b.ref, 'find /usr/share/doc/ca-certificates -type f ! -name copyright').trim()).toBe('')
-    expect(dockerRun(b.ref, 'find /usr/share/doc /usr/share/man /usr/share/info /usr/share/locale -type f ! -name copyright ! -name locale.alias | wc -l').trim()).toBe('0')
+    expect(
+      dockerRun(b.ref, 'find /usr/share/doc /usr/share/man /usr/share/info /usr/share/locale -type f ! -name copyright ! -name locale.alias | wc -l').trim(),
+    ).toBe('0')
     expect(Number(dockerRun(b.ref, 'ls /usr/share/doc | wc -l').trim())).toBeGreaterThan(50) // copyright files stay
   })
 
@@ -66,7 +69,8 @@ describe('cmc build', () => {
     writeFileSync(src, readFileSync(src, 'utf8').replace('"answer\\": 42}', `"answer\\": ${Date.now()}}`))
     const after = await buildImage({ target: 'hello-c', platform: 'x86_64', extraRepos: [repo] })
     expect(after.ref).not.toBe(before.ref)
-    const l1 = imageLayers(before.ref), l2 = imageLayers(after.ref)
+    const l1 = imageLayers(before.ref),
+      l2 = imageLayers(after.ref)
     expect(l2.length).toBe(l1.length)
     expect(l2.slice(0, -1)).toEqual(l1.slice(0, -1))
     expect(l2.at(-1)).not.toBe(l1.at(-1))

@@ -13,8 +13,12 @@ const LABEL = 'dockerignore'
 const tag = `cmc-test/dockerignore:${process.pid}`
 const src = writeTree(tmpDir('cmc-dockerignore-'), {
   '.dockerignore': '# runs a and b are scratch\nrun-[ab].log\ndata\n!data/keep.txt\n',
-  'run-a.log': 'a', 'run-b.log': 'b', 'run-c.log': 'c', 'main.c': 'int main(void) { return 0; }\n',
-  'data/keep.txt': 'keep', 'data/big.bin': 'big',
+  'run-a.log': 'a',
+  'run-b.log': 'b',
+  'run-c.log': 'c',
+  'main.c': 'int main(void) { return 0; }\n',
+  'data/keep.txt': 'keep',
+  'data/big.bin': 'big',
 })
 
 beforeAll(async () => {
@@ -22,7 +26,10 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await cleanupLabel(LABEL)
-  await docker.getImage(tag).remove({ force: true }).catch(() => {})
+  await docker
+    .getImage(tag)
+    .remove({ force: true })
+    .catch(() => {})
   rmSync(src, { recursive: true, force: true })
 })
 
@@ -32,7 +39,10 @@ describe('.dockerignore in a real build', () => {
       // the base is made locally by `cmc base bootstrap`, so no registry is asked
       dockerfile: 'FROM cmc/base-debian:bookworm-amd64\nCOPY bench /bench\n',
       files: listContextFiles([{ src, dest: 'bench' }]),
-      tag, platform: 'linux/amd64', builder: 'buildkit', labels: { 'cmc.test': LABEL },
+      tag,
+      platform: 'linux/amd64',
+      builder: 'buildkit',
+      labels: { 'cmc.test': LABEL },
     })
     const inImage = execFileSync('docker', ['run', '--rm', '--label', `cmc.test=${LABEL}`, tag, 'find', '/bench', '-type', 'f']).toString()
     expect(inImage.trim().split('\n').sort()).toEqual(['/bench/data/keep.txt', '/bench/main.c', '/bench/run-c.log'])

@@ -12,17 +12,36 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { askVersionEarly, resolveEndpoint, takeEarlyVersion } from '../../src/engine/endpoint.js'
 import type { ExperimentRecord } from '../../src/store/record.js'
 import { cli, type CliResult } from '../helpers/engine.js'
-import { containerEvents, freePort, makeCertificates, requireTools, startSshAgent, startSshd, startTlsEngine, type Certificates, type PrivateEngine, type SshServer } from '../helpers/remoteEngines.js'
+import {
+  containerEvents,
+  freePort,
+  makeCertificates,
+  requireTools,
+  startSshAgent,
+  startSshd,
+  startTlsEngine,
+  type Certificates,
+  type PrivateEngine,
+  type SshServer,
+} from '../helpers/remoteEngines.js'
 import { repoRoot, tmpDir } from '../helpers/tmp.js'
 
 const work = tmpDir('cmc-endpoints-')
 const repo = path.join(repoRoot, 'test/fixtures/run-repo')
 const emptyHome = path.join(work, 'empty-home') // no ~/.docker, no ~/.ssh
 // every variable that picks an endpoint is set (or unset) by each call
-const noEndpoint = { DOCKER_HOST: undefined, DOCKER_TLS_VERIFY: undefined, DOCKER_CERT_PATH: undefined, DOCKER_CONTEXT: undefined, DOCKER_CONFIG: undefined, SSH_AUTH_SOCK: undefined }
+const noEndpoint = {
+  DOCKER_HOST: undefined,
+  DOCKER_TLS_VERIFY: undefined,
+  DOCKER_CERT_PATH: undefined,
+  DOCKER_CONTEXT: undefined,
+  DOCKER_CONFIG: undefined,
+  SSH_AUTH_SOCK: undefined,
+}
 const base = { ...noEndpoint, CMC_HOME: path.join(work, 'cmc-home'), CMC_STORE: path.join(work, 'store'), HOME: emptyHome }
 const cmc = (args: string[], env: Record<string, string | undefined>) => cli(args, { env: { ...base, ...env } })
-const runEcho = (n: number, env: Record<string, string | undefined>) => cmc(['run', 'echo-metrics', '--repo', repo, '--platform', 'x86_64', '--set', `n=${n}`, '--repeat', '1', '--json'], env)
+const runEcho = (n: number, env: Record<string, string | undefined>) =>
+  cmc(['run', 'echo-metrics', '--repo', repo, '--platform', 'x86_64', '--set', `n=${n}`, '--repeat', '1', '--json'], env)
 const now = () => Math.floor(Date.now() / 1000)
 
 let certs: Certificates
@@ -48,7 +67,10 @@ beforeAll(async () => {
 })
 // without openssl, dockerd or sshd, or a server that did not start, every test
 // that needs them fails with the reason (an error in beforeAll would only skip them)
-const needServers = () => beforeEach(() => { if (notReady) throw notReady })
+const needServers = () =>
+  beforeEach(() => {
+    if (notReady) throw notReady
+  })
 
 afterAll(async () => {
   await agent?.stop()
@@ -61,7 +83,10 @@ afterAll(async () => {
 function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
   const all = { ...noEndpoint, ...vars }
   const saved = Object.fromEntries(Object.keys(all).map((k) => [k, process.env[k]]))
-  const put = (k: string, v: string | undefined) => { if (v === undefined) delete process.env[k]; else process.env[k] = v }
+  const put = (k: string, v: string | undefined) => {
+    if (v === undefined) delete process.env[k]
+    else process.env[k] = v
+  }
   try {
     for (const [k, v] of Object.entries(all)) put(k, v)
     return fn()
@@ -121,7 +146,12 @@ describe('a TLS engine (dockerd --tlsverify on 127.0.0.1)', () => {
 
   it('a client certificate from another CA: exit 3, the engine refused it', async () => {
     const r = await cmc(['base', 'list'], { ...tls(), DOCKER_CERT_PATH: certs.foreignClient })
-    expectEngineError(r, 3, 'bad certificate', /hint: the engine refused the client certificate: cert\.pem in .*foreign-certs must be signed by a CA the engine trusts/)
+    expectEngineError(
+      r,
+      3,
+      'bad certificate',
+      /hint: the engine refused the client certificate: cert\.pem in .*foreign-certs must be signed by a CA the engine trusts/,
+    )
   })
 
   it('a certificate folder without key.pem is refused by name, before anything is sent', async () => {
@@ -153,11 +183,16 @@ describe('a TLS engine (dockerd --tlsverify on 127.0.0.1)', () => {
     const closed = await freePort()
     docker(['context', 'create', 'cmc-gone', '--docker', `host=tcp://127.0.0.1:${closed}`])
     const r = await cmc(['base', 'list'], { DOCKER_CONFIG: config, DOCKER_CONTEXT: 'cmc-gone' })
-    expectEngineError(r, 3, `cannot reach a Docker engine at tcp://127.0.0.1:${closed} from docker context cmc-gone`, /hint: start the engine of docker context cmc-gone, or change context/)
+    expectEngineError(
+      r,
+      3,
+      `cannot reach a Docker engine at tcp://127.0.0.1:${closed} from docker context cmc-gone`,
+      /hint: start the engine of docker context cmc-gone, or change context/,
+    )
   })
 })
 
-describe('an ssh engine (an sshd of the test\'s own on 127.0.0.1, its sessions reaching the private dockerd)', () => {
+describe("an ssh engine (an sshd of the test's own on 127.0.0.1, its sessions reaching the private dockerd)", () => {
   needServers()
   const sshHost = () => `ssh://root@127.0.0.1:${sshd.port}`
 
@@ -191,7 +226,10 @@ describe('an ssh engine (an sshd of the test\'s own on 127.0.0.1, its sessions r
 
   it('an ssh docker context is used like DOCKER_HOST', async () => {
     const config = path.join(work, 'docker-config-ssh')
-    execFileSync('docker', ['context', 'create', 'cmc-ssh', '--docker', `host=${sshHost()}`], { env: { ...process.env, ...noEndpoint, DOCKER_CONFIG: config }, stdio: 'pipe' })
+    execFileSync('docker', ['context', 'create', 'cmc-ssh', '--docker', `host=${sshHost()}`], {
+      env: { ...process.env, ...noEndpoint, DOCKER_CONFIG: config },
+      stdio: 'pipe',
+    })
     const before = sshd.logins()
     const r = await cmc(['base', 'list', '--json'], { DOCKER_CONFIG: config, DOCKER_CONTEXT: 'cmc-ssh', SSH_AUTH_SOCK: agent.socket })
     expect(r.code, r.stderr).toBe(0)
@@ -200,33 +238,69 @@ describe('an ssh engine (an sshd of the test\'s own on 127.0.0.1, its sessions r
 
   it('no key anywhere: exit 3, the hint says how to offer one', async () => {
     const r = await cmc(['base', 'list'], { DOCKER_HOST: sshHost() })
-    expectEngineError(r, 3, `cannot reach a Docker engine at ${sshHost()} (All configured authentication methods failed)`, /hint: the ssh login was refused: load your key into ssh-agent \(SSH_AUTH_SOCK\)/)
+    expectEngineError(
+      r,
+      3,
+      `cannot reach a Docker engine at ${sshHost()} (All configured authentication methods failed)`,
+      /hint: the ssh login was refused: load your key into ssh-agent \(SSH_AUTH_SOCK\)/,
+    )
   })
 
   it('no ssh server at the address: exit 3, the address in the hint', async () => {
     const closed = await freePort()
     const r = await cmc(['base', 'list'], { DOCKER_HOST: `ssh://root@127.0.0.1:${closed}`, SSH_AUTH_SOCK: agent.socket })
-    expectEngineError(r, 3, `cannot reach a Docker engine at ssh://root@127.0.0.1:${closed}`, new RegExp(`hint: no ssh server answers at 127\\.0\\.0\\.1:${closed}`))
+    expectEngineError(
+      r,
+      3,
+      `cannot reach a Docker engine at ssh://root@127.0.0.1:${closed}`,
+      new RegExp(`hint: no ssh server answers at 127\\.0\\.0\\.1:${closed}`),
+    )
   })
 })
 
 describe('addresses as the docker CLI reads them', () => {
   const resolved = (vars: Record<string, string | undefined>) => withEnv({ HOME: emptyHome, ...vars }, () => resolveEndpoint())
 
-  it('tcp gets the CLI\'s default port (2376 with TLS), host:port alone is tcp, ssh without a user is the local user', () => {
-    expect(resolved({ DOCKER_HOST: 'tcp://127.0.0.1' })).toMatchObject({ transport: 'tcp', address: { host: '127.0.0.1', port: 2375 }, modemEnv: { DOCKER_HOST: 'tcp://127.0.0.1:2375' } })
-    expect(resolved({ DOCKER_HOST: 'tcp://127.0.0.1', DOCKER_TLS_VERIFY: 'yes' })).toMatchObject({ transport: 'tls', address: { port: 2376 }, modemEnv: { DOCKER_HOST: 'tcp://127.0.0.1:2376', DOCKER_TLS_VERIFY: '1' } })
-    expect(resolved({ DOCKER_HOST: '127.0.0.1:2375' })).toMatchObject({ transport: 'tcp', display: '127.0.0.1:2375', address: { host: '127.0.0.1', port: 2375 } })
+  it("tcp gets the CLI's default port (2376 with TLS), host:port alone is tcp, ssh without a user is the local user", () => {
+    expect(resolved({ DOCKER_HOST: 'tcp://127.0.0.1' })).toMatchObject({
+      transport: 'tcp',
+      address: { host: '127.0.0.1', port: 2375 },
+      modemEnv: { DOCKER_HOST: 'tcp://127.0.0.1:2375' },
+    })
+    expect(resolved({ DOCKER_HOST: 'tcp://127.0.0.1', DOCKER_TLS_VERIFY: 'yes' })).toMatchObject({
+      transport: 'tls',
+      address: { port: 2376 },
+      modemEnv: { DOCKER_HOST: 'tcp://127.0.0.1:2376', DOCKER_TLS_VERIFY: '1' },
+    })
+    expect(resolved({ DOCKER_HOST: '127.0.0.1:2375' })).toMatchObject({
+      transport: 'tcp',
+      display: '127.0.0.1:2375',
+      address: { host: '127.0.0.1', port: 2375 },
+    })
     const user = os.userInfo().username
-    expect(resolved({ DOCKER_HOST: 'ssh://127.0.0.1' })).toMatchObject({ transport: 'ssh', address: { host: '127.0.0.1', port: 22 }, modemEnv: { DOCKER_HOST: `ssh://${user}@127.0.0.1` } })
+    expect(resolved({ DOCKER_HOST: 'ssh://127.0.0.1' })).toMatchObject({
+      transport: 'ssh',
+      address: { host: '127.0.0.1', port: 22 },
+      modemEnv: { DOCKER_HOST: `ssh://${user}@127.0.0.1` },
+    })
     // DOCKER_TLS_VERIFY means nothing to ssh (docker-modem would switch to https)
-    expect(resolved({ DOCKER_HOST: 'ssh://u:secret@127.0.0.1:2222', DOCKER_TLS_VERIFY: '1' })).toMatchObject({ transport: 'ssh', display: 'ssh://u:***@127.0.0.1:2222', modemEnv: { DOCKER_HOST: 'ssh://u@127.0.0.1:2222' } })
-    expect(resolved({ DOCKER_HOST: 'unix:///run/podman/podman.sock' })).toMatchObject({ transport: 'socket', address: { socketPath: '/run/podman/podman.sock' } })
+    expect(resolved({ DOCKER_HOST: 'ssh://u:secret@127.0.0.1:2222', DOCKER_TLS_VERIFY: '1' })).toMatchObject({
+      transport: 'ssh',
+      display: 'ssh://u:***@127.0.0.1:2222',
+      modemEnv: { DOCKER_HOST: 'ssh://u@127.0.0.1:2222' },
+    })
+    expect(resolved({ DOCKER_HOST: 'unix:///run/podman/podman.sock' })).toMatchObject({
+      transport: 'socket',
+      address: { socketPath: '/run/podman/podman.sock' },
+    })
   })
 
   it('an address of another scheme: exit 2, DOCKER_HOST_INVALID, with examples', async () => {
     const r = await cmc(['base', 'list', '--json'], { DOCKER_HOST: 'ftp://127.0.0.1' })
     expect(r.code, r.stderr).toBe(2)
-    expect(JSON.parse(r.stdout)).toMatchObject({ error: 'DOCKER_HOST_INVALID', message: 'DOCKER_HOST=ftp://127.0.0.1 is not a unix://, tcp:// or ssh:// address' })
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      error: 'DOCKER_HOST_INVALID',
+      message: 'DOCKER_HOST=ftp://127.0.0.1 is not a unix://, tcp:// or ssh:// address',
+    })
   })
 })

@@ -22,7 +22,7 @@ async function countingProxy(engine: Endpoint): Promise<{ host: string; seen: st
   const sock = path.join(work, 'proxy.sock')
   const seen: string[] = []
   const { address } = engine
-  const upstream = (): net.Socket => 'socketPath' in address ? net.connect(address.socketPath) : net.connect(address.port, address.host)
+  const upstream = (): net.Socket => ('socketPath' in address ? net.connect(address.socketPath) : net.connect(address.port, address.host))
   const server = net.createServer((client) => {
     const up = upstream()
     client.on('data', (d: Buffer) => {
@@ -60,11 +60,16 @@ describe('engine client', () => {
 
   it('an early /version nobody takes up does not keep the process alive, even when the engine never answers', () => {
     const sock = path.join(work, 'silent.sock')
-    const silent = spawn(process.execPath, ['-e', `require('net').createServer(() => {}).listen(${JSON.stringify(sock)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const silent = spawn(process.execPath, ['-e', `require('net').createServer(() => {}).listen(${JSON.stringify(sock)}, () => console.log('up'))`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     return new Promise<void>((resolve, reject) => {
       silent.stdout!.once('data', () => {
         const script = `const m = await import(${JSON.stringify(path.join(repoRoot, 'dist/engine/endpoint.js'))}); m.askVersionEarly()`
-        const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, DOCKER_HOST: `unix://${sock}` }, timeout: 10_000 })
+        const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+          env: { ...process.env, DOCKER_HOST: `unix://${sock}` },
+          timeout: 10_000,
+        })
         silent.kill()
         try {
           expect(r.signal).toBeNull() // not killed by the timeout
@@ -77,7 +82,7 @@ describe('engine client', () => {
     })
   })
 
-  it('DEBUG=modem still logs docker-modem\'s requests; without it nothing is printed', () => {
+  it("DEBUG=modem still logs docker-modem's requests; without it nothing is printed", () => {
     const script = `const { getDocker } = await import(${JSON.stringify(path.join(repoRoot, 'dist/engine/docker.js'))}); await getDocker().ping()`
     const stderrWith = (debug: string) => {
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, DEBUG: debug }, encoding: 'utf8' })
@@ -88,7 +93,7 @@ describe('engine client', () => {
     expect(stderrWith('')).toBe('')
   })
 
-  it('dockerode\'s tar-fs, loaded on first use, packs a folder', async () => {
+  it("dockerode's tar-fs, loaded on first use, packs a folder", async () => {
     await import('../../src/engine/docker.js')
     const dir = path.join(work, 'ctx')
     mkdirSync(dir, { recursive: true })

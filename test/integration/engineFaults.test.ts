@@ -32,7 +32,13 @@ function waitFor(p: ChildProcess, re: RegExp, timeoutMs: number): Promise<void> 
   return new Promise((resolve, reject) => {
     let buf = ''
     const t = setTimeout(() => reject(new Error(`timed out waiting for ${re}; saw:\n${buf.slice(-2000)}`)), timeoutMs)
-    const on = (d: Buffer) => { buf += d; if (re.test(buf)) { clearTimeout(t); resolve() } }
+    const on = (d: Buffer) => {
+      buf += d
+      if (re.test(buf)) {
+        clearTimeout(t)
+        resolve()
+      }
+    }
     p.stderr!.on('data', on)
     p.stdout!.on('data', on)
   })
@@ -64,7 +70,9 @@ describe('engine faults', () => {
   })
 
   it('Ctrl-C mid-build stops the build, tags nothing and exits 130', async () => {
-    const p = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'build', 'slow-build', '--repo', repo], { env: { ...process.env, CMC_HOME: home, CMC_VERBOSE: '1' } })
+    const p = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'build', 'slow-build', '--repo', repo], {
+      env: { ...process.env, CMC_HOME: home, CMC_VERBOSE: '1' },
+    })
     const exit = new Promise<number | null>((r) => p.on('close', r))
     await waitFor(p, /slow step starts/, 300_000)
     const t0 = Date.now()
@@ -84,12 +92,29 @@ describe('engine faults', () => {
     mkdirSync(path.join(d, 'data'))
     const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { stdio: 'pipe', timeout: 120_000 })
     sh(`ip link del ${bridge} 2>/dev/null; ip link add ${bridge} type bridge && ip addr add 172.31.254.1/24 dev ${bridge} && ip link set ${bridge} up`)
-    const daemonArgs = ['--data-root', path.join(d, 'data'), '--exec-root', path.join(d, 'exec'), '--pidfile', path.join(d, 'pid'), '-H', `unix://${sock}`,
-      `--bridge=${bridge}`, '--iptables=false', '--ip-masq=false', '--ip-forward=false']
+    const daemonArgs = [
+      '--data-root',
+      path.join(d, 'data'),
+      '--exec-root',
+      path.join(d, 'exec'),
+      '--pidfile',
+      path.join(d, 'pid'),
+      '-H',
+      `unix://${sock}`,
+      `--bridge=${bridge}`,
+      '--iptables=false',
+      '--ip-masq=false',
+      '--ip-forward=false',
+    ]
     const startDaemon = () => spawn('dockerd', daemonArgs, { stdio: 'ignore' })
     const waitUp = async () => {
       for (let i = 0; i < 100; i++) {
-        try { execFileSync('docker', ['-H', `unix://${sock}`, 'version'], { stdio: 'ignore', timeout: 5000 }); return } catch { await new Promise((r) => setTimeout(r, 300)) }
+        try {
+          execFileSync('docker', ['-H', `unix://${sock}`, 'version'], { stdio: 'ignore', timeout: 5000 })
+          return
+        } catch {
+          await new Promise((r) => setTimeout(r, 300))
+        }
       }
       throw new Error('the private dockerd did not start')
     }
@@ -100,7 +125,9 @@ describe('engine faults', () => {
       // the private daemon gets the base image from the main one (no registry)
       sh(`docker save debian:bookworm | docker -H unix://${sock} load -q`)
       // slow-offline needs no network (the private daemon has no NAT) and no packages
-      const p = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'build', 'slow-offline', '--repo', repo, '--platform', 'x86_64'], { env: { ...process.env, ...env } })
+      const p = spawn(process.execPath, [path.join(repoRoot, 'bin/run.js'), 'build', 'slow-offline', '--repo', repo, '--platform', 'x86_64'], {
+        env: { ...process.env, ...env },
+      })
       let stderr = ''
       p.stderr!.on('data', (b) => (stderr += b))
       const exit = new Promise<number | null>((r) => p.on('close', r))
@@ -111,15 +138,23 @@ describe('engine faults', () => {
       expect(stderr).toMatch(/connection to the Docker engine broke|did the engine stop|cannot reach a Docker engine/)
       expect(stderr).not.toMatch(/^\s+at /m)
       // Nothing was tagged: the dead daemon's tag store on disk knows debian:bookworm only.
-      await new Promise((r) => { if (daemon.exitCode !== null || daemon.signalCode) r(null); else daemon.on('close', r) })
+      await new Promise((r) => {
+        if (daemon.exitCode !== null || daemon.signalCode) r(null)
+        else daemon.on('close', r)
+      })
       const tags = readFileSync(path.join(d, 'data/image/overlay2/repositories.json'), 'utf8')
       expect(tags).toContain('debian:bookworm')
       expect(tags).not.toContain('slow-offline')
     } finally {
       daemon.kill('SIGTERM')
-      await new Promise((r) => { if (daemon.exitCode !== null || daemon.signalCode) r(null); else daemon.on('close', r) })
+      await new Promise((r) => {
+        if (daemon.exitCode !== null || daemon.signalCode) r(null)
+        else daemon.on('close', r)
+      })
       // [c]ontainerd: the pattern must not match this shell's own command line
-      sh(`pkill -f '[c]ontainerd.*${path.basename(d)}' 2>/dev/null; mount | awk '{print $3}' | grep '^${d}' | sort -r | xargs -r -n1 umount -l; ip link del ${bridge} 2>/dev/null; true`)
+      sh(
+        `pkill -f '[c]ontainerd.*${path.basename(d)}' 2>/dev/null; mount | awk '{print $3}' | grep '^${d}' | sort -r | xargs -r -n1 umount -l; ip link del ${bridge} 2>/dev/null; true`,
+      )
       rmSync(d, { recursive: true, force: true })
       // the main engine's bridge must have survived
       expect(execFileSync('ip', ['link', 'show', 'docker0']).toString()).toContain('docker0')

@@ -34,40 +34,49 @@ async function cmc(args: string[]) {
 }
 
 beforeAll(() => {
-  answering = podman.version().then((version) => {
-    const names = version.Components.map((c) => c.Name).join(', ')
-    if (!/Podman/.test(names)) throw new Error(`${socket} is not podman's socket (its components: ${names})`)
-  }, (e: Error) => {
-    throw new Error(`no podman service answers at ${socket} (${e.message}); start one: sudo bash scripts/setup-podman.sh`)
-  })
+  answering = podman.version().then(
+    (version) => {
+      const names = version.Components.map((c) => c.Name).join(', ')
+      if (!/Podman/.test(names)) throw new Error(`${socket} is not podman's socket (its components: ${names})`)
+    },
+    (e: Error) => {
+      throw new Error(`no podman service answers at ${socket} (${e.message}); start one: sudo bash scripts/setup-podman.sh`)
+    },
+  )
   answering.catch(() => {}) // reported by the tests
   cpSync(path.join(repoRoot, 'test/fixtures/run-repo'), repo, { recursive: true })
   mkdirSync(path.join(repo, 'cannot-start'))
-  writeFileSync(path.join(repo, 'cannot-start', 'cmc.yaml'), [
-    'kind: benchmark',
-    'alias: cannot-start',
-    'description: its working directory is a file',
-    'image: tiny-sh',
-    'workdir: /etc/passwd',
-    'command: echo never',
-    'outputs: { dir: /cmc/out }',
-    'repeat: 1',
-    'warmup: 0',
-    '',
-  ].join('\n'))
+  writeFileSync(
+    path.join(repo, 'cannot-start', 'cmc.yaml'),
+    [
+      'kind: benchmark',
+      'alias: cannot-start',
+      'description: its working directory is a file',
+      'image: tiny-sh',
+      'workdir: /etc/passwd',
+      'command: echo never',
+      'outputs: { dir: /cmc/out }',
+      'repeat: 1',
+      'warmup: 0',
+      '',
+    ].join('\n'),
+  )
   mkdirSync(path.join(repo, 'broken-build'))
-  writeFileSync(path.join(repo, 'broken-build', 'cmc.yaml'), [
-    'kind: benchmark',
-    'alias: broken-build',
-    'description: its build step fails',
-    'image: tiny-sh',
-    'build:',
-    '  run: echo compiling; echo out of widgets >&2; exit 7',
-    '  artifacts: [widget]',
-    'command: ./widget',
-    'outputs: { dir: /cmc/out }',
-    '',
-  ].join('\n'))
+  writeFileSync(
+    path.join(repo, 'broken-build', 'cmc.yaml'),
+    [
+      'kind: benchmark',
+      'alias: broken-build',
+      'description: its build step fails',
+      'image: tiny-sh',
+      'build:',
+      '  run: echo compiling; echo out of widgets >&2; exit 7',
+      '  artifacts: [widget]',
+      'command: ./widget',
+      'outputs: { dir: /cmc/out }',
+      '',
+    ].join('\n'),
+  )
 })
 afterAll(() => {
   for (const dir of [home, storeDir, repo]) rmSync(dir, { recursive: true, force: true })
@@ -83,7 +92,7 @@ describe('cmc on podman', () => {
     expect((await podman.getImage(built.ref).inspect()).Id).toBe(built.id)
   })
 
-  it('a build that reaches podman (--no-cache) goes through with the default builder, its steps read from Buildah\'s output', async () => {
+  it("a build that reaches podman (--no-cache) goes through with the default builder, its steps read from Buildah's output", async () => {
     const r = await cmc(['build', 'tiny-sh', '--repo', repo, '--platform', 'x86_64', '--no-cache', '--json'])
     expect(r.code, r.stderr).toBe(0)
     const [built] = JSON.parse(r.stdout) as Array<{ builder: string; cached: boolean; steps: Array<{ name: string }> }>
@@ -91,7 +100,7 @@ describe('cmc on podman', () => {
     expect(built.steps.map((s) => s.name)).toContain('[1/5] FROM cmc/base-debian:bookworm-amd64 AS runtime')
   })
 
-  it('a failed step on podman names the step (from Buildah\'s multi-stage output) with its log, exit 4', async () => {
+  it("a failed step on podman names the step (from Buildah's multi-stage output) with its log, exit 4", async () => {
     const r = await cmc(['build', 'broken-build', '--repo', repo, '--platform', 'x86_64'])
     expect(r.code, r.stderr).toBe(4)
     expect(r.stderr).toContain('error[BUILD_FAILED]: build step failed: [stage 1/2, 6/6] RUN echo compiling; echo out of widgets >&2; exit 7')
@@ -109,7 +118,25 @@ describe('cmc on podman', () => {
   })
 
   it('cmc run of stream: the record names the engine Podman and keeps the image id, not a docker.io digest', async () => {
-    const r = await cmc(['run', 'stream', '--repo', examples, '--platform', 'x86_64', '--set', 'size=100000', '--set', 'iters=2', '--set', 'threads=1', '--repeat', '1', '--warmup', '0', '--json'])
+    const r = await cmc([
+      'run',
+      'stream',
+      '--repo',
+      examples,
+      '--platform',
+      'x86_64',
+      '--set',
+      'size=100000',
+      '--set',
+      'iters=2',
+      '--set',
+      'threads=1',
+      '--repeat',
+      '1',
+      '--warmup',
+      '0',
+      '--json',
+    ])
     expect(r.code, r.stderr).toBe(0)
     const [rec] = JSON.parse(r.stdout) as ExperimentRecord[]
     expect(rec.status).toBe('ok')
@@ -123,7 +150,7 @@ describe('cmc on podman', () => {
     expect(await leftovers(`cmc.run=${rec.id}`)).toBe(0)
   })
 
-  it('a container podman cannot start: CONTAINER_START_FAILED (exit 5) with podman\'s message and a hint, nothing recorded or left', async () => {
+  it("a container podman cannot start: CONTAINER_START_FAILED (exit 5) with podman's message and a hint, nothing recorded or left", async () => {
     const before = readdirSync(storeDir, { recursive: true }).filter((f) => String(f).endsWith('record.json')).length
     const r = await cmc(['run', 'cannot-start', '--repo', repo, '--platform', 'x86_64'])
     expect(r.code, r.stderr).toBe(5)

@@ -42,8 +42,15 @@ function startSleeper() {
 }
 
 /** A container of the echo-metrics image that writes its outputs under /cmc/out (engine-level tests). */
-const outputsSpec = (test: string, command: string) =>
-  ({ image: 'cmc/echo-metrics:x86_64', workdir: '/', env: {}, inputs: [], outputsDir: '/cmc/out', labels: { 'cmc.test': test }, command })
+const outputsSpec = (test: string, command: string) => ({
+  image: 'cmc/echo-metrics:x86_64',
+  workdir: '/',
+  env: {},
+  inputs: [],
+  outputsDir: '/cmc/out',
+  labels: { 'cmc.test': test },
+  command,
+})
 
 /** Runs fn with outputs read in place, then through the archive API (CMC_COLLECT=archive). */
 async function bothWays(fn: (mode: 'volume' | 'archive') => Promise<void>): Promise<void> {
@@ -185,7 +192,24 @@ describe('cmc run', () => {
   })
 
   it('exp reproduce runs with the recorded devices and env; a redacted value is named, and --env sets it', async () => {
-    const first = await run(['echo-metrics', '--set', 'n=6', '--repeat', '1', '--device', '/dev/null:/dev/cmc-null:r', '--env', 'PLAIN=from-run', '--env', 'API_TOKEN=run-secret', '--cpus', '1.5', '--memory', '256m', '--json'])
+    const first = await run([
+      'echo-metrics',
+      '--set',
+      'n=6',
+      '--repeat',
+      '1',
+      '--device',
+      '/dev/null:/dev/cmc-null:r',
+      '--env',
+      'PLAIN=from-run',
+      '--env',
+      'API_TOKEN=run-secret',
+      '--cpus',
+      '1.5',
+      '--memory',
+      '256m',
+      '--json',
+    ])
     expect(first.code, first.stderr).toBe(0)
     const [orig] = JSON.parse(first.stdout) as ExperimentRecord[]
     expect(orig.devices.paths).toEqual(['/dev/null:/dev/cmc-null:r'])
@@ -213,7 +237,9 @@ describe('cmc run', () => {
     expect(bare.devices.paths).toEqual([])
     const unnamed = await cli(['exp', 'reproduce', orig.id, '--repo', repo], { env })
     expect(unnamed.code, unnamed.stderr).toBe(0)
-    expect(unnamed.stderr.replace(/\s*›\s*/g, ' ')).toMatch(/API_TOKEN was redacted in \S+: the benchmark's own value is used where it declares one, else it is unset; set it with --env API_TOKEN=/)
+    expect(unnamed.stderr.replace(/\s*›\s*/g, ' ')).toMatch(
+      /API_TOKEN was redacted in \S+: the benchmark's own value is used where it declares one, else it is unset; set it with --env API_TOKEN=/,
+    )
   })
 
   it('a timeout stops and removes the container, records timeout, exit 124', async () => {
@@ -282,7 +308,8 @@ describe('cmc run', () => {
   })
 
   it('cmc gc removes what a SIGKILLed run left, and keeps a run still going', async () => {
-    const killed = startSleeper(), live = startSleeper()
+    const killed = startSleeper(),
+      live = startSleeper()
     await until(() => killed.out().includes('sleeping') && live.out().includes('sleeping'))
     expect(killed.out()).toContain('sleeping')
     expect(live.out()).toContain('sleeping')
@@ -293,8 +320,11 @@ describe('cmc run', () => {
     const theirs = await docker.createContainer({ Image: 'cmc/echo-metrics:x86_64', Cmd: ['true'] })
     try {
       expect((await theirs.inspect()).Config.Labels['cmc.managed']).toBe('1')
-      const mine = async () => (await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['cmc.benchmark=sleeper'] }) }))
-        .map((c) => ({ id: c.Id.slice(0, 12), owner: c.Labels['cmc.owner'] }))
+      const mine = async () =>
+        (await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['cmc.benchmark=sleeper'] }) })).map((c) => ({
+          id: c.Id.slice(0, 12),
+          owner: c.Labels['cmc.owner'],
+        }))
       const before = await mine()
       expect(before).toHaveLength(2)
       const dead = before.find((c) => c.owner?.endsWith(`:${killed.p.pid}`))!
@@ -313,11 +343,18 @@ describe('cmc run', () => {
       expect(items.map((i) => i.id)).not.toContain(theirs.id.slice(0, 12))
       expect((await theirs.inspect()).State.Status).toBe('created')
     } finally {
-      await docker.getVolume(stray.name).remove().catch(() => {})
+      await docker
+        .getVolume(stray.name)
+        .remove()
+        .catch(() => {})
       await theirs.remove({ force: true }).catch(() => {})
       live.p.kill('SIGINT')
       // a failed assertion must not leave the killed run's sleeper for the tests after this one
-      for (const id of await containersWithLabel(`cmc.owner=${os.hostname()}:${killed.p.pid}`)) await docker.getContainer(id).remove({ force: true, v: true }).catch(() => {})
+      for (const id of await containersWithLabel(`cmc.owner=${os.hostname()}:${killed.p.pid}`))
+        await docker
+          .getContainer(id)
+          .remove({ force: true, v: true })
+          .catch(() => {})
     }
     expect(await live.code).toBe(130)
     expect(await containersWithLabel('cmc.benchmark=sleeper')).toEqual([])
@@ -338,10 +375,21 @@ describe('cmc run', () => {
   it('both ways of reading outputs give the same files, refusals and hashes', async () => {
     // Engine level, so the test knows which way was taken: the volume in place
     // (this process is root beside a local engine) and the archive API.
-    const spec = outputsSpec('collect', [
-      'cd /cmc/out', 'echo fine > good.txt', 'mkdir -p sub/deep', 'echo nested > sub/deep/inner.txt', 'ln -s / root-link',
-      'ln -s sub/deep ok-link', 'ln good.txt hard.txt', 'mkfifo pipe', 'head -c 5000 /dev/zero > big.bin', ': > empty',
-    ].join(' && '))
+    const spec = outputsSpec(
+      'collect',
+      [
+        'cd /cmc/out',
+        'echo fine > good.txt',
+        'mkdir -p sub/deep',
+        'echo nested > sub/deep/inner.txt',
+        'ln -s / root-link',
+        'ln -s sub/deep ok-link',
+        'ln good.txt hard.txt',
+        'mkfifo pipe',
+        'head -c 5000 /dev/zero > big.bin',
+        ': > empty',
+      ].join(' && '),
+    )
     const got: Record<string, unknown> = {}
     await bothWays(async (mode) => {
       const dest = path.join(outer, `collect-${mode}`)
@@ -362,7 +410,10 @@ describe('cmc run', () => {
     const v = got.volume as { files: Array<{ path: string }>; refused: Array<{ path: string; reason: string }>; tree: string[] }
     expect(v.files.map((f) => f.path)).toEqual(['empty', 'good.txt', 'sub/deep/inner.txt'])
     expect(Object.fromEntries(v.refused.map((x) => [x.path, x.reason]))).toMatchObject({
-      'big.bin': expect.stringMatching(/cap/), 'root-link': expect.stringMatching(/leaves/), pipe: expect.stringMatching(/fifo/), 'hard.txt': expect.stringMatching(/hard link/),
+      'big.bin': expect.stringMatching(/cap/),
+      'root-link': expect.stringMatching(/leaves/),
+      pipe: expect.stringMatching(/fifo/),
+      'hard.txt': expect.stringMatching(/hard link/),
     })
     expect(v.tree).toContain('ok-link -> sub/deep')
     expect(await containersWithLabel('cmc.test=collect')).toEqual([])
@@ -381,7 +432,9 @@ describe('cmc run', () => {
           afterExit: async (outputs) => {
             // the volume way is the one taken when it is not the archive
             expect(await outputs.volumeDir(), mode).toEqual(mode === 'volume' ? expect.any(String) : undefined)
-            await collectOutputs(outputs, path.join(full, mode), { maxFileBytes: 1e6, maxTotalBytes: 4e6 }).catch((e) => { failure = e })
+            await collectOutputs(outputs, path.join(full, mode), { maxFileBytes: 1e6, maxTotalBytes: 4e6 }).catch((e) => {
+              failure = e
+            })
           },
         })
         expect(failure, mode).toBeInstanceOf(CmcError)
@@ -402,7 +455,10 @@ describe('cmc run', () => {
     try {
       await c.start()
       await c.wait() // not-running: answers once it has exited
-      const late = c.wait({ condition: 'next-exit' }).then(() => 'answered', () => 'failed')
+      const late = c.wait({ condition: 'next-exit' }).then(
+        () => 'answered',
+        () => 'failed',
+      )
       expect(await Promise.race([late, new Promise((r) => setTimeout(() => r('silent'), 1500))])).toBe('silent')
       const answered = new AbortController()
       const t0 = Date.now()
@@ -415,7 +471,10 @@ describe('cmc run', () => {
   })
 
   it('a reader that goes away (cmc run 2>&1 | head -1) does not stop cmc cleaning up', async () => {
-    const p = spawn(process.execPath, [bin, 'run', 'sleeper', '--repo', repo, '--platform', 'x86_64', '--timeout', '3'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const p = spawn(process.execPath, [bin, 'run', 'sleeper', '--repo', repo, '--platform', 'x86_64', '--timeout', '3'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     await new Promise<void>((r) => p.stderr!.once('data', () => r()))
     p.stdout!.destroy() // both pipes closed: every later write fails with EPIPE
     p.stderr!.destroy()
@@ -433,14 +492,25 @@ describe('cmc run', () => {
 describe('device passthrough in the created container', () => {
   const created: string[] = []
   afterAll(async () => {
-    for (const id of created) await docker.getContainer(id).remove({ force: true }).catch(() => {})
+    for (const id of created)
+      await docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => {})
   })
   const spec = (devices: ReturnType<typeof hostConfigForDevices>) => ({
-    image: 'debian:bookworm', command: 'true', workdir: '/', env: {}, labels: { 'cmc.test': 'devices' }, inputs: [], devices,
+    image: 'debian:bookworm',
+    command: 'true',
+    workdir: '/',
+    env: {},
+    labels: { 'cmc.test': 'devices' },
+    inputs: [],
+    devices,
   })
   async function createInspect(devices: ReturnType<typeof hostConfigForDevices>) {
     const c = await docker.createContainer(containerCreateOptions(spec(devices)))
     created.push(c.id)
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the engine's HostConfig, read field by field as JSON
     return { c, hc: (await c.inspect()).HostConfig as unknown as Record<string, any> }
   }
 
@@ -463,7 +533,12 @@ describe('device passthrough in the created container', () => {
     // A stand-in /dev tree with the gids a ROCm host has (video 44, render 109).
     const root = tmpDir('cmc-dev-')
     mkdirSync(path.join(root, 'dev/dri'), { recursive: true })
-    for (const [f, gid] of [['dev/kfd', 109], ['dev/dri/renderD128', 109], ['dev/dri/renderD129', 110], ['dev/dri/card0', 44]] as const) {
+    for (const [f, gid] of [
+      ['dev/kfd', 109],
+      ['dev/dri/renderD128', 109],
+      ['dev/dri/renderD129', 110],
+      ['dev/dri/card0', 44],
+    ] as const) {
       writeFileSync(path.join(root, f), '')
       chownSync(path.join(root, f), 0, gid)
     }
@@ -480,7 +555,10 @@ describe('device passthrough in the created container', () => {
       expect(hc1.Devices.map((d: { PathInContainer: string }) => d.PathInContainer)).toEqual(['/dev/kfd', '/dev/dri/renderD129'])
       expect(hc1.GroupAdd).toEqual(['109', '110'])
       // Starting it on this engine fails: the stand-ins are not device nodes. The user gets a fix-it.
-      const err = await c.start().then(() => undefined, (e) => e as Error)
+      const err = await c.start().then(
+        () => undefined,
+        (e) => e as Error,
+      )
       expect(err).toBeDefined()
     } finally {
       rmSync(root, { recursive: true, force: true })
@@ -488,7 +566,10 @@ describe('device passthrough in the created container', () => {
   })
 
   it('starting a GPU container on this GPU-less engine gives the fix-it message', async () => {
-    const e = await runContainer(spec(hostConfigForDevices({ gpus: 'all' }))).then(() => undefined, (x) => x as CmcError)
+    const e = await runContainer(spec(hostConfigForDevices({ gpus: 'all' }))).then(
+      () => undefined,
+      (x) => x as CmcError,
+    )
     expect(e).toBeInstanceOf(CmcError)
     expect(e!.category).toBe('device')
     expect(e!.exitCode).toBe(6)
@@ -498,7 +579,10 @@ describe('device passthrough in the created container', () => {
     writeFileSync(path.join(rocm, 'dev/kfd'), '')
     writeFileSync(path.join(rocm, 'dev/dri/renderD128'), '')
     try {
-      const e2 = await runContainer(spec(hostConfigForDevices({ rocm: {} }, { devRoot: rocm }))).then(() => undefined, (x) => x as CmcError)
+      const e2 = await runContainer(spec(hostConfigForDevices({ rocm: {} }, { devRoot: rocm }))).then(
+        () => undefined,
+        (x) => x as CmcError,
+      )
       expect(e2?.code).toBe('DEVICE_UNUSABLE')
       expect(e2?.exitCode).toBe(6)
     } finally {
@@ -508,7 +592,14 @@ describe('device passthrough in the created container', () => {
   })
 
   it('ROCm on a host without /dev/kfd: what to do, exit 6', () => {
-    const e = (() => { try { hostConfigForDevices({ rocm: {} }, { devRoot: '/nonexistent' }); return undefined } catch (x) { return x as CmcError } })()
+    const e = (() => {
+      try {
+        hostConfigForDevices({ rocm: {} }, { devRoot: '/nonexistent' })
+        return undefined
+      } catch (x) {
+        return x as CmcError
+      }
+    })()
     expect(e?.code).toBe('NO_ROCM_GPU')
     expect(e?.exitCode).toBe(6)
     expect(e?.hint).toMatch(/amdgpu/)
@@ -522,13 +613,18 @@ describe('many writers', () => {
       // Build once so the 50 runs measure the store, not 50 racing builds.
       const warm = await cli(['build', 'echo-metrics', '--repo', repo, '--platform', 'x86_64'], { env })
       expect(warm.code, warm.stderr).toBe(0)
-      const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-        cli(['run', 'echo-metrics', '--repo', repo, '--platform', 'x86_64', '--set', `n=${i}`, '--repeat', '1', '--store', dir], { env: { CMC_HOME: home } })))
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          cli(['run', 'echo-metrics', '--repo', repo, '--platform', 'x86_64', '--set', `n=${i}`, '--repeat', '1', '--store', dir], { env: { CMC_HOME: home } }),
+        ),
+      )
       const failed = results.filter((r) => r.code !== 0)
       expect(failed.map((r) => r.stderr.slice(-500))).toEqual([])
       const store = await openStore({ path: dir })
       const warnings: string[] = []
-      const summaries = store.summaries((e) => { if (e.type === 'log') warnings.push(e.message) })
+      const summaries = store.summaries((e) => {
+        if (e.type === 'log') warnings.push(e.message)
+      })
       expect(warnings).toEqual([])
       expect(summaries).toHaveLength(50)
       expect(store.recordIds()).toHaveLength(50)

@@ -21,10 +21,12 @@ async function waitForRegistry(): Promise<void> {
     try {
       const res = await fetch(`http://127.0.0.1:${PORT}/v2/`)
       if (res.ok) return
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     await new Promise((r) => setTimeout(r, 200))
   }
-  throw new Error('docker-registry did not start (is Debian\'s docker-registry installed? scripts/setup-engine.sh installs it)')
+  throw new Error("docker-registry did not start (is Debian's docker-registry installed? scripts/setup-engine.sh installs it)")
 }
 
 beforeAll(async () => {
@@ -48,7 +50,10 @@ describe('sharing images', () => {
   it('push and pull round trip keeps the image and its provenance', async () => {
     const built = await buildImage({ target: 'hello-c', platform: 'x86_64', extraRepos: [repo] })
     const res = await pushBuilt('hello-c', 'x86_64', `127.0.0.1:${PORT}`)
-    expect(res.pushed.map((p) => p.ref)).toEqual([`127.0.0.1:${PORT}/cmc/hello-c:x86_64-${built.planHash.slice(0, 12)}`, `127.0.0.1:${PORT}/cmc/hello-c:x86_64`])
+    expect(res.pushed.map((p) => p.ref)).toEqual([
+      `127.0.0.1:${PORT}/cmc/hello-c:x86_64-${built.planHash.slice(0, 12)}`,
+      `127.0.0.1:${PORT}/cmc/hello-c:x86_64`,
+    ])
     expect(res.pushed[0].digest).toMatch(/@sha256:[0-9a-f]{64}$/)
     const ref = res.pushed[1].ref
     execFileSync('docker', ['rmi', ref, res.pushed[0].ref])

@@ -10,7 +10,8 @@ export default defineCommand({
   async action(_input, io) {
     await pingEngine()
     const bases = await listBases()
-    if (!io.json) io.log(bases.length ? formatTable(bases, ['ref', 'arch', 'sizeMb', 'created']) : 'no bootstrapped bases (run `cmc base bootstrap debian:bookworm`)')
+    if (!io.json)
+      io.log(bases.length ? formatTable(bases, ['ref', 'arch', 'sizeMb', 'created']) : 'no bootstrapped bases (run `cmc base bootstrap debian:bookworm`)')
     return bases
   },
 })

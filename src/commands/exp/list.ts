@@ -8,7 +8,8 @@ import { Store } from '../../store/store.js'
 
 export default defineCommand({
   summary: 'List experiment records, filtered by a query',
-  description: 'Query: comparisons (= != < <= > >= ~) on metrics.NAME (the median), params.NAME, status, benchmark, platform, image, digest, host, date, tags, joined with and, or, not and parentheses.',
+  description:
+    'Query: comparisons (= != < <= > >= ~) on metrics.NAME (the median), params.NAME, status, benchmark, platform, image, digest, host, date, tags, joined with and, or, not and parentheses.',
   examples: [
     `<%= config.bin %> exp list --where 'metrics.triad_gbs > 10 and (platform = arm64 or params.threads >= 2)'`,
     `<%= config.bin %> exp list --where 'benchmark = stream and date >= 2026-11-01' --sort metrics.triad_gbs:desc --limit 5`,
@@ -25,9 +26,17 @@ export default defineCommand({
     const rows = querySummaries(store, flags.where, { sort: flags.sort, limit: flags.limit, events: io.events })
     if (!io.json) {
       const view = rows.map((r) => ({
-        id: r.id, benchmark: r.benchmark, platform: r.platform, status: r.status,
-        params: Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' '),
-        metrics: Object.entries(r.metrics).slice(0, 4).map(([k, v]) => `${k}=${formatNumber(v)}`).join(' '),
+        id: r.id,
+        benchmark: r.benchmark,
+        platform: r.platform,
+        status: r.status,
+        params: Object.entries(r.params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+        metrics: Object.entries(r.metrics)
+          .slice(0, 4)
+          .map(([k, v]) => `${k}=${formatNumber(v)}`)
+          .join(' '),
       }))
       io.log(rows.length ? formatTable(view, ['id', 'benchmark', 'platform', 'status', 'params', 'metrics'], { maxWidth: 90 }) : 'no records match')
     }

@@ -10,7 +10,10 @@ export default defineCommand({
   async action({ flags }, io) {
     const store = await openStore({ path: flags.store })
     const res = store.reindex(io.events)
-    if (!io.json) io.log(`indexed ${res.indexed} record(s) in ${store.root}${res.skipped.length ? `, skipped ${res.skipped.length} corrupted` : ''}${res.staleStaging ? `, removed ${res.staleStaging} unfinished staging folder(s)` : ''}`)
+    if (!io.json)
+      io.log(
+        `indexed ${res.indexed} record(s) in ${store.root}${res.skipped.length ? `, skipped ${res.skipped.length} corrupted` : ''}${res.staleStaging ? `, removed ${res.staleStaging} unfinished staging folder(s)` : ''}`,
+      )
     return res
   },
 })

@@ -13,13 +13,17 @@ import { openStore } from '../../store/store.js'
 
 export default defineCommand({
   summary: 'Re-run a record with the same image, params, devices and env, then compare',
-  description: 'Env values the record redacted (secrets) are not known: the benchmark\'s own values are used, and --env sets them.',
+  description: "Env values the record redacted (secrets) are not known: the benchmark's own values are used, and --env sets them.",
   examples: ['<%= config.bin %> exp reproduce 20261124T101500123Z-1a2b3c4d'],
   args: [{ name: 'id', required: true, description: 'record id or a unique prefix' }],
   flags: {
     repeat: { kind: 'integer', description: 'repeats (default: as recorded)', min: 1 },
     env: { kind: 'string', char: 'e', multiple: true, description: 'KEY=VALUE over the recorded env (for values the record redacted)' },
-    device: { kind: 'string', multiple: true, description: 'devices instead of the recorded ones (host path[:container path[:perms]]); --device none for none' },
+    device: {
+      kind: 'string',
+      multiple: true,
+      description: 'devices instead of the recorded ones (host path[:container path[:perms]]); --device none for none',
+    },
     cpus: { kind: 'string', description: 'CPU limit instead of the recorded one (a smaller host)' },
     memory: { kind: 'string', description: 'memory limit instead of the recorded one, e.g. 2g' },
     store: storeSpec,
@@ -31,27 +35,52 @@ export default defineCommand({
     const given = parseEnvFlags(flags.env)
     const recorded = Object.fromEntries(Object.entries(old.env).filter(([, v]) => v !== REDACTED))
     const unknown = Object.keys(old.env).filter((k) => old.env[k] === REDACTED && !(k in given))
-    if (unknown.length) io.warn(`${unknown.join(', ')} ${unknown.length > 1 ? 'were' : 'was'} redacted in ${old.id}: the benchmark's own value is used where it declares one, else it is unset; set it with --env ${unknown[0]}=...`)
+    if (unknown.length)
+      io.warn(
+        `${unknown.join(', ')} ${unknown.length > 1 ? 'were' : 'was'} redacted in ${old.id}: the benchmark's own value is used where it declares one, else it is unset; set it with --env ${unknown[0]}=...`,
+      )
     const ac = new AbortController()
     process.once('SIGINT', () => ac.abort())
     const [fresh] = await runBenchmark({
-      target: old.benchmark.uid, platform: old.platform, pinnedImage: old.image.id,
+      target: old.benchmark.uid,
+      platform: old.platform,
+      pinnedImage: old.image.id,
       sets: Object.fromEntries(Object.entries(old.params).map(([k, v]) => [k, String(v)])),
-      repeat: flags.repeat ?? Math.max(old.repeats.length, 1), gpus: old.devices.gpus, cdi: old.devices.cdi,
-      devices: flags.device ? flags.device.filter((d) => d !== 'none') : old.devices.paths, env: { ...recorded, ...given },
+      repeat: flags.repeat ?? Math.max(old.repeats.length, 1),
+      gpus: old.devices.gpus,
+      cdi: old.devices.cdi,
+      devices: flags.device ? flags.device.filter((d) => d !== 'none') : old.devices.paths,
+      env: { ...recorded, ...given },
       cpus: flags.cpus === undefined ? old.limits?.cpus : parseCpus(flags.cpus),
       memoryBytes: flags.memory === undefined ? old.limits?.memoryBytes : parseSize(flags.memory),
-      storePath: store.root, extraRepos: flags.repo, reproduces: old.id, events: io.events, signal: ac.signal,
+      storePath: store.root,
+      extraRepos: flags.repo,
+      reproduces: old.id,
+      events: io.events,
+      signal: ac.signal,
     })
     if (!fresh || fresh.status === 'aborted') throw new CmcError('ABORTED', 'interrupted', { data: fresh ? { reproduction: fresh.id } : undefined })
     const comparison = compareGroups([old], [fresh], { allowDifferentHosts: true })
     if (!io.json) {
       io.log(`reproduced ${old.id} as ${fresh.id} (${fresh.status})`)
-      io.log(formatTable(comparison.metrics.map((m) => ({ metric: m.metric, before: formatNumber(m.a.median), now: formatNumber(m.b.median), ratio: formatNumber(m.ratio), verdict: m.verdict })), ['metric', 'before', 'now', 'ratio', 'verdict']))
+      io.log(
+        formatTable(
+          comparison.metrics.map((m) => ({
+            metric: m.metric,
+            before: formatNumber(m.a.median),
+            now: formatNumber(m.b.median),
+            ratio: formatNumber(m.ratio),
+            verdict: m.verdict,
+          })),
+          ['metric', 'before', 'now', 'ratio', 'verdict'],
+        ),
+      )
     }
     // as `cmc run` exits: the reproduction is recorded either way
-    if (fresh.status === 'timeout') throw new CmcError('TIMEOUT', `${fresh.benchmark.alias} timeout: ${fresh.reason ?? ''}`, { hint: `see the logs: cmc exp show ${fresh.id}` })
-    if (fresh.status === 'failed') throw new CmcError('BENCHMARK_FAILED', `${fresh.benchmark.alias} failed: ${fresh.reason ?? ''}`, { hint: `see the logs: cmc exp show ${fresh.id}` })
+    if (fresh.status === 'timeout')
+      throw new CmcError('TIMEOUT', `${fresh.benchmark.alias} timeout: ${fresh.reason ?? ''}`, { hint: `see the logs: cmc exp show ${fresh.id}` })
+    if (fresh.status === 'failed')
+      throw new CmcError('BENCHMARK_FAILED', `${fresh.benchmark.alias} failed: ${fresh.reason ?? ''}`, { hint: `see the logs: cmc exp show ${fresh.id}` })
     return { original: old.id, reproduction: fresh.id, comparison }
   },
 })

@@ -16,13 +16,29 @@ export default defineCommand({
     const store = await openStore({ path: flags.store })
     const r = findRecord(store, args.id, io.events)
     if (!io.json) {
-      io.log(`${r.id}  ${r.benchmark.alias} on ${r.platform}: ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}${r.reason ? ` — ${r.reason}` : ''}`)
+      io.log(
+        `${r.id}  ${r.benchmark.alias} on ${r.platform}: ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}${r.reason ? ` — ${r.reason}` : ''}`,
+      )
       io.log(`  image    ${r.image.ref}  digest ${r.image.digest}`)
-      io.log(`  params   ${Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ')}`)
+      io.log(
+        `  params   ${Object.entries(r.params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+      )
       io.log(`  command  ${r.command}`)
-      io.log(`  host     ${r.host.hostname}: ${r.host.cpuModel}, ${r.host.cores} cores, ${(r.host.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${r.host.docker.name ?? 'Docker'} ${r.host.docker.version}, kernel ${r.host.kernel}`)
+      io.log(
+        `  host     ${r.host.hostname}: ${r.host.cpuModel}, ${r.host.cores} cores, ${(r.host.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${r.host.docker.name ?? 'Docker'} ${r.host.docker.version}, kernel ${r.host.kernel}`,
+      )
       io.log(`  folder   ${store.recordDir(r.id)}`)
-      const rows = Object.entries(r.metrics).map(([k, s]) => ({ metric: k, median: formatNumber(s.median), ci95: `${formatNumber(s.ci95[0])} .. ${formatNumber(s.ci95[1])}`, min: formatNumber(s.min), max: formatNumber(s.max), n: s.n, unit: s.unit ?? '' }))
+      const rows = Object.entries(r.metrics).map(([k, s]) => ({
+        metric: k,
+        median: formatNumber(s.median),
+        ci95: `${formatNumber(s.ci95[0])} .. ${formatNumber(s.ci95[1])}`,
+        min: formatNumber(s.min),
+        max: formatNumber(s.max),
+        n: s.n,
+        unit: s.unit ?? '',
+      }))
       if (rows.length) io.log(formatTable(rows, ['metric', 'median', 'ci95', 'min', 'max', 'n', 'unit']))
       if (r.refused.length) io.log(`  refused outputs: ${r.refused.map((x) => `${x.path} (${x.reason})`).join('; ')}`)
       // a run that did not succeed: what it said last, where its hint sends the user
@@ -48,7 +64,11 @@ function lastLines(file: string, n: number): string[] {
     try {
       const buf = Buffer.alloc(Math.min(size, 64 * 1024))
       readSync(fd, buf, 0, buf.length, size - buf.length)
-      return buf.toString('utf8').split('\n').filter((l) => l.trim() && !/^=== (repeat|warm-up) /.test(l)).slice(-n)
+      return buf
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() && !/^=== (repeat|warm-up) /.test(l))
+        .slice(-n)
     } finally {
       closeSync(fd)
     }

@@ -19,11 +19,23 @@ export default defineCommand({
     const index = await loadIndex({ events: io.events })
     const mine = index.all().filter((a) => a.repo === repo.name)
     // uids name one artifact everywhere: a copy of another repo under a new name clashes
-    const elsewhere = new Map(index.all().filter((a) => a.repo !== repo.name).map((a) => [a.uid, a.repo]))
+    const elsewhere = new Map(
+      index
+        .all()
+        .filter((a) => a.repo !== repo.name)
+        .map((a) => [a.uid, a.repo]),
+    )
     const clashes = mine.filter((a) => elsewhere.has(a.uid))
     if (clashes.length) {
       const repos = [...new Set(clashes.map((a) => elsewhere.get(a.uid)))]
-      io.warn(`${clashes.length} of ${repo.name}'s artifacts have uids that repo ${repos.join(', ')} already uses (${clashes.slice(0, 3).map((a) => `${a.alias} ${a.uid}`).join(', ')}${clashes.length > 3 ? ', …' : ''}): a uid or alias then names either one. If ${repo.name} is a copy, keep one: \`cmc repo remove ${repos[0]}\` or \`cmc repo remove ${repo.name}\`; else give its artifacts new uids`)
+      io.warn(
+        `${clashes.length} of ${repo.name}'s artifacts have uids that repo ${repos.join(', ')} already uses (${clashes
+          .slice(0, 3)
+          .map((a) => `${a.alias} ${a.uid}`)
+          .join(
+            ', ',
+          )}${clashes.length > 3 ? ', …' : ''}): a uid or alias then names either one. If ${repo.name} is a copy, keep one: \`cmc repo remove ${repos[0]}\` or \`cmc repo remove ${repo.name}\`; else give its artifacts new uids`,
+      )
     }
     if (!io.json) io.log(`added repo ${repo.name} (${mine.length} artifacts) at ${repo.path}`)
     return { ...repo, artifacts: mine.length, uidClashes: clashes.map((a) => a.uid) }

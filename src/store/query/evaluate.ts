@@ -31,12 +31,18 @@ function compare(a: unknown, op: Op, b: string | number): boolean {
   }
   if (typeof x === 'boolean') x = String(x)
   switch (op) {
-    case '=': return x === y
-    case '!=': return x !== y
-    case '<': return x < y
-    case '<=': return x <= y
-    case '>': return x > y
-    case '>=': return x >= y
+    case '=':
+      return x === y
+    case '!=':
+      return x !== y
+    case '<':
+      return x < y
+    case '<=':
+      return x <= y
+    case '>':
+      return x > y
+    case '>=':
+      return x >= y
   }
 }
 
@@ -52,10 +58,14 @@ function matcher(n: CmpNode): (value: unknown) => boolean {
 
 export function evaluate(n: QueryNode, s: RecordSummary): boolean {
   switch (n.type) {
-    case 'and': return evaluate(n.left, s) && evaluate(n.right, s)
-    case 'or': return evaluate(n.left, s) || evaluate(n.right, s)
-    case 'not': return !evaluate(n.expr, s)
-    case 'cmp': return matcher(n)(fieldValue(s, n.field))
+    case 'and':
+      return evaluate(n.left, s) && evaluate(n.right, s)
+    case 'or':
+      return evaluate(n.left, s) || evaluate(n.right, s)
+    case 'not':
+      return !evaluate(n.expr, s)
+    case 'cmp':
+      return matcher(n)(fieldValue(s, n.field))
   }
 }
 

@@ -11,7 +11,11 @@ export type QueryNode =
   | { type: 'not'; expr: QueryNode }
   | { type: 'cmp'; field: string; op: Op; value: string | number; col: number }
 
-interface Token { kind: 'word' | 'string' | 'op' | 'lparen' | 'rparen' | 'eof'; text: string; col: number }
+interface Token {
+  kind: 'word' | 'string' | 'op' | 'lparen' | 'rparen' | 'eof'
+  text: string
+  col: number
+}
 
 const ATTRIBUTES = ['id', 'status', 'benchmark', 'platform', 'image', 'digest', 'host', 'date', 'createdAt', 'tags']
 
@@ -28,11 +32,26 @@ function tokenize(q: string): Token[] {
   let i = 0
   while (i < q.length) {
     const c = q[i]
-    if (/\s/.test(c)) { i++; continue }
-    if (c === '(') { out.push({ kind: 'lparen', text: c, col: i }); i++; continue }
-    if (c === ')') { out.push({ kind: 'rparen', text: c, col: i }); i++; continue }
+    if (/\s/.test(c)) {
+      i++
+      continue
+    }
+    if (c === '(') {
+      out.push({ kind: 'lparen', text: c, col: i })
+      i++
+      continue
+    }
+    if (c === ')') {
+      out.push({ kind: 'rparen', text: c, col: i })
+      i++
+      continue
+    }
     const op = /^(<=|>=|!=|==|=|<|>|~)/.exec(q.slice(i))
-    if (op) { out.push({ kind: 'op', text: op[1] === '==' ? '=' : op[1], col: i }); i += op[1].length; continue }
+    if (op) {
+      out.push({ kind: 'op', text: op[1] === '==' ? '=' : op[1], col: i })
+      i += op[1].length
+      continue
+    }
     if (c === '"' || c === "'") {
       const end = q.indexOf(c, i + 1)
       if (end < 0) throw syntaxError(q, i, 'unterminated string', `close the string with ${c}`)
@@ -57,17 +76,26 @@ export function parseQuery(query: string): QueryNode {
 
   const parseOr = (): QueryNode => {
     let left = parseAnd()
-    while (isKw(peek(), 'or')) { p++; left = { type: 'or', left, right: parseAnd() } }
+    while (isKw(peek(), 'or')) {
+      p++
+      left = { type: 'or', left, right: parseAnd() }
+    }
     return left
   }
   const parseAnd = (): QueryNode => {
     let left = parseNot()
-    while (isKw(peek(), 'and')) { p++; left = { type: 'and', left, right: parseNot() } }
+    while (isKw(peek(), 'and')) {
+      p++
+      left = { type: 'and', left, right: parseNot() }
+    }
     return left
   }
   const parseNot = (): QueryNode => {
     const t = peek()
-    if (isKw(t, 'not')) { p++; return { type: 'not', expr: parseNot() } }
+    if (isKw(t, 'not')) {
+      p++
+      return { type: 'not', expr: parseNot() }
+    }
     if (t.kind === 'lparen') {
       p++
       const e = parseOr()

@@ -22,29 +22,50 @@ const root = path.resolve(import.meta.dirname, '../../..')
 describe('fast argv parser', () => {
   it('reads the forms oclif reads, with defaults', () => {
     expect(parseFast(['--tags', 'python,-dev', '-k', 'component', '--json'], findSpec)).toEqual({
-      args: {}, flags: { tags: 'python,-dev', kind: 'component' }, json: true, quiet: false,
+      args: {},
+      flags: { tags: 'python,-dev', kind: 'component' },
+      json: true,
+      quiet: false,
     })
     expect(parseFast(['--tags=a', '-r', 'x', '--repo=y', '-q'], findSpec)?.flags).toEqual({ tags: 'a', repo: ['x', 'y'], quiet: true })
     expect(parseFast([], findSpec)?.flags).toEqual({ tags: '' })
     expect(parseFast(['--limit', '5', '--where', 'status = ok'], listSpec)?.flags).toEqual({ limit: 5, where: 'status = ok' })
     expect(parseFast(['stream', '-s', 'threads=1,2', '--set', 'size=10', '--repeat', '3', '--warmup', '0', '-e', 'A=b', '--json'], runSpec)).toEqual({
-      args: { benchmark: 'stream' }, flags: { set: ['threads=1,2', 'size=10'], repeat: 3, warmup: 0, env: ['A=b'], builder: 'auto' }, json: true, quiet: false,
+      args: { benchmark: 'stream' },
+      flags: { set: ['threads=1,2', 'size=10'], repeat: 3, warmup: 0, env: ['A=b'], builder: 'auto' },
+      json: true,
+      quiet: false,
     })
     expect(parseFast(['A', 'B', '--allow-different-hosts'], compareSpec)).toEqual({
       args: { a: 'A', b: 'B' },
       flags: { 'allow-different-hosts': true, 'allow-different-images': false, 'noise-band': '0.02' },
-      json: false, quiet: false,
+      json: false,
+      quiet: false,
     })
   })
 
   it('hands anything it cannot read exactly to oclif', () => {
     const refused: Array<[string[], CommandSpec]> = [
-      [['--help'], findSpec], [['-h'], findSpec], [['--bogus'], findSpec], [['--kind', 'nope'], findSpec],
-      [['--tags'], findSpec], [['--tags', 'a', '--tags', 'b'], findSpec], [['-tk'], findSpec], [['stray'], findSpec],
-      [['--repo', 'a', 'b'], findSpec], [['--json=yes'], findSpec], [['--', 'x'], findSpec],
-      [['--limit', 'ten'], listSpec], [['--limit', '1.5'], listSpec], [['--where', '--limit'], listSpec],
-      [['only-a'], compareSpec], [['a', 'b', 'c'], compareSpec],
-      [['stream', '--repeat', '0'], runSpec], [['stream', '--builder', 'docker'], runSpec], [['--set', 'a=1', 'stream'], runSpec], [[], runSpec],
+      [['--help'], findSpec],
+      [['-h'], findSpec],
+      [['--bogus'], findSpec],
+      [['--kind', 'nope'], findSpec],
+      [['--tags'], findSpec],
+      [['--tags', 'a', '--tags', 'b'], findSpec],
+      [['-tk'], findSpec],
+      [['stray'], findSpec],
+      [['--repo', 'a', 'b'], findSpec],
+      [['--json=yes'], findSpec],
+      [['--', 'x'], findSpec],
+      [['--limit', 'ten'], listSpec],
+      [['--limit', '1.5'], listSpec],
+      [['--where', '--limit'], listSpec],
+      [['only-a'], compareSpec],
+      [['a', 'b', 'c'], compareSpec],
+      [['stream', '--repeat', '0'], runSpec],
+      [['stream', '--builder', 'docker'], runSpec],
+      [['--set', 'a=1', 'stream'], runSpec],
+      [[], runSpec],
       [['stream', '--platform', 'arm64', '--all-platforms'], buildSpec],
     ]
     for (const [argv, spec] of refused) expect(parseFast(argv, spec), argv.join(' ')).toBeUndefined()
@@ -59,7 +80,8 @@ describe('fast argv parser', () => {
     expect(commandOf(['build', 'stream'])).toEqual({ id: 'build', rest: ['stream'] })
     expect(commandOf(['base', 'list'])).toEqual({ id: 'base list', rest: [] })
     expect(commandOf(['run', 'list'])).toEqual({ id: 'run', rest: ['list'] })
-    for (const argv of [[], ['exp'], ['exp', 'nope'], ['nope'], ['../commands/run'], ['exp:'], ['--help'], ['RUN']]) expect(commandOf(argv), argv.join(' ')).toBeUndefined()
+    for (const argv of [[], ['exp'], ['exp', 'nope'], ['nope'], ['../commands/run'], ['exp:'], ['--help'], ['RUN']])
+      expect(commandOf(argv), argv.join(' ')).toBeUndefined()
   })
 
   it('reads args with options and defaults, and required flags, as oclif does', () => {
@@ -91,9 +113,24 @@ describe('fast argv parser', () => {
   it('gives the same output and exit codes through the fast path and through oclif', () => {
     const bin = path.join(root, 'bin/run.js')
     const env = { ...process.env, CMC_REPOS: path.join(root, 'examples'), CMC_HOME: mkdtempSync(path.join(os.tmpdir(), 'cmc-fast-')) }
-    const cases = [['build', 'stream', '-p', 'x86_64', '--all-platforms'], ['run'], ['run', 'stream', '--set', 'threads'], ['run', 'no-such-benchmark', '--json'], ['find', '--tags', 'memory,bandwidth', '--json'], ['find', '-t', 'python', '-k', 'benchmark'], ['find', '--kind', 'nope'], ['exp', 'list', '--where', 'metrics.x >', '--store', path.join(root, 'test-artifacts/none')],
-      ['exp', 'show', 'nope', '--store', path.join(root, 'test-artifacts/none')], ['repo', 'list', '--json'], ['add', 'widget', 'x'], ['export', 'stream'],
-      ['show', 'stream'], ['plan', 'stream', '-p', 'x86_64', '--json'], ['dockerfile', 'stream', '-p', 'x86_64'], ['exp:list', '--limit', '0', '--store', path.join(root, 'test-artifacts/none')]]
+    const cases = [
+      ['build', 'stream', '-p', 'x86_64', '--all-platforms'],
+      ['run'],
+      ['run', 'stream', '--set', 'threads'],
+      ['run', 'no-such-benchmark', '--json'],
+      ['find', '--tags', 'memory,bandwidth', '--json'],
+      ['find', '-t', 'python', '-k', 'benchmark'],
+      ['find', '--kind', 'nope'],
+      ['exp', 'list', '--where', 'metrics.x >', '--store', path.join(root, 'test-artifacts/none')],
+      ['exp', 'show', 'nope', '--store', path.join(root, 'test-artifacts/none')],
+      ['repo', 'list', '--json'],
+      ['add', 'widget', 'x'],
+      ['export', 'stream'],
+      ['show', 'stream'],
+      ['plan', 'stream', '-p', 'x86_64', '--json'],
+      ['dockerfile', 'stream', '-p', 'x86_64'],
+      ['exp:list', '--limit', '0', '--store', path.join(root, 'test-artifacts/none')],
+    ]
     for (const argv of cases) {
       const fast = spawnSync(process.execPath, [bin, ...argv], { env, encoding: 'utf8' })
       const slow = spawnSync(process.execPath, [bin, ...argv], { env: { ...env, CMC_NO_FAST_PATH: '1' }, encoding: 'utf8' })
@@ -101,6 +138,10 @@ describe('fast argv parser', () => {
       expect(fast.stdout, argv.join(' ')).toBe(slow.stdout)
       expect(fast.stderr, argv.join(' ')).toBe(slow.stderr)
     }
-    expect(JSON.parse(execFileSync(process.execPath, [bin, 'find', '--tags', 'memory,bandwidth', '--json'], { env, encoding: 'utf8' })).map((r: { alias: string }) => r.alias)).toContain('stream')
+    expect(
+      JSON.parse(execFileSync(process.execPath, [bin, 'find', '--tags', 'memory,bandwidth', '--json'], { env, encoding: 'utf8' })).map(
+        (r: { alias: string }) => r.alias,
+      ),
+    ).toContain('stream')
   }, 120_000)
 })

@@ -18,11 +18,7 @@ describe('cmc find hints', () => {
   it('names each required tag no artifact has, with the nearest existing ones', async () => {
     const { rows, out } = await find('compilr,toolchain,zzzzzzzz')
     expect(rows).toEqual([])
-    expect(out).toEqual([
-      'no artifacts match',
-      'no artifact has the tag "compilr"; did you mean "compiler"?',
-      'no artifact has the tag "zzzzzzzz"',
-    ])
+    expect(out).toEqual(['no artifacts match', 'no artifact has the tag "compilr"; did you mean "compiler"?', 'no artifact has the tag "zzzzzzzz"'])
   })
 
   it('says nothing more when the tags exist but no artifact has them all, or when there are results', async () => {

@@ -21,12 +21,19 @@ import { CmcError } from '../../../src/errors.js'
 import { listTree, repoRoot, tmpDir } from '../../helpers/tmp.js'
 
 const dirs: string[] = []
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
 
 const fixture = (rel: string) => readFileSync(path.join(repoRoot, 'test', 'fixtures', 'loadgen', rel), 'utf8')
 
 function err(fn: () => unknown): CmcError {
-  try { fn() } catch (e) { if (e instanceof CmcError) return e; throw e }
+  try {
+    fn()
+  } catch (e) {
+    if (e instanceof CmcError) return e
+    throw e
+  }
   throw new Error('expected a CmcError')
 }
 
@@ -82,16 +89,18 @@ describe('parseLoadgenSummary (mlperf_log_summary.txt)', () => {
   })
 
   it('does not count "Yes" or "Skipped" as reasons, and lists only the failed ones', () => {
-    const r = parseLoadgenSummary([
-      'Scenario : SingleStream',
-      'Result is : INVALID',
-      '  Min duration satisfied : Yes',
-      '  Min queries satisfied : Skipped',
-      '  Early stopping satisfied: NO',
-      'Early Stopping Result:',
-      ' * Only processed 20 queries.',
-      '90th percentile latency (ns) : 1234',
-    ].join('\n'))
+    const r = parseLoadgenSummary(
+      [
+        'Scenario : SingleStream',
+        'Result is : INVALID',
+        '  Min duration satisfied : Yes',
+        '  Min queries satisfied : Skipped',
+        '  Early stopping satisfied: NO',
+        'Early Stopping Result:',
+        ' * Only processed 20 queries.',
+        '90th percentile latency (ns) : 1234',
+      ].join('\n'),
+    )
     expect(r.valid).toBe(false)
     expect(r.invalidReasons).toEqual(['Early stopping satisfied: NO', 'Only processed 20 queries.'])
     expect(r.metrics).toEqual({ '90th_percentile_latency_ns': 1234 })
@@ -127,28 +136,39 @@ describe('parseLoadgenDetail (:::MLLOG lines)', () => {
     const r = parseLoadgenDetail(fixture('server-invalid/mlperf_log_detail.txt'))
     expect(r.scenario).toBe('Server')
     expect(r.valid).toBe(false)
-    expect(r.invalidReasons).toContain('error_invalid_test_duration: Test duration less than min duration. Increase the target QPS so the loadgen pre-generates more queries.')
+    expect(r.invalidReasons).toContain(
+      'error_invalid_test_duration: Test duration less than min duration. Increase the target QPS so the loadgen pre-generates more queries.',
+    )
     expect(r.invalidReasons.join()).not.toMatch(/warning_generic_message/)
-    expect(r.metrics).toMatchObject({ completed_samples_per_second: 98.45, scheduled_samples_per_second: 100.19, overlatency_query_count: 1688, '99_00_percentile_latency_ns': 548802311 })
+    expect(r.metrics).toMatchObject({
+      completed_samples_per_second: 98.45,
+      scheduled_samples_per_second: 100.19,
+      overlatency_query_count: 1688,
+      '99_00_percentile_latency_ns': 548802311,
+    })
     // the torn line held the 99.90 percentile
     expect(Object.keys(r.metrics)).not.toContain('99.90_percentile_latency_ns')
     expect(Object.keys(r.metrics)).not.toContain('99_90_percentile_latency_ns')
     // LoadGen's own statement of why, and each unmet criterion
-    expect(r.invalidReasons).toContain('Reduce target QPS to improve latency. Increase the target QPS so the loadgen pre-generates more queries. The test exited early, before enough queries were issued.')
+    expect(r.invalidReasons).toContain(
+      'Reduce target QPS to improve latency. Increase the target QPS so the loadgen pre-generates more queries. The test exited early, before enough queries were issued.',
+    )
     expect(r.invalidReasons).toEqual(expect.arrayContaining(['perf_constraints_met: false', 'min_duration_met: false', 'min_queries_met: false']))
     // booleans are not metrics
     expect(Object.keys(r.metrics)).not.toContain('min_duration_met')
   })
 
   it('takes the first scenario it sees and ignores lines without :::MLLOG', () => {
-    const r = parseLoadgenDetail([
-      'some banner',
-      ':::MLLOG {"key": "effective_scenario", "value": "MultiStream"}',
-      ':::MLLOG {"key": "requested_scenario", "value": "Offline"}',
-      'prefix :::MLLOG {"key": "result_qps_with_loadgen_overhead", "value": 12.5}',
-      ':::MLLOG {"value": 3}',
-      ':::MLLOG not json',
-    ].join('\n'))
+    const r = parseLoadgenDetail(
+      [
+        'some banner',
+        ':::MLLOG {"key": "effective_scenario", "value": "MultiStream"}',
+        ':::MLLOG {"key": "requested_scenario", "value": "Offline"}',
+        'prefix :::MLLOG {"key": "result_qps_with_loadgen_overhead", "value": 12.5}',
+        ':::MLLOG {"value": 3}',
+        ':::MLLOG not json',
+      ].join('\n'),
+    )
     expect(r.scenario).toBe('MultiStream')
     expect(r.valid).toBeUndefined()
     expect(r.metrics).toEqual({ qps_with_loadgen_overhead: 12.5 })
@@ -166,11 +186,13 @@ describe('parseRegexMetrics', () => {
   ].join('\n')
 
   it('takes the capture group of the last match', () => {
-    expect(parseRegexMetrics(out, {
-      throughput: 'throughput = ([0-9.]+)',
-      p50: 'p50: ([0-9.]+) ms',
-      tokens: 'tokens=(\\S+)',
-    })).toEqual({ throughput: 101.75, p50: 3.2, tokens: 1500 })
+    expect(
+      parseRegexMetrics(out, {
+        throughput: 'throughput = ([0-9.]+)',
+        p50: 'p50: ([0-9.]+) ms',
+        tokens: 'tokens=(\\S+)',
+      }),
+    ).toEqual({ throughput: 101.75, p50: 3.2, tokens: 1500 })
   })
 
   it('uses the whole match when there is no group, and omits missing or non-numeric values', () => {
@@ -192,7 +214,14 @@ describe('parseRegexMetrics', () => {
 
 describe('parseJsonMetrics', () => {
   it('flattens nested objects with dots and keeps only finite numbers', () => {
-    const text = JSON.stringify({ throughput: 12.5, lat: { p50: 3, p99: 9.5, unit: 'ms' }, ok: true, list: [1, 2], deep: { a: { b: { c: -1 } } }, nothing: null })
+    const text = JSON.stringify({
+      throughput: 12.5,
+      lat: { p50: 3, p99: 9.5, unit: 'ms' },
+      ok: true,
+      list: [1, 2],
+      deep: { a: { b: { c: -1 } } },
+      nothing: null,
+    })
     expect(parseJsonMetrics(text, 'metrics.json')).toEqual({ throughput: 12.5, 'lat.p50': 3, 'lat.p99': 9.5, 'deep.a.b.c': -1 })
   })
 
@@ -247,7 +276,17 @@ describe('summarize', () => {
   })
 
   it('handles one value and carries unit and direction', () => {
-    expect(summarize([42], { unit: 'ms', higherIsBetter: false })).toEqual({ n: 1, median: 42, mean: 42, min: 42, max: 42, stdev: 0, ci95: [42, 42], unit: 'ms', higherIsBetter: false })
+    expect(summarize([42], { unit: 'ms', higherIsBetter: false })).toEqual({
+      n: 1,
+      median: 42,
+      mean: 42,
+      min: 42,
+      max: 42,
+      stdev: 0,
+      ci95: [42, 42],
+      unit: 'ms',
+      higherIsBetter: false,
+    })
   })
 
   it('has the usual t quantiles and tends to 1.96', () => {
@@ -448,7 +487,9 @@ describe('safeExtract', () => {
     ])
     const res = await safeExtract(Readable.from([tar]), dest, { maxFileBytes: 1024, maxTotalBytes: 4096 })
     expect(Object.fromEntries(res.refused.map((r) => [r.path, r.reason]))).toEqual({
-      'a/b': 'a parent of it is not a folder', a: 'a file of the same name came first', 'a/c': 'a parent of it is not a folder',
+      'a/b': 'a parent of it is not a folder',
+      a: 'a file of the same name came first',
+      'a/c': 'a parent of it is not a folder',
     })
     expect(res.files.map((f) => f.path)).toEqual(['a', 'z.txt'])
     expect(readFileSync(path.join(dest, 'a'), 'utf8')).toBe('a file')
@@ -466,10 +507,12 @@ describe('safeExtract', () => {
     ])
     const res = await safeExtract(Readable.from([tar]), dest, { maxFileBytes: 1024, maxTotalBytes: 4096 })
     expect(res.files).toEqual([])
-    expect(res.refused).toEqual(expect.arrayContaining([
-      { path: 'up/planted.txt', reason: 'a parent folder is a symlink' },
-      { path: 'self/planted.txt', reason: 'a parent folder is a symlink' },
-    ]))
+    expect(res.refused).toEqual(
+      expect.arrayContaining([
+        { path: 'up/planted.txt', reason: 'a parent folder is a symlink' },
+        { path: 'self/planted.txt', reason: 'a parent folder is a symlink' },
+      ]),
+    )
     expect(outside()).toEqual(before)
     // the chain itself is refused and removed: no link in the record leads out
     expect(res.refused).toEqual(expect.arrayContaining([{ path: 'up', reason: 'symlink to self/.. leaves the output folder through other links' }]))
@@ -497,7 +540,10 @@ describe('safeExtract', () => {
   })
 
   it('keeps names as they are without stripFirst, and skips the bare top folder with it', async () => {
-    const tar = await tarOf([{ name: 'out/', type: 'directory' }, { name: 'out/r.txt', data: 'r' }])
+    const tar = await tarOf([
+      { name: 'out/', type: 'directory' },
+      { name: 'out/r.txt', data: 'r' },
+    ])
     const a = sandbox()
     const ra = await safeExtract(Readable.from([tar]), a.dest, { maxFileBytes: 10, maxTotalBytes: 10 })
     expect(ra.files.map((f) => f.path)).toEqual(['out/r.txt'])
@@ -536,7 +582,11 @@ describe('safeCopy (an outputs volume read in place)', () => {
     const server = net.createServer()
     await new Promise<void>((resolve) => server.listen(path.join(out, 'sock'), resolve))
     server.close()
-    if (!existsSync(path.join(out, 'sock'))) await new Promise<void>((resolve) => { const s = net.createServer(); s.listen(path.join(out, 'sock'), () => resolve()) })
+    if (!existsSync(path.join(out, 'sock')))
+      await new Promise<void>((resolve) => {
+        const s = net.createServer()
+        s.listen(path.join(out, 'sock'), () => resolve())
+      })
     return { parent, out }
   }
 
@@ -551,11 +601,17 @@ describe('safeCopy (an outputs volume read in place)', () => {
     const viaTar = await safeExtract(Readable.from([tar]), fromTar.dest, { ...limits, stripFirst: true })
     expect(viaDir).toEqual(viaTar)
     expect(walk(fromDir.dest)).toEqual(walk(fromTar.dest))
-    expect(viaDir.files.map((f) => f.path)).toEqual(['bad-\uFFFD\uFFFD.txt', 'empty', 'good.txt', 'sub/deep/inner.txt', '\uFF21.txt', '\u{1F600}.txt'].sort((a, b) => a.localeCompare(b)))
+    expect(viaDir.files.map((f) => f.path)).toEqual(
+      ['bad-\uFFFD\uFFFD.txt', 'empty', 'good.txt', 'sub/deep/inner.txt', '\uFF21.txt', '\u{1F600}.txt'].sort((a, b) => a.localeCompare(b)),
+    )
     const reasons = Object.fromEntries(viaDir.refused.map((r) => [r.path, r.reason]))
     expect(reasons).toMatchObject({
-      'big.bin': expect.stringMatching(/cap/), 'root-link': expect.stringMatching(/leaves/), 'up-link': expect.stringMatching(/leaves/),
-      'sub/etc-dir': expect.stringMatching(/leaves/), 'hard.txt': expect.stringMatching(/hard link/), pipe: expect.stringMatching(/fifo/),
+      'big.bin': expect.stringMatching(/cap/),
+      'root-link': expect.stringMatching(/leaves/),
+      'up-link': expect.stringMatching(/leaves/),
+      'sub/etc-dir': expect.stringMatching(/leaves/),
+      'hard.txt': expect.stringMatching(/hard link/),
+      pipe: expect.stringMatching(/fifo/),
     })
     expect(Object.keys(reasons)).not.toContain('sock')
     expect(walk(fromDir.dest)).toContain('ok-link -> sub/deep')

@@ -12,8 +12,14 @@ import type { ContainerOutputs } from '../../../src/engine/run.js'
 import { listTree, repoRoot, tmpDir } from '../../helpers/tmp.js'
 
 const dirs: string[] = []
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
-const scratch = () => { const d = tmpDir('cmc-collect-'); dirs.push(d); return d }
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+const scratch = () => {
+  const d = tmpDir('cmc-collect-')
+  dirs.push(d)
+  return d
+}
 const limits = { maxFileBytes: 1000, maxTotalBytes: 4000 }
 
 /** An outputs folder `out` holding what a benchmark wrote. */
@@ -71,7 +77,7 @@ describe('repeatMetrics and summarizeRepeats', () => {
     expect(got).toEqual({ metrics: {}, problem: 'metrics file m.json was not written to /cmc/out' })
   })
 
-  it('LoadGen logs: VALID is a metric of 1, INVALID fails the repeat with LoadGen\'s reasons', () => {
+  it("LoadGen logs: VALID is a metric of 1, INVALID fails the repeat with LoadGen's reasons", () => {
     const spec = { dir: '/cmc/out', maxBytes: 1000, metrics: { format: 'loadgen' as const } }
     const valid = repeatMetrics(spec, loadgen('offline-valid'), '')
     expect(valid.problem).toBeUndefined()

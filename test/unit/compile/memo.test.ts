@@ -44,7 +44,9 @@ describe('compile memo', async () => {
 describe('command templates', () => {
   const params = { threads: 2, size: 10_000_000, fast: true, 'data-type': 'fp16' }
   it('fills plain placeholders as handlebars would', () => {
-    expect(renderCommand('./stream --threads {{threads}} --size {{ size }} --fast={{fast}} {{data-type}}', params)).toBe('./stream --threads 2 --size 10000000 --fast=true fp16')
+    expect(renderCommand('./stream --threads {{threads}} --size {{ size }} --fast={{fast}} {{data-type}}', params)).toBe(
+      './stream --threads 2 --size 10000000 --fast=true fp16',
+    )
     expect(renderCommand('echo plain', params)).toBe('echo plain')
     expect(renderCommand('{{#if fast}}--fast {{/if}}-t {{threads}}', params)).toBe('--fast -t 2')
   })

@@ -84,7 +84,9 @@ describe('.dockerignore patterns, read as Docker reads them', () => {
 })
 
 const dirs: string[] = []
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
 
 function folder(files: Record<string, string>): string {
   const d = tmpDir('cmc-dockerignore-')
@@ -100,15 +102,21 @@ async function tarEntries(dockerfile: string, src: string): Promise<Array<{ head
   ex.on('entry', (header, stream, next) => {
     let body = ''
     stream.on('data', (d: unknown) => (body += String(d)))
-    stream.on('end', () => { out.push({ header, body }); next() })
+    stream.on('end', () => {
+      out.push({ header, body })
+      next()
+    })
   })
-  const done = new Promise<void>((resolve, reject) => { ex.on('finish', resolve); ex.on('error', reject) })
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('finish', resolve)
+    ex.on('error', reject)
+  })
   contextTar(dockerfile, listContextFiles([{ src, dest: 'bench' }])).pipe(ex)
   await done
   return out
 }
 
-describe('the build context honours a source folder\'s .dockerignore', () => {
+describe("the build context honours a source folder's .dockerignore", () => {
   it('leaves out what a [ab] class matches and keeps the rest', () => {
     const src = folder({ '.dockerignore': 'out-[ab].log\n', 'out-a.log': 'a', 'out-b.log': 'b', 'out-c.log': 'c', 'main.c': 'int main(){}' })
     expect(names(src)).toEqual(['bench/main.c', 'bench/out-c.log'])
@@ -119,8 +127,8 @@ describe('the build context honours a source folder\'s .dockerignore', () => {
     expect(names(src)).toEqual(['bench/a.c'])
   })
 
-  it('a folder\'s own Dockerfile follows the patterns like any file; the context\'s root Dockerfile is the compiled one', async () => {
-    const src = folder({ '.dockerignore': 'Dockerfile\n', Dockerfile: 'FROM scratch # the folder\'s own', 'run.sh': 'echo hi' })
+  it("a folder's own Dockerfile follows the patterns like any file; the context's root Dockerfile is the compiled one", async () => {
+    const src = folder({ '.dockerignore': 'Dockerfile\n', Dockerfile: "FROM scratch # the folder's own", 'run.sh': 'echo hi' })
     expect(names(src)).toEqual(['bench/run.sh'])
     const all = folder({ '.dockerignore': '*\n', Dockerfile: 'FROM scratch', 'run.sh': 'echo hi' })
     expect(names(all)).toEqual([])
@@ -141,14 +149,23 @@ describe('the build context honours a source folder\'s .dockerignore', () => {
     expect(names(src)).toEqual(['bench/main.c'])
   })
 
-  it('the context stays deterministic: sorted entries, owners 0:0, one fixed mtime, whatever the files\' own times', async () => {
+  it("the context stays deterministic: sorted entries, owners 0:0, one fixed mtime, whatever the files' own times", async () => {
     const src = folder({ '.dockerignore': 'tmp-?\n', 'b/z.txt': 'z', 'a.txt': 'a', 'tmp-1': 't', 'c/d/e.txt': 'e' })
     const before = contextHash('FROM x', listContextFiles([{ src, dest: 'bench' }]))
     utimesSync(path.join(src, 'a.txt'), new Date('2020-05-05'), new Date('2020-05-05'))
     mkdirSync(path.join(src, 'empty'))
     expect(contextHash('FROM x', listContextFiles([{ src, dest: 'bench' }]))).toBe(before)
     const entries = await tarEntries('FROM x', src)
-    expect(entries.map((e) => e.header.name)).toEqual(['Dockerfile', 'bench', 'bench/a.txt', 'bench/b', 'bench/b/z.txt', 'bench/c', 'bench/c/d', 'bench/c/d/e.txt'])
+    expect(entries.map((e) => e.header.name)).toEqual([
+      'Dockerfile',
+      'bench',
+      'bench/a.txt',
+      'bench/b',
+      'bench/b/z.txt',
+      'bench/c',
+      'bench/c/d',
+      'bench/c/d/e.txt',
+    ])
     for (const { header } of entries) {
       expect(header.mtime).toEqual(new Date('2000-01-01T00:00:00Z'))
       expect([header.uid, header.gid, header.uname, header.gname]).toEqual([0, 0, '', ''])

@@ -8,7 +8,9 @@ import { slimRoot } from '../../../src/engine/bootstrap.js'
 import { tmpDir } from '../../helpers/tmp.js'
 
 const dirs: string[] = []
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
 
 function put(root: string, rel: string, text = 'x') {
   mkdirSync(path.dirname(path.join(root, rel)), { recursive: true })
@@ -19,13 +21,30 @@ describe('slimRoot', () => {
   it('drops manuals, docs and translations, keeps copyright files, and writes the dpkg rules', () => {
     const root = tmpDir('cmc-slim-')
     dirs.push(root)
-    for (const f of ['usr/share/doc/bash/copyright', 'usr/share/doc/bash/changelog.gz', 'usr/share/doc/bash/examples/x.sh', 'usr/share/man/man1/ls.1.gz',
-      'usr/share/info/dir', 'usr/share/locale/de/LC_MESSAGES/bash.mo', 'usr/share/locale/locale.alias', 'usr/share/lintian/overrides/bash', 'usr/bin/bash']) put(root, f)
+    for (const f of [
+      'usr/share/doc/bash/copyright',
+      'usr/share/doc/bash/changelog.gz',
+      'usr/share/doc/bash/examples/x.sh',
+      'usr/share/man/man1/ls.1.gz',
+      'usr/share/info/dir',
+      'usr/share/locale/de/LC_MESSAGES/bash.mo',
+      'usr/share/locale/locale.alias',
+      'usr/share/lintian/overrides/bash',
+      'usr/bin/bash',
+    ])
+      put(root, f)
     slimRoot(root)
     expect(existsSync(path.join(root, 'usr/share/doc/bash/copyright'))).toBe(true)
     expect(existsSync(path.join(root, 'usr/share/locale/locale.alias'))).toBe(true)
     expect(existsSync(path.join(root, 'usr/bin/bash'))).toBe(true)
-    for (const gone of ['usr/share/doc/bash/changelog.gz', 'usr/share/doc/bash/examples', 'usr/share/man/man1', 'usr/share/info/dir', 'usr/share/locale/de', 'usr/share/lintian/overrides']) {
+    for (const gone of [
+      'usr/share/doc/bash/changelog.gz',
+      'usr/share/doc/bash/examples',
+      'usr/share/man/man1',
+      'usr/share/info/dir',
+      'usr/share/locale/de',
+      'usr/share/lintian/overrides',
+    ]) {
       expect(existsSync(path.join(root, gone)), gone).toBe(false)
     }
     const rules = readFileSync(path.join(root, 'etc/dpkg/dpkg.cfg.d/cmc-slim'), 'utf8')

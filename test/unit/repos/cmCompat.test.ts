@@ -13,7 +13,13 @@ describe('CM/MLC script folders are indexed as artifacts', () => {
     const index = await loadIndex({ extraRepos: [cmRepo] })
     const found = index.find('get,python').map((a) => a.alias)
     expect(found).toEqual(['get-python3'])
-    expect(index.find('app,image-classification')[0]).toMatchObject({ alias: 'app-image-classification-onnx-py', uid: '3d5e908e472b417e', format: 'cm', kind: 'component', repo: 'cm-fixture' })
+    expect(index.find('app,image-classification')[0]).toMatchObject({
+      alias: 'app-image-classification-onnx-py',
+      uid: '3d5e908e472b417e',
+      format: 'cm',
+      kind: 'component',
+      repo: 'cm-fixture',
+    })
     expect(index.find('get,generic-python-lib,_onnxruntime').map((a) => a.alias)).toEqual(['get-generic-python-lib'])
     expect(index.find('get,python,-python3')).toEqual([])
   })

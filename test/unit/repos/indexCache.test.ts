@@ -14,7 +14,8 @@ afterAll(() => home.cleanup())
 function makeRepo(name: string, extra: Record<string, string> = {}): string {
   return writeTree(tmpDir(`repo-${name}-`), {
     'cmc-repo.yaml': `name: ${name}\n`,
-    'python/cmc.yaml': 'kind: component\nalias: python\ntags: [python, interpreter]\nversion: 3.12.1\nvariations:\n  dev: { tags: [dev] }\n  slim: { group: size, default: true }\n',
+    'python/cmc.yaml':
+      'kind: component\nalias: python\ntags: [python, interpreter]\nversion: 3.12.1\nvariations:\n  dev: { tags: [dev] }\n  slim: { group: size, default: true }\n',
     'tools/pytools/cmc.yaml': 'kind: component\nalias: pytools\ntags: [python, dev, tools]\n',
     'nested/deeper/gcc/cmc.yaml': 'kind: component\nalias: gcc\ntags: [compiler, c]\ndeps:\n  - tags: os,debian\n',
     'img/cmc.yaml': 'kind: image\nalias: img\nplatforms: [x86_64]\ncomponents:\n  - tags: python\n',
@@ -22,7 +23,11 @@ function makeRepo(name: string, extra: Record<string, string> = {}): string {
   })
 }
 
-const aliases = async (repo: string, query = '') => (await loadIndex({ extraRepos: [repo], builtin: false })).find(query).map((a) => a.alias).sort()
+const aliases = async (repo: string, query = '') =>
+  (await loadIndex({ extraRepos: [repo], builtin: false }))
+    .find(query)
+    .map((a) => a.alias)
+    .sort()
 const cacheFiles = () => readdirSync(path.join(cmcHome(), 'index'))
 
 describe('a warm index is the cold one', () => {
@@ -44,7 +49,13 @@ describe('a warm index is the cold one', () => {
     expect(warm.get(py.uid)).toBe(py)
     expect(warm.get('img', { kind: 'image' }).meta).toMatchObject({ components: [{ tags: 'python' }] })
     expect(() => warm.get('broken')).toThrow(/malformed YAML/)
-    const hint = (index: typeof cold) => { try { index.get('pyton') } catch (e) { return (e as { hint?: string }).hint } }
+    const hint = (index: typeof cold) => {
+      try {
+        index.get('pyton')
+      } catch (e) {
+        return (e as { hint?: string }).hint
+      }
+    }
     expect(hint(warm)).toContain('"python"')
     expect(hint(warm)).toBe(hint(cold))
     expect(() => warm.get('python', { kind: 'image' })).toThrow(/no image/)
@@ -118,7 +129,9 @@ describe('the cache sees every change to meta files', () => {
     await loadIndex({ extraRepos: [repo], builtin: false })
     writeFileSync(file, good.replace('alias: python', 'alias: python\nalais: py'))
     let index = await loadIndex({ extraRepos: [repo], builtin: false })
-    expect(index.problems().map((p) => [p.aliasGuess, p.error.code, p.error.where?.line, p.error.hint])).toEqual([['python', 'META_UNKNOWN_KEY', 3, 'did you mean "alias"?']])
+    expect(index.problems().map((p) => [p.aliasGuess, p.error.code, p.error.where?.line, p.error.hint])).toEqual([
+      ['python', 'META_UNKNOWN_KEY', 3, 'did you mean "alias"?'],
+    ])
     index = await loadIndex({ extraRepos: [repo], builtin: false })
     expect(() => index.get('python')).toThrow(/unknown key "alais"/)
     writeFileSync(file, good)

@@ -24,7 +24,10 @@ function agrees(text: string): 'fast' | 'gave up' {
   const fast = fastParseYaml(text)
   if (!fast) return 'gave up'
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true })
-  expect(doc.errors.map((e) => e.message), JSON.stringify(text)).toEqual([])
+  expect(
+    doc.errors.map((e) => e.message),
+    JSON.stringify(text),
+  ).toEqual([])
   expect(fast.value, JSON.stringify(text)).toStrictEqual(doc.toJS())
   // and the loader's own `yaml` path reads it the same way
   expect(parseWithPositions(text, 'meta.yaml').data, JSON.stringify(text)).toStrictEqual(fast.value)
@@ -64,7 +67,8 @@ function jsYamlAlone(text: string): { data: unknown } | { error: string } {
 describe('the js-yaml fast path', () => {
   it('reads every meta file of the repo as yaml does', () => {
     const files = ['images', 'examples', 'test/fixtures'].flatMap((d) =>
-      (readdirSync(path.join(repoRoot, d), { recursive: true }) as string[]).map((f) => path.join(d, f)).filter((f) => /\.(ya?ml|json)$/.test(f)))
+      (readdirSync(path.join(repoRoot, d), { recursive: true }) as string[]).map((f) => path.join(d, f)).filter((f) => /\.(ya?ml|json)$/.test(f)),
+    )
     const taken = files.map((f) => [f, agrees(readFileSync(path.join(repoRoot, f), 'utf8'))])
     // the shipped and example meta is all plain enough for the fast path
     expect(taken.filter(([f, how]) => /^(images|examples)\//.test(f!) && /cmc\.yaml$/.test(f!) && how !== 'fast')).toEqual([])
@@ -73,28 +77,128 @@ describe('the js-yaml fast path', () => {
 
   it('agrees or gives up on tricky input', () => {
     const cases = [
-      'kind: component\nalias: x\n', 'a: 1\nb: 1.50\nc: -0\nd: +12\ne: 0o17\nf: 0x1F\ng: .5e3\nh: 1_000\ni: .inf\nj: -.Inf\nk: .NaN\nl: 012\n',
+      'kind: component\nalias: x\n',
+      'a: 1\nb: 1.50\nc: -0\nd: +12\ne: 0o17\nf: 0x1F\ng: .5e3\nh: 1_000\ni: .inf\nj: -.Inf\nk: .NaN\nl: 012\n',
       'a: true\nb: True\nc: TRUE\nd: tRue\ne: yes\nf: no\ng: on\nh: null\ni: Null\nj: ~\nk:\nl: NULL\nm: nULL\n',
-      'a: "x\\ny\\t\\u00e9\\ud83d\\ude00\\/\\\\"\nb: \'it\'\'s\'\nc: "a: b"\nd: \'#x\'\n', 'a: a#b\nb: a #b\nc: x,\nd: -dev\ne: http://x.y/z\nf: echo {{x}} [y]\n',
-      'a: b: c\n', 'a: ,x\n', 'a: @x\n', 'a: %x\n', 'a: `x\n', 'a: !!str 1\n', 'a: &x 1\nb: *x\n', 'a: |\n  text\n', 'a: >\n  text\n',
-      'a: b\n  c\n', 'a: "b\nc"\n', '? a\n: b\n', 'a: 1\na: 2\n', '"a": 1\na: 2\n', 'a: {b: 1, b: 2}\n', '1: a\n', 'true: a\n', '~: a\n', '<<: {a: 1}\n',
-      '__proto__: 1\n', '"__proto__": 1\n', 'a:\n- x\n- y\nb: 1\n', 'a:\n  - b: 1\n    c: 2\n  - d\n', 'a:\n  -  b: 1\n     c: 2\n', 'a:\n  - - x\n', 'a:\n  -\n    b: 1\n',
-      'a: [x, y, ]\n', 'a: [x, , y]\n', 'a: [x: 1]\n', 'a: ["x": 1]\n', 'a: {x: 1, }\n', 'a: {x}\n', 'a: {x: }\n', 'a: [a, b\n', 'a: [a,\n  b]\n', 'a: {b: c}#x\n', 'a: [b] #x\n',
-      'a: "b"#x\n', 'a: "b" #x\n', 'a: [a"b]\n', 'a: [-1, -x, - y]\n', 'a: [a:b]\n', 'a: [a #b]\n', '{"kind": "component", "alias": "j", "tags": ["a"]}',
-      '{\n  "kind": "component",\n  "deps": [{"tags": 5}, "x"],\n  "n": -1.5e-3\n}\n', '{\n"a": 1\n}', '[1, 2]', '- a\n- b\n', '', '# only\n', '---\na: 1\n', 'a: 1\n...\n',
-      '%YAML 1.2\n---\na: 1\n', '\ufeffa: 1\n', 'a: 1\r\nb: 2\r\n', 'a:\t1\n', '\ta: 1\n', 'a: 1 \nb:  2  # c\n  # indented comment\nc: 3\n', '  a: 1\n', 'a:\n   b: 1\n  c: 2\n',
-      'a b: 1\n', 'a:b: 1\n', '"a:b": 1\n', "'a': 1\n", '"a" : 1\n', 'a : 1\n', '-a: 1\n', 'é: 日本\n', 'a: 日本 語\n', 'a: x\u00a0\n', 'a: "\\x41"\n', 'a: "\\N"\n',
-      `a: ${'x'.repeat(1100)}\n`, `${'k'.repeat(1100)}: 1\n`, 'a: [[], {}, [[x]], {b: [c, {d: e}]}]\n', 'a: {"b":1,\'c\':2}\n',
+      "a: \"x\\ny\\t\\u00e9\\ud83d\\ude00\\/\\\\\"\nb: 'it''s'\nc: \"a: b\"\nd: '#x'\n",
+      'a: a#b\nb: a #b\nc: x,\nd: -dev\ne: http://x.y/z\nf: echo {{x}} [y]\n',
+      'a: b: c\n',
+      'a: ,x\n',
+      'a: @x\n',
+      'a: %x\n',
+      'a: `x\n',
+      'a: !!str 1\n',
+      'a: &x 1\nb: *x\n',
+      'a: |\n  text\n',
+      'a: >\n  text\n',
+      'a: b\n  c\n',
+      'a: "b\nc"\n',
+      '? a\n: b\n',
+      'a: 1\na: 2\n',
+      '"a": 1\na: 2\n',
+      'a: {b: 1, b: 2}\n',
+      '1: a\n',
+      'true: a\n',
+      '~: a\n',
+      '<<: {a: 1}\n',
+      '__proto__: 1\n',
+      '"__proto__": 1\n',
+      'a:\n- x\n- y\nb: 1\n',
+      'a:\n  - b: 1\n    c: 2\n  - d\n',
+      'a:\n  -  b: 1\n     c: 2\n',
+      'a:\n  - - x\n',
+      'a:\n  -\n    b: 1\n',
+      'a: [x, y, ]\n',
+      'a: [x, , y]\n',
+      'a: [x: 1]\n',
+      'a: ["x": 1]\n',
+      'a: {x: 1, }\n',
+      'a: {x}\n',
+      'a: {x: }\n',
+      'a: [a, b\n',
+      'a: [a,\n  b]\n',
+      'a: {b: c}#x\n',
+      'a: [b] #x\n',
+      'a: "b"#x\n',
+      'a: "b" #x\n',
+      'a: [a"b]\n',
+      'a: [-1, -x, - y]\n',
+      'a: [a:b]\n',
+      'a: [a #b]\n',
+      '{"kind": "component", "alias": "j", "tags": ["a"]}',
+      '{\n  "kind": "component",\n  "deps": [{"tags": 5}, "x"],\n  "n": -1.5e-3\n}\n',
+      '{\n"a": 1\n}',
+      '[1, 2]',
+      '- a\n- b\n',
+      '',
+      '# only\n',
+      '---\na: 1\n',
+      'a: 1\n...\n',
+      '%YAML 1.2\n---\na: 1\n',
+      '\ufeffa: 1\n',
+      'a: 1\r\nb: 2\r\n',
+      'a:\t1\n',
+      '\ta: 1\n',
+      'a: 1 \nb:  2  # c\n  # indented comment\nc: 3\n',
+      '  a: 1\n',
+      'a:\n   b: 1\n  c: 2\n',
+      'a b: 1\n',
+      'a:b: 1\n',
+      '"a:b": 1\n',
+      "'a': 1\n",
+      '"a" : 1\n',
+      'a : 1\n',
+      '-a: 1\n',
+      'é: 日本\n',
+      'a: 日本 語\n',
+      'a: x\u00a0\n',
+      'a: "\\x41"\n',
+      'a: "\\N"\n',
+      `a: ${'x'.repeat(1100)}\n`,
+      `${'k'.repeat(1100)}: 1\n`,
+      'a: [[], {}, [[x]], {b: [c, {d: e}]}]\n',
+      'a: {"b":1,\'c\':2}\n',
       // block scalars, multi-line and quoted scalars, which the fast path now reads too
-      'run: |\n  # install\n  apt-get install -y \\\n    gcc\n\n  make\n', 'a: >-\n  folded\n  text\n\n  para\n', 'a: |-\n  x\n\n', 'a: "one\n  two\n\n  three"\n', "a: 'x\n\n  y'\n",
-      'a: plain\n  multi\n  line\n', 'a: "\\e\\0\\_\\L\\P\\U0001F600\\ud83d"\n', 'a: "x\ty"\n', 'a: x\n  ---\n', 'a: 1\n\ufeffb: 2\n', '# c\n\ufeffa: 1\n',
-      'a: 1e400\n', `a: 0x1${'0'.repeat(260)}\n`, 'a: [1e308, -1e308, 1e-400]\n', ': a\n', '"": a\n', '? [a]\n: b\n', 'a: |2\n     \n  x\n', 'a: |+\n  x\n  ',
-      'a: "x\\\n\n  y"\n', 'k:\n- "x" b: 1\n', 'k:\n- [x]b: 1\n', ' ---\nk: 1\n', '...\na: 1\n', 'a: b\rc: d\n', 'a: |\n  t\n\t\n', '\n  >\n #x\n', 'x\n', '"x"\n',
+      'run: |\n  # install\n  apt-get install -y \\\n    gcc\n\n  make\n',
+      'a: >-\n  folded\n  text\n\n  para\n',
+      'a: |-\n  x\n\n',
+      'a: "one\n  two\n\n  three"\n',
+      "a: 'x\n\n  y'\n",
+      'a: plain\n  multi\n  line\n',
+      'a: "\\e\\0\\_\\L\\P\\U0001F600\\ud83d"\n',
+      'a: "x\ty"\n',
+      'a: x\n  ---\n',
+      'a: 1\n\ufeffb: 2\n',
+      '# c\n\ufeffa: 1\n',
+      'a: 1e400\n',
+      `a: 0x1${'0'.repeat(260)}\n`,
+      'a: [1e308, -1e308, 1e-400]\n',
+      ': a\n',
+      '"": a\n',
+      '? [a]\n: b\n',
+      'a: |2\n     \n  x\n',
+      'a: |+\n  x\n  ',
+      'a: "x\\\n\n  y"\n',
+      'k:\n- "x" b: 1\n',
+      'k:\n- [x]b: 1\n',
+      ' ---\nk: 1\n',
+      '...\na: 1\n',
+      'a: b\rc: d\n',
+      'a: |\n  t\n\t\n',
+      '\n  >\n #x\n',
+      'x\n',
+      '"x"\n',
     ]
     const fast = cases.filter((c) => agrees(c) === 'fast')
     // what meta files are made of stays on the fast path
     expect(fast).toEqual(expect.arrayContaining([cases[0], cases[1], cases[2], cases[3], cases[4], '{"kind": "component", "alias": "j", "tags": ["a"]}']))
-    expect(fast).toEqual(expect.arrayContaining(['run: |\n  # install\n  apt-get install -y \\\n    gcc\n\n  make\n', 'a: >-\n  folded\n  text\n\n  para\n', 'a: "one\n  two\n\n  three"\n']))
+    expect(fast).toEqual(
+      expect.arrayContaining([
+        'run: |\n  # install\n  apt-get install -y \\\n    gcc\n\n  make\n',
+        'a: >-\n  folded\n  text\n\n  para\n',
+        'a: "one\n  two\n\n  three"\n',
+      ]),
+    )
   })
 
   it('agrees or gives up on generated documents', () => {
@@ -105,9 +209,63 @@ describe('the js-yaml fast path', () => {
       t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296
     }
-    const pick = <T,>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]
-    const scalars = ['a', 'x y', 'os,debian', '-dev', '-1', '0', '012', '0o17', '0x1F', '1.50', '.5', '1e3', '.inf', '.NaN', 'true', 'False', 'yes', 'null', '~', '"q"', "'it''s'", '"a\\"b"', '"a\\tb"', 'a#b', 'a #b', 'a: b', 'a:b', 'echo {{x}}', '[x]', '{y}', '@x', '&a x', '*a', '|', '? x', 'a,', ',a', 'é', '12:30', '<<', '-', '""', 'a\u00a0',
-      '1e400', '2001-12-14', 'on', '|-\n  t\n  u', '>+\n  t\n\n  u\n', '|2\n     \n  x', '"a\\\n\n  b"', "'a\n\n  b'", 'plain\n  multi', '!!str 1', '\ufeffx']
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]
+    const scalars = [
+      'a',
+      'x y',
+      'os,debian',
+      '-dev',
+      '-1',
+      '0',
+      '012',
+      '0o17',
+      '0x1F',
+      '1.50',
+      '.5',
+      '1e3',
+      '.inf',
+      '.NaN',
+      'true',
+      'False',
+      'yes',
+      'null',
+      '~',
+      '"q"',
+      "'it''s'",
+      '"a\\"b"',
+      '"a\\tb"',
+      'a#b',
+      'a #b',
+      'a: b',
+      'a:b',
+      'echo {{x}}',
+      '[x]',
+      '{y}',
+      '@x',
+      '&a x',
+      '*a',
+      '|',
+      '? x',
+      'a,',
+      ',a',
+      'é',
+      '12:30',
+      '<<',
+      '-',
+      '""',
+      'a\u00a0',
+      '1e400',
+      '2001-12-14',
+      'on',
+      '|-\n  t\n  u',
+      '>+\n  t\n\n  u\n',
+      '|2\n     \n  x',
+      '"a\\\n\n  b"',
+      "'a\n\n  b'",
+      'plain\n  multi',
+      '!!str 1',
+      '\ufeffx',
+    ]
     const keys = ['kind', 'alias', 'tags', 'a', 'b', 'k y', '"quoted"', "'sq'", '1', 'true', '-k', 'a:b', 'é', '~', '? k', '<<', '__proto__', '""']
     const flow = (depth: number): string => {
       const r = rnd()
@@ -160,12 +318,61 @@ describe('the js-yaml fast path', () => {
 
   it('reads YAML 1.1-isms the YAML 1.2 core way, as yaml does, on the fast path', () => {
     const text = [
-      'a: yes', 'b: no', 'c: on', 'd: off', 'e: y', 'f: 017', 'g: 0o17', 'h: 0x1F', 'i: .inf', 'j: -.Inf', 'k: .NaN', 'l: 2001-12-14', 'm: 2001-12-14t21:59:43.10-05:00',
-      'n: 12:30:15', 'o: 1_000', 'p: 0b101', 'q: ~', 'r: 1.50', 's: -0', 't: "017"', "u: '0x1F'", 'v: 1e3', 'w: +12', 'x: .5', 'y: 1.', 'z: -0x1F', '',
+      'a: yes',
+      'b: no',
+      'c: on',
+      'd: off',
+      'e: y',
+      'f: 017',
+      'g: 0o17',
+      'h: 0x1F',
+      'i: .inf',
+      'j: -.Inf',
+      'k: .NaN',
+      'l: 2001-12-14',
+      'm: 2001-12-14t21:59:43.10-05:00',
+      'n: 12:30:15',
+      'o: 1_000',
+      'p: 0b101',
+      'q: ~',
+      'r: 1.50',
+      's: -0',
+      't: "017"',
+      "u: '0x1F'",
+      'v: 1e3',
+      'w: +12',
+      'x: .5',
+      'y: 1.',
+      'z: -0x1F',
+      '',
     ].join('\n')
     const expected = {
-      a: 'yes', b: 'no', c: 'on', d: 'off', e: 'y', f: 17, g: 15, h: 31, i: Infinity, j: -Infinity, k: NaN, l: '2001-12-14', m: '2001-12-14t21:59:43.10-05:00',
-      n: '12:30:15', o: '1_000', p: '0b101', q: null, r: 1.5, s: -0, t: '017', u: '0x1F', v: 1000, w: 12, x: 0.5, y: 1, z: '-0x1F',
+      a: 'yes',
+      b: 'no',
+      c: 'on',
+      d: 'off',
+      e: 'y',
+      f: 17,
+      g: 15,
+      h: 31,
+      i: Infinity,
+      j: -Infinity,
+      k: NaN,
+      l: '2001-12-14',
+      m: '2001-12-14t21:59:43.10-05:00',
+      n: '12:30:15',
+      o: '1_000',
+      p: '0b101',
+      q: null,
+      r: 1.5,
+      s: -0,
+      t: '017',
+      u: '0x1F',
+      v: 1000,
+      w: 12,
+      x: 0.5,
+      y: 1,
+      z: '-0x1F',
     }
     expect(fastParseYaml(text)?.value).toStrictEqual(expected)
     expect(parseWithPositions(text, 'meta.yaml').data).toStrictEqual(expected)
@@ -223,7 +430,9 @@ describe('the js-yaml fast path', () => {
 
   it('reports an alias yaml cannot resolve as a malformed-YAML error at the alias', () => {
     expect(loaded('kind: component\nalias: *name\n')).toStrictEqual({
-      code: 'META_YAML', message: 'malformed YAML: Unresolved alias (the anchor must be set before the alias): name', line: 2,
+      code: 'META_YAML',
+      message: 'malformed YAML: Unresolved alias (the anchor must be set before the alias): name',
+      line: 2,
     })
   })
 })
@@ -236,16 +445,39 @@ describe('the validators written by the build', () => {
     const compiled = compileValidators()
     const samples: Record<SchemaName, unknown[]> = {
       component: [
-        { kind: 'component', alias: 'x' }, { kind: 'component', alias: 'X' }, { kind: 'component' }, { kind: 'component', alias: 'x', tagz: [] },
-        { kind: 'component', alias: 'x', deps: [{ tags: 'a', verison: '1' }, 5, 'ok', { tags: 1 }] }, { kind: 'component', alias: 'x', variations: { v: { defualt: true, install: { apt: 'x' } } } },
-        { kind: 'component', alias: 'x', uid: '123', format: 2, layer: 'nope', install: { run: [1], env: { A: 1 } }, when: { platform: 'x86_64' } }, [], null, 'text',
+        { kind: 'component', alias: 'x' },
+        { kind: 'component', alias: 'X' },
+        { kind: 'component' },
+        { kind: 'component', alias: 'x', tagz: [] },
+        { kind: 'component', alias: 'x', deps: [{ tags: 'a', verison: '1' }, 5, 'ok', { tags: 1 }] },
+        { kind: 'component', alias: 'x', variations: { v: { defualt: true, install: { apt: 'x' } } } },
+        { kind: 'component', alias: 'x', uid: '123', format: 2, layer: 'nope', install: { run: [1], env: { A: 1 } }, when: { platform: 'x86_64' } },
+        [],
+        null,
+        'text',
       ],
-      image: [{ kind: 'image', alias: 'i', components: [] }, { kind: 'image', alias: 'i', component: [] }, { kind: 'image', alias: 'i', components: [{ tags: 'x', when: { arch: [1] } }], base: { x: { build: 1, extra: 2 } } }],
+      image: [
+        { kind: 'image', alias: 'i', components: [] },
+        { kind: 'image', alias: 'i', component: [] },
+        { kind: 'image', alias: 'i', components: [{ tags: 'x', when: { arch: [1] } }], base: { x: { build: 1, extra: 2 } } },
+      ],
       benchmark: [
-        { kind: 'benchmark', alias: 'b', image: 'x', command: 'run' }, { kind: 'benchmark', alias: 'b', image: 'x', command: 'run', repeat: 'two', warmup: -1 },
-        { kind: 'benchmark', alias: 'b', image: 'x', command: 'run', params: { n: { default: [] } }, outputs: { metrics: { format: 'csv' } }, devices: { gpu: {} } },
+        { kind: 'benchmark', alias: 'b', image: 'x', command: 'run' },
+        { kind: 'benchmark', alias: 'b', image: 'x', command: 'run', repeat: 'two', warmup: -1 },
+        {
+          kind: 'benchmark',
+          alias: 'b',
+          image: 'x',
+          command: 'run',
+          params: { n: { default: [] } },
+          outputs: { metrics: { format: 'csv' } },
+          devices: { gpu: {} },
+        },
       ],
-      platform: [{ kind: 'platform', alias: 'p', arch: 'amd64', dockerPlatform: 'linux/amd64', base: { build: 'a', runtime: 'b' } }, { kind: 'platform', alias: 'p', arch: 'x', base: {} }],
+      platform: [
+        { kind: 'platform', alias: 'p', arch: 'amd64', dockerPlatform: 'linux/amd64', base: { build: 'a', runtime: 'b' } },
+        { kind: 'platform', alias: 'p', arch: 'x', base: {} },
+      ],
       repo: [{ name: 'r' }, { name: 1, uid: 'x', deps: [{ url: 2 }] }, {}],
     }
     for (const [name, source] of Object.entries(validatorModuleSources()) as Array<[SchemaName, string]>) {

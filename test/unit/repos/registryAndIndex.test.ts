@@ -28,7 +28,11 @@ describe('tag queries', () => {
   it('-tag excludes, _variation requires the variation', async () => {
     const repo = makeRepo('q')
     const index = await loadIndex({ extraRepos: [repo] })
-    const mine = (q: string, kind?: 'component' | 'image') => index.find(q, { kind }).filter((a) => a.repo === 'q').map((a) => a.alias)
+    const mine = (q: string, kind?: 'component' | 'image') =>
+      index
+        .find(q, { kind })
+        .filter((a) => a.repo === 'q')
+        .map((a) => a.alias)
     expect(mine('python')).toEqual(['python', 'pytools'])
     expect(mine('python,-dev')).toEqual(['python'])
     expect(mine('python,_dev')).toEqual(['python'])
@@ -40,7 +44,12 @@ describe('tag queries', () => {
 describe('the index cache follows file changes', () => {
   it('picks up an edited meta file and a new artifact folder', async () => {
     const repo = makeRepo('cache')
-    const compilers = async () => (await loadIndex({ extraRepos: [repo] })).find('compiler').filter((a) => a.repo === 'cache').map((a) => a.alias).sort()
+    const compilers = async () =>
+      (await loadIndex({ extraRepos: [repo] }))
+        .find('compiler')
+        .filter((a) => a.repo === 'cache')
+        .map((a) => a.alias)
+        .sort()
     expect(await compilers()).toEqual(['gcc'])
     const file = path.join(repo, 'nested/deeper/gcc/cmc.yaml')
     writeFileSync(file, readFileSync(file, 'utf8').replace('[compiler, c]', '[compiler, c, gnu]'))
@@ -58,7 +67,11 @@ describe('the index cache follows file changes', () => {
     expect(index.problems().map((p) => p.aliasGuess)).toEqual(['bad'])
     expect(() => index.get('bad')).toThrow(/malformed YAML/)
     expect(() => index.get('pyton')).toThrow(/no artifact/)
-    try { index.get('pyton') } catch (e) { expect((e as { hint: string }).hint).toContain('"python"') }
+    try {
+      index.get('pyton')
+    } catch (e) {
+      expect((e as { hint: string }).hint).toContain('"python"')
+    }
   })
 })
 
@@ -69,10 +82,23 @@ describe('a repository given with --repo', () => {
     writeFileSync(path.join(working, 'python/cmc.yaml'), 'kind: component\nalias: python\ntags: [python, interpreter, edited]\n')
     await addRepo(registered)
     try {
-      expect(listRepos([working]).filter((r) => r.name === 'twin').map((r) => r.path)).toEqual([working])
-      expect(listRepos().filter((r) => r.name === 'twin').map((r) => r.path)).toEqual([registered])
+      expect(
+        listRepos([working])
+          .filter((r) => r.name === 'twin')
+          .map((r) => r.path),
+      ).toEqual([working])
+      expect(
+        listRepos()
+          .filter((r) => r.name === 'twin')
+          .map((r) => r.path),
+      ).toEqual([registered])
       const index = await loadIndex({ extraRepos: [working] })
-      expect(index.all().filter((a) => a.alias === 'python').map((a) => a.dir)).toEqual([path.join(working, 'python')])
+      expect(
+        index
+          .all()
+          .filter((a) => a.alias === 'python')
+          .map((a) => a.dir),
+      ).toEqual([path.join(working, 'python')])
       // another repository under its own name is simply added
       const other = makeRepo('other')
       expect(listRepos([other]).map((r) => r.name)).toEqual(expect.arrayContaining(['twin', 'other']))
@@ -89,7 +115,9 @@ describe('repositories from a folder, git, .tar.gz and .zip', () => {
 
     const gitSrc = makeRepo('from-git')
     const git = (...args: string[]) => execFileSync('git', args, { cwd: gitSrc, stdio: 'pipe' })
-    git('init', '-q'); git('add', '.'); git('-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'init')
+    git('init', '-q')
+    git('add', '.')
+    git('-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'init')
     const g = await addRepo(`file://${gitSrc}`)
     expect(g).toMatchObject({ name: 'from-git', kind: 'git' })
     expect(g.path.startsWith(home.home)).toBe(true)
@@ -101,13 +129,21 @@ describe('repositories from a folder, git, .tar.gz and .zip', () => {
 
     const zipPath = path.join(tmpDir(), 'repo.zip')
     const enc = (s: string) => new TextEncoder().encode(s)
-    writeFileSync(zipPath, zipSync({ 'top/cmc-repo.yaml': enc('name: from-zip\n'), 'top/tool/cmc.yaml': enc('kind: component\nalias: ziptool\ntags: [zipped]\n') }))
+    writeFileSync(
+      zipPath,
+      zipSync({ 'top/cmc-repo.yaml': enc('name: from-zip\n'), 'top/tool/cmc.yaml': enc('kind: component\nalias: ziptool\ntags: [zipped]\n') }),
+    )
     expect(await addRepo(zipPath)).toMatchObject({ name: 'from-zip', kind: 'archive' })
 
     expect(listRepos().map((r) => r.name)).toEqual(['builtin', 'local', 'from-git', 'from-tgz', 'from-zip'])
     const index = await loadIndex()
     expect(index.find('zipped').map((a) => a.repo)).toEqual(['from-zip'])
-    expect(index.all().filter((a) => a.alias === 'gcc').map((a) => a.repo)).toContain('from-git')
+    expect(
+      index
+        .all()
+        .filter((a) => a.alias === 'gcc')
+        .map((a) => a.repo),
+    ).toContain('from-git')
 
     removeRepo('from-zip')
     expect(listRepos().map((r) => r.name)).not.toContain('from-zip')
@@ -120,11 +156,19 @@ describe('repositories from a folder, git, .tar.gz and .zip', () => {
     // --replace takes it over while the first exists
     const third = makeRepo('local')
     expect((await addRepo(third, { replace: true })).path).toBe(third)
-    expect(listRepos().filter((r) => r.name === 'local').map((r) => r.path)).toEqual([third])
+    expect(
+      listRepos()
+        .filter((r) => r.name === 'local')
+        .map((r) => r.path),
+    ).toEqual([third])
     await expect(addRepo(second)).rejects.toThrow(/a repo named local is already registered/)
     rmSync(third, { recursive: true, force: true })
     expect((await addRepo(second)).path).toBe(second)
-    expect(listRepos().filter((r) => r.name === 'local').map((r) => r.path)).toEqual([second])
+    expect(
+      listRepos()
+        .filter((r) => r.name === 'local')
+        .map((r) => r.path),
+    ).toEqual([second])
     mkdirSync(path.join(home.home, 'not-a-repo'), { recursive: true })
     await expect(addRepo(path.join(home.home, 'not-a-repo'))).rejects.toThrow(/not a cmc repository/)
   })

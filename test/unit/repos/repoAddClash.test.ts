@@ -8,7 +8,9 @@ import { repoRoot, tmpDir, writeTree } from '../../helpers/tmp.js'
 
 const home = tmpDir('cmc-home-')
 const made: string[] = [home]
-afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }) })
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true })
+})
 
 function repo(name: string, uid: string): string {
   const dir = writeTree(tmpDir(`repo-${name}-`), {
@@ -19,10 +21,11 @@ function repo(name: string, uid: string): string {
   return dir
 }
 
-const cmc = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'bin/run.js'), ...args], { env: { ...process.env, CMC_HOME: home }, encoding: 'utf8' })
+const cmc = (...args: string[]) =>
+  spawnSync(process.execPath, [path.join(repoRoot, 'bin/run.js'), ...args], { env: { ...process.env, CMC_HOME: home }, encoding: 'utf8' })
 
 describe('cmc repo add', () => {
-  it('warns when the new repo\'s artifact uids are already used by another repo, naming both', () => {
+  it("warns when the new repo's artifact uids are already used by another repo, naming both", () => {
     expect(cmc('repo', 'add', repo('first', 'aaaa000000000001')).status).toBe(0)
     const quiet = cmc('repo', 'add', repo('other', 'bbbb000000000001'))
     expect(quiet.status).toBe(0)

@@ -8,7 +8,10 @@ import { tmpDir, useTmpHome, writeTree } from '../../helpers/tmp.js'
 
 const home = useTmpHome()
 const dirs: string[] = []
-afterAll(() => { home.cleanup(); for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
+afterAll(() => {
+  home.cleanup()
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
 
 const comp = (alias: string, body = '') => `kind: component\nalias: ${alias}\n${body}`
 const base = {
@@ -17,19 +20,25 @@ const base = {
   'py310/cmc.yaml': comp('py310', 'tags: [python]\nversion: 3.10.4\nlayer: toolchain\ndeps: [{ tags: os }]\ninstall: { apt: [python3.10] }\n'),
   'py312/cmc.yaml': comp('py312', 'tags: [python]\nversion: 3.12.1\nlayer: toolchain\ndeps: [{ tags: os }]\ninstall: { apt: [python3.12] }\n'),
   'py313/cmc.yaml': comp('py313', 'tags: [python]\nversion: 3.13.0\nlayer: toolchain\ndeps: [{ tags: os }]\n'),
-  'torch/cmc.yaml': comp('torch', `tags: [torch]
+  'torch/cmc.yaml': comp(
+    'torch',
+    `tags: [torch]
 deps: [{ tags: python, version: ">=3.10 <3.13" }]
 variations:
   cpu: { group: device, default: true, install: { apt: [torch-cpu] } }
   cuda: { group: device, install: { apt: [torch-cuda] }, env: { B: cuda } }
   rocm: { group: device, install: { apt: [torch-rocm] } }
   debug: { install: { env: { DEBUG: "1" } } }
-`),
+`,
+  ),
   'armlib/cmc.yaml': comp('armlib', 'tags: [blas]\nwhen: { platform: [arm64] }\n'),
   'x86lib/cmc.yaml': comp('x86lib', 'tags: [blas]\nwhen: { platform: [x86_64] }\n'),
-  'plat/x86/cmc.yaml': 'kind: platform\nalias: x86_64\narch: amd64\ndockerPlatform: linux/amd64\nbase: { build: "debian:bookworm", runtime: "debian:bookworm" }\n',
-  'plat/arm/cmc.yaml': 'kind: platform\nalias: arm64\narch: arm64\ndockerPlatform: linux/arm64\nbase: { build: "debian:bookworm", runtime: "debian:bookworm" }\n',
-  'plat/gpu/cmc.yaml': 'kind: platform\nalias: cuda\narch: amd64\ndockerPlatform: linux/amd64\nvariations: [cuda]\ndevices: { gpu: nvidia }\nbase: { build: "nvidia/cuda:12-devel", runtime: "nvidia/cuda:12-runtime" }\n',
+  'plat/x86/cmc.yaml':
+    'kind: platform\nalias: x86_64\narch: amd64\ndockerPlatform: linux/amd64\nbase: { build: "debian:bookworm", runtime: "debian:bookworm" }\n',
+  'plat/arm/cmc.yaml':
+    'kind: platform\nalias: arm64\narch: arm64\ndockerPlatform: linux/arm64\nbase: { build: "debian:bookworm", runtime: "debian:bookworm" }\n',
+  'plat/gpu/cmc.yaml':
+    'kind: platform\nalias: cuda\narch: amd64\ndockerPlatform: linux/amd64\nvariations: [cuda]\ndevices: { gpu: nvidia }\nbase: { build: "nvidia/cuda:12-devel", runtime: "nvidia/cuda:12-runtime" }\n',
 }
 
 async function fixture(extra: Record<string, string> = {}, order?: string[]) {
@@ -44,7 +53,12 @@ async function fixture(extra: Record<string, string> = {}, order?: string[]) {
 const img = (components: string, more = '') => `kind: image\nalias: img\nplatforms: [x86_64, arm64, cuda]\ncomponents:\n${components}${more}`
 
 function err(fn: () => unknown): CmcError {
-  try { fn() } catch (e) { if (e instanceof CmcError) return e; throw e }
+  try {
+    fn()
+  } catch (e) {
+    if (e instanceof CmcError) return e
+    throw e
+  }
   throw new Error('expected a CmcError')
 }
 

@@ -12,7 +12,10 @@ import { compareGroups } from '../../../src/store/compare.js'
 import type { ExperimentRecord } from '../../../src/store/record.js'
 
 let seq = 0
-function rec(values: Record<string, number[]>, over: Partial<ExperimentRecord> & { digest?: string; hostname?: string; hib?: Record<string, boolean> } = {}): ExperimentRecord {
+function rec(
+  values: Record<string, number[]>,
+  over: Partial<ExperimentRecord> & { digest?: string; hostname?: string; hib?: Record<string, boolean> } = {},
+): ExperimentRecord {
   const { digest = 'sha256:img1', hostname = 'lab-1', hib = {}, ...rest } = over
   const n = Math.max(...Object.values(values).map((v) => v.length))
   const id = `20261124T1000${String(seq).padStart(5, '0')}Z-${(seq++).toString(16).padStart(8, '0')}`
@@ -27,14 +30,28 @@ function rec(values: Record<string, number[]>, over: Partial<ExperimentRecord> &
     params: {},
     repeats: Array.from({ length: n }, (_, i) => ({
       index: i,
-      metrics: Object.fromEntries(Object.entries(values).filter(([, v]) => i < v.length).map(([k, v]) => [k, v[i]])),
+      metrics: Object.fromEntries(
+        Object.entries(values)
+          .filter(([, v]) => i < v.length)
+          .map(([k, v]) => [k, v[i]]),
+      ),
       exitCode: 0,
       durationMs: 1000,
     })),
     metrics: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, summarize(v, { higherIsBetter: hib[k] })])),
     status: 'ok',
     exitCode: 0,
-    host: { hostname, os: 'linux', kernel: '6.1', arch: 'x86_64', cpuModel: 'cpu', cores: 8, memoryBytes: 1, gpus: [], docker: { version: '24', apiVersion: '1.43', os: 'linux', arch: 'amd64', runtimes: ['runc'] } },
+    host: {
+      hostname,
+      os: 'linux',
+      kernel: '6.1',
+      arch: 'x86_64',
+      cpuModel: 'cpu',
+      cores: 8,
+      memoryBytes: 1,
+      gpus: [],
+      docker: { version: '24', apiVersion: '1.43', os: 'linux', arch: 'amd64', runtimes: ['runc'] },
+    },
     command: 'bench',
     env: {},
     devices: { paths: [], groups: [] },
@@ -48,7 +65,12 @@ function rec(values: Record<string, number[]>, over: Partial<ExperimentRecord> &
 }
 
 function compareErr(fn: () => unknown): CmcError {
-  try { fn() } catch (e) { if (e instanceof CmcError) return e; throw e }
+  try {
+    fn()
+  } catch (e) {
+    if (e instanceof CmcError) return e
+    throw e
+  }
   throw new Error('expected a CmcError')
 }
 
@@ -75,7 +97,10 @@ describe('compareGroups verdicts', () => {
   })
 
   it('reverses the direction for latency-like names and for higherIsBetter: false', () => {
-    const c = compareGroups([rec({ latency_ms: up10, run_time: up10, score: up10 }, { hib: { score: false } })], [rec({ latency_ms: base, run_time: base, score: base })])
+    const c = compareGroups(
+      [rec({ latency_ms: up10, run_time: up10, score: up10 }, { hib: { score: false } })],
+      [rec({ latency_ms: base, run_time: base, score: base })],
+    )
     const v = Object.fromEntries(c.metrics.map((m) => [m.metric, [m.higherIsBetter, m.verdict]]))
     expect(v).toEqual({ latency_ms: [false, 'improved'], run_time: [false, 'improved'], score: [false, 'improved'] })
     // an explicit higherIsBetter: true beats a latency-like name
@@ -85,7 +110,8 @@ describe('compareGroups verdicts', () => {
 
   it('says "no change" when the difference is significant but inside the noise band', () => {
     // +1 %: p = 1.7e-8 but the ratio interval [~1.0089, ~1.0111] lies inside +-2 %
-    const a = [100, 100.1, 99.9, 100, 100], b = [101, 101.1, 100.9, 101, 101]
+    const a = [100, 100.1, 99.9, 100, 100],
+      b = [101, 101.1, 100.9, 101, 101]
     const m = compareGroups([rec({ throughput: a })], [rec({ throughput: b })]).metrics[0]
     expect(m.p).toBeLessThan(0.05)
     expect(m.ratioCi95[0]).toBeGreaterThan(1)
@@ -149,8 +175,10 @@ describe('compareGroups edge cases', () => {
   })
 
   it('rates named *_per_s are higher-is-better; *_s and *_ms are times', () => {
-    const c = compareGroups([rec({ images_per_s: [100, 101, 99], run_s: [1, 1.01, 0.99], p50_ms: [10, 10.1, 9.9] })],
-      [rec({ images_per_s: [150, 151, 149], run_s: [1.5, 1.51, 1.49], p50_ms: [15, 15.1, 14.9] })])
+    const c = compareGroups(
+      [rec({ images_per_s: [100, 101, 99], run_s: [1, 1.01, 0.99], p50_ms: [10, 10.1, 9.9] })],
+      [rec({ images_per_s: [150, 151, 149], run_s: [1.5, 1.51, 1.49], p50_ms: [15, 15.1, 14.9] })],
+    )
     const v = Object.fromEntries(c.metrics.map((m) => [m.metric, m.verdict]))
     expect(v).toEqual({ images_per_s: 'improved', p50_ms: 'regressed', run_s: 'regressed' })
   })

@@ -10,10 +10,14 @@ import type { RecordSummary } from '../../../src/store/summary.js'
 /** A compact rendering of a tree: (a AND b), (a OR b), NOT a, field op value. */
 function show(n: QueryNode): string {
   switch (n.type) {
-    case 'and': return `(${show(n.left)} AND ${show(n.right)})`
-    case 'or': return `(${show(n.left)} OR ${show(n.right)})`
-    case 'not': return `NOT ${show(n.expr)}`
-    case 'cmp': return `${n.field}${n.op}${typeof n.value === 'number' ? `#${n.value}` : JSON.stringify(n.value)}`
+    case 'and':
+      return `(${show(n.left)} AND ${show(n.right)})`
+    case 'or':
+      return `(${show(n.left)} OR ${show(n.right)})`
+    case 'not':
+      return `NOT ${show(n.expr)}`
+    case 'cmp':
+      return `${n.field}${n.op}${typeof n.value === 'number' ? `#${n.value}` : JSON.stringify(n.value)}`
   }
 }
 
@@ -46,12 +50,8 @@ const matches = (where: string, s: RecordSummary = summary()) => compileQuery(wh
 
 describe('parseQuery: precedence and grouping', () => {
   it('binds and tighter than or, on either side', () => {
-    expect(show(parseQuery('status = ok or platform = arm64 and params.batch > 4'))).toBe(
-      '(status="ok" OR (platform="arm64" AND params.batch>#4))',
-    )
-    expect(show(parseQuery('status = ok and platform = arm64 or params.batch > 4'))).toBe(
-      '((status="ok" AND platform="arm64") OR params.batch>#4)',
-    )
+    expect(show(parseQuery('status = ok or platform = arm64 and params.batch > 4'))).toBe('(status="ok" OR (platform="arm64" AND params.batch>#4))')
+    expect(show(parseQuery('status = ok and platform = arm64 or params.batch > 4'))).toBe('((status="ok" AND platform="arm64") OR params.batch>#4)')
   })
 
   it('binds not tighter than and, and chains left to right', () => {
@@ -62,17 +62,13 @@ describe('parseQuery: precedence and grouping', () => {
   })
 
   it('lets parentheses override precedence, including under not', () => {
-    expect(show(parseQuery('(status = ok or platform = arm64) and params.batch > 4'))).toBe(
-      '((status="ok" OR platform="arm64") AND params.batch>#4)',
-    )
+    expect(show(parseQuery('(status = ok or platform = arm64) and params.batch > 4'))).toBe('((status="ok" OR platform="arm64") AND params.batch>#4)')
     expect(show(parseQuery('not (status = ok and platform = arm64)'))).toBe('NOT (status="ok" AND platform="arm64")')
     expect(show(parseQuery('((status = ok))'))).toBe('status="ok"')
   })
 
   it('accepts keywords in any case and operators without spaces', () => {
-    expect(show(parseQuery('NOT status=ok AND metrics.throughput>=100 Or tags~gpu'))).toBe(
-      '((NOT status="ok" AND metrics.throughput>=#100) OR tags~"gpu")',
-    )
+    expect(show(parseQuery('NOT status=ok AND metrics.throughput>=100 Or tags~gpu'))).toBe('((NOT status="ok" AND metrics.throughput>=#100) OR tags~"gpu")')
     expect(show(parseQuery('params.batch==8'))).toBe('params.batch=#8')
     expect(show(parseQuery('metrics.x!=1'))).toBe('metrics.x!=#1')
   })

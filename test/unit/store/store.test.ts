@@ -47,7 +47,17 @@ function record(id: string, over: Partial<ExperimentRecord> = {}): ExperimentRec
     metrics: { throughput: { n: 1, median: 100, mean: 100, min: 100, max: 100, stdev: 0, ci95: [100, 100] } },
     status: 'ok',
     exitCode: 0,
-    host: { hostname: 'lab-1', os: 'linux', kernel: '6.1', arch: 'x86_64', cpuModel: 'cpu', cores: 2, memoryBytes: 1, gpus: [], docker: { version: '24', apiVersion: '1.43', os: 'linux', arch: 'amd64', runtimes: ['runc'] } },
+    host: {
+      hostname: 'lab-1',
+      os: 'linux',
+      kernel: '6.1',
+      arch: 'x86_64',
+      cpuModel: 'cpu',
+      cores: 2,
+      memoryBytes: 1,
+      gpus: [],
+      docker: { version: '24', apiVersion: '1.43', os: 'linux', arch: 'amd64', runtimes: ['runc'] },
+    },
     command: 'python bench.py',
     env: { A: '1' },
     devices: { paths: [], groups: [] },
@@ -69,13 +79,23 @@ async function put(store: Store, over: Partial<ExperimentRecord> = {}, id?: stri
 }
 
 function err(fn: () => unknown): CmcError {
-  try { fn() } catch (e) { if (e instanceof CmcError) return e; throw e }
+  try {
+    fn()
+  } catch (e) {
+    if (e instanceof CmcError) return e
+    throw e
+  }
   throw new Error('expected a CmcError')
 }
 
 const walk = listTree
 
-const indexLines = (s: Store) => (existsSync(s.indexFile) ? readFileSync(s.indexFile, 'utf8').split('\n').filter((l) => l.length) : [])
+const indexLines = (s: Store) =>
+  existsSync(s.indexFile)
+    ? readFileSync(s.indexFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.length)
+    : []
 
 describe('Store: writing and reading records', () => {
   it('makes sortable ids of the documented shape', () => {
@@ -108,12 +128,25 @@ describe('Store: writing and reading records', () => {
     const store = newStore()
     expect(store.summaries()).toEqual([])
     const a = await put(store, { params: { batch: 1 } })
-    const b = await put(store, { status: 'failed', tags: ['x', 'y'], metrics: { lat_ms: { n: 3, median: 4.5, mean: 5, min: 4, max: 6.5, stdev: 1, ci95: [4, 6.5] } } })
+    const b = await put(store, {
+      status: 'failed',
+      tags: ['x', 'y'],
+      metrics: { lat_ms: { n: 3, median: 4.5, mean: 5, min: 4, max: 6.5, stdev: 1, ci95: [4, 6.5] } },
+    })
     const s = store.summaries()
     expect(s.map((x) => x.id)).toEqual([a.id, b.id])
     expect(s[0]).toEqual({
-      id: a.id, createdAt: '2026-11-24T10:15:00.123Z', benchmark: 'matmul', image: 'python-numpy', digest: 'sha256:aaaa',
-      platform: 'x86_64', status: 'ok', host: 'lab-1', params: { batch: 1 }, metrics: { throughput: 100 }, tags: ['t'],
+      id: a.id,
+      createdAt: '2026-11-24T10:15:00.123Z',
+      benchmark: 'matmul',
+      image: 'python-numpy',
+      digest: 'sha256:aaaa',
+      platform: 'x86_64',
+      status: 'ok',
+      host: 'lab-1',
+      params: { batch: 1 },
+      metrics: { throughput: 100 },
+      tags: ['t'],
     })
     expect(s[1]).toMatchObject({ status: 'failed', tags: ['x', 'y'], metrics: { lat_ms: 4.5 } })
   })
@@ -122,7 +155,10 @@ describe('Store: writing and reading records', () => {
     const store = newStore()
     const w = await store.begin()
     const bad = { ...record(w.id), benchmark: { alias: '', uid: '' } }
-    const e = await w.commit(bad).then(() => undefined, (x: unknown) => x)
+    const e = await w.commit(bad).then(
+      () => undefined,
+      (x: unknown) => x,
+    )
     expect(e).toBeInstanceOf(CmcError)
     expect((e as CmcError).code).toBe('RECORD_INVALID')
     expect(existsSync(w.dir)).toBe(true)
@@ -184,7 +220,17 @@ describe('Store: writing and reading records', () => {
 })
 
 describe('selectComparable: the sides of a compare', () => {
-  const metric = (v: number, unit = 'img/s') => ({ n: 3, median: v, mean: v, min: v, max: v, stdev: 0, ci95: [v, v] as [number, number], unit, higherIsBetter: true })
+  const metric = (v: number, unit = 'img/s') => ({
+    n: 3,
+    median: v,
+    mean: v,
+    min: v,
+    max: v,
+    stdev: 0,
+    ci95: [v, v] as [number, number],
+    unit,
+    higherIsBetter: true,
+  })
   it('a query side uses the index medians of its successful runs, units from a record; the verdict equals the full-record one', async () => {
     const store = newStore()
     for (const v of [100, 102, 98, 101]) await put(store, { platform: 'x86_64', metrics: { throughput: metric(v) } })
@@ -192,7 +238,9 @@ describe('selectComparable: the sides of a compare', () => {
     await put(store, { platform: 'arm64', status: 'failed', metrics: { throughput: metric(1) } })
     const warnings: string[] = []
     const A = selectComparable(store, 'platform = x86_64')
-    const B = selectComparable(store, 'platform = arm64', (e) => { if (e.type === 'log') warnings.push(e.message) })
+    const B = selectComparable(store, 'platform = arm64', (e) => {
+      if (e.type === 'log') warnings.push(e.message)
+    })
     expect(A).toHaveLength(4)
     expect(B).toHaveLength(4) // the failed run is left out, and said so
     expect(warnings).toEqual(['1 run(s) matching "platform = arm64" did not succeed and are left out'])
@@ -273,7 +321,7 @@ describe('Store: damaged files are reported and skipped', () => {
     const a = await put(store)
     appendFileSync(store.indexFile, 'garbage\n')
     const b = await put(store)
-    appendFileSync(store.indexFile, '{"id":"20261124T101500123Z-0000')  // torn last line, no newline
+    appendFileSync(store.indexFile, '{"id":"20261124T101500123Z-0000') // torn last line, no newline
     const { events, sink } = collector()
     expect(store.summaries(sink).map((s) => s.id)).toEqual([a.id, b.id])
     expect(events).toEqual([{ type: 'log', level: 'warn', message: '2 damaged index line(s) skipped; `cmc exp reindex` rebuilds the index' }])
@@ -350,10 +398,11 @@ describe('Store: reindex and cleanStaging', () => {
 
 const distStore = path.join(repoRoot, 'dist', 'store', 'store.js')
 const closure = ['store/store', 'store/summary', 'store/location', 'errors', 'paths']
-const stale = () => closure.some((f) => {
-  const js = path.join(repoRoot, 'dist', `${f}.js`)
-  return !existsSync(js) || statSync(path.join(repoRoot, 'src', `${f}.ts`)).mtimeMs > statSync(js).mtimeMs
-})
+const stale = () =>
+  closure.some((f) => {
+    const js = path.join(repoRoot, 'dist', `${f}.js`)
+    return !existsSync(js) || statSync(path.join(repoRoot, 'src', `${f}.ts`)).mtimeMs > statSync(js).mtimeMs
+  })
 
 // A writer process: waits for "go" on stdin (a start barrier), then commits
 // `count` records (count < 0: forever), each with a stdout.log of `pad` bytes.
@@ -398,7 +447,15 @@ process.stdout.write('staged ' + w.id + '\\n')
 setInterval(() => {}, 1000)
 `
 
-function startChild(script: string, args: string[]): { child: ChildProcess; lines: string[]; waitFor: (pred: (lines: string[]) => boolean) => Promise<void>; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+function startChild(
+  script: string,
+  args: string[],
+): {
+  child: ChildProcess
+  lines: string[]
+  waitFor: (pred: (lines: string[]) => boolean) => Promise<void>
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>
+} {
   const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
   children.push(child)
   const lines: string[] = []
@@ -412,8 +469,12 @@ function startChild(script: string, args: string[]): { child: ChildProcess; line
     lines.push(...parts)
     for (const w of waiters.splice(0)) w()
   })
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, stderr })))
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString()
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal, stderr })),
+  )
   const waitFor = async (pred: (l: string[]) => boolean) => {
     while (!pred(lines)) {
       const r = await Promise.race([new Promise<'data'>((res) => waiters.push(() => res('data'))), exited.then(() => 'exit' as const)])
@@ -426,7 +487,8 @@ function startChild(script: string, args: string[]): { child: ChildProcess; line
 describe('Store: separate writer processes', () => {
   let scripts: string
   beforeAll(() => {
-    if (stale()) spawnSync(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: repoRoot, stdio: 'ignore' })
+    if (stale())
+      spawnSync(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: repoRoot, stdio: 'ignore' })
     if (stale()) throw new Error('dist/ is older than src/ and tsc did not refresh it; run `npx tsc -p tsconfig.json`')
     scripts = tmpDir('cmc-writers-')
     dirs.push(scripts)
@@ -436,7 +498,8 @@ describe('Store: separate writer processes', () => {
 
   it('keeps every record of 20 concurrent writers, each exactly once in the index', async () => {
     const store = newStore()
-    const WRITERS = 20, N = 10
+    const WRITERS = 20,
+      N = 10
     const procs = Array.from({ length: WRITERS }, (_, k) => startChild(path.join(scripts, 'writer.mjs'), [store.root, String(N), `w${k}`, '2048']))
     await Promise.all(procs.map((p) => p.waitFor((l) => l.includes('ready'))))
     for (const p of procs) p.child.stdin!.write('go\n') // all start together
@@ -483,11 +546,19 @@ describe('Store: separate writer processes', () => {
 
     // index: every line parses, or is skipped with a report
     const lines = indexLines(store)
-    const good = lines.filter((l) => { try { JSON.parse(l); return true } catch { return false } })
+    const good = lines.filter((l) => {
+      try {
+        JSON.parse(l)
+        return true
+      } catch {
+        return false
+      }
+    })
     const { events, sink } = collector()
     const sums = store.summaries(sink)
     expect(sums).toHaveLength(good.length)
-    if (good.length < lines.length) expect(events).toEqual([{ type: 'log', level: 'warn', message: expect.stringContaining(`${lines.length - good.length} damaged`) }])
+    if (good.length < lines.length)
+      expect(events).toEqual([{ type: 'log', level: 'warn', message: expect.stringContaining(`${lines.length - good.length} damaged`) }])
     else expect(events).toEqual([])
     expect(sums.length).toBeGreaterThan(0)
 
