@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { dockerRunLike } from './fixtures.mjs'
 import { median } from './lib.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -27,22 +28,8 @@ const med = median
 
 const cmcArgs = [bin, 'run', 'echo-metrics', '--repo', repo, '--platform', 'x86_64', '--set', 'n=7', '--warmup', '0']
 const [rec] = JSON.parse(sh(process.execPath, [...cmcArgs, '--repeat', '1', '--json'])) // builds the image once
-const image = rec.image.ref
 // the same command cmc runs, as cmc runs it (outputs folder created first)
-const rawArgs = [
-  'run',
-  '--rm',
-  '-w',
-  '/opt/cmc/echo-metrics',
-  '-e',
-  'API_TOKEN=x',
-  '-e',
-  'PLAIN=visible',
-  image,
-  'sh',
-  '-c',
-  `mkdir -p '/cmc/out' && ${rec.command}`,
-]
+const rawArgs = dockerRunLike(rec, '/opt/cmc/echo-metrics')
 sh('docker', rawArgs)
 
 const cmc1 = [],

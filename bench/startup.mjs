@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { makeRepo } from './fixtures.mjs'
+import { dockerRunLike, makeRepo, recordMaker } from './fixtures.mjs'
 import { median } from './lib.mjs'
 
 const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -54,23 +54,7 @@ for (const [, dir] of checkouts) {
   const bin = path.join(dir, 'bin/run.js')
   for (const c of Object.values(cases)) sh(process.execPath, c(bin))
   const [rec] = JSON.parse(sh(process.execPath, [bin, ...runArgs, '--json']))
-  raw ??= {
-    image: rec.image.ref,
-    run: [
-      'run',
-      '--rm',
-      '-w',
-      '/opt/cmc/echo-metrics',
-      '-e',
-      'API_TOKEN=x',
-      '-e',
-      'PLAIN=visible',
-      rec.image.ref,
-      'sh',
-      '-c',
-      `mkdir -p '/cmc/out' && ${rec.command}`,
-    ],
-  }
+  raw ??= { image: rec.image.ref, run: dockerRunLike(rec, '/opt/cmc/echo-metrics') }
 }
 
 const times = Object.fromEntries(checkouts.map(([name]) => [name, Object.fromEntries(Object.keys(cases).map((k) => [k, []]))]))
@@ -110,48 +94,12 @@ for (const [label, key, ok, target, rawText] of rows) {
 
 /** RECORDS synthetic records through the store's own writer (the format every checkout reads). */
 async function fillStore(dir, n) {
-  const { openStore } = await import(path.join(here, 'dist/store/store.js'))
+  const { openStore, newRecordId } = await import(path.join(here, 'dist/store/store.js'))
   const { summarize } = await import(path.join(here, 'dist/collect/summarize.js'))
   const store = await openStore({ path: dir })
-  const host = {
-    hostname: 'bench-host',
-    os: 'linux',
-    kernel: '6.1',
-    arch: 'x86_64',
-    cpuModel: 'cpu',
-    cores: 2,
-    memoryBytes: 1,
-    gpus: [],
-    docker: { version: '20.10', apiVersion: '1.41', os: 'linux', arch: 'amd64', runtimes: ['runc'] },
-  }
+  const record = recordMaker(summarize, newRecordId)
   for (let i = 0; i < n; i++) {
-    const platform = ['x86_64', 'arm64', 'cuda', 'rocm'][i % 4]
-    const batch = [1, 8, 32][Math.floor(i / 3) % 3]
-    const vals = [0, 1, 2].map((k) => 100 * (platform === 'arm64' ? 0.6 : 1) * batch ** 0.5 * (1 + 0.01 * (((i + k) % 7) - 3)))
-    const createdAt = new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString()
     const w = await store.begin()
-    await w.commit({
-      format: 1,
-      id: w.id,
-      createdAt,
-      cmcVersion: '0.1.0',
-      benchmark: { alias: ['stream', 'matmul', 'resnet'][i % 3], uid: 'u' },
-      image: { alias: 'img', uid: 'u', planHash: 'p', ref: 'cmc/x:y', digest: `sha256:${platform}`, id: 'sha256:i' },
-      platform,
-      params: { batch },
-      repeats: vals.map((v, k) => ({ index: k, metrics: { throughput: v }, exitCode: 0, durationMs: 10 })),
-      metrics: { throughput: summarize(vals, { unit: 'img/s', higherIsBetter: true }) },
-      status: i % 50 ? 'ok' : 'failed',
-      exitCode: 0,
-      host,
-      command: 'bench',
-      env: {},
-      devices: { paths: [], groups: [] },
-      logs: { stdout: 'stdout.log', stderr: 'stderr.log' },
-      outputs: [],
-      refused: [],
-      timings: { buildMs: 0, startedAt: '', endedAt: '', totalMs: 10, runMs: [10] },
-      tags: i % 10 ? [] : ['nightly'],
-    })
+    await w.commit({ ...record(i), id: w.id })
   }
 }
