@@ -78,9 +78,22 @@ export function needsBuildStage(plan: BuildPlan): boolean {
   return Boolean(plan.benchmark?.build) || plan.nodes.some((n) => n.install.run.length > 0 || n.runtime.copy.length > 0)
 }
 
+/**
+ * A context entry with the artifact folder it comes from: the engine reads
+ * nothing outside that folder (a link is sent as a link), so a `files:` entry
+ * can never carry a file of the builder's machine into the image.
+ */
+type ArtifactContextEntry = ContextEntry & { root: string }
+
+/** The context entries of an artifact folder: the listed paths, or the whole folder. */
+function artifactFiles(dir: string, files: string[], ctx: string): ArtifactContextEntry[] {
+  if (!files.length) return [{ src: dir, dest: ctx, root: dir }]
+  return files.map((f) => ({ src: path.join(dir, f), dest: `${ctx}/${f}`, root: dir }))
+}
+
 export function compile(plan: BuildPlan, opts: { builder: Builder; packageRenames?: Record<string, string>; buildArch?: 'amd64' | 'arm64' }): CompiledImage {
   const buildkit = opts.builder === 'buildkit'
-  const context: ContextEntry[] = []
+  const context: ArtifactContextEntry[] = []
   const buildStage = needsBuildStage(plan)
   const cross = buildStage && canCrossBuild(plan, opts.builder, opts.buildArch)
   const arch = plan.platform.arch
@@ -94,8 +107,7 @@ export function compile(plan: BuildPlan, opts: { builder: Builder; packageRename
     let ctx: string | undefined
     if (needsFiles) {
       ctx = `components/${safeId(n.id)}`
-      if (install.files.length) for (const f of install.files) context.push({ src: path.join(n.dir, f), dest: `${ctx}/${f}` })
-      else context.push({ src: n.dir, dest: ctx })
+      context.push(...artifactFiles(n.dir, install.files, ctx))
     }
     return { id: n.id, safeId: safeId(n.id), context: ctx, run: install.run, env: Object.keys(install.env).length ? envLine(install.env) : '' }
   }
@@ -117,15 +129,14 @@ export function compile(plan: BuildPlan, opts: { builder: Builder; packageRename
     const files = b.files.length ? b.files : []
     if (b.build) {
       benchBuild = { alias: b.alias, srcDir: `/opt/cmc/build/${b.alias}`, context: 'benchmark-src', run: b.build.run }
-      for (const f of files) context.push({ src: path.join(b.dir, f), dest: `benchmark-src/${f}` })
-      if (!files.length) context.push({ src: b.dir, dest: 'benchmark-src' })
+      context.push(...artifactFiles(b.dir, files, 'benchmark-src'))
       if (b.build.apt.length) buildLayers.push({ name: 'app', apt: aptInstall(pkgList(hostPkgs(b.build.apt)), buildkit), steps: [] })
     }
     // Without a build step the listed files are what runs; with one, the
     // artifacts are, and the sources are not copied again.
     if (!b.build && files.length) {
       benchFiles = 'benchmark'
-      for (const f of files) context.push({ src: path.join(b.dir, f), dest: `benchmark/${f}` })
+      context.push(...artifactFiles(b.dir, files, 'benchmark'))
     }
   }
   const benchArtifacts = (b?.build?.artifacts ?? []).map((a) => ({

@@ -11,7 +11,7 @@ import { nearest } from './nearest.js'
 import { parseMetaText, type Parsed } from './parse.js'
 import type { ArtifactMeta } from './schema.js'
 import { derivedUid } from './uid.js'
-import { validateMeta } from './validate.js'
+import { validateMeta, type MetaProblem } from './validate.js'
 
 export { parseMetaText, yaml } from './parse.js'
 
@@ -28,6 +28,29 @@ export interface RepoRef {
 function fail(file: string, parsed: Parsed, code: ErrorCode, message: string, p: Array<string | number>, atKey: boolean, hint?: string): never {
   const pos = parsed.position(p, atKey)
   throw new CmcError(code, message, { where: { file, ...pos }, hint })
+}
+
+/** The value at a data path (keys and indexes). */
+function valueAt(data: unknown, p: Array<string | number>): unknown {
+  let v = data
+  for (const k of p) v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined
+  return v
+}
+
+/**
+ * A problem said in words where the schema can only say "must match" a regex:
+ * the one rule on a text entry of `files:` is that it stays inside the
+ * artifact's folder (schema.ts), so a listed path cannot reach the builder's
+ * machine beyond it.
+ */
+function inWords(p: MetaProblem, data: unknown, metaFile: string): MetaProblem {
+  const value = valueAt(data, p.path)
+  if (p.code !== 'META_INVALID' || p.path.at(-2) !== 'files' || typeof p.path.at(-1) !== 'number' || typeof value !== 'string') return p
+  return {
+    ...p,
+    message: `${p.path.join('.')} ${JSON.stringify(value)} leaves the artifact's folder`,
+    hint: `\`files:\` lists what is in the folder of ${metaFile}: write paths relative to the folder, without \`..\`; copy what is needed from elsewhere into it`,
+  }
 }
 
 /**
@@ -83,7 +106,7 @@ export function loadArtifactFile(file: string, repo: RepoRef, text?: string): Ar
   }
   const problems = validateMeta(kind as Kind, data)
   if (problems.length) {
-    const p = problems[0]
+    const p = inWords(problems[0], data, base)
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : ''
     fail(file, parsed, p.code, p.message + more, p.path, p.atKey, p.hint)
   }

@@ -6,6 +6,13 @@ import type { Kind } from './kinds.js'
 
 const Str = (description: string) => Type.String({ description })
 const StrList = (description: string) => Type.Array(Type.String(), { description })
+// A `files:` entry names something in the artifact's own folder: relative, and
+// no `..` segment climbs out of it (nothing of the builder's machine outside
+// the folder can be listed into an image). load.ts words this error.
+const FolderPathList = (description: string) =>
+  Type.Array(Type.String({ pattern: '^(?!/)(?!(.*/)?\\.\\.(/|$)).+$', description: "a path inside the artifact's folder: relative, without `..`" }), {
+    description,
+  })
 
 /** Platform conditions: a dep, component or variation applies only where these match. */
 export const When = Type.Object(
@@ -37,7 +44,7 @@ export const Install = Type.Object(
     run: Type.Optional(
       Type.Union([Type.String(), Type.Array(Type.String())], { description: 'shell commands; the artifact files are in the working directory' }),
     ),
-    files: Type.Optional(StrList('files of the artifact folder copied into the build (default: all)')),
+    files: Type.Optional(FolderPathList('files of the artifact folder copied into the build (default: all)')),
     env: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'env set for later steps and at run time' })),
   },
   { additionalProperties: false, description: 'how the component is installed in the build stage' },
@@ -154,7 +161,7 @@ export const Benchmark = Type.Object(
     kind: Type.Literal('benchmark'),
     ...common,
     image: Str('alias or tag query of the image it runs in'),
-    files: Type.Optional(StrList('files of the benchmark folder copied into the image (last layer)')),
+    files: Type.Optional(FolderPathList('files of the benchmark folder copied into the image (last layer)')),
     build: Type.Optional(
       Type.Object(
         {
