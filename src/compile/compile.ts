@@ -83,17 +83,16 @@ export function needsBuildStage(plan: BuildPlan): boolean {
  * nothing outside that folder (a link is sent as a link), so a `files:` entry
  * can never carry a file of the builder's machine into the image.
  */
-type ArtifactContextEntry = ContextEntry & { root: string }
 
 /** The context entries of an artifact folder: the listed paths, or the whole folder. */
-function artifactFiles(dir: string, files: string[], ctx: string): ArtifactContextEntry[] {
+function artifactFiles(dir: string, files: string[], ctx: string): ContextEntry[] {
   if (!files.length) return [{ src: dir, dest: ctx, root: dir }]
   return files.map((f) => ({ src: path.join(dir, f), dest: `${ctx}/${f}`, root: dir }))
 }
 
 export function compile(plan: BuildPlan, opts: { builder: Builder; packageRenames?: Record<string, string>; buildArch?: 'amd64' | 'arm64' }): CompiledImage {
   const buildkit = opts.builder === 'buildkit'
-  const context: ArtifactContextEntry[] = []
+  const context: ContextEntry[] = []
   const buildStage = needsBuildStage(plan)
   const cross = buildStage && canCrossBuild(plan, opts.builder, opts.buildArch)
   const arch = plan.platform.arch

@@ -27,9 +27,12 @@ function templatesStamp(dir = templatesDir): string[] {
     })
 }
 
+/** Changes whenever what compile() returns changes shape, so older memos are not read. */
+const COMPILED_FORMAT = 2
+
 export function compileKey(plan: BuildPlan, opts: CompileOptions): string {
   return createHash('sha256')
-    .update(JSON.stringify([cmcVersion, templatesStamp(), opts, plan]))
+    .update(JSON.stringify([COMPILED_FORMAT, cmcVersion, templatesStamp(), opts, plan]))
     .digest('hex')
     .slice(0, 32)
 }

@@ -6,6 +6,12 @@ export interface ContextEntry {
   src: string
   /** Path inside the build context (posix, relative). */
   dest: string
+  /**
+   * The artifact folder `src` lies in: nothing outside it is read, and it is
+   * itself followed when it is a link. Absent, `src`'s own folder is taken, so
+   * `src` is sent as a link when it is one.
+   */
+  root?: string
 }
 
 export interface CompiledImage {

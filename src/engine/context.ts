@@ -29,16 +29,6 @@ import { tarStream } from '../lazy.js'
 
 const FIXED_MTIME = new Date('2000-01-01T00:00:00Z')
 
-/** A context entry as the compiler makes it, with the artifact folder it comes from. */
-export interface ContextSource extends ContextEntry {
-  /**
-   * The artifact folder `src` lies in: nothing outside it is read, and it is
-   * itself followed when it is a link. Absent, `src`'s own folder is taken, so
-   * `src` is sent as a link when it is one.
-   */
-  root?: string
-}
-
 export interface ContextFile {
   /** posix path inside the context */
   name: string
@@ -80,7 +70,7 @@ function lstatOrMissing(src: string): Stats {
  * between `root` and `src` may be links, as long as they lead to a folder
  * inside `root`.
  */
-function entryStat(e: ContextSource, root: string): Stats {
+function entryStat(e: ContextEntry, root: string): Stats {
   if (e.src === root) {
     // the artifact's folder is the folder the meta was found in, link or not
     if (!existsSync(root)) throw missing(root)
@@ -117,7 +107,7 @@ function escapingLink(root: string, src: string): string {
 }
 
 /** Expand entries (files, links and folders) into a sorted file list. */
-export function listContextFiles(entries: ContextSource[]): ContextFile[] {
+export function listContextFiles(entries: ContextEntry[]): ContextFile[] {
   const files = new Map<string, ContextFile>()
   const add = (f: ContextFile) => files.set(f.name, f)
   for (const e of entries) {
