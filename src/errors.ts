@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   COMMAND_TEMPLATE: ['input', 'a benchmark command uses a placeholder that is not a param'],
   METRICS_REGEX: ['input', 'a regex metric pattern does not compile'],
   CONTEXT_MISSING: ['input', 'a file named in `files:` does not exist'],
+  INPUT_MISSING: ['input', "a benchmark's `inputs:` path does not exist (checked before the engine would make an empty folder)"],
   CONTEXT_OUTSIDE: ['input', 'a path named in `files:` leads out of the artifact folder (through a linked folder)'],
   GPUS_INVALID: ['input', '`--gpus` is not all, a count or device=IDs'],
   CDI_INVALID: ['input', 'a `--cdi` name is not vendor.com/class=name'],

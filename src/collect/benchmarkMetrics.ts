@@ -1,11 +1,13 @@
 // A benchmark's metrics as its meta declares them (JSON file, MLPerf LoadGen
 // logs, regexes over stdout): per repeat from the collected outputs, then
-// summarized over the repeats for the record.
+// summarized over the repeats for the record. A metrics file that gives
+// no number fails the repeat: a run that measured nothing is not `ok`.
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { CmcError } from '../errors.js'
 import type { PlanBenchmark } from '../resolve/plan.js'
 import type { ExperimentRecord } from '../store/record.js'
-import { parseJsonMetrics } from './parseJsonMetrics.js'
+import { parseJsonMetrics, type JsonMetrics } from './parseJsonMetrics.js'
 import { parseLoadgenDetail, parseLoadgenSummary } from './parseLoadgen.js'
 import { parseRegexMetrics } from './parseRegexMetrics.js'
 import { summarize } from './summarize.js'
@@ -14,9 +16,14 @@ type OutputsSpec = PlanBenchmark['outputs']
 
 export interface RepeatMetrics {
   metrics: Record<string, number>
-  /** Why the repeat counts as failed: the metrics file is missing, LoadGen says INVALID. */
+  /** Why the repeat counts as failed: a declared metric not produced, the metrics file missing or not JSON, LoadGen says INVALID. */
   problem?: string
+  /** What the user should hear of though the repeat did not fail: values of the metrics file that are not metrics. */
+  warnings?: string[]
 }
+
+/** How many dropped values a message names before it only counts the rest. */
+const NAMED = 10
 
 /** One repeat's metrics, from its outputs in `outDir` and its stdout. */
 export function repeatMetrics(outputs: OutputsSpec, outDir: string, stdout: string): RepeatMetrics {
@@ -31,8 +38,23 @@ function jsonMetrics(outputs: OutputsSpec, outDir: string): RepeatMetrics {
   const name = outputs.metrics?.file ?? 'metrics.json'
   const file = path.join(outDir, name)
   if (!existsSync(file)) return { metrics: {}, problem: `metrics file ${name} was not written to ${outputs.dir}` }
-  return { metrics: parseJsonMetrics(readFileSync(file, 'utf8'), name) }
+  let parsed: JsonMetrics
+  try {
+    parsed = parseJsonMetrics(readFileSync(file, 'utf8'), name)
+  } catch (e) {
+    // a file that is not JSON fails this repeat; its record and logs are kept
+    if (e instanceof CmcError && e.code === 'METRICS_JSON') return { metrics: {}, problem: e.message }
+    throw e
+  }
+  const { metrics, dropped } = parsed
+  if (!Object.keys(metrics).length)
+    return { metrics, problem: `metrics file ${name} holds no numbers${dropped.length ? ` (not numbers: ${named(dropped)})` : ''}` }
+  if (!dropped.length) return { metrics }
+  const are = dropped.length === 1 ? 'value is not a number, so not a metric' : 'values are not numbers, so not metrics'
+  return { metrics, warnings: [`${name}: ${dropped.length} ${are}: ${named(dropped)}`] }
 }
+
+const named = (items: string[]) => items.slice(0, NAMED).join(', ') + (items.length > NAMED ? ` and ${items.length - NAMED} more` : '')
 
 function loadgenMetrics(dir: string): RepeatMetrics {
   const summaryFile = path.join(dir, 'mlperf_log_summary.txt')
@@ -45,7 +67,8 @@ function loadgenMetrics(dir: string): RepeatMetrics {
   const valid = summary?.valid ?? detail?.valid
   if (valid !== undefined) metrics.valid = valid ? 1 : 0
   const reasons = [...(summary?.invalidReasons ?? []), ...(detail?.invalidReasons ?? [])]
-  return { metrics, problem: valid === false ? `LoadGen result INVALID: ${reasons.join('; ') || 'see mlperf_log_summary.txt'}` : undefined }
+  if (valid === false) return { metrics, problem: `LoadGen result INVALID: ${reasons.join('; ') || 'see mlperf_log_summary.txt'}` }
+  return Object.keys(metrics).length ? { metrics } : { metrics, problem: 'the LoadGen logs hold no result (no metric and no VALID/INVALID)' }
 }
 
 /** Each metric any repeat reported, summarized over the repeats that reported it (names sorted). */

@@ -1,19 +1,45 @@
-// Metrics from a JSON file: every finite number, nested objects flattened
-// with dots ({"lat": {"p50": 3}} -> lat.p50). Strings and booleans are not metrics.
+// Metrics from a JSON file: every finite number of an object, nested objects
+// flattened with dots ({"lat": {"p50": 3}} -> lat.p50). Strings, arrays,
+// booleans and nulls are not metrics; they are listed, so that a number
+// written as a string is named to the user rather than lost without a word.
 import { CmcError } from '../errors.js'
 
-export function parseJsonMetrics(text: string, file: string): Record<string, number> {
+export interface JsonMetrics {
+  metrics: Record<string, number>
+  /** Each value that is not a metric, as `key (type)`, in the file's order. */
+  dropped: string[]
+}
+
+const HINT = 'the benchmark must write a JSON object of numbers'
+
+export function parseJsonMetrics(text: string, file: string): JsonMetrics {
   let data: unknown
   try {
     data = JSON.parse(text)
   } catch (e) {
-    throw new CmcError('METRICS_JSON', `${file} is not valid JSON: ${(e as Error).message}`, { hint: 'the benchmark must write a JSON object of numbers' })
+    throw new CmcError('METRICS_JSON', `${file} is not valid JSON: ${(e as Error).message}`, { hint: HINT })
   }
-  const out: Record<string, number> = {}
-  const walk = (v: unknown, prefix: string) => {
-    if (typeof v === 'number' && Number.isFinite(v)) out[prefix] = v
-    else if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(x, prefix ? `${prefix}.${k}` : k)
+  if (!isObject(data))
+    throw new CmcError(
+      'METRICS_JSON',
+      `${file} holds ${Array.isArray(data) ? 'an array' : data === null ? 'null' : `a ${typeof data}`}, not an object of numbers`,
+      { hint: HINT },
+    )
+  const out: JsonMetrics = { metrics: {}, dropped: [] }
+  const walk = (v: unknown, key: string) => {
+    if (typeof v === 'number' && Number.isFinite(v)) out.metrics[key] = v
+    else if (isObject(v)) for (const [k, x] of Object.entries(v)) walk(x, `${key}.${k}`)
+    else out.dropped.push(`${key} (${typeName(v)})`)
   }
-  walk(data, '')
+  for (const [k, v] of Object.entries(data)) walk(v, k)
   return out
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'array'
+  // JSON gives a number too large for a double as Infinity
+  return typeof v === 'number' ? 'not finite' : typeof v
 }

@@ -9,7 +9,7 @@ import { cmToComponent, looksLikeCm } from './cmScript.js'
 import { KINDS, type Kind } from './kinds.js'
 import { nearest } from './nearest.js'
 import { parseMetaText, type Parsed } from './parse.js'
-import type { ArtifactMeta } from './schema.js'
+import type { ArtifactMeta, BenchmarkMeta } from './schema.js'
 import { derivedUid } from './uid.js'
 import { validateMeta, type MetaProblem } from './validate.js'
 
@@ -28,6 +28,49 @@ export interface RepoRef {
 function fail(file: string, parsed: Parsed, code: ErrorCode, message: string, p: Array<string | number>, atKey: boolean, hint?: string): never {
   const pos = parsed.position(p, atKey)
   throw new CmcError(code, message, { where: { file, ...pos }, hint })
+}
+
+/**
+ * Regex metrics that could never give a value, refused here rather than
+ * after a build and a run: no patterns, a pattern that does not compile, a
+ * pattern without a capture group for the number.
+ */
+function checkMetricPatterns(file: string, parsed: Parsed, meta: BenchmarkMeta): void {
+  const spec = meta.outputs?.metrics
+  if (spec?.format !== 'regex') return
+  const at = ['outputs', 'metrics']
+  if (!spec.patterns || !Object.keys(spec.patterns).length) {
+    const hint = `add "patterns:", a regex per metric with a capture group for its value, e.g. patterns: { gflops: 'GFLOP/s: ([0-9.]+)' }`
+    fail(file, parsed, 'META_MISSING_KEY', 'outputs.metrics has format: regex but no patterns', spec.patterns ? [...at, 'patterns'] : at, true, hint)
+  }
+  for (const [name, pattern] of Object.entries(spec.patterns)) {
+    const where = [...at, 'patterns', name]
+    const key = `outputs.metrics.patterns.${name}`
+    try {
+      new RegExp(pattern, 'm')
+    } catch (e) {
+      fail(
+        file,
+        parsed,
+        'METRICS_REGEX',
+        `${key}: invalid regex '${pattern}': ${(e as Error).message}`,
+        where,
+        false,
+        'JavaScript regex syntax, e.g. ([0-9.]+)',
+      )
+    }
+    // with `|` added a regex matches '' and gives one slot per capture group
+    if (new RegExp(`${pattern}|`).exec('')!.length === 1)
+      fail(
+        file,
+        parsed,
+        'META_INVALID',
+        `${key}: '${pattern}' has no capture group for the value`,
+        where,
+        false,
+        `put the number in parentheses, e.g. ${name}: 'took ([0-9.]+) ms'`,
+      )
+  }
 }
 
 /** The value at a data path (keys and indexes). */
@@ -111,6 +154,7 @@ export function loadArtifactFile(file: string, repo: RepoRef, text?: string): Ar
     fail(file, parsed, p.code, p.message + more, p.path, p.atKey, p.hint)
   }
   const meta = data as ArtifactMeta
+  if (meta.kind === 'benchmark') checkMetricPatterns(file, parsed, meta)
   const uid = meta.uid ?? derivedUid(repo.uid ?? repo.name, relDir)
   return {
     kind: meta.kind,

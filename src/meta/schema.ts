@@ -199,7 +199,7 @@ export const Benchmark = Type.Object(
     secrets: Type.Optional(StrList('env names whose values are redacted in records')),
     repeat: Type.Optional(Type.Integer({ minimum: 1 })),
     warmup: Type.Optional(Type.Integer({ minimum: 0 })),
-    timeout: Type.Optional(Type.Number({ description: 'seconds' })),
+    timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'seconds per container run (more than 0)' })),
   },
   { additionalProperties: false },
 )

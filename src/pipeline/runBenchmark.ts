@@ -1,7 +1,7 @@
 // `cmc run` end to end: build (or reuse) the image, expand the sweep, run
 // warm-ups and repeats each in a fresh container, collect outputs safely,
 // parse metrics, summarize, and commit one record per sweep point.
-import { appendFileSync } from 'node:fs'
+import { appendFileSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import { repeatMetrics, summarizeRepeats } from '../collect/benchmarkMetrics.js'
 import { collectOutputs } from '../collect/collectOutputs.js'
@@ -103,6 +103,8 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
   const points = expandSweep(benchmark.params, opts.sets ?? {}, { recorded: opts.reproduces !== undefined })
   const spec = deviceSpec(benchmark, plan.platform.devices.gpu, opts)
   const devices = { spec, hostConfig: hostConfigForDevices(spec) }
+  // checked again for each container; here, so that a missing input is said before a build
+  inputMounts(benchmark)
   await pingEngine()
   const fingerprint = fingerprintOnce(events)
   await checkDeviceSupport(devices.hostConfig)
@@ -217,6 +219,8 @@ async function runPoint(run: RunContext, index: number, params: Record<string, P
 /** Warm-ups, then the measured repeats, each in a fresh container; the first that does not succeed ends the point. */
 async function runRepeats(run: RunContext, point: Point): Promise<PointOutcome> {
   const outcome: PointOutcome = { repeats: [], outputs: [], refused: [], status: 'ok', exitCode: 0, runMs: [] }
+  // each repeat's metrics file tends to drop the same values: say so once a point
+  const warned = new Set<string>()
   for (let attempt = 0; attempt < run.warmup + run.repeat; attempt++) {
     // undefined for a warm-up
     const repeatIndex = attempt >= run.warmup ? attempt - run.warmup : undefined
@@ -231,6 +235,11 @@ async function runRepeats(run: RunContext, point: Point): Promise<PointOutcome> 
     outcome.runMs.push(res.durationMs)
     const found = repeatMetrics(run.benchmark.outputs, repeatOutputsDir(run, point, repeatIndex), res.stdout)
     outcome.repeats.push({ index: repeatIndex, metrics: found.metrics, exitCode: res.exitCode ?? 0, durationMs: res.durationMs })
+    for (const message of found.warnings ?? []) {
+      if (warned.has(message)) continue
+      warned.add(message)
+      run.events({ type: 'log', level: 'warn', message })
+    }
     if (found.problem) {
       outcome.status = 'failed'
       outcome.reason = found.problem
@@ -266,12 +275,28 @@ function containerSpec(run: RunContext, point: Point): ContainerSpec {
     workdir: benchmark.workdir,
     env: run.env,
     labels: { 'cmc.run': point.id, 'cmc.benchmark': benchmark.alias },
-    inputs: Object.values(benchmark.inputs).map((input) => ({ host: path.resolve(benchmark.dir, input.path), container: input.mount })),
+    inputs: inputMounts(benchmark),
     devices: run.devices.hostConfig,
     nanoCpus: opts.cpus ? Math.round(opts.cpus * 1e9) : undefined,
     memoryBytes: opts.memoryBytes,
     outputsDir: benchmark.outputs.dir,
   }
+}
+
+/**
+ * The benchmark's inputs as read-only mounts, each checked first: for a host
+ * path that does not exist the engine makes an empty folder, owned by root,
+ * in the user's repo, and the benchmark reads nothing.
+ */
+function inputMounts(benchmark: PlanBenchmark): ContainerSpec['inputs'] {
+  return Object.entries(benchmark.inputs).map(([name, input]) => {
+    const host = path.resolve(benchmark.dir, input.path)
+    if (!existsSync(host))
+      throw new CmcError('INPUT_MISSING', `input ${name} of ${benchmark.alias} does not exist: ${host} (inputs.${name}.path: ${input.path})`, {
+        hint: `create it, or set inputs.${name}.path to the data (relative to ${benchmark.dir})`,
+      })
+    return { host, container: input.mount }
+  })
 }
 
 /** Where a measured repeat's outputs go in the record: r<k>/ when there are several repeats. */

@@ -222,7 +222,7 @@ describe('parseJsonMetrics', () => {
       deep: { a: { b: { c: -1 } } },
       nothing: null,
     })
-    expect(parseJsonMetrics(text, 'metrics.json')).toEqual({ throughput: 12.5, 'lat.p50': 3, 'lat.p99': 9.5, 'deep.a.b.c': -1 })
+    expect(parseJsonMetrics(text, 'metrics.json').metrics).toEqual({ throughput: 12.5, 'lat.p50': 3, 'lat.p99': 9.5, 'deep.a.b.c': -1 })
   })
 
   it('gives a clear error for bad JSON naming the file', () => {
@@ -233,9 +233,9 @@ describe('parseJsonMetrics', () => {
     expect(e.hint).toContain('JSON object of numbers')
   })
 
-  it('returns no metrics for JSON that holds no numbers', () => {
-    expect(parseJsonMetrics('[1, 2, 3]', 'm.json')).toEqual({})
-    expect(parseJsonMetrics('{"a": "1"}', 'm.json')).toEqual({})
+  it('returns no metrics for JSON that holds no numbers, and refuses JSON that is not an object', () => {
+    expect(err(() => parseJsonMetrics('[1, 2, 3]', 'm.json')).message).toBe('m.json holds an array, not an object of numbers')
+    expect(parseJsonMetrics('{"a": "1"}', 'm.json').metrics).toEqual({})
   })
 })
 
