@@ -1,17 +1,33 @@
-// Picking records: a record id (or a unique id prefix) or a query.
+// Picking records: a record id (or a unique id prefix) or a query. A query or
+// sort naming a metric or param no record has still runs, with a warning that
+// names the nearest field there is (unknownFields.ts).
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { isField } from './indexTable.js'
 import { parseWhere } from './query/evaluate.js'
+import { queriedFields, warnUnknownFields } from './query/unknownFields.js'
 import type { Comparable } from './compare.js'
 import type { ExperimentRecord } from './record.js'
-import type { Store } from './store.js'
+import type { Selection, Store } from './store.js'
 import type { RecordSummary } from './summary.js'
 
 const ID = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/
 
+/** The records a query matches, after a warning for each metric or param it names that no record has. */
+function selectWhere(store: Store, where: string | undefined, events?: EventSink): Selection {
+  const tree = parseWhere(where)
+  const sel = store.select(tree, events)
+  if (tree) warnUnknownFields(store, sel, queriedFields(tree), events)
+  return sel
+}
+
 export function querySummaries(store: Store, where: string | undefined, opts: { sort?: string; limit?: number; events?: EventSink } = {}): RecordSummary[] {
-  const sel = store.select(parseWhere(where), opts.events)
+  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 1)) {
+    throw new CmcError('FLAG_VALUE', `--limit ${opts.limit}: expected a number of records, 1 or more`, {
+      hint: 'e.g. --limit 10; leave --limit out to list every match',
+    })
+  }
+  const sel = selectWhere(store, where, opts.events)
   let order = Array.from({ length: sel.length }, (_, k) => k)
   if (opts.sort) {
     const [field, dir, ...more] = opts.sort.split(':')
@@ -20,6 +36,7 @@ export function querySummaries(store: Store, where: string | undefined, opts: { 
         hint: 'FIELD is date, id, benchmark, image, digest, platform, status, host, params.NAME or metrics.NAME; e.g. --sort metrics.gflops:desc',
       })
     }
+    warnUnknownFields(store, sel, [field!], opts.events, '--sort: ')
     const sign = dir === 'desc' ? -1 : 1
     const keys = sel.values(field!) as Array<string | number | boolean | undefined>
     order = order.sort((a, b) => {
@@ -30,7 +47,7 @@ export function querySummaries(store: Store, where: string | undefined, opts: { 
       return (x < y ? -1 : x > y ? 1 : 0) * sign
     })
   }
-  if (opts.limit) order = order.slice(0, opts.limit)
+  if (opts.limit !== undefined) order = order.slice(0, opts.limit)
   return order.map((k) => sel.row(k))
 }
 
@@ -86,7 +103,7 @@ export function findRecord(store: Store, spec: string, events?: EventSink): Expe
 export function selectComparable(store: Store, spec: string, events?: EventSink): Comparable[] {
   if (ID.test(spec) || /^\d{8}T[\dZ-]*[0-9a-f-]*$/.test(spec)) return selectRecords(store, spec, events)
   // read only the fields a compare needs, straight from the index columns
-  const sel = store.select(parseWhere(spec), events)
+  const sel = selectWhere(store, spec, events)
   const status = sel.values('status')
   const ok: number[] = []
   for (let k = 0; k < sel.length; k++) if (status[k] === 'ok') ok.push(k)

@@ -1,8 +1,9 @@
 // Evaluating a parsed query against index summaries. Numbers compare as
-// numbers, everything else as strings (ISO dates sort as strings); a missing
-// field never matches (not even !=), so `metrics.x > 1` skips runs without x.
+// numbers, dates as instants, everything else as strings; a missing field
+// never matches (not even !=), so `metrics.x > 1` skips runs without x.
 import type { RecordSummary } from '../summary.js'
 import { valueAt, type SummaryTable } from '../indexTable.js'
+import { parseDateSpan, type DateSpan } from './dateSpan.js'
 import { parseQuery, type Op, type QueryNode } from './parseQuery.js'
 
 type CmpNode = Extract<QueryNode, { type: 'cmp' }>
@@ -48,12 +49,54 @@ function compare(a: unknown, op: Op, b: string | number): boolean {
 
 /** Whether one comparison holds for a field's value (undefined: the field is missing). */
 function matcher(n: CmpNode): (value: unknown) => boolean {
-  // A bare day compares with the record's day: date = 2026-11-24 is the whole
-  // day, date <= 2026-11-24 includes it, date > 2026-11-24 starts the next.
-  if ((n.field === 'date' || n.field === 'createdAt') && typeof n.value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(n.value)) {
-    return (value) => typeof value === 'string' && compare(value.slice(0, 10), n.op, n.value)
-  }
+  if (n.span) return dateMatcher(n.op, n.span)
   return (value) => compare(value, n.op, n.value)
+}
+
+/** The form toISOString writes, which every record's createdAt has. */
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+const LAST_CANONICAL = '9999-12-31T23:59:59.999Z'
+
+/**
+ * A record's time against the span a date value names: = is inside it, < before
+ * it, <= before its end, > from its end on, >= from its start on. Canonical
+ * times are whole milliseconds that sort as strings, so they are compared with
+ * the bounds written the same way (no Date per row); any other form of time is
+ * read as a date value is.
+ */
+function dateMatcher(op: Op, span: DateSpan): (value: unknown) => boolean {
+  const from = Math.ceil(span.from),
+    to = Math.ceil(span.to)
+  const holds = (atOrAfterFrom: boolean, beforeTo: boolean): boolean => {
+    switch (op) {
+      case '=':
+        return atOrAfterFrom && beforeTo
+      case '!=':
+        return !(atOrAfterFrom && beforeTo)
+      case '<':
+        return !atOrAfterFrom
+      case '<=':
+        return beforeTo
+      case '>':
+        return !beforeTo
+      default:
+        return atOrAfterFrom
+    }
+  }
+  const [fromText, toText] = [from, to].map(canonicalBound)
+  return (value) => {
+    if (typeof value !== 'string') return false
+    if (CANONICAL.test(value)) return holds(value >= fromText!, value < toText!)
+    const at = parseDateSpan(value)?.from
+    return at !== undefined && holds(at >= span.from, at < span.to)
+  }
+}
+
+/** A bound as a canonical time sorts among canonical times, for bounds beyond the years 0000-9999 too. */
+function canonicalBound(ms: number): string {
+  if (ms > Date.parse(LAST_CANONICAL)) return `${LAST_CANONICAL}~` // after every canonical time
+  const text = new Date(ms).toISOString()
+  return text.startsWith('-') ? '' : text // before every canonical time
 }
 
 export function evaluate(n: QueryNode, s: RecordSummary): boolean {

@@ -2,14 +2,16 @@
 //   expr := or;  or := and ('or' and)*;  and := not ('and' not)*
 //   not := 'not' not | '(' expr ')' | field op value
 //   op := = != < <= > >= ~ (contains; for tags: has)
-// Precedence NOT > AND > OR. Errors name the column and show a caret.
+// Precedence NOT > AND > OR. Errors name the column and show a caret. A date
+// field's value must be a date (dateSpan.ts), read here once into the span it names.
 import { CmcError } from '../../errors.js'
+import { DATE_FORMS, parseDateSpan, type DateSpan } from './dateSpan.js'
 
 export type Op = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~'
 export type QueryNode =
   | { type: 'and' | 'or'; left: QueryNode; right: QueryNode }
   | { type: 'not'; expr: QueryNode }
-  | { type: 'cmp'; field: string; op: Op; value: string | number; col: number }
+  | { type: 'cmp'; field: string; op: Op; value: string | number; col: number; span?: DateSpan }
 
 interface Token {
   kind: 'word' | 'string' | 'op' | 'lparen' | 'rparen' | 'eof'
@@ -18,6 +20,8 @@ interface Token {
 }
 
 const ATTRIBUTES = ['id', 'status', 'benchmark', 'platform', 'image', 'digest', 'host', 'date', 'createdAt', 'tags']
+
+export const isDateField = (field: string) => field === 'date' || field === 'createdAt'
 
 function syntaxError(query: string, col: number, message: string, hint?: string): CmcError {
   return new CmcError('QUERY_SYNTAX', `${message} at column ${col + 1}`, {
@@ -121,8 +125,22 @@ export function parseQuery(query: string): QueryNode {
     const v = peek()
     if (v.kind !== 'word' && v.kind !== 'string') throw syntaxError(query, v.col, `expected a value after ${op.text}`)
     p++
+    if (isDateField(field)) return dateCmp(f, op, v)
     const num = v.kind === 'word' && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(v.text) ? Number(v.text) : undefined
     return { type: 'cmp', field, op: op.text as Op, value: num ?? v.text, col: f.col }
+  }
+  const dateCmp = (f: Token, op: Token, v: Token): QueryNode => {
+    if (op.text === '~') {
+      throw syntaxError(query, op.col, '"~" does not compare dates', 'compare dates with = != < <= > >=, e.g. date >= 2026-11-01 and date < 2026-12-01')
+    }
+    const span = parseDateSpan(v.text)
+    if (!span) throw syntaxError(query, v.col, `"${v.text}" is not a date`, `write a date as ${DATE_FORMS}`)
+    // `date >= 2026-12-01 23:59` unquoted: the time is a word of its own
+    const next = peek()
+    if (v.kind === 'word' && next.kind === 'word' && /^\d{2}:\d{2}/.test(next.text)) {
+      throw syntaxError(query, next.col, `unexpected "${next.text}"`, `quote a date with a time: '${v.text} ${next.text}', or write ${v.text}T${next.text}`)
+    }
+    return { type: 'cmp', field: f.text, op: op.text as Op, value: v.text, col: f.col, span }
   }
 
   const tree = parseOr()

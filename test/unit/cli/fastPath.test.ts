@@ -130,6 +130,11 @@ describe('fast argv parser', () => {
       ['plan', 'stream', '-p', 'x86_64', '--json'],
       ['dockerfile', 'stream', '-p', 'x86_64'],
       ['exp:list', '--limit', '0', '--store', path.join(root, 'test-artifacts/none')],
+      ['exp', 'list', '--limit', '-1', '--store', path.join(root, 'test-artifacts/none')],
+      ['exp', 'list', '-n', '-3', '--json', '--store', path.join(root, 'test-artifacts/none')],
+      ['exp', 'list', '--where', 'date >= 12/01/2026', '--store', path.join(root, 'test-artifacts/none')],
+      ['exp', 'list', '--where', "date >= '2026-12-01 23:59'", '--store', path.join(root, 'test-artifacts/none')],
+      ['exp', 'list', '--where', 'metrics.secnds < 1', '--sort', 'params.nope', '--store', path.join(root, 'test-artifacts/none')],
     ]
     for (const argv of cases) {
       const fast = spawnSync(process.execPath, [bin, ...argv], { env, encoding: 'utf8' })

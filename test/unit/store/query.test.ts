@@ -1,9 +1,11 @@
 // The record query language of `cmc exp list --where`: parse trees (precedence
 // NOT > AND > OR, parentheses), evaluation against index summaries (numbers vs
 // strings, dates, tags, attributes) and syntax errors that point at a column.
+// Dates are read strictly (ISO 8601, UTC without an offset) and compared as instants.
 import { describe, expect, it } from 'vitest'
 import { CmcError } from '../../../src/errors.js'
-import { compileQuery, evaluate } from '../../../src/store/query/evaluate.js'
+import { SummaryTable } from '../../../src/store/indexTable.js'
+import { compileQuery, evaluate, evaluateTable } from '../../../src/store/query/evaluate.js'
 import { parseQuery, type QueryNode } from '../../../src/store/query/parseQuery.js'
 import type { RecordSummary } from '../../../src/store/summary.js'
 
@@ -206,7 +208,7 @@ describe('evaluate: types and fields', () => {
     expect(matches('metrics.throughput != fast')).toBe(true)
   })
 
-  it('matches a whole day with date = yyyy-mm-dd and orders ISO timestamps as strings', () => {
+  it('matches a whole day with date = yyyy-mm-dd and orders timestamps in time', () => {
     expect(matches('date = 2026-11-24')).toBe(true)
     expect(matches('createdAt = 2026-11-24')).toBe(true)
     expect(matches('date = 2026-11-25')).toBe(false)
@@ -221,7 +223,6 @@ describe('evaluate: types and fields', () => {
     expect(matches('date > 2026-11-24')).toBe(false)
     expect(matches('date < 2026-11-24')).toBe(false)
     expect(matches('date >= 2026-11-25')).toBe(false)
-    expect(matches('date ~ T10:15')).toBe(true)
     // the full timestamp is only equal to itself
     expect(matches('date = "2026-11-24T10:15:00.123Z"')).toBe(true)
     expect(matches('date = "2026-11-24T10:15:00.124Z"')).toBe(false)
@@ -265,5 +266,150 @@ describe('evaluate: types and fields', () => {
     ]
     const tree = parseQuery('metrics.throughput > 100 and (platform = arm64 or params.batch >= 8) and not status = failed')
     expect(rows.filter((r) => evaluate(tree, r)).map((r) => r.id)).toEqual(['b', 'd'])
+  })
+})
+
+describe('dates: ISO 8601, read strictly, compared as instants', () => {
+  const at = (createdAt: string) => summary({ createdAt })
+
+  it('accepts dates and date-times with optional seconds, fraction and Z or an offset', () => {
+    const s = at('2026-12-01T23:59:30.250Z')
+    for (const q of [
+      'date = 2026-12-01',
+      'date = 2026-12-01T23:59',
+      "date = '2026-12-01 23:59'",
+      'date = "2026-12-01 23:59:30"',
+      'date = 2026-12-01T23:59:30.25',
+      'date = 2026-12-01T23:59:30.250Z',
+      'date = 2026-12-02T01:59:30.250+02:00',
+      'date = 2026-12-02T01:59:30.250+0200',
+      'date = 2026-12-02T01:59+02',
+      'date = 2026-12-01T18:29-05:30',
+      'createdAt = 2026-12-01T23:59:30Z',
+    ])
+      expect(matches(q, s), q).toBe(true)
+  })
+
+  it('reads a time without an offset as UTC, whatever the local time zone', () => {
+    const s = at('2026-11-24T23:30:00.000Z')
+    expect(matches('date = 2026-11-24', s)).toBe(true)
+    expect(matches("date = '2026-11-24 23:30'", s)).toBe(true)
+    expect(matches('date < 2026-11-24T23:31', s)).toBe(true)
+    expect(matches('date < 2026-11-24T23:30', s)).toBe(false)
+  })
+
+  it('compares instants, not strings: offsets, a space before the time, a time in the future', () => {
+    const s = at('2026-11-24T10:15:00.123Z')
+    // as strings "2026-11-24T10:15:00.123Z" >= "2026-11-24T11:15:00.123+01:00" is false
+    expect(matches('date >= 2026-11-24T11:15:00.123+01:00', s)).toBe(true)
+    expect(matches('date > 2026-11-24T11:15:00.123+01:00', s)).toBe(false)
+    expect(matches('date < 2026-11-24T05:15:00.124-05:00', s)).toBe(true)
+    // as strings "2026-12-01T10:00..." >= "2026-12-01 23:59" holds ("T" sorts after " ")
+    expect(matches("date >= '2026-12-01 23:59'", at('2026-12-01T10:00:00.000Z'))).toBe(false)
+    expect(matches("date >= '2026-12-01 23:59'", at('2026-12-01T23:59:00.000Z'))).toBe(true)
+    expect(matches("date < '2026-12-01 23:59'", at('2026-12-01T10:00:00.000Z'))).toBe(true)
+  })
+
+  it('treats a value as the span it names: a day, a minute, a second, a fraction', () => {
+    const s = at('2026-11-24T10:15:42.500Z')
+    // the minute 10:15 holds the record: = and <= include it, > starts after it
+    expect(matches('date = 2026-11-24T10:15', s)).toBe(true)
+    expect(matches('date <= 2026-11-24T10:15', s)).toBe(true)
+    expect(matches('date > 2026-11-24T10:15', s)).toBe(false)
+    expect(matches('date >= 2026-11-24T10:15', s)).toBe(true)
+    expect(matches('date < 2026-11-24T10:15', s)).toBe(false)
+    expect(matches('date != 2026-11-24T10:15', s)).toBe(false)
+    expect(matches('date = 2026-11-24T10:15:42', s)).toBe(true)
+    expect(matches('date = 2026-11-24T10:15:43', s)).toBe(false)
+    expect(matches('date = 2026-11-24T10:15:42.5', s)).toBe(true)
+    expect(matches('date = 2026-11-24T10:15:42.4', s)).toBe(false)
+    expect(matches('date > 2026-11-24T10:15:42.4', s)).toBe(true)
+    expect(matches('date > 2026-11-24T10:15:42.5', s)).toBe(false)
+  })
+
+  it('compares a record whose time is not in the canonical form as the same instant', () => {
+    for (const createdAt of ['2026-11-24T10:15:00Z', '2026-11-24T11:15:00.000+01:00', '2026-11-24T10:15:00.000Z']) {
+      const s = at(createdAt)
+      expect(matches('date = 2026-11-24T10:15', s), createdAt).toBe(true)
+      expect(matches('date > 2026-11-24T10:14:59.999', s), createdAt).toBe(true)
+      expect(matches('date < 2026-11-24T10:15:00.001', s), createdAt).toBe(true)
+    }
+    // a record without a readable time never matches a date comparison
+    expect(matches('date < 2100-01-01', at('someday'))).toBe(false)
+    expect(matches('date != 2100-01-01', at('someday'))).toBe(false)
+  })
+
+  it('answers date queries over index columns as per-record evaluation does', () => {
+    const times = [
+      '2026-11-24T10:15:00.123Z',
+      '2026-11-24T23:59:59.999Z',
+      '2026-11-25T00:00:00.000Z',
+      '2026-12-01T23:59:00.000Z',
+      '2026-11-24T11:15:00.123+01:00',
+      '2026-11-24T10:15:00Z',
+      'someday',
+    ]
+    const queries = [
+      'date = 2026-11-24',
+      'date > 2026-11-24',
+      'date <= 2026-11-24T10:15',
+      "date >= '2026-12-01 23:59'",
+      'date < 2026-11-24T11:15:00.124+01:00',
+      'date != 2026-11-25',
+      'createdAt >= 0001-01-01 and date < 9999-12-31T23:59:59.999Z',
+      'date > 9999-12-31T23:59:59.999-02:00',
+      'date < 0000-01-01T00:00+02:00',
+    ]
+    // few distinct values (a dictionary) and many (packed text)
+    for (const n of [times.length, 3000]) {
+      const rows = Array.from({ length: n }, (_, i) =>
+        summary({ id: `r${i}`, createdAt: i < times.length ? times[i]! : new Date(Date.UTC(2026, 10, 20) + i * 613_000).toISOString() }),
+      )
+      const table = SummaryTable.from(rows)
+      for (const q of queries) {
+        const tree = parseQuery(q)
+        const want = rows.map((s) => (evaluate(tree, s) ? 1 : 0))
+        expect([...evaluateTable(tree, table)], `${q} (${n} rows)`).toEqual(want)
+      }
+    }
+  })
+
+  it('rejects anything else on a date field, pointing at the value, with the accepted forms', () => {
+    for (const [q, value] of [
+      ['date >= 12/01/2026', '12/01/2026'],
+      ['date >= 2026-12-1', '2026-12-1'],
+      ['date >= yesterday', 'yesterday'],
+      ['createdAt < 2026', '2026'],
+      ['date = 2026-12', '2026-12'],
+      ['date = 2026-13-01', '2026-13-01'],
+      ['date = 2026-02-29', '2026-02-29'],
+      ['date = 2026-12-01T24:00', '2026-12-01T24:00'],
+      ['date = 2026-12-01T23:60', '2026-12-01T23:60'],
+      ['date = 2026-12-01T23', '2026-12-01T23'],
+      ['date = 2026-12-01T23:59:30.', '2026-12-01T23:59:30.'],
+      ['date = 2026-12-01T23:59+25:00', '2026-12-01T23:59+25:00'],
+      ['date = 2026-12-01Z', '2026-12-01Z'],
+      ['status = ok and date > "Dec 1 2026"', '"Dec 1 2026"'],
+    ] as const) {
+      const e = syntaxErr(q)
+      const col = q.indexOf(value)
+      expect(e.code, q).toBe('QUERY_SYNTAX')
+      expect(e.message, q).toBe(`"${value.replace(/^"|"$/g, '')}" is not a date at column ${col + 1}`)
+      expect(e.details, q).toEqual([q, `${' '.repeat(col)}^`])
+      expect(e.hint, q).toContain('2026-12-01T23:59')
+      expect(e.hint, q).toContain('UTC')
+    }
+    // a leap day is a date
+    expect(matches('date = 2028-02-29', summary({ createdAt: '2028-02-29T12:00:00.000Z' }))).toBe(true)
+  })
+
+  it('asks for quotes around a date and a time with a space between, and refuses ~ on dates', () => {
+    const q = 'date >= 2026-12-01 23:59 and status = ok'
+    const e = syntaxErr(q)
+    expect(e.message).toBe('unexpected "23:59" at column 20')
+    expect(e.hint).toContain("'2026-12-01 23:59'")
+    const t = syntaxErr('date ~ 2026-11')
+    expect(t.message).toBe('"~" does not compare dates at column 6')
+    expect(t.hint).toContain('date >= 2026-11-01 and date < 2026-12-01')
   })
 })

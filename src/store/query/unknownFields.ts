@@ -1,0 +1,95 @@
+// A metric or param that no record in the store has is most often a typo
+// (`metrics.secnds`): the query is still valid and runs, it matches nothing by
+// that field, and a warning names the nearest field records do have. What the
+// store has is read from the index columns, never from record files, and only
+// when none of the rows the query matched has the field.
+import type { EventSink } from '../../events.js'
+import { nearest } from '../../meta/nearest.js'
+import type { Selection, Store } from '../store.js'
+import type { QueryNode } from './parseQuery.js'
+
+type Kind = 'metrics' | 'params'
+
+/** How many names a warning lists when none is near. */
+const LISTED = 8
+
+/** The metric and param fields a query compares, each once, in the order they appear. */
+export function queriedFields(tree: QueryNode): string[] {
+  const out = new Set<string>()
+  const walk = (n: QueryNode): void => {
+    if (n.type === 'cmp') out.add(n.field)
+    else if (n.type === 'not') walk(n.expr)
+    else {
+      walk(n.left)
+      walk(n.right)
+    }
+  }
+  walk(tree)
+  return [...out].filter((f) => kindOf(f))
+}
+
+const kindOf = (field: string): Kind | undefined => (field.startsWith('metrics.') ? 'metrics' : field.startsWith('params.') ? 'params' : undefined)
+
+/**
+ * One warning (`prefix` first) for each metric or param among `fields` that no
+ * record in the store has. `matched`, the query's selection, answers first: a
+ * param one of its rows has, or a metric among its names, is one the store has.
+ */
+export function warnUnknownFields(store: Store, matched: Selection, fields: readonly string[], events: EventSink | undefined, prefix = ''): void {
+  if (!events) return
+  let known: KnownFields | undefined
+  for (const field of fields) {
+    const kind = kindOf(field)
+    if (!kind) continue
+    const name = field.slice(kind.length + 1)
+    if (kind === 'metrics' ? matched.metricNames().includes(name) : matched.values(field).some((v) => v !== undefined)) continue
+    known ??= knownFields(store)
+    if (known.has(kind, name)) continue
+    events({ type: 'log', level: 'warn', message: `${prefix}no record has ${field}${suggestion(known, kind, name)}` })
+  }
+}
+
+/** "; did you mean …?" with the nearest name of the same kind, else the same name of the other kind, else a list. */
+function suggestion(known: KnownFields, kind: Kind, name: string): string {
+  const names = known.names(kind)
+  const [near] = nearest(name, names, 1)
+  if (near !== undefined) return `; did you mean ${kind}.${near}?`
+  const other: Kind = kind === 'metrics' ? 'params' : 'metrics'
+  if (known.has(other, name)) return `; did you mean ${other}.${name}?`
+  if (!names.length) return ''
+  const listed = [...names].sort().slice(0, LISTED)
+  return `; ${kind}: ${listed.join(', ')}${names.length > LISTED ? ', …' : ''}`
+}
+
+interface KnownFields {
+  has(kind: Kind, name: string): boolean
+  names(kind: Kind): string[]
+}
+
+/**
+ * The store's metric and param names. Metric names come with every selection;
+ * whether some record has a param is a match of `params.NAME ~ ''` (true of
+ * any value), which loads the column the query then reads anyway. The list of
+ * param names is read from the rows, and only to suggest one.
+ */
+function knownFields(store: Store): KnownFields {
+  let metrics: Set<string> | undefined
+  let params: Set<string> | undefined
+  const metricNames = () => (metrics ??= new Set(store.select(undefined).metricNames()))
+  const paramNames = () => {
+    if (params) return params
+    const all = store.select(undefined)
+    params = new Set<string>()
+    for (let k = 0; k < all.length; k++) for (const name of Object.keys(all.row(k).params)) params.add(name)
+    return params
+  }
+  return {
+    has: (kind, name) =>
+      kind === 'metrics'
+        ? metricNames().has(name)
+        : params
+          ? params.has(name)
+          : store.select({ type: 'cmp', field: `params.${name}`, op: '~', value: '', col: 0 }).length > 0,
+    names: (kind) => [...(kind === 'metrics' ? metricNames() : paramNames())],
+  }
+}
