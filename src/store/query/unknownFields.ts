@@ -69,8 +69,8 @@ interface KnownFields {
 /**
  * The store's metric and param names. Metric names come with every selection;
  * whether some record has a param is a match of `params.NAME ~ ''` (true of
- * any value), which loads the column the query then reads anyway. The list of
- * param names is read from the rows, and only to suggest one.
+ * any value) over its column. A selection names no params, so their list is
+ * read from the rows, and only to suggest one.
  */
 function knownFields(store: Store): KnownFields {
   let metrics: Set<string> | undefined
