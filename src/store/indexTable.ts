@@ -50,6 +50,10 @@ export class SummaryTable {
     return this.metrics.map((k) => k.slice(8))
   }
 
+  paramNames(): string[] {
+    return this.params.map((k) => k.slice(7))
+  }
+
   /** Every column, loaded. */
   columns(): Array<[string, Column]> {
     return [...this.sources.keys()].map((name) => [name, this.get(name)!])

@@ -26,7 +26,7 @@ import { CmcError } from '../errors.js'
 import { processAlive, replaceFile } from '../files.js'
 import type { EventSink } from '../events.js'
 import { edgeHash, parseLines, readSnapshot, SNAPSHOT_EVERY, SummaryTable, writeSnapshot } from './indexTable.js'
-import { findStoreRoot } from './location.js'
+import { findStoreRoot, storeUnusable } from './location.js'
 import { evaluate, evaluateTable, fieldValue } from './query/evaluate.js'
 import type { QueryNode } from './query/parseQuery.js'
 import type { ExperimentRecord } from './record.js'
@@ -38,6 +38,8 @@ export interface Selection {
   length: number
   /** the metric names the matching rows may have */
   metricNames(): string[]
+  /** the param names the matching rows may have */
+  paramNames(): string[]
   /** the field for every selected row, in selection order, read in one pass */
   values(field: string): unknown[]
   row(k: number): RecordSummary
@@ -180,6 +182,7 @@ export class Store {
     return {
       length: pos.length + rest.length,
       metricNames: () => [...new Set([...table.metricNames(), ...rest.flatMap((r) => Object.keys(r.metrics))])],
+      paramNames: () => [...new Set([...table.paramNames(), ...rest.flatMap((r) => Object.keys(r.params))])],
       values: (field) => [...table.values(pos, field), ...rest.map((s) => fieldValue(s, field))],
       row: (k) => (k < pos.length ? table.row(pos[k]!) : rest[k - pos.length]!),
     }
@@ -256,6 +259,10 @@ export class Store {
 
 export async function openStore(opts: { path?: string; cwd?: string } = {}): Promise<Store> {
   const root = findStoreRoot(opts)
-  mkdirSync(path.join(root, 'records'), { recursive: true })
+  try {
+    mkdirSync(path.join(root, 'records'), { recursive: true })
+  } catch (err) {
+    throw storeUnusable(root, err)
+  }
   return new Store(root)
 }

@@ -66,30 +66,12 @@ interface KnownFields {
   names(kind: Kind): string[]
 }
 
-/**
- * The store's metric and param names. Metric names come with every selection;
- * whether some record has a param is a match of `params.NAME ~ ''` (true of
- * any value) over its column. A selection names no params, so their list is
- * read from the rows, and only to suggest one.
- */
+/** The store's metric and param names: the index's columns, and the lines appended since its snapshot. */
 function knownFields(store: Store): KnownFields {
-  let metrics: Set<string> | undefined
-  let params: Set<string> | undefined
-  const metricNames = () => (metrics ??= new Set(store.select(undefined).metricNames()))
-  const paramNames = () => {
-    if (params) return params
-    const all = store.select(undefined)
-    params = new Set<string>()
-    for (let k = 0; k < all.length; k++) for (const name of Object.keys(all.row(k).params)) params.add(name)
-    return params
-  }
+  const all = store.select(undefined)
+  const names = { metrics: new Set(all.metricNames()), params: new Set(all.paramNames()) }
   return {
-    has: (kind, name) =>
-      kind === 'metrics'
-        ? metricNames().has(name)
-        : params
-          ? params.has(name)
-          : store.select({ type: 'cmp', field: `params.${name}`, op: '~', value: '', col: 0 }).length > 0,
-    names: (kind) => [...(kind === 'metrics' ? metricNames() : paramNames())],
+    has: (kind, name) => names[kind].has(name),
+    names: (kind) => [...names[kind]],
   }
 }
