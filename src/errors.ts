@@ -80,6 +80,8 @@ export const ERROR_CODES = {
   COMPARE_EMPTY: ['input', 'a side of a comparison selects no records'],
   COMPARE_DIFFERENT_IMAGES: ['input', 'the sides ran different images on one platform (`--allow-different-images`)'],
   COMPARE_DIFFERENT_HOSTS: ['input', 'the sides ran on different hosts (`--allow-different-hosts`)'],
+  COMPARE_MIXED: ['input', 'a side mixes runs of different benchmarks, params or limits (`--allow-mixed`)'],
+  COMPARE_NO_COMMON_METRIC: ['input', "the two sides have no metric in common (each side's metrics are named)"],
   EXPORT_FORMAT: ['input', 'the export format cannot be told from the file name or --format'],
   IMPORT_MISSING: ['input', 'the file to import does not exist'],
   IMPORT_FORMAT: ['input', 'the file to import is not a bundle or JSON Lines'],

@@ -1,6 +1,7 @@
 // Statistics of benchmark samples, shared by collect (the 95% interval of a
 // run's repeats) and store (`cmc exp compare`): the median, Student t
-// quantiles and p-values, and Welch's t-test. The t distribution is
+// quantiles and p-values, Welch's t-test, and the ratio of two samples from
+// Welch's t-test on their logs. The t distribution is
 // jstat's (one file: cmc run and exp compare load it at start, so a library
 // of hundreds of small modules would not do); what is written here is only
 // how cmc uses it.
@@ -61,4 +62,23 @@ export function welch(a: number[], b: number[]): WelchResult {
   // so that a verdict never rests on the fractional df of the approximation
   const q = tQuantile95(Math.max(1, Math.floor(df)))
   return { diff, ci95: [diff - q * se, diff + q * se], p: tTwoSidedP(diff / se, df), df }
+}
+
+export interface RatioResult {
+  /** the ratio of the geometric means, b over a: the centre of ci95 */
+  ratio: number
+  ci95: [number, number]
+  p: number
+  df: number
+}
+
+/**
+ * The ratio of b to a from Welch's t-test on the logs, exponentiated. Timings
+ * are skewed (slow outliers, seldom fast ones), and on the log scale they are
+ * near symmetric; the interval of a ratio found there is always positive, and
+ * swapping the sides gives exactly its reciprocal. Every value must be positive.
+ */
+export function welchLogRatio(a: number[], b: number[]): RatioResult {
+  const w = welch(a.map(Math.log), b.map(Math.log))
+  return { ratio: Math.exp(w.diff), ci95: [Math.exp(w.ci95[0]), Math.exp(w.ci95[1])], p: w.p, df: w.df }
 }

@@ -1,9 +1,11 @@
 // `cmc dashboard`: the report's views served on 127.0.0.1 with live filtering
-// (/api/records?where=) and compare (/api/compare?a=&b=). node:http only.
+// (/api/records?where=) and compare (/api/compare?a=&b=, exp compare's rule and
+// refusals, its flags as parameters). node:http only.
 import http from 'node:http'
 import { CmcError } from '../errors.js'
-import { compareGroups } from '../store/compare.js'
-import { selectComparable, selectRecords } from '../store/select.js'
+import { parseNoiseBand, type Comparison } from '../store/compare.js'
+import { compareSelections } from '../store/compareSelections.js'
+import { selectRecords } from '../store/select.js'
 import type { Store } from '../store/store.js'
 import { reportData } from './reportData.js'
 import { renderPage } from './renderPage.js'
@@ -32,13 +34,7 @@ export async function startDashboard(store: Store, opts: { host?: string; port?:
       if (url.pathname === '/api/records') {
         return send(200, 'application/json', JSON.stringify(reportData(store.root, selectRecords(store, url.searchParams.get('where') ?? ''))))
       }
-      if (url.pathname === '/api/compare') {
-        const c = compareGroups(selectComparable(store, url.searchParams.get('a') ?? ''), selectComparable(store, url.searchParams.get('b') ?? ''), {
-          allowDifferentImages: true,
-          allowDifferentHosts: true,
-        })
-        return send(200, 'application/json', JSON.stringify(c))
-      }
+      if (url.pathname === '/api/compare') return send(200, 'application/json', JSON.stringify(compareRequest(store, url.searchParams)))
       send(404, 'application/json', JSON.stringify({ message: 'not found' }))
     } catch (e) {
       const err = e instanceof CmcError ? e : new CmcError('INTERNAL', (e as Error).message)
@@ -48,4 +44,30 @@ export async function startDashboard(store: Store, opts: { host?: string; port?:
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(opts.port ?? 0, host, resolve))
   const addr = server.address() as { port: number }
   return { url: `http://${host}:${addr.port}/`, close: () => new Promise((r) => server.close(() => r())) }
+}
+
+/**
+ * `/api/compare?a=A&b=B`: `cmc exp compare A B`, refusals included (answered
+ * 400 with the error); `noise-band`, `allow-mixed`, `allow-different-images`
+ * and `allow-different-hosts` are its flags. A side left out is an error, not
+ * every record.
+ */
+function compareRequest(store: Store, query: URLSearchParams): Comparison {
+  const sideOf = (name: 'a' | 'b') => {
+    const spec = query.get(name)?.trim()
+    if (!spec)
+      throw new CmcError('USAGE', `/api/compare needs both sides: ?a=A&b=B (side ${name} is missing)`, {
+        hint: 'give each side as a record id or a query, as `cmc exp compare A B` takes them',
+      })
+    return spec
+  }
+  const flag = (name: string) => query.has(name) && !['0', 'false'].includes(query.get(name)!)
+  const a = sideOf('a'),
+    b = sideOf('b')
+  return compareSelections(store, a, b, {
+    noiseBand: parseNoiseBand(query.get('noise-band') ?? undefined),
+    allowMixed: flag('allow-mixed'),
+    allowDifferentImages: flag('allow-different-images'),
+    allowDifferentHosts: flag('allow-different-hosts'),
+  })
 }

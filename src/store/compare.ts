@@ -1,14 +1,18 @@
 // Comparing two groups of runs per metric. The rule (docs/store.md):
 //   samples: per-record medians when a side has several records, else the
-//   record's per-repeat values; Welch's t-test on the samples; the ratio is
-//   median(B)/median(A) and its 95% interval is 1 + CI(mean B - mean A)/mean A.
-//   Verdict: "improved"/"regressed" when p < 0.05 AND the ratio's interval lies
-//   wholly outside the ±noise band (default 2%); else "no change (within noise)".
-//   With fewer than 2 samples on a side the noise is unknown: "inconclusive".
+//   record's per-repeat values; Welch's t-test on the logs of the samples: the
+//   ratio B/A is the ratio of geometric means and its 95% interval is the
+//   exponentiated interval of the difference of the mean logs (positive, and
+//   honest for skewed timings). Verdict: "improved"/"regressed" when p < 0.05
+//   AND the ratio's interval lies wholly outside the ±noise band (default 2%);
+//   else "no change (within noise)". With fewer than 2 samples on a side the
+//   noise is unknown, and a value of 0 or less has no ratio: "inconclusive".
 //   Direction comes from higherIsBetter (else names like *latency*, *time*,
 //   *seconds*, *_ms are lower-is-better).
+// A side must be alike: one benchmark, one value per param, one set of limits;
+// pooling runs that differ would call the difference between setups noise.
 import { CmcError } from '../errors.js'
-import { median, welch } from '../stats.js'
+import { median, welch, welchLogRatio } from '../stats.js'
 
 export type Verdict = 'improved' | 'regressed' | 'no change' | 'inconclusive'
 
@@ -18,27 +22,58 @@ export interface MetricComparison {
   higherIsBetter: boolean
   a: { n: number; median: number; cv: number }
   b: { n: number; median: number; cv: number }
+  /** geometric mean of B over that of A; NaN when a value is 0 or less */
   ratio: number
+  /** NaN, NaN when a side has one sample or a value is 0 or less */
   ratioCi95: [number, number]
   p: number
   verdict: Verdict
 }
 
+/** What one side ran: its records, and the distinct values of each part of their setup. */
+export interface SideSummary {
+  ids: string[]
+  platforms: string[]
+  digests: string[]
+  hosts: string[]
+  benchmarks: string[]
+  params: Record<string, string[]>
+  /** `none`, or `cpus=N memory=SIZE` */
+  limits: string[]
+}
+
+/** A part of the setup (`benchmark`, `params.NAME`, `limits`) and its values on each side. */
+export interface SetupDifference {
+  field: string
+  a: string[]
+  b: string[]
+}
+
 export interface Comparison {
-  a: { ids: string[]; platforms: string[]; digests: string[]; hosts: string[] }
-  b: { ids: string[]; platforms: string[]; digests: string[]; hosts: string[] }
+  a: SideSummary
+  b: SideSummary
   noiseBand: number
+  /** where the sides' setups differ: what the comparison is about, or what else changed */
+  differences: SetupDifference[]
   metrics: MetricComparison[]
   warnings: string[]
 }
 
-// `images_per_s`, `tokens_per_s` are rates (higher is better); `run_s`, `p99_ms` are times.
+/** The setup of a run, which the runs of one side must share. */
+export interface RunSetup {
+  benchmark: { alias: string }
+  params: Record<string, string | number | boolean>
+  /** absent: the run had no limits */
+  limits?: { cpus?: number; memoryBytes?: number }
+}
+
 /**
  * What compare needs of a run: a full record satisfies it; so does an index
  * summary (medians only), which is how large groups are compared without
- * opening every record file.
+ * opening every record file. An index summary has no setup (the index has no
+ * limits): compareSelections adds it before the setups are checked.
  */
-export interface Comparable {
+export interface Comparable extends Partial<RunSetup> {
   id: string
   platform: string
   image: { digest: string }
@@ -48,6 +83,35 @@ export interface Comparable {
   repeats: Array<{ metrics: Record<string, number> }>
 }
 
+export interface CompareOptions {
+  noiseBand?: number
+  allowDifferentImages?: boolean
+  allowDifferentHosts?: boolean
+  /** pool runs of different benchmarks, params or limits on one side */
+  allowMixed?: boolean
+}
+
+export const DEFAULT_NOISE_BAND = 0.02
+
+export function hasSetup(c: Comparable): c is Comparable & RunSetup {
+  return c.benchmark !== undefined && c.params !== undefined
+}
+
+function noiseBandError(shown: string | number): CmcError {
+  return new CmcError('FLAG_VALUE', `--noise-band ${shown}: expected a fraction from 0 up to 1 (0.02 is ±2%)`, {
+    hint: 'e.g. --noise-band 0.05 to treat changes within ±5% as noise',
+  })
+}
+
+/** `--noise-band` as given (undefined: the default): a fraction, 0 included, 1 not (a ratio cannot fall 100%). */
+export function parseNoiseBand(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_NOISE_BAND
+  const band = /^\s*(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(raw) ? Number(raw) : NaN
+  if (!(band >= 0 && band < 1)) throw noiseBandError(raw)
+  return band
+}
+
+// `images_per_s`, `tokens_per_s` are rates (higher is better); `run_s`, `p99_ms` are times.
 const lowerIsBetterName = /latency|time|seconds|duration|_ms$|_us$|_ns$|(?<!_per)_s$/i
 
 function samples(group: Comparable[], metric: string): number[] {
@@ -62,27 +126,162 @@ const cv = (xs: number[]) => {
   return m ? sd / Math.abs(m) : 0
 }
 
-const side = (g: Comparable[]) => ({
-  ids: g.map((r) => r.id),
-  // sorted sets: whether the sides differ must not depend on the order records were listed
-  platforms: [...new Set(g.map((r) => r.platform))].sort(),
-  digests: [...new Set(g.map((r) => r.image.digest))].sort(),
-  hosts: [...new Set(g.map((r) => r.host.hostname))].sort(),
-})
+// ---- setups -----------------------------------------------------------------
 
-export function compareGroups(
-  A: Comparable[],
-  B: Comparable[],
-  opts: { noiseBand?: number; allowDifferentImages?: boolean; allowDifferentHosts?: boolean } = {},
-): Comparison {
+const UNSET = '(unset)'
+
+// as --memory is given: 256m, 2g
+const SIZE_UNITS = { g: 1024 ** 3, m: 1024 ** 2, k: 1024 }
+
+function sizeText(bytes: number): string {
+  for (const [unit, factor] of Object.entries(SIZE_UNITS)) if (bytes % factor === 0) return `${bytes / factor}${unit}`
+  return String(bytes)
+}
+
+function limitsText(limits: RunSetup['limits']): string {
+  const parts = [limits?.cpus === undefined ? '' : `cpus=${limits.cpus}`, limits?.memoryBytes === undefined ? '' : `memory=${sizeText(limits.memoryBytes)}`]
+  return parts.filter(Boolean).join(' ') || 'none'
+}
+
+// numbers in numeric order (threads 2 before 10); an unset param last
+const byValue = (x: string, y: string) => (x === UNSET ? 1 : 0) - (y === UNSET ? 1 : 0) || x.localeCompare(y, 'en', { numeric: true })
+
+/** Each part of the group's setup with its distinct values, sorted (so the order records were listed in does not matter). */
+function setupValues(group: Array<Comparable & RunSetup>): Map<string, string[]> {
+  const names = [...new Set(group.flatMap((r) => Object.keys(r.params)))]
+  const fields: Array<[string, (r: RunSetup) => string]> = [
+    ['benchmark', (r) => r.benchmark.alias],
+    ['limits', (r) => limitsText(r.limits)],
+    ...names.map((n): [string, (r: RunSetup) => string] => [`params.${n}`, (r) => (Object.hasOwn(r.params, n) ? String(r.params[n]) : UNSET)]),
+  ]
+  const out = new Map<string, string[]>()
+  for (const [field, value] of fields.sort(([x], [y]) => x.localeCompare(y))) out.set(field, [...new Set(group.map(value))].sort(byValue))
+  return out
+}
+
+const listed = (values: string[]) => `(${values.join(', ')})`
+const mixedText = (fields: Array<[string, string[]]>) => fields.map(([f, v]) => `${f} ${listed(v)}`).join(', ')
+const queryValue = (v: string) => (/^[\w.:/-]+$/.test(v) ? v : v.includes("'") ? `"${v}"` : `'${v}'`)
+
+/** Refuse a side whose runs are not alike, naming each part that differs and its values on both sides; or, allowed, warn. */
+function checkAlike(setups: { A: Map<string, string[]>; B: Map<string, string[]> }, allowMixed: boolean | undefined, warnings: string[]): void {
+  const mixed = (s: Map<string, string[]>) => [...s].filter(([, values]) => values.length > 1)
+  const mA = mixed(setups.A),
+    mB = mixed(setups.B)
+  if (!mA.length && !mB.length) return
+  if (allowMixed) {
+    if (mA.length) warnings.push(`side A mixes ${mixedText(mA)} (allowed)`)
+    if (mB.length) warnings.push(`side B mixes ${mixedText(mB)} (allowed)`)
+    return
+  }
+  const message =
+    mA.length && mB.length
+      ? `both sides mix runs that are not alike: A ${mixedText(mA)}; B ${mixedText(mB)}`
+      : `side ${mA.length ? 'A' : 'B'} mixes runs that are not alike: ${mixedText(mA.length ? mA : mB)}`
+  const fields = [...new Set([...mA, ...mB].map(([f]) => f))].sort()
+  const on = (s: Map<string, string[]>, f: string) => (s.get(f) ?? [UNSET]).join(', ')
+  const [field, values] = [...mA, ...mB][0]
+  const mixedOn = (m: typeof mA) => m.some(([f]) => f === field)
+  const query = mixedOn(mA) ? (mixedOn(mB) ? 'both queries' : "side A's query") : "side B's query"
+  const narrow =
+    field === 'limits'
+      ? 'compare one setup at a time (limits are no query field: pick the runs by `id = ...` or by a `cmc run --tag`)'
+      : `compare one setup at a time: add \`and ${field} = ${queryValue(values[0])}\` to ${query}`
+  throw new CmcError('COMPARE_MIXED', message, {
+    details: fields.map((f) => `${f}: A ${on(setups.A, f)}; B ${on(setups.B, f)}`),
+    hint: `${narrow}, or add --allow-mixed to pool the runs`,
+    data: { a: Object.fromEntries(mA), b: Object.fromEntries(mB) },
+  })
+}
+
+function setupDifferences(A: Map<string, string[]>, B: Map<string, string[]>): SetupDifference[] {
+  const fields = [...new Set([...A.keys(), ...B.keys()])].sort()
+  return fields.map((field) => ({ field, a: A.get(field) ?? [UNSET], b: B.get(field) ?? [UNSET] })).filter((d) => d.a.join('\u0000') !== d.b.join('\u0000'))
+}
+
+function side(g: Comparable[], setup: Map<string, string[]> | undefined): SideSummary {
+  return {
+    ids: g.map((r) => r.id),
+    // sorted sets: whether the sides differ must not depend on the order records were listed
+    platforms: [...new Set(g.map((r) => r.platform))].sort(),
+    digests: [...new Set(g.map((r) => r.image.digest))].sort(),
+    hosts: [...new Set(g.map((r) => r.host.hostname))].sort(),
+    benchmarks: setup?.get('benchmark') ?? [],
+    params: Object.fromEntries([...(setup ?? [])].filter(([f]) => f.startsWith('params.')).map(([f, v]) => [f.slice(7), v])),
+    limits: setup?.get('limits') ?? [],
+  }
+}
+
+// ---- metrics ----------------------------------------------------------------
+
+function compareMetric(metric: string, A: Comparable[], B: Comparable[], band: number, warnings: string[]): MetricComparison | undefined {
+  const xa = samples(A, metric),
+    xb = samples(B, metric)
+  if (!xa.length || !xb.length) {
+    warnings.push(`metric ${metric} is missing on side ${xa.length ? 'B' : 'A'}`)
+    return undefined
+  }
+  const first = [...A, ...B].find((r) => r.metrics[metric])!.metrics[metric]
+  const hib = first.higherIsBetter ?? !lowerIsBetterName.test(metric)
+  const noiseKnown = xa.length >= 2 && xb.length >= 2
+  const positive = xa.every((v) => v > 0) && xb.every((v) => v > 0)
+  let ratio = NaN,
+    ratioCi: [number, number] = [NaN, NaN],
+    p: number
+  if (positive) {
+    const r = welchLogRatio(xa, xb)
+    ratio = r.ratio
+    p = r.p
+    // one sample says nothing about its own noise: an interval would pretend it has none
+    if (noiseKnown) ratioCi = r.ci95
+  } else {
+    p = welch(xa, xb).p
+    warnings.push(`${metric}: zero or negative values have no ratio, so no verdict is given`)
+  }
+  const outside = ratioCi[0] > 1 + band || ratioCi[1] < 1 - band
+  let verdict: Verdict = 'no change'
+  if (!noiseKnown || !positive) verdict = 'inconclusive'
+  else if (p < 0.05 && outside) verdict = ratioCi[0] > 1 === hib ? 'improved' : 'regressed'
+  const ca = cv(xa),
+    cb = cv(xb)
+  if (ca > 0.1 || cb > 0.1)
+    warnings.push(`${metric}: noisy samples (coefficient of variation A ${(ca * 100).toFixed(0)}%, B ${(cb * 100).toFixed(0)}%); add repeats`)
+  if (!noiseKnown) warnings.push(`${metric}: a side has one sample, so its noise is unknown and no verdict is given; add --repeat or more runs`)
+  else if (xa.length < 3 || xb.length < 3) warnings.push(`${metric}: fewer than 3 samples on a side; the verdict has little power`)
+  const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y)
+  return {
+    metric,
+    unit: first.unit,
+    higherIsBetter: hib,
+    a: { n: xa.length, median: median(sorted(xa)), cv: ca },
+    b: { n: xb.length, median: median(sorted(xb)), cv: cb },
+    ratio,
+    ratioCi95: ratioCi,
+    p,
+    verdict,
+  }
+}
+
+// ---- the comparison -----------------------------------------------------------
+
+/**
+ * Compare two groups. Sides whose runs carry their setup (full records, or
+ * what compareSelections gives) are checked to be alike and their differences
+ * listed; index summaries without one are compared unchecked.
+ */
+export function compareGroups(A: Comparable[], B: Comparable[], opts: CompareOptions = {}): Comparison {
+  const band = opts.noiseBand ?? DEFAULT_NOISE_BAND
+  if (!(band >= 0 && band < 1)) throw noiseBandError(band)
   if (!A.length || !B.length)
     throw new CmcError('COMPARE_EMPTY', `side ${A.length ? 'B' : 'A'} matches no records`, {
       hint: 'check the ids or the query with `cmc exp list --where ...`',
     })
-  const band = opts.noiseBand ?? 0.02
   const warnings: string[] = []
-  const sa = side(A),
-    sb = side(B)
+  const all = [...A, ...B]
+  const setups = all.every(hasSetup) ? { A: setupValues(A as Array<Comparable & RunSetup>), B: setupValues(B as Array<Comparable & RunSetup>) } : undefined
+  if (setups) checkAlike(setups, opts.allowMixed, warnings)
+  const sa = side(A, setups?.A),
+    sb = side(B, setups?.B)
   const samePlatform = sa.platforms.join() === sb.platforms.join()
   const digestsDiffer = sa.digests.join() !== sb.digests.join()
   if (digestsDiffer) {
@@ -106,44 +305,8 @@ export function compareGroups(
     }
     warnings.push('the sides ran on different hosts (allowed)')
   }
-  const names = [...new Set([...A, ...B].flatMap((r) => Object.keys(r.metrics)))].sort()
-  const metrics: MetricComparison[] = []
-  for (const m of names) {
-    const xa = samples(A, m),
-      xb = samples(B, m)
-    if (!xa.length || !xb.length) {
-      warnings.push(`metric ${m} is missing on side ${xa.length ? 'B' : 'A'}`)
-      continue
-    }
-    const first = [...A, ...B].find((r) => r.metrics[m])!.metrics[m]
-    const hib = first.higherIsBetter ?? !lowerIsBetterName.test(m)
-    const ma = median([...xa].sort((x, y) => x - y)),
-      mb = median([...xb].sort((x, y) => x - y))
-    const w = welch(xa, xb)
-    const meanA = xa.reduce((x, y) => x + y, 0) / xa.length
-    const ratio = ma === 0 ? NaN : mb / ma
-    const ratioCi: [number, number] = meanA === 0 ? [NaN, NaN] : [1 + w.ci95[0] / meanA, 1 + w.ci95[1] / meanA]
-    const outside = ratioCi[0] > 1 + band || ratioCi[1] < 1 - band
-    let verdict: Verdict = 'no change'
-    if (xa.length < 2 || xb.length < 2) verdict = 'inconclusive'
-    else if (w.p < 0.05 && outside) verdict = ratio > 1 === hib ? 'improved' : 'regressed'
-    const ca = cv(xa),
-      cb = cv(xb)
-    if (ca > 0.1 || cb > 0.1)
-      warnings.push(`${m}: noisy samples (coefficient of variation A ${(ca * 100).toFixed(0)}%, B ${(cb * 100).toFixed(0)}%); add repeats`)
-    if (xa.length < 2 || xb.length < 2) warnings.push(`${m}: a side has one sample, so its noise is unknown and no verdict is given; add --repeat or more runs`)
-    else if (xa.length < 3 || xb.length < 3) warnings.push(`${m}: fewer than 3 samples on a side; the verdict has little power`)
-    metrics.push({
-      metric: m,
-      unit: first.unit,
-      higherIsBetter: hib,
-      a: { n: xa.length, median: ma, cv: ca },
-      b: { n: xb.length, median: mb, cv: cb },
-      ratio,
-      ratioCi95: ratioCi,
-      p: w.p,
-      verdict,
-    })
-  }
-  return { a: sa, b: sb, noiseBand: band, metrics, warnings: [...new Set(warnings)] }
+  const names = [...new Set(all.flatMap((r) => Object.keys(r.metrics)))].sort()
+  const metrics = names.map((m) => compareMetric(m, A, B, band, warnings)).filter((m): m is MetricComparison => m !== undefined)
+  const differences = setups ? setupDifferences(setups.A, setups.B) : []
+  return { a: sa, b: sb, noiseBand: band, differences, metrics, warnings: [...new Set(warnings)] }
 }

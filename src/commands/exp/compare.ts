@@ -2,16 +2,20 @@
 import { defineCommand } from '../../cli/command.js'
 import { storeSpec } from '../../cli/spec.js'
 import { formatNumber, formatTable } from '../../cli/table.js'
-import { compareGroups } from '../../store/compare.js'
-import { selectComparable } from '../../store/select.js'
+import { parseNoiseBand } from '../../store/compare.js'
+import { compareSelections } from '../../store/compareSelections.js'
 import { openStore } from '../../store/store.js'
+
+// no interval (one sample) or no ratio (a value of 0 or less) is not a number to print
+const shown = (v: number) => (Number.isFinite(v) ? formatNumber(v) : 'n/a')
 
 export default defineCommand({
   summary: 'Compare two groups of runs: medians, ratio, 95% interval and a verdict per metric',
   description:
-    "A and B are record ids or queries. Verdict: improved/regressed when Welch's t-test gives p < 0.05 and the ratio's 95% interval lies outside the noise band (default ±2%); otherwise no change; inconclusive when a side has a single sample. Different images on one platform, or different hosts, are refused unless allowed.",
+    "A and B are record ids or queries. The ratio B/A and its 95% interval come from Welch's t-test on the logs of the samples. Verdict: improved/regressed when p < 0.05 and the ratio's interval lies outside the noise band (default ±2%); otherwise no change; inconclusive when a side has a single sample. A side mixing benchmarks, params or limits, different images on one platform, different hosts and sides with no metric in common are refused unless allowed.",
   examples: [
     `<%= config.bin %> exp compare 'benchmark = stream and platform = x86_64' 'benchmark = stream and platform = arm64'`,
+    `<%= config.bin %> exp compare 'benchmark = stream and params.threads = 1' 'benchmark = stream and params.threads = 4'`,
     '<%= config.bin %> exp compare 20261124T101500123Z-1a2b3c4d 20261124T111500456Z-5e6f7a8b',
   ],
   args: [
@@ -19,27 +23,37 @@ export default defineCommand({
     { name: 'b', required: true, description: 'candidate: id or query' },
   ],
   flags: {
-    'noise-band': { kind: 'string', description: 'relative change treated as noise (default 0.02)', default: '0.02' },
+    'noise-band': { kind: 'string', description: 'relative change treated as noise: a fraction from 0 up to 1 (default 0.02, ±2%)', default: '0.02' },
+    'allow-mixed': { kind: 'boolean', description: 'pool runs of different benchmarks, params or limits on one side' },
     'allow-different-images': { kind: 'boolean', description: 'compare runs of different images on one platform' },
     'allow-different-hosts': { kind: 'boolean', description: 'compare runs from different hosts' },
     store: storeSpec,
   },
   async action({ args, flags }, io) {
+    const noiseBand = parseNoiseBand(flags['noise-band'])
     const store = await openStore({ path: flags.store })
-    const comparison = compareGroups(selectComparable(store, args.a, io.events), selectComparable(store, args.b, io.events), {
-      noiseBand: Number(flags['noise-band']),
-      allowDifferentImages: flags['allow-different-images'],
-      allowDifferentHosts: flags['allow-different-hosts'],
-    })
+    const comparison = compareSelections(
+      store,
+      args.a,
+      args.b,
+      {
+        noiseBand,
+        allowMixed: flags['allow-mixed'],
+        allowDifferentImages: flags['allow-different-images'],
+        allowDifferentHosts: flags['allow-different-hosts'],
+      },
+      io.events,
+    )
     if (!io.json) {
-      const { a, b, metrics, warnings } = comparison
+      const { a, b, differences, metrics, warnings } = comparison
       io.log(`A: ${a.ids.length} run(s) on ${a.platforms.join(',')}   B: ${b.ids.length} run(s) on ${b.platforms.join(',')}`)
+      for (const d of differences) io.log(`A and B differ in ${d.field}: ${d.a.join(', ')} vs ${d.b.join(', ')}`)
       const rows = metrics.map((m) => ({
         metric: m.metric + (m.unit ? ` (${m.unit})` : ''),
         A: formatNumber(m.a.median),
         B: formatNumber(m.b.median),
-        'B/A': formatNumber(m.ratio),
-        ci95: `${formatNumber(m.ratioCi95[0])} .. ${formatNumber(m.ratioCi95[1])}`,
+        'B/A': shown(m.ratio),
+        ci95: Number.isFinite(m.ratioCi95[0]) ? `${shown(m.ratioCi95[0])} .. ${shown(m.ratioCi95[1])}` : 'n/a',
         p: m.p.toPrecision(2),
         verdict: m.verdict === 'no change' ? 'no change (within noise)' : m.verdict,
       }))

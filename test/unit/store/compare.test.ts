@@ -1,68 +1,18 @@
 // `cmc exp compare`'s verdicts on constructed groups of records: improved,
 // regressed, no change within the noise band, inconclusive with one sample,
-// the direction of a metric, and the refusals (empty side, different images
-// or hosts). The statistics beneath are tested in test/unit/stats.test.ts.
+// the direction of a metric, the ratio's interval on skewed timings, and the
+// refusals (empty side, different images or hosts, a side mixing benchmarks,
+// params or limits, a noise band that is no fraction). The statistics beneath
+// are tested in test/unit/stats.test.ts.
 //
-// Reference p-values were computed independently with SciPy 1.17:
-//   scipy.stats.ttest_ind(b, a, equal_var=False).
+// Reference values were computed independently with SciPy 1.17 on the logs:
+//   scipy.stats.ttest_ind(np.log(b), np.log(a), equal_var=False) for t and p;
+//   the interval exp(d +- t.ppf(0.975, floor(df)) * se), d the difference of
+//   the mean logs.
 import { describe, expect, it } from 'vitest'
-import { summarize } from '../../../src/collect/summarize.js'
 import { CmcError } from '../../../src/errors.js'
-import { compareGroups } from '../../../src/store/compare.js'
-import type { ExperimentRecord } from '../../../src/store/record.js'
-
-let seq = 0
-function rec(
-  values: Record<string, number[]>,
-  over: Partial<ExperimentRecord> & { digest?: string; hostname?: string; hib?: Record<string, boolean> } = {},
-): ExperimentRecord {
-  const { digest = 'sha256:img1', hostname = 'lab-1', hib = {}, ...rest } = over
-  const n = Math.max(...Object.values(values).map((v) => v.length))
-  const id = `20261124T1000${String(seq).padStart(5, '0')}Z-${(seq++).toString(16).padStart(8, '0')}`
-  return {
-    format: 1,
-    id,
-    createdAt: '2026-11-24T10:00:00.000Z',
-    cmcVersion: '0.1.0',
-    benchmark: { alias: 'bench', uid: 'u-bench' },
-    image: { alias: 'img', uid: 'u-img', planHash: 'p', ref: 'cmc/img:x', digest, id: 'sha256:id' },
-    platform: 'x86_64',
-    params: {},
-    repeats: Array.from({ length: n }, (_, i) => ({
-      index: i,
-      metrics: Object.fromEntries(
-        Object.entries(values)
-          .filter(([, v]) => i < v.length)
-          .map(([k, v]) => [k, v[i]]),
-      ),
-      exitCode: 0,
-      durationMs: 1000,
-    })),
-    metrics: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, summarize(v, { higherIsBetter: hib[k] })])),
-    status: 'ok',
-    exitCode: 0,
-    host: {
-      hostname,
-      os: 'linux',
-      kernel: '6.1',
-      arch: 'x86_64',
-      cpuModel: 'cpu',
-      cores: 8,
-      memoryBytes: 1,
-      gpus: [],
-      docker: { version: '24', apiVersion: '1.43', os: 'linux', arch: 'amd64', runtimes: ['runc'] },
-    },
-    command: 'bench',
-    env: {},
-    devices: { paths: [], groups: [] },
-    logs: { stdout: 'stdout.log', stderr: 'stderr.log' },
-    outputs: [],
-    refused: [],
-    timings: { buildMs: 0, startedAt: '2026-11-24T10:00:00.000Z', endedAt: '2026-11-24T10:00:05.000Z', totalMs: 5000, runMs: [] },
-    tags: [],
-    ...rest,
-  }
-}
+import { compareGroups, parseNoiseBand } from '../../../src/store/compare.js'
+import { recordOf as rec } from '../../helpers/records.js'
 
 function compareErr(fn: () => unknown): CmcError {
   try {
@@ -79,16 +29,17 @@ describe('compareGroups verdicts', () => {
   const up10 = [110, 111, 109, 110, 110]
 
   it('calls a clear throughput gain "improved" and a loss "regressed"', () => {
-    // SciPy: t = 22.36, df = 8, p = 1.69e-8
+    // SciPy on the logs: t = 22.30, df = 7.93, p = 1.94e-8
     const c = compareGroups([rec({ throughput: base })], [rec({ throughput: up10 })])
     expect(c.metrics).toHaveLength(1)
     const m = c.metrics[0]
     expect(m.metric).toBe('throughput')
     expect(m.higherIsBetter).toBe(true)
-    expect(m.ratio).toBeCloseTo(1.1, 12)
+    expect(m.ratio).toBeCloseTo(1.10000381854, 10) // the ratio of geometric means
     expect(m.p).toBeLessThan(1e-6)
-    expect(m.p).toBeCloseTo(1.6924559e-8, 12)
-    expect(m.ratioCi95[0]).toBeGreaterThan(1.02)
+    expect(m.p).toBeCloseTo(1.94360678e-8, 12)
+    expect(m.ratioCi95[0]).toBeCloseTo(1.088943097, 8)
+    expect(m.ratioCi95[1]).toBeCloseTo(1.111176887, 8)
     expect(m.a).toMatchObject({ n: 5, median: 100 })
     expect(m.b).toMatchObject({ n: 5, median: 110 })
     expect(m.verdict).toBe('improved')
@@ -122,11 +73,15 @@ describe('compareGroups verdicts', () => {
   })
 
   it('says "no change" when a large difference is not significant, and warns about noise', () => {
-    // SciPy: t = 0.612, df = 4, p = 0.573
+    // SciPy on the logs: t = 0.617, df = 3.96, p = 0.571
     const c = compareGroups([rec({ throughput: [80, 120, 100] })], [rec({ throughput: [90, 130, 110] })])
     const m = c.metrics[0]
-    expect(m.ratio).toBeCloseTo(1.1, 12)
-    expect(m.p).toBeCloseTo(0.5733923, 6)
+    expect(m.a.median).toBe(100)
+    expect(m.b.median).toBe(110)
+    expect(m.ratio).toBeCloseTo(1.10264514931, 10)
+    expect(m.p).toBeCloseTo(0.5706763712, 6)
+    expect(m.ratioCi95[0]).toBeCloseTo(0.6663483228, 8)
+    expect(m.ratioCi95[1]).toBeCloseTo(1.824610769, 8)
     expect(m.verdict).toBe('no change')
     expect(m.a.cv).toBeCloseTo(0.2, 12) // sd 20 / mean 100
     expect(c.warnings).toContain('throughput: noisy samples (coefficient of variation A 20%, B 18%); add repeats')
@@ -171,7 +126,21 @@ describe('compareGroups edge cases', () => {
   it('a side with a single sample gets no verdict', () => {
     const c = compareGroups([rec({ t: [100] })], [rec({ t: [200] })])
     expect(c.metrics[0].verdict).toBe('inconclusive')
+    expect(c.metrics[0].ratio).toBeCloseTo(2, 12)
+    // one sample says nothing about its noise: no interval, rather than a point posing as one
+    expect(c.metrics[0].ratioCi95).toEqual([NaN, NaN])
     expect(c.warnings.join()).toMatch(/one sample/)
+  })
+
+  it('a metric with zero or negative values has no ratio and no verdict, and says why', () => {
+    const c = compareGroups([rec({ errors: [0, 1, 0], delta: [-5, -4, -6] })], [rec({ errors: [3, 4, 5], delta: [5, 4, 6] })])
+    for (const m of c.metrics) {
+      expect(m.ratio).toBeNaN()
+      expect(m.ratioCi95).toEqual([NaN, NaN])
+      expect(m.verdict).toBe('inconclusive')
+    }
+    expect(c.warnings).toContain('delta: zero or negative values have no ratio, so no verdict is given')
+    expect(c.warnings).toContain('errors: zero or negative values have no ratio, so no verdict is given')
   })
 
   it('rates named *_per_s are higher-is-better; *_s and *_ms are times', () => {
@@ -181,6 +150,130 @@ describe('compareGroups edge cases', () => {
     )
     const v = Object.fromEntries(c.metrics.map((m) => [m.metric, m.verdict]))
     expect(v).toEqual({ images_per_s: 'improved', p50_ms: 'regressed', run_s: 'regressed' })
+  })
+})
+
+describe('the ratio interval on skewed timings', () => {
+  // one slow outlier per side, as timings have: B is about 9 times faster throughout
+  const A = [1.0, 1.05, 0.98, 1.02, 4.1]
+  const B = [0.11, 0.12, 0.1, 0.115, 0.45]
+
+  it('stays positive: Welch on the logs, exponentiated', () => {
+    // SciPy on the logs: t = -5.566, df = 8.00, p = 5.31e-4
+    const m = compareGroups([rec({ seconds: A })], [rec({ seconds: B })]).metrics[0]
+    expect(m.ratioCi95[0]).toBeGreaterThan(0)
+    expect(m.ratioCi95[0]).toBeCloseTo(0.04288795791, 8)
+    expect(m.ratioCi95[1]).toBeCloseTo(0.2805036939, 8)
+    expect(m.ratio).toBeCloseTo(0.109682407975, 10)
+    expect(m.p).toBeCloseTo(0.0005311487796, 8)
+    expect(m.ratio).toBeGreaterThan(m.ratioCi95[0])
+    expect(m.ratio).toBeLessThan(m.ratioCi95[1])
+    expect(m.verdict).toBe('improved')
+  })
+
+  it('is the reciprocal when the sides are swapped, so no direction is favoured', () => {
+    const ab = compareGroups([rec({ seconds: A })], [rec({ seconds: B })]).metrics[0]
+    const ba = compareGroups([rec({ seconds: B })], [rec({ seconds: A })]).metrics[0]
+    expect(ba.ratio).toBeCloseTo(1 / ab.ratio, 10)
+    expect(ba.ratioCi95[0]).toBeCloseTo(1 / ab.ratioCi95[1], 10)
+    expect(ba.ratioCi95[1]).toBeCloseTo(1 / ab.ratioCi95[0], 10)
+    expect(ba.p).toBeCloseTo(ab.p, 12)
+    expect(ba.verdict).toBe('regressed')
+  })
+
+  it('gives the verdict from that interval: every bound of it is outside the band, or no verdict', () => {
+    // +3 %: significant, but the interval reaches into the 2 % band
+    const a = [100, 102, 98, 101, 99],
+      b = [103, 105.5, 101, 104, 102]
+    const m = compareGroups([rec({ throughput: a })], [rec({ throughput: b })]).metrics[0]
+    expect(m.p).toBeLessThan(0.05)
+    expect(m.ratioCi95[0]).toBeLessThan(1.02)
+    expect(m.verdict).toBe('no change')
+    expect(compareGroups([rec({ throughput: a })], [rec({ throughput: b })], { noiseBand: 0 }).metrics[0].verdict).toBe('improved')
+  })
+})
+
+describe('compareGroups refuses a side whose runs are not alike', () => {
+  const base = [100, 101, 99]
+  const mib = 1024 ** 2
+
+  it('mixed params: names the param and the values on each side', () => {
+    const A = [rec({ t: base }, { params: { threads: 1 } }), rec({ t: base }, { params: { threads: 2 } }), rec({ t: base }, { params: { threads: 1 } })]
+    const B = [rec({ t: base }, { params: { threads: 1 } }), rec({ t: base }, { params: { threads: 1 } })]
+    const e = compareErr(() => compareGroups(A, B))
+    expect(e.code).toBe('COMPARE_MIXED')
+    expect(e.category).toBe('input')
+    expect(e.message).toBe('side A mixes runs that are not alike: params.threads (1, 2)')
+    expect(e.details).toEqual(['params.threads: A 1, 2; B 1'])
+    expect(e.hint).toContain('--allow-mixed')
+    expect(e.hint).toContain('`and params.threads = 1`')
+  })
+
+  it('a param set on some runs only is mixed too', () => {
+    const A = [rec({ t: base }, { params: { size: 10 } }), rec({ t: base })]
+    const e = compareErr(() => compareGroups(A, [rec({ t: base })]))
+    expect(e.details).toEqual(['params.size: A 10, (unset); B (unset)'])
+  })
+
+  it('mixed limits: limited runs with unlimited ones', () => {
+    const A = [rec({ t: base }, { limits: { cpus: 1, memoryBytes: 256 * mib } }), rec({ t: base })]
+    const B = [rec({ t: base }), rec({ t: base })]
+    const e = compareErr(() => compareGroups(A, B))
+    expect(e.code).toBe('COMPARE_MIXED')
+    expect(e.message).toBe('side A mixes runs that are not alike: limits (cpus=1 memory=256m, none)')
+    expect(e.details).toEqual(['limits: A cpus=1 memory=256m, none; B none'])
+    expect(e.hint).toContain('--allow-mixed')
+  })
+
+  it('mixed benchmarks, on both sides', () => {
+    const stream = { alias: 'stream', uid: 'u-stream' },
+      triad = { alias: 'triad', uid: 'u-triad' }
+    const A = [rec({ t: base }, { benchmark: stream }), rec({ t: base }, { benchmark: triad })]
+    const B = [rec({ t: base }, { benchmark: triad }), rec({ t: base }, { benchmark: stream })]
+    const e = compareErr(() => compareGroups(A, B))
+    expect(e.message).toBe('both sides mix runs that are not alike: A benchmark (stream, triad); B benchmark (stream, triad)')
+    expect(e.details).toEqual(['benchmark: A stream, triad; B stream, triad'])
+    expect(e.hint).toContain('`and benchmark = stream`')
+  })
+
+  it('--allow-mixed pools them, with a warning saying what was pooled', () => {
+    const A = [rec({ t: base }, { params: { threads: 1 } }), rec({ t: [110, 111, 109] }, { params: { threads: 2 } })]
+    const c = compareGroups(A, [rec({ t: base }), rec({ t: base })], { allowMixed: true })
+    expect(c.warnings).toContain('side A mixes params.threads (1, 2) (allowed)')
+    expect(c.metrics[0].a.n).toBe(2)
+  })
+
+  it('sides that differ from each other, each alike, are compared, and the differences are listed', () => {
+    const A = [rec({ t: base }, { params: { threads: 1 } }), rec({ t: base }, { params: { threads: 1 } })]
+    const B = [rec({ t: base }, { params: { threads: 2 }, limits: { cpus: 2 } }), rec({ t: base }, { params: { threads: 2 }, limits: { cpus: 2 } })]
+    const c = compareGroups(A, B)
+    expect(c.differences).toEqual([
+      { field: 'limits', a: ['none'], b: ['cpus=2'] },
+      { field: 'params.threads', a: ['1'], b: ['2'] },
+    ])
+    expect(c.a.params).toEqual({ threads: ['1'] })
+    expect(c.b.limits).toEqual(['cpus=2'])
+    expect(c.a.benchmarks).toEqual(['bench'])
+  })
+})
+
+describe('the noise band', () => {
+  const a = [rec({ t: [1, 2, 3] })],
+    b = [rec({ t: [1, 2, 3] })]
+
+  it('is a fraction from 0 up to, not including, 1', () => {
+    expect(parseNoiseBand('0.05')).toBe(0.05)
+    expect(parseNoiseBand('0')).toBe(0)
+    expect(parseNoiseBand(undefined)).toBe(0.02)
+    for (const bad of ['-1', 'abc', '', '1', '2', 'NaN', 'Infinity', '0.02x']) {
+      const e = compareErr(() => parseNoiseBand(bad))
+      expect(e.code, bad).toBe('FLAG_VALUE')
+      expect(e.message).toBe(`--noise-band ${bad}: expected a fraction from 0 up to 1 (0.02 is ±2%)`)
+    }
+  })
+
+  it('out of range is refused by compareGroups too', () => {
+    for (const bad of [-1, NaN, 1, 5]) expect(compareErr(() => compareGroups(a, b, { noiseBand: bad })).code).toBe('FLAG_VALUE')
   })
 })
 

@@ -1,0 +1,77 @@
+// `cmc exp compare` as a user runs it (the built binary, through the fast path
+// and through oclif) on a store written here: a skewed timing gets a positive
+// ratio interval, a mixed side is refused and the flag its hint names works,
+// no metric in common and a bad --noise-band exit 2.
+import { spawnSync } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Store } from '../../../src/store/store.js'
+import { putRecords, recordOf } from '../../helpers/records.js'
+import { repoRoot, tmpDir } from '../../helpers/tmp.js'
+
+const dir = tmpDir('cmc-compare-cli-')
+const store = path.join(dir, 'store')
+const bin = path.join(repoRoot, 'bin/run.js')
+const mib = 1024 ** 2
+
+beforeAll(async () => {
+  const s = new Store(store)
+  await putRecords(s, [
+    recordOf({ seconds: [1.0, 1.05, 0.98, 1.02, 4.1] }, { tags: ['slow'] }),
+    recordOf({ seconds: [0.11, 0.12, 0.1, 0.115, 0.45] }, { tags: ['fast'] }),
+    recordOf({ seconds: [1, 1.1, 0.9] }, { tags: ['limited'], limits: { cpus: 1, memoryBytes: 256 * mib } }),
+    recordOf({ seconds: [1, 1.1, 0.9] }, { tags: ['limited'] }),
+    recordOf({ throughput: [5, 6, 7] }, { tags: ['rate'] }),
+  ])
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function cmc(...argv: string[]) {
+  const env = { ...process.env, CMC_STORE: store, CMC_HOME: path.join(dir, 'home') }
+  const fast = spawnSync(process.execPath, [bin, 'exp', 'compare', ...argv], { env, encoding: 'utf8' })
+  const slow = spawnSync(process.execPath, [bin, 'exp', 'compare', ...argv], { env: { ...env, CMC_NO_FAST_PATH: '1' }, encoding: 'utf8' })
+  expect(slow.status, argv.join(' ')).toBe(fast.status)
+  expect(slow.stderr, argv.join(' ')).toBe(fast.stderr)
+  return fast
+}
+
+describe('cmc exp compare', () => {
+  it('prints a positive ratio interval for a skewed timing', () => {
+    const r = cmc('tags = slow', 'tags = fast')
+    expect(r.status, r.stderr).toBe(0)
+    const row = r.stdout.split('\n').find((l) => l.startsWith('seconds'))!
+    expect(row).toMatch(/0\.110\s+0\.0429 \.\. 0\.281\s+0\.00053\s+improved/)
+    expect(row).not.toMatch(/-\d/)
+  })
+
+  it('refuses a side mixing limited and unlimited runs; --allow-mixed, which the hint names, pools them', () => {
+    const r = cmc('tags = limited', 'tags = slow')
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('error[COMPARE_MIXED]: side A mixes runs that are not alike: limits (cpus=1 memory=256m, none)')
+    expect(r.stderr).toContain('limits: A cpus=1 memory=256m, none; B none')
+    const flag = /--allow-mixed/.exec(r.stderr)?.[0]
+    expect(flag).toBe('--allow-mixed')
+    const ok = cmc('tags = limited', 'tags = slow', flag!)
+    expect(ok.status, ok.stderr).toBe(0)
+    expect(ok.stderr).toContain('side A mixes limits (cpus=1 memory=256m, none) (allowed)')
+  })
+
+  it('exits 2 when the sides have no metric in common', () => {
+    const r = cmc('tags = slow', 'tags = rate', '--json')
+    expect(r.status).toBe(2)
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      error: 'COMPARE_NO_COMMON_METRIC',
+      message: 'the sides have no metric in common: A has seconds; B has throughput',
+    })
+  })
+
+  it('refuses a --noise-band that is not a fraction from 0 up to 1', () => {
+    for (const band of ['-1', 'abc', '1', '2']) {
+      const r = cmc('tags = slow', 'tags = fast', `--noise-band=${band}`)
+      expect(r.status, band).toBe(2)
+      expect(r.stderr).toContain(`error[FLAG_VALUE]: --noise-band ${band}: expected a fraction from 0 up to 1 (0.02 is ±2%)`)
+    }
+    expect(cmc('tags = slow', 'tags = fast', '--noise-band', '0.9').stdout).toMatch(/no change/)
+  })
+})

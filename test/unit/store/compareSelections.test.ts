@@ -1,0 +1,108 @@
+// compareSelections: the two sides of a compare picked from a real store, as
+// `cmc exp compare` and the dashboard pick them. A query side of several runs
+// is read from the index; what the guards need beyond it (limits) comes from
+// the records, so a side mixing limited and unlimited runs is refused there
+// too. Two sides with no metric in common are an error, not an empty table.
+import { rmSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { CmcError } from '../../../src/errors.js'
+import { compareGroups } from '../../../src/store/compare.js'
+import { compareSelections } from '../../../src/store/compareSelections.js'
+import { selectRecords } from '../../../src/store/select.js'
+import { Store } from '../../../src/store/store.js'
+import { putRecords, recordOf } from '../../helpers/records.js'
+import { tmpDir } from '../../helpers/tmp.js'
+
+const dirs: string[] = []
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+function newStore(): Store {
+  const d = tmpDir('cmc-compare-store-')
+  dirs.push(d)
+  return new Store(path.join(d, 'store'))
+}
+
+function err(fn: () => unknown): CmcError {
+  try {
+    fn()
+  } catch (e) {
+    if (e instanceof CmcError) return e
+    throw e
+  }
+  throw new Error('expected a CmcError')
+}
+
+const mib = 1024 ** 2
+const base = [100, 101, 99]
+
+describe('compareSelections', () => {
+  it('a query side mixing limited and unlimited runs is refused, though the index has no limits', async () => {
+    const store = newStore()
+    await putRecords(store, [
+      recordOf({ throughput: base }, { tags: ['a'], limits: { cpus: 1, memoryBytes: 256 * mib } }),
+      recordOf({ throughput: base }, { tags: ['a'] }),
+      recordOf({ throughput: base }, { tags: ['a'] }),
+      recordOf({ throughput: [110, 111, 109] }, { tags: ['b'] }),
+      recordOf({ throughput: [110, 111, 109] }, { tags: ['b'] }),
+    ])
+    const e = err(() => compareSelections(store, 'tags = a', 'tags = b'))
+    expect(e.code).toBe('COMPARE_MIXED')
+    expect(e.message).toBe('side A mixes runs that are not alike: limits (cpus=1 memory=256m, none)')
+    expect(e.details).toEqual(['limits: A cpus=1 memory=256m, none; B none'])
+    const pooled = compareSelections(store, 'tags = a', 'tags = b', { allowMixed: true })
+    expect(pooled.warnings).toContain('side A mixes limits (cpus=1 memory=256m, none) (allowed)')
+    expect(pooled.metrics[0].a.n).toBe(3)
+  })
+
+  it('a query side mixing params is refused, naming the values on each side', async () => {
+    const store = newStore()
+    await putRecords(store, [
+      ...[1, 2, 1].map((threads) => recordOf({ throughput: base }, { tags: ['a'], params: { threads } })),
+      ...[1, 1].map((threads) => recordOf({ throughput: base }, { tags: ['b'], params: { threads } })),
+    ])
+    const e = err(() => compareSelections(store, 'tags = a', 'tags = b'))
+    expect(e.code).toBe('COMPARE_MIXED')
+    expect(e.details).toEqual(['params.threads: A 1, 2; B 1'])
+    // the hint's way out works
+    expect(compareSelections(store, 'tags = a and params.threads = 1', 'tags = b').metrics).toHaveLength(1)
+  })
+
+  it('gives what compareGroups gives on the full records, with the sides described', async () => {
+    const store = newStore()
+    await putRecords(store, [
+      ...[100, 102, 98, 101].map((v) => recordOf({ throughput: [v, v + 1, v - 1] }, { tags: ['a'], params: { threads: 1 } })),
+      ...[150, 149, 152].map((v) => recordOf({ throughput: [v, v + 1, v - 1] }, { tags: ['b'], params: { threads: 4 }, limits: { cpus: 4 } })),
+    ])
+    const light = compareSelections(store, 'tags = a', 'tags = b')
+    const full = compareGroups(selectRecords(store, 'tags = a'), selectRecords(store, 'tags = b'))
+    expect(light.metrics).toEqual(full.metrics)
+    expect(light.metrics[0].verdict).toBe('improved')
+    expect(light.differences).toEqual([
+      { field: 'limits', a: ['none'], b: ['cpus=4'] },
+      { field: 'params.threads', a: ['1'], b: ['4'] },
+    ])
+  })
+
+  it('two sides with no metric in common are an error naming each side’s metrics', async () => {
+    const store = newStore()
+    const [, , failed] = await putRecords(store, [
+      recordOf({ seconds: base, triad_gbs: base }, { tags: ['a'] }),
+      recordOf({ throughput: base }, { tags: ['b'] }),
+      recordOf({}, { tags: ['c'], status: 'failed', exitCode: 1 }),
+    ])
+    const e = err(() => compareSelections(store, 'tags = a', 'tags = b'))
+    expect(e.code).toBe('COMPARE_NO_COMMON_METRIC')
+    expect(e.category).toBe('input')
+    expect(e.message).toBe('the sides have no metric in common: A has seconds, triad_gbs; B has throughput')
+    expect(err(() => compareSelections(store, 'tags = a', failed!.id)).message).toBe('the sides have no metric in common: A has seconds, triad_gbs; B has none')
+  })
+
+  it('refuses a noise band that is no fraction', async () => {
+    const store = newStore()
+    await putRecords(store, [recordOf({ t: base }), recordOf({ t: base })])
+    expect(err(() => compareSelections(store, 'status = ok', 'status = ok', { noiseBand: -1 })).code).toBe('FLAG_VALUE')
+  })
+})
