@@ -23,9 +23,9 @@ export function compareSelections(store: Store, a: string, b: string, opts: Comp
 }
 
 /**
- * The runs with their setups: a side read from the index lacks the limits (the
- * index does not keep them), so they are read from the record files. A record
- * that cannot be read is left out, as selectRecords leaves it out.
+ * The runs with their setups: the index keeps them, but lines written before it
+ * kept limits do not, and those runs' setups are read from their record files.
+ * A record that cannot be read is left out, as selectRecords leaves it out.
  */
 function withSetups(store: Store, group: Comparable[], events?: EventSink): Comparable[] {
   const out: Comparable[] = []

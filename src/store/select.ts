@@ -10,6 +10,7 @@ import type { Comparable } from './compare.js'
 import type { ExperimentRecord } from './record.js'
 import type { Selection, Store } from './store.js'
 import type { RecordSummary } from './summary.js'
+import { limitsOf } from './summary.js'
 
 const ID = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/
 
@@ -113,13 +114,23 @@ export function selectComparable(store: Store, spec: string, events?: EventSink)
   if (ok.length <= 1) return ok.map((k) => store.get(ids[k]!))
   const meta = store.get(ids[ok[0]!]!).metrics
   const medians = sel.metricNames().map((n) => [n, sel.values(`metrics.${n}`)] as const)
-  const [platform, digest, host] = (['platform', 'digest', 'host'] as const).map((f) => sel.values(f) as string[])
+  const [platform, digest, host, benchmark, limits] = (['platform', 'digest', 'host', 'benchmark', 'limits'] as const).map((f) => sel.values(f) as string[])
+  const params = sel.paramNames().map((n) => [n, sel.values(`params.${n}`)] as const)
   return ok.map((k) => {
     const metrics: Comparable['metrics'] = {}
     for (const [n, col] of medians) {
       const median = col[k]
       if (typeof median === 'number') metrics[n] = { median, unit: meta[n]?.unit, higherIsBetter: meta[n]?.higherIsBetter }
     }
-    return { id: ids[k]!, platform: platform![k]!, image: { digest: digest![k]! }, host: { hostname: host![k]! }, repeats: [], metrics }
+    const run: Comparable = { id: ids[k]!, platform: platform![k]!, image: { digest: digest![k]! }, host: { hostname: host![k]! }, repeats: [], metrics }
+    // the run's setup, where its index line keeps one (lines written before the index kept limits do not)
+    if (limits![k] !== undefined) {
+      run.benchmark = { alias: benchmark![k]! }
+      run.params = {}
+      for (const [n, col] of params) if (col[k] !== undefined) run.params[n] = col[k] as string | number | boolean
+      const runLimits = limitsOf(limits![k]!)
+      if (runLimits) run.limits = runLimits
+    }
+    return run
   })
 }

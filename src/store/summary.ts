@@ -11,9 +11,33 @@ export interface RecordSummary {
   platform: string
   status: string
   host: string
+  /**
+   * The run's resource limits as `cpus=N memoryBytes=N` (either part alone), or
+   * `none`; absent in lines written before the index kept them.
+   */
+  limits?: string
   params: Record<string, string | number | boolean>
   metrics: Record<string, number>
   tags: string[]
+}
+
+/** Limits as the index keeps them: one text value, so that a column of them stays a small dictionary. */
+export function limitsText(limits: ExperimentRecord['limits']): string {
+  const parts = [limits?.cpus !== undefined ? `cpus=${limits.cpus}` : '', limits?.memoryBytes !== undefined ? `memoryBytes=${limits.memoryBytes}` : ''].filter(
+    Boolean,
+  )
+  return parts.length ? parts.join(' ') : 'none'
+}
+
+/** The limits of an index line's text; undefined for none. */
+export function limitsOf(text: string): ExperimentRecord['limits'] {
+  if (text === 'none') return undefined
+  const limits: NonNullable<ExperimentRecord['limits']> = {}
+  for (const part of text.split(' ')) {
+    const [key, value] = part.split('=')
+    if (key === 'cpus' || key === 'memoryBytes') limits[key] = Number(value)
+  }
+  return limits
 }
 
 export function summaryOf(r: ExperimentRecord): RecordSummary {
@@ -26,6 +50,7 @@ export function summaryOf(r: ExperimentRecord): RecordSummary {
     platform: r.platform,
     status: r.status,
     host: r.host.hostname,
+    limits: limitsText(r.limits),
     params: r.params,
     metrics: Object.fromEntries(Object.entries(r.metrics).map(([k, s]) => [k, s.median])),
     tags: r.tags,

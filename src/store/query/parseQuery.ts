@@ -19,7 +19,7 @@ interface Token {
   col: number
 }
 
-const ATTRIBUTES = ['id', 'status', 'benchmark', 'platform', 'image', 'digest', 'host', 'date', 'createdAt', 'tags']
+const ATTRIBUTES = ['id', 'status', 'benchmark', 'platform', 'image', 'digest', 'host', 'limits', 'date', 'createdAt', 'tags']
 
 export const isDateField = (field: string) => field === 'date' || field === 'createdAt'
 

@@ -38,7 +38,7 @@ describe('fast argv parser', () => {
     })
     expect(parseFast(['A', 'B', '--allow-different-hosts'], compareSpec)).toEqual({
       args: { a: 'A', b: 'B' },
-      flags: { 'allow-different-hosts': true, 'allow-different-images': false, 'noise-band': '0.02' },
+      flags: { 'allow-different-hosts': true, 'allow-different-images': false, 'allow-mixed': false, 'noise-band': '0.02' },
       json: false,
       quiet: false,
     })

@@ -1,9 +1,10 @@
 // compareSelections: the two sides of a compare picked from a real store, as
 // `cmc exp compare` and the dashboard pick them. A query side of several runs
-// is read from the index; what the guards need beyond it (limits) comes from
-// the records, so a side mixing limited and unlimited runs is refused there
-// too. Two sides with no metric in common are an error, not an empty table.
-import { rmSync } from 'node:fs'
+// is read from the index, setups (benchmark, params, limits) included; index
+// lines written before the index kept limits are completed from the records,
+// so a side mixing limited and unlimited runs is refused either way. Two sides
+// with no metric in common are an error, not an empty table.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CmcError } from '../../../src/errors.js'
@@ -39,7 +40,42 @@ const mib = 1024 ** 2
 const base = [100, 101, 99]
 
 describe('compareSelections', () => {
-  it('a query side mixing limited and unlimited runs is refused, though the index has no limits', async () => {
+  it('reads the setups of a query side from the index: no record file but the first is opened', async () => {
+    const store = newStore()
+    const [first, ...rest] = await putRecords(store, [
+      recordOf({ throughput: base }, { tags: ['a'], limits: { cpus: 1, memoryBytes: 256 * mib } }),
+      recordOf({ throughput: base }, { tags: ['a'] }),
+      recordOf({ throughput: [110, 111, 109] }, { tags: ['b'] }),
+      recordOf({ throughput: [110, 111, 109] }, { tags: ['b'] }),
+    ])
+    // only the first run of each side is read (for units); the others' files are gone
+    for (const r of rest) if (r.id !== first!.id) rmSync(path.join(store.recordDir(r.id), 'record.json'))
+    writeFileSync(path.join(store.recordDir(rest[1]!.id), 'record.json'), readFileSync(path.join(store.recordDir(first!.id), 'record.json')))
+    const e = err(() => compareSelections(store, 'tags = a', 'tags = b'))
+    expect(e.code).toBe('COMPARE_MIXED')
+    expect(e.details).toEqual(['limits: A cpus=1 memory=256m, none; B none'])
+  })
+
+  it('completes the setups of index lines written before the index kept limits from the records', async () => {
+    const store = newStore()
+    await putRecords(store, [
+      recordOf({ throughput: base }, { tags: ['a'], limits: { cpus: 1, memoryBytes: 256 * mib } }),
+      recordOf({ throughput: base }, { tags: ['a'] }),
+      recordOf({ throughput: [110, 111, 109] }, { tags: ['b'] }),
+      recordOf({ throughput: [110, 111, 109] }, { tags: ['b'] }),
+    ])
+    const lines = readFileSync(store.indexFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+    writeFileSync(store.indexFile, lines.map(({ limits: _limits, ...old }) => JSON.stringify(old) + '\n').join(''))
+    rmSync(path.join(store.root, 'index.snapshot'), { force: true })
+    const e = err(() => compareSelections(store, 'tags = a', 'tags = b'))
+    expect(e.code).toBe('COMPARE_MIXED')
+    expect(e.details).toEqual(['limits: A cpus=1 memory=256m, none; B none'])
+  })
+
+  it('a query side mixing limited and unlimited runs is refused', async () => {
     const store = newStore()
     await putRecords(store, [
       recordOf({ throughput: base }, { tags: ['a'], limits: { cpus: 1, memoryBytes: 256 * mib } }),

@@ -144,6 +144,7 @@ describe('Store: writing and reading records', () => {
       platform: 'x86_64',
       status: 'ok',
       host: 'lab-1',
+      limits: 'none',
       params: { batch: 1 },
       metrics: { throughput: 100 },
       tags: ['t'],
