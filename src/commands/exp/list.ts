@@ -9,7 +9,7 @@ import { Store } from '../../store/store.js'
 export default defineCommand({
   summary: 'List experiment records, filtered by a query',
   description:
-    'Query: comparisons (= != < <= > >= ~) on metrics.NAME (the median), params.NAME, status, benchmark, platform, image, digest, host, date, tags, joined with and, or, not and parentheses. Dates are ISO 8601 (2026-12-01, 2026-12-01T23:59, UTC unless an offset is given). A metric or param no record has is named in a warning.',
+    'Query: comparisons (= != < <= > >= ~) on metrics.NAME (the median), params.NAME, status, benchmark, platform, image, digest, host, limits, date, tags, joined with and, or, not and parentheses. Dates are ISO 8601 (2026-12-01, 2026-12-01T23:59, UTC unless an offset is given). A metric or param no record has is named in a warning.',
   examples: [
     `<%= config.bin %> exp list --where 'metrics.triad_gbs > 10 and (platform = arm64 or params.threads >= 2)'`,
     `<%= config.bin %> exp list --where 'benchmark = stream and date >= 2026-11-01' --sort metrics.triad_gbs:desc --limit 5`,
