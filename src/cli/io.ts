@@ -31,13 +31,17 @@ export function eventSink(opts: { json: boolean; quiet: boolean }): EventSink {
   }
 }
 
-/** The printing side a command's action gets. */
+/**
+ * The printing side a command's action gets. With --json, stdout is kept for the one document:
+ * what an action logs or warns goes to stderr as a log event, as the core's progress does.
+ */
 export function commandIo(opts: { json: boolean; quiet: boolean }): CommandIo {
+  const events = eventSink(opts)
   return {
     json: opts.json,
-    events: eventSink(opts),
-    log: (t) => process.stdout.write(t + '\n'),
-    warn: (t) => process.stderr.write(`Warning: ${t}\n`),
+    events,
+    log: (t) => (opts.json ? events({ type: 'log', level: 'info', message: t }) : process.stdout.write(t + '\n')),
+    warn: (t) => (opts.json ? events({ type: 'log', level: 'warn', message: t }) : process.stderr.write(`Warning: ${t}\n`)),
   }
 }
 
@@ -46,7 +50,10 @@ export function printResult(result: unknown, io: CommandIo): void {
   if (io.json && result !== undefined) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
 }
 
-/** Prints a user error (as JSON on stdout with --json) and exits with its code. */
+/**
+ * Prints a user error and exits with its code. With --json the error is stdout's one document:
+ * what a failing command still has to report (the records of a failed run) is in its data.
+ */
 export function failWith(err: CmcError, json: boolean): never {
   if (json) process.stdout.write(JSON.stringify(err.toJSON(), null, 2) + '\n')
   else process.stderr.write(formatError(err) + '\n')

@@ -67,10 +67,7 @@ export default defineCommand({
     })
     if (!io.json) io.log(formatTable(recordRows(records), ['id', 'platform', 'params', 'status', 'metrics'], { maxWidth: 100 }))
     const failure = runFailure(records, ac.signal.aborted)
-    if (failure) {
-      if (io.json) process.stdout.write(JSON.stringify(records, null, 2) + '\n')
-      throw failure
-    }
+    if (failure) throw failure
     return records
   },
 })
@@ -93,13 +90,17 @@ function recordRows(records: ExperimentRecord[], maxMetrics = 4) {
   })
 }
 
-/** The error a sweep ends with: the worst of its runs (aborted, then timeout, then failed), or an interruption. */
+/**
+ * The error a sweep ends with: the worst of its runs (aborted, then timeout, then failed), or an
+ * interruption. It carries every record, so that with --json the error is the one document and
+ * still holds what was recorded.
+ */
 function runFailure(records: ExperimentRecord[], interrupted: boolean): CmcError | undefined {
   const worst = records.find((r) => r.status === 'aborted') ?? records.find((r) => r.status === 'timeout') ?? records.find((r) => r.status === 'failed')
   if (!interrupted && !worst) return undefined
   const code = interrupted || worst?.status === 'aborted' ? 'ABORTED' : worst!.status === 'timeout' ? 'TIMEOUT' : 'BENCHMARK_FAILED'
   return new CmcError(code, `${worst ? `${worst.benchmark.alias} ${worst.status}: ${worst.reason ?? ''}` : 'interrupted'}`.trim(), {
     hint: worst ? `see the logs: cmc exp show ${worst.id}` : undefined,
-    data: { records: records.map((r) => ({ id: r.id, status: r.status })) },
+    data: { records },
   })
 }

@@ -59,7 +59,7 @@ export default defineCommand({
       events: io.events,
       signal: ac.signal,
     })
-    if (!fresh || fresh.status === 'aborted') throw new CmcError('ABORTED', 'interrupted', { data: fresh ? { reproduction: fresh.id } : undefined })
+    if (!fresh || fresh.status === 'aborted') throw new CmcError('ABORTED', 'interrupted', { data: { original: old.id, reproduction: fresh?.id } })
     const comparison = compareGroups([old], [fresh], { allowDifferentHosts: true })
     if (!io.json) {
       io.log(`reproduced ${old.id} as ${fresh.id} (${fresh.status})`)
@@ -76,11 +76,13 @@ export default defineCommand({
         ),
       )
     }
-    // as `cmc run` exits: the reproduction is recorded either way
-    if (fresh.status === 'timeout')
-      throw new CmcError('TIMEOUT', `${fresh.benchmark.alias} timeout: ${fresh.reason ?? ''}`, { hint: `see the logs: cmc exp show ${fresh.id}` })
-    if (fresh.status === 'failed')
-      throw new CmcError('BENCHMARK_FAILED', `${fresh.benchmark.alias} failed: ${fresh.reason ?? ''}`, { hint: `see the logs: cmc exp show ${fresh.id}` })
-    return { original: old.id, reproduction: fresh.id, comparison }
+    const result = { original: old.id, reproduction: fresh.id, comparison }
+    // as `cmc run` exits: the reproduction is recorded either way, and with --json the error is the one document, the result in its data
+    if (fresh.status === 'timeout' || fresh.status === 'failed')
+      throw new CmcError(fresh.status === 'timeout' ? 'TIMEOUT' : 'BENCHMARK_FAILED', `${fresh.benchmark.alias} ${fresh.status}: ${fresh.reason ?? ''}`, {
+        hint: `see the logs: cmc exp show ${fresh.id}`,
+        data: result,
+      })
+    return result
   },
 })
