@@ -4,7 +4,7 @@
 //   labels, refs), meta/<repo>/<relDir>/<meta file> for every artifact of the
 //   plan, and image.tar (docker save), so another engine gets the image and
 //   another cmc gets the artifacts that describe it.
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { PassThrough, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -87,6 +87,7 @@ export async function exportBundle(target: string, platform: string, file: strin
 }
 
 export async function importBundle(file: string, opts: { metaDir?: string } = {}): Promise<Bundle & { loaded: string[] }> {
+  if (!existsSync(file)) throw new CmcError('IMPORT_MISSING', `${file} does not exist`, { hint: 'give the path of a file `cmc export IMAGE -o FILE` wrote' })
   await pingEngine()
   let bundle: Bundle | undefined
   let loaded: string[] = []
@@ -97,8 +98,12 @@ export async function importBundle(file: string, opts: { metaDir?: string } = {}
       stream
         .on('data', (c) => chunks.push(c as Buffer))
         .on('end', () => {
-          bundle = JSON.parse(Buffer.concat(chunks).toString()) as Bundle
-          next()
+          try {
+            bundle = JSON.parse(Buffer.concat(chunks).toString()) as Bundle
+            next()
+          } catch (err) {
+            ex.destroy(err as Error)
+          }
         })
     } else if (h.name === 'image.tar') {
       const pt = new PassThrough()
@@ -124,7 +129,16 @@ export async function importBundle(file: string, opts: { metaDir?: string } = {}
       stream.on('end', () => next()).resume()
     }
   })
-  await pipeline(createReadStream(file), ex)
+  try {
+    await pipeline(createReadStream(file), ex)
+  } catch (err) {
+    if (err instanceof CmcError) throw err
+    // tar-stream's and the file system's complaints: a truncated or foreign file, a folder
+    throw new CmcError('BUNDLE_INVALID', `${file} cannot be read as a cmc export: ${(err as Error).message}`, {
+      hint: 'give a file `cmc export IMAGE -o FILE` wrote; one cut short in copying reads like this, so copy it again',
+      cause: err,
+    })
+  }
   if (!bundle) throw new CmcError('BUNDLE_INVALID', `${file} is not a cmc export (no cmc-bundle.json)`, { hint: 'create one with `cmc export IMAGE -o FILE`' })
   return { ...bundle, loaded }
 }

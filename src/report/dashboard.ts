@@ -41,7 +41,7 @@ export async function startDashboard(store: Store, opts: { host?: string; port?:
       send(err.category === 'input' ? 400 : 500, 'application/json', JSON.stringify(err.toJSON()))
     }
   })
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(opts.port ?? 0, host, resolve))
+  await listen(server, host, opts.port ?? 0)
   const addr = server.address() as { port: number }
   return { url: `http://${host}:${addr.port}/`, close: () => new Promise((r) => server.close(() => r())) }
 }
@@ -70,4 +70,24 @@ function compareRequest(store: Store, query: URLSearchParams): Comparison {
     allowDifferentImages: flag('allow-different-images'),
     allowDifferentHosts: flag('allow-different-hosts'),
   })
+}
+
+/** Listens on host:port; an address the dashboard cannot have is for the user to change (--port, --host), not a crash. */
+function listen(server: http.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenFailed(err, host, port))).listen(port, host, resolve)
+  })
+}
+
+function listenFailed(err: NodeJS.ErrnoException, host: string, port: number): CmcError {
+  const at = `${host}:${port}`
+  const localHost = "leave out --host (127.0.0.1), or give one of this machine's addresses"
+  const reasons: Record<string, [why: string, hint: string]> = {
+    EADDRINUSE: [`another program listens on ${at}`, 'pick another port with --port (--port 0 takes a free one)'],
+    EACCES: [`${at} needs privileges cmc does not have (a port below 1024)`, 'pick a port above 1023 with --port'],
+    EADDRNOTAVAIL: [`${host} is not an address of this machine`, localHost],
+    ENOTFOUND: [`${host} is not a host name this machine knows`, localHost],
+  }
+  const [why, hint] = reasons[err.code ?? ''] ?? [`${at}: ${err.message}`, 'pick another port with --port, or another address with --host']
+  return new CmcError('LISTEN_FAILED', `the dashboard cannot listen on ${at}: ${why}`, { hint, cause: err })
 }
