@@ -64,7 +64,7 @@ export async function exportRecords(store: Store, ids: string[], file: string, f
 }
 
 export async function importRecords(store: Store, file: string): Promise<{ added: number; skipped: number }> {
-  if (!existsSync(file)) throw new CmcError('IMPORT_MISSING', `${file} does not exist`)
+  if (!existsSync(file)) throw new CmcError('IMPORT_MISSING', `${file} does not exist`, { hint: 'give the path of a file `cmc exp export` wrote' })
   const have = new Set(store.summaries().map((s) => s.id))
   let added = 0,
     skipped = 0
@@ -100,7 +100,7 @@ export async function importRecords(store: Store, file: string): Promise<{ added
   } else if (format === 'tar.gz') {
     const tmp = mkdtempSync(path.join(store.root, '.import-'))
     try {
-      await execa('tar', ['-xzf', path.resolve(file), '-C', tmp, '--no-same-owner'])
+      await unpack(file, tmp)
       const walk = (dir: string): string[] =>
         readdirSync(dir).flatMap((n) => {
           const p = path.join(dir, n)
@@ -108,7 +108,7 @@ export async function importRecords(store: Store, file: string): Promise<{ added
           return existsSync(path.join(p, 'record.json')) ? [p] : walk(p)
         })
       for (const folder of walk(tmp)) {
-        const r = JSON.parse(readFileSync(path.join(folder, 'record.json'), 'utf8')) as unknown
+        const r = readJson(path.join(folder, 'record.json'))
         if (validateRecord(r)) adopt(r, folder)
         else skipped++
       }
@@ -117,4 +117,27 @@ export async function importRecords(store: Store, file: string): Promise<{ added
     }
   } else throw new CmcError('IMPORT_FORMAT', 'CSV holds summaries only and cannot be imported', { hint: 'export with .tar.gz or .jsonl to move records' })
   return { added, skipped }
+}
+
+/** Unpacks a .tar.gz bundle into dir; an archive tar cannot read is a damaged file, with tar's words as details. */
+async function unpack(file: string, dir: string): Promise<void> {
+  try {
+    await execa('tar', ['-xzf', path.resolve(file), '-C', dir, '--no-same-owner'])
+  } catch (err) {
+    const said = String((err as { stderr?: unknown }).stderr || (err as Error).message)
+    throw new CmcError('IMPORT_CORRUPT', `${file} cannot be unpacked: it is damaged or cut short, and nothing was imported`, {
+      details: said.split('\n').filter((l) => l.trim()),
+      hint: 'copy the file again, or export it again with `cmc exp export`',
+      cause: err,
+    })
+  }
+}
+
+/** A record.json that is not JSON is not a record: undefined, skipped as records that fail validation are. */
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown
+  } catch {
+    return undefined
+  }
 }
