@@ -1,0 +1,135 @@
+// What a user sees when a command cannot do what was asked, through the built
+// binary and both ways it runs a command (the fast path and oclif): an exit
+// code from the error's category, a hint, no stack trace, and with --json
+// exactly one JSON document on stdout. None of these needs the engine.
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { repoRoot, tmpDir } from '../../helpers/tmp.js'
+
+const bin = process.env.CMC_BIN ?? path.join(repoRoot, 'bin/run.js')
+const work = tmpDir('cmc-user-errors-')
+const env = { ...process.env, CMC_HOME: path.join(work, 'home'), CMC_STORE: path.join(work, 'store'), CMC_REPOS: path.join(repoRoot, 'examples') }
+const paths = { fast: {}, oclif: { CMC_NO_FAST_PATH: '1' } }
+
+function cmc(args: string[], extra: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], { env: { ...env, ...extra }, cwd: work, encoding: 'utf8', timeout: 60_000 })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** The command fails with `code` and `exit`, in text and with --json, through both paths; the JSON error is returned. */
+function expectUserError(args: string[], code: string, exit: number, message: RegExp): Record<string, unknown> {
+  let doc: Record<string, unknown> = {}
+  for (const [way, extra] of Object.entries(paths)) {
+    const text = cmc(args, extra)
+    const what = `${way}: cmc ${args.join(' ')}\n${text.stderr}`
+    expect(text.code, what).toBe(exit)
+    expect(text.stderr, what).toContain(`error[${code}]`)
+    expect(text.stderr, what).toMatch(message)
+    expect(text.stderr, what).toMatch(/^hint: /m)
+    expect(text.stderr, what).not.toMatch(/^ {4}at /m)
+    const json = cmc([...args, '--json'], extra)
+    expect(json.code, `${what} --json`).toBe(exit)
+    expect(json.stderr, `${what} --json`).not.toMatch(/^ {4}at /m)
+    doc = JSON.parse(json.stdout) as Record<string, unknown>
+    expect(doc, `${what} --json`).toMatchObject({ error: code, exitCode: exit, message: expect.stringMatching(message), hint: expect.any(String) })
+  }
+  return doc
+}
+
+let taken: Server
+let takenPort = 0
+beforeAll(async () => {
+  taken = createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  takenPort = (taken.address() as { port: number }).port
+})
+afterAll(() => {
+  taken.close()
+})
+
+describe('user errors, not crashes', () => {
+  it('cmc import of a missing file: IMPORT_MISSING, exit 2', () => {
+    expectUserError(['import', 'missing.tar'], 'IMPORT_MISSING', 2, /missing\.tar/)
+  })
+
+  it('cmc exp import of a truncated archive: IMPORT_CORRUPT, exit 2, nothing imported', () => {
+    const src = path.join(work, 'bundle-src', '2026', '12', '20261201T000000000Z-00000000')
+    mkdirSync(src, { recursive: true })
+    writeFileSync(path.join(src, 'stdout.log'), randomBytes(256 * 1024).toString('hex'))
+    const whole = path.join(work, 'whole.tar.gz')
+    expect(spawnSync('tar', ['-czf', whole, '-C', path.join(work, 'bundle-src'), '2026']).status).toBe(0)
+    const cut = spawnSync('head', ['-c', '30000', whole]).stdout
+    writeFileSync(path.join(work, 'cut.tar.gz'), cut)
+    const doc = expectUserError(['exp', 'import', 'cut.tar.gz'], 'IMPORT_CORRUPT', 2, /cut\.tar\.gz/)
+    expect(JSON.stringify(doc)).not.toContain('ExecaError')
+    const list = cmc(['exp', 'list', '--json'])
+    expect(list.code).toBe(0)
+    expect(JSON.parse(list.stdout)).toEqual([])
+  })
+
+  it('cmc report -o into a folder that does not exist: OUTPUT_UNWRITABLE, exit 2', () => {
+    expectUserError(['report', '-o', '/nonexistent/dir/r.html'], 'OUTPUT_UNWRITABLE', 2, /\/nonexistent\/dir\/r\.html/)
+  })
+
+  it('cmc dashboard on a port another program listens on: LISTEN_FAILED, exit 2', () => {
+    const doc = expectUserError(['dashboard', '--port', String(takenPort)], 'LISTEN_FAILED', 2, new RegExp(`127\\.0\\.0\\.1:${takenPort}`))
+    expect(doc.hint).toMatch(/--port/)
+  })
+
+  it('a --store below a regular file: STORE_UNUSABLE, exit 9, the file named', () => {
+    const file = path.join(work, 'a-file')
+    writeFileSync(file, 'not a folder\n')
+    const doc = expectUserError(['exp', 'import', 'whatever.jsonl', '--store', path.join(file, 'sub')], 'STORE_UNUSABLE', 9, /a-file/)
+    expect(doc.hint).toMatch(/--store/)
+    expectUserError(['report', '--store', path.join(file, 'sub')], 'STORE_UNUSABLE', 9, /a-file/)
+  })
+})
+
+describe('a mistyped command', () => {
+  it('suggests the nearest command, exit 2', () => {
+    const r = cmc(['rnu'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain('error[USAGE]')
+    expect(r.stderr).toMatch(/did you mean "run"\?/)
+    expect(r.stderr).not.toMatch(/^ {4}at /m)
+    expect(cmc(['exp', 'lst']).stderr).toMatch(/did you mean "exp list"\?/)
+  })
+
+  it('prints the USAGE error as the one JSON document with --json', () => {
+    const r = cmc(['rnu', 'stream', '--json'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: 'USAGE', exitCode: 2, hint: expect.stringMatching(/did you mean "run"\?/) })
+  })
+
+  it('says so without a guess when nothing is near', () => {
+    const r = cmc(['zzzzzzzzzz'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/error\[USAGE\]: .*zzzzzzzzzz/)
+    expect(r.stderr).not.toMatch(/did you mean/)
+    expect(r.stderr).toMatch(/cmc --help/)
+  })
+})
+
+describe('help and version as oclif users type them', () => {
+  it('cmc help run is cmc run --help', () => {
+    const help = cmc(['help', 'run'])
+    expect(help.code, help.stderr).toBe(0)
+    expect(help.stdout).toBe(cmc(['run', '--help']).stdout)
+    expect(help.stdout).toMatch(/USAGE\n {2}\$ cmc run BENCHMARK/)
+    expect(cmc(['help', 'exp', 'list']).stdout).toBe(cmc(['exp', 'list', '--help']).stdout)
+    expect(cmc(['help']).stdout).toBe(cmc(['--help']).stdout)
+  })
+
+  it('cmc version, -v and --version print the version', () => {
+    const expected = /^cmc\/\d+\.\d+\.\d+\S* \S+ node-v\d+/
+    for (const argv of [['version'], ['-v'], ['--version']]) {
+      const r = cmc(argv)
+      expect(r.code, `${argv.join(' ')}: ${r.stderr}`).toBe(0)
+      expect(r.stdout, argv.join(' ')).toMatch(expected)
+    }
+  })
+})
