@@ -6,8 +6,8 @@ import { storeSpec } from '../cli/spec.js'
 import { CmcError } from '../errors.js'
 import { reportData } from '../report/reportData.js'
 import { renderPage } from '../report/renderPage.js'
-import { compareGroups } from '../store/compare.js'
-import { selectComparable, selectRecords } from '../store/select.js'
+import { compareSelections } from '../store/compareSelections.js'
+import { selectRecords } from '../store/select.js'
 import { openStore } from '../store/store.js'
 
 export default defineCommand({
@@ -29,9 +29,11 @@ export default defineCommand({
     let comparison
     if (flags.compare?.length === 2) {
       const scope = (q: string) => (flags.where ? `(${flags.where}) and (${q})` : q)
-      comparison = compareGroups(selectComparable(store, scope(flags.compare[0]!)), selectComparable(store, scope(flags.compare[1]!)), {
+      // the command's guards, each allowed: a report shows what differs (its warnings) rather than refusing
+      comparison = compareSelections(store, scope(flags.compare[0]!), scope(flags.compare[1]!), {
         allowDifferentImages: true,
         allowDifferentHosts: true,
+        allowMixed: true,
       })
     }
     writeOutput(flags.output, renderPage(reportData(store.root, records, comparison), { title: flags.title }))
