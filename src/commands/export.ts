@@ -6,6 +6,8 @@ import { hostPlatformName } from '../resolve/platforms.js'
 
 export default defineCommand({
   summary: 'Write one file holding a built image, its artifact meta and provenance',
+  description:
+    'The file holds the image under every tag it has (its content tag too), the base images that tag was computed from, and each artifact of its plan as the build used it, with its repo: `cmc import FILE --meta-dir DIR` on another machine gives an image `cmc run --repo DIR` finds without building.',
   examples: ['<%= config.bin %> export stream -o stream-x86_64.cmc.tar'],
   args: [{ name: 'image', required: true, description: 'image or benchmark alias (its latest local build)' }],
   flags: {
@@ -15,7 +17,8 @@ export default defineCommand({
   },
   async action({ args, flags }, io) {
     const bundle = await exportBundle(args.image, flags.platform ?? hostPlatformName(), flags.output, { extraRepos: flags.repo })
-    if (!io.json) io.log(`wrote ${flags.output}: ${bundle.refs.join(', ')} with ${bundle.meta.length} meta file(s)`)
+    if (!io.json) io.log(`wrote ${flags.output}: ${bundle.refs.join(', ')} with ${bundle.meta.length} file(s) of ${bundle.repos?.length ?? 0} repo(s)`)
+    for (const w of bundle.warnings) io.warn(w)
     return bundle
   },
 })

@@ -6,13 +6,19 @@ export default defineCommand({
   summary: 'Load a file written by `cmc export` into this engine',
   examples: ['<%= config.bin %> import stream-x86_64.cmc.tar', '<%= config.bin %> import stream.cmc.tar --meta-dir ./imported'],
   args: [{ name: 'file', required: true, description: 'a file written by cmc export' }],
-  flags: { 'meta-dir': { kind: 'string', description: 'also write the artifact meta files here' } },
+  flags: { 'meta-dir': { kind: 'string', description: "also write the image's repo here, with its artifacts as the build used them (`--repo DIR`)" } },
   async action({ args, flags }, io) {
     const bundle = await importBundle(args.file, { metaDir: flags['meta-dir'] })
-    if (!io.json)
-      io.log(
-        `loaded ${bundle.loaded.join(', ') || bundle.refs.join(', ')} (${bundle.labels['cmc.target'] ?? ''}, plan ${(bundle.labels['cmc.plan-hash'] ?? '').slice(0, 12)})`,
-      )
+    if (!io.json) {
+      io.log(`loaded ${bundle.refs.join(', ')} (${bundle.labels['cmc.target'] ?? ''}, plan ${(bundle.labels['cmc.plan-hash'] ?? '').slice(0, 12)})`)
+      if (bundle.repoDirs.length && bundle.plan) {
+        const { target, platform } = bundle.plan
+        const repos = bundle.repoDirs.map((d) => `--repo ${d}`).join(' ')
+        const verb = target.kind === 'benchmark' ? 'run' : 'build'
+        io.log(`wrote its repo to ${bundle.repoDirs[0]}: cmc ${verb} ${target.alias} ${repos} --platform ${platform.name}`)
+      }
+    }
+    for (const w of bundle.warnings) io.warn(w)
     return bundle
   },
 })

@@ -61,8 +61,24 @@ export async function pullImage(ref: string, events?: EventSink): Promise<void> 
   if (failed) throw new CmcError('PULL_FAILED', `pull of ${ref} failed: ${failed.errorDetail?.message ?? failed.error}`)
 }
 
-export async function saveImage(ref: string): Promise<Readable> {
-  return (await getDocker().getImage(ref).get()) as unknown as Readable
+/**
+ * One archive (`docker save`) of several images: names that are tags come back
+ * under those tags on load; names that are ids come back untagged.
+ */
+export async function saveImages(names: string[]): Promise<Readable> {
+  // dockerode has getImages (GET /images/get?names=...) but its types do not declare it
+  const docker = getDocker() as unknown as { getImages(opts: { names: string[] }): Promise<Readable> }
+  return docker.getImages({ names })
+}
+
+/** Every tag an image has (repo:tag), none for a missing image. */
+export async function imageTags(ref: string): Promise<string[]> {
+  try {
+    return (await getDocker().getImage(ref).inspect()).RepoTags ?? []
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return []
+    throw e
+  }
 }
 
 export async function loadImage(tar: Readable): Promise<string[]> {
