@@ -43,7 +43,7 @@ export const ERROR_CODES = {
   META_MISSING_KEY: ['input', 'a meta file lacks a required key'],
   META_INVALID: ['input', 'a meta value has the wrong type or form'],
   ARTIFACT_NOT_FOUND: ['input', 'no artifact has this alias or uid'],
-  ARTIFACT_EXISTS: ['input', '`cmc add` would overwrite an existing artifact folder'],
+  ARTIFACT_EXISTS: ['input', '`cmc add` or `cmc import --meta-dir` would overwrite an existing artifact folder'],
   TARGET_KIND: ['input', 'the artifact is of a kind this command does not take (a component for `cmc plan`)'],
   NOT_A_BENCHMARK: ['input', '`cmc run` was given an image'],
   DEP_NOT_FOUND: ['input', "no artifact matches a dependency's tags"],
