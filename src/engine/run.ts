@@ -4,7 +4,7 @@
 // failure, timeout and Ctrl-C alike.
 import { accessSync, constants, statSync } from 'node:fs'
 import path from 'node:path'
-import { PassThrough, type Readable } from 'node:stream'
+import { Writable, type Readable } from 'node:stream'
 import type Docker from 'dockerode'
 import { CmcError } from '../errors.js'
 import type { DeviceHostConfig } from './devices.js'
@@ -32,14 +32,23 @@ export interface ContainerRun {
   status: 'ok' | 'failed' | 'timeout' | 'aborted'
   exitCode: number | null
   durationMs: number
+  /** The last OUTPUT_TAIL_BYTES of each stream, for messages; all of it went to onOutput. */
   stdout: string
   stderr: string
 }
 
+/** How much of each stream a ContainerRun keeps itself: what a message quotes, never a log. */
+export const OUTPUT_TAIL_BYTES = 64 * 1024
+
 export interface RunHooks {
   timeoutMs?: number
   signal?: AbortSignal
-  onOutput?: (stream: 'stdout' | 'stderr', data: string) => void
+  /**
+   * Each piece of output as it arrives, in order. Nothing more is read while it
+   * runs, so one that writes synchronously keeps memory flat however much the
+   * container prints.
+   */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void
   /** Called as soon as the container has exited, before outputs are collected. */
   onExit?: () => void
   /** Called after the container exited, before it is removed, with its outputs folder (spec.outputsDir) to collect. */
@@ -223,14 +232,21 @@ interface ContainerOutput {
   stderr(): string
 }
 
-/** The attach stream split into stdout and stderr, each kept and passed on as it comes. */
+/** The attach stream split into stdout and stderr, each passed on as it comes; only their tails are kept. */
 function demuxOutput(docker: Docker, stream: Readable, onOutput: RunHooks['onOutput']): ContainerOutput {
-  const kept = { stdout: [] as string[], stderr: [] as string[] }
+  const tails = { stdout: new OutputTail(), stderr: new OutputTail() }
+  // a Writable calls write() at once while nothing is pending, so each frame is
+  // handled before the demuxer reads the next one
   const sink = (name: 'stdout' | 'stderr') =>
-    new PassThrough().on('data', (d: Buffer) => {
-      const text = d.toString()
-      kept[name].push(text)
-      onOutput?.(name, text)
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        tails[name].add(chunk)
+        try {
+          onOutput?.(name, chunk)
+        } finally {
+          done()
+        }
+      },
     })
   docker.modem.demuxStream(stream, sink('stdout'), sink('stderr'))
   const ended = new Promise<void>((resolve) =>
@@ -239,7 +255,30 @@ function demuxOutput(docker: Docker, stream: Readable, onOutput: RunHooks['onOut
       .on('close', resolve)
       .on('error', () => resolve()),
   )
-  return { ended, stdout: () => kept.stdout.join(''), stderr: () => kept.stderr.join('') }
+  return { ended, stdout: () => tails.stdout.text(), stderr: () => tails.stderr.text() }
+}
+
+/** The last OUTPUT_TAIL_BYTES of a stream, copied round a ring (a chunk kept by reference would keep the buffer it is cut from). */
+class OutputTail {
+  private readonly ring = Buffer.alloc(OUTPUT_TAIL_BYTES)
+  private bytes = 0
+
+  add(chunk: Buffer): void {
+    const data = chunk.subarray(-OUTPUT_TAIL_BYTES)
+    this.bytes += chunk.length - data.length
+    for (let off = 0; off < data.length;) {
+      const at = this.bytes % OUTPUT_TAIL_BYTES
+      const n = data.copy(this.ring, at, off, Math.min(data.length, off + OUTPUT_TAIL_BYTES - at))
+      off += n
+      this.bytes += n
+    }
+  }
+
+  text(): string {
+    if (this.bytes <= OUTPUT_TAIL_BYTES) return this.ring.subarray(0, this.bytes).toString()
+    const at = this.bytes % OUTPUT_TAIL_BYTES
+    return Buffer.concat([this.ring.subarray(at), this.ring.subarray(0, at)]).toString()
+  }
 }
 
 /** The engine's wait, asked before start so that an exit right after it is not missed. */

@@ -183,6 +183,13 @@ export const Benchmark = Type.Object(
           dir: Type.Optional(Type.String({ pattern: '^/', description: 'absolute folder in the container, e.g. /cmc/out' })),
           metrics: Type.Optional(MetricsSpec),
           maxBytes: Type.Optional(Type.Number()),
+          maxLogBytes: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              description:
+                'bytes kept of each of stdout.log and stderr.log: the first and last halves, with a marker where the middle was cut (default 64 MiB)',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

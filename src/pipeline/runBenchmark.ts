@@ -1,7 +1,7 @@
 // `cmc run` end to end: build (or reuse) the image, expand the sweep, run
 // warm-ups and repeats each in a fresh container, collect outputs safely,
 // parse metrics, summarize, and commit one record per sweep point.
-import { appendFileSync, existsSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { repeatMetrics, summarizeRepeats } from '../collect/benchmarkMetrics.js'
 import { collectOutputs } from '../collect/collectOutputs.js'
@@ -13,6 +13,7 @@ import { engineVersion, pingEngine } from '../engine/docker.js'
 import { imageInfo } from '../engine/images.js'
 import { checkGpuSupport, hostFingerprint, registryDigest } from '../engine/info.js'
 import { runContainer, type ContainerOutputs, type ContainerRun, type ContainerSpec } from '../engine/run.js'
+import type { BenchmarkMeta } from '../meta/schema.js'
 import { loadIndex, type ArtifactIndex } from '../repos/index.js'
 import type { BuildPlan, PlanBenchmark } from '../resolve/plan.js'
 import { hostPlatformName } from '../resolve/platforms.js'
@@ -22,6 +23,7 @@ import type { RecordWriter } from '../store/storeApi.js'
 import { newRecordId, openStore, type Store } from '../store/store.js'
 import { cmcVersion } from '../version.js'
 import { buildFromPlan, type BuilderChoice } from './buildImage.js'
+import { PointLogs } from './pointLogs.js'
 import { expandSweep, renderCommand, type ParamValue } from './sweep.js'
 
 export interface RunOptions {
@@ -63,6 +65,8 @@ interface RunContext {
   repeat: number
   warmup: number
   timeoutMs: number
+  /** What each log of a record keeps: its head and tail (outputs.maxLogBytes). */
+  maxLogBytes: number
   fingerprint: () => Promise<HostFingerprint>
 }
 
@@ -73,12 +77,13 @@ interface RunImage {
   planHash: string
 }
 
-/** One sweep point as it runs: its record id, staging folder and command. */
+/** One sweep point as it runs: its record id, staging folder, logs and command. */
 interface Point {
   id: string
   index: number
   params: Record<string, ParamValue>
   writer: RecordWriter
+  logs: PointLogs
   command: string
   startedAt: Date
 }
@@ -92,7 +97,14 @@ interface PointOutcome {
   exitCode: number | null
   reason?: string
   runMs: number[]
+  logsCut?: ExperimentRecord['logs']['cut']
 }
+
+/** One container of a point, and the lines of its stdout the regex metrics last matched. */
+type Attempt = ContainerRun & { metricLines: string }
+
+/** What each log of a record keeps when the benchmark's meta does not say. */
+const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024
 
 export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]> {
   const events = opts.events ?? (() => {})
@@ -112,7 +124,19 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
   const image = await imageToRun(plan, opts, events)
   const buildMs = Date.now() - buildStarted
   const store = await openStore({ path: opts.storePath })
-  const run: RunContext = { opts, events, plan, benchmark, image, buildMs, store, devices, fingerprint, ...runSettings(plan, benchmark, opts) }
+  const run: RunContext = {
+    opts,
+    events,
+    plan,
+    benchmark,
+    image,
+    buildMs,
+    store,
+    devices,
+    fingerprint,
+    maxLogBytes: maxLogBytes(index, benchmark),
+    ...runSettings(plan, benchmark, opts),
+  }
   const records: ExperimentRecord[] = []
   for (const [pointIndex, params] of points.entries()) {
     if (opts.signal?.aborted) break
@@ -132,6 +156,12 @@ function resolveBenchmark(index: ArtifactIndex, opts: RunOptions): { plan: Build
   if (!benchmark)
     throw new CmcError('NOT_A_BENCHMARK', `${opts.target} is an image; cmc run runs benchmarks`, { hint: 'list benchmarks with `cmc find --kind benchmark`' })
   return { plan, benchmark }
+}
+
+/** outputs.maxLogBytes, from the benchmark's meta (the plan does not carry it). */
+function maxLogBytes(index: ArtifactIndex, benchmark: PlanBenchmark): number {
+  const meta = index.get(benchmark.uid, { kind: 'benchmark' }).meta as BenchmarkMeta
+  return meta.outputs?.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES
 }
 
 /** The devices the benchmark asks for, unless the flags name GPUs themselves. */
@@ -202,11 +232,17 @@ async function runPoint(run: RunContext, index: number, params: Record<string, P
     .map(([k, v]) => `${k}=${v}`)
     .join(' ')
   events({ type: 'phase', name: `run ${benchmark.alias} [${label}] (${index + 1}/${pointCount}) on ${run.plan.platform.name}`, status: 'started' })
-  const point: Point = { id, index, params, writer, command, startedAt: new Date() }
+  const startedAt = new Date()
+  let logs: PointLogs | undefined
+  let point: Point
   let outcome: PointOutcome
   try {
+    logs = new PointLogs(writer.dir, run.maxLogBytes, events)
+    point = { id, index, params, writer, logs, command, startedAt }
     outcome = await runRepeats(run, point)
+    outcome.logsCut = logs.close()
   } catch (e) {
+    closeQuietly(logs)
     await writer.discard()
     throw e
   }
@@ -214,6 +250,15 @@ async function runPoint(run: RunContext, index: number, params: Record<string, P
   await writer.commit(record)
   events({ type: 'phase', name: `${benchmark.alias} [${label}]: ${record.status}`, status: 'done', detail: { id, status: record.status } })
   return record
+}
+
+/** The logs of a point that is not recorded: their files go with the staging folder, whatever closing them says. */
+function closeQuietly(logs: PointLogs | undefined): void {
+  try {
+    logs?.close()
+  } catch {
+    // the run's own error is the one to report
+  }
 }
 
 /** Warm-ups, then the measured repeats, each in a fresh container; the first that does not succeed ends the point. */
@@ -233,7 +278,8 @@ async function runRepeats(run: RunContext, point: Point): Promise<PointOutcome> 
     }
     if (repeatIndex === undefined) continue
     outcome.runMs.push(res.durationMs)
-    const found = repeatMetrics(run.benchmark.outputs, repeatOutputsDir(run, point, repeatIndex), res.stdout)
+    // the lines the regexes matched stand for all of stdout: they give the same metrics
+    const found = repeatMetrics(run.benchmark.outputs, repeatOutputsDir(run, point, repeatIndex), res.metricLines)
     outcome.repeats.push({ index: repeatIndex, metrics: found.metrics, exitCode: res.exitCode ?? 0, durationMs: res.durationMs })
     for (const message of found.warnings ?? []) {
       if (warned.has(message)) continue
@@ -250,20 +296,18 @@ async function runRepeats(run: RunContext, point: Point): Promise<PointOutcome> 
 }
 
 /** One container of the point: a header in both logs, its output streamed to them, a measured repeat's outputs kept. */
-async function runAttempt(run: RunContext, point: Point, attempt: number, repeatIndex: number | undefined, outcome: PointOutcome): Promise<ContainerRun> {
-  const header = `=== ${repeatIndex !== undefined ? `repeat ${repeatIndex + 1}/${run.repeat}` : `warm-up ${attempt + 1}/${run.warmup}`} ===\n`
-  appendFileSync(path.join(point.writer.dir, 'stdout.log'), header)
-  appendFileSync(path.join(point.writer.dir, 'stderr.log'), header)
-  return runContainer(containerSpec(run, point), {
+async function runAttempt(run: RunContext, point: Point, attempt: number, repeatIndex: number | undefined, outcome: PointOutcome): Promise<Attempt> {
+  point.logs.header(`=== ${repeatIndex !== undefined ? `repeat ${repeatIndex + 1}/${run.repeat}` : `warm-up ${attempt + 1}/${run.warmup}`} ===\n`)
+  const metrics = run.benchmark.outputs.metrics
+  const logs = point.logs.attempt(metrics?.format === 'regex' && repeatIndex !== undefined ? (metrics.patterns ?? {}) : undefined)
+  const res = await runContainer(containerSpec(run, point), {
     timeoutMs: run.timeoutMs,
     signal: run.opts.signal,
     onExit: () => void run.fingerprint(),
-    onOutput: (stream, data) => {
-      appendFileSync(path.join(point.writer.dir, `${stream}.log`), data)
-      run.events({ type: 'output', stream, data })
-    },
+    onOutput: logs.onOutput,
     afterExit: repeatIndex === undefined ? undefined : (outputs) => keepOutputs(run, point, repeatIndex, outputs, outcome),
   })
+  return { ...res, ...logs.end() }
 }
 
 /** The container a point runs in: its image and command, env, inputs read-only, devices and limits. */
@@ -359,7 +403,7 @@ async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome)
       groups: devices.hostConfig.GroupAdd,
     },
     limits: opts.cpus || opts.memoryBytes ? { cpus: opts.cpus, memoryBytes: opts.memoryBytes } : undefined,
-    logs: { stdout: 'stdout.log', stderr: 'stderr.log' },
+    logs: { stdout: 'stdout.log', stderr: 'stderr.log', cut: outcome.logsCut },
     outputs,
     refused: outcome.refused,
     timings: {

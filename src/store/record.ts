@@ -36,6 +36,17 @@ export interface OutputFile {
   sha256: string
 }
 
+/**
+ * Where a log was cut: the file keeps its first `at` bytes, then a marker line,
+ * then its last bytes; the `dropped` bytes after `at` are not kept. `total` is
+ * what was written to the log (the benchmark's output and cmc's repeat headers).
+ */
+export interface LogCut {
+  at: number
+  dropped: number
+  total: number
+}
+
 export interface ExperimentRecord {
   format: 1
   id: string // sortable: <utc timestamp>-<random>
@@ -58,7 +69,8 @@ export interface ExperimentRecord {
   devices: { gpus?: string; cdi?: string[]; paths: string[]; groups: string[] }
   /** --cpus and --memory, when the run was limited. */
   limits?: { cpus?: number; memoryBytes?: number }
-  logs: { stdout: string; stderr: string } // file names relative to the record folder
+  /** File names relative to the record folder; `cut` names the logs that outputs.maxLogBytes cut to their head and tail. */
+  logs: { stdout: string; stderr: string; cut?: { stdout?: LogCut; stderr?: LogCut } }
   outputs: OutputFile[]
   refused: Array<{ path: string; reason: string }>
   timings: { buildMs: number; startedAt: string; endedAt: string; totalMs: number; runMs: number[] }
