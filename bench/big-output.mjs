@@ -93,30 +93,32 @@ function lastRecord(store) {
   return { ...rec, logBytes: statSync(path.join(path.dirname(file), 'stdout.log')).size }
 }
 
-writeRepo()
-const half = Math.floor(BYTES / 2)
-const checkouts = [['this checkout', root], ...(process.env.BASELINE ? [['baseline', path.resolve(process.env.BASELINE)]] : [])]
-// builds each checkout's image once; the raw run is of the image and command cmc ran
-let raw
-for (const [name, dir] of checkouts) {
-  const first = await cmcRun(dir, `${name}-warm`, 1000)
-  if (first.code !== 0) throw new Error(`${name}: the small run failed (exit ${first.code})`)
-  raw ??= dockerRunLike({ ...first.record, command: command(half) }, '/opt/cmc/big-output-bench')
+try {
+  writeRepo()
+  const half = Math.floor(BYTES / 2)
+  const checkouts = [['this checkout', root], ...(process.env.BASELINE ? [['baseline', path.resolve(process.env.BASELINE)]] : [])]
+  // builds each checkout's image once; the raw run is of the image and command cmc ran
+  let raw
+  for (const [name, dir] of checkouts) {
+    const first = await cmcRun(dir, `${name}-warm`, 1000)
+    if (first.code !== 0) throw new Error(`${name}: the small run failed (exit ${first.code})`)
+    raw ??= dockerRunLike({ ...first.record, command: command(half) }, '/opt/cmc/big-output-bench')
+  }
+  const gb = (b) => `${(b / 1e9).toFixed(2)} GB`
+  console.log(`big output — one benchmark printing ${gb(2 * half)} on stdout, live output rendered to /dev/null`)
+  const docker = await measure('docker', raw, process.env)
+  console.log(`  docker run --rm > /dev/null   ${docker.s.toFixed(1)} s   exit ${docker.code}`)
+  for (const [name, dir] of checkouts) {
+    const r = await cmcRun(dir, name, half)
+    const rec = r.record
+    const kept = rec
+      ? `record ${rec.status}, rate=${rec.metrics?.rate?.median ?? 'none'}, stdout.log ${(rec.logBytes / MiB).toFixed(1)} MiB${rec.logs?.cut?.stdout ? `, ${gb(rec.logs.cut.stdout.dropped)} cut` : ''}`
+      : 'no record'
+    console.log(
+      `  cmc run (${name})`.padEnd(32) +
+        `${r.s.toFixed(1)} s   ratio ${(r.s / docker.s).toFixed(2)}   exit ${r.code}   peak RSS ${(r.peak / MiB).toFixed(0)} MiB (target < 150 MiB)   ${kept}`,
+    )
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true })
 }
-
-const gb = (b) => `${(b / 1e9).toFixed(2)} GB`
-console.log(`big output — one benchmark printing ${gb(2 * half)} on stdout, live output rendered to /dev/null`)
-const docker = await measure('docker', raw, process.env)
-console.log(`  docker run --rm > /dev/null   ${docker.s.toFixed(1)} s   exit ${docker.code}`)
-for (const [name, dir] of checkouts) {
-  const r = await cmcRun(dir, name, half)
-  const rec = r.record
-  const kept = rec
-    ? `record ${rec.status}, rate=${rec.metrics?.rate?.median ?? 'none'}, stdout.log ${(rec.logBytes / MiB).toFixed(1)} MiB${rec.logs?.cut?.stdout ? `, ${gb(rec.logs.cut.stdout.dropped)} cut` : ''}`
-    : 'no record'
-  console.log(
-    `  cmc run (${name})`.padEnd(32) +
-      `${r.s.toFixed(1)} s   ratio ${(r.s / docker.s).toFixed(2)}   exit ${r.code}   peak RSS ${(r.peak / MiB).toFixed(0)} MiB (target < 150 MiB)   ${kept}`,
-  )
-}
-rmSync(work, { recursive: true, force: true })
