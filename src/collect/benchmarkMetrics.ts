@@ -1,7 +1,8 @@
 // A benchmark's metrics as its meta declares them (JSON file, MLPerf LoadGen
 // logs, regexes over stdout): per repeat from the collected outputs, then
-// summarized over the repeats for the record. A metrics file that gives
-// no number fails the repeat: a run that measured nothing is not `ok`.
+// summarized over the repeats for the record. Metrics declared and not
+// produced fail the repeat, whichever way they were declared: a run that
+// measured nothing is not `ok`.
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
@@ -9,7 +10,7 @@ import type { PlanBenchmark } from '../resolve/plan.js'
 import type { ExperimentRecord } from '../store/record.js'
 import { parseJsonMetrics, type JsonMetrics } from './parseJsonMetrics.js'
 import { parseLoadgenDetail, parseLoadgenSummary } from './parseLoadgen.js'
-import { parseRegexMetrics } from './parseRegexMetrics.js'
+import { RegexLineMatcher } from './parseRegexMetrics.js'
 import { summarize } from './summarize.js'
 
 type OutputsSpec = PlanBenchmark['outputs']
@@ -29,9 +30,20 @@ const NAMED = 10
 export function repeatMetrics(outputs: OutputsSpec, outDir: string, stdout: string): RepeatMetrics {
   const spec = outputs.metrics
   if (!spec) return { metrics: {} }
-  if (spec.format === 'regex') return { metrics: parseRegexMetrics(stdout, spec.patterns ?? {}) }
+  if (spec.format === 'regex') return regexMetrics(spec.patterns ?? {}, stdout)
   if (spec.format === 'json') return jsonMetrics(outputs, outDir)
   return loadgenMetrics(path.join(outDir, spec.file ?? ''))
+}
+
+/** Each pattern's value, or the repeat fails naming each metric stdout did not give and why. */
+function regexMetrics(patterns: Record<string, string>, stdout: string): RepeatMetrics {
+  // the meta check refuses this when the meta loads; a plan made otherwise still fails honestly
+  if (!Object.keys(patterns).length) return { metrics: {}, problem: 'outputs.metrics declares format: regex but no patterns' }
+  const matcher = new RegexLineMatcher(patterns)
+  matcher.write(stdout)
+  const metrics = matcher.metrics()
+  const missing = matcher.missing()
+  return missing.length ? { metrics, problem: missing.join('; ') } : { metrics }
 }
 
 function jsonMetrics(outputs: OutputsSpec, outDir: string): RepeatMetrics {

@@ -195,8 +195,8 @@ describe('parseRegexMetrics', () => {
     ).toEqual({ throughput: 101.75, p50: 3.2, tokens: 1500 })
   })
 
-  it('uses the whole match when there is no group, and omits missing or non-numeric values', () => {
-    expect(parseRegexMetrics('value 42\n7\n', { whole: '^\\d+$' })).toEqual({ whole: 7 })
+  it('takes no value from a pattern without a group, and omits missing or non-numeric values', () => {
+    expect(parseRegexMetrics('value 42\n7\n', { whole: '^\\d+$' })).toEqual({})
     expect(parseRegexMetrics(out, { loss: 'loss: (\\S+)', absent: 'nothing (\\d+)' })).toEqual({})
   })
 
