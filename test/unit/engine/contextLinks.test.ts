@@ -4,12 +4,13 @@
 // path that reaches outside through a linked folder is refused.
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { extract, type Header } from 'tar-stream'
+import type { Header } from 'tar-stream'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { ContextEntry } from '../../../src/compile/types.js'
 import { contextHash, contextTar, listContextFiles } from '../../../src/engine/context.js'
 import { CmcError } from '../../../src/errors.js'
 import { tmpDir, writeTree } from '../../helpers/tmp.js'
+import { tarEntries } from '../../helpers/tar.js'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -31,28 +32,9 @@ function hostFiles(): { file: string; dir: string } {
 }
 
 /** The context entries compile makes for `files:` of an artifact folder (its root travels with them). */
-const listed = (root: string, files: string[], ctx = 'benchmark'): Array<ContextEntry & { root: string }> =>
-  files.map((f) => ({ src: path.join(root, f), dest: `${ctx}/${f}`, root }))
+const listed = (root: string, files: string[], ctx = 'benchmark'): ContextEntry[] => files.map((f) => ({ src: path.join(root, f), dest: `${ctx}/${f}`, root }))
 
-async function tarEntries(entries: ContextEntry[]): Promise<Array<{ header: Header; body: string }>> {
-  const out: Array<{ header: Header; body: string }> = []
-  const ex = extract()
-  ex.on('entry', (header, stream, next) => {
-    let body = ''
-    stream.on('data', (d: unknown) => (body += String(d)))
-    stream.on('end', () => {
-      out.push({ header, body })
-      next()
-    })
-  })
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('finish', resolve)
-    ex.on('error', reject)
-  })
-  contextTar('FROM x', listContextFiles(entries)).pipe(ex)
-  await done
-  return out
-}
+const contextEntries = (entries: ContextEntry[]) => tarEntries(contextTar('FROM x', listContextFiles(entries)))
 
 const links = (entries: Array<{ header: Header }>) => entries.filter((e) => e.header.type === 'symlink').map((e) => `${e.header.name} -> ${e.header.linkname}`)
 
@@ -61,7 +43,7 @@ describe('a symbolic link goes into the context as a link, never as what it poin
     const host = hostFiles()
     const art = folder({ 'run.sh': 'cat notes.txt\n' })
     symlinkSync(host.file, path.join(art, 'notes.txt'))
-    const entries = await tarEntries(listed(art, ['run.sh', 'notes.txt']))
+    const entries = await contextEntries(listed(art, ['run.sh', 'notes.txt']))
     expect(links(entries)).toEqual([`benchmark/notes.txt -> ${host.file}`])
     expect(entries.some((e) => e.body.includes(SECRET))).toBe(false)
     const note = entries.find((e) => e.header.name === 'benchmark/notes.txt')!
@@ -73,11 +55,11 @@ describe('a symbolic link goes into the context as a link, never as what it poin
     const art = folder({ 'main.c': 'int main(void) { return 0; }\n' })
     symlinkSync(host.dir, path.join(art, 'keys'))
     // the whole folder (no files: list), as the walk meets the link
-    const whole = await tarEntries([{ src: art, dest: 'benchmark-src', root: art } as ContextEntry])
+    const whole = await contextEntries([{ src: art, dest: 'benchmark-src', root: art } as ContextEntry])
     expect(whole.map((e) => e.header.name)).toEqual(['Dockerfile', 'benchmark-src', 'benchmark-src/keys', 'benchmark-src/main.c'])
     expect(links(whole)).toEqual([`benchmark-src/keys -> ${host.dir}`])
     // and named in files:
-    const named = await tarEntries(listed(art, ['main.c', 'keys']))
+    const named = await contextEntries(listed(art, ['main.c', 'keys']))
     expect(links(named)).toEqual([`benchmark/keys -> ${host.dir}`])
     expect([...whole, ...named].some((e) => e.body.includes(SECRET))).toBe(false)
   })
@@ -86,7 +68,7 @@ describe('a symbolic link goes into the context as a link, never as what it poin
     const art = folder({ 'lib/libx.so.1': 'ELF', 'run.sh': 'echo hi\n' })
     symlinkSync('libx.so.1', path.join(art, 'lib', 'libx.so'))
     symlinkSync('run.sh', path.join(art, 'start.sh'))
-    const entries = await tarEntries([{ src: art, dest: 'bench', root: art } as ContextEntry])
+    const entries = await contextEntries([{ src: art, dest: 'bench', root: art } as ContextEntry])
     expect(links(entries)).toEqual(['bench/lib/libx.so -> libx.so.1', 'bench/start.sh -> run.sh'])
     expect(entries.find((e) => e.header.name === 'bench/lib/libx.so.1')?.body).toBe('ELF')
   })

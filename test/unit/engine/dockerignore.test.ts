@@ -4,11 +4,11 @@
 // Dockerfile at the root whatever the patterns say, fixed headers, sorted).
 import { mkdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs'
 import path from 'node:path'
-import { extract, type Header } from 'tar-stream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { contextHash, contextTar, listContextFiles } from '../../../src/engine/context.js'
 import { parseDockerignore } from '../../../src/engine/dockerignore.js'
 import { tmpDir, writeTree } from '../../helpers/tmp.js'
+import { tarEntries } from '../../helpers/tar.js'
 
 /** Which of the paths the .dockerignore text leaves out. */
 function ignoredOf(text: string, paths: string[]): string[] {
@@ -96,25 +96,7 @@ function folder(files: Record<string, string>): string {
 
 const names = (src: string, dest = 'bench') => listContextFiles([{ src, dest }]).map((f) => f.name)
 
-async function tarEntries(dockerfile: string, src: string): Promise<Array<{ header: Header; body: string }>> {
-  const out: Array<{ header: Header; body: string }> = []
-  const ex = extract()
-  ex.on('entry', (header, stream, next) => {
-    let body = ''
-    stream.on('data', (d: unknown) => (body += String(d)))
-    stream.on('end', () => {
-      out.push({ header, body })
-      next()
-    })
-  })
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('finish', resolve)
-    ex.on('error', reject)
-  })
-  contextTar(dockerfile, listContextFiles([{ src, dest: 'bench' }])).pipe(ex)
-  await done
-  return out
-}
+const contextEntries = (dockerfile: string, src: string) => tarEntries(contextTar(dockerfile, listContextFiles([{ src, dest: 'bench' }])))
 
 describe("the build context honours a source folder's .dockerignore", () => {
   it('leaves out what a [ab] class matches and keeps the rest', () => {
@@ -132,7 +114,7 @@ describe("the build context honours a source folder's .dockerignore", () => {
     expect(names(src)).toEqual(['bench/run.sh'])
     const all = folder({ '.dockerignore': '*\n', Dockerfile: 'FROM scratch', 'run.sh': 'echo hi' })
     expect(names(all)).toEqual([])
-    const entries = await tarEntries('FROM debian:bookworm\n', all)
+    const entries = await contextEntries('FROM debian:bookworm\n', all)
     expect(entries.map((e) => e.header.name)).toEqual(['Dockerfile'])
     expect(entries[0].body).toBe('FROM debian:bookworm\n')
   })
@@ -155,7 +137,7 @@ describe("the build context honours a source folder's .dockerignore", () => {
     utimesSync(path.join(src, 'a.txt'), new Date('2020-05-05'), new Date('2020-05-05'))
     mkdirSync(path.join(src, 'empty'))
     expect(contextHash('FROM x', listContextFiles([{ src, dest: 'bench' }]))).toBe(before)
-    const entries = await tarEntries('FROM x', src)
+    const entries = await contextEntries('FROM x', src)
     expect(entries.map((e) => e.header.name)).toEqual([
       'Dockerfile',
       'bench',
