@@ -638,9 +638,29 @@ export function parseLines(text: string): { rows: RecordSummary[]; bad: number }
       try {
         rows.push(JSON.parse(line) as RecordSummary)
       } catch {
+        const glued = gluedSummary(line)
+        if (glued) rows.push(glued)
         bad++
       }
     }
     return { rows, bad }
   }
+}
+
+/**
+ * The whole summary a damaged line ends with: one a writer appended after a
+ * torn line (before writers began on a fresh line) is glued to its fragment.
+ * Summaries begin with their id (summaryOf), so the last `{"id":` that starts
+ * valid JSON is where it begins.
+ */
+function gluedSummary(line: string): RecordSummary | undefined {
+  for (let at = line.lastIndexOf('{"id":'); at > 0; at = line.lastIndexOf('{"id":', at - 1)) {
+    try {
+      const row = JSON.parse(line.slice(at)) as RecordSummary
+      if (row && typeof row.id === 'string') return row
+    } catch {
+      // an id inside the fragment itself: look further left
+    }
+  }
+  return undefined
 }

@@ -95,12 +95,21 @@ export class Store {
         const dest = this.recordDir(id)
         mkdirSync(path.dirname(dest), { recursive: true })
         renameSync(dir, dest)
-        // One write() with O_APPEND: lines from concurrent writers never interleave.
-        appendFileSync(this.indexFile, JSON.stringify(summaryOf(record)) + '\n')
+        this.appendIndexLine(JSON.stringify(summaryOf(record)))
         return dest
       },
       discard: async () => rmSync(dir, { recursive: true, force: true }),
     }
+  }
+
+  /**
+   * One write() with O_APPEND: lines from concurrent writers never interleave.
+   * A line starts on a fresh one: after a torn last line (a writer killed, a
+   * full disk) it would be glued to the fragment and lost to every query.
+   * Two writers that both see the fragment leave an empty line, which readers skip.
+   */
+  private appendIndexLine(line: string): void {
+    appendFileSync(this.indexFile, (endsTorn(this.indexFile) ? '\n' : '') + line + '\n')
   }
 
   get snapshotFile() {
@@ -254,6 +263,25 @@ export class Store {
       }
     }
     return n
+  }
+}
+
+/** Whether the file's last byte is not a newline (a torn line), without reading more than that byte. */
+function endsTorn(file: string): boolean {
+  let fd: number
+  try {
+    fd = openSync(file, 'r')
+  } catch {
+    return false
+  }
+  try {
+    const size = fstatSync(fd).size
+    if (!size) return false
+    const last = Buffer.alloc(1)
+    readSync(fd, last, 0, 1, size - 1)
+    return last[0] !== 0x0a
+  } finally {
+    closeSync(fd)
   }
 }
 
