@@ -27,4 +27,5 @@ for arch in $arches; do
   fi
 done
 bash scripts/setup-podman.sh  # podman's Docker-compatible socket, given the base image bootstrapped above
+bash scripts/setup-postgres.sh >/dev/null  # PostgreSQL on 127.0.0.1:55432 for the hub (its tests and quick start)
 log "ready"
