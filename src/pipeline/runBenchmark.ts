@@ -383,8 +383,9 @@ async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome)
       uid: plan.image.uid,
       planHash: image.planHash,
       ref: image.ref,
-      digest: registryDigest(image.digest) ?? image.id,
+      digest: image.id,
       id: image.id,
+      ...repoDigestsOf(image.digest),
     },
     platform: plan.platform.name,
     params: point.params,
@@ -416,4 +417,10 @@ async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome)
     tags: opts.tags ?? [],
     reproduces: opts.reproduces,
   }
+}
+
+/** The registry digest the engine knows the image by, kept beside its identity (absent for an image no registry has seen). */
+function repoDigestsOf(engineDigest: string | undefined): Pick<ExperimentRecord['image'], 'repoDigests'> {
+  const known = registryDigest(engineDigest)
+  return known ? { repoDigests: [known] } : {}
 }

@@ -13,6 +13,7 @@
 // pooling runs that differ would call the difference between setups noise.
 import { CmcError } from '../errors.js'
 import { median, welch, welchLogRatio } from '../stats.js'
+import { imageIdentity } from './summary.js'
 
 export type Verdict = 'improved' | 'regressed' | 'no change' | 'inconclusive'
 
@@ -76,7 +77,8 @@ export interface RunSetup {
 export interface Comparable extends Partial<RunSetup> {
   id: string
   platform: string
-  image: { digest: string }
+  /** `digest` is the identity; `id` is read instead when present (records written before the identity was kept) */
+  image: { digest: string; id?: string }
   host: { hostname: string }
   metrics: Record<string, { median: number; unit?: string; higherIsBetter?: boolean }>
   /** Per-repeat values; used when a side is a single run. */
@@ -204,7 +206,7 @@ function side(g: Comparable[], setup: Map<string, string[]> | undefined): SideSu
     ids: g.map((r) => r.id),
     // sorted sets: whether the sides differ must not depend on the order records were listed
     platforms: [...new Set(g.map((r) => r.platform))].sort(),
-    digests: [...new Set(g.map((r) => r.image.digest))].sort(),
+    digests: [...new Set(g.map((r) => imageIdentity(r.image)))].sort(),
     hosts: [...new Set(g.map((r) => r.host.hostname))].sort(),
     benchmarks: setup?.get('benchmark') ?? [],
     params: Object.fromEntries([...(setup ?? [])].filter(([f]) => f.startsWith('params.')).map(([f, v]) => [f.slice(7), v])),

@@ -53,7 +53,14 @@ export interface ExperimentRecord {
   createdAt: string // ISO 8601
   cmcVersion: string
   benchmark: { alias: string; uid: string }
-  image: { alias: string; uid: string; planHash: string; ref: string; digest: string; id: string }
+  /**
+   * `digest` is the image's identity: its id (the config digest), the same on every engine and
+   * registry the image travels through, and what compare, reproduce and queries match on. The
+   * registry digests (`repo@sha256:...`) a push or pull gave it are kept beside it in `repoDigests`.
+   * Records written before the identity was kept put a registry digest in `digest` when the engine
+   * had one; `imageIdentity` reads those as their `id`.
+   */
+  image: { alias: string; uid: string; planHash: string; ref: string; digest: string; id: string; repoDigests?: string[] }
   platform: string
   params: Record<string, string | number | boolean>
   /** One entry per measured repeat (warmups excluded). */

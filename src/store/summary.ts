@@ -40,13 +40,18 @@ export function limitsOf(text: string): ExperimentRecord['limits'] {
   return limits
 }
 
+/** The identity of a record's image (see ExperimentRecord.image): `digest`, or `id` where an older record put a registry digest there. */
+export function imageIdentity(image: { digest: string; id?: string }): string {
+  return image.digest.includes('@') && image.id ? image.id : image.digest
+}
+
 export function summaryOf(r: ExperimentRecord): RecordSummary {
   return {
     id: r.id,
     createdAt: r.createdAt,
     benchmark: r.benchmark.alias,
     image: r.image.alias,
-    digest: r.image.digest,
+    digest: imageIdentity(r.image),
     platform: r.platform,
     status: r.status,
     host: r.host.hostname,

@@ -7,7 +7,8 @@ import { formatNumber, formatTable } from '../../cli/table.js'
 import { REDACTED } from '../../collect/redactEnv.js'
 import { CmcError } from '../../errors.js'
 import { runBenchmark } from '../../pipeline/runBenchmark.js'
-import { compareGroups } from '../../store/compare.js'
+import { compareGroups, type Comparison } from '../../store/compare.js'
+import type { ExperimentRecord } from '../../store/record.js'
 import { findRecord } from '../../store/select.js'
 import { openStore } from '../../store/store.js'
 
@@ -60,7 +61,7 @@ export default defineCommand({
       signal: ac.signal,
     })
     if (!fresh || fresh.status === 'aborted') throw new CmcError('ABORTED', 'interrupted', { data: { original: old.id, reproduction: fresh?.id } })
-    const comparison = compareGroups([old], [fresh], { allowDifferentHosts: true })
+    const comparison = compareWithOriginal(old, fresh)
     if (!io.json) {
       io.log(`reproduced ${old.id} as ${fresh.id} (${fresh.status})`)
       io.log(
@@ -86,3 +87,22 @@ export default defineCommand({
     return result
   },
 })
+
+/**
+ * The reproduction against its record. It ran the recorded image by id, on this host by design;
+ * when compare still refuses (a setup that differs), the refusal's hint names `cmc exp reproduce`'s
+ * flags it does not have, so it is told as the `cmc exp compare` to run instead, the run recorded.
+ */
+function compareWithOriginal(old: ExperimentRecord, fresh: ExperimentRecord): Comparison {
+  try {
+    return compareGroups([old], [fresh], { allowDifferentHosts: true })
+  } catch (e) {
+    if (!(e instanceof CmcError)) throw e
+    const flag = e.hint?.match(/--allow-[a-z-]+/)?.[0]
+    throw new CmcError(e.code, `reproduced ${old.id} as ${fresh.id}, but the two cannot be compared: ${e.message}`, {
+      details: e.details,
+      hint: `compare them yourself: cmc exp compare ${old.id} ${fresh.id}${flag ? ` ${flag}` : ''}`,
+      data: { original: old.id, reproduction: fresh.id },
+    })
+  }
+}

@@ -4,8 +4,10 @@ import path from 'node:path'
 import { defineCommand } from '../../cli/command.js'
 import { storeSpec } from '../../cli/spec.js'
 import { formatNumber, formatTable } from '../../cli/table.js'
+import type { ExperimentRecord } from '../../store/record.js'
 import { findRecord } from '../../store/select.js'
 import { openStore } from '../../store/store.js'
+import { imageIdentity } from '../../store/summary.js'
 
 export default defineCommand({
   summary: 'Show one experiment record',
@@ -19,7 +21,8 @@ export default defineCommand({
       io.log(
         `${r.id}  ${r.benchmark.alias} on ${r.platform}: ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}${r.reason ? ` — ${r.reason}` : ''}`,
       )
-      io.log(`  image    ${r.image.ref}  digest ${r.image.digest}`)
+      io.log(`  image    ${r.image.ref}  id ${imageIdentity(r.image)}`)
+      for (const d of r.image.repoDigests ?? []) io.log(`           ${d}`)
       io.log(
         `  params   ${Object.entries(r.params)
           .map(([k, v]) => `${k}=${v}`)
@@ -29,6 +32,10 @@ export default defineCommand({
       io.log(
         `  host     ${r.host.hostname}: ${r.host.cpuModel}, ${r.host.cores} cores, ${(r.host.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${r.host.docker.name ?? 'Docker'} ${r.host.docker.version}, kernel ${r.host.kernel}`,
       )
+      io.log(`  limits   ${limitsLine(r.limits)}`)
+      io.log(`  tags     ${r.tags.length ? r.tags.join(', ') : 'none'}`)
+      const env = Object.entries(r.env)
+      io.log(`  env      ${env.length ? env.map(([k, v]) => `${k}=${v}`).join(' ') : 'none'}`)
       io.log(`  folder   ${store.recordDir(r.id)}`)
       const rows = Object.entries(r.metrics).map(([k, s]) => ({
         metric: k,
@@ -55,6 +62,15 @@ export default defineCommand({
     return r
   },
 })
+
+/** The run's limits as `cmc run` takes them: `--cpus 1.5 --memory 256 MiB`, or none. */
+function limitsLine(limits: ExperimentRecord['limits']): string {
+  const parts = [
+    limits?.cpus !== undefined ? `cpus ${limits.cpus}` : '',
+    limits?.memoryBytes !== undefined ? `memory ${formatNumber(limits.memoryBytes / 2 ** 20)} MiB` : '',
+  ].filter(Boolean)
+  return parts.length ? parts.join(', ') : 'none'
+}
 
 /** The last `n` lines a log ends with (its last 64 KiB), without the repeat headers cmc writes. */
 function lastLines(file: string, n: number): string[] {

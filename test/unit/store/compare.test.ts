@@ -11,7 +11,9 @@
 //   the mean logs.
 import { describe, expect, it } from 'vitest'
 import { CmcError } from '../../../src/errors.js'
+import compareCommand from '../../../src/commands/exp/compare.js'
 import { compareGroups, parseNoiseBand } from '../../../src/store/compare.js'
+import { imageIdentity, summaryOf } from '../../../src/store/summary.js'
 import { recordOf as rec } from '../../helpers/records.js'
 
 function compareErr(fn: () => unknown): CmcError {
@@ -296,6 +298,32 @@ describe('compareGroups refusals', () => {
     expect(c.warnings).toContain('the sides ran different images (allowed)')
     expect(c.a.digests).toEqual(['sha256:one'])
     expect(c.b.digests).toEqual(['sha256:two'])
+  })
+
+  it('takes an older record that kept a registry digest as the image it ran, by id', () => {
+    // before the identity was kept, a pushed or pulled image's record put repo@sha256 in digest
+    const old = rec({ throughput: [1, 2, 3] }, { digest: '127.0.0.1:5000/cmc/img@sha256:' + 'a'.repeat(64) })
+    const fresh = rec({ throughput: [1, 2, 3] }, { digest: 'sha256:id' })
+    expect(imageIdentity(old.image)).toBe('sha256:id')
+    const c = compareGroups([old], [fresh])
+    expect(c.a.digests).toEqual(['sha256:id'])
+    expect(c.b.digests).toEqual(['sha256:id'])
+    expect(summaryOf(old).digest).toBe('sha256:id')
+  })
+
+  it("names in every refusal's hint only flags that `cmc exp compare` has", () => {
+    const flags = Object.keys(compareCommand.flags ?? {})
+    const refusals = [
+      () => compareGroups([rec({ t: [1, 2] }, { digest: 'sha256:one' })], [rec({ t: [1, 2] }, { digest: 'sha256:two' })]),
+      () => compareGroups([rec({ t: [1, 2] }, { hostname: 'a' })], [rec({ t: [1, 2] }, { hostname: 'b' })]),
+      () => compareGroups([rec({ t: [1, 2] }), { ...rec({ t: [1, 2] }), params: { n: 2 } }], [rec({ t: [1, 2] })]),
+      () => compareGroups([rec({ t: [1, 2] })], [rec({ t: [1, 2] })], { noiseBand: -1 }),
+    ]
+    for (const refuse of refusals) {
+      const e = compareErr(refuse)
+      const named = [...`${e.hint ?? ''} ${e.message}`.matchAll(/--([a-z][a-z-]+)/g)].map((m) => m[1])
+      for (const flag of named) expect(flags, `${e.code} names --${flag}`).toContain(flag)
+    }
   })
 
   it('allows different images across platforms, with a warning', () => {
