@@ -1,87 +1,470 @@
 // MLPerf LoadGen logs. mlperf_log_summary.txt is "Key : value" lines under
-// section headers; mlperf_log_detail.txt is ":::MLLOG {json}" lines. Both give
-// the scenario, the throughput (samples/s or QPS), latency percentiles and
-// VALID/INVALID with the reasons LoadGen states.
+// section headers ("MLPerf Results Summary", "Additional Stats", "Test
+// Parameters Used"); mlperf_log_detail.txt is ":::MLLOG {json}" lines. Both are
+// read into one shape with one name per value, whichever file it came from:
+// metrics (numbers a run measured), settings (what the run was asked to do:
+// target_qps, seeds, durations; 64-bit seeds kept exact as text), the
+// headline metric MLPerf reports for the scenario and LoadGen version, the
+// validity with every reason LoadGen states, early stopping, and the counts
+// of warnings and errors. Shapes from v0.5 on: "Multi Stream" and
+// "Performance" names, the v0.5 MultiStream per-query and per-sample blocks
+// (same labels, different values), LLM TTFT and TPOT early-stopping blocks.
+
+export type EarlyStoppingKind = 'latency' | 'ttft' | 'tpot'
+
+export interface EarlyStopping {
+  kind: EarlyStoppingKind
+  /** LoadGen's lines, a wrapped line joined to the one it continues */
+  lines: string[]
+  /** the early-stopping latency estimates LoadGen states, in ns, per percentile (90 for "90.0th") */
+  estimates: Array<{ percentile: number; ns: number }>
+}
+
+export interface Headline {
+  /** the metric's name among `metrics` */
+  metric: string
+  value: number
+  unit: string
+  higherIsBetter: boolean
+}
 
 export interface LoadgenResult {
+  /** SingleStream, MultiStream, Server, Offline or Interactive (v0.5's "Multi Stream" as MultiStream) */
   scenario?: string
+  /** PerformanceOnly, AccuracyOnly, SubmissionRun or FindPeakPerformance (v0.5's "Performance" as PerformanceOnly) */
   mode?: string
+  sut?: string
+  /** LoadGen's version as the detail log states it ("4.1 @ 7d2b2e6"); summaries do not say */
+  version?: string
+  /** when the test ran, as the detail log states it */
+  datetime?: string
   valid?: boolean
   invalidReasons: string[]
   metrics: Record<string, number>
+  /** test settings; integers beyond 2^53 (seeds) as their exact digits */
+  settings: Record<string, number | string>
+  headline?: Headline
+  earlyStoppingMet?: boolean
+  earlyStopping: EarlyStopping[]
+  warnings?: number
+  errors?: number
 }
 
-const num = (s: string) => {
-  const v = Number(s.trim())
+const SCENARIOS: Record<string, string> = {
+  singlestream: 'SingleStream',
+  multistream: 'MultiStream',
+  multistreamfree: 'MultiStreamFree',
+  server: 'Server',
+  offline: 'Offline',
+  interactive: 'Interactive',
+}
+const MODES: Record<string, string> = {
+  performance: 'PerformanceOnly',
+  performanceonly: 'PerformanceOnly',
+  accuracy: 'AccuracyOnly',
+  accuracyonly: 'AccuracyOnly',
+  submission: 'SubmissionRun',
+  submissionrun: 'SubmissionRun',
+  findpeakperformance: 'FindPeakPerformance',
+}
+const squash = (s: string) => s.replace(/[\s_-]+/g, '').toLowerCase()
+
+/** A scenario as LoadGen names it today, from any version's spelling. */
+export function normalizeScenario(s: string): string {
+  return SCENARIOS[squash(s)] ?? s.trim()
+}
+
+/** A test mode as LoadGen names it today, from any version's spelling. */
+export function normalizeMode(s: string): string {
+  return MODES[squash(s)] ?? s.trim()
+}
+
+const empty = (): LoadgenResult => ({ invalidReasons: [], metrics: {}, settings: {}, earlyStopping: [] })
+
+/** A number, or undefined; digits beyond what a double holds exactly stay text (the caller decides). */
+function numberOf(s: string): number | undefined {
+  const t = s.trim()
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return undefined
+  const v = Number(t)
   return Number.isFinite(v) ? v : undefined
 }
 
-const metricName = (k: string) =>
+/** A setting's value: a number when exact, else the text as written (a 64-bit seed). */
+function settingOf(s: string): number | string {
+  const t = s.trim()
+  const v = numberOf(t)
+  if (v === undefined) return t
+  return /^-?\d+$/.test(t) && !Number.isSafeInteger(v) ? t : v
+}
+
+const fallbackName = (k: string) =>
   k
     .trim()
     .toLowerCase()
-    .replace(/\(ns\)/, 'ns')
+    .replace(/\((\w+)\)/g, '$1')
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_|_$/g, '')
 
+/** "90" or "99.9" as the detail log writes a percentile in names: 90_00, 99_90. */
+const pct = (p: string) => Number(p).toFixed(2).replace('.', '_')
+
+type Block = 'sample' | 'query' | 'interval'
+
+/** The name of a summary line's value: the detail log's name for it, so both files agree. */
+function summaryMetricName(label: string, block: Block, scenario: string | undefined): string {
+  const l = label.trim().replace(/\s+/g, ' ')
+  const fixed: Record<string, string> = {
+    'samples per second': 'samples_per_second',
+    'completed samples per second': 'completed_samples_per_second',
+    'scheduled samples per second': 'scheduled_samples_per_second',
+    'samples per query': 'samples_per_query',
+    'tokens per second': 'tokens_per_second',
+    'completed tokens per second': 'completed_tokens_per_second',
+    'tokens per second (inferred)': 'inferred_tokens_per_second',
+    'completed tokens per second (inferred)': 'inferred_completed_tokens_per_second',
+    'qps w/ loadgen overhead': 'qps_with_loadgen_overhead',
+    'qps w/o loadgen overhead': 'qps_without_loadgen_overhead',
+    'tps w/ loadgen overhead': 'token_throughput_with_loadgen_overhead',
+    'tps w/o loadgen overhead': 'token_throughput',
+  }
+  const hit = fixed[l.toLowerCase()]
+  if (hit) return hit
+  let m: RegExpExecArray | null
+  // the headline percentile: a sample latency, but a query latency in MultiStream
+  if ((m = /^([\d.]+)th percentile latency \(ns\)$/.exec(l)))
+    return scenario === 'MultiStream' ? `${pct(m[1]!)}_percentile_per_query_latency_ns` : `${pct(m[1]!)}_percentile_latency_ns`
+  if ((m = /^([\d.]+)th first token percentile latency \(ns\)$/.exec(l))) return `first_token_${pct(m[1]!)}_percentile_latency_ns`
+  if ((m = /^(min|max|mean) latency \(ns\)$/i.exec(l)))
+    return block === 'query' ? `${m[1]!.toLowerCase()}_query_latency_ns` : `${m[1]!.toLowerCase()}_latency_ns`
+  if ((m = /^([\d.]+) percentile latency \(ns\)$/.exec(l)))
+    return block === 'query' ? `${pct(m[1]!)}_percentile_per_query_latency_ns` : `${pct(m[1]!)}_percentile_latency_ns`
+  if ((m = /^([\d.]+) percentile$/.exec(l)) && block === 'interval') return `${pct(m[1]!)}_percentile_issue_interval`
+  if ((m = /^(min|max|mean) first token latency \(ns\)$/i.exec(l))) return `first_token_${m[1]!.toLowerCase()}_latency_ns`
+  if ((m = /^([\d.]+) percentile first token latency \(ns\)$/.exec(l))) return `first_token_${pct(m[1]!)}_percentile_latency_ns`
+  if ((m = /^(min|max|mean) time per output token \(ns\)$/i.exec(l))) return `time_to_output_token_${m[1]!.toLowerCase()}`
+  if ((m = /^([\d.]+) percentile time to output token \(ns\)$/.exec(l))) return `time_per_output_token_${pct(m[1]!)}_percentile_ns`
+  return fallbackName(l)
+}
+
+/** The name of a detail `result_*` key: no prefix, dots as underscores, _per_sec as _per_second. */
+function detailMetricName(key: string): string {
+  return key
+    .replace(/^result_/, '')
+    .replace(/\./g, '_')
+    .replace(/_per_sec$/, '_per_second')
+}
+
+const ESTIMATE = /Early stopping ([\d.]+)th percentile estimate: (\d+)/
+
+function earlyStoppingOf(kind: EarlyStoppingKind, lines: string[]): EarlyStopping {
+  const estimates: EarlyStopping['estimates'] = []
+  for (const line of lines) {
+    const m = ESTIMATE.exec(line)
+    if (m) estimates.push({ percentile: Number(m[1]), ns: Number(m[2]) })
+  }
+  return { kind, lines, estimates }
+}
+
+/**
+ * The estimate a scenario reports: SingleStream gives its target percentile
+ * (90th) first and the 99th after it; MultiStream's target is the 99th.
+ */
+function reportedEstimate(es: EarlyStopping, scenario: string | undefined): number | undefined {
+  const { estimates } = es
+  if (!estimates.length) return undefined
+  return (scenario === 'MultiStream' ? estimates[estimates.length - 1] : estimates[0])!.ns
+}
+
+const EARLY_METRIC: Record<EarlyStoppingKind, string> = {
+  latency: 'early_stopping_latency_ns',
+  ttft: 'early_stopping_ttft_latency_ns',
+  tpot: 'early_stopping_tpot_latency_ns',
+}
+
+type BulletTarget = 'recommendations' | EarlyStoppingKind
+
 export function parseLoadgenSummary(text: string): LoadgenResult {
-  const res: LoadgenResult = { invalidReasons: [], metrics: {} }
+  const res = empty()
+  let section: 'results' | 'stats' | 'settings' | undefined
+  let block: Block = 'sample'
+  let bullets: BulletTarget | undefined
+  let resultsMetric: string | undefined
+  const lists: Partial<Record<BulletTarget, string[]>> = {}
+  const failed: string[] = []
+  let open: string[] | undefined // the bullet list a continuation line joins
+
   for (const raw of text.split('\n')) {
     const line = raw.trim()
-    const m = /^([^:]+?)\s*:\s*(.+)$/.exec(line)
+    if (/^=+$/.test(line)) continue
+    if (line === 'MLPerf Results Summary') section = 'results'
+    else if (line === 'Additional Stats') section = 'stats'
+    else if (line === 'Test Parameters Used') section = 'settings'
+    if (['MLPerf Results Summary', 'Additional Stats', 'Test Parameters Used'].includes(line)) {
+      bullets = undefined
+      block = 'sample'
+      continue
+    }
+    let m: RegExpExecArray | null
+    if ((m = /^(No|\d+) warnings? encountered/i.exec(line))) {
+      res.warnings = m[1] === 'No' ? 0 : Number(m[1])
+      continue
+    }
+    if ((m = /^(No|\d+) errors? encountered/i.exec(line))) {
+      res.errors = m[1] === 'No' ? 0 : Number(m[1])
+      continue
+    }
+    // bullets: recommendations and early-stopping results; a wrapped one continues on an indented line
+    if (bullets && /^\s*\*\s/.test(raw)) {
+      open = lists[bullets] ??= []
+      open.push(line.replace(/^\*\s*/, ''))
+      continue
+    }
+    if (open && bullets && /^\s+\S/.test(raw) && !/\s:\s|:$/.test(line)) {
+      open[open.length - 1] += ' ' + line
+      continue
+    }
+    open = undefined
+    const header = /^(Recommendations|Early Stopping Result|TTFT Early Stopping Result|TPOT Early Stopping Result):$/.exec(line)
+    if (header) {
+      bullets =
+        header[1] === 'Recommendations' ? 'recommendations' : header[1]!.startsWith('TTFT') ? 'ttft' : header[1]!.startsWith('TPOT') ? 'tpot' : 'latency'
+      continue
+    }
+    bullets = undefined
+    if (/^Per-query latency:/.test(line)) {
+      block = 'query'
+      continue
+    }
+    if (/^Per-sample latency:/.test(line)) {
+      block = 'sample'
+      continue
+    }
+    if (/^Intervals between each IssueQuery:/.test(line)) {
+      block = 'interval'
+      continue
+    }
+    m = /^([^:]+?)\s*:\s*(.*)$/.exec(line)
     if (!m) continue
-    const [, key, value] = m
-    if (key === 'Scenario') res.scenario = value.trim()
-    else if (key === 'Mode') res.mode = value.trim()
-    else if (key === 'Result is') res.valid = value.trim() === 'VALID'
-    else if (/NOT met|not satisfied/i.test(value) || /^(Min duration|Min queries|Early stopping|Performance constraints) satisfied$/i.test(key)) {
-      if (/^No$/i.test(value.trim()) || /NOT/i.test(value)) res.invalidReasons.push(`${key.trim()}: ${value.trim()}`)
+    const key = m[1]!
+    const value = m[2]!.trim()
+    if (section === 'settings') {
+      res.settings[fallbackName(key)] = settingOf(value)
+      continue
+    }
+    if (key === 'SUT name') res.sut = value
+    else if (key === 'Scenario') res.scenario = normalizeScenario(value)
+    else if (key === 'Mode') res.mode = normalizeMode(value)
+    else if (key === 'Result is') res.valid = value === 'VALID'
+    else if (/ satisfied$/i.test(key)) {
+      const ok = /^yes$/i.test(value)
+      if (/^early stopping/i.test(key)) res.earlyStoppingMet = /^(yes|no)$/i.test(value) ? ok : undefined
+      if (/^no$/i.test(value) || /NOT/.test(value)) failed.push(`${key}: ${value}`)
     } else {
-      const v = num(value)
-      if (v !== undefined) res.metrics[metricName(key)] = v
+      const v = numberOf(value)
+      if (v === undefined) continue
+      const name = summaryMetricName(key, block, res.scenario)
+      res.metrics[name] = v
+      if (section === 'results') resultsMetric ??= name
     }
   }
-  // Reasons LoadGen prints as free text under "Recommendations"; a reason may
-  // wrap onto indented continuation lines.
+
+  for (const kind of ['latency', 'ttft', 'tpot'] as const) {
+    if (!lists[kind]) continue
+    const es = earlyStoppingOf(kind, lists[kind])
+    res.earlyStopping.push(es)
+    const ns = reportedEstimate(es, res.scenario)
+    if (ns !== undefined) res.metrics[EARLY_METRIC[kind]] = ns
+  }
   if (res.valid === false) {
-    let cur: string | undefined
-    const flush = () => {
-      if (cur) res.invalidReasons.push(cur)
-      cur = undefined
-    }
-    for (const line of text.split('\n')) {
-      if (/^\s*\*\s/.test(line)) {
-        flush()
-        cur = line.trim().replace(/^\*\s*/, '')
-      } else if (cur !== undefined && /^\s+\S/.test(line) && !/:\s*\S/.test(line) && !/^=+$/.test(line.trim())) cur += ' ' + line.trim()
-      else flush()
-    }
-    flush()
+    res.invalidReasons.push(...failed, ...(lists.recommendations ?? []))
+    // early stopping's lines say why only when early stopping failed
+    if (res.earlyStoppingMet === false) for (const es of res.earlyStopping) res.invalidReasons.push(...es.lines)
   }
+  res.headline = headlineOf(res, resultsMetric)
   return res
 }
 
-export function parseLoadgenDetail(text: string): LoadgenResult {
-  const res: LoadgenResult = { invalidReasons: [], metrics: {} }
-  for (const line of text.split('\n')) {
-    const i = line.indexOf(':::MLLOG')
-    if (i < 0) continue
-    let entry: { key?: string; value?: unknown }
-    try {
-      entry = JSON.parse(line.slice(i + 8).trim())
-    } catch {
-      continue
-    }
-    const { key, value } = entry
-    if (!key) continue
-    if (key === 'effective_scenario' || key === 'requested_scenario') res.scenario ??= String(value)
-    else if (key === 'effective_test_mode' || key === 'requested_test_mode') res.mode ??= String(value)
-    else if (key === 'result_validity') res.valid = value === 'VALID'
-    else if (key === 'error_invalid_config' || key === 'error_invalid_test_duration' || /^error/.test(key)) res.invalidReasons.push(`${key}: ${String(value)}`)
-    else if (key === 'result_invalid_reason' && value) res.invalidReasons.push(String(value))
-    else if (/^result_.*_met$/.test(key) && value === false) res.invalidReasons.push(`${key.replace(/^result_/, '')}: false`)
-    // Same names as the summary gives: 50.00_percentile -> 50_00_percentile, _per_sec -> _per_second.
-    else if (typeof value === 'number' && /^result_/.test(key)) res.metrics[metricName(key.replace(/^result_/, '')).replace(/_per_sec$/, '_per_second')] = value
+interface DetailEntry {
+  key: string
+  value: unknown
+  metadata?: { is_error?: boolean; is_warning?: boolean }
+}
+
+/** One :::MLLOG line; integers beyond 2^53 (seeds) are kept as their digits. */
+function detailEntry(line: string): DetailEntry | undefined {
+  const i = line.indexOf(':::MLLOG')
+  if (i < 0) return undefined
+  const json = line
+    .slice(i + 8)
+    .replace(/("value":\s*)(-?\d{16,})(\s*[,}])/, (all, head: string, digits: string, tail: string) =>
+      Number.isSafeInteger(Number(digits)) ? all : `${head}"${digits}"${tail}`,
+    )
+  try {
+    const entry = JSON.parse(json) as DetailEntry
+    return entry && typeof entry.key === 'string' ? entry : undefined
+  } catch {
+    return undefined
   }
+}
+
+export function parseLoadgenDetail(text: string): LoadgenResult {
+  const res = empty()
+  const entries: DetailEntry[] = []
+  for (const line of text.split('\n')) {
+    const entry = detailEntry(line)
+    if (entry) entries.push(entry)
+  }
+  let warnings = 0,
+    errors = 0
+  const early: Partial<Record<EarlyStoppingKind, string>> = {}
+  const estimates: Record<string, number> = {}
+  for (const { key, value, metadata } of entries) {
+    if (metadata?.is_warning) warnings++
+    if (metadata?.is_error) errors++
+    if (key === 'effective_scenario') res.scenario = normalizeScenario(String(value))
+    else if (key === 'requested_scenario') res.scenario ??= normalizeScenario(String(value))
+    else if (key === 'effective_test_mode') res.mode = normalizeMode(String(value))
+    else if (key === 'requested_test_mode') res.mode ??= normalizeMode(String(value))
+    else if (key === 'loadgen_version') res.version = String(value)
+    else if (key === 'sut_name') res.sut = String(value)
+    else if (key === 'test_datetime') res.datetime = String(value)
+    else if (key === 'result_validity') res.valid = value === 'VALID'
+    else if (key === 'num_errors' && typeof value === 'number') res.errors = value
+    else if (/^error/.test(key)) res.invalidReasons.push(`${key}: ${String(value)}`)
+    else if (key === 'result_invalid_reason' && value) res.invalidReasons.push(String(value).trim())
+    else if (key === 'early_stopping_met') {
+      res.earlyStoppingMet = value === true
+      if (value === false) res.invalidReasons.push('early_stopping_met: false')
+    } else if (/^result_.*_met$/.test(key)) {
+      if (value === false) res.invalidReasons.push(`${key.replace(/^result_/, '')}: false`)
+    } else if (key === 'early_stopping_result') early.latency = String(value)
+    else if (key === 'early_stopping_ttft_result') early.ttft = String(value)
+    else if (key === 'early_stopping_tpot_result') early.tpot = String(value)
+    else if (/^early_stopping_latency_(ss|ms)$/.test(key) && typeof value === 'number') estimates[key] = value
+    else if (key.startsWith('effective_')) res.settings[key.slice(10)] = typeof value === 'number' || typeof value === 'string' ? value : String(value)
+    else if (typeof value === 'number' && /^result_/.test(key)) res.metrics[detailMetricName(key)] = value
+  }
+  res.warnings = warnings
+  res.errors ??= errors
+  for (const kind of ['latency', 'ttft', 'tpot'] as const) {
+    const said = early[kind]
+    if (!said) continue
+    // the detail log joins LoadGen's lines into one; split it back at its bullets
+    const lines = said
+      .split(/\s*\*\s+/)
+      .map((s) => s.trim())
+      .filter(Boolean)
+    const es = earlyStoppingOf(kind, lines)
+    res.earlyStopping.push(es)
+    const ns = reportedEstimate(es, res.scenario)
+    if (ns !== undefined && kind !== 'latency') res.metrics[EARLY_METRIC[kind]] = ns
+  }
+  // the estimate the scenario reports: SingleStream's from _ss, MultiStream's from _ms
+  const estimate =
+    res.scenario === 'SingleStream' ? estimates.early_stopping_latency_ss : res.scenario === 'MultiStream' ? estimates.early_stopping_latency_ms : undefined
+  if (estimate !== undefined) res.metrics.early_stopping_latency_ns = estimate
+  else {
+    const es = res.earlyStopping.find((e) => e.kind === 'latency')
+    const ns = es && reportedEstimate(es, res.scenario)
+    if (ns !== undefined) res.metrics.early_stopping_latency_ns = ns
+  }
+  res.headline = headlineOf(res, undefined)
   return res
+}
+
+/** One result from a run's summary and detail logs: the summary's values where both have one. */
+export function combineLoadgen(summary: LoadgenResult | undefined, detail: LoadgenResult | undefined): LoadgenResult {
+  if (!summary) return detail ?? empty()
+  if (!detail) return summary
+  const res: LoadgenResult = {
+    ...detail,
+    ...dropUndefined(summary),
+    metrics: { ...detail.metrics, ...summary.metrics },
+    settings: { ...detail.settings, ...summary.settings },
+    invalidReasons: [...new Set([...summary.invalidReasons, ...detail.invalidReasons])],
+    earlyStopping: summary.earlyStopping.length ? summary.earlyStopping : detail.earlyStopping,
+    version: detail.version,
+    datetime: detail.datetime,
+  }
+  res.headline = summary.headline ?? detail.headline
+  if (res.headline) res.headline = { ...res.headline, value: res.metrics[res.headline.metric] ?? res.headline.value }
+  return res
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+/** The unit of a LoadGen metric, by its name. */
+export function loadgenUnit(name: string): string | undefined {
+  if (/tokens?_per_second$|^token_throughput/.test(name)) return 'tokens/s'
+  if (/^qps_/.test(name)) return 'queries/s'
+  if (/samples_per_second$/.test(name)) return 'samples/s'
+  if (name === 'samples_per_query') return 'samples/query'
+  if (/_ns$|^time_to_output_token_/.test(name)) return 'ns'
+  if (/query_count$/.test(name)) return 'queries'
+  return undefined
+}
+
+/** Whether more of a LoadGen metric is better: rates and samples per query are; latencies are not. */
+export function loadgenHigherIsBetter(name: string): boolean | undefined {
+  const unit = loadgenUnit(name)
+  if (unit === 'ns') return false
+  if (unit && unit !== 'queries') return true
+  return undefined
+}
+
+/** LoadGen's major.minor as a number (4.1), when the version says. */
+function versionNumber(version: string | undefined): number | undefined {
+  const m = version ? /^(\d+)\.(\d+)/.exec(version) : null
+  return m ? Number(m[1]) + Number(m[2]) / 10 : undefined
+}
+
+/**
+ * The metric MLPerf reports for the run, per scenario and LoadGen version (as
+ * the submission checker picks it): Offline samples (or tokens) per second;
+ * Server and Interactive the completed rate from LoadGen 4.1 on, the
+ * scheduled one before; SingleStream and MultiStream the early-stopping
+ * latency estimate where LoadGen gives one, else the percentile latency, and
+ * v0.5 MultiStream samples per query. `resultsMetric` is the value the
+ * summary printed in its results section, which is the headline of its
+ * version.
+ */
+export function headlineOf(res: Pick<LoadgenResult, 'scenario' | 'metrics' | 'version'>, resultsMetric?: string): Headline | undefined {
+  const m = res.metrics
+  const first = (...names: Array<string | undefined>) => names.find((n) => n !== undefined && m[n] !== undefined)
+  const tokens = Object.keys(m).some((k) => k.startsWith('first_token_') || k.includes('tokens_per_second'))
+  let metric: string | undefined
+  switch (res.scenario) {
+    case 'Offline':
+      metric = first('tokens_per_second', 'inferred_tokens_per_second', 'samples_per_second')
+      break
+    case 'Server':
+    case 'Interactive': {
+      const version = versionNumber(res.version)
+      const byVersion = version === undefined ? undefined : version >= 4.1 ? 'completed_samples_per_second' : 'scheduled_samples_per_second'
+      const printed = resultsMetric === 'completed_samples_per_second' || resultsMetric === 'scheduled_samples_per_second' ? resultsMetric : undefined
+      metric = first(
+        'completed_tokens_per_second',
+        'inferred_completed_tokens_per_second',
+        printed,
+        byVersion,
+        'completed_samples_per_second',
+        'scheduled_samples_per_second',
+      )
+      break
+    }
+    case 'SingleStream':
+      metric = tokens
+        ? first(resultsMetric?.endsWith('_percentile_latency_ns') ? resultsMetric : undefined, '90_00_percentile_latency_ns')
+        : first('early_stopping_latency_ns', resultsMetric, '90_00_percentile_latency_ns')
+      break
+    case 'MultiStream':
+      metric = first('early_stopping_latency_ns', resultsMetric, '99_00_percentile_per_query_latency_ns')
+      break
+    default:
+      metric = first(resultsMetric)
+  }
+  if (!metric) return undefined
+  return { metric, value: m[metric]!, unit: loadgenUnit(metric) ?? '', higherIsBetter: loadgenHigherIsBetter(metric) ?? true }
 }

@@ -52,10 +52,10 @@ describe('parseLoadgenSummary (mlperf_log_summary.txt)', () => {
       '50_00_percentile_latency_ns': 309416233270,
       '90_00_percentile_latency_ns': 555813409958,
       '99_90_percentile_latency_ns': 616818025212,
-      target_qps: 2326.32,
-      min_duration_ms: 600000,
-      target_latency_ns: 0,
     })
+    // test settings are the run's settings, not metrics
+    expect(r.settings).toMatchObject({ target_qps: 2326.32, min_duration_ms: 600000, target_latency_ns: 0 })
+    expect(Object.keys(r.metrics)).not.toContain('target_qps')
     // words are not metrics, and the verdict lines are not metrics either
     expect(Object.keys(r.metrics)).not.toContain('sut_name')
     expect(Object.keys(r.metrics)).not.toContain('result_is')
@@ -83,9 +83,8 @@ describe('parseLoadgenSummary (mlperf_log_summary.txt)', () => {
       scheduled_samples_per_second: 100.19,
       completed_samples_per_second: 98.45,
       '99_00_percentile_latency_ns': 548802311,
-      target_latency_ns: 100000000,
-      min_query_count: 100,
     })
+    expect(r.settings).toMatchObject({ target_latency_ns: 100000000, min_query_count: 100 })
   })
 
   it('does not count "Yes" or "Skipped" as reasons, and lists only the failed ones', () => {
@@ -103,12 +102,12 @@ describe('parseLoadgenSummary (mlperf_log_summary.txt)', () => {
     )
     expect(r.valid).toBe(false)
     expect(r.invalidReasons).toEqual(['Early stopping satisfied: NO', 'Only processed 20 queries.'])
-    expect(r.metrics).toEqual({ '90th_percentile_latency_ns': 1234 })
+    expect(r.metrics).toEqual({ '90_00_percentile_latency_ns': 1234 })
   })
 
   it('leaves validity unknown for text that is not a LoadGen summary', () => {
     const r = parseLoadgenSummary('hello world\nno colons here\n')
-    expect(r).toEqual({ invalidReasons: [], metrics: {} })
+    expect(r).toEqual({ invalidReasons: [], metrics: {}, settings: {}, earlyStopping: [] })
   })
 })
 
