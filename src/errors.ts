@@ -81,6 +81,7 @@ export const ERROR_CODES = {
   COMPARE_DIFFERENT_IMAGES: ['input', 'the sides ran different images on one platform (`--allow-different-images`)'],
   COMPARE_DIFFERENT_HOSTS: ['input', 'the sides ran on different hosts (`--allow-different-hosts`)'],
   COMPARE_MIXED: ['input', 'a side mixes runs of different benchmarks, params or limits (`--allow-mixed`)'],
+  COMPARE_EMULATED: ['input', 'a side ran emulated (another architecture than its host) and the other did not, or on another host (`--allow-emulated`)'],
   COMPARE_NO_COMMON_METRIC: ['input', "the two sides have no metric in common (each side's metrics are named)"],
   EXPORT_FORMAT: ['input', 'the export format cannot be told from the file name or --format'],
   IMPORT_MISSING: ['input', 'the file to import does not exist'],

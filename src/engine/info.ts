@@ -6,7 +6,7 @@ import os from 'node:os'
 import type DockerClient from 'dockerode'
 import { CmcError } from '../errors.js'
 import type { HostFingerprint } from '../store/record.js'
-import { engineVersion, getDocker, pingEngine } from './docker.js'
+import { engineEndpoint, engineVersion, getDocker, pingEngine } from './docker.js'
 
 export interface EngineInfo {
   /** The product: Docker or Podman. */
@@ -137,4 +137,62 @@ export async function checkGpuSupport(kind: 'nvidia' | 'cdi'): Promise<void> {
       hint: 'use Docker 25 or newer with CDI enabled (`"features": {"cdi": true}` in daemon.json) and generate specs with `nvidia-ctk cdi generate`; or use --gpus',
     })
   }
+}
+
+/** How an image of another architecture than the engine host's runs: under an interpreter (qemu through binfmt_misc). */
+export interface Emulation {
+  /** the engine host's architecture, as Docker names it (amd64, arm64) */
+  hostArch: string
+  imageArch: string
+  /** the binfmt_misc handler the kernel runs the image's programs with, as far as this machine sees it */
+  interpreter: string
+}
+
+const DOCKER_ARCH: Record<string, string> = {
+  x86_64: 'amd64',
+  x64: 'amd64',
+  amd64: 'amd64',
+  aarch64: 'arm64',
+  arm64: 'arm64',
+  armv7l: 'arm',
+  ppc64le: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+}
+/** qemu's names for the architectures, as binfmt_misc entries are named (qemu-aarch64). */
+const QEMU_ARCH: Record<string, string> = { amd64: 'x86_64', arm64: 'aarch64', arm: 'arm', ppc64le: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' }
+
+/** An architecture as Docker names it: /info says x86_64 where an image says amd64. */
+export function dockerArch(arch: string): string {
+  return DOCKER_ARCH[arch] ?? arch
+}
+
+/** Whether an image of `imageArch` runs emulated on this engine, and how; undefined when it runs natively. */
+export async function emulationOf(imageArch: string): Promise<Emulation | undefined> {
+  const hostArch = dockerArch((await engineInfo()).arch)
+  const image = dockerArch(imageArch)
+  if (!image || image === hostArch) return undefined
+  return { hostArch, imageArch: image, interpreter: binfmtInterpreter(image) }
+}
+
+const BINFMT = '/proc/sys/fs/binfmt_misc'
+
+/**
+ * The enabled binfmt_misc entry for the architecture: only a local engine's
+ * kernel is this machine's, so a remote one's handler cannot be read here.
+ */
+function binfmtInterpreter(imageArch: string): string {
+  const qemu = QEMU_ARCH[imageArch] ?? imageArch
+  if (engineEndpoint().transport !== 'socket') return `binfmt_misc of the engine's host (qemu-${qemu}; not visible from this machine)`
+  try {
+    for (const entry of readdirSync(BINFMT).filter((e) => e.includes(qemu))) {
+      const text = readFileSync(`${BINFMT}/${entry}`, 'utf8')
+      if (!/^enabled/m.test(text)) continue
+      const interpreter = /^interpreter (\S+)/m.exec(text)?.[1]
+      return `${entry} via binfmt_misc${interpreter ? ` (${interpreter})` : ''}`
+    }
+  } catch {
+    // no binfmt_misc mounted: the engine emulates some other way (Docker Desktop's VM)
+  }
+  return `qemu-${qemu} (no binfmt_misc entry seen on this machine)`
 }

@@ -11,7 +11,7 @@ import type { EventSink } from '../events.js'
 import { deviceFlag, hostConfigForDevices, type DeviceHostConfig, type DeviceSpec } from '../engine/devices.js'
 import { engineVersion, pingEngine } from '../engine/docker.js'
 import { imageInfo } from '../engine/images.js'
-import { checkGpuSupport, hostFingerprint, registryDigest } from '../engine/info.js'
+import { checkGpuSupport, emulationOf, hostFingerprint, registryDigest, type Emulation } from '../engine/info.js'
 import { runContainer, type ContainerOutputs, type ContainerRun, type ContainerSpec } from '../engine/run.js'
 import type { BenchmarkMeta } from '../meta/schema.js'
 import { loadIndex, type ArtifactIndex } from '../repos/index.js'
@@ -68,6 +68,8 @@ interface RunContext {
   /** What each log of a record keeps: its head and tail (outputs.maxLogBytes). */
   maxLogBytes: number
   fingerprint: () => Promise<HostFingerprint>
+  /** How the image runs on this engine when not natively (another architecture). */
+  emulation?: Emulation
 }
 
 interface RunImage {
@@ -123,6 +125,7 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
   const buildStarted = Date.now()
   const image = await imageToRun(plan, opts, events)
   const buildMs = Date.now() - buildStarted
+  const emulation = await imageEmulation(image, plan, events)
   const store = await openStore({ path: opts.storePath })
   const run: RunContext = {
     opts,
@@ -134,6 +137,7 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
     store,
     devices,
     fingerprint,
+    emulation,
     maxLogBytes: maxLogBytes(index, benchmark),
     ...runSettings(plan, benchmark, opts),
   }
@@ -210,6 +214,19 @@ async function imageToRun(plan: BuildPlan, opts: RunOptions, events: EventSink):
   }
   const built = await buildFromPlan(plan, { builder: opts.builder, events, signal: opts.signal })
   return { ref: built.ref, id: built.id, digest: built.digest, planHash: built.planHash }
+}
+
+/** Whether the image runs emulated here, said before its first container: its timings will measure the emulator. */
+async function imageEmulation(image: RunImage, plan: BuildPlan, events: EventSink): Promise<Emulation | undefined> {
+  const arch = (await imageInfo(image.id))?.arch ?? plan.platform.dockerPlatform.split('/')[1] ?? ''
+  const emulation = await emulationOf(arch)
+  if (emulation)
+    events({
+      type: 'log',
+      level: 'warn',
+      message: `${plan.platform.name} (${emulation.imageArch}) runs emulated on this ${emulation.hostArch} engine (${emulation.interpreter}): it shows the image works; its timings measure the emulator, and the records say emulated`,
+    })
+  return emulation
 }
 
 /** Repeats, warm-ups, timeout and env: the flags over the benchmark's meta. */
@@ -415,6 +432,8 @@ async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome)
       runMs: outcome.runMs,
     },
     tags: opts.tags ?? [],
+    emulated: run.emulation !== undefined,
+    emulation: run.emulation,
     reproduces: opts.reproduces,
   }
 }

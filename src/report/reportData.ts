@@ -7,7 +7,10 @@ export interface ReportRecord {
   id: string
   createdAt: string
   benchmark: string
+  /** the record's platform; an emulated run's is marked `arm64 (emulated)`, so that it is a series of its own */
   platform: string
+  /** the run went through an emulator: its timings are the emulator's */
+  emulated?: boolean
   status: string
   params: Record<string, string | number | boolean>
   metrics: Record<string, { median: number; lo: number; hi: number; unit?: string }>
@@ -28,7 +31,8 @@ export function reportData(store: string, records: ExperimentRecord[], compariso
       id: r.id,
       createdAt: r.createdAt,
       benchmark: r.benchmark.alias,
-      platform: r.platform,
+      platform: r.emulated ? `${r.platform} (emulated)` : r.platform,
+      ...(r.emulated && { emulated: true }),
       status: r.status,
       params: r.params,
       metrics: Object.fromEntries(Object.entries(r.metrics).map(([k, s]) => [k, { median: s.median, lo: s.ci95[0], hi: s.ci95[1], unit: s.unit }])),

@@ -83,6 +83,9 @@ export interface Comparable extends Partial<RunSetup> {
   metrics: Record<string, { median: number; unit?: string; higherIsBetter?: boolean }>
   /** Per-repeat values; used when a side is a single run. */
   repeats: Array<{ metrics: Record<string, number> }>
+  /** The run went through an emulator (ExperimentRecord.emulated); absent: native, or not known. */
+  emulated?: boolean
+  emulation?: { hostArch: string; imageArch: string }
 }
 
 export interface CompareOptions {
@@ -91,6 +94,8 @@ export interface CompareOptions {
   allowDifferentHosts?: boolean
   /** pool runs of different benchmarks, params or limits on one side */
   allowMixed?: boolean
+  /** give a verdict between an emulated run and a native one, or runs emulated on different hosts */
+  allowEmulated?: boolean
 }
 
 export const DEFAULT_NOISE_BAND = 0.02
@@ -214,6 +219,45 @@ function side(g: Comparable[], setup: Map<string, string[]> | undefined): SideSu
   }
 }
 
+// ---- emulation ----------------------------------------------------------------
+
+/** How a run ran: natively, or emulated on one host (timings of runs emulated on different hosts are not alike either). */
+function howRan(r: Comparable): string {
+  if (!r.emulated) return 'native'
+  const e = r.emulation
+  return e ? `emulated ${e.imageArch} on ${e.hostArch} host ${r.host.hostname}` : `emulated on host ${r.host.hostname}`
+}
+
+/**
+ * An emulated run's timings measure the emulator (qemu runs arm64 code on an
+ * amd64 host many times slower than an arm64 machine would): a verdict between
+ * it and a native run, or a run emulated elsewhere, would publish the
+ * emulator's cost as the platform's. Refused unless allowed; both sides
+ * emulated alike are compared, with a warning.
+ */
+function checkEmulation(A: Comparable[], B: Comparable[], allowEmulated: boolean | undefined, warnings: string[]): void {
+  const ways = (g: Comparable[]) => [...new Set(g.map(howRan))].sort()
+  const wa = ways(A),
+    wb = ways(B)
+  if (wa.join('\u0000') === wb.join('\u0000') && wa.length === 1) {
+    if (wa[0] !== 'native') warnings.push(`both sides ran ${wa[0]}: the numbers measure the emulator, not the platform`)
+    return
+  }
+  const said = `A ran ${wa.join(' and ')}; B ran ${wb.join(' and ')}`
+  if (allowEmulated) {
+    warnings.push(`${said} (allowed): a difference includes the emulator's cost`)
+    return
+  }
+  throw new CmcError('COMPARE_EMULATED', `no performance verdict between emulated and native runs: ${said}`, {
+    details: [
+      'an emulated run proves the image works; its timings measure the emulator (qemu), not the platform',
+      "the outputs' correctness can still be compared: `cmc exp show ID` lists each output file with its sha256",
+    ],
+    hint: 'measure the platform on a native engine of its architecture (DOCKER_HOST=ssh://arm64-host, a Slurm arm64 partition), or add --allow-emulated to see the numbers anyway',
+    data: { a: wa, b: wb },
+  })
+}
+
 // ---- metrics ----------------------------------------------------------------
 
 function compareMetric(metric: string, A: Comparable[], B: Comparable[], band: number, warnings: string[]): MetricComparison | undefined {
@@ -299,6 +343,7 @@ export function compareGroups(A: Comparable[], B: Comparable[], opts: CompareOpt
         : `comparing platforms ${sa.platforms.join(',')} vs ${sb.platforms.join(',')}: the images differ by design`,
     )
   }
+  checkEmulation(A, B, opts.allowEmulated, warnings)
   if (sa.hosts.join() !== sb.hosts.join()) {
     if (!opts.allowDifferentHosts) {
       throw new CmcError('COMPARE_DIFFERENT_HOSTS', `the sides ran on different hosts (${sa.hosts.join(',')} vs ${sb.hosts.join(',')})`, {

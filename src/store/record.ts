@@ -82,6 +82,15 @@ export interface ExperimentRecord {
   refused: Array<{ path: string; reason: string }>
   timings: { buildMs: number; startedAt: string; endedAt: string; totalMs: number; runMs: number[] }
   tags: string[]
+  /**
+   * true when the image's architecture is not the engine host's: the run went
+   * through an interpreter (qemu via binfmt), so its timings measure the
+   * emulator, not the platform. false for a native run; absent in records
+   * written before it was kept.
+   */
+  emulated?: boolean
+  /** How an emulated run ran: the engine host's and the image's architecture, and the interpreter seen. */
+  emulation?: { hostArch: string; imageArch: string; interpreter: string }
   /** Set by `cmc exp reproduce`: the record this one re-runs. */
   reproduces?: string
 }

@@ -95,7 +95,7 @@ export class Store {
         const dest = this.recordDir(id)
         mkdirSync(path.dirname(dest), { recursive: true })
         renameSync(dir, dest)
-        this.appendIndexLine(JSON.stringify(summaryOf(record)))
+        this.appendIndexLine(JSON.stringify(indexSummary(record)))
         return dest
       },
       discard: async () => rmSync(dir, { recursive: true, force: true }),
@@ -234,7 +234,7 @@ export class Store {
     const lines: string[] = []
     for (const id of this.recordIds()) {
       try {
-        lines.push(JSON.stringify(summaryOf(this.get(id))))
+        lines.push(JSON.stringify(indexSummary(this.get(id))))
       } catch (e) {
         skipped.push({ id, reason: (e as Error).message })
         events?.({ type: 'log', level: 'warn', message: `skipped ${id}: ${(e as Error).message}` })
@@ -264,6 +264,19 @@ export class Store {
     }
     return n
   }
+}
+
+declare module './summary.js' {
+  interface RecordSummary {
+    /** true for a run emulated on its host (see ExperimentRecord.emulated); absent for a native one */
+    emulated?: boolean
+  }
+}
+
+/** A record's index line: its summary, and whether it was emulated (what `exp list` marks and a query can ask). */
+export function indexSummary(record: ExperimentRecord): RecordSummary {
+  const summary = summaryOf(record)
+  return record.emulated ? { ...summary, emulated: true } : summary
 }
 
 /** Whether the file's last byte is not a newline (a torn line), without reading more than that byte. */

@@ -12,7 +12,7 @@ const shown = (v: number) => (Number.isFinite(v) ? formatNumber(v) : 'n/a')
 export default defineCommand({
   summary: 'Compare two groups of runs: medians, ratio, 95% interval and a verdict per metric',
   description:
-    "A and B are record ids or queries. The ratio B/A and its 95% interval come from Welch's t-test on the logs of the samples. Verdict: improved/regressed when p < 0.05 and the ratio's interval lies outside the noise band (default ±2%); otherwise no change; inconclusive when a side has a single sample. A side mixing benchmarks, params or limits, different images on one platform, different hosts and sides with no metric in common are refused unless allowed.",
+    "A and B are record ids or queries. The ratio B/A and its 95% interval come from Welch's t-test on the logs of the samples. Verdict: improved/regressed when p < 0.05 and the ratio's interval lies outside the noise band (default ±2%); otherwise no change; inconclusive when a side has a single sample. A side mixing benchmarks, params or limits, different images on one platform, different hosts, emulated against native runs and sides with no metric in common are refused unless allowed.",
   examples: [
     `<%= config.bin %> exp compare 'benchmark = stream and platform = x86_64' 'benchmark = stream and platform = arm64'`,
     `<%= config.bin %> exp compare 'benchmark = stream and params.threads = 1' 'benchmark = stream and params.threads = 4'`,
@@ -27,6 +27,7 @@ export default defineCommand({
     'allow-mixed': { kind: 'boolean', description: 'pool runs of different benchmarks, params or limits on one side' },
     'allow-different-images': { kind: 'boolean', description: 'compare runs of different images on one platform' },
     'allow-different-hosts': { kind: 'boolean', description: 'compare runs from different hosts' },
+    'allow-emulated': { kind: 'boolean', description: 'give a verdict between an emulated run (another architecture under qemu) and a native one' },
     store: storeSpec,
   },
   async action({ args, flags }, io) {
@@ -41,6 +42,7 @@ export default defineCommand({
         allowMixed: flags['allow-mixed'],
         allowDifferentImages: flags['allow-different-images'],
         allowDifferentHosts: flags['allow-different-hosts'],
+        allowEmulated: flags['allow-emulated'],
       },
       io.events,
     )

@@ -28,7 +28,7 @@ export default defineCommand({
       const view = rows.map((r) => ({
         id: r.id,
         benchmark: r.benchmark,
-        platform: r.platform,
+        platform: r.emulated ? `${r.platform} (emulated)` : r.platform,
         status: r.status,
         params: Object.entries(r.params)
           .map(([k, v]) => `${k}=${v}`)

@@ -32,6 +32,10 @@ export default defineCommand({
       io.log(
         `  host     ${r.host.hostname}: ${r.host.cpuModel}, ${r.host.cores} cores, ${(r.host.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${r.host.docker.name ?? 'Docker'} ${r.host.docker.version}, kernel ${r.host.kernel}`,
       )
+      if (r.emulated)
+        io.log(
+          `  emulated ${r.emulation ? `${r.emulation.imageArch} image, host ${r.emulation.hostArch}, through ${r.emulation.interpreter}` : 'yes'}: its timings measure the emulator`,
+        )
       io.log(`  limits   ${limitsLine(r.limits)}`)
       io.log(`  tags     ${r.tags.length ? r.tags.join(', ') : 'none'}`)
       const env = Object.entries(r.env)
