@@ -5,7 +5,7 @@ import { parseCpus, parseSize } from '../cli/parseLimits.js'
 import { platformSpec, repoSpec, storeSpec } from '../cli/spec.js'
 import { formatNumber, formatTable } from '../cli/table.js'
 import { CmcError } from '../errors.js'
-import { runBenchmark } from '../pipeline/runBenchmark.js'
+import { matrixFailure, runPlatforms } from '../pipeline/platformMatrix.js'
 import type { ExperimentRecord } from '../store/record.js'
 
 export default defineCommand({
@@ -17,10 +17,11 @@ export default defineCommand({
     '<%= config.bin %> run resnet18-torch --set batch=1,8,32 --repeat 5',
     '<%= config.bin %> run cuda-stream --platform cuda --gpus device=0',
     '<%= config.bin %> run stream --platform arm64 --timeout 600 --json',
+    '<%= config.bin %> run stream -p x86_64 -p arm64 --set threads=1,2',
   ],
   args: [{ name: 'benchmark', required: true, description: 'benchmark alias or uid' }],
   flags: {
-    platform: platformSpec,
+    platform: { ...platformSpec, multiple: true, description: `${platformSpec.description}; repeat it for a platform matrix (each platform's sweep in turn)` },
     set: { kind: 'string', char: 's', multiple: true, description: 'param=value or param=v1,v2,v3 (a sweep); repeatable' },
     repeat: { kind: 'integer', description: "measured repeats per point (default: the benchmark's)", min: 1 },
     warmup: { kind: 'integer', description: 'unmeasured warm-up runs per point', min: 0 },
@@ -45,9 +46,9 @@ export default defineCommand({
     const ac = new AbortController()
     process.once('SIGINT', () => ac.abort())
     process.once('SIGTERM', () => ac.abort())
-    const records = await runBenchmark({
+    const matrix = await runPlatforms({
       target: args.benchmark,
-      platform: flags.platform,
+      platforms: flags.platform,
       sets: parseKeyValues(flags.set, 'set'),
       repeat: flags.repeat,
       warmup: flags.warmup,
@@ -65,8 +66,9 @@ export default defineCommand({
       events: io.events,
       signal: ac.signal,
     })
+    const { records } = matrix
     if (!io.json) io.log(formatTable(recordRows(records), ['id', 'platform', 'params', 'status', 'metrics'], { maxWidth: 100 }))
-    const failure = runFailure(records, ac.signal.aborted)
+    const failure = runFailure(records, ac.signal.aborted) ?? matrixFailure(matrix)
     if (failure) throw failure
     return records
   },

@@ -172,3 +172,45 @@ async function taggedImage(ref: string, latest: string, imageId: string): Promis
   await tagImage(ref, latest)
   return info
 }
+
+/** One platform of a `cmc build` over several: built, found up to date, or failed and why. */
+export type PlatformBuild =
+  { platform: string; status: 'built' | 'cached'; image: BuiltImage } | { platform: string; status: 'failed'; error: CmcError; durationMs: number }
+
+/**
+ * Several platforms of one target, each built whatever became of the others
+ * (a base image missing for one, a step failing on another). BuildKit runs
+ * independent builds side by side, so `jobs` of them go at once; the classic
+ * builder (Podman's Buildah behind the compat API) takes them one at a time.
+ * Ctrl-C stops them all.
+ */
+export async function buildPlatforms(opts: Omit<BuildOptions, 'platform'> & { platforms: string[]; jobs?: number }): Promise<PlatformBuild[]> {
+  const events = opts.events ?? (() => {})
+  const index = opts.index ?? (await loadIndex({ extraRepos: opts.extraRepos, events }))
+  const builder: 'buildkit' | 'classic' = opts.builder === 'classic' || opts.builder === 'buildkit' ? opts.builder : await autoBuilder()
+  const jobs = Math.max(1, builder === 'classic' ? 1 : (opts.jobs ?? opts.platforms.length))
+  const results: PlatformBuild[] = new Array(opts.platforms.length)
+  let next = 0
+  const worker = async () => {
+    while (next < opts.platforms.length && !opts.signal?.aborted) {
+      const k = next++
+      results[k] = await buildOnePlatform({ ...opts, index, builder, platform: opts.platforms[k]! })
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(jobs, opts.platforms.length) }, worker))
+  if (opts.signal?.aborted) throw new CmcError('ABORTED', 'build interrupted')
+  return results
+}
+
+async function buildOnePlatform(opts: BuildOptions): Promise<PlatformBuild> {
+  const started = Date.now()
+  try {
+    const image = await buildImage(opts)
+    return { platform: opts.platform, status: image.cached ? 'cached' : 'built', image }
+  } catch (e) {
+    // an interruption, a lost engine and a bug end the whole build; a platform's own failure does not
+    if (!(e instanceof CmcError) || e.category === 'aborted' || e.category === 'engine') throw e
+    opts.events?.({ type: 'log', level: 'warn', message: `${opts.platform}: ${e.message}` })
+    return { platform: opts.platform, status: 'failed', error: e, durationMs: Date.now() - started }
+  }
+}
