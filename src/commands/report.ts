@@ -6,9 +6,7 @@ import { storeSpec } from '../cli/spec.js'
 import { CmcError } from '../errors.js'
 import { reportData } from '../report/reportData.js'
 import { renderPage } from '../report/renderPage.js'
-import { compareSelections } from '../store/compareSelections.js'
-import { selectRecords } from '../store/select.js'
-import { openStore } from '../store/store.js'
+import { openRecordStore } from '../store/storeApi.js'
 
 export default defineCommand({
   summary: 'Write one self-contained HTML report (tables and charts) of the selected runs',
@@ -24,19 +22,19 @@ export default defineCommand({
     store: storeSpec,
   },
   async action({ flags }, io) {
-    const store = await openStore({ path: flags.store })
-    const records = selectRecords(store, flags.where ?? '', io.events)
+    const store = await openRecordStore(flags.store, { create: true, events: io.events })
+    const records = await store.records(flags.where ?? '', io.events)
     let comparison
     if (flags.compare?.length === 2) {
       const scope = (q: string) => (flags.where ? `(${flags.where}) and (${q})` : q)
       // the command's guards, each allowed: a report shows what differs (its warnings) rather than refusing
-      comparison = compareSelections(store, scope(flags.compare[0]!), scope(flags.compare[1]!), {
+      comparison = await store.compare(scope(flags.compare[0]!), scope(flags.compare[1]!), {
         allowDifferentImages: true,
         allowDifferentHosts: true,
         allowMixed: true,
       })
     }
-    writeOutput(flags.output, renderPage(reportData(store.root, records, comparison), { title: flags.title }))
+    writeOutput(flags.output, renderPage(reportData(store.where, records, comparison), { title: flags.title }))
     if (!io.json) io.log(`wrote ${flags.output} (${records.length} runs${comparison ? ', with a comparison' : ''})`)
     // the page shows them too; a report built in a script should not hide them
     for (const w of comparison?.warnings ?? []) io.warn(`comparison: ${w}`)

@@ -1,6 +1,7 @@
 // Where the experiment store is: --store, else the nearest `.cmc/` folder
 // walking up from the current folder (its `store/`), else ${CMC_HOME}/store;
-// and what to tell a user whose store cannot be made there.
+// and what to tell a user whose store cannot be made there. A store may also be a
+// hub's project, named by its address (https://HUB/PROJECT).
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
@@ -30,4 +31,36 @@ export function storeUnusable(root: string, cause: unknown): CmcError {
     hint: `give --store (or CMC_STORE) a folder you can write to${inTheWay ? `, or move ${inTheWay} out of the way` : ''}`,
     cause,
   })
+}
+
+/** A hub's project as a store: `--store https://HUB/PROJECT`. */
+export interface HubAddress {
+  /** scheme, host and port: https://hub.example.org:8443 */
+  origin: string
+  project: string
+  /** origin/project, as a user writes it */
+  url: string
+}
+
+/** Whether a --store (or CMC_STORE, --to, --from) value names a hub rather than a folder. */
+export const isHubAddress = (spec: string | undefined): spec is string => spec !== undefined && /^https?:\/\//i.test(spec)
+
+/** A hub address read strictly: http(s)://HOST[:PORT]/PROJECT, nothing after the project. */
+export function parseHubAddress(spec: string): HubAddress {
+  const bad = (why: string) =>
+    new CmcError('HUB_URL_INVALID', `${spec} is not a hub address: ${why}`, {
+      hint: 'write it as https://HOST[:PORT]/PROJECT, e.g. --store https://hub.example.org/team-a',
+    })
+  let u: URL
+  try {
+    u = new URL(spec)
+  } catch {
+    throw bad('it cannot be read as a URL')
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw bad('it must start with https:// or http://')
+  if (u.username || u.password) throw bad('a token belongs in CMC_HUB_TOKEN or ~/.cmc/config.yaml, not in the address')
+  if (u.search || u.hash) throw bad('it has a query or a fragment')
+  const parts = u.pathname.split('/').filter(Boolean)
+  if (parts.length !== 1 || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(parts[0]!)) throw bad('it must end in one project name (letters, digits, . _ -)')
+  return { origin: u.origin, project: parts[0]!, url: `${u.origin}/${parts[0]}` }
 }

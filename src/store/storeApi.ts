@@ -1,7 +1,18 @@
-// The contract between `cmc run` (writer) and the experiment store (owner of
-// the on-disk layout). A run stages its logs and outputs in `dir`, then
-// commit() publishes the record atomically; discard() removes the staging.
+// The contracts around the experiment store. RecordWriter is between `cmc run`
+// (writer) and the store (owner of the on-disk layout): a run stages its logs
+// and outputs in `dir`, then commit() publishes the record atomically;
+// discard() removes the staging. RecordStore is what the reading commands
+// (exp list, exp show, exp compare, report) ask, the same way whether the
+// records are in a folder or on a hub (`--store https://HUB/PROJECT`).
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import path from 'node:path'
+import type { EventSink } from '../events.js'
+import type { CompareOptions, Comparison } from './compare.js'
+import { findStoreRoot, isHubAddress } from './location.js'
 import type { ExperimentRecord } from './record.js'
+import { findRecord, querySummaries, selectRecords } from './select.js'
+import { openStore, Store } from './store.js'
+import type { RecordSummary } from './summary.js'
 
 export interface RecordWriter {
   /** The run's staging folder: write logs (stdout.log, stderr.log) and outputs/ here. */
@@ -10,4 +21,76 @@ export interface RecordWriter {
   /** Atomically publish the record (record.json + the staged files). Returns the final folder. */
   commit(record: ExperimentRecord): Promise<string>
   discard(): Promise<void>
+}
+
+export interface RecordStore {
+  /** The store's folder, or the hub's address */
+  readonly where: string
+  /** `cmc exp list`: summaries a query matches, sorted and limited */
+  list(where: string | undefined, opts?: { sort?: string; limit?: number; events?: EventSink }): Promise<RecordSummary[]>
+  /** `cmc exp show`: one record by id, id prefix or query */
+  find(spec: string, events?: EventSink): Promise<ExperimentRecord>
+  /** the whole records an id, prefix or query selects */
+  records(spec: string, events?: EventSink): Promise<ExperimentRecord[]>
+  /** `cmc exp compare A B` */
+  compare(a: string, b: string, opts: CompareOptions, events?: EventSink): Promise<Comparison>
+  /** where a record's files are, for a person to find them */
+  recordPlace(id: string): string
+  /** the last `maxBytes` of one of a record's logs; undefined when there is none */
+  logTail(record: ExperimentRecord, name: string, maxBytes: number): Promise<string | undefined>
+}
+
+/** The store in a folder, through select.ts and compareSelections.ts. */
+export class LocalRecordStore implements RecordStore {
+  constructor(readonly store: Store) {}
+  get where() {
+    return this.store.root
+  }
+  async list(where: string | undefined, opts: { sort?: string; limit?: number; events?: EventSink } = {}) {
+    return querySummaries(this.store, where, opts)
+  }
+  async find(spec: string, events?: EventSink) {
+    return findRecord(this.store, spec, events)
+  }
+  async records(spec: string, events?: EventSink) {
+    return selectRecords(this.store, spec, events)
+  }
+  async compare(a: string, b: string, opts: CompareOptions, events?: EventSink) {
+    // loaded here: its statistics library is not for commands that only list
+    const { compareSelections } = await import('./compareSelections.js')
+    return compareSelections(this.store, a, b, opts, events)
+  }
+  recordPlace(id: string) {
+    return this.store.recordDir(id)
+  }
+  async logTail(record: ExperimentRecord, name: string, maxBytes: number) {
+    const file = path.join(this.store.recordDir(record.id), name)
+    try {
+      const size = statSync(file).size
+      const fd = openSync(file, 'r')
+      try {
+        const buf = Buffer.alloc(Math.min(size, maxBytes))
+        readSync(fd, buf, 0, buf.length, size - buf.length)
+        return buf.toString('utf8')
+      } finally {
+        closeSync(fd)
+      }
+    } catch {
+      return undefined
+    }
+  }
+}
+
+/**
+ * The store `--store` (else CMC_STORE, else the nearest .cmc/, else ~/.cmc)
+ * names: a hub's project for an address, else a folder; `create` makes the
+ * folder (and reports one that cannot be made), as writing commands need.
+ */
+export async function openRecordStore(spec: string | undefined, opts: { create?: boolean; events?: EventSink } = {}): Promise<RecordStore> {
+  const named = spec ?? process.env.CMC_STORE
+  if (isHubAddress(named)) {
+    const { remoteRecordStore } = await import('../hub/remoteStore.js')
+    return remoteRecordStore(named, opts.events)
+  }
+  return new LocalRecordStore(opts.create ? await openStore({ path: spec }) : new Store(findStoreRoot({ path: spec })))
 }

@@ -3,8 +3,7 @@ import { defineCommand } from '../../cli/command.js'
 import { storeSpec } from '../../cli/spec.js'
 import { formatNumber, formatTable } from '../../cli/table.js'
 import { parseNoiseBand } from '../../store/compare.js'
-import { compareSelections } from '../../store/compareSelections.js'
-import { openStore } from '../../store/store.js'
+import { openRecordStore } from '../../store/storeApi.js'
 
 // no interval (one sample) or no ratio (a value of 0 or less) is not a number to print
 const shown = (v: number) => (Number.isFinite(v) ? formatNumber(v) : 'n/a')
@@ -32,9 +31,8 @@ export default defineCommand({
   },
   async action({ args, flags }, io) {
     const noiseBand = parseNoiseBand(flags['noise-band'])
-    const store = await openStore({ path: flags.store })
-    const comparison = compareSelections(
-      store,
+    const store = await openRecordStore(flags.store, { create: true, events: io.events })
+    const comparison = await store.compare(
       args.a,
       args.b,
       {

@@ -2,9 +2,7 @@
 import { defineCommand } from '../../cli/command.js'
 import { storeSpec } from '../../cli/spec.js'
 import { formatNumber, formatTable } from '../../cli/table.js'
-import { findStoreRoot } from '../../store/location.js'
-import { querySummaries } from '../../store/select.js'
-import { Store } from '../../store/store.js'
+import { openRecordStore } from '../../store/storeApi.js'
 
 export default defineCommand({
   summary: 'List experiment records, filtered by a query',
@@ -22,8 +20,8 @@ export default defineCommand({
   },
   async action({ flags }, io) {
     // No mkdir or engine here: listing must stay fast over 100,000 records.
-    const store = new Store(findStoreRoot({ path: flags.store }))
-    const rows = querySummaries(store, flags.where, { sort: flags.sort, limit: flags.limit, events: io.events })
+    const store = await openRecordStore(flags.store, { events: io.events })
+    const rows = await store.list(flags.where, { sort: flags.sort, limit: flags.limit, events: io.events })
     if (!io.json) {
       const view = rows.map((r) => ({
         id: r.id,

@@ -1,12 +1,9 @@
 // `cmc exp show`: one experiment record, and a failed run's last log lines.
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
-import path from 'node:path'
 import { defineCommand } from '../../cli/command.js'
 import { storeSpec } from '../../cli/spec.js'
 import { formatNumber, formatTable } from '../../cli/table.js'
 import type { ExperimentRecord } from '../../store/record.js'
-import { findRecord } from '../../store/select.js'
-import { openStore } from '../../store/store.js'
+import { openRecordStore } from '../../store/storeApi.js'
 import { imageIdentity } from '../../store/summary.js'
 
 export default defineCommand({
@@ -15,8 +12,8 @@ export default defineCommand({
   args: [{ name: 'id', required: true, description: 'record id or a unique prefix' }],
   flags: { store: storeSpec },
   async action({ args, flags }, io) {
-    const store = await openStore({ path: flags.store })
-    const r = findRecord(store, args.id, io.events)
+    const store = await openRecordStore(flags.store, { create: true, events: io.events })
+    const r = await store.find(args.id, io.events)
     if (!io.json) {
       io.log(
         `${r.id}  ${r.benchmark.alias} on ${r.platform}: ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}${r.reason ? ` — ${r.reason}` : ''}`,
@@ -40,7 +37,7 @@ export default defineCommand({
       io.log(`  tags     ${r.tags.length ? r.tags.join(', ') : 'none'}`)
       const env = Object.entries(r.env)
       io.log(`  env      ${env.length ? env.map(([k, v]) => `${k}=${v}`).join(' ') : 'none'}`)
-      io.log(`  folder   ${store.recordDir(r.id)}`)
+      io.log(`  folder   ${store.recordPlace(r.id)}`)
       const rows = Object.entries(r.metrics).map(([k, s]) => ({
         metric: k,
         median: formatNumber(s.median),
@@ -55,7 +52,7 @@ export default defineCommand({
       // a run that did not succeed: what it said last, where its hint sends the user
       if (r.status !== 'ok') {
         for (const log of [r.logs.stderr, r.logs.stdout]) {
-          const lines = lastLines(path.join(store.recordDir(r.id), log), 20)
+          const lines = lastLines(await store.logTail(r, log, 64 * 1024), 20)
           if (!lines.length) continue
           io.log(`  last lines of ${log}:`)
           for (const l of lines) io.log(`    ${l}`)
@@ -76,23 +73,10 @@ function limitsLine(limits: ExperimentRecord['limits']): string {
   return parts.length ? parts.join(', ') : 'none'
 }
 
-/** The last `n` lines a log ends with (its last 64 KiB), without the repeat headers cmc writes. */
-function lastLines(file: string, n: number): string[] {
-  try {
-    const size = statSync(file).size
-    const fd = openSync(file, 'r')
-    try {
-      const buf = Buffer.alloc(Math.min(size, 64 * 1024))
-      readSync(fd, buf, 0, buf.length, size - buf.length)
-      return buf
-        .toString('utf8')
-        .split('\n')
-        .filter((l) => l.trim() && !/^=== (repeat|warm-up) /.test(l))
-        .slice(-n)
-    } finally {
-      closeSync(fd)
-    }
-  } catch {
-    return []
-  }
+/** The last `n` lines of a log's tail, without the repeat headers cmc writes. */
+function lastLines(tail: string | undefined, n: number): string[] {
+  return (tail ?? '')
+    .split('\n')
+    .filter((l) => l.trim() && !/^=== (repeat|warm-up) /.test(l))
+    .slice(-n)
 }

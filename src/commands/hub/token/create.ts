@@ -1,0 +1,31 @@
+// `cmc hub token create`: a token for a user, shown once.
+import { defineCommand } from '../../../cli/command.js'
+import { dbUrl, openDb } from '../../../hub/db.js'
+import { createToken, SCOPES } from '../../../hub/tokens.js'
+
+export default defineCommand({
+  summary: 'Make a hub token for a user (printed once; the hub keeps only its hash)',
+  description: 'Scopes: read (list, show, compare, pull), push (and read), admin (everything). A token with --project works on that project only.',
+  examples: ['<%= config.bin %> hub token create --user alice --scope push --project team-a', '<%= config.bin %> hub token create --user ci --scope read'],
+  flags: {
+    user: { kind: 'string', required: true, description: 'who the token is for' },
+    scope: { kind: 'string', options: SCOPES, default: 'read', description: 'what it may do' },
+    project: { kind: 'string', description: 'the one project it may use (default: every project)' },
+    db: { kind: 'string', description: 'PostgreSQL URL (default: CMC_HUB_DB)' },
+  },
+  async action({ flags }, io) {
+    const db = await openDb(dbUrl(flags.db), { max: 1 })
+    try {
+      const t = await createToken(db, { user: flags.user, scope: flags.scope, project: flags.project })
+      if (!io.json) {
+        io.log(t.token)
+        io.warn(
+          `token ${t.id} for ${t.user} (${t.scope}${t.project ? `, project ${t.project}` : ''}): shown only now; keep it in CMC_HUB_TOKEN or ~/.cmc/config.yaml (mode 600)`,
+        )
+      }
+      return t
+    } finally {
+      await db.close()
+    }
+  },
+})

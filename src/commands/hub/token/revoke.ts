@@ -1,0 +1,24 @@
+// `cmc hub token revoke`: a token stops working at once.
+import { defineCommand } from '../../../cli/command.js'
+import { CmcError } from '../../../errors.js'
+import { dbUrl, openDb } from '../../../hub/db.js'
+import { revokeToken } from '../../../hub/tokens.js'
+
+export default defineCommand({
+  summary: 'Revoke a hub token by its id (`cmc hub token list`)',
+  examples: ['<%= config.bin %> hub token revoke 3'],
+  args: [{ name: 'id', required: true, description: 'token id' }],
+  flags: { db: { kind: 'string', description: 'PostgreSQL URL (default: CMC_HUB_DB)' } },
+  async action({ args, flags }, io) {
+    const id = Number(args.id)
+    if (!Number.isInteger(id) || id < 1) throw new CmcError('FLAG_VALUE', `${args.id} is not a token id`, { hint: 'ids are in `cmc hub token list`' })
+    const db = await openDb(dbUrl(flags.db), { max: 1 })
+    try {
+      const t = await revokeToken(db, id)
+      if (!io.json) io.log(`token ${t.id} of ${t.user} revoked`)
+      return t
+    } finally {
+      await db.close()
+    }
+  },
+})

@@ -1,0 +1,105 @@
+// The hub's database schema as versioned migrations, applied in order at
+// start (`cmc hub serve`, `cmc hub token ...`) under an advisory lock, so two
+// hubs starting at once on one database apply each migration once. A
+// migration is never edited once released: a change is a new one.
+//
+// records: one row per pushed record, immutable. The record's JSON text is
+// kept as pushed (what a pull gives back), with its content hash; the query
+// fields beside it are its index summary (summary.ts), text COLLATE "C" so
+// that text compares by code point as the local store's queries do.
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'records, files, tokens, projects',
+    sql: `
+-- JavaScript's Number(text) where it is finite, else NULL: what a query's
+-- number compares with when a record holds text (sqlQuery.ts)
+create function cmc_num(t text) returns double precision language plpgsql immutable parallel safe as $$
+declare s text := btrim(t, E' \\t\\n\\r\\f\\v');
+begin
+  if s ~ '^[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?$' then
+    return s::double precision;
+  elsif s ~ '^0[xX][0-9a-fA-F]{1,13}$' then
+    return ('x' || lpad(substr(s, 3), 16, '0'))::bit(64)::bigint::double precision;
+  end if;
+  return null;
+exception when others then
+  return null; -- out of double's range: not finite in JavaScript either
+end $$;
+
+create table projects (
+  name text collate "C" primary key,
+  public boolean not null default false,
+  created_at timestamptz not null default now()
+);
+
+create table tokens (
+  id bigserial primary key,
+  hash text not null unique,
+  "user" text not null,
+  scope text not null check (scope in ('read', 'push', 'admin')),
+  project text collate "C",
+  created_at timestamptz not null default now(),
+  revoked_at timestamptz
+);
+
+create table records (
+  seq bigserial primary key,
+  project text collate "C" not null references projects (name),
+  id text collate "C" not null,
+  hash text not null,
+  created_at text collate "C" not null,
+  benchmark text collate "C" not null,
+  image text collate "C" not null,
+  digest text collate "C" not null,
+  platform text collate "C" not null,
+  status text collate "C" not null,
+  host text collate "C" not null,
+  limits text collate "C" not null,
+  params jsonb not null,
+  metrics jsonb not null,
+  tags text[] not null,
+  -- the index summary as JSON text: what a list answers, its keys in the record's order
+  summary text not null,
+  record text not null,
+  pushed_by text not null,
+  pushed_at timestamptz not null default now(),
+  unique (project, id)
+);
+create index records_benchmark on records (project, benchmark, seq);
+create index records_platform on records (project, platform, seq);
+create index records_host on records (project, host, seq);
+create index records_created on records (project, created_at);
+
+-- logs and output files, each with its sha256
+create table files (
+  project text collate "C" not null,
+  record_id text collate "C" not null,
+  name text collate "C" not null,
+  sha256 text not null,
+  size bigint not null,
+  content bytea not null,
+  primary key (project, record_id, name),
+  foreign key (project, record_id) references records (project, id)
+);
+
+-- the metric and param names a project's records have, for the warning that names the nearest one
+create table fields (
+  project text collate "C" not null,
+  kind text not null check (kind in ('metrics', 'params')),
+  name text collate "C" not null,
+  primary key (project, kind, name)
+);
+`,
+  },
+]
+
+/** The key of the advisory lock migrations run under. */
+export const MIGRATION_LOCK = 0x636d6301

@@ -1,0 +1,377 @@
+// `cmc hub serve`: the hub's HTTP API and web UI over PostgreSQL (node:http or
+// node:https). Every request passes, in order: the Host/Origin guard (the
+// dashboard's), the bad-token limiter for its address, the token (Bearer, or
+// the UI's cookie) and its scope and project; only then is a body read, and
+// never past the limit. Errors answer as the CLI prints them (the CmcError's
+// JSON), with an HTTP status the client maps back.
+//
+//   GET  /api/v1/health
+//   GET  /api/v1/projects/P/limits                     -> {maxBodyBytes, maxFileBytes}
+//   POST /api/v1/projects/P/have      {ids}            push   -> {held: {id: hash}}
+//   POST /api/v1/projects/P/records   {records: [{record, files}]}  push -> {added, existing, conflicts}
+//   POST /api/v1/projects/P/fetch     {ids}            read   -> {records}
+//   GET  /api/v1/projects/P/records?where&sort&limit   read   -> {rows, warnings}
+//   GET  /api/v1/projects/P/find?spec                  read   -> {record, pushedBy, pushedAt, warnings}
+//   GET  /api/v1/projects/P/full?spec                  read   -> {records, warnings}
+//   GET  /api/v1/projects/P/compare?a&b&noise-band&allow-*  read -> {comparison, warnings}
+//   GET  /api/v1/projects/P/files/ID/NAME              read   -> the file
+//   UI:  /login, /p/P/ (dashboard), /p/P/api/records, /p/P/api/compare, /p/P/r/ID, /p/P/r/ID/files/NAME
+import { readFileSync } from 'node:fs'
+import http from 'node:http'
+import https from 'node:https'
+import { CmcError, type ErrorCode } from '../errors.js'
+import type { EventSink } from '../events.js'
+import { hostGuard, serverNames } from '../report/dashboard.js'
+import { parseNoiseBand, type CompareOptions } from '../store/compare.js'
+import type { Db } from './db.js'
+import { isDbUnavailable } from './db.js'
+import { hubCompare, hubFind, hubList, hubRecords, MAX_FULL_RECORDS } from './hubQueries.js'
+import { heldHashes, projectInfo, pushRecords, recordFile, recordsById, type CheckedItem } from './hubRecords.js'
+import { checkFiles, recordProblem, unsafeName, type PushedItem } from './recordCheck.js'
+import { BadTokenLimiter, lookupToken, scopeAllows, type Scope, type TokenInfo } from './tokens.js'
+import { hubPage, hubPageData, loginPage, recordPage } from './ui.js'
+
+export interface HubOptions {
+  host: string
+  port: number
+  /** other names the hub is reached by (behind a proxy, a DNS name) */
+  names?: string[]
+  tls?: { cert: string; key: string }
+  maxBodyBytes?: number
+  maxFileBytes?: number
+  /** wrong tokens from one address before it is refused for a while */
+  badTokenLimit?: number
+  badTokenWindowMs?: number
+  events?: EventSink
+}
+
+export interface Hub {
+  url: string
+  close(): Promise<void>
+}
+
+export const DEFAULT_MAX_BODY = 64 * 1024 * 1024
+export const DEFAULT_MAX_FILE = 16 * 1024 * 1024
+/** Records one push request may carry. */
+const MAX_BATCH = 5000
+/** What the web UI shows of a project: its newest runs. */
+const NEWEST = { sort: 'date:desc', limit: 500 }
+const PROJECT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+const STATUS_OF: Partial<Record<ErrorCode, number>> = {
+  HOST_NOT_ALLOWED: 403,
+  RECORD_NOT_FOUND: 404,
+  HUB_RECORD_CONFLICT: 409,
+  HUB_RATE_LIMITED: 429,
+  HUB_DB_UNREACHABLE: 503,
+}
+
+/** An error with the HTTP status it answers with. */
+class HttpError extends CmcError {
+  constructor(
+    readonly status: number,
+    code: ErrorCode,
+    message: string,
+    hint?: string,
+  ) {
+    super(code, message, { hint })
+  }
+}
+
+const unauthorized = (message: string) => new HttpError(401, 'HUB_UNAUTHORIZED', message, 'give a token of this hub: CMC_HUB_TOKEN or ~/.cmc/config.yaml')
+const forbidden = (message: string) => new HttpError(403, 'HUB_UNAUTHORIZED', message, 'ask the hub admin for a token with that scope and project')
+const invalid = (message: string, status = 400) => new HttpError(status, 'HUB_REQUEST_INVALID', message)
+
+function statusOf(e: CmcError): number {
+  if (e instanceof HttpError) return e.status
+  return STATUS_OF[e.code] ?? (e.category === 'input' ? 400 : 500)
+}
+
+export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY
+  const maxFile = opts.maxFileBytes ?? DEFAULT_MAX_FILE
+  const limiter = new BadTokenLimiter(opts.badTokenLimit, opts.badTokenWindowMs)
+  let port = opts.port
+  const guard = hostGuard(serverNames(opts.host, opts.names), () => port)
+  const scheme = opts.tls ? 'https' : 'http'
+  const events = opts.events
+
+  /** The token of a request, checked; undefined when none was given. */
+  async function tokenOf(req: http.IncomingMessage): Promise<TokenInfo | undefined> {
+    const address = req.socket.remoteAddress ?? ''
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1]
+    const cookie = /(?:^|;\s*)cmc_hub_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1]
+    const given = bearer ?? (cookie ? decodeURIComponent(cookie) : undefined)
+    if (given === undefined) return undefined
+    const wait = limiter.blockedFor(address)
+    if (wait > 0) {
+      const e = new HttpError(429, 'HUB_RATE_LIMITED', `too many wrong tokens from ${address}; try again in ${Math.ceil(wait / 1000)} s`)
+      throw Object.assign(e, { retryAfter: Math.ceil(wait / 1000) })
+    }
+    const token = await lookupToken(db, given)
+    if (!token) {
+      limiter.miss(address)
+      throw unauthorized("the token is not one of this hub's, or it was revoked")
+    }
+    return token
+  }
+
+  /** The request's token if it may `need` on the project; public projects are read without one. */
+  async function authorize(req: http.IncomingMessage, project: string, need: Scope): Promise<TokenInfo | undefined> {
+    const token = await tokenOf(req)
+    if (!token) {
+      if (need === 'read' && (await projectInfo(db, project))?.public) return undefined
+      throw unauthorized(
+        need === 'read' ? `project ${project} is not public: reading it needs a token` : `${need === 'push' ? 'pushing' : 'this'} needs a token`,
+      )
+    }
+    if (!scopeAllows(token.scope, need)) throw forbidden(`the token of ${token.user} has scope ${token.scope}; this needs ${need}`)
+    if (token.project !== null && token.project !== project) throw forbidden(`the token of ${token.user} is for project ${token.project}, not ${project}`)
+    return token
+  }
+
+  async function body(req: http.IncomingMessage): Promise<unknown> {
+    const declared = Number(req.headers['content-length'] ?? 0)
+    if (declared > maxBody) throw invalid(`the request body (${declared} bytes) is over the hub's limit of ${maxBody} bytes`, 413)
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > maxBody) throw invalid(`the request body is over the hub's limit of ${maxBody} bytes`, 413)
+      chunks.push(chunk)
+    }
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    } catch (e) {
+      throw invalid(`the request body is not JSON: ${(e as Error).message}`)
+    }
+  }
+
+  const idList = (b: unknown): string[] => {
+    const ids = (b as { ids?: unknown })?.ids
+    if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string') || ids.length > 100_000)
+      throw invalid('expected {"ids": [record ids]} (at most 100,000)')
+    return ids
+  }
+
+  /** Checks every record and file of a push before anything is written. */
+  function checkPush(b: unknown): CheckedItem[] {
+    const items = (b as { records?: unknown })?.records
+    if (!Array.isArray(items)) throw invalid('expected {"records": [{"record": ..., "files": [...]}]}')
+    if (items.length > MAX_BATCH) throw invalid(`a push carries at most ${MAX_BATCH} records; send them in batches`)
+    return (items as PushedItem[]).map((item, i) => {
+      const problem = recordProblem(item?.record)
+      if (problem) throw invalid(`records[${i}]: ${problem}`)
+      const files = checkFiles(item.record, item.files, maxFile)
+      if (typeof files === 'string') throw invalid(`records[${i}] (${item.record.id}): ${files}`, files.includes('over the hub') ? 413 : 400)
+      return { record: item.record, files }
+    })
+  }
+
+  function compareOptions(q: URLSearchParams): CompareOptions {
+    const flag = (name: string) => q.has(name) && !['0', 'false'].includes(q.get(name)!)
+    return {
+      noiseBand: parseNoiseBand(q.get('noise-band') ?? undefined),
+      allowMixed: flag('allow-mixed'),
+      allowDifferentImages: flag('allow-different-images'),
+      allowDifferentHosts: flag('allow-different-hosts'),
+      allowEmulated: flag('allow-emulated'),
+    }
+  }
+
+  const sides = (q: URLSearchParams) => {
+    const side = (n: 'a' | 'b') => {
+      const v = q.get(n)?.trim()
+      if (!v) throw new CmcError('USAGE', `compare needs both sides: ?a=A&b=B (side ${n} is missing)`)
+      return v
+    }
+    return [side('a'), side('b')] as const
+  }
+
+  type Reply = { status?: number; type?: string; body: string | Buffer; headers?: Record<string, string> }
+  const json = (v: unknown, status = 200): Reply => ({ status, type: 'application/json', body: JSON.stringify(v) })
+  const html = (text: string): Reply => ({ type: 'text/html; charset=utf-8', body: text })
+
+  async function fileReply(project: string, id: string, name: string): Promise<Reply> {
+    const unsafe = unsafeName(name)
+    if (unsafe) throw invalid(unsafe)
+    const file = await recordFile(db, project, id, name)
+    if (!file) throw new HttpError(404, 'RECORD_NOT_FOUND', `record ${id} has no file ${name} on the hub`)
+    return { type: 'application/octet-stream', body: file.content, headers: { 'x-content-sha256': file.sha256, 'content-disposition': 'attachment' } }
+  }
+
+  async function api(req: http.IncomingMessage, url: URL, project: string, rest: string): Promise<Reply> {
+    const q = url.searchParams
+    const method = req.method ?? 'GET'
+    if (rest === 'limits') return json({ maxBodyBytes: maxBody, maxFileBytes: maxFile })
+    if (method === 'POST' && rest === 'have') {
+      await authorize(req, project, 'push')
+      return json({ held: await heldHashes(db, project, idList(await body(req))) })
+    }
+    if (method === 'POST' && rest === 'records') {
+      const token = (await authorize(req, project, 'push'))!
+      const items = checkPush(await body(req))
+      const outcome = await pushRecords(db, project, token.user, items)
+      events?.({
+        type: 'log',
+        level: 'info',
+        message: `${token.user} pushed ${outcome.added.length} record(s) to ${project} (${outcome.existing.length} held already)`,
+      })
+      return json(outcome, outcome.conflicts.length ? 409 : 200)
+    }
+    if (method === 'POST' && rest === 'fetch') {
+      await authorize(req, project, 'read')
+      const ids = idList(await body(req))
+      if (ids.length > MAX_FULL_RECORDS) throw invalid(`fetch at most ${MAX_FULL_RECORDS} records at once`)
+      const held = await recordsById(db, project, ids)
+      return json({ records: ids.flatMap((id) => (held.has(id) ? [held.get(id)!.record] : [])) })
+    }
+    if (method !== 'GET') throw new HttpError(405, 'USAGE', `${method} is not served here`)
+    await authorize(req, project, 'read')
+    if (rest === 'records') {
+      const limit = q.has('limit') ? Number(q.get('limit')) : undefined
+      const { result, warnings } = await hubList(db, project, q.get('where') ?? undefined, { sort: q.get('sort') ?? undefined, limit })
+      return json({ rows: result, warnings })
+    }
+    if (rest === 'find') {
+      const { result, warnings } = await hubFind(db, project, q.get('spec') ?? '')
+      return json({ ...result, warnings })
+    }
+    if (rest === 'full') {
+      const { result, warnings } = await hubRecords(db, project, q.get('spec') ?? '')
+      return json({ records: result, warnings })
+    }
+    if (rest === 'compare') {
+      const [a, b] = sides(q)
+      const { result, warnings } = await hubCompare(db, project, a, b, compareOptions(q))
+      return json({ comparison: result, warnings })
+    }
+    const file = /^files\/([^/]+)\/(.+)$/.exec(rest)
+    if (file) return fileReply(project, decodeURIComponent(file[1]!), decodeURIComponent(file[2]!))
+    throw new HttpError(404, 'USAGE', `no such API: ${url.pathname}`)
+  }
+
+  /** The web UI: the dashboard over a project, a page per record; the token comes from the login cookie. */
+  async function ui(req: http.IncomingMessage, url: URL, project: string, rest: string): Promise<Reply> {
+    await authorize(req, project, 'read')
+    const q = url.searchParams
+    const base = `/p/${project}`
+    if (rest === '') {
+      const { result } = await hubRecords(db, project, q.get('where') ?? '', NEWEST)
+      return html(hubPage(project, base, result))
+    }
+    if (rest === 'api/records') {
+      const { result } = await hubRecords(db, project, q.get('where') ?? '', NEWEST)
+      return json(hubPageData(project, result))
+    }
+    if (rest === 'api/compare') {
+      const [a, b] = sides(q)
+      return json((await hubCompare(db, project, a, b, compareOptions(q))).result)
+    }
+    const rec = /^r\/([^/]+)(?:\/files\/(.+))?$/.exec(rest)
+    if (rec) {
+      if (rec[2]) return fileReply(project, decodeURIComponent(rec[1]!), decodeURIComponent(rec[2]))
+      const { result } = await hubFind(db, project, decodeURIComponent(rec[1]!))
+      return html(recordPage(project, base, `${scheme}://${req.headers.host}${base}`, result))
+    }
+    throw new HttpError(404, 'USAGE', `no such page: ${url.pathname}`)
+  }
+
+  async function login(req: http.IncomingMessage): Promise<Reply> {
+    if (req.method !== 'POST') return html(loginPage())
+    const chunks: Buffer[] = []
+    for await (const c of req as AsyncIterable<Buffer>) {
+      chunks.push(c)
+      if (chunks.reduce((n, x) => n + x.length, 0) > 4096) throw invalid('a login form is small')
+    }
+    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
+    const token = form.get('token') ?? ''
+    const project = form.get('project') ?? ''
+    if (!PROJECT.test(project)) throw invalid('name a project')
+    req.headers.authorization = `Bearer ${token}`
+    await authorize(req, project, 'read')
+    const secure = opts.tls ? '; Secure' : ''
+    return {
+      status: 303,
+      body: '',
+      headers: { location: `/p/${project}/`, 'set-cookie': `cmc_hub_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${secure}` },
+    }
+  }
+
+  async function route(req: http.IncomingMessage, url: URL): Promise<Reply> {
+    const path = url.pathname
+    if (path === '/api/v1/health') return json({ ok: true })
+    if (path === '/' || path === '/login') return login(req)
+    const m = /^\/(api\/v1\/projects|p)\/([^/]+)\/(.*)$/.exec(path)
+    if (!m) throw new HttpError(404, 'USAGE', `no such page: ${path}`)
+    const project = decodeURIComponent(m[2]!)
+    if (!PROJECT.test(project)) throw invalid(`${JSON.stringify(project)} is not a project name`)
+    return m[1] === 'p' ? ui(req, url, project, m[3]!) : api(req, url, project, m[3]!)
+  }
+
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const started = Date.now()
+    const reply = (r: Reply) => {
+      if (res.headersSent) return
+      res.writeHead(r.status ?? 200, {
+        'content-type': r.type ?? 'application/json',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        ...r.headers,
+      })
+      res.end(r.body)
+    }
+    const fail = (e: unknown) => {
+      const err =
+        e instanceof CmcError
+          ? e
+          : isDbUnavailable(e)
+            ? new CmcError('HUB_DB_UNREACHABLE', `the hub's database does not answer: ${(e as Error).message}`)
+            : new CmcError('INTERNAL', (e as Error).message)
+      const status = statusOf(err)
+      const retry = (err as { retryAfter?: number }).retryAfter ?? (status === 503 ? 2 : undefined)
+      reply({ ...json(err.toJSON(), status), headers: retry ? { 'retry-after': String(retry) } : undefined })
+      // a body refused part way is not read on: the connection is closed once the answer is out
+      if (status === 413) res.once('finish', () => req.destroy())
+      if (status >= 500 && err.code === 'INTERNAL') events?.({ type: 'log', level: 'warn', message: `${req.method} ${req.url?.split('?')[0]}: ${err.message}` })
+    }
+    const refused = guard(req)
+    if (refused) return fail(refused)
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://hub')
+    } catch {
+      return fail(invalid('the request URL cannot be read'))
+    }
+    route(req, url)
+      .then(reply, fail)
+      .finally(() => {
+        events?.({ type: 'log', level: 'debug', message: `${req.method} ${url.pathname} ${res.statusCode} ${Date.now() - started} ms` })
+      })
+  }
+
+  const server = opts.tls ? https.createServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) }, handler) : http.createServer(handler)
+  server.keepAliveTimeout = 30_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new CmcError('LISTEN_FAILED', `the hub cannot listen on ${opts.host}:${opts.port}: ${err.message}`, {
+          hint: 'pick another --listen HOST:PORT',
+          cause: err,
+        }),
+      ),
+    )
+    server.listen(opts.port, opts.host, () => resolve())
+  })
+  port = (server.address() as { port: number }).port
+  const shown = opts.host.includes(':') ? `[${opts.host}]` : opts.host
+  return {
+    url: `${scheme}://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${port}`,
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r())
+        server.closeAllConnections()
+      }),
+  }
+}

@@ -1,0 +1,161 @@
+// The record query language (src/store/query/) compiled to PostgreSQL over the
+// hub's records table, with every value and every metric or param name a bind
+// parameter: the text of a query never becomes SQL. Each comparison keeps the
+// rules of evaluate.ts's compare(): a missing field never matches (not even
+// !=), numbers compare as numbers, a number against text that reads as a
+// number compares as numbers, else as text; text compares by code point
+// (COLLATE "C"); `~` is a case-insensitive contains; `tags = x` is has. What
+// JavaScript decides about the query's own value (is it numeric, what String()
+// gives) is decided here, once, so the SQL only reads the records' side.
+// A differential test (test/integration/hubDifferential.test.ts) holds the two
+// to the same rows.
+import { CmcError } from '../errors.js'
+import type { Op, QueryNode } from '../store/query/parseQuery.js'
+
+/** Text columns of the records table: the query's attribute fields. */
+const TEXT_COLUMNS: Record<string, string> = {
+  id: 'id',
+  benchmark: 'benchmark',
+  image: 'image',
+  digest: 'digest',
+  platform: 'platform',
+  status: 'status',
+  host: 'host',
+  limits: 'limits',
+  createdAt: 'created_at',
+  date: 'created_at',
+}
+
+const SQL_OP: Record<Exclude<Op, '~'>, string> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' }
+
+/** Collects bind values into a statement's list; `$n` for each. */
+export class Binder {
+  constructor(readonly values: unknown[] = []) {}
+  bind(v: unknown): string {
+    this.values.push(v)
+    return `$${this.values.length}`
+  }
+}
+
+/** JavaScript's `Number.isFinite(Number(text))` for a non-empty text: what compare() asks of a value. */
+const numericText = (text: string) => text !== '' && Number.isFinite(Number(text))
+
+/** The WHERE condition of a parsed query, its values bound into the statement's. */
+export function whereSql(tree: QueryNode | undefined, b: Binder): string {
+  return tree ? node(tree, b) : 'true'
+}
+
+function node(n: QueryNode, b: Binder): string {
+  switch (n.type) {
+    case 'and':
+      return `(${node(n.left, b)} and ${node(n.right, b)})`
+    case 'or':
+      return `(${node(n.left, b)} or ${node(n.right, b)})`
+    case 'not':
+      return `(not ${node(n.expr, b)})`
+    case 'cmp':
+      // coalesce: a comparison is true or false, never NULL, so `not` inverts it as evaluate() does
+      return `coalesce(${cmp(n, b)}, false)`
+  }
+}
+
+function cmp(n: Extract<QueryNode, { type: 'cmp' }>, b: Binder): string {
+  if (n.span) return dateCmp(TEXT_COLUMNS[n.field]!, n.op, n.span, b)
+  if (n.field === 'tags') {
+    const has = `(${b.bind(String(n.value))}::text = any(tags))`
+    return n.op === '!=' ? `(not ${has})` : n.op === '=' || n.op === '~' ? has : 'false'
+  }
+  const column = TEXT_COLUMNS[n.field]
+  if (column) return textCmp(column, n.op, n.value, b)
+  const kind = n.field.startsWith('metrics.') ? 'metrics' : n.field.startsWith('params.') ? 'params' : undefined
+  if (!kind) throw new CmcError('QUERY_SYNTAX', `unknown field "${n.field}"`)
+  const j = `(${kind} -> ${b.bind(n.field.slice(kind.length + 1))}::text)`
+  // what the field holds decides the comparison, per row, as typeof does in compare()
+  return `(case jsonb_typeof(${j}) when 'number' then ${numberCmp(`(${j})::float8`, `(${j} #>> '{}')`, n.op, n.value, b)} when 'string' then ${textCmp(
+    `(${j} #>> '{}')`,
+    n.op,
+    n.value,
+    b,
+  )} when 'boolean' then ${textCmp(`(${j} #>> '{}')`, n.op, n.value, b)} else false end)`
+}
+
+const contains = (text: string, value: string | number, b: Binder) => `(strpos(lower(${text}), lower(${b.bind(String(value))}::text)) > 0)`
+
+/** A record's number x (SQL float8) against the query's value. */
+function numberCmp(x: string, asText: string, op: Op, value: string | number, b: Binder): string {
+  if (op === '~') return contains(asText, value, b)
+  if (typeof value === 'number') return `(${x} ${SQL_OP[op]} ${b.bind(value)}::float8)`
+  if (op === '=' || op === '!=') {
+    // a text value is read as a number only when it is one; otherwise x is never equal to it
+    if (numericText(value)) return `(${x} ${SQL_OP[op]} ${b.bind(Number(value))}::float8)`
+    return op === '=' ? 'false' : 'true'
+  }
+  // < <= > >= between a number and a text: JavaScript reads the text as a number (NaN compares false)
+  const y = Number(value)
+  return Number.isNaN(y) ? 'false' : `(${x} ${SQL_OP[op]} ${b.bind(String(y))}::float8)`
+}
+
+/** A record's text x against the query's value. */
+function textCmp(x: string, op: Op, value: string | number, b: Binder): string {
+  if (op === '~') return contains(x, value, b)
+  if (typeof value === 'string') return `(${x} ${SQL_OP[op]} ${b.bind(value)}::text collate "C")`
+  // a number: compared as numbers when the record's text reads as one, else as texts
+  const n = b.bind(value)
+  return `(case when cmc_num(${x}) is not null then cmc_num(${x}) ${SQL_OP[op]} ${n}::float8 else ${x} ${SQL_OP[op]} ${b.bind(String(value))}::text collate "C" end)`
+}
+
+const LAST_CANONICAL = '9999-12-31T23:59:59.999Z'
+
+/** A bound as a canonical time sorts among canonical times (what evaluate.ts's dateMatcher compares with). */
+function canonicalBound(ms: number): string {
+  if (ms > Date.parse(LAST_CANONICAL)) return `${LAST_CANONICAL}~`
+  const text = new Date(ms).toISOString()
+  return text.startsWith('-') ? '' : text
+}
+
+/**
+ * A time against the span a date value names. The hub keeps only canonical
+ * times (toISOString's form; recordCheck.ts refuses others), which sort as text.
+ */
+function dateCmp(column: string, op: Op, span: { from: number; to: number }, b: Binder): string {
+  const from = () => `(${column} >= ${b.bind(canonicalBound(Math.ceil(span.from)))}::text collate "C")`
+  const to = () => `(${column} < ${b.bind(canonicalBound(Math.ceil(span.to)))}::text collate "C")`
+  switch (op) {
+    case '=':
+      return `(${from()} and ${to()})`
+    case '!=':
+      return `(not (${from()} and ${to()}))`
+    case '<':
+      return `(not ${from()})`
+    case '<=':
+      return to()
+    case '>':
+      return `(not ${to()})`
+    default:
+      return from()
+  }
+}
+
+/**
+ * ORDER BY for `--sort FIELD[:desc]`, as querySummaries sorts: rows without
+ * the field last either way, ties in push order. A field holding numbers in
+ * some rows and text in others sorts its numbers first.
+ */
+export function orderSql(sort: string | undefined, b: Binder): string {
+  if (!sort) return 'seq'
+  const [field, dir] = sort.split(':')
+  const d = dir === 'desc' ? 'desc' : 'asc'
+  const column = TEXT_COLUMNS[field!]
+  if (column) return `${column} is null, ${column} collate "C" ${d}, seq`
+  if (field === 'tags') return `array_to_string(tags, ',') collate "C" ${d}, seq`
+  const kind = field!.startsWith('metrics.') ? 'metrics' : 'params'
+  const j = `(${kind} -> ${b.bind(field!.slice(kind.length + 1))}::text)`
+  const typed = (type: string, expr: string) => `(case when jsonb_typeof(${j}) = '${type}' then ${expr} end) ${d}`
+  return [
+    `coalesce(jsonb_typeof(${j}), 'null') = 'null'`,
+    typed('number', `(${j})::float8`),
+    typed('boolean', `(${j})::boolean`),
+    typed('string', `(${j} #>> '{}') collate "C"`),
+    'seq',
+  ].join(', ')
+}

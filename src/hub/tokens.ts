@@ -1,0 +1,114 @@
+// Hub tokens: `cmc_` and 32 random bytes, shown once when made and kept only
+// as their sha256, so a copy of the database gives no one a token. A token has
+// a user, a scope (read < push < admin: each allows what the one before does)
+// and optionally one project (none: every project).
+import { createHash, randomBytes } from 'node:crypto'
+import { CmcError } from '../errors.js'
+import type { Db } from './db.js'
+
+export type Scope = 'read' | 'push' | 'admin'
+export const SCOPES: readonly Scope[] = ['read', 'push', 'admin']
+
+export interface TokenInfo {
+  id: number
+  user: string
+  scope: Scope
+  project: string | null
+  createdAt: string
+  revokedAt: string | null
+}
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
+
+/** Whether a token of `have` scope may do what `need` asks. */
+export const scopeAllows = (have: Scope, need: Scope) => SCOPES.indexOf(have) >= SCOPES.indexOf(need)
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+/** A project or user name: letters, digits, . _ - (what goes in a URL path unescaped). */
+export function checkName(kind: 'project' | 'user', name: string): string {
+  if (!NAME.test(name))
+    throw new CmcError('FLAG_VALUE', `${kind} name ${JSON.stringify(name)}: expected letters, digits, ".", "_" or "-" (at most 64)`, {
+      hint: `e.g. --${kind} ${kind === 'project' ? 'team-a' : 'alice'}`,
+    })
+  return name
+}
+
+interface TokenRow {
+  id: string
+  user: string
+  scope: Scope
+  project: string | null
+  created_at: Date
+  revoked_at: Date | null
+}
+
+const info = (r: TokenRow): TokenInfo => ({
+  id: Number(r.id),
+  user: r.user,
+  scope: r.scope,
+  project: r.project,
+  createdAt: r.created_at.toISOString(),
+  revokedAt: r.revoked_at ? r.revoked_at.toISOString() : null,
+})
+
+export async function createToken(db: Db, opts: { user: string; scope: Scope; project?: string }): Promise<TokenInfo & { token: string }> {
+  checkName('user', opts.user)
+  if (opts.project) checkName('project', opts.project)
+  const token = `cmc_${randomBytes(32).toString('base64url')}`
+  const [row] = await db.query<TokenRow>('insert into tokens (hash, "user", scope, project) values ($1, $2, $3, $4) returning *', [
+    hashToken(token),
+    opts.user,
+    opts.scope,
+    opts.project ?? null,
+  ])
+  return { ...info(row!), token }
+}
+
+export async function listTokens(db: Db): Promise<TokenInfo[]> {
+  return (await db.query<TokenRow>('select * from tokens order by id')).map(info)
+}
+
+export async function revokeToken(db: Db, id: number): Promise<TokenInfo> {
+  const [row] = await db.query<TokenRow>('update tokens set revoked_at = coalesce(revoked_at, now()) where id = $1 returning *', [id])
+  if (!row) throw new CmcError('FLAG_VALUE', `no token has id ${id}`, { hint: 'list them with `cmc hub token list`' })
+  return info(row)
+}
+
+/** The live token with this text; undefined for an unknown or revoked one. */
+export async function lookupToken(db: Db, token: string): Promise<TokenInfo | undefined> {
+  const [row] = await db.query<TokenRow>('select * from tokens where hash = $1 and revoked_at is null', [hashToken(token)])
+  return row ? info(row) : undefined
+}
+
+/**
+ * Wrong tokens per client address: after `limit` within `windowMs` the address
+ * is refused (429) until the window has passed, without a database look-up,
+ * so guessing costs the guesser time and the hub nothing; other addresses are
+ * served as before.
+ */
+export class BadTokenLimiter {
+  private readonly misses = new Map<string, number[]>()
+  constructor(
+    private readonly limit = 20,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  /** Milliseconds until this address may try again; 0 when it may now. */
+  blockedFor(address: string, now = Date.now()): number {
+    const recent = this.recent(address, now)
+    return recent.length >= this.limit ? recent[0]! + this.windowMs - now : 0
+  }
+
+  miss(address: string, now = Date.now()): void {
+    const recent = this.recent(address, now)
+    recent.push(now)
+    this.misses.set(address, recent)
+    // many addresses: forget those with no recent miss, so the map cannot grow without bound
+    if (this.misses.size > 10_000) for (const a of [...this.misses.keys()]) if (!this.recent(a, now).length) this.misses.delete(a)
+  }
+
+  private recent(address: string, now: number): number[] {
+    return (this.misses.get(address) ?? []).filter((t) => now - t < this.windowMs)
+  }
+}

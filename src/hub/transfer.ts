@@ -1,0 +1,171 @@
+// `cmc exp push` and `cmc exp pull`: records between the local store and a
+// hub's project. A push asks the hub which of the selected ids it holds and
+// sends only the others, in batches (a count and a byte budget), each one
+// transaction on the hub, so an interrupted push has lost nothing and the same
+// command resumes where it stopped; a batch retried after the hub went away
+// mid-answer is a no-op for what it had kept. A pull fetches the records the
+// local store lacks and publishes each as a run does (staged, then renamed),
+// its logs and outputs checked against their sha256 and names.
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { CmcError } from '../errors.js'
+import type { EventSink } from '../events.js'
+import type { ExperimentRecord } from '../store/record.js'
+import { querySummaries } from '../store/select.js'
+import type { Store } from '../store/store.js'
+import type { HubClient } from './client.js'
+import type { PushOutcome } from './hubRecords.js'
+import { declaredFiles, unsafeName, type PushedFile, type PushedItem } from './recordCheck.js'
+
+export interface PushResult {
+  selected: number
+  held: number
+  sent: number
+  conflicts: Array<{ id: string; message: string }>
+  /** files not sent: over the hub's limit, or missing here */
+  skippedFiles: string[]
+}
+
+export interface TransferOptions {
+  where?: string
+  /** records a batch carries at most */
+  batch?: number
+  events?: EventSink
+}
+
+interface HubLimits {
+  maxBodyBytes: number
+  maxFileBytes: number
+}
+
+const HAVE_CHUNK = 10_000
+
+/** The files of a record in the local store that the hub keeps, under the hub's per-file limit. */
+function filesOf(store: Store, r: ExperimentRecord, maxFileBytes: number, skipped: string[]): PushedFile[] {
+  const dir = store.recordDir(r.id)
+  const out: PushedFile[] = []
+  for (const name of declaredFiles(r).keys()) {
+    const file = path.join(dir, name)
+    let size: number
+    try {
+      size = statSync(file).size
+    } catch {
+      continue // a run that wrote no such log
+    }
+    if (size > maxFileBytes) {
+      skipped.push(`${r.id}/${name} (${size} bytes, over the hub's limit of ${maxFileBytes})`)
+      continue
+    }
+    const content = readFileSync(file)
+    out.push({ name, sha256: createHash('sha256').update(content).digest('hex'), data: content.toString('base64') })
+  }
+  return out
+}
+
+export async function pushRecords(store: Store, hub: HubClient, opts: TransferOptions = {}): Promise<PushResult> {
+  const events = opts.events
+  const ids = querySummaries(store, opts.where, { events }).map((s) => s.id)
+  const limits = await hub.call<HubLimits>('GET', 'limits')
+  const held = new Set<string>()
+  for (let i = 0; i < ids.length; i += HAVE_CHUNK) {
+    const { held: h } = await hub.call<{ held: Record<string, string> }>('POST', 'have', { ids: ids.slice(i, i + HAVE_CHUNK) })
+    for (const id of Object.keys(h)) held.add(id)
+  }
+  const lacking = ids.filter((id) => !held.has(id))
+  const result: PushResult = { selected: ids.length, held: held.size, sent: 0, conflicts: [], skippedFiles: [] }
+  const maxCount = opts.batch ?? 500
+  // half the hub's body limit: base64 and JSON around the files stay under it
+  const budget = limits.maxBodyBytes / 2
+  let batch: PushedItem[] = []
+  let bytes = 0
+  const send = async () => {
+    if (!batch.length) return
+    const outcome = await hub.call<PushOutcome>('POST', 'records', { records: batch })
+    result.sent += outcome.added.length
+    result.conflicts.push(...outcome.conflicts)
+    batch = []
+    bytes = 0
+    events?.({ type: 'progress', task: 'push', current: result.sent + result.conflicts.length, total: lacking.length })
+  }
+  events?.({ type: 'progress', task: 'push', current: 0, total: lacking.length })
+  for (const id of lacking) {
+    let record: ExperimentRecord
+    try {
+      record = store.get(id)
+    } catch (e) {
+      events?.({ type: 'log', level: 'warn', message: `skipped ${id}: ${(e as Error).message}` })
+      continue
+    }
+    const files = filesOf(store, record, limits.maxFileBytes, result.skippedFiles)
+    const size = JSON.stringify(record).length + files.reduce((n, f) => n + f.data.length + f.name.length + 100, 0)
+    if (batch.length && (batch.length >= maxCount || bytes + size > budget)) await send()
+    batch.push({ record, files })
+    bytes += size
+  }
+  await send()
+  for (const f of result.skippedFiles) events?.({ type: 'log', level: 'warn', message: `not sent: ${f}` })
+  if (result.conflicts.length)
+    throw new CmcError('HUB_RECORD_CONFLICT', `${result.conflicts.length} record(s) differ from those the hub holds under their ids`, {
+      details: result.conflicts.slice(0, 10).map((c) => c.id),
+      hint: 'records are immutable: a changed record needs a new id (re-run it); the others were pushed',
+      data: { ...result },
+    })
+  return result
+}
+
+export interface PullResult {
+  matched: number
+  had: number
+  added: number
+  missingFiles: string[]
+}
+
+const FETCH_CHUNK = 200
+
+export async function pullRecords(store: Store, hub: HubClient, opts: TransferOptions = {}): Promise<PullResult> {
+  const events = opts.events
+  const { rows, warnings } = await hub.call<{ rows: Array<{ id: string }>; warnings: string[] }>(
+    'GET',
+    `records?${new URLSearchParams(opts.where ? { where: opts.where } : {})}`,
+  )
+  for (const message of warnings) events?.({ type: 'log', level: 'warn', message })
+  const lacking = rows.map((r) => r.id).filter((id) => !existsSync(store.recordDir(id)))
+  const result: PullResult = { matched: rows.length, had: rows.length - lacking.length, added: 0, missingFiles: [] }
+  events?.({ type: 'progress', task: 'pull', current: 0, total: lacking.length })
+  for (let i = 0; i < lacking.length; i += FETCH_CHUNK) {
+    const { records } = await hub.call<{ records: ExperimentRecord[] }>('POST', 'fetch', { ids: lacking.slice(i, i + FETCH_CHUNK) })
+    for (const record of records) {
+      await adopt(store, hub, record, result)
+      events?.({ type: 'progress', task: 'pull', current: ++result.added, total: lacking.length })
+    }
+  }
+  for (const f of result.missingFiles) events?.({ type: 'log', level: 'warn', message: `the hub has no ${f}` })
+  return result
+}
+
+/** One record from the hub into the store, as a run publishes one: staged with its files, then committed. */
+async function adopt(store: Store, hub: HubClient, record: ExperimentRecord, result: PullResult): Promise<void> {
+  if (existsSync(store.recordDir(record.id))) return
+  const writer = await store.begin(record.id)
+  try {
+    for (const [name, want] of declaredFiles(record)) {
+      // the hub checked these names; a hub is still not trusted with this machine's paths
+      if (unsafeName(name)) throw new CmcError('HUB_REQUEST_INVALID', `record ${record.id} names an unsafe file ${JSON.stringify(name)}`)
+      const bytes = await hub.file(record.id, name)
+      if (!bytes) {
+        if (want.sha256) result.missingFiles.push(`${record.id}/${name}`)
+        continue
+      }
+      if (want.sha256 && createHash('sha256').update(bytes).digest('hex') !== want.sha256)
+        throw new CmcError('HUB_REQUEST_INVALID', `${record.id}/${name} from the hub does not have the sha256 its record lists`)
+      const file = path.join(writer.dir, name)
+      mkdirSync(path.dirname(file), { recursive: true })
+      writeFileSync(file, bytes)
+    }
+    await writer.commit(record)
+  } catch (e) {
+    await writer.discard()
+    throw e
+  }
+}
