@@ -1,6 +1,7 @@
 // `cmc plan`: the resolved dependency graph of an image or benchmark.
 import { defineCommand } from '../cli/command.js'
 import { parseEnvFlags } from '../cli/parseEnvFlags.js'
+import { redactEnv } from '../collect/redactEnv.js'
 import { platformSpec, repoSpec } from '../cli/spec.js'
 import { loadIndex } from '../repos/index.js'
 import { hostPlatformName } from '../resolve/platforms.js'
@@ -21,7 +22,8 @@ export default defineCommand({
     const index = await loadIndex({ extraRepos: flags.repo, events: io.events })
     // as `cmc run` does: --env goes to the container, so it is shown apart and not hashed
     const plan = resolvePlan(index, args.target, { platform: flags.platform ?? hostPlatformName() })
-    const runEnv = parseEnvFlags(flags.env)
+    // a run's env is the container's; secrets among it are shown redacted, as records keep them
+    const runEnv = redactEnv(parseEnvFlags(flags.env), plan.benchmark?.secrets)
     if (!io.json) {
       io.log(`${plan.target.kind} ${plan.target.alias} on ${plan.platform.name} (${plan.platform.dockerPlatform}), image ${plan.image.alias}`)
       io.log(`bases: build ${plan.platform.base.build}, runtime ${plan.platform.base.runtime}`)
@@ -43,6 +45,8 @@ export default defineCommand({
             .map(([k, v]) => `${k}=${v}`)
             .join(' ')}`,
         )
+      if (plan.benchmark?.secrets.length)
+        io.log(`secrets: ${plan.benchmark.secrets.join(' ')} (the container's only, from --env, --env-from or the environment; never in the image)`)
       io.log(`plan hash: ${plan.hash}`)
     }
     return Object.keys(runEnv).length ? { ...plan, runEnv } : plan

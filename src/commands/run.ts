@@ -1,6 +1,6 @@
 // `cmc run`: a benchmark's sweep, each point in fresh containers, each run a record.
 import { defineCommand } from '../cli/command.js'
-import { parseEnvFlags, parseKeyValues } from '../cli/parseEnvFlags.js'
+import { parseEnvFiles, parseEnvFlags, parseKeyValues } from '../cli/parseEnvFlags.js'
 import { parseCpus, parseSize } from '../cli/parseLimits.js'
 import { platformSpec, repoSpec, storeSpec } from '../cli/spec.js'
 import { formatNumber, formatTable } from '../cli/table.js'
@@ -32,6 +32,11 @@ export default defineCommand({
     memory: { kind: 'string', description: 'memory limit, e.g. 2g' },
     timeout: { kind: 'integer', description: 'seconds per container run', min: 1 },
     env: { kind: 'string', char: 'e', multiple: true, description: 'KEY=VALUE env for the benchmark' },
+    'env-from': {
+      kind: 'string',
+      multiple: true,
+      description: 'file of KEY=VALUE lines (the format of docker run --env-file, which names a Node option), e.g. for secrets; --env wins',
+    },
     tag: { kind: 'string', multiple: true, description: 'tag stored on the records' },
     builder: {
       kind: 'string',
@@ -58,7 +63,7 @@ export default defineCommand({
       cpus: flags.cpus === undefined ? undefined : parseCpus(flags.cpus),
       memoryBytes: flags.memory ? parseSize(flags.memory) : undefined,
       timeoutS: flags.timeout,
-      env: parseEnvFlags(flags.env),
+      env: { ...parseEnvFiles(flags['env-from']), ...parseEnvFlags(flags.env) },
       tags: flags.tag,
       storePath: flags.store,
       extraRepos: flags.repo,

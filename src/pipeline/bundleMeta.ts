@@ -4,7 +4,7 @@
 // target's repo as DIR itself, so that `--repo DIR` resolves the same plan
 // from the same files, and nothing ever outside DIR.
 import { createHash } from 'node:crypto'
-import { createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync } from 'node:fs'
+import { createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -42,7 +42,27 @@ export function bundleFiles(index: ArtifactIndex, plan: BuildPlan): { entries: B
     entries.set(entry, { name: entry, src: '', mode: 0o644, size: data.length, data })
   }
   for (const a of artifacts) for (const f of artifactFiles(a, listedFiles(plan, a))) entries.set(f.name, f)
+  const bench = plan.benchmark && artifacts.find((a) => a.uid === plan.benchmark!.uid)
+  if (bench) {
+    const name = `meta/${bench.repo}/${bench.relDir}/${path.basename(bench.file)}`
+    const data = withoutSecretValues(bench.file, plan.benchmark!.secrets)
+    if (data) entries.set(name, { ...entries.get(name)!, linkname: undefined, size: data.length, data })
+  }
   return { entries: [...entries.values()], repos }
+}
+
+/**
+ * A benchmark's meta file as the bundle carries it when its env gives a declared secret a value:
+ * without that value (it reaches only a container; src/pipeline/secrets.ts), comments and the rest
+ * kept. Undefined when there is nothing to leave out.
+ */
+function withoutSecretValues(file: string, secrets: string[]): Buffer | undefined {
+  if (!secrets.length) return undefined
+  const doc = yaml().parseDocument(readFileSync(file, 'utf8'))
+  const present = secrets.filter((name) => doc.hasIn(['env', name]))
+  if (!present.length) return undefined
+  for (const name of present) doc.deleteIn(['env', name])
+  return Buffer.from(file.endsWith('.json') ? `${JSON.stringify(doc.toJS(), null, 2)}\n` : doc.toString())
 }
 
 /** The artifacts a plan was resolved from: target, image, components and the platform profile. */

@@ -2,7 +2,8 @@
 // print: each piece is written to the record's log (capped to its head and
 // tail, src/store/cappedLog.ts), shown live as an 'output' event, and stdout is
 // matched line by line for regex metrics, so that nothing printed is held
-// whole and the metrics see what the cap drops.
+// whole and the metrics see what the cap drops. The values of the benchmark's
+// secrets are hidden before any of that (src/pipeline/secrets.ts).
 import { StringDecoder } from 'node:string_decoder'
 import path from 'node:path'
 import { RegexLineMatcher } from '../collect/parseRegexMetrics.js'
@@ -10,6 +11,7 @@ import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { CappedLog } from '../store/cappedLog.js'
 import type { ExperimentRecord, LogCut } from '../store/record.js'
+import { SecretRedactor } from './secrets.js'
 
 type Stream = 'stdout' | 'stderr'
 
@@ -28,6 +30,7 @@ export class PointLogs {
     readonly dir: string,
     maxBytes: number,
     private readonly events: EventSink,
+    private readonly secrets: string[] = [],
   ) {
     this.logs = { stdout: new CappedLog(path.join(dir, 'stdout.log'), maxBytes), stderr: new CappedLog(path.join(dir, 'stderr.log'), maxBytes) }
   }
@@ -43,17 +46,22 @@ export class PointLogs {
   attempt(patterns: Record<string, string> | undefined): AttemptLogs {
     const matcher = patterns ? new RegexLineMatcher(patterns) : undefined
     const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') }
+    const redactors = { stdout: new SecretRedactor(this.secrets), stderr: new SecretRedactor(this.secrets) }
+    const keep = (stream: Stream, data: Buffer) => {
+      if (!data.length) return
+      this.write(stream, data)
+      show(stream, decoders[stream].write(data))
+    }
     const show = (stream: Stream, text: string) => {
       if (!text) return
       if (stream === 'stdout') matcher?.write(text)
       this.events({ type: 'output', stream, data: text })
     }
     return {
-      onOutput: (stream, chunk) => {
-        this.write(stream, chunk)
-        show(stream, decoders[stream].write(chunk))
-      },
+      onOutput: (stream, chunk) => keep(stream, redactors[stream].write(chunk)),
       end: () => {
+        keep('stdout', redactors.stdout.end())
+        keep('stderr', redactors.stderr.end())
         show('stdout', decoders.stdout.end())
         show('stderr', decoders.stderr.end())
         this.throwIfFailed()

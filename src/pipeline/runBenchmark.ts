@@ -17,13 +17,14 @@ import type { BenchmarkMeta } from '../meta/schema.js'
 import { loadIndex, type ArtifactIndex } from '../repos/index.js'
 import type { BuildPlan, PlanBenchmark } from '../resolve/plan.js'
 import { hostPlatformName } from '../resolve/platforms.js'
-import { resolvePlan } from '../resolve/resolvePlan.js'
+import { findTarget, resolvePlan } from '../resolve/resolvePlan.js'
 import type { ExperimentRecord, HostFingerprint, OutputFile, RunStatus } from '../store/record.js'
 import type { RecordWriter } from '../store/storeApi.js'
 import { newRecordId, openStore, type Store } from '../store/store.js'
 import { cmcVersion } from '../version.js'
 import { buildFromPlan, type BuilderChoice } from './buildImage.js'
 import { PointLogs } from './pointLogs.js'
+import { secretValues } from './secrets.js'
 import { expandSweep, renderCommand, type ParamValue } from './sweep.js'
 
 export interface RunOptions {
@@ -139,7 +140,12 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
     fingerprint,
     emulation,
     maxLogBytes: maxLogBytes(index, benchmark),
-    ...runSettings(plan, benchmark, opts),
+    ...runSettings(
+      plan,
+      benchmark,
+      opts,
+      secretValues(benchmark.secrets, { given: opts.env ?? {}, environment: process.env, benchmark: findTarget(index, opts.target) }, events),
+    ),
   }
   const records: ExperimentRecord[] = []
   for (const [pointIndex, params] of points.entries()) {
@@ -230,9 +236,14 @@ async function imageEmulation(image: RunImage, plan: BuildPlan, events: EventSin
 }
 
 /** Repeats, warm-ups, timeout and env: the flags over the benchmark's meta. */
-function runSettings(plan: BuildPlan, benchmark: PlanBenchmark, opts: RunOptions): Pick<RunContext, 'env' | 'repeat' | 'warmup' | 'timeoutMs'> {
+function runSettings(
+  plan: BuildPlan,
+  benchmark: PlanBenchmark,
+  opts: RunOptions,
+  secrets: Record<string, string>,
+): Pick<RunContext, 'env' | 'repeat' | 'warmup' | 'timeoutMs'> {
   return {
-    env: { ...plan.env, ...benchmark.env, ...opts.env },
+    env: { ...plan.env, ...benchmark.env, ...secrets, ...opts.env },
     repeat: opts.repeat ?? benchmark.repeat,
     warmup: opts.warmup ?? benchmark.warmup,
     timeoutMs: (opts.timeoutS ?? benchmark.timeout ?? 3600) * 1000,
@@ -254,7 +265,12 @@ async function runPoint(run: RunContext, index: number, params: Record<string, P
   let point: Point
   let outcome: PointOutcome
   try {
-    logs = new PointLogs(writer.dir, run.maxLogBytes, events)
+    logs = new PointLogs(
+      writer.dir,
+      run.maxLogBytes,
+      events,
+      benchmark.secrets.flatMap((name) => run.env[name] ?? []),
+    )
     point = { id, index, params, writer, logs, command, startedAt }
     outcome = await runRepeats(run, point)
     outcome.logsCut = logs.close()

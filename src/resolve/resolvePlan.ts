@@ -228,6 +228,16 @@ function benchmarkSection(b: Artifact): PlanBenchmark {
   }
 }
 
+function dropNames(env: Record<string, string>, names: Set<string>): Record<string, string> {
+  return names.size ? Object.fromEntries(Object.entries(env).filter(([k]) => !names.has(k))) : env
+}
+
+/** A node whose env lines leave out the benchmark's secrets (a component may set the same name). */
+function withoutSecrets(n: PlanNode, secrets: Set<string>): PlanNode {
+  if (!secrets.size) return n
+  return { ...n, install: { ...n.install, env: dropNames(n.install.env, secrets) }, runtime: { ...n.runtime, env: dropNames(n.runtime.env, secrets) } }
+}
+
 /**
  * The image or benchmark a command names. Aliases are unique per kind, not
  * across kinds (an image may share its alias with a component), so
@@ -266,9 +276,16 @@ export function resolvePlan(index: ArtifactSource, target: string, opts: Resolve
 
   const r = new Resolver(index, platform)
   im.components.forEach((dep, i) => r.resolveDep(dep, { artifact: image, keyPath: ['components', i] }, []))
-  const nodes = r.plan()
   const benchmark = bench ? benchmarkSection(bench) : undefined
-  const env = mergeEnv(nodes, (id) => r.envFor(id), im.env, benchmark?.env, opts.env)
+  // A declared secret's value reaches only the running container (src/pipeline/secrets.ts): in the
+  // plan it would become an ENV line, a layer and a pushed image, and it would be printed and hashed.
+  const secrets = new Set(benchmark?.secrets ?? [])
+  const nodes = r.plan().map((n) => withoutSecrets(n, secrets))
+  if (benchmark) benchmark.env = dropNames(benchmark.env, secrets)
+  const env = dropNames(
+    mergeEnv(nodes, (id) => r.envFor(id), im.env, benchmark?.env, opts.env),
+    secrets,
+  )
   const plan: Omit<BuildPlan, 'hash'> = {
     format: 1,
     target: { kind: t.kind, alias: t.alias, uid: t.uid },

@@ -1,6 +1,6 @@
 // `cmc exp reproduce`: a record run again as recorded, then compared with it.
 import { defineCommand } from '../../cli/command.js'
-import { parseEnvFlags } from '../../cli/parseEnvFlags.js'
+import { parseEnvFiles, parseEnvFlags } from '../../cli/parseEnvFlags.js'
 import { parseCpus, parseSize } from '../../cli/parseLimits.js'
 import { repoSpec, storeSpec } from '../../cli/spec.js'
 import { formatNumber, formatTable } from '../../cli/table.js'
@@ -20,6 +20,7 @@ export default defineCommand({
   flags: {
     repeat: { kind: 'integer', description: 'repeats (default: as recorded)', min: 1 },
     env: { kind: 'string', char: 'e', multiple: true, description: 'KEY=VALUE over the recorded env (for values the record redacted)' },
+    'env-from': { kind: 'string', multiple: true, description: 'file of KEY=VALUE lines (the format of docker run --env-file); --env wins' },
     device: {
       kind: 'string',
       multiple: true,
@@ -33,7 +34,7 @@ export default defineCommand({
   async action({ args, flags }, io) {
     const store = await openStore({ path: flags.store })
     const old = findRecord(store, args.id, io.events)
-    const given = parseEnvFlags(flags.env)
+    const given = { ...parseEnvFiles(flags['env-from']), ...parseEnvFlags(flags.env) }
     const recorded = Object.fromEntries(Object.entries(old.env).filter(([, v]) => v !== REDACTED))
     const unknown = Object.keys(old.env).filter((k) => old.env[k] === REDACTED && !(k in given))
     if (unknown.length)
