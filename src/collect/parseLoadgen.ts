@@ -468,3 +468,12 @@ export function headlineOf(res: Pick<LoadgenResult, 'scenario' | 'metrics' | 've
   if (!metric) return undefined
   return { metric, value: m[metric]!, unit: loadgenUnit(metric) ?? '', higherIsBetter: loadgenHigherIsBetter(metric) ?? true }
 }
+
+/** What a record keeps of a LoadGen result besides its metrics (ExperimentRecord.loadgen). */
+export type LoadgenFacts = Omit<LoadgenResult, 'metrics' | 'invalidReasons'> & { invalidReasons?: string[] }
+
+/** The facts of a result: everything but the metrics, which a record keeps as metric summaries. */
+export function loadgenFacts(res: LoadgenResult): LoadgenFacts {
+  const { metrics: _metrics, invalidReasons, ...facts } = res
+  return invalidReasons.length ? { ...facts, invalidReasons } : facts
+}

@@ -20,7 +20,21 @@ export type Column =
   | { kind: 'num'; data: Float64Array } // NaN: no value
   | { kind: 'text'; blob: Buffer; ends: Uint32Array } // row i: utf8 bytes [ends[i-1], ends[i]); ids and dates, read lazily
 
-const ATTRS = ['id', 'createdAt', 'benchmark', 'image', 'digest', 'platform', 'status', 'host', 'limits', 'emulated'] as const
+/** Where a record comes from and its LoadGen scenario (summary.ts sourceFields); absent for most local runs. */
+const SOURCE_ATTRS = [
+  'source',
+  'round',
+  'submitter',
+  'division',
+  'availability',
+  'system',
+  'accelerator',
+  'accelerators',
+  'scenario',
+  'mode',
+  'headline',
+] as const
+const ATTRS = ['id', 'createdAt', 'benchmark', 'image', 'digest', 'platform', 'status', 'host', 'limits', 'emulated', ...SOURCE_ATTRS] as const
 /** Cells read one at a time from a snapshot column before the whole column is loaded instead. */
 const CELLS_BEFORE_LOADING = 256
 /** A reader rewrites the snapshot once this many lines follow it. */

@@ -2,6 +2,8 @@
 // files first (record.json in the run's folder) so a store can be shared with
 // git or a tarball; the index is derived from them.
 
+import type { LoadgenFacts } from '../collect/parseLoadgen.js'
+
 export type RunStatus = 'ok' | 'failed' | 'timeout' | 'aborted'
 
 export interface MetricSummary {
@@ -91,6 +93,77 @@ export interface ExperimentRecord {
   emulated?: boolean
   /** How an emulated run ran: the engine host's and the image's architecture, and the interpreter seen. */
   emulation?: { hostArch: string; imageArch: string; interpreter: string }
+  /**
+   * A result published elsewhere and imported (`cmc exp import --mlperf`): not
+   * a run on this machine. Its `host` holds only what the publication states
+   * (`hostname` is `mlperf:<submitter>/<system>`, unknown parts empty or 0).
+   */
+  source?: PublishedSource
+  /** What a run's LoadGen logs state besides its metrics: scenario, mode, test settings, headline, early stopping. */
+  loadgen?: LoadgenFacts
   /** Set by `cmc exp reproduce`: the record this one re-runs. */
   reproduces?: string
+  /**
+   * Where a cluster ran the point (`cmc run --on slurm|kubernetes`): the
+   * scheduler, its cluster, job and array index, the node and partition (or
+   * namespace); `host` is then that node's own fingerprint. Absent for a run
+   * on this machine's engine.
+   */
+  scheduler?: SchedulerProvenance
+}
+
+/** A cluster task's provenance (ExperimentRecord.scheduler). */
+export interface SchedulerProvenance {
+  kind: 'slurm' | 'kubernetes'
+  cluster: string
+  /** The scheduler's job id (Slurm: the array job id; Kubernetes: namespace/name). */
+  jobId: string
+  /** Slurm's id of the task itself (JOBID_INDEX); the pod's name on Kubernetes. */
+  taskId?: string
+  arrayIndex: number
+  node: string
+  /** Slurm's partition, Kubernetes' namespace. */
+  partition?: string
+  /** cmc's own id of the submission (`cmc jobs`). */
+  cmcJob: string
+}
+
+/** Where an imported record was published (ExperimentRecord.source). */
+export interface PublishedSource {
+  kind: 'mlperf'
+  /** the round, e.g. v4.1, when the tree or summary says */
+  round?: string
+  submitter: string
+  /** closed, open or network */
+  division: string
+  /** available, preview or rdi */
+  availability?: string
+  /** the system's id: its folder under results/ and its systems/<id>.json */
+  system: string
+  systemName?: string
+  systemType?: string
+  benchmark: string
+  scenario: string
+  /** PerformanceOnly or AccuracyOnly */
+  mode: string
+  accelerator?: string
+  /** accelerators in the whole system (per node times nodes) */
+  accelerators?: number
+  hostProcessor?: string
+  framework?: string
+  operatingSystem?: string
+  /** the result MLPerf reports: one of the record's metrics, with its unit */
+  headline?: { metric: string; value: number; unit: string; higherIsBetter: boolean }
+  valid: boolean
+  /** the accuracy as the submission states it (accuracy.txt, or the summary's Accuracy column) */
+  accuracy?: string
+  /** per compliance test (TEST01...): passed, failed, or missing */
+  compliance?: Record<string, 'passed' | 'failed' | 'missing'>
+  /** the system description and measurements.json as published */
+  systemDescription?: Record<string, unknown>
+  measurements?: Record<string, unknown>
+  /** the path in the tree (or the summary file and row) the record came from */
+  from: string
+  /** what makes a result the same one on a second import */
+  key: string
 }

@@ -19,6 +19,20 @@ export interface RecordSummary {
   params: Record<string, string | number | boolean>
   metrics: Record<string, number>
   tags: string[]
+  /** `mlperf` for an imported published result; absent for a run (`not source = mlperf` selects runs). */
+  source?: string
+  /** An MLPerf result's round, submitter, division, availability, system id, accelerator model and count (published records only). */
+  round?: string
+  submitter?: string
+  division?: string
+  availability?: string
+  system?: string
+  accelerator?: string
+  accelerators?: number
+  /** The LoadGen scenario and mode, and the name of the headline metric, of a run or a published result that has them. */
+  scenario?: string
+  mode?: string
+  headline?: string
 }
 
 /** Limits as the index keeps them: one text value, so that a column of them stays a small dictionary. */
@@ -59,5 +73,25 @@ export function summaryOf(r: ExperimentRecord): RecordSummary {
     params: r.params,
     metrics: Object.fromEntries(Object.entries(r.metrics).map(([k, s]) => [k, s.median])),
     tags: r.tags,
+    ...sourceFields(r),
   }
+}
+
+/** The index's fields for where a record comes from and its LoadGen scenario; only those it has. */
+function sourceFields(r: ExperimentRecord): Partial<RecordSummary> {
+  const src = r.source
+  const fields: Partial<RecordSummary> = {
+    source: src?.kind,
+    round: src?.round,
+    submitter: src?.submitter,
+    division: src?.division,
+    availability: src?.availability,
+    system: src?.system,
+    accelerator: src?.accelerator,
+    accelerators: src?.accelerators,
+    scenario: src?.scenario ?? r.loadgen?.scenario,
+    mode: src?.mode ?? r.loadgen?.mode,
+    headline: src?.headline?.metric ?? r.loadgen?.headline?.metric,
+  }
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))
 }
