@@ -13,6 +13,7 @@ export type ErrorCategory =
   | 'base' // base image not available: exit 7
   | 'registry' // push/pull failures: exit 8
   | 'store' // experiment store problems: exit 9
+  | 'scheduler' // Slurm or Kubernetes cannot be reached, or refuses a job: exit 10
   | 'timeout' // a run or build hit its time limit: exit 124
   | 'aborted' // Ctrl-C: exit 130
   | 'internal' // a bug: exit 1
@@ -27,6 +28,7 @@ export const EXIT_CODES: Record<ErrorCategory, number> = {
   base: 7,
   registry: 8,
   store: 9,
+  scheduler: 10,
   timeout: 124,
   aborted: 130,
 }
@@ -103,6 +105,12 @@ export const ERROR_CODES = {
   HOST_NOT_ALLOWED: ['input', 'the dashboard or hub was asked with a Host or Origin header of another site (DNS rebinding, cross-site requests)'],
   CONFIG_INVALID: ['input', '~/.cmc/config.yaml cannot be read or has an unknown key'],
   CONFIG_INSECURE: ['input', '~/.cmc/config.yaml holds a token and others may read it (chmod 600)'],
+  CLUSTER_FLAG: ['input', 'a cluster flag (`--partition`, `--registry`, ...) without `--on`, or one the chosen backend does not take'],
+  PARTITION_UNKNOWN: ['input', '`--partition` names no partition of the Slurm cluster (its partitions are listed)'],
+  CLUSTER_NO_GPUS: ['input', "`--gpus-per-task` or `--gres` asks for GPUs the partition's nodes do not have"],
+  JOB_DIR_NOT_SHARED: ['input', "the job folder is on this machine's own disk while the partition's nodes are other hosts (`--job-dir`)"],
+  JOB_NOT_FOUND: ['input', 'no submitted cluster job has this id (`cmc jobs` lists them)'],
+  KUBE_JOB_INVALID: ['input', 'the Kubernetes Job cmc made fails the Kubernetes API schema (the field is named)'],
   NO_DAEMON: ['engine', 'no Docker engine answers at the endpoint (how to start one is shown)'],
   DAEMON_LOST: ['engine', 'the engine stopped answering during the command'],
   BUILD_FAILED: ['build', 'a build step failed (the step and the tail of its log are shown)'],
@@ -128,9 +136,13 @@ export const ERROR_CODES = {
   HUB_RATE_LIMITED: ['store', 'the hub refuses this address for a while after many wrong tokens (429)'],
   HUB_UNREACHABLE: ['store', 'the hub does not answer at its address, after retries'],
   HUB_DB_UNREACHABLE: ['store', '`cmc hub` cannot reach its PostgreSQL database (how to start one is shown)'],
+  REGISTRY_UNREACHABLE: ['registry', "`--registry` does not answer, or is this machine's loopback while the nodes are other hosts"],
   RECORD_CORRUPT: ['store', 'a record file is damaged (skipped; `cmc exp reindex`)'],
   OUTPUTS_NOT_WRITTEN: ['store', "the run's outputs could not be written into the store (a full disk)"],
   STORE_UNUSABLE: ['store', 'the store folder cannot be made: a file is in its path, or it is not writable'],
+  SCHEDULER_MISSING: ['scheduler', "the scheduler's commands (sbatch, squeue, scancel) are not installed here"],
+  SCHEDULER_UNREACHABLE: ['scheduler', 'slurmctld (or the Kubernetes API server) does not answer (how to start or reach it is shown)'],
+  SUBMIT_REFUSED: ['scheduler', "the scheduler refused the job (its message is shown); nothing was submitted"],
   TIMEOUT: ['timeout', 'a run or build hit its time limit (the container was stopped and removed)'],
   ABORTED: ['aborted', 'interrupted by Ctrl-C (the container or build was stopped)'],
   RECORD_INVALID: ['internal', 'a record about to be written is incomplete (a bug)'],

@@ -7,6 +7,8 @@ import { formatNumber, formatTable } from '../cli/table.js'
 import { CmcError } from '../errors.js'
 import { matrixFailure, runPlatforms } from '../pipeline/platformMatrix.js'
 import type { ExperimentRecord } from '../store/record.js'
+import { CLUSTER_RUN_FLAGS, refuseClusterFlags, runOnCluster } from '../cluster/runOnCluster.js'
+import type { Submitted } from '../cluster/submitSweep.js'
 
 export default defineCommand({
   summary: 'Run a benchmark in its container and record the results',
@@ -18,6 +20,7 @@ export default defineCommand({
     '<%= config.bin %> run cuda-stream --platform cuda --gpus device=0',
     '<%= config.bin %> run stream --platform arm64 --timeout 600 --json',
     '<%= config.bin %> run stream -p x86_64 -p arm64 --set threads=1,2',
+    '<%= config.bin %> run stream --set threads=1,2,4,8 --on slurm --partition debug --max-parallel 4',
   ],
   args: [{ name: 'benchmark', required: true, description: 'benchmark alias or uid' }],
   flags: {
@@ -46,12 +49,13 @@ export default defineCommand({
     },
     store: storeSpec,
     repo: repoSpec,
+    ...CLUSTER_RUN_FLAGS,
   },
-  async action({ args, flags }, io): Promise<ExperimentRecord[]> {
+  async action({ args, flags }, io): Promise<ExperimentRecord[] | Submitted> {
     const ac = new AbortController()
     process.once('SIGINT', () => ac.abort())
     process.once('SIGTERM', () => ac.abort())
-    const matrix = await runPlatforms({
+    const options = {
       target: args.benchmark,
       platforms: flags.platform,
       sets: parseKeyValues(flags.set, 'set'),
@@ -70,7 +74,10 @@ export default defineCommand({
       builder: flags.builder,
       events: io.events,
       signal: ac.signal,
-    })
+    }
+    const matrix = flags.on ? await runOnCluster(options, flags.on, flags, io) : await runPlatforms(refuseClusterFlags(options, flags))
+    // a dry run, or a job left to run (--detach): the job, nothing recorded yet
+    if ('job' in matrix) return matrix
     const { records } = matrix
     if (!io.json) io.log(formatTable(recordRows(records), ['id', 'platform', 'params', 'status', 'metrics'], { maxWidth: 100 }))
     const failure = runFailure(records, ac.signal.aborted) ?? matrixFailure(matrix)

@@ -12,7 +12,7 @@ import { deviceFlag, hostConfigForDevices, type DeviceHostConfig, type DeviceSpe
 import { engineVersion, pingEngine } from '../engine/docker.js'
 import { imageInfo } from '../engine/images.js'
 import { checkGpuSupport, emulationOf, hostFingerprint, registryDigest, type Emulation } from '../engine/info.js'
-import { runContainer, type ContainerOutputs, type ContainerRun, type ContainerSpec } from '../engine/run.js'
+import { runContainer, type ContainerOutputs, type ContainerRun, type ContainerSpec, type RunHooks } from '../engine/run.js'
 import type { BenchmarkMeta } from '../meta/schema.js'
 import { loadIndex, type ArtifactIndex } from '../repos/index.js'
 import type { BuildPlan, PlanBenchmark } from '../resolve/plan.js'
@@ -45,14 +45,16 @@ export interface RunOptions {
   builder?: BuilderChoice
   /** Use this image (ref or id) instead of building: `cmc exp reproduce`. */
   pinnedImage?: string
+  /** The points run on other machines (a cluster): this engine builds the image, its devices are not theirs. */
+  elsewhere?: boolean
   reproduces?: string
   tags?: string[]
   events?: EventSink
   signal?: AbortSignal
 }
 
-/** What every sweep point of one `cmc run` shares. */
-interface RunContext {
+/** What every sweep point of one `cmc run` shares (plain data but for store, events and fingerprint: src/cluster keeps the rest in a job). */
+export interface RunContext {
   opts: RunOptions
   events: EventSink
   plan: BuildPlan
@@ -73,7 +75,7 @@ interface RunContext {
   emulation?: Emulation
 }
 
-interface RunImage {
+export interface RunImage {
   ref: string
   id: string
   digest?: string
@@ -81,7 +83,7 @@ interface RunImage {
 }
 
 /** One sweep point as it runs: its record id, staging folder, logs and command. */
-interface Point {
+export interface Point {
   id: string
   index: number
   params: Record<string, ParamValue>
@@ -89,10 +91,12 @@ interface Point {
   logs: PointLogs
   command: string
   startedAt: Date
+  /** Where the point ran elsewhere (a cluster task): when it ended, the scheduler's provenance, why the scheduler stopped it. */
+  ran?: { endedAt: Date; scheduler: ExperimentRecord['scheduler']; reason?: string }
 }
 
 /** What a point's containers gave, gathered repeat by repeat. */
-interface PointOutcome {
+export interface PointOutcome {
   repeats: ExperimentRecord['repeats']
   outputs: OutputFile[]
   refused: ExperimentRecord['refused']
@@ -104,12 +108,49 @@ interface PointOutcome {
 }
 
 /** One container of a point, and the lines of its stdout the regex metrics last matched. */
-type Attempt = ContainerRun & { metricLines: string }
+export type Attempt = ContainerRun & { metricLines: string }
+
+/**
+ * How a point's containers run: here, on the engine (runContainer), or
+ * replayed from what a cluster task left (src/cluster). Either way the output
+ * goes through the same hooks, so that one loop makes the repeats, their logs
+ * and metrics, and one function the record.
+ */
+export type ContainerRunner = (
+  run: RunContext,
+  point: Point,
+  attempt: number,
+  hooks: Pick<RunHooks, 'onOutput' | 'onExit' | 'afterExit'>,
+) => Promise<ContainerRun>
+
+/** A point as runPoint is told to record it: run here and now, or replayed from where it ran. */
+export interface PointExecution {
+  container: ContainerRunner
+  startedAt?: Date
+  ran?: Point['ran']
+}
+
+/** The containers of a point, run on this machine's engine. */
+const onThisEngine: ContainerRunner = (run, point, _attempt, hooks) =>
+  runContainer(containerSpec(run, point), { timeoutMs: run.timeoutMs, signal: run.opts.signal, ...hooks })
 
 /** What each log of a record keeps when the benchmark's meta does not say. */
 const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024
 
 export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]> {
+  const { run, points } = await prepareRun(opts)
+  const records: ExperimentRecord[] = []
+  for (const [pointIndex, params] of points.entries()) {
+    if (opts.signal?.aborted) break
+    const record = await runPoint(run, pointIndex, params, points.length)
+    records.push(record)
+    if (record.status === 'aborted') break
+  }
+  return records
+}
+
+/** Everything the points of a run share, up to the image built: what `cmc run` does before its first container, here or on a cluster. */
+export async function prepareRun(opts: RunOptions): Promise<{ run: RunContext; points: Array<Record<string, ParamValue>> }> {
   const events = opts.events ?? (() => {})
   // the engine answers /version while the index loads
   engineVersion().catch(() => {})
@@ -122,7 +163,7 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
   inputMounts(benchmark)
   await pingEngine()
   const fingerprint = fingerprintOnce(events)
-  await checkDeviceSupport(devices.hostConfig)
+  if (!opts.elsewhere) await checkDeviceSupport(devices.hostConfig)
   const buildStarted = Date.now()
   const image = await imageToRun(plan, opts, events)
   const buildMs = Date.now() - buildStarted
@@ -147,14 +188,7 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
       secretValues(benchmark.secrets, { given: opts.env ?? {}, environment: process.env, benchmark: findTarget(index, opts.target) }, events),
     ),
   }
-  const records: ExperimentRecord[] = []
-  for (const [pointIndex, params] of points.entries()) {
-    if (opts.signal?.aborted) break
-    const record = await runPoint(run, pointIndex, params, points.length)
-    records.push(record)
-    if (record.status === 'aborted') break
-  }
-  return records
+  return { run, points }
 }
 
 /** The plan of the benchmark, resolved once for its image and its containers alike. */
@@ -251,7 +285,13 @@ function runSettings(
 }
 
 /** One sweep point: its warm-ups and repeats, then its record, committed (or discarded when running it threw). */
-async function runPoint(run: RunContext, index: number, params: Record<string, ParamValue>, pointCount: number): Promise<ExperimentRecord> {
+export async function runPoint(
+  run: RunContext,
+  index: number,
+  params: Record<string, ParamValue>,
+  pointCount: number,
+  execution: PointExecution = { container: onThisEngine },
+): Promise<ExperimentRecord> {
   const { benchmark, events } = run
   const id = newRecordId()
   const writer = await run.store.begin(id)
@@ -260,7 +300,7 @@ async function runPoint(run: RunContext, index: number, params: Record<string, P
     .map(([k, v]) => `${k}=${v}`)
     .join(' ')
   events({ type: 'phase', name: `run ${benchmark.alias} [${label}] (${index + 1}/${pointCount}) on ${run.plan.platform.name}`, status: 'started' })
-  const startedAt = new Date()
+  const startedAt = execution.startedAt ?? new Date()
   let logs: PointLogs | undefined
   let point: Point
   let outcome: PointOutcome
@@ -271,8 +311,8 @@ async function runPoint(run: RunContext, index: number, params: Record<string, P
       events,
       benchmark.secrets.flatMap((name) => run.env[name] ?? []),
     )
-    point = { id, index, params, writer, logs, command, startedAt }
-    outcome = await runRepeats(run, point)
+    point = { id, index, params, writer, logs, command, startedAt, ran: execution.ran }
+    outcome = await runRepeats(run, point, execution.container)
     outcome.logsCut = logs.close()
   } catch (e) {
     closeQuietly(logs)
@@ -295,14 +335,14 @@ function closeQuietly(logs: PointLogs | undefined): void {
 }
 
 /** Warm-ups, then the measured repeats, each in a fresh container; the first that does not succeed ends the point. */
-async function runRepeats(run: RunContext, point: Point): Promise<PointOutcome> {
+async function runRepeats(run: RunContext, point: Point, container: ContainerRunner): Promise<PointOutcome> {
   const outcome: PointOutcome = { repeats: [], outputs: [], refused: [], status: 'ok', exitCode: 0, runMs: [] }
   // each repeat's metrics file tends to drop the same values: say so once a point
   const warned = new Set<string>()
   for (let attempt = 0; attempt < run.warmup + run.repeat; attempt++) {
     // undefined for a warm-up
     const repeatIndex = attempt >= run.warmup ? attempt - run.warmup : undefined
-    const res = await runAttempt(run, point, attempt, repeatIndex, outcome)
+    const res = await runAttempt(run, point, container, attempt, repeatIndex, outcome)
     outcome.exitCode = res.exitCode
     if (res.status !== 'ok') {
       outcome.status = res.status
@@ -329,13 +369,18 @@ async function runRepeats(run: RunContext, point: Point): Promise<PointOutcome> 
 }
 
 /** One container of the point: a header in both logs, its output streamed to them, a measured repeat's outputs kept. */
-async function runAttempt(run: RunContext, point: Point, attempt: number, repeatIndex: number | undefined, outcome: PointOutcome): Promise<Attempt> {
+async function runAttempt(
+  run: RunContext,
+  point: Point,
+  container: ContainerRunner,
+  attempt: number,
+  repeatIndex: number | undefined,
+  outcome: PointOutcome,
+): Promise<Attempt> {
   point.logs.header(`=== ${repeatIndex !== undefined ? `repeat ${repeatIndex + 1}/${run.repeat}` : `warm-up ${attempt + 1}/${run.warmup}`} ===\n`)
   const metrics = run.benchmark.outputs.metrics
   const logs = point.logs.attempt(metrics?.format === 'regex' && repeatIndex !== undefined ? (metrics.patterns ?? {}) : undefined)
-  const res = await runContainer(containerSpec(run, point), {
-    timeoutMs: run.timeoutMs,
-    signal: run.opts.signal,
+  const res = await container(run, point, attempt, {
     onExit: () => void run.fingerprint(),
     onOutput: logs.onOutput,
     afterExit: repeatIndex === undefined ? undefined : (outputs) => keepOutputs(run, point, repeatIndex, outputs, outcome),
@@ -344,7 +389,7 @@ async function runAttempt(run: RunContext, point: Point, attempt: number, repeat
 }
 
 /** The container a point runs in: its image and command, env, inputs read-only, devices and limits. */
-function containerSpec(run: RunContext, point: Point): ContainerSpec {
+export function containerSpec(run: RunContext, point: Pick<Point, 'id' | 'command'>): ContainerSpec {
   const { benchmark, opts } = run
   return {
     image: run.image.id,
@@ -403,7 +448,7 @@ async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome)
   const { benchmark, plan, image, opts, devices } = run
   const outputs = outcome.outputs.sort((x, y) => x.path.localeCompare(y.path))
   const metrics = summarizeRepeats(outcome.repeats, benchmark.outputs)
-  const endedAt = new Date()
+  const endedAt = point.ran?.endedAt ?? new Date()
   const host = await run.fingerprint()
   return {
     format: 1,
@@ -426,7 +471,7 @@ async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome)
     metrics,
     status: outcome.status,
     exitCode: outcome.exitCode,
-    reason: outcome.reason,
+    reason: (outcome.status !== 'ok' && point.ran?.reason) || outcome.reason,
     host,
     command: point.command,
     env: redactEnv(run.env, benchmark.secrets),
@@ -451,6 +496,7 @@ async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome)
     emulated: run.emulation !== undefined,
     emulation: run.emulation,
     reproduces: opts.reproduces,
+    scheduler: point.ran?.scheduler,
   }
 }
 

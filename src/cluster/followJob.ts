@@ -1,0 +1,153 @@
+// Following a submitted job from the submitting side: each task that has
+// ended becomes its record (replayTask.ts) as soon as it lands, progress is
+// reported as points done / failed / running / pending; cancel stops what is
+// left and records it as aborted; retry submits again only the points
+// without an ok record. Only this side writes the store and the job's file.
+import { existsSync } from 'node:fs'
+import type { EventSink } from '../events.js'
+import type { ExperimentRecord } from '../store/record.js'
+import type { Store } from '../store/store.js'
+import { backendFor, type TaskState } from './backend.js'
+import { pointsWithoutOk, saveJob, type ClusterJob, type Submission } from './jobs.js'
+import { importTask } from './replayTask.js'
+import { taskPaths } from './taskFiles.js'
+
+export interface JobProgress {
+  total: number
+  ok: number
+  failed: number
+  running: number
+  pending: number
+}
+
+export interface JobView {
+  job: ClusterJob
+  progress: JobProgress
+  /** The scheduler's state of each task of the newest submission of each point. */
+  tasks: Array<{ index: number; schedulerId: string; state: string; node?: string; record?: string; status?: string }>
+}
+
+export interface FollowOptions {
+  events?: EventSink
+  signal?: AbortSignal
+  pollMs?: number
+}
+
+/** Imports each task that has ended (its record committed), until every point of the job has one; returns the new records. */
+export async function waitJob(store: Store, job: ClusterJob, opts: FollowOptions = {}): Promise<ExperimentRecord[]> {
+  const events = opts.events ?? (() => {})
+  const records: ExperimentRecord[] = []
+  for (;;) {
+    const view = await importLanded(store, job, events, records)
+    events({ type: 'progress', task: progressText(job, view.progress), current: view.progress.ok + view.progress.failed, total: view.progress.total })
+    if (view.progress.running + view.progress.pending === 0 || opts.signal?.aborted) return records
+    await sleep(opts.pollMs ?? 1000, opts.signal)
+  }
+}
+
+/** One look at the job: tasks that ended since the last look become records; the rest are counted. */
+export async function importLanded(store: Store, job: ClusterJob, events: EventSink, records: ExperimentRecord[] = []): Promise<JobView> {
+  const backend = await backendFor(job)
+  const tasks: JobView['tasks'] = []
+  for (const submission of job.submissions) {
+    const pending = submission.indices.filter((k) => job.results[k]?.schedulerId !== submission.schedulerId && latest(job, k) === submission)
+    const states = pending.length ? await backend.status(job, submission) : []
+    for (const k of submission.indices) {
+      if (latest(job, k) !== submission) continue
+      const state = states.find((s) => s.index === k)
+      if (state && job.results[k]?.schedulerId !== submission.schedulerId && (await landed(job, submission, state))) {
+        const record = await importTask({
+          job,
+          index: k,
+          submission: submission.schedulerId,
+          store,
+          events,
+          end: state.end ? { ...state.end, state: submission.cancelled && !/CANCEL/.test(state.state) ? 'CANCELLED' : state.end.state } : undefined,
+        })
+        job.results[k] = { record: record.id, status: record.status, schedulerId: submission.schedulerId }
+        saveJob(store, job)
+        records.push(record)
+      }
+      const result = job.results[k]?.schedulerId === submission.schedulerId ? job.results[k] : undefined
+      tasks.push({
+        index: k,
+        schedulerId: submission.schedulerId,
+        state: state?.state ?? 'ENDED',
+        node: state?.node,
+        record: result?.record,
+        status: result?.status,
+      })
+    }
+  }
+  tasks.sort((a, b) => a.index - b.index)
+  return { job, progress: progressOf(job, tasks), tasks }
+}
+
+/** A task whose folder says it finished, or that its scheduler says is over. */
+async function landed(job: ClusterJob, submission: Submission, state: TaskState): Promise<boolean> {
+  if (state.phase === 'pending') return false
+  const dir = await (await backendFor(job)).collect(job, submission, state.index)
+  return existsSync(taskPaths(dir).done) || state.phase === 'ended'
+}
+
+/** The newest submission that ran point k. */
+function latest(job: ClusterJob, k: number): Submission | undefined {
+  return job.submissions.filter((s) => s.indices.includes(k)).at(-1)
+}
+
+function progressOf(job: ClusterJob, tasks: JobView['tasks']): JobProgress {
+  const p: JobProgress = { total: job.points.length, ok: 0, failed: 0, running: 0, pending: 0 }
+  for (let k = 0; k < job.points.length; k++) {
+    const task = tasks.find((t) => t.index === k)
+    const result = task?.status ?? job.results[k]?.status
+    if (result === 'ok') p.ok++
+    else if (result) p.failed++
+    else if (task?.state === 'PENDING') p.pending++
+    else p.running++
+  }
+  return p
+}
+
+export function progressText(job: ClusterJob, p: JobProgress): string {
+  return `${job.id}: ${p.ok} ok, ${p.failed} not ok, ${p.running} running, ${p.pending} pending of ${p.total}`
+}
+
+/** Stops every task not yet ended; each point without a record becomes an aborted one (with what it left). */
+export async function cancelJob(store: Store, job: ClusterJob, events: EventSink = () => {}): Promise<ExperimentRecord[]> {
+  const backend = await backendFor(job)
+  for (const submission of job.submissions) {
+    if (submission.indices.every((k) => job.results[k]?.schedulerId === submission.schedulerId)) continue
+    submission.cancelled = true
+    saveJob(store, job)
+    await backend.cancel(job, submission)
+  }
+  const records: ExperimentRecord[] = []
+  await importLanded(store, job, events, records)
+  return records
+}
+
+/** Submits again the points without an ok record (none: nothing to do); returns the new submission. */
+export async function retryJob(store: Store, job: ClusterJob, events: EventSink = () => {}): Promise<Submission | undefined> {
+  // records of tasks that ended since the last look count first
+  await importLanded(store, job, events)
+  const indices = pointsWithoutOk(job).filter((k) => job.results[k] !== undefined)
+  if (!indices.length) return undefined
+  const submission = await (await backendFor(job)).submit(job, indices, events)
+  job.submissions.push(submission)
+  saveJob(store, job)
+  return submission
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms)
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t)
+        resolve()
+      },
+      { once: true },
+    )
+  })
+}

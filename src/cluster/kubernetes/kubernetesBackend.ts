@@ -1,0 +1,3 @@
+// placeholder until the Kubernetes backend lands
+import type { ClusterBackend } from '../backend.js'
+export const kubernetesBackend = {} as ClusterBackend

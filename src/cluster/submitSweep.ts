@@ -1,0 +1,172 @@
+// `cmc run BENCH --on slurm|kubernetes`: the sweep resolved and its image
+// built once, here; every check that can be made before submitting made
+// (the scheduler answers, the partition and its GPUs, the registry, a job
+// folder the nodes share); the image sent to where the nodes get it (a
+// registry, or an archive in the job folder); each point written as the
+// container it runs; then one array job for the whole sweep.
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { CmcError } from '../errors.js'
+import type { EventSink } from '../events.js'
+import { containerCreateOptions } from '../engine/run.js'
+import { saveImages } from '../engine/share.js'
+import { containerSpec, prepareRun, type RunContext, type RunOptions } from '../pipeline/runBenchmark.js'
+import { pushBuilt } from '../pipeline/shareImage.js'
+import { renderCommand, type ParamValue } from '../pipeline/sweep.js'
+import { backendFor } from './backend.js'
+import { nodeContainer } from './dockerRunArgs.js'
+import { freezeRun } from './frozenRun.js'
+import { newJobId, saveJob, type BackendName, type ClusterJob, type KubernetesOptions, type SlurmOptions } from './jobs.js'
+import { jobPaths } from './taskFiles.js'
+import { renderPointFile, type ImageSource } from './taskScript.js'
+
+export interface ClusterRunOptions extends RunOptions {
+  on: BackendName
+  slurm?: Omit<SlurmOptions, 'partition'> & { partition?: string }
+  kubernetes?: Omit<KubernetesOptions, 'namespace'> & { namespace?: string }
+  /** Where the nodes pull the image from (HOST:PORT[/namespace]); else an archive in the job folder. */
+  registry?: string
+  /** The shared folder job folders go in (default: <store>/jobs). */
+  jobDir?: string
+  /** Print what would be submitted; submit nothing. */
+  dryRun?: boolean
+}
+
+export interface Submitted {
+  job: ClusterJob
+  /** The batch script (Slurm) or Job manifest (Kubernetes) as submitted, or as it would be with --dry-run. */
+  script: string
+  dryRun: boolean
+}
+
+export async function submitSweep(opts: ClusterRunOptions): Promise<Submitted> {
+  const events = opts.events ?? (() => {})
+  const target = await schedulerTarget(opts)
+  if (opts.registry) await (await import('./slurm/slurmChecks.js')).checkRegistry(opts.registry, target.slurm)
+  const { run, points } = await prepareRun({ ...opts, elsewhere: true })
+  const id = newJobId()
+  const dir = path.join(path.resolve(opts.jobDir ?? path.join(run.store.root, 'jobs')), id)
+  mkdirSync(dir, { recursive: true })
+  try {
+    if (target.slurm) (await import('./slurm/slurmChecks.js')).checkShared(dir, target.slurm, { code: 'JOB_DIR_NOT_SHARED', flag: '--job-dir' })
+    const image = opts.dryRun ? dryRunImage(run, opts) : await shipImage(run, opts, dir, events)
+    const job: ClusterJob = {
+      format: 1,
+      id,
+      backend: opts.on,
+      createdAt: new Date().toISOString(),
+      cluster: target.cluster,
+      partition: target.partition,
+      dir,
+      image,
+      run: freezeRun(run),
+      points: points.map((params) => ({ params, command: renderCommand(run.benchmark.command, params) })),
+      submissions: [],
+      results: {},
+      slurm: opts.on === 'slurm' ? { ...opts.slurm, partition: target.partition } : undefined,
+      kubernetes: opts.on === 'kubernetes' ? { ...opts.kubernetes, namespace: target.partition } : undefined,
+    }
+    writePoints(job, run)
+    const indices = points.map((_, k) => k)
+    const script = await describeSubmission(job, indices)
+    if (opts.dryRun) {
+      rmSync(dir, { recursive: true, force: true })
+      return { job, script, dryRun: true }
+    }
+    saveJob(run.store, job)
+    const backend = await backendFor(job)
+    job.submissions.push(await backend.submit(job, indices, events))
+    saveJob(run.store, job)
+    events({ type: 'log', level: 'info', message: `submitted ${job.id}: ${job.backend} job ${job.submissions[0].schedulerId}, ${points.length} points` })
+    return { job, script, dryRun: false }
+  } catch (e) {
+    // nothing was submitted: no job to follow, no folder to keep
+    if (!existsSync(path.join(run.store.root, 'jobs', `${id}.json`))) rmSync(dir, { recursive: true, force: true })
+    else rmSync(path.join(run.store.root, 'jobs', `${id}.json`), { force: true })
+    throw e
+  }
+}
+
+interface Target {
+  cluster: string
+  partition: string
+  slurm?: import('./slurm/slurmChecks.js').SlurmTarget
+}
+
+/** The scheduler's side, checked before the image is built. */
+async function schedulerTarget(opts: ClusterRunOptions): Promise<Target> {
+  if (opts.on === 'slurm') {
+    const { slurmTarget } = await import('./slurm/slurmChecks.js')
+    const t = await slurmTarget({ partition: opts.slurm?.partition, gpusPerTask: opts.slurm?.gpusPerTask, gres: opts.slurm?.gres })
+    return { cluster: t.cluster, partition: t.partition, slurm: t }
+  }
+  const { kubernetesTarget } = await import('./kubernetes/kubernetesTarget.js')
+  if (!opts.registry)
+    throw new CmcError('CLUSTER_FLAG', '--on kubernetes needs --registry: pods get their image from a registry', {
+      hint: 'push the image where the cluster pulls from: --registry HOST:PORT[/namespace]',
+    })
+  return kubernetesTarget(opts.kubernetes ?? {}, Boolean(opts.dryRun))
+}
+
+/** The image as a dry run names it: what the nodes would be told to get, nothing sent. */
+function dryRunImage(run: RunContext, opts: ClusterRunOptions): ImageSource {
+  if (opts.registry)
+    return {
+      via: 'registry',
+      ref: `${opts.registry.replace(/\/$/, '')}/${run.image.ref.split(':')[0]}:${run.plan.platform.name}-${run.image.planHash.slice(0, 12)}`,
+    }
+  return { via: 'archive', ref: run.image.id, archive: '<job folder>/../images/<image>.tar' }
+}
+
+/** The image where the nodes get it: pushed to the registry, else saved once per image beside the job folders. */
+async function shipImage(run: RunContext, opts: ClusterRunOptions, dir: string, events: EventSink): Promise<ImageSource> {
+  if (opts.registry) {
+    events({ type: 'phase', name: `push ${run.image.ref} to ${opts.registry}`, status: 'started' })
+    const pushed = await pushBuilt(run.image.ref, run.plan.platform.name, opts.registry, events)
+    return { via: 'registry', ref: pushed.pushed[0].ref }
+  }
+  const archive = path.join(path.dirname(dir), 'images', `${run.image.id.replace(/^sha256:/, '').slice(0, 24)}.tar`)
+  if (!existsSync(archive)) {
+    events({ type: 'phase', name: `save ${run.image.ref} into ${path.dirname(archive)} for the nodes`, status: 'started' })
+    mkdirSync(path.dirname(archive), { recursive: true })
+    const tmp = `${archive}.${process.pid}.tmp`
+    try {
+      await pipeline(await saveImages([run.image.ref]), createWriteStream(tmp))
+      renameSync(tmp, archive)
+    } catch (e) {
+      rmSync(tmp, { force: true })
+      throw e
+    }
+  }
+  return { via: 'archive', ref: run.image.id, archive }
+}
+
+/** points/<k>.sh: each point's container, exactly as a local run would create it. */
+function writePoints(job: ClusterJob, run: RunContext): void {
+  const paths = jobPaths(job.dir)
+  mkdirSync(paths.pointsDir, { recursive: true })
+  job.points.forEach((p, k) => {
+    const create = containerCreateOptions(containerSpec(run, { id: `${job.id}-${k}`, command: p.command }))
+    const file = renderPointFile({
+      index: k,
+      label: paramLabel(p.params),
+      container: nodeContainer(create, run.benchmark.outputs.dir, { 'cmc.job': job.id }),
+      attempts: run.warmup + run.repeat,
+      timeoutS: Math.ceil(run.timeoutMs / 1000),
+    })
+    // env may hold secrets: readable by the submitting user (the tasks run as them)
+    writeFileSync(paths.point(k), file, { mode: 0o600 })
+  })
+}
+
+async function describeSubmission(job: ClusterJob, indices: number[]): Promise<string> {
+  if (job.backend === 'slurm') return (await import('./slurm/slurmBackend.js')).batchScript(job, indices)
+  return (await import('./kubernetes/indexedJob.js')).describeIndexedJob(job, indices)
+}
+
+export function paramLabel(params: Record<string, ParamValue>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')
+}

@@ -1,0 +1,39 @@
+// `cmc jobs`: the cluster jobs this store submitted, each with its tasks' states.
+import { defineCommand } from '../../cli/command.js'
+import { storeSpec } from '../../cli/spec.js'
+import { formatTable } from '../../cli/table.js'
+import { importLanded, progressText, type JobView } from '../../cluster/followJob.js'
+import { listJobs } from '../../cluster/jobs.js'
+import { openStore } from '../../store/store.js'
+
+export default defineCommand({
+  summary: 'List submitted cluster jobs (Slurm, Kubernetes) and their tasks',
+  description:
+    "Each job is one `cmc run --on slurm|kubernetes`: its points' states come from the scheduler (squeue, the Job's pods), and tasks that have ended since the last look are imported into the store as records.",
+  examples: ['<%= config.bin %> jobs', '<%= config.bin %> jobs --limit 5 --json'],
+  flags: {
+    limit: { kind: 'integer', char: 'n', min: 1, description: 'the newest N jobs (default 20)' },
+    store: storeSpec,
+  },
+  async action({ flags }, io): Promise<JobView[]> {
+    const store = await openStore({ path: flags.store })
+    const views: JobView[] = []
+    for (const job of listJobs(store).slice(0, flags.limit ?? 20)) views.push(await importLanded(store, job, io.events))
+    if (!io.json) {
+      if (!views.length) io.log('no cluster jobs in this store')
+      for (const v of views) {
+        io.log(
+          `${progressText(v.job, v.progress)} (${v.job.backend} ${v.job.submissions.map((s) => s.schedulerId).join(', ')} on ${v.job.cluster}/${v.job.partition ?? ''})`,
+        )
+        io.log(
+          formatTable(
+            v.tasks.map((t) => ({ index: t.index, task: t.schedulerId, state: t.state, node: t.node ?? '', status: t.status ?? '', record: t.record ?? '' })),
+            ['index', 'task', 'state', 'node', 'status', 'record'],
+            { maxWidth: 100 },
+          ),
+        )
+      }
+    }
+    return views
+  },
+})
