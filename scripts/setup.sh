@@ -28,4 +28,5 @@ for arch in $arches; do
 done
 bash scripts/setup-podman.sh  # podman's Docker-compatible socket, given the base image bootstrapped above
 bash scripts/setup-postgres.sh >/dev/null  # PostgreSQL on 127.0.0.1:55432 for the hub (its tests and quick start)
+bash scripts/setup-slurm.sh  # a Slurm cluster on this host (slurmctld, nodes n1 and n2) for cmc run --on slurm
 log "ready"
