@@ -108,9 +108,10 @@ export async function querySummaryRows(
 ): Promise<RecordSummary[]> {
   const b = new Binder([project])
   const where = whereSql(tree, b)
+  // a sort SQL cannot give: every match in push order, for querySummaries to sort and cut
   const order = orderSql(opts.sort, b)
-  const limit = opts.limit !== undefined ? ` limit ${b.bind(opts.limit)}` : ''
-  const rows = await db.query<{ summary: string }>(`select summary from records where project = $1 and ${where} order by ${order}${limit}`, b.values)
+  const limit = order && opts.limit !== undefined ? ` limit ${b.bind(opts.limit)}` : ''
+  const rows = await db.query<{ summary: string }>(`select summary from records where project = $1 and ${where} order by ${order ?? 'seq'}${limit}`, b.values)
   return rows.map((r) => JSON.parse(r.summary) as RecordSummary)
 }
 

@@ -62,8 +62,9 @@ function node(n: QueryNode, b: Binder): string {
 function cmp(n: Extract<QueryNode, { type: 'cmp' }>, b: Binder): string {
   if (n.span) return dateCmp(TEXT_COLUMNS[n.field]!, n.op, n.span, b)
   if (n.field === 'tags') {
+    if (n.op !== '=' && n.op !== '!=' && n.op !== '~') return 'false'
     const has = `(${b.bind(String(n.value))}::text = any(tags))`
-    return n.op === '!=' ? `(not ${has})` : n.op === '=' || n.op === '~' ? has : 'false'
+    return n.op === '!=' ? `(not ${has})` : has
   }
   const column = TEXT_COLUMNS[n.field]
   if (column) return textCmp(column, n.op, n.value, b)
@@ -138,24 +139,19 @@ function dateCmp(column: string, op: Op, span: { from: number; to: number }, b: 
 
 /**
  * ORDER BY for `--sort FIELD[:desc]`, as querySummaries sorts: rows without
- * the field last either way, ties in push order. A field holding numbers in
- * some rows and text in others sorts its numbers first.
+ * the field last either way, ties in push order; undefined for a field SQL
+ * cannot order as JavaScript's < does. Attributes are always text and metrics
+ * always numbers; a param may be a number in one record and text in another,
+ * which < compares as numbers (an order no ORDER BY gives), so those rows are
+ * sorted by querySummaries itself.
  */
-export function orderSql(sort: string | undefined, b: Binder): string {
+export function orderSql(sort: string | undefined, b: Binder): string | undefined {
   if (!sort) return 'seq'
   const [field, dir] = sort.split(':')
   const d = dir === 'desc' ? 'desc' : 'asc'
   const column = TEXT_COLUMNS[field!]
-  if (column) return `${column} is null, ${column} collate "C" ${d}, seq`
-  if (field === 'tags') return `array_to_string(tags, ',') collate "C" ${d}, seq`
-  const kind = field!.startsWith('metrics.') ? 'metrics' : 'params'
-  const j = `(${kind} -> ${b.bind(field!.slice(kind.length + 1))}::text)`
-  const typed = (type: string, expr: string) => `(case when jsonb_typeof(${j}) = '${type}' then ${expr} end) ${d}`
-  return [
-    `coalesce(jsonb_typeof(${j}), 'null') = 'null'`,
-    typed('number', `(${j})::float8`),
-    typed('boolean', `(${j})::boolean`),
-    typed('string', `(${j} #>> '{}') collate "C"`),
-    'seq',
-  ].join(', ')
+  if (column) return `${column} collate "C" ${d}, seq`
+  if (!field!.startsWith('metrics.')) return undefined
+  const j = `(metrics -> ${b.bind(field!.slice(8))}::text)`
+  return `jsonb_typeof(${j}) is distinct from 'number', (case when jsonb_typeof(${j}) = 'number' then (${j})::float8 end) ${d}, seq`
 }
