@@ -2,29 +2,34 @@
 import { defineCommand } from '../cli/command.js'
 import { repoSpec } from '../cli/spec.js'
 import { formatTable } from '../cli/table.js'
-import { KINDS } from '../meta/kinds.js'
+import { KINDS, type Kind } from '../meta/kinds.js'
 import { nearest } from '../meta/nearest.js'
 import { loadIndex } from '../repos/index.js'
 import { parseTagQuery } from '../repos/tagQuery.js'
 
 export default defineCommand({
   summary: 'Find artifacts by tags',
-  description: 'Tag queries: comma-separated tags; `-tag` excludes a tag, `_name` requires a variation. Works on cmc and CM/MLC repositories alike.',
+  description:
+    'Tag queries: comma-separated tags; `-tag` excludes a tag, `_name` requires a variation. Works on cmc and CM/MLC repositories alike; a CM/MLC script (kind cm-script) is found as CM finds it: `_name` and `-_name` must name one of its variations, `NAME.#` wildcards included.',
   examples: [
     '<%= config.bin %> find --tags python,-dev',
     '<%= config.bin %> find --tags get,python --kind component',
     '<%= config.bin %> find --kind benchmark --repo ./examples --json',
+    '<%= config.bin %> find --tags get,git,repo,_branch.main --kind cm-script',
   ],
   flags: {
     tags: { kind: 'string', char: 't', description: 'tag query, e.g. python,-dev', default: '' },
-    kind: { kind: 'string', char: 'k', description: 'only this kind', options: KINDS },
+    kind: { kind: 'string', char: 'k', description: 'only this kind (cm-script: CM/MLC scripts)', options: [...KINDS, 'cm-script'] },
     repo: repoSpec,
   },
   async action({ flags }, io) {
     const index = await loadIndex({ extraRepos: flags.repo, events: io.events })
-    const found = index.find(flags.tags, { kind: flags.kind })
+    const cm = flags.kind === 'cm-script'
+    const found = index
+      .find(flags.tags, { kind: cm ? 'component' : (flags.kind as Kind | undefined) })
+      .filter((a) => (cm ? a.format === 'cm' : flags.kind !== 'component' || a.format !== 'cm'))
     const rows = found.map((a) => ({
-      kind: a.kind,
+      kind: a.format === 'cm' ? 'cm-script' : a.kind,
       alias: a.alias,
       uid: a.uid,
       version: a.version ?? '',

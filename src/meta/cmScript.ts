@@ -1,7 +1,8 @@
-// CM/MLC script meta (_cm.yaml, _cm.json, meta.yaml) translated into cmc's
-// component shape, so existing CM repositories are indexed and queried with the
-// same tag language. Keys cmc has no use for are kept out of the meta (CM has
-// dozens); deps, variations, env and versions are carried over.
+// CM/MLC script meta (_cm.yaml, _cm.json, meta.yaml) in cmc's component
+// shape, for a reader that wants one. The index keeps CM meta as written and
+// reads it as CM does (src/cm/); this translation is a summary of it and takes
+// any value at any key without failing.
+import { depsOf, envOf, isRecord, scalarText, searchTags, variationsOf, type CmRaw } from '../cm/script.js'
 import type { ComponentMeta, Dep, Variation } from './schema.js'
 
 type CmDep = {
@@ -47,15 +48,16 @@ export function looksLikeCm(data: unknown): data is CmMeta {
   return typeof d.alias === 'string' && d.kind === undefined && (Array.isArray(d.tags) || typeof d.tags === 'string' || d.automation_alias !== undefined)
 }
 
-const strEnv = (e?: Record<string, unknown>): Record<string, string> | undefined => {
-  if (!e) return undefined
+const strEnv = (e?: unknown): Record<string, string> | undefined => {
   const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(e)) if (v !== null && typeof v !== 'object') out[k] = String(v)
+  for (const [k, v] of Object.entries(envOf(e))) if (typeof v !== 'object') out[k] = String(v)
   return Object.keys(out).length ? out : undefined
 }
 
-function semverish(v: string): string {
-  const parts = v.split('.').filter((p) => /^\d+$/.test(p))
+function semverish(v: unknown): string {
+  const parts = String(v)
+    .split('.')
+    .filter((p) => /^\d+$/.test(p))
   while (parts.length < 3) parts.push('0')
   return parts.slice(0, 3).join('.')
 }
@@ -76,30 +78,36 @@ function dep(d: CmDep): Dep | undefined {
   // enable_if_env/skip_if_env depend on run-time env CM evaluates; cmc cannot
   // decide them statically, so such deps become optional.
   if (d.enable_if_env || d.skip_if_env) out.optional = true
+  if (typeof out.tags !== 'string') return undefined
   return out
 }
 
 export function cmToComponent(cm: CmMeta, alias: string, uid: string): ComponentMeta {
-  const tags = (Array.isArray(cm.tags) ? cm.tags : String(cm.tags ?? '').split(',')).map((t) => String(t).trim()).filter(Boolean)
+  const raw = (isRecord(cm) ? cm : {}) as CmRaw
+  const tags = searchTags(raw)
   const variations: Record<string, Variation> = {}
-  for (const [name, v] of Object.entries(cm.variations ?? {})) {
+  const depList = (m: Record<string, unknown>, list: 'deps' | 'prehook_deps' | 'post_deps') =>
+    depsOf(m, list).map((d) => dep({ ...(d.raw as CmDep), tags: d.tags }))
+  for (const [name, v] of Object.entries(variationsOf(raw))) {
     // CM variation names like "cuda,fp16" combine others; keep single names only.
     if (name.includes(',')) continue
     const out: Variation = {}
-    if (v?.group) out.group = v.group
-    if (v?.default || cm.default_variation === name) out.default = true
-    const deps = (v?.deps ?? []).map(dep).filter((d): d is Dep => d !== undefined)
+    const group = scalarText(v.group)
+    if (group) out.group = group
+    if (v.default || scalarText(raw.default_variation) === name) out.default = true
+    const deps = depList(v, 'deps').filter((d): d is Dep => d !== undefined)
     if (deps.length) out.deps = deps
-    const env = strEnv(v?.env)
+    const env = strEnv(v.env)
     if (env) out.env = env
     variations[name] = out
   }
-  const deps = [...(cm.deps ?? []), ...(cm.prehook_deps ?? []), ...(cm.post_deps ?? [])].map(dep).filter((d): d is Dep => d !== undefined)
+  const deps = [...depList(raw, 'deps'), ...depList(raw, 'prehook_deps'), ...depList(raw, 'post_deps')].filter((d): d is Dep => d !== undefined)
   const meta: ComponentMeta = { kind: 'component', alias, uid, tags }
   if (deps.length) meta.deps = deps
   if (Object.keys(variations).length) meta.variations = variations
-  const env = { ...strEnv(cm.default_env), ...strEnv(cm.env) }
+  const env = { ...strEnv(raw.default_env), ...strEnv(raw.env) }
   if (Object.keys(env).length) meta.env = env
-  if (cm.default_version && /^\d+(\.\d+)*$/.test(cm.default_version)) meta.version = semverish(cm.default_version)
+  const dv = scalarText(raw.default_version)
+  if (dv && /^\d+(\.\d+)*$/.test(dv)) meta.version = semverish(dv)
   return meta
 }

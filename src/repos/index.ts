@@ -6,7 +6,7 @@
 // the meta files and builds only the artifacts it prints: it loads neither the
 // YAML parser nor the validators, and decodes no meta.
 import { createHash } from 'node:crypto'
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, type Dirent } from 'node:fs'
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs'
 import path from 'node:path'
 import { CmcError, isErrorCode, type ErrorCode } from '../errors.js'
 import { replaceFile } from '../files.js'
@@ -14,15 +14,17 @@ import type { EventSink } from '../events.js'
 import type { Artifact } from '../meta/artifact.js'
 import type { Kind } from '../meta/kinds.js'
 import { CM_META_FILES, CMC_META_FILES } from '../meta/files.js'
+import { scanCmRepo } from '../cm/layout.js'
+import { readCmEntry, type CmEntry } from '../cm/read.js'
 import { nearest } from '../meta/nearest.js'
 import { schemaFingerprint } from '../meta/validate.js'
 import type { ArtifactMeta } from '../meta/schema.js'
 import { metaLoader } from '../lazy.js'
 import { cmcHome } from '../paths.js'
 import { listRepos, type RepoEntry } from './registry.js'
-import { matchesQuery, parseTagQuery, type TagQuery } from './tagQuery.js'
+import { matchesQuery, needsMeta, parseTagQuery, type TagQuery } from './tagQuery.js'
 
-const CACHE_FORMAT = 4
+const CACHE_FORMAT = 5
 const META_FILES = [...CMC_META_FILES, ...CM_META_FILES]
 const SKIP_DIRS = new Set(['node_modules', '.git', '.cmc', 'dist'])
 
@@ -67,6 +69,10 @@ interface CacheHeader {
   cm: string
   metaEnd: number[]
   problems: Record<number, IndexProblem>
+  /** CM entries that are not scripts (kind letter 'e'): kept apart, never searched. */
+  entries: Record<number, CmEntry>
+  /** What CM reads differently from what is written (said when the file is read). */
+  notes: Record<number, string[]>
 }
 
 const KIND_LETTERS: Record<Kind, string> = { component: 'c', image: 'i', benchmark: 'b', platform: 'p' }
@@ -97,6 +103,8 @@ function dirJoiner(root: string): (relDir: string) => string {
 class RepoArtifacts {
   readonly count: number
   private readonly join: (relDir: string) => string
+  /** Notes on the meta files read this time (none for a repo read from its cache). */
+  freshNotes: string[] = []
 
   constructor(
     readonly repo: RepoEntry,
@@ -272,7 +280,28 @@ function scan(root: string): { dirs: Record<string, number>; metaFiles: MetaFile
     }
   }
   walk(root, '')
-  return { dirs, metaFiles }
+  return { dirs, metaFiles: onceEach(root, metaFiles) }
+}
+
+/**
+ * An artifact folder reached through links as well as under its own name
+ * (a by-category folder of links) is indexed once, under its own name.
+ */
+function onceEach(root: string, metaFiles: MetaFile[]): MetaFile[] {
+  const realRoot = realpathSync(root)
+  const byReal = new Map<string, MetaFile>()
+  const own = (m: MetaFile, real: string) => real === path.join(realRoot, m.relDir)
+  for (const m of metaFiles) {
+    let real: string
+    try {
+      real = realpathSync(path.dirname(m.file))
+    } catch {
+      real = path.dirname(m.file)
+    }
+    const seen = byReal.get(real)
+    if (!seen || (own(m, real) && !own(seen, real))) byReal.set(real, m)
+  }
+  return metaFiles.filter((m) => [...byReal.values()].includes(m))
 }
 
 function guessAlias(text: string | undefined): string | undefined {
@@ -313,19 +342,43 @@ function readWithStat(file: string): { text?: string; mtimeMs: number; size: num
 type MetaLoader = Awaited<ReturnType<typeof metaLoader>>
 
 /** A meta file after a walk: loaded now, or unchanged since the cache (entry `i` of `from`). */
-type Walked = { relDir: string; base: string; mtimeMs: number; size: number } & (
-  | { artifact: Artifact; problem?: undefined; from?: undefined }
-  | { problem: IndexProblem; artifact?: undefined; from?: undefined }
-  | { from: RepoArtifacts; i: number; artifact?: undefined; problem?: undefined }
+type Walked = { relDir: string; base: string; mtimeMs: number; size: number; notes?: string[] } & (
+  | { artifact: Artifact; problem?: undefined; from?: undefined; entry?: undefined }
+  | { problem: IndexProblem; artifact?: undefined; from?: undefined; entry?: undefined }
+  | { entry: CmEntry; artifact?: undefined; problem?: undefined; from?: undefined }
+  | { from: RepoArtifacts; i: number; artifact?: undefined; problem?: undefined; entry?: undefined }
 )
 
+/** A repo's meta files: a CM/MLC repository's entries as CM lists them, else every artifact folder. */
+function metaFilesOf(repo: RepoEntry): { dirs: Record<string, number>; metaFiles: Array<MetaFile & { automation?: string }> } {
+  if (!repo.layout) return scan(repo.path)
+  const { dirs, entries } = scanCmRepo(repo.path, { layout: repo.layout, base: repo.base ?? '' })
+  return { dirs, metaFiles: entries }
+}
+
+/** One meta file read: CM/MLC meta by CM's rules, cmc meta validated. */
+function readMeta(file: string, base: string, automation: string | undefined, repo: RepoEntry, load: MetaLoader | undefined, text: string | undefined) {
+  const ref = { name: repo.name, root: repo.path, uid: repo.uid }
+  if (repo.layout || CM_META_FILES.includes(base)) {
+    try {
+      return readCmEntry(file, ref, automation, text, { inCmcRepo: !repo.layout })
+    } catch (err) {
+      if (err instanceof CmcError) throw err
+      // whatever the file holds, reading it is no crash: a bug here skips the file, named
+      throw new CmcError('META_INVALID', `${file} cannot be read as CM meta: ${(err as Error).message}`, { where: { file } })
+    }
+  }
+  return { artifact: load!.loadArtifactFile(file, ref, text), notes: [] }
+}
+
 /** Walk the repo, load what changed (or all, without a cache) and write the cache. */
-function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: MetaLoader, events?: EventSink): RepoArtifacts {
+async function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, loader: () => Promise<MetaLoader>, events?: EventSink): Promise<RepoArtifacts> {
   const previous = new Map<string, number>()
   if (cached) for (let i = 0; i < cached.count; i++) previous.set(cached.columns.files[i], i)
-  const { dirs, metaFiles } = scan(repo.path)
-  const ref = { name: repo.name, root: repo.path, uid: repo.uid }
-  const walked: Walked[] = metaFiles.map(({ file, relDir, base }): Walked => {
+  const { dirs, metaFiles } = metaFilesOf(repo)
+  // a CM/MLC repository needs no cmc meta reader (nor its validators)
+  const load = repo.layout ? undefined : await loader()
+  const walked: Walked[] = metaFiles.map(({ file, relDir, base, automation }): Walked => {
     const old = previous.get(`${relDir}/${base}`)
     let text: string | undefined
     let mtimeMs: number, size: number
@@ -336,7 +389,10 @@ function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: Met
       ;({ text, mtimeMs, size } = readWithStat(file))
     }
     try {
-      return { relDir, base, mtimeMs, size, artifact: load.loadArtifactFile(file, ref, text) }
+      const read = readMeta(file, base, automation, repo, load, text)
+      return read.entry
+        ? { relDir, base, mtimeMs, size, entry: read.entry, notes: read.notes }
+        : { relDir, base, mtimeMs, size, artifact: read.artifact, notes: read.notes }
     } catch (err) {
       if (!(err instanceof CmcError)) throw err
       let t = text
@@ -377,8 +433,11 @@ function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: Met
     cm: '',
     metaEnd: [],
     problems: {},
+    entries: {},
+    notes: {},
   }
   const tagId = new Map<string, number>()
+  const fresh: string[] = []
   const made: Array<Artifact | undefined> = []
   const metas: string[] = []
   let end = 0
@@ -388,7 +447,11 @@ function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: Met
     columns.size.push(w.size)
     const problem = w.from ? w.from.columns.problems[w.i] : w.problem
     const a = w.from ? (w.from.kind(w.i) ? w.from.artifact(w.i) : undefined) : w.artifact
-    columns.kinds += a ? KIND_LETTERS[a.kind] : '-'
+    const entry = w.from ? w.from.columns.entries[w.i] : w.entry
+    const notes = w.from ? w.from.columns.notes[w.i] : w.notes
+    if (notes?.length) columns.notes[j] = notes
+    if (!w.from && notes?.length) fresh.push(...notes)
+    columns.kinds += a ? KIND_LETTERS[a.kind] : entry ? 'e' : '-'
     columns.alias.push(a ? a.alias : '')
     columns.uids.push(a ? a.uid : '')
     for (const t of a ? a.tags : []) {
@@ -407,7 +470,8 @@ function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: Met
     metas.push(json)
     end += Buffer.byteLength(json)
     columns.metaEnd.push(end)
-    if (!a) columns.problems[j] = problem!
+    if (entry) columns.entries[j] = entry
+    else if (!a) columns.problems[j] = problem!
     made.push(a)
   })
   const out = cacheFile(repo)
@@ -417,12 +481,13 @@ function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, load: Met
   } catch (err) {
     events?.({ type: 'log', level: 'debug', message: `index cache not written: ${(err as Error).message}` })
   }
-  return new RepoArtifacts(repo, columns, undefined, 0, made)
+  const result = new RepoArtifacts(repo, columns, undefined, 0, made)
+  result.freshNotes = fresh
+  return result
 }
 
 export class ArtifactIndex {
   private list?: Artifact[]
-  private uids?: Map<string, [RepoArtifacts, number]>
 
   constructor(
     private readonly sources: RepoArtifacts[],
@@ -449,7 +514,7 @@ export class ArtifactIndex {
     // from the columns: only the matches are built (and, for _variation queries, their metas decoded)
     const out: Artifact[] = []
     for (const s of this.sources) {
-      const tagsMatch = q.variations.length ? undefined : s.tagMatcher(q)
+      const tagsMatch = needsMeta(q) ? undefined : s.tagMatcher(q)
       for (let i = 0; i < s.count; i++) {
         const kind = s.kind(i)
         if (!kind || (opts.kind && kind !== opts.kind)) continue
@@ -459,22 +524,60 @@ export class ArtifactIndex {
     return out
   }
 
-  /** By uid, then alias (the first repo wins, builtin first). Throws with suggestions. */
+  /** CM entries that are not scripts (automations, contributors, challenges, cfg, ...), per repo. */
+  cmEntries(): Array<CmEntry & { repo: string }> {
+    return this.sources.flatMap((s) => Object.values(s.columns.entries).map((e) => ({ ...e, repo: s.repo.name })))
+  }
+
+  /** Artifacts sharing one uid, where one of them is a CM script (CM names a script by its uid alone). */
+  uidClashes(): Artifact[][] {
+    const byUid = new Map<string, Artifact[]>()
+    for (const a of this.all()) byUid.set(a.uid, [...(byUid.get(a.uid) ?? []), a])
+    return [...byUid.values()].filter((list) => list.length > 1 && list.some((a) => a.format === 'cm'))
+  }
+
+  /**
+   * By uid, then alias (the first repo wins, builtin first); `repo:alias` or
+   * `repo:uid` picks within one repo. Where a CM script is among several
+   * artifacts of one uid or alias, none is chosen: the error names each and
+   * how to pick it. Throws with suggestions.
+   */
   get(aliasOrUid: string, opts: { kind?: Kind } = {}): Artifact {
     const ok = (kind: Kind) => !opts.kind || kind === opts.kind
-    if (!this.uids) {
-      // the last one of a uid wins, as a map filled in order does
-      this.uids = new Map()
-      for (const s of this.sources) for (let i = 0; i < s.count; i++) if (s.kind(i)) this.uids.set(s.columns.uids[i], [s, i])
-    }
-    const byUid = this.uids.get(aliasOrUid)
-    if (byUid && ok(byUid[0].kind(byUid[1])!)) return byUid[0].artifact(byUid[1])
-    for (const s of this.sources) {
-      for (let i = 0; i < s.count; i++) {
-        const kind = s.kind(i)
-        if (kind && s.columns.alias[i] === aliasOrUid && ok(kind)) return s.artifact(i)
-      }
-    }
+    const colon = aliasOrUid.indexOf(':')
+    const inRepo = colon > 0 ? this.sources.find((s) => s.repo.name === aliasOrUid.slice(0, colon)) : undefined
+    if (inRepo) return this.pick(aliasOrUid.slice(colon + 1), [inRepo], ok) ?? this.notFound(aliasOrUid, opts)
+    return this.pick(aliasOrUid, this.sources, ok) ?? this.notFound(aliasOrUid, opts)
+  }
+
+  private pick(name: string, sources: RepoArtifacts[], ok: (kind: Kind) => boolean): Artifact | undefined {
+    const byUid: Array<[RepoArtifacts, number]> = []
+    for (const s of sources) for (let i = 0; i < s.count; i++) if (s.columns.uids[i] === name && s.kind(i) && ok(s.kind(i)!)) byUid.push([s, i])
+    // the last one of a uid wins among cmc artifacts, as a map filled in order does
+    if (byUid.length) return this.unique(name, 'uid', byUid) ?? byUid[byUid.length - 1][0].artifact(byUid[byUid.length - 1][1])
+    const byAlias: Array<[RepoArtifacts, number]> = []
+    for (const s of sources) for (let i = 0; i < s.count; i++) if (s.columns.alias[i] === name && s.kind(i) && ok(s.kind(i)!)) byAlias.push([s, i])
+    if (byAlias.length) return this.unique(name, 'alias', byAlias) ?? byAlias[0][0].artifact(byAlias[0][1])
+    return undefined
+  }
+
+  /** The one artifact, or undefined for cmc's own order to choose; throws where CM scripts are among several. */
+  private unique(name: string, by: 'uid' | 'alias', found: Array<[RepoArtifacts, number]>): Artifact | undefined {
+    if (found.length === 1) return found[0][0].artifact(found[0][1])
+    const list = found.map(([s, i]) => s.artifact(i))
+    if (!list.some((a) => a.format === 'cm')) return undefined
+    const lines = list.map((a) => `${a.repo}:${by === 'uid' ? a.uid : a.alias} (${a.alias} ${a.uid}, ${a.file})`)
+    const sameRepo = new Set(list.map((a) => a.repo)).size < list.length
+    throw new CmcError('ARTIFACT_AMBIGUOUS', `${list.length} artifacts have the ${by} "${name}": ${lines.join('; ')}`, {
+      hint: sameRepo
+        ? `name one by repo:alias (${list.map((a) => `${a.repo}:${a.alias}`).join(', ')}); scripts sharing a uid in one repo need a new uid in one of their metas`
+        : `name one by repo:${by} (${list.map((a) => `${a.repo}:${by === 'uid' ? a.uid : a.alias}`).join(', ')})`,
+      data: { candidates: list.map((a) => ({ repo: a.repo, alias: a.alias, uid: a.uid, file: a.file })) },
+    })
+  }
+
+  private notFound(aliasOrUid: string, opts: { kind?: Kind }): never {
+    const ok = (kind: Kind) => !opts.kind || kind === opts.kind
     const broken = this.broken.find((p) => p.aliasGuess === aliasOrUid)
     if (broken) {
       throw new CmcError(isErrorCode(broken.error.code) ? broken.error.code : 'META_INVALID', broken.error.message, {
@@ -506,7 +609,10 @@ export async function loadIndex(opts: { extraRepos?: string[]; events?: EventSin
   for (const repo of repos) {
     const cached = readCache(repo)
     let source = cached && isFresh(cached) ? cached : undefined
-    if (!source) source = indexRepo(repo, cached, await metaLoader(), opts.events)
+    if (!source) {
+      source = await indexRepo(repo, cached, metaLoader, opts.events)
+      for (const n of source.freshNotes) opts.events?.({ type: 'log', level: 'warn', message: n })
+    }
     sources.push(source)
     for (let i = 0; i < source.count; i++) {
       const p = source.kind(i) ? undefined : source.columns.problems[i]
@@ -521,4 +627,21 @@ export async function loadIndex(opts: { extraRepos?: string[]; events?: EventSin
     }
   }
   return new ArtifactIndex(sources, repos, broken)
+}
+
+export interface RepoIndexSummary {
+  artifacts: Artifact[]
+  problems: IndexProblem[]
+  /** What CM reads differently from what is written, one line each. */
+  notes: string[]
+  /** CM entries that are not scripts. */
+  entries: number
+}
+
+/** Index one repo afresh (as `cmc repo add` does before registering it) and write its cache. */
+export async function indexRepoFresh(repo: RepoEntry, events?: EventSink): Promise<RepoIndexSummary> {
+  const source = await indexRepo(repo, undefined, metaLoader, events)
+  const problems: IndexProblem[] = []
+  for (let i = 0; i < source.count; i++) if (!source.kind(i) && source.columns.problems[i]) problems.push(source.columns.problems[i])
+  return { artifacts: source.all(), problems, notes: source.freshNotes, entries: Object.keys(source.columns.entries).length }
 }

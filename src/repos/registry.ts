@@ -8,7 +8,8 @@ import { CmcError } from '../errors.js'
 import { replaceFile } from '../files.js'
 import { fastParseYaml } from '../meta/yamlFastPath.js'
 import { builtinRepoDir, cmcHome } from '../paths.js'
-import { readRepoMeta, REPO_FILE } from './repoMeta.js'
+import { isRepoRoot, readRepoMeta, repoIdentity, REPO_FILE } from './repoMeta.js'
+import type { CmLayout } from '../cm/layout.js'
 import { execa as lazyExeca, fflate, yaml } from '../lazy.js'
 
 export interface RepoEntry {
@@ -18,7 +19,13 @@ export interface RepoEntry {
   /** Where it came from: "builtin", a local path, a git URL or an archive. */
   source: string
   kind: 'builtin' | 'path' | 'git' | 'archive' | 'extra'
+  /** A CM/MLC repository, read as CM reads it (no cmc-repo.yaml). */
+  layout?: CmLayout
+  /** Its entries' folder, relative to path (CM's `prefix`). */
+  base?: string
 }
+
+const cmFields = (id: { layout?: CmLayout; base?: string }) => (id.layout ? { layout: id.layout, base: id.base ?? '' } : {})
 
 const registryFile = () => path.join(cmcHome(), 'repos.yaml')
 
@@ -54,8 +61,8 @@ export function extraRepos(dirs: string[] = []): RepoEntry[] {
   const fromEnv = (process.env.CMC_REPOS ?? '').split(':').filter(Boolean)
   return [...dirs, ...fromEnv].map((d) => {
     const abs = path.resolve(d)
-    const meta = readRepoMeta(abs)
-    return { name: meta.name, uid: meta.uid, path: abs, source: abs, kind: 'extra' as const }
+    const id = repoIdentity(abs)
+    return { name: id.name, uid: id.uid, path: abs, source: abs, kind: 'extra' as const, ...cmFields(id) }
   })
 }
 
@@ -84,13 +91,13 @@ export function listRepos(extra: string[] = []): RepoEntry[] {
 const isGitUrl = (s: string) => /^(https?|git|ssh|file):\/\//.test(s) || /^[\w.-]+@[\w.-]+:/.test(s) || (s.endsWith('.git') && !existsSync(s))
 const isArchive = (s: string) => /\.(tar\.gz|tgz|zip)$/i.test(s)
 
-/** Find the folder holding cmc-repo.yaml: the root or its single top-level folder. */
+/** Find the repository's folder (cmc-repo.yaml, or a CM/MLC marker): the root or its single top-level folder. */
 function repoRootIn(dir: string, source: string): string {
-  if (existsSync(path.join(dir, REPO_FILE))) return dir
+  if (isRepoRoot(dir)) return dir
   const subs = readdirSync(dir).filter((d) => statSync(path.join(dir, d)).isDirectory())
-  if (subs.length === 1 && existsSync(path.join(dir, subs[0], REPO_FILE))) return path.join(dir, subs[0])
-  throw new CmcError('REPO_NOT_A_REPO', `${source} holds no ${REPO_FILE} at its top level`, {
-    hint: `a repository is a folder with ${REPO_FILE} (name: ..., uid: ...)`,
+  if (subs.length === 1 && isRepoRoot(path.join(dir, subs[0]))) return path.join(dir, subs[0])
+  throw new CmcError('REPO_NOT_A_REPO', `${source} holds no ${REPO_FILE} and no CM/MLC marker (cmr.yaml, meta.yaml) at its top level`, {
+    hint: `a repository is a folder with ${REPO_FILE} (name: ..., uid: ...), or a CM/MLC repository as published`,
   })
 }
 
@@ -129,14 +136,21 @@ async function fetchInto(source: string, kind: 'git' | 'archive', staging: strin
   }
 }
 
-/** Registers a repo; `replace` takes its name over from another registration of that name. */
-export async function addRepo(source: string, opts: { replace?: boolean } = {}): Promise<RepoEntry> {
+/**
+ * Registers a repo; `replace` takes its name over from another registration
+ * of that name. All or nothing: `check` (indexing it, say) runs before the
+ * registry is written, and where anything fails the registry and any copy
+ * cmc keeps are as they were.
+ */
+export async function addRepo(source: string, opts: { replace?: boolean; check?: (entry: RepoEntry) => Promise<void> } = {}): Promise<RepoEntry> {
   const repos = readRegistry()
   let entry: RepoEntry
+  let commit = () => {}
+  let rollback = () => {}
   if (!isGitUrl(source) && existsSync(source) && statSync(source).isDirectory()) {
     const abs = path.resolve(source)
-    const meta = readRepoMeta(abs)
-    entry = { name: meta.name, uid: meta.uid, path: abs, source: abs, kind: 'path' }
+    const id = repoIdentity(abs)
+    entry = { name: id.name, uid: id.uid, path: abs, source: abs, kind: 'path', ...cmFields(id) }
   } else if (isGitUrl(source) || (isArchive(source) && existsSync(source))) {
     const kind = isGitUrl(source) ? 'git' : 'archive'
     const reposDir = path.join(cmcHome(), 'repos')
@@ -145,11 +159,19 @@ export async function addRepo(source: string, opts: { replace?: boolean } = {}):
     try {
       await fetchInto(source, kind, staging)
       const root = repoRootIn(staging, source)
-      const meta = readRepoMeta(root)
-      const dest = path.join(reposDir, meta.name)
-      if (existsSync(dest)) rmSync(dest, { recursive: true, force: true })
+      const id = repoIdentity(root)
+      const dest = path.join(reposDir, id.name.replace(/[^\w.@-]/g, '_'))
+      // the copy it replaces is kept aside until the add has succeeded
+      const aside = `${dest}.old-${process.pid}`
+      const hadOld = existsSync(dest)
+      if (hadOld) renameSync(dest, aside)
       renameSync(root, dest)
-      entry = { name: meta.name, uid: meta.uid, path: dest, source: kind === 'archive' ? path.resolve(source) : source, kind }
+      commit = () => rmSync(aside, { recursive: true, force: true })
+      rollback = () => {
+        rmSync(dest, { recursive: true, force: true })
+        if (hadOld) renameSync(aside, dest)
+      }
+      entry = { name: id.name, uid: id.uid, path: dest, source: kind === 'archive' ? path.resolve(source) : source, kind, ...cmFields(id) }
     } finally {
       rmSync(staging, { recursive: true, force: true })
     }
@@ -158,14 +180,21 @@ export async function addRepo(source: string, opts: { replace?: boolean } = {}):
       hint: 'give a local folder with cmc-repo.yaml, a git URL (https://, file://, git@host:path) or an archive path',
     })
   }
-  if (entry.name === 'builtin') throw new CmcError('REPO_NAME_TAKEN', 'the name "builtin" is reserved', { hint: `rename the repo in ${REPO_FILE}` })
-  // a registration whose folder is gone (a deleted or moved clone) gives its name up
-  const clash = !opts.replace && repos.find((r) => r.name === entry.name && r.path !== entry.path && existsSync(r.path))
-  if (clash)
-    throw new CmcError('REPO_NAME_TAKEN', `a repo named ${entry.name} is already registered (${clash.source})`, {
-      hint: `run \`cmc repo remove ${entry.name}\` first, or add --replace`,
-    })
-  writeRegistry([...repos.filter((r) => r.name !== entry.name), entry])
+  try {
+    if (entry.name === 'builtin') throw new CmcError('REPO_NAME_TAKEN', 'the name "builtin" is reserved', { hint: `rename the repo in ${REPO_FILE}` })
+    // a registration whose folder is gone (a deleted or moved clone) gives its name up
+    const clash = !opts.replace && repos.find((r) => r.name === entry.name && r.path !== entry.path && existsSync(r.path))
+    if (clash)
+      throw new CmcError('REPO_NAME_TAKEN', `a repo named ${entry.name} is already registered (${clash.source})`, {
+        hint: `run \`cmc repo remove ${entry.name}\` first, or add --replace`,
+      })
+    await opts.check?.(entry)
+    writeRegistry([...repos.filter((r) => r.name !== entry.name), entry])
+  } catch (err) {
+    rollback()
+    throw err
+  }
+  commit()
   return entry
 }
 

@@ -1,4 +1,5 @@
-// Reading a repository's cmc-repo.yaml (name, uid, description, deps).
+// Reading a repository's cmc-repo.yaml (name, uid, description, deps), or
+// telling a CM/MLC repository by its own markers (cmr.yaml, meta.yaml).
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
@@ -7,6 +8,7 @@ import { parseMetaText } from '../meta/parse.js'
 import type { RepoMeta as RepoMetaT } from '../meta/schema.js'
 import { schemaFingerprint, validateMeta } from '../meta/validate.js'
 import { cmcHome } from '../paths.js'
+import { detectCmRepo, type CmLayout } from '../cm/layout.js'
 
 export const REPO_FILE = 'cmc-repo.yaml'
 
@@ -36,13 +38,43 @@ function readKnown(): Record<string, KnownRepoMeta> {
   return known
 }
 
+/** What names a repository: its cmc-repo.yaml, else a CM/MLC repository's own marker. */
+export interface RepoIdentity {
+  name: string
+  uid?: string
+  /** For a CM/MLC repository: its layout and the folder its entries sit under. */
+  layout?: CmLayout
+  base?: string
+}
+
+/** A repository's name and uid, from cmc-repo.yaml or CM/MLC markers; cmc writes nothing into a CM repository. */
+export function repoIdentity(root: string): RepoIdentity {
+  if (existsSync(path.join(root, REPO_FILE))) {
+    const meta = readRepoMeta(root)
+    return { name: meta.name, uid: meta.uid }
+  }
+  const cm = detectCmRepo(root)
+  if (cm) return { name: cm.name, uid: cm.uid, layout: cm.layout, base: cm.base }
+  throw notARepo(root)
+}
+
+export function isRepoRoot(dir: string): boolean {
+  return existsSync(path.join(dir, REPO_FILE)) || detectCmRepo(dir) !== undefined
+}
+
+function notARepo(root: string): CmcError {
+  return new CmcError(
+    'REPO_NOT_A_REPO',
+    `${root} is not a cmc repository (no ${REPO_FILE}) nor a CM/MLC one (no cmr.yaml, nor meta.yaml with an alias beside a script/ folder)`,
+    {
+      hint: `for a cmc repository create ${path.join(root, REPO_FILE)} with at least \`name: my-repo\`; a CM/MLC repository is added from the folder holding its cmr.yaml or meta.yaml`,
+    },
+  )
+}
+
 export function readRepoMeta(root: string): RepoMetaT {
   const file = path.join(root, REPO_FILE)
-  if (!existsSync(file)) {
-    throw new CmcError('REPO_NOT_A_REPO', `${root} is not a cmc repository (no ${REPO_FILE})`, {
-      hint: `create ${file} with at least \`name: my-repo\``,
-    })
-  }
+  if (!existsSync(file)) throw notARepo(root)
   const { mtimeMs, size } = statSync(file)
   const seen = readKnown()[file]
   if (seen && seen.mtimeMs === mtimeMs && seen.size === size && seen.schema === schemaFingerprint()) return seen.meta

@@ -1,7 +1,12 @@
 // The tag query language shared by `cmc find`, deps and the resolver:
 // "python,-dev,_cpu" = has tag python, lacks tag dev, selects variation cpu.
+// A CM/MLC script answers as CM's search has it (src/cm/search.ts): `_x` and
+// `-_x` must name one of its variations (`NAME.#` wildcards included), and
+// variations add no tags.
 import type { Artifact } from '../meta/artifact.js'
 import type { Variation } from '../meta/schema.js'
+import { namesVariation } from '../cm/search.js'
+import { variationsOf as cmVariationsOf, type CmRaw } from '../cm/script.js'
 
 export interface TagQuery {
   include: string[]
@@ -43,8 +48,24 @@ export function matchesTags(tags: string[], q: TagQuery): boolean {
   return q.include.every((t) => tags.includes(t)) && !q.exclude.some((t) => tags.includes(t))
 }
 
+/** Whether a query needs an artifact's meta (variations), not its tags alone. */
+export function needsMeta(q: TagQuery): boolean {
+  return q.variations.length > 0 || q.exclude.some((t) => t.startsWith('_'))
+}
+
+function matchesCmScript(a: Artifact, q: TagQuery): boolean {
+  const include = q.include
+  const exclude = q.exclude.filter((t) => !t.startsWith('_'))
+  if (!include.every((t) => a.tags.includes(t)) || exclude.some((t) => a.tags.includes(t))) return false
+  const asked = [...q.variations, ...q.exclude.filter((t) => t.startsWith('_')).map((t) => t.slice(1))]
+  if (!asked.length) return true
+  const names = Object.keys(cmVariationsOf(a.meta as unknown as CmRaw))
+  return asked.every((v) => namesVariation(v, names))
+}
+
 export function matchesQuery(a: Artifact, q: TagQuery | string): boolean {
   const query = typeof q === 'string' ? parseTagQuery(q) : q
+  if (a.format === 'cm') return matchesCmScript(a, query)
   // (without variations the meta is not needed: a cached artifact's is decoded on first use)
   if (!query.variations.length) return matchesTags(a.tags, query)
   const vars = variationsOf(a)

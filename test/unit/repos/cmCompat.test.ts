@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { describeArtifact } from '../../../src/repos/describe.js'
+import { describeCmScript } from '../../../src/cm/describe.js'
 import { loadIndex } from '../../../src/repos/index.js'
 import { repoRoot, useTmpHome } from '../../helpers/tmp.js'
 
@@ -24,19 +24,19 @@ describe('CM/MLC script folders are indexed as artifacts', () => {
     expect(index.find('get,python,-python3')).toEqual([])
   })
 
-  it('carries deps (with version ranges) and variation groups with defaults', async () => {
+  it('keeps deps with their names and conditions, and variation groups with defaults, as written', async () => {
     const index = await loadIndex({ extraRepos: [cmRepo] })
-    const app = describeArtifact(index.get('app-image-classification-onnx-py'))
-    expect(app.deps).toEqual([
-      { tags: 'get,python3', version: '>=3.8.0' },
-      { tags: 'get,generic-python-lib,_onnxruntime', optional: true },
+    const app = describeCmScript(index.get('app-image-classification-onnx-py'))
+    expect(app.deps.deps).toEqual([
+      { tags: 'get,python3', names: ['python'], conditions: {}, more: { version_min: '3.8' } },
+      { tags: 'get,generic-python-lib,_onnxruntime', names: [], conditions: { enable_if_env: { USE_CPU: ['yes'] } }, more: {} },
     ])
-    expect(app.variations).toEqual([{ group: 'target', names: ['cpu', 'cuda'], default: 'cpu' }])
-    const py = describeArtifact(index.get('d3c1a1f2b3c4d5e6'))
-    expect(py.variations).toEqual([
+    expect(app.groups).toEqual([{ group: 'target', names: ['cpu', 'cuda'], default: 'cpu' }])
+    const py = describeCmScript(index.get('d3c1a1f2b3c4d5e6'))
+    expect(py.groups).toEqual([
       { group: '', names: ['shared'] },
       { group: 'distro', names: ['conda', 'system'], default: 'system' },
     ])
-    expect(index.get('get-python3').meta).toMatchObject({ env: { CM_PYTHON_MIN: '3.8' } })
+    expect(index.get('get-python3').meta).toMatchObject({ default_env: { CM_PYTHON_MIN: '3.8' } })
   })
 })

@@ -1,0 +1,425 @@
+// `cmc plan` of a CM/MLC script: the graph CM would walk, without running
+// anything. Each script's env is built as CM builds it (default_env where
+// unset, then env, then each version's and variation's meta in turn); its
+// deps and prehook_deps come before it and its posthook_deps and post_deps
+// after it; each dep's conditions are decided on the env at that point, its
+// tags may grow from the env, and its add_deps_recursive entries go down the
+// graph. A script reached again below itself is a cycle only where CM would
+// loop: through pre-dependencies, or after its run when it keeps no cache.
+import { CmcError, type ErrorCode, type SourcePosition } from '../errors.js'
+import type { Artifact } from '../meta/artifact.js'
+import { nearest } from '../meta/nearest.js'
+import { positionIn } from '../meta/position.js'
+import { judgeDep, RUNTIME, type Env } from './conditions.js'
+import { matchesCm, parseCmQuery, type CmQuery } from './search.js'
+import { asRecord, DEP_LISTS, depsOf, envOf, isRecord, pyStr, scalarText, textList, variationsOf, type CmDep, type CmRaw, type DepList } from './script.js'
+import { selectVariations } from './variations.js'
+import { chooseVersion, versionRequest, type ChosenVersion, type VersionRequest } from './versions.js'
+
+export interface CmPlanNode {
+  /** How it is reached: the target, or the dep list of its parent. */
+  list: 'target' | DepList
+  /** The dep's tags as CM searches them (grown from the env where the dep says so). */
+  tags: string
+  names: string[]
+  /** in: planned here; out: a condition leaves it out; missing: no script matches; repeat: planned above; cached: reused from CM's cache; cycle */
+  status: 'in' | 'out' | 'missing' | 'repeat' | 'cached' | 'cycle'
+  why: string[]
+  script?: { alias: string; uid: string; repo: string; file: string }
+  variations?: Array<{ tag: string; why: string }>
+  version?: ChosenVersion
+  /** Env keys its run hands back to the scripts after it (new_env_keys), known by name only. */
+  exports?: string[]
+  children: CmPlanNode[]
+}
+
+/** The value a key has in the plan once a script's run has set it: known only then. */
+export const setAtRunTime = (alias: string) => `(set by ${alias} at run time)`
+
+/** new_env_keys patterns: `+KEY` appends, `*` and `?` are wildcards. */
+function keyPatterns(v: unknown): RegExp[] {
+  return textList(v).map(
+    (p) =>
+      new RegExp(
+        `^${p
+          .replace(/^\+\s*/, '')
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      ),
+  )
+}
+
+/** new_env_keys as names (`+KEY` appends to KEY); wildcards stay patterns. */
+function envKeyNames(v: unknown): string[] {
+  return textList(v)
+    .map((p) => p.replace(/^\+\s*/, ''))
+    .filter(Boolean)
+}
+
+/** A key (or wildcard) a run sets, in the env the deps after it see. */
+function setByRun(env: Env, key: string, by: string): void {
+  if (!/[*?]/.test(key)) {
+    if (!(key in env)) env[key] = setAtRunTime(by)
+    return
+  }
+  const pattern = keyPatterns([key])[0]
+  env[RUNTIME] = [...(env[RUNTIME] ?? []), { pattern, by }]
+}
+
+export interface CmPlanProblem {
+  code: ErrorCode
+  message: string
+  where?: SourcePosition
+  hint?: string
+}
+
+export interface CmPlan {
+  format: 'cm-plan-1'
+  target: { alias: string; uid: string; repo: string }
+  /** The target's env once its own metas applied (what its deps start from). */
+  env: Record<string, unknown>
+  tree: CmPlanNode
+  /** Scripts in the order CM would run them, as alias[_variations]. */
+  order: string[]
+  problems: CmPlanProblem[]
+}
+
+type Lists = Record<DepList, CmDep[]>
+type Adr = Record<string, Record<string, unknown>>
+
+interface Frame {
+  key: string
+  alias: string
+  /** The list the frame's script was reached by. */
+  via: CmPlanNode['list']
+  cache: boolean
+}
+
+/** env values merged as CM merges them: lists appended (once each), the rest replaced. */
+function mergeEnv(into: Env, add: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(add)) {
+    const old = into[k]
+    into[k] = Array.isArray(old) && Array.isArray(v) ? [...old, ...v.filter((x) => !old.includes(x))] : v
+  }
+}
+
+/** add_deps_recursive (or adr): name -> what to add to the deps of that name. */
+function adrOf(meta: Record<string, unknown>): Adr {
+  const out: Adr = {}
+  for (const key of ['add_deps_recursive', 'adr'])
+    for (const [name, v] of Object.entries(asRecord(meta[key]))) if (isRecord(v)) out[name] = mergeDepInfo(out[name] ?? {}, v)
+  return out
+}
+
+function addDepsOf(meta: Record<string, unknown>): Adr {
+  const out: Adr = {}
+  for (const key of ['add_deps', 'ad'])
+    for (const [name, v] of Object.entries(asRecord(meta[key]))) if (isRecord(v)) out[name] = mergeDepInfo(out[name] ?? {}, v)
+  return out
+}
+
+/** A dep updated by an add_deps entry: tags appended, mappings merged, lists extended, the rest replaced; conditions kept. */
+function mergeDepInfo(dep: Record<string, unknown>, add: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...dep }
+  for (const [k, v] of Object.entries(add)) {
+    if (k === 'tags') {
+      const have = typeof out.tags === 'string' ? out.tags.split(',') : []
+      const extra = (typeof v === 'string' ? v.split(',') : textList(v)).filter((t) => t && !t.includes('<<<') && !have.includes(t))
+      out.tags = [...have, ...extra].filter(Boolean).join(',')
+    } else if (k.includes('enable_if_') || k.includes('skip_if_')) continue
+    else if (isRecord(v)) out[k] = { ...asRecord(out[k]), ...v }
+    else if (Array.isArray(v)) out[k] = [...(Array.isArray(out[k]) ? (out[k] as unknown[]) : []), ...v]
+    else out[k] = v
+  }
+  return out
+}
+
+function applyAddDeps(lists: Lists, add: Adr, env: Env): void {
+  for (const [name, info] of Object.entries(add)) {
+    if (!judgeDep(info, env).enabled) continue
+    for (const list of DEP_LISTS)
+      lists[list] = lists[list].map((d) =>
+        d.names.includes(name) ? { ...d, raw: mergeDepInfo(d.raw, info), tags: tagsText(mergeDepInfo(d.raw, info).tags) } : d,
+      )
+  }
+}
+
+const tagsText = (v: unknown) => (Array.isArray(v) ? textList(v).join(',') : (scalarText(v) ?? ''))
+
+/** Deps a version or variation meta adds: one of the same names (or, unnamed, the same tags) is replaced. */
+function appendDeps(into: CmDep[], more: CmDep[]): CmDep[] {
+  const out = [...into]
+  for (const d of more) {
+    const same = out.findIndex((x) =>
+      d.names.length
+        ? x.names.length > 0 && x.names.length === d.names.length && d.names.every((n) => x.names.includes(n))
+        : !x.names.length && sameTags(x.tags, d.tags),
+    )
+    if (same >= 0) out[same] = d
+    else out.push(d)
+  }
+  return out
+}
+
+const sameTags = (a: string, b: string) => {
+  const x = new Set(a.split(',')),
+    y = new Set(b.split(','))
+  return x.size === y.size && [...x].every((t) => y.has(t))
+}
+
+/** The dep's tags as CM searches them: grown from env (update_tags_from_env*, inherit_variation_tags), <<<KEY>>> filled in. */
+function depTags(d: CmDep, env: Env, parentVariations: string[], parentVars: Record<string, Record<string, unknown>>): string {
+  let tags = d.tags
+  const local = asRecord(d.raw.env)
+  const valueOf = (key: string): unknown => (pyStr(local[key] ?? '').trim() !== '' ? local[key] : pyStr(env[key] ?? '').trim() !== '' ? env[key] : undefined)
+  const values = (v: unknown) => (Array.isArray(v) ? v.map(pyStr) : [pyStr(v)])
+  for (const [prefix, keys] of Object.entries(asRecord(d.raw.update_tags_from_env_with_prefix)))
+    for (const key of textList(keys)) {
+      const v = valueOf(key)
+      if (v !== undefined) for (const x of values(v)) tags += `,${prefix}${x}`
+    }
+  for (const key of textList(d.raw.update_tags_from_env)) {
+    const v = valueOf(key)
+    if (v !== undefined) for (const x of values(v)) tags += `,${x}`
+  }
+  if (d.raw.inherit_variation_tags === true || pyStr(d.raw.inherit_variation_tags).toLowerCase() === 'true') {
+    const off = new Set(
+      d.tags
+        .split(',')
+        .filter((t) => t.startsWith('-_') || t.startsWith('_-'))
+        .map((t) => t.slice(2)),
+    )
+    const skipGroups = new Set(textList(d.raw.skip_inherit_variation_groups))
+    const groupOf = (v: string) => scalarText((parentVars[v] ?? parentVars[`${v.slice(0, v.indexOf('.') + 1)}#`])?.group)
+    const inherited = parentVariations.filter((v) => !off.has(v) && !skipGroups.has(groupOf(v) ?? '\0')).map((v) => `_${v}`)
+    if (inherited.length) tags += `,${inherited.join(',')}`
+  }
+  return tags.replace(/<<<(.*?)>>>/g, (m, key: string) => (key in env ? pyStr(env[key]) : m))
+}
+
+export class CmPlanner {
+  private readonly byTag = new Map<string, Artifact[]>()
+  /** The env keys each planned script run hands back, by its key (uid, variations, version). */
+  private readonly exports = new Map<string, string[]>()
+  private readonly order: string[] = []
+  private readonly problems: CmPlanProblem[] = []
+
+  constructor(private readonly scripts: Artifact[]) {
+    for (const a of scripts) for (const t of a.tags) this.byTag.set(t, [...(this.byTag.get(t) ?? []), a])
+  }
+
+  /** Scripts answering a query, as CM's search finds them, in the order CM offers them (meta `sort`, then path). */
+  find(q: CmQuery): Artifact[] {
+    const pool = q.include.length ? q.include.map((t) => this.byTag.get(t) ?? []).reduce((a, b) => (b.length < a.length ? b : a)) : this.scripts
+    const sortOf = (a: Artifact) => {
+      const n = Number((a.meta as unknown as CmRaw).sort)
+      return Number.isFinite(n) ? n : 0
+    }
+    return pool
+      .filter((a) => matchesCm(a.tags, a.meta as unknown as CmRaw, q))
+      .sort((a, b) => sortOf(a) - sortOf(b) || (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0))
+  }
+
+  plan(target: Artifact, variations: string[], env: Record<string, string>): CmPlan {
+    const tree = this.script(target, variations, { ...env }, {}, {}, [], 'target')
+    tree.tags = [...target.tags, ...variations.map((v) => (v.startsWith('-') ? `-_${v.slice(1)}` : `_${v}`))].join(',')
+    return {
+      format: 'cm-plan-1',
+      target: { alias: target.alias, uid: target.uid, repo: target.repo },
+      env: this.targetEnv ?? {},
+      tree,
+      order: this.order,
+      problems: this.problems,
+    }
+  }
+
+  private targetEnv?: Env
+
+  private script(a: Artifact, requested: string[], inEnv: Env, inheritedAdr: Adr, req: VersionRequest, stack: Frame[], via: CmPlanNode['list']): CmPlanNode {
+    const raw = a.meta as unknown as CmRaw
+    const env: Env = { ...inEnv }
+    const lists = Object.fromEntries(DEP_LISTS.map((l) => [l, depsOf(raw, l)])) as Lists
+    const adr: Adr = { ...inheritedAdr }
+    const apply = (meta: Record<string, unknown>, at: Array<string | number>, withDeps: boolean) => {
+      for (const [k, v] of Object.entries(envOf(meta.default_env))) if (!(k in env)) env[k] = v
+      mergeEnv(env, envOf(meta.env))
+      for (const [name, info] of Object.entries(adrOf(meta))) adr[name] = mergeDepInfo(adr[name] ?? {}, info)
+      if (withDeps) for (const l of DEP_LISTS) lists[l] = appendDeps(lists[l], depsOf(meta, l, at))
+      applyAddDeps(lists, addDepsOf(meta), env)
+    }
+    apply(raw, [], false)
+    const versions = asRecord(raw.versions)
+    let version = chooseVersion(req, { ...raw, default_version: undefined })
+    if (version?.version && isRecord(versions[version.version]))
+      apply(versions[version.version] as Record<string, unknown>, ['versions', version.version], true)
+    const vars = variationsOf(raw)
+    const asked = [...requested]
+    if (version?.version && !asked.includes(`version.${version.version}`) && (`version.${version.version}` in vars || 'version.#' in vars))
+      asked.push(`version.${version.version}`)
+    const versionMeta =
+      version?.version && isRecord(versions[version.version])
+        ? [{ meta: versions[version.version] as Record<string, unknown>, label: `version ${version.version}` }]
+        : []
+    const sel = selectVariations(raw, asked, { alias: a.alias, file: a.file }, versionMeta)
+    let defaultVersion = raw.default_version
+    for (const { key, meta } of sel.applied) {
+      apply(meta, key in vars ? ['variations', key] : ['variations', key], true)
+      if (meta.default_version !== undefined) defaultVersion = meta.default_version
+    }
+    applyAddDeps(lists, adr, env)
+    if (!version?.version) {
+      const chosen = chooseVersion(req, { ...raw, default_version: defaultVersion })
+      if (chosen) version = chosen
+      const dv = scalarText(defaultVersion)
+      if (chosen?.version && dv !== undefined && isRecord(versions[dv])) apply(versions[dv] as Record<string, unknown>, ['versions', dv], true)
+    }
+    if (via === 'target') this.targetEnv = { ...env }
+
+    const node: CmPlanNode = {
+      list: via,
+      tags: '',
+      names: [],
+      status: 'in',
+      why: [],
+      script: { alias: a.alias, uid: a.uid, repo: a.repo, file: a.file },
+      variations: [
+        ...sel.tags.map((t) => ({ tag: t, why: sel.why[t] })),
+        ...sel.applied.filter((x) => x.key.includes(',')).map((x) => ({ tag: x.key, why: sel.why[x.key] })),
+      ],
+      version,
+      children: [],
+    }
+    const label = sel.tags.length ? `${a.alias}[${sel.tags.map((t) => `_${t}`).join(',')}]` : a.alias
+    const key = `${a.uid}|${[...sel.tags].sort().join(',')}|${version?.version ?? ''}`
+    const at = stack.findIndex((f) => f.key === key)
+    const afterItsRun = at >= 0 && [...stack.slice(at + 1).map((f) => f.via), via].some((l) => l === 'post_deps' || l === 'posthook_deps')
+    // run again after its own run, without a cache: CM runs it again with the env its run
+    // left, which may leave out the dep that led back; a third time round is a loop
+    const again = afterItsRun && !stack[at].cache && stack.filter((f) => f.key === key).length === 1
+    if (at >= 0 && !again) {
+      if (afterItsRun && stack[at].cache) {
+        node.status = 'cached'
+        node.why.push(`${label} has run above and keeps a cache (cache: true): CM reuses it`)
+        return node
+      }
+      const cycle = [...stack.slice(at).map((f) => f.alias), a.alias].join(' -> ')
+      node.status = 'cycle'
+      node.why.push(
+        afterItsRun
+          ? `reached again after its run, and it keeps no cache: CM would run it again and again`
+          : 'reached again before its run: CM would recurse without end',
+      )
+      this.problems.push({
+        code: 'DEP_CYCLE',
+        message: `dependency cycle: ${cycle}`,
+        where: { file: a.file },
+        hint: afterItsRun
+          ? `${a.alias} keeps no cache; CM would loop here too`
+          : 'a script needs itself before it runs; remove one of these deps or guard it with enable_if_env',
+      })
+      return node
+    }
+    const known = again ? undefined : this.exports.get(key)
+    if (again) node.why.push('runs again after its own run (it keeps no cache), with the env that run left')
+    if (known) {
+      node.status = 'repeat'
+      node.why.push('planned above')
+      node.exports = known
+      return node
+    }
+    if (!again) this.exports.set(key, [])
+    const frames = [...stack, { key, alias: a.alias, via, cache: raw.cache === true || pyStr(raw.cache).toLowerCase() === 'true' }]
+    // what the deps' runs hand back is set, by name, for the deps after them
+    const handedBack = new Set<string>()
+    const deps = (list: DepList) => {
+      for (const d of lists[list]) {
+        const child = this.dep(a, d, list, env, adr, sel.tags, frames)
+        node.children.push(child)
+        for (const k of child.exports ?? []) {
+          handedBack.add(k)
+          setByRun(env, k, child.script!.alias)
+        }
+      }
+    }
+    deps('deps')
+    deps('prehook_deps')
+    this.order.push(label)
+    const own = envKeyNames(raw.new_env_keys)
+    for (const k of own) setByRun(env, k, a.alias)
+    deps('posthook_deps')
+    deps('post_deps')
+    const patterns = keyPatterns(raw.new_env_keys)
+    node.exports = [...new Set([...own, ...[...handedBack].filter((k) => /[*?]/.test(k) || patterns.some((p) => p.test(k)))])]
+    if (!again) this.exports.set(key, node.exports)
+    return node
+  }
+
+  private dep(parent: Artifact, d: CmDep, list: DepList, env: Env, adr: Adr, parentVariations: string[], stack: Frame[]): CmPlanNode {
+    const base: CmPlanNode = { list, tags: d.tags, names: d.names, status: 'out', why: [], children: [] }
+    if (!d.tags) {
+      base.why.push('no tags: CM skips it')
+      return base
+    }
+    const verdict = judgeDep(d.raw, env)
+    if (!verdict.enabled) {
+      base.why.push(...verdict.checks.map((c) => `${c.text}: ${c.holds ? 'holds' : 'does not hold'}`))
+      return base
+    }
+    base.why.push(...verdict.checks.map((c) => `${c.text}: ${c.holds ? 'holds' : 'does not hold'}`))
+    const childEnv: Env = { ...env }
+    mergeEnv(childEnv, envOf(d.raw.env))
+    const tags = depTags(d, childEnv, parentVariations, variationsOf(parent.meta as unknown as CmRaw))
+    base.tags = tags
+    const q = parseCmQuery(tags)
+    const found = this.find(q)
+    if (!found.length) {
+      base.status = 'missing'
+      const known = new Set(this.scripts.flatMap((a) => a.tags))
+      const unknown = q.include.filter((t) => !known.has(t))
+      const near = unknown.flatMap((t) => nearest(t, known, 2).map((n) => `${t} -> ${n}`))
+      const why = unknown.length
+        ? `no script has the tag(s) ${unknown.join(', ')}`
+        : q.variations.length
+          ? 'no script with these tags has these variations'
+          : 'no script has all of these tags'
+      base.why.push(why)
+      this.problems.push({
+        code: 'DEP_NOT_FOUND',
+        message: `${list}[${String(d.at[d.at.length - 1])}] of ${parent.alias} ("${tags}"): ${why}`,
+        where: position(parent, d.at),
+        hint: near.length ? `nearest tags: ${near.join(', ')}` : `see \`cmc find --tags ${q.include.join(',')}\``,
+      })
+      return base
+    }
+    if (found.length > 1)
+      base.why.push(`${found.length} scripts match (${found.map((a) => `${a.repo}:${a.alias}`).join(', ')}): CM asks which; planned with the first`)
+    try {
+      const child = this.script(found[0], q.variations, childEnv, adr, versionRequest(d.raw), stack, list)
+      child.tags = tags
+      child.names = d.names
+      child.why.unshift(...base.why)
+      return child
+    } catch (err) {
+      if (!(err instanceof CmcError)) throw err
+      base.status = 'missing'
+      base.why.push(err.message)
+      this.problems.push({
+        code: err.code,
+        message: `${list} "${tags}" of ${parent.alias}: ${err.message}`,
+        where: err.where ?? position(parent, d.at),
+        hint: err.hint,
+      })
+      return base
+    }
+  }
+}
+
+function position(a: Artifact, at: Array<string | number>): SourcePosition {
+  return positionIn(a, at)
+}
+
+/** Plan a CM script for the variations asked for (`_x` without the `_`; `-x` turns one off) and an env. */
+export function planCmScript(scripts: Artifact[], target: Artifact, opts: { variations?: string[]; env?: Record<string, string> } = {}): CmPlan {
+  return new CmPlanner(scripts).plan(target, opts.variations ?? [], opts.env ?? {})
+}

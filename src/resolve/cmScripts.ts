@@ -1,0 +1,22 @@
+// CM/MLC scripts met inside an image's graph. cmc plans them (`cmc plan
+// SCRIPT`), but running one needs the MLC runtime (its customize.py and
+// run.sh hooks), which cmc does not reimplement: an image whose dep only a CM
+// script answers is refused, plainly, rather than compiled without a step
+// for it.
+import { CmcError, type SourcePosition } from '../errors.js'
+import type { Artifact } from '../meta/artifact.js'
+
+/** The cmc components among the candidates of a dep; throws where only CM scripts answer it. */
+export function withoutCmScripts(candidates: Artifact[], dep: string, requester: Artifact, where: () => SourcePosition): Artifact[] {
+  const own = candidates.filter((a) => a.format !== 'cm')
+  if (own.length || !candidates.length) return own
+  const names = candidates.map((a) => `${a.repo}:${a.alias}`).join(', ')
+  throw new CmcError(
+    'CM_NEEDS_MLC',
+    `dep "${dep}" of ${requester.alias} is the CM/MLC script ${names}: running it needs the MLC runtime (its customize.py and run.sh), which cmc does not reimplement`,
+    {
+      where: where(),
+      hint: `see what it would do with \`cmc plan ${candidates[0].alias}\`; run it with MLC (pip install mlcflow; mlcr ${dep}), or write a cmc component that installs what it needs and depend on that`,
+    },
+  )
+}
