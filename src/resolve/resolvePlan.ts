@@ -13,6 +13,7 @@ import { planHash } from './hash.js'
 import type { BuildPlan, LayerName, PlanBenchmark, PlanNode, PlanPlatform } from './plan.js'
 import { platformProfile, whenHolds, type ArtifactSource } from './platforms.js'
 import { topoOrder } from './topoOrder.js'
+import { withoutCmScripts } from './cmScripts.js'
 import { semver } from '../lazy.js'
 
 // semver is 47 modules: loaded only when two candidates or a version range need it
@@ -53,7 +54,12 @@ class Resolver {
     if (!whenHolds(d.when, this.platform)) return undefined
     const q = parseTagQuery(d.tags)
     const where = () => positionIn(req.artifact, req.keyPath)
-    let candidates = this.components.filter((a) => matchesQuery(a, q) && whenHolds((a.meta as ComponentMeta).when, this.platform))
+    let candidates = withoutCmScripts(
+      this.components.filter((a) => matchesQuery(a, q) && whenHolds((a.meta as ComponentMeta).when, this.platform)),
+      d.tags,
+      req.artifact,
+      where,
+    )
     if (!candidates.length) {
       if (d.optional) return undefined
       const anyPlatform = this.components.filter((a) => matchesQuery(a, q))
