@@ -10,7 +10,8 @@ export default defineCommand({
   async action({ args, flags }, io) {
     const bundle = await importBundle(args.file, { metaDir: flags['meta-dir'] })
     if (!io.json) {
-      io.log(`loaded ${bundle.refs.join(', ')} (${bundle.labels['cmc.target'] ?? ''}, plan ${(bundle.labels['cmc.plan-hash'] ?? '').slice(0, 12)})`)
+      for (const one of bundle.platforms ?? [bundle])
+        io.log(`loaded ${one.refs.join(', ')} (${one.labels['cmc.target'] ?? ''}, plan ${(one.labels['cmc.plan-hash'] ?? '').slice(0, 12)})`)
       if (bundle.repoDirs.length && bundle.plan) {
         const { target, platform } = bundle.plan
         const repos = bundle.repoDirs.map((d) => `--repo ${d}`).join(' ')

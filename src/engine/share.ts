@@ -32,33 +32,53 @@ const split = (ref: string) => {
   return i > ref.lastIndexOf('/') ? { repo: ref.slice(0, i), tag: ref.slice(i + 1) } : { repo: ref, tag: 'latest' }
 }
 
+/**
+ * Pushes a local image under a registry's name. The name is a tag the push
+ * makes on this engine; a push that fails takes it off again (unless the
+ * image had it before), so that no name is left claiming a push that did not happen.
+ */
 export async function pushImage(localRef: string, remoteRef: string, events?: EventSink): Promise<{ ref: string; digest?: string }> {
   const docker = getDocker()
   const { repo, tag } = split(remoteRef)
+  const had = (await imageTags(localRef)).includes(`${repo}:${tag}`)
   await docker.getImage(localRef).tag({ repo, tag })
-  const stream = (await docker.getImage(`${repo}:${tag}`).push({ authconfig: {} } as never)) as unknown as NodeJS.ReadableStream
-  const out = await follow(stream, events)
-  const failed = out.find((m) => m.error)
-  if (failed) {
-    throw new CmcError('PUSH_FAILED', `push of ${remoteRef} failed: ${failed.errorDetail?.message ?? failed.error}`, {
-      hint: "check that the registry runs and is reachable (an http registry other than 127.0.0.1 must be listed in dockerd's insecure-registries)",
-    })
+  try {
+    const stream = (await docker.getImage(`${repo}:${tag}`).push({ authconfig: {} } as never)) as unknown as NodeJS.ReadableStream
+    const out = await follow(stream, events)
+    const failed = out.find((m) => m.error)
+    if (failed) {
+      throw new CmcError('PUSH_FAILED', `push of ${remoteRef} failed: ${failed.errorDetail?.message ?? failed.error}`, {
+        hint: "check that the registry runs and is reachable (an http registry other than 127.0.0.1 must be listed in dockerd's insecure-registries)",
+      })
+    }
+    const digest = out.map((m) => m.aux?.Digest).find(Boolean)
+    return { ref: `${repo}:${tag}`, digest: digest ? `${repo}@${digest}` : undefined }
+  } catch (e) {
+    // removing a tag the image has others of only untags it
+    if (!had)
+      await docker
+        .getImage(`${repo}:${tag}`)
+        .remove({ noprune: true })
+        .catch(() => {})
+    if (e instanceof CmcError) throw e
+    throw new CmcError('PUSH_FAILED', `push of ${remoteRef} failed: ${engineMessage(e)}`, { hint: 'check that the registry runs and is reachable', cause: e })
   }
-  const digest = out.map((m) => m.aux?.Digest).find(Boolean)
-  return { ref: `${repo}:${tag}`, digest: digest ? `${repo}@${digest}` : undefined }
 }
 
-export async function pullImage(ref: string, events?: EventSink): Promise<void> {
+/** Pulls a reference; `platform` (os/arch) picks that image of a multi-platform index, else the engine takes its own. */
+export async function pullImage(ref: string, events?: EventSink, platform?: string): Promise<void> {
   const docker = getDocker()
   let stream: NodeJS.ReadableStream
   try {
-    stream = await docker.pull(ref, {})
+    stream = await docker.pull(ref, platform ? { platform } : {})
   } catch (e) {
-    throw new CmcError('PULL_FAILED', `pull of ${ref} failed: ${engineMessage(e)}`, { hint: 'check the reference and that the registry is reachable' })
+    throw new CmcError('PULL_FAILED', `pull of ${ref}${platform ? ` for ${platform}` : ''} failed: ${engineMessage(e)}`, {
+      hint: 'check the reference and that the registry is reachable',
+    })
   }
   const out = await follow(stream, events)
   const failed = out.find((m) => m.error)
-  if (failed) throw new CmcError('PULL_FAILED', `pull of ${ref} failed: ${failed.errorDetail?.message ?? failed.error}`)
+  if (failed) throw new CmcError('PULL_FAILED', `pull of ${ref}${platform ? ` for ${platform}` : ''} failed: ${failed.errorDetail?.message ?? failed.error}`)
 }
 
 /**
