@@ -59,7 +59,27 @@ const FIELDS = [
   'tags',
   'id',
 ]
-const VALUES = ['105', '8', '16', '2', '-1', '1e2', "'8'", "'16'", 'fast', "'Slow mode'", 'slow', 'true', 'arm64', 'lab-1', 'nightly', "''", 'none', "'0x10'", 'sha256:img1']
+const VALUES = [
+  '105',
+  '8',
+  '16',
+  '2',
+  '-1',
+  '1e2',
+  "'8'",
+  "'16'",
+  'fast',
+  "'Slow mode'",
+  'slow',
+  'true',
+  'arm64',
+  'lab-1',
+  'nightly',
+  "''",
+  'none',
+  "'0x10'",
+  'sha256:img1',
+]
 const OPS = ['=', '!=', '<', '<=', '>', '>=', '~']
 const DATES = ['2026-11-24', "'2026-11-24T10:15'", '2026-11-25T00:00Z', '2026-11-22T05:00+02:00', '2026-11-29T23:59:59.999']
 
@@ -126,13 +146,20 @@ describe('the hub and the local store answer alike', () => {
       const l = await local.list(where, { sort, limit }).catch((e: Error) => e)
       const r = await remote.list(where, { sort, limit }).catch((e: Error) => e)
       expect(l).toBeInstanceOf(Error)
-      expect({ code: (r as { code?: string }).code, message: (r as Error).message }).toEqual({ code: (l as { code?: string }).code, message: (l as Error).message })
+      expect({ code: (r as { code?: string }).code, message: (r as Error).message }).toEqual({
+        code: (l as { code?: string }).code,
+        message: (l as Error).message,
+      })
     }
   })
 
   it('the same comparisons and the same refusals', async () => {
     const pairs: Array<[string, string, Record<string, boolean>]> = [
-      ['params.threads = 1 and params.batch = 16 and params.mode = \'Slow mode\' and params.exact = false', 'params.threads = 2 and params.batch = 16 and params.mode = \'Slow mode\' and params.exact = true', { allowDifferentHosts: true, allowDifferentImages: true }],
+      [
+        "params.threads = 1 and params.batch = 16 and params.mode = 'Slow mode' and params.exact = false",
+        "params.threads = 2 and params.batch = 16 and params.mode = 'Slow mode' and params.exact = true",
+        { allowDifferentHosts: true, allowDifferentImages: true },
+      ],
       ['params.threads = 1', 'params.threads = 3', {}],
       ['params.threads = 1', 'params.threads = 3', { allowMixed: true }],
       ['params.threads = 1', 'params.threads = 3', { allowMixed: true, allowDifferentHosts: true }],
@@ -165,7 +192,8 @@ describe('the hub and the local store answer alike', () => {
 
   it('show finds the same record by id, prefix and query', async () => {
     const [first] = await local.list(undefined, { limit: 1 })
-    for (const spec of [first!.id, first!.id.slice(0, 24), 'params.mode = fast and status = ok']) expect(await remote.find(spec)).toEqual(await local.find(spec))
+    for (const spec of [first!.id, first!.id.slice(0, 24), 'params.mode = fast and status = ok'])
+      expect(await remote.find(spec)).toEqual(await local.find(spec))
     // every id begins with the day the records were stored
     const day = first!.id.slice(0, 9)
     const err = await remote.find(day).catch((e: Error) => e)

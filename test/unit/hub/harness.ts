@@ -106,7 +106,7 @@ export async function storeOf(records: ExperimentRecord[]): Promise<{ store: Sto
 /** Varied records: what the differential and load tests push. */
 export function variedRecords(count: number, seed = 1): ExperimentRecord[] {
   let x = seed
-  const rand = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const rand = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
   const out: ExperimentRecord[] = []
   for (let i = 0; i < count; i++) {
     const base = 100 + (i % 7) * 10
