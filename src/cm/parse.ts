@@ -58,11 +58,11 @@ function parseJson(text: string, file: string): CmParsed {
 }
 
 function duplicateOf(e: unknown, text: string): CmParsed['duplicate'] {
-  const err = e as { reason?: string; mark?: { line?: number; position?: number } }
+  const err = e as { reason?: string; mark?: { line?: number; column?: number } }
   if (typeof err?.reason !== 'string' || !err.reason.includes('duplicated mapping key')) return undefined
   const line = (err.mark?.line ?? 0) + 1
-  const lineText = text.split('\n')[line - 1] ?? ''
-  const key = /^\s*-?\s*"?([^":]+?)"?\s*:/.exec(lineText)?.[1] ?? lineText.trim()
+  const from = (text.split('\n')[line - 1] ?? '').slice(err.mark?.column ?? 0)
+  const key = /^\s*-?\s*["']?([^"':,{}]+?)["']?\s*:/.exec(from)?.[1] ?? from.trim()
   return { key, line }
 }
 
