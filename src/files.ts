@@ -1,6 +1,8 @@
 // Small file-system and process helpers shared across stages.
 import { randomBytes } from 'node:crypto'
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { CmcError } from './errors.js'
 
 /**
  * Writes a whole file so that a reader sees the old content or the new, never
@@ -31,5 +33,33 @@ export function processAlive(pid: number): boolean {
     return true
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** The error for a file the user named with -o that cannot be written, in the user's terms. */
+export function outputUnwritable(file: string, err: unknown): CmcError {
+  const dir = path.dirname(path.resolve(file))
+  const missing = `the folder ${dir} does not exist`
+  const reasons: Record<string, string> = {
+    ENOENT: missing,
+    ENOTDIR: missing,
+    EISDIR: `${file} is a folder`,
+    EACCES: `${dir} is not writable`,
+    EROFS: `${dir} is read-only`,
+  }
+  const code = (err as NodeJS.ErrnoException).code ?? ''
+  return new CmcError('OUTPUT_UNWRITABLE', `cannot write ${file}: ${reasons[code] ?? (err as Error).message}`, {
+    hint: reasons[code] === missing ? `create ${dir} first, or give -o a file in a folder that exists` : 'give -o a file you can write',
+    cause: err,
+  })
+}
+
+/** Writes the file the user named with -o (or only checks that it can be written, before a tool writes it). */
+export function writeOutputFile(file: string, data?: string | Uint8Array): void {
+  try {
+    if (data === undefined) closeSync(openSync(file, 'a'))
+    else writeFileSync(file, data)
+  } catch (err) {
+    throw outputUnwritable(file, err)
   }
 }

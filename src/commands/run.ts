@@ -40,7 +40,7 @@ export default defineCommand({
       multiple: true,
       description: 'file of KEY=VALUE lines (the format of docker run --env-file, which names a Node option), e.g. for secrets; --env wins',
     },
-    tag: { kind: 'string', multiple: true, description: 'tag stored on the records' },
+    tag: { kind: 'string', multiple: true, description: 'tag stored on the records; repeatable, or a,b for two' },
     builder: {
       kind: 'string',
       options: ['auto', 'buildkit', 'classic'],
@@ -68,7 +68,7 @@ export default defineCommand({
       memoryBytes: flags.memory ? parseSize(flags.memory) : undefined,
       timeoutS: flags.timeout,
       env: { ...parseEnvFiles(flags['env-from']), ...parseEnvFlags(flags.env) },
-      tags: flags.tag,
+      tags: parseTags(flags.tag),
       storePath: flags.store,
       extraRepos: flags.repo,
       builder: flags.builder,
@@ -117,4 +117,13 @@ function runFailure(records: ExperimentRecord[], interrupted: boolean): CmcError
     hint: worst ? `see the logs: cmc exp show ${worst.id}` : undefined,
     data: { records },
   })
+}
+
+/** --tag a,b is two tags, as --tag a --tag b: a comma is never part of a tag, and an empty one is refused. */
+function parseTags(values: string[] | undefined): string[] | undefined {
+  if (!values) return undefined
+  const tags = values.flatMap((v) => v.split(',').map((t) => t.trim()))
+  if (tags.some((t) => !t))
+    throw new CmcError('FLAG_VALUE', `--tag ${values.join(' --tag ')}: a tag is empty`, { hint: 'give tags as --tag a --tag b or --tag a,b' })
+  return [...new Set(tags)]
 }

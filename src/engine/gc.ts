@@ -19,7 +19,7 @@ export const OWNER_LABEL = 'cmc.owner'
 export const OWNER_PROC_LABEL = 'cmc.owner-proc'
 
 export interface Leftover {
-  kind: 'container' | 'volume'
+  kind: 'container' | 'volume' | 'image'
   id: string
   /** the benchmark and record id */
   what: string
@@ -134,6 +134,55 @@ export async function sweepLeftovers(opts: { dryRun?: boolean } = {}): Promise<L
         }
       }
       out.push(item)
+    }
+  } catch (e) {
+    if (isConnectionError(e)) throw noDaemonError(e)
+    throw e
+  }
+  return out
+}
+
+/** A build's content tag (`cmc/ALIAS:PLATFORM-HASH`, src/pipeline/buildImage.ts) and the tag it stands behind (`cmc/ALIAS:PLATFORM`). */
+const CONTENT_TAG = /^cmc\/([a-z0-9][a-z0-9._-]*):([A-Za-z0-9_.]+)-([0-9a-f]{12})$/
+
+/**
+ * `cmc gc --images`: the content tags of builds a later build of the same
+ * image and platform superseded (its `cmc/ALIAS:PLATFORM` tag points
+ * elsewhere), untagged, so that the engine deletes an image no other tag or
+ * container holds. Images a record of the store ran are kept (`cmc exp
+ * reproduce` runs them by id), and so is anything the engine says is in use.
+ */
+export async function pruneSupersededImages(opts: { dryRun?: boolean; recorded: Set<string>; aliases?: string[] }): Promise<Leftover[]> {
+  const docker = getDocker()
+  const out: Leftover[] = []
+  try {
+    const images = await docker.listImages({ filters: JSON.stringify({ reference: ['cmc/*'] }) })
+    const current = new Map<string, string>()
+    for (const i of images) for (const t of i.RepoTags ?? []) if (!CONTENT_TAG.test(t)) current.set(t, i.Id)
+    for (const i of images) {
+      for (const tag of i.RepoTags ?? []) {
+        const m = CONTENT_TAG.exec(tag)
+        if (!m || (opts.aliases?.length && !opts.aliases.includes(m[1]))) continue
+        const latest = current.get(`cmc/${m[1]}:${m[2]}`)
+        // the current build, or one whose latest tag is gone: nothing says it was superseded
+        if (!latest || latest === i.Id) continue
+        const item: Leftover = { kind: 'image', id: i.Id.replace(/^sha256:/, '').slice(0, 12), what: tag, state: 'superseded', action: 'kept', why: '' }
+        if (opts.recorded.has(i.Id)) item.why = 'a record ran it (cmc exp reproduce runs it by id)'
+        else if (opts.dryRun) [item.action, item.why] = ['would remove', `cmc/${m[1]}:${m[2]} is a later build`]
+        else {
+          item.why = `cmc/${m[1]}:${m[2]} is a later build`
+          try {
+            // the tag; the engine deletes the image with its last tag, and refuses while a container holds it
+            await docker.getImage(tag).remove()
+            item.action = 'removed'
+          } catch (e) {
+            if (status(e) === 404) item.action = 'removed'
+            else if (status(e) === 409) item.why = `in use: ${engineMessage(e)}`
+            else [item.action, item.why] = ['failed', engineMessage(e)]
+          }
+        }
+        out.push(item)
+      }
     }
   } catch (e) {
     if (isConnectionError(e)) throw noDaemonError(e)

@@ -6,6 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { execa } from 'execa'
 import { CmcError } from '../errors.js'
+import { writeOutputFile } from '../files.js'
 import type { ExperimentRecord } from './record.js'
 import { validateRecord, type Store } from './store.js'
 import { summaryOf, type RecordSummary } from './summary.js'
@@ -37,11 +38,24 @@ export function toCsv(rows: RecordSummary[]): string {
     'status',
     'host',
     'digest',
+    'tags',
     ...params.map((p) => `params.${p}`),
     ...metrics.map((m) => `metrics.${m}`),
   ]
   const lines = rows.map((r) =>
-    [r.id, r.createdAt, r.benchmark, r.image, r.platform, r.status, r.host, r.digest, ...params.map((p) => r.params[p]), ...metrics.map((m) => r.metrics[m])]
+    [
+      r.id,
+      r.createdAt,
+      r.benchmark,
+      r.image,
+      r.platform,
+      r.status,
+      r.host,
+      r.digest,
+      r.tags.join(';'),
+      ...params.map((p) => r.params[p]),
+      ...metrics.map((m) => r.metrics[m]),
+    ]
       .map(csvCell)
       .join(','),
   )
@@ -50,10 +64,11 @@ export function toCsv(rows: RecordSummary[]): string {
 
 export async function exportRecords(store: Store, ids: string[], file: string, format: ExportFormat): Promise<number> {
   if (format === 'csv') {
-    writeFileSync(file, toCsv(ids.map((id) => summaryOf(store.get(id)))))
+    writeOutputFile(file, toCsv(ids.map((id) => summaryOf(store.get(id)))))
   } else if (format === 'jsonl') {
-    writeFileSync(file, ids.map((id) => JSON.stringify(store.get(id))).join('\n') + (ids.length ? '\n' : ''))
+    writeOutputFile(file, ids.map((id) => JSON.stringify(store.get(id))).join('\n') + (ids.length ? '\n' : ''))
   } else {
+    writeOutputFile(file)
     const rel = ids.map((id) => path.relative(store.recordsDir, store.recordDir(id)))
     const list = path.join(mkdtempSync(path.join(os.tmpdir(), 'cmc-export-')), 'files')
     writeFileSync(list, rel.join('\n') + '\n')
