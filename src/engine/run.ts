@@ -7,6 +7,7 @@ import path from 'node:path'
 import { Writable, type Readable } from 'node:stream'
 import type Docker from 'dockerode'
 import { CmcError } from '../errors.js'
+import type { EventSink } from '../events.js'
 import type { DeviceHostConfig } from './devices.js'
 import { gpuStartError } from './devices.js'
 import { engineMessage, getDocker, isConnectionError, noDaemonError } from './docker.js'
@@ -53,6 +54,22 @@ export interface RunHooks {
   onExit?: () => void
   /** Called after the container exited, before it is removed, with its outputs folder (spec.outputsDir) to collect. */
   afterExit?: (outputs: ContainerOutputs) => Promise<void>
+  /**
+   * How long to wait for an engine that stops answering while the container
+   * runs (dockerd killed, restarted) before giving up with DAEMON_LOST;
+   * DEFAULT_ENGINE_WAIT_MS when not given.
+   */
+  engineWaitMs?: number
+  /** Where the wait for a lost engine is said (as it starts, and as it ends). */
+  events?: EventSink
+}
+
+/** What `cmc run --engine-wait` defaults to: long enough for a dockerd restart, short enough that a dead engine is said within minutes. */
+export const DEFAULT_ENGINE_WAIT_MS = 120_000
+
+/** The error a run gives up with when its engine does not come back. */
+export function isEngineLost(e: unknown): e is CmcError {
+  return e instanceof CmcError && e.code === 'DAEMON_LOST'
 }
 
 /**
@@ -167,7 +184,7 @@ export async function runContainer(spec: ContainerSpec, hooks: RunHooks = {}): P
     if (hooks.signal?.aborted) return notStarted(Date.now() - started)
     await startContainer(container, hooks.signal)
     stops.startTimeout()
-    const exit = await exitStatus(container, waiting, output.ended, exitKnown)
+    const exit = await exitStatus(container, waiting, output.ended, exitKnown, engineWatch(hooks, started))
     hooks.onExit?.()
     await outputEnd(output.ended)
     const durationMs = Date.now() - started
@@ -314,16 +331,37 @@ function startError(e: unknown): Error {
   )
 }
 
-/** The exit code from the engine's wait, or from inspect when the engine took that wait too late. */
+/**
+ * The exit code from the engine's wait, or from inspect when the engine took
+ * that wait too late, or lost it: a wait cut by a dying engine is left to
+ * inspect, which waits for the engine to come back (EngineWatch).
+ */
 async function exitStatus(
   container: Docker.Container,
   waiting: Promise<{ StatusCode: number }>,
   ended: Promise<void>,
   exitKnown: AbortController,
+  watch: EngineWatch = {},
 ): Promise<{ StatusCode: number }> {
-  const exit = await Promise.race([waiting, exitSeenByInspect(container, ended, exitKnown.signal)])
-  exitKnown.abort() // a missed wait would otherwise keep this process alive
-  return exit
+  const kept = waiting.catch((e: unknown) => (isConnectionError(e) ? new Promise<never>(() => {}) : Promise.reject(e)))
+  try {
+    return await Promise.race([kept, exitSeenByInspect(container, ended, exitKnown.signal, watch)])
+  } finally {
+    exitKnown.abort() // a missed wait would otherwise keep this process alive
+  }
+}
+
+/** How inspect treats an engine that stops answering: how long it waits, where it says so, and Ctrl-C. */
+interface EngineWatch {
+  waitMs?: number
+  events?: EventSink
+  signal?: AbortSignal
+  /** when the container started: the message says how far into the run the engine went */
+  started?: number
+}
+
+function engineWatch(hooks: RunHooks, started: number): EngineWatch {
+  return { waitMs: hooks.engineWaitMs ?? DEFAULT_ENGINE_WAIT_MS, events: hooks.events, signal: hooks.signal, started }
 }
 
 /** The log stream normally ends with the container: waited on briefly, by a timer that never keeps the process alive. */
@@ -346,23 +384,85 @@ async function outputEnd(ended: Promise<void>): Promise<void> {
  * container is looked at, once a second, until it is no longer running.
  * Stops looking once `answered` is aborted (the exit is known).
  */
-export function exitSeenByInspect(c: Docker.Container, ended: Promise<void>, answered: AbortSignal): Promise<{ StatusCode: number }> {
+export function exitSeenByInspect(c: Docker.Container, ended: Promise<void>, answered: AbortSignal, watch: EngineWatch = {}): Promise<{ StatusCode: number }> {
   const done = () => answered.aborted
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    let lostSince: number | undefined
+    // a timer of its own: the one a Ctrl-C or a given-up wait ends
+    let timer: NodeJS.Timeout | undefined
+    const again = () => {
+      timer = setTimeout(look, 1000)
+      if (lostSince === undefined) timer.unref()
+    }
     const look = () => {
       if (done()) return
+      if (watch.signal?.aborted && lostSince !== undefined) return resolve({ StatusCode: 137 }) // Ctrl-C while waiting: the run is aborted
       c.inspect().then(
         (info) => {
+          if (lostSince !== undefined) engineBack(watch, lostSince)
+          lostSince = undefined
           if (done()) return
           if (!info.State.Running) resolve({ StatusCode: info.State.ExitCode })
-          else setTimeout(look, 1000).unref()
+          else again()
         },
-        () => {
-          if (!done()) setTimeout(look, 1000).unref()
+        (e: unknown) => {
+          if (done()) return
+          // the engine restarted without the container: it is gone with its exit code
+          if ((e as { statusCode?: number }).statusCode === 404) return reject(containerLost(watch))
+          if (isConnectionError(e)) {
+            if (lostSince === undefined) lostSince = engineLost(watch, e)
+            else if (Date.now() - lostSince >= (watch.waitMs ?? DEFAULT_ENGINE_WAIT_MS)) return reject(engineGone(watch, lostSince))
+          }
+          again()
         },
       )
     }
-    void ended.then(() => setTimeout(look, 1000).unref())
+    void ended.then(() => {
+      if (!done()) again()
+    })
+    answered.addEventListener('abort', () => clearTimeout(timer), { once: true })
+    watch.signal?.addEventListener(
+      'abort',
+      () => {
+        if (lostSince === undefined) return // the kill reaches the container; its exit is seen as usual
+        clearTimeout(timer)
+        look()
+      },
+      { once: true },
+    )
+  })
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`
+
+/** Said at once: the engine stopped answering, cmc waits for it, and how to stop waiting. */
+function engineLost(watch: EngineWatch, e: unknown): number {
+  const now = Date.now()
+  const into = watch.started ? ` ${seconds(now - watch.started)} into the run` : ''
+  watch.events?.({
+    type: 'log',
+    level: 'warn',
+    message: `the engine stopped answering${into} (${(e as Error).message}); waiting up to ${seconds(watch.waitMs ?? DEFAULT_ENGINE_WAIT_MS)} for it to come back (Ctrl-C stops)`,
+  })
+  return now
+}
+
+function engineBack(watch: EngineWatch, since: number): void {
+  watch.events?.({ type: 'log', level: 'info', message: `the engine answers again after ${seconds(Date.now() - since)}; the run goes on` })
+}
+
+function engineGone(watch: EngineWatch, since: number): CmcError {
+  const waited = seconds(Date.now() - since)
+  return new CmcError('DAEMON_LOST', `the engine stopped answering during the run and did not come back within ${waited}`, {
+    hint: 'start it again (`sudo bash scripts/setup-engine.sh`, or `sudo dockerd &`) and run again; `cmc gc` removes the container it left; --engine-wait SECONDS waits longer',
+    data: { waitedMs: Date.now() - since },
+  })
+}
+
+function containerLost(watch: EngineWatch): CmcError {
+  return new CmcError('DAEMON_LOST', 'the engine came back without the container: its exit code is lost', {
+    hint: 'the engine was restarted and dropped the container; run again',
+    data: { startedAt: watch.started },
   })
 }
 

@@ -12,7 +12,7 @@ import { deviceFlag, hostConfigForDevices, type DeviceHostConfig, type DeviceSpe
 import { engineVersion, pingEngine } from '../engine/docker.js'
 import { imageInfo } from '../engine/images.js'
 import { checkGpuSupport, emulationOf, hostFingerprint, registryDigest, type Emulation } from '../engine/info.js'
-import { runContainer, type ContainerOutputs, type ContainerRun, type ContainerSpec, type RunHooks } from '../engine/run.js'
+import { isEngineLost, runContainer, type ContainerOutputs, type ContainerRun, type ContainerSpec, type RunHooks } from '../engine/run.js'
 import type { BenchmarkMeta } from '../meta/schema.js'
 import { loadIndex, type ArtifactIndex } from '../repos/index.js'
 import type { BuildPlan, PlanBenchmark } from '../resolve/plan.js'
@@ -51,6 +51,8 @@ export interface RunOptions {
   tags?: string[]
   events?: EventSink
   signal?: AbortSignal
+  /** How long a container waits for an engine that stops answering before the run gives up (DAEMON_LOST); default DEFAULT_ENGINE_WAIT_MS. */
+  engineWaitS?: number
 }
 
 /** What every sweep point of one `cmc run` shares (plain data but for store, events and fingerprint: src/cluster keeps the rest in a job). */
@@ -105,6 +107,8 @@ export interface PointOutcome {
   reason?: string
   runMs: number[]
   logsCut?: ExperimentRecord['logs']['cut']
+  /** The engine stopped answering and did not come back: the point is recorded failed, then the run ends with this. */
+  engineLost?: CmcError
 }
 
 /** One container of a point, and the lines of its stdout the regex metrics last matched. */
@@ -132,7 +136,13 @@ export interface PointExecution {
 
 /** The containers of a point, run on this machine's engine. */
 const onThisEngine: ContainerRunner = (run, point, _attempt, hooks) =>
-  runContainer(containerSpec(run, point), { timeoutMs: run.timeoutMs, signal: run.opts.signal, ...hooks })
+  runContainer(containerSpec(run, point), {
+    timeoutMs: run.timeoutMs,
+    signal: run.opts.signal,
+    engineWaitMs: run.opts.engineWaitS === undefined ? undefined : run.opts.engineWaitS * 1000,
+    events: run.events,
+    ...hooks,
+  })
 
 /** What each log of a record keeps when the benchmark's meta does not say. */
 const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024
@@ -322,6 +332,8 @@ export async function runPoint(
   const record = await pointRecord(run, point, outcome)
   await writer.commit(record)
   events({ type: 'phase', name: `${benchmark.alias} [${label}]: ${record.status}`, status: 'done', detail: { id, status: record.status } })
+  // recorded, then the run ends: with no engine no other point can run
+  if (outcome.engineLost) throw new CmcError('DAEMON_LOST', outcome.engineLost.message, { hint: outcome.engineLost.hint, data: { records: [record] } })
   return record
 }
 
@@ -342,7 +354,14 @@ async function runRepeats(run: RunContext, point: Point, container: ContainerRun
   for (let attempt = 0; attempt < run.warmup + run.repeat; attempt++) {
     // undefined for a warm-up
     const repeatIndex = attempt >= run.warmup ? attempt - run.warmup : undefined
-    const res = await runAttempt(run, point, container, attempt, repeatIndex, outcome)
+    const res = await runAttempt(run, point, container, attempt, repeatIndex, outcome).catch((e: unknown) => {
+      if (!isEngineLost(e)) throw e
+      return e
+    })
+    if (res instanceof CmcError) {
+      Object.assign(outcome, { status: 'failed', exitCode: null, reason: res.message, engineLost: res })
+      break
+    }
     outcome.exitCode = res.exitCode
     if (res.status !== 'ok') {
       outcome.status = res.status
