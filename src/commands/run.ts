@@ -13,7 +13,7 @@ import type { Submitted } from '../cluster/submitSweep.js'
 export default defineCommand({
   summary: 'Run a benchmark in its container and record the results',
   description:
-    'Builds the image when needed, expands --set sweeps (each point is one record), runs warm-ups and repeats in fresh containers, collects outputs safely and writes records to the experiment store. Exit codes: 0 all ok, 5 a benchmark failed, 6 devices cannot be passed through, 124 timeout, 130 interrupted.',
+    'Builds the image when needed, expands --set sweeps (each point is one record), runs warm-ups and repeats in fresh containers, collects outputs safely and writes records to the experiment store. Exit codes: 0 all ok, 3 the engine stopped answering and did not come back (--engine-wait), 5 a benchmark failed, 6 devices cannot be passed through, 124 timeout, 130 interrupted.',
   examples: [
     '<%= config.bin %> run stream --set threads=1,2',
     '<%= config.bin %> run resnet18-torch --set batch=1,8,32 --repeat 5',
@@ -34,6 +34,11 @@ export default defineCommand({
     cpus: { kind: 'string', description: 'CPU limit, e.g. 1.5' },
     memory: { kind: 'string', description: 'memory limit, e.g. 2g' },
     timeout: { kind: 'integer', description: 'seconds per container run', min: 1 },
+    'engine-wait': {
+      kind: 'integer',
+      min: 1,
+      description: 'seconds to wait for an engine that stops answering mid-run before the point is recorded failed and cmc exits 3 (default 120)',
+    },
     env: { kind: 'string', char: 'e', multiple: true, description: 'KEY=VALUE env for the benchmark' },
     'env-from': {
       kind: 'string',
@@ -67,6 +72,7 @@ export default defineCommand({
       cpus: flags.cpus === undefined ? undefined : parseCpus(flags.cpus),
       memoryBytes: flags.memory ? parseSize(flags.memory) : undefined,
       timeoutS: flags.timeout,
+      engineWaitS: flags['engine-wait'],
       env: { ...parseEnvFiles(flags['env-from']), ...parseEnvFlags(flags.env) },
       tags: parseTags(flags.tag),
       storePath: flags.store,
