@@ -272,7 +272,7 @@ export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
     if (rec) {
       if (rec[2]) return fileReply(project, decodeURIComponent(rec[1]!), decodeURIComponent(rec[2]))
       const { result } = await hubFind(db, project, decodeURIComponent(rec[1]!))
-      return html(recordPage(project, base, `${scheme}://${req.headers.host}${base}`, result))
+      return html(recordPage(project, base, `${scheme}://${req.headers.host}/${project}`, result))
     }
     throw new HttpError(404, 'USAGE', `no such page: ${url.pathname}`)
   }

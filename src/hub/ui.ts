@@ -10,6 +10,8 @@ import type { HeldRecord } from './hubRecords.js'
 
 const esc = (v: unknown) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 
+const num = (v: number) => esc(Number.isFinite(v) ? Number(v.toPrecision(6)) : v)
+
 export const hubPageData = (project: string, records: ExperimentRecord[]): ReportData => reportData(`hub project ${project}`, records)
 
 /**
@@ -78,7 +80,7 @@ export function recordPage(project: string, base: string, hubUrl: string, held: 
     ['cmc version', r.cmcVersion],
   ]
   const metrics = Object.entries(r.metrics)
-    .map(([k, s]) => `<tr><th>${esc(k)}</th><td>${esc(s.median)} [${esc(s.ci95[0])}, ${esc(s.ci95[1])}] ${esc(s.unit ?? '')} (n=${esc(s.n)})</td></tr>`)
+    .map(([k, s]) => `<tr><th>${esc(k)}</th><td>${num(s.median)} [${num(s.ci95[0])}, ${num(s.ci95[1])}] ${esc(s.unit ?? '')} (n=${esc(s.n)})</td></tr>`)
     .join('')
   const fileLink = (name: string) =>
     `<a href="${esc(`${base}/r/${encodeURIComponent(r.id)}/files/${name.split('/').map(encodeURIComponent).join('/')}`)}">${esc(name)}</a>`

@@ -44,7 +44,7 @@ export function renderPage(data: ReportData, opts: PageOptions = {}): string {
   return page({
     title: opts.title ?? 'cmc experiment report',
     chartjs,
-    client: (opts.apiBase ? apiBaseShim(opts.apiBase) : '') + client + (opts.extraScript ? `\n${opts.extraScript.replace(/<\/script/gi, '<\\/script')}` : ''),
+    client: (opts.apiBase ? apiBaseShim(opts.apiBase) : '') + client + (opts.extraScript ? `;\n${opts.extraScript.replace(/<\/script/gi, '<\\/script')}` : ''),
     data: scriptJson(data),
     live: opts.live ? 'true' : 'false',
   })
