@@ -64,7 +64,7 @@ export async function importLanded(store: Store, job: ClusterJob, events: EventS
           events,
           end: state.end ? { ...state.end, state: submission.cancelled && !/CANCEL/.test(state.state) ? 'CANCELLED' : state.end.state } : undefined,
         })
-        job.results[k] = { record: record.id, status: record.status, schedulerId: submission.schedulerId }
+        job.results[k] = { record: record.id, status: record.status, schedulerId: submission.schedulerId, node: record.scheduler?.node }
         saveJob(store, job)
         records.push(record)
       }
@@ -73,7 +73,7 @@ export async function importLanded(store: Store, job: ClusterJob, events: EventS
         index: k,
         schedulerId: submission.schedulerId,
         state: state?.state ?? 'ENDED',
-        node: state?.node,
+        node: state?.node ?? result?.node,
         record: result?.record,
         status: result?.status,
       })
@@ -99,7 +99,8 @@ function progressOf(job: ClusterJob, tasks: JobView['tasks']): JobProgress {
   const p: JobProgress = { total: job.points.length, ok: 0, failed: 0, running: 0, pending: 0 }
   for (let k = 0; k < job.points.length; k++) {
     const task = tasks.find((t) => t.index === k)
-    const result = task?.status ?? job.results[k]?.status
+    // a point submitted again counts by its newest task, not by the record it had before
+    const result = task ? task.status : job.results[k]?.status
     if (result === 'ok') p.ok++
     else if (result) p.failed++
     else if (task?.state === 'PENDING') p.pending++

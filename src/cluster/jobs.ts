@@ -52,6 +52,7 @@ export interface PointResult {
   record: string
   status: RunStatus
   schedulerId: string
+  node?: string
 }
 
 export interface ClusterJob {

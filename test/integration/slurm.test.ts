@@ -1,0 +1,314 @@
+// `cmc run --on slurm` against the real Slurm cluster scripts/setup-slurm.sh
+// starts on this machine (slurmctld, nodes n1 and n2): one array job per
+// sweep, records from both nodes with the scheduler's provenance, cancel,
+// a failing point and its retry, slurmctld down at submit, and each bad
+// input refused before anything is submitted. Without the cluster these
+// tests fail, naming the script that starts it.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { listJobs } from '../../src/cluster/jobs.js'
+import { pingEngine } from '../../src/engine/docker.js'
+import type { ExperimentRecord } from '../../src/store/record.js'
+import { openStore } from '../../src/store/store.js'
+import { cli, containersWithLabel, copyRepo } from '../helpers/engine.js'
+import { repoRoot, tmpDir, writeTree } from '../helpers/tmp.js'
+
+const work = tmpDir('cmc-slurm-')
+const home = path.join(work, 'home')
+const storeDir = path.join(work, 'store')
+const flags = path.join(work, 'flags')
+const env = { CMC_HOME: home, CMC_STORE: storeDir }
+let repo: string
+let registry: ChildProcess | undefined
+const REGISTRY_PORT = 5056
+
+const run = (args: string[], extra: string[] = []) => cli(['run', ...args, '--repo', repo, '--platform', 'x86_64', '--on', 'slurm', ...extra], { env })
+const jobs = (args: string[]) => cli(['jobs', ...args], { env })
+
+async function records(): Promise<ExperimentRecord[]> {
+  const store = await openStore({ path: storeDir })
+  return store.summaries().map((s) => store.get(s.id))
+}
+const recordsOf = async (cmcJob: string) => (await records()).filter((r) => r.scheduler?.cmcJob === cmcJob)
+/** The array job ids slurmctld knows (finished ones too, for MinJobAge). */
+const jobIds = () => [...new Set(execFileSync('squeue', ['-h', '-t', 'all', '-o', '%F'], { encoding: 'utf8' }).split('\n').filter(Boolean))].sort()
+const storeJobs = async () => listJobs(await openStore({ path: storeDir }))
+const slurmctldPid = () => Number(readFileSync('/var/lib/cmc-slurm/slurmctld.pid', 'utf8'))
+
+/** The cluster must be there: these tests are about Slurm, so without it they fail, saying how to start it. */
+function requireCluster(): void {
+  let nodes: string
+  try {
+    nodes = execFileSync('sinfo', ['-h', '-N', '-p', 'debug', '-o', '%N %t'], { encoding: 'utf8', timeout: 20_000 })
+  } catch (e) {
+    throw new Error(`no Slurm cluster answers (${(e as Error).message.split('\n')[0]}): start it with sudo bash scripts/setup-slurm.sh`, { cause: e })
+  }
+  if (!/^n1 (idle|mix|alloc)/m.test(nodes) || !/^n2 (idle|mix|alloc)/m.test(nodes))
+    throw new Error(`the Slurm nodes n1 and n2 are not both up (sinfo: ${nodes.trim()}): sudo bash scripts/setup-slurm.sh`)
+}
+
+async function waitFor(what: string, ready: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await ready())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+beforeAll(async () => {
+  await pingEngine()
+  requireCluster()
+  repo = copyRepo(path.join(repoRoot, 'test/fixtures/run-repo'))
+  mkdirSync(flags, { recursive: true })
+  writeTree(repo, {
+    'cluster-sleep/cmc.yaml': [
+      'kind: benchmark',
+      'alias: cluster-sleep',
+      'description: says it started, then sleeps until it is stopped',
+      'image: tiny-sh',
+      "command: 'echo started {{n}}; sleep 300'",
+      'params: { n: { default: 1 } }',
+      'outputs: { dir: /cmc/out }',
+      'repeat: 1',
+      'warmup: 0',
+      '',
+    ].join('\n'),
+    'cluster-flaky/cmc.yaml': [
+      'kind: benchmark',
+      'alias: cluster-flaky',
+      'description: fails for the points a flag file names, else writes its param as a metric',
+      'image: tiny-sh',
+      `command: 'if [ -e /flags/fail-{{n}} ]; then echo "point {{n}} fails on purpose" >&2; exit 7; fi; echo "{\\"value\\": {{n}}}" > /cmc/out/metrics.json'`,
+      'params: { n: { default: 1 } }',
+      `inputs: { flags: { path: ${flags}, mount: /flags } }`,
+      'outputs: { dir: /cmc/out, metrics: { file: metrics.json, format: json } }',
+      'repeat: 1',
+      'warmup: 0',
+      '',
+    ].join('\n'),
+  })
+  const cfg = path.join(work, 'registry.yml')
+  mkdirSync(path.join(work, 'registry'))
+  writeFileSync(cfg, `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(work, 'registry')}\nhttp:\n  addr: 127.0.0.1:${REGISTRY_PORT}\n`)
+  registry = spawn('docker-registry', ['serve', cfg], { stdio: 'ignore' })
+  await waitFor(
+    'docker-registry',
+    async () =>
+      fetch(`http://127.0.0.1:${REGISTRY_PORT}/v2/`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    15_000,
+  )
+})
+
+afterAll(() => {
+  registry?.kill()
+  for (const job of existsSync(storeDir) ? readdirSync(path.join(storeDir, 'jobs')).filter((f) => f.endsWith('.json')) : []) {
+    const id = JSON.parse(readFileSync(path.join(storeDir, 'jobs', job), 'utf8')).submissions?.map((s: { schedulerId: string }) => s.schedulerId) ?? []
+    for (const s of id) execFileSync('scancel', [s])
+  }
+  rmSync(work, { recursive: true, force: true })
+  rmSync(repo, { recursive: true, force: true })
+})
+
+describe('cmc run --on slurm', () => {
+  it('a 6-point sweep is one array job: 6 records from both nodes, each with its job id and index', async () => {
+    const before = jobIds()
+    const res = await run(['echo-metrics', '--set', 'n=1,2,3,4,5,6', '--json'])
+    expect(res.code, res.stderr).toBe(0)
+    const submitted = jobIds().filter((id) => !before.includes(id))
+    expect(submitted).toHaveLength(1) // one sbatch for the whole sweep
+    const [job] = await storeJobs()
+    const recs = await recordsOf(job.id)
+    expect(recs).toHaveLength(6)
+    expect(new Set(recs.map((r) => r.scheduler!.node))).toEqual(new Set(['n1', 'n2']))
+    for (const r of recs) {
+      expect(r.status).toBe('ok')
+      expect(r.scheduler).toMatchObject({ kind: 'slurm', cluster: 'cmc', jobId: submitted[0], partition: 'debug', cmcJob: job.id })
+      expect(r.scheduler!.taskId).toBe(`${submitted[0]}_${r.scheduler!.arrayIndex}`)
+      // array index k is sweep point k
+      expect(r.params.n).toBe(r.scheduler!.arrayIndex + 1)
+      expect(r.metrics.value.median).toBe(r.params.n)
+      expect(r.metrics.double.median).toBe(2 * (r.params.n as number))
+      // the node's own fingerprint, with its engine
+      expect(r.host.docker.version).not.toBe('unknown')
+      expect(r.host.cores).toBeGreaterThan(0)
+      expect(r.outputs.map((o) => o.path)).toEqual(['r0/metrics.json', 'r1/metrics.json'])
+      // the secret is redacted as in a local run
+      expect(r.env.API_TOKEN).toBe('***')
+      expect(readFileSync(path.join((await openStore({ path: storeDir })).recordDir(r.id), 'stdout.log'), 'utf8')).toContain(`run n=${r.params.n}`)
+    }
+    expect(recs.map((r) => r.scheduler!.arrayIndex).sort()).toEqual([0, 1, 2, 3, 4, 5])
+    expect(await containersWithLabel(`cmc.job=${job.id}`)).toEqual([])
+  })
+
+  it('--dry-run prints the batch script and submits nothing', async () => {
+    const before = jobIds()
+    const res = await run(['echo-metrics', '--set', 'n=1,2,3', '--max-parallel', '2', '--time', '5', '--dry-run'])
+    expect(res.code, res.stderr).toBe(0)
+    expect(res.stdout).toContain('#SBATCH --array=0-2%2')
+    expect(res.stdout).toContain('#SBATCH --time=5')
+    expect(res.stdout).toContain('#SBATCH --partition=debug')
+    expect(jobIds()).toEqual(before)
+  })
+
+  it('cancel mid-job: the unfinished points are aborted records, and no container is left', async () => {
+    const sub = await run(['cluster-sleep', '--set', 'n=1,2,3,4', '--detach', '--json'])
+    expect(sub.code, sub.stderr).toBe(0)
+    const id = JSON.parse(sub.stdout).job.id as string
+    const [job] = (await storeJobs()).filter((j) => j.id === id)
+    const runs = path.join(job.dir, 'runs', job.submissions[0].schedulerId)
+    // both nodes have a container going
+    await waitFor('two running containers', async () => (await containersWithLabel(`cmc.job=${id}`)).length >= 2)
+    await waitFor(
+      'the benchmark to print',
+      () => existsSync(path.join(runs, '0', 'a0.out')) && readFileSync(path.join(runs, '0', 'a0.out'), 'utf8').includes('started'),
+    )
+    const res = await jobs(['cancel', id, '--json'])
+    expect(res.code, res.stderr).toBe(0)
+    const recs = await recordsOf(id)
+    expect(recs).toHaveLength(4)
+    for (const r of recs) {
+      expect(r.status).toBe('aborted')
+      expect(r.reason).toMatch(/cancelled/)
+    }
+    const started = recs.find((r) => r.scheduler!.arrayIndex === 0)!
+    expect(readFileSync(path.join((await openStore({ path: storeDir })).recordDir(started.id), 'stdout.log'), 'utf8')).toContain('started 1')
+    expect(await containersWithLabel(`cmc.job=${id}`)).toEqual([])
+  })
+
+  it('a failing point is a failed record with its logs, and retry runs only that point', async () => {
+    writeFileSync(path.join(flags, 'fail-2'), '')
+    const res = await run(['cluster-flaky', '--set', 'n=1,2,3'])
+    expect(res.code).toBe(5)
+    const id = (await storeJobs()).find((j) => j.run.benchmark.alias === 'cluster-flaky')!.id
+    let recs = await recordsOf(id)
+    expect(recs.map((r) => `${r.params.n}:${r.status}`).sort()).toEqual(['1:ok', '2:failed', '3:ok'])
+    const failed = recs.find((r) => r.status === 'failed')!
+    expect(failed.exitCode).toBe(7)
+    expect(failed.reason).toBe('exit code 7')
+    expect(readFileSync(path.join((await openStore({ path: storeDir })).recordDir(failed.id), 'stderr.log'), 'utf8')).toContain('point 2 fails on purpose')
+
+    rmSync(path.join(flags, 'fail-2'))
+    const retry = await jobs(['retry', id, '--json'])
+    expect(retry.code, retry.stderr).toBe(0)
+    const out = JSON.parse(retry.stdout) as { submission: { indices: number[]; schedulerId: string }; records: ExperimentRecord[] }
+    expect(out.submission.indices).toEqual([1])
+    recs = await recordsOf(id)
+    expect(recs).toHaveLength(4)
+    const again = recs.filter((r) => r.scheduler!.jobId === out.submission.schedulerId)
+    expect(again.map((r) => `${r.params.n}:${r.status}:${r.scheduler!.arrayIndex}`)).toEqual(['2:ok:1'])
+    expect(again[0].metrics.value.median).toBe(2)
+    // nothing left to retry
+    const none = await jobs(['retry', id])
+    expect(none.code).toBe(0)
+    expect(none.stdout).toContain('nothing to retry')
+  })
+
+  it('--registry: the nodes pull the image the submitter pushed', async () => {
+    const res = await run(['echo-metrics', '--set', 'n=7,8', '--registry', `127.0.0.1:${REGISTRY_PORT}`])
+    expect(res.code, res.stderr).toBe(0)
+    const job = (await storeJobs()).find((j) => j.image.via === 'registry')!
+    expect(job.image.ref).toMatch(new RegExp(`^127\\.0\\.0\\.1:${REGISTRY_PORT}/cmc/echo-metrics:x86_64-`))
+    const tags = await fetch(`http://127.0.0.1:${REGISTRY_PORT}/v2/cmc/echo-metrics/tags/list`).then((r) => r.json() as Promise<{ tags: string[] }>)
+    expect(tags.tags).toContain(job.image.ref.split(':').at(-1))
+    expect((await recordsOf(job.id)).map((r) => r.status)).toEqual(['ok', 'ok'])
+  })
+
+  it('jobs lists every job with its points', async () => {
+    const res = await jobs(['--json'])
+    expect(res.code, res.stderr).toBe(0)
+    const views = JSON.parse(res.stdout) as Array<{ job: { id: string }; progress: { total: number; ok: number } }>
+    expect(views.length).toBe((await storeJobs()).length)
+    const six = views.find((v) => v.progress.total === 6)!
+    expect(six.progress.ok).toBe(6)
+  })
+})
+
+describe('refused before anything is submitted', () => {
+  async function refused(args: string[], extra: string[], code: string, exit: number, hint: RegExp) {
+    const beforeJobs = jobIds()
+    const beforeStore = (await storeJobs()).length
+    const beforeRecords = (await records()).length
+    const res = await cli(['run', ...args, '--repo', repo, '--platform', 'x86_64', '--on', 'slurm', ...extra, '--json'], { env })
+    expect(res.code, res.stdout + res.stderr).toBe(exit)
+    const err = JSON.parse(res.stdout) as { error: string; hint: string; message: string }
+    expect(err.error).toBe(code)
+    expect(err.hint).toMatch(hint)
+    expect(jobIds()).toEqual(beforeJobs)
+    expect((await storeJobs()).length).toBe(beforeStore)
+    expect((await records()).length).toBe(beforeRecords)
+    return err
+  }
+
+  it('an unknown partition, naming the partitions there are', async () => {
+    const err = await refused(['echo-metrics'], ['--partition', 'debgu'], 'PARTITION_UNKNOWN', 2, /did you mean --partition debug\?.*debug, far/)
+    expect(err.message).toContain('no partition debgu')
+  })
+
+  it('--gpus-per-task on a cluster without GPUs', async () => {
+    await refused(['echo-metrics'], ['--gpus-per-task', '1'], 'CLUSTER_NO_GPUS', 2, /partition with GPU nodes/)
+  })
+
+  it('a registry that does not answer', async () => {
+    await refused(['echo-metrics'], ['--registry', '127.0.0.1:5999'], 'REGISTRY_UNREACHABLE', 8, /start the registry/)
+  })
+
+  it("this machine's loopback registry for nodes on other hosts", async () => {
+    await refused(
+      ['echo-metrics'],
+      ['--partition', 'far', '--registry', `127.0.0.1:${REGISTRY_PORT}`],
+      'REGISTRY_UNREACHABLE',
+      8,
+      /a name or address the nodes resolve/,
+    )
+  })
+
+  it("a job folder on this machine's disk for nodes on other hosts", async () => {
+    const err = await refused(
+      ['echo-metrics'],
+      ['--partition', 'far', '--job-dir', path.join(work, 'jobs')],
+      'JOB_DIR_NOT_SHARED',
+      2,
+      /--job-dir a folder on a filesystem the nodes share/,
+    )
+    expect(err.message).toContain('far1')
+  })
+
+  it('a cluster flag without --on', async () => {
+    const res = await cli(['run', 'echo-metrics', '--repo', repo, '--platform', 'x86_64', '--partition', 'debug', '--json'], { env })
+    expect(res.code).toBe(2)
+    expect(JSON.parse(res.stdout).error).toBe('CLUSTER_FLAG')
+  })
+
+  it('slurmctld down at submit: its own exit code, the fix, nothing recorded', async () => {
+    process.kill(slurmctldPid(), 'SIGTERM')
+    await waitFor('slurmctld to stop', () => {
+      try {
+        execFileSync('scontrol', ['ping'], { stdio: 'ignore' })
+        return false
+      } catch {
+        return true
+      }
+    })
+    try {
+      const beforeStore = (await storeJobs()).length
+      const beforeRecords = (await records()).length
+      const res = await run(['echo-metrics', '--set', 'n=1,2', '--json'])
+      expect(res.code, res.stdout + res.stderr).toBe(10)
+      const err = JSON.parse(res.stdout) as { error: string; hint: string; message: string }
+      expect(err.error).toBe('SCHEDULER_UNREACHABLE')
+      expect(err.message).toMatch(/slurmctld does not answer/)
+      expect(err.hint).toMatch(/scripts\/setup-slurm\.sh/)
+      expect(err.hint).toMatch(/scontrol ping/)
+      expect((await storeJobs()).length).toBe(beforeStore)
+      expect((await records()).length).toBe(beforeRecords)
+    } finally {
+      execFileSync('bash', [path.join(repoRoot, 'scripts/setup-slurm.sh')], { stdio: 'ignore' })
+    }
+    requireCluster()
+  })
+})
