@@ -9,6 +9,8 @@
 // of warnings and errors. Shapes from v0.5 on: "Multi Stream" and
 // "Performance" names, the v0.5 MultiStream per-query and per-sample blocks
 // (same labels, different values), LLM TTFT and TPOT early-stopping blocks.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 
 export type EarlyStoppingKind = 'latency' | 'ttft' | 'tpot'
 
@@ -476,4 +478,29 @@ export type LoadgenFacts = Omit<LoadgenResult, 'metrics' | 'invalidReasons'> & {
 export function loadgenFacts(res: LoadgenResult): LoadgenFacts {
   const { metrics: _metrics, invalidReasons, ...facts } = res
   return invalidReasons.length ? { ...facts, invalidReasons } : facts
+}
+
+const SUMMARY_LOG = 'mlperf_log_summary.txt'
+const DETAIL_LOG = 'mlperf_log_detail.txt'
+
+/** The result the LoadGen logs in a folder state; undefined when it holds neither log or only empty ones. */
+export function readLoadgenFolder(dir: string): LoadgenResult | undefined {
+  const text = (name: string) => {
+    try {
+      const t = readFileSync(path.join(dir, name), 'utf8')
+      return t.trim() ? t : undefined
+    } catch {
+      return undefined
+    }
+  }
+  const summary = text(SUMMARY_LOG)
+  const detail = text(DETAIL_LOG)
+  if (summary === undefined && detail === undefined) return undefined
+  return combineLoadgen(summary !== undefined ? parseLoadgenSummary(summary) : undefined, detail !== undefined ? parseLoadgenDetail(detail) : undefined)
+}
+
+/** Among a record's output paths, the folder of the first LoadGen log (a performance run's before an accuracy run's). */
+export function loadgenFolderOf(paths: readonly string[]): string | undefined {
+  const logs = paths.filter((p) => [SUMMARY_LOG, DETAIL_LOG].includes(path.posix.basename(p))).map((p) => path.posix.dirname(p))
+  return logs.find((d) => !/(^|\/)accuracy$/.test(d)) ?? logs[0]
 }

@@ -79,6 +79,7 @@ export async function importMlperf(store: Store, input: string, opts: MlperfImpo
     throw new CmcError('IMPORT_FORMAT', `${input} is not a submission tree, an archive of one or a round summary`, {
       hint: 'give a folder, a .tar.gz/.tgz/.tar/.zip of one, or a .csv/.json summary',
     })
+  mkdirSync(store.root, { recursive: true })
   const tmp = mkdtempSync(path.join(store.root, '.import-mlperf-'))
   try {
     const refused = await unpack(input, tmp)

@@ -11,7 +11,7 @@
 // nothing in a tree makes the import fail.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { combineLoadgen, loadgenFacts, normalizeScenario, parseLoadgenDetail, parseLoadgenSummary } from '../collect/parseLoadgen.js'
+import { loadgenFacts, normalizeScenario, readLoadgenFolder } from '../collect/parseLoadgen.js'
 import type { PublishedSource } from '../store/record.js'
 import { parseAccuracy } from './accuracy.js'
 import type { PublishedResult } from './published.js'
@@ -174,14 +174,6 @@ function besideResults(unit: Unit, kind: 'measurements' | 'compliance'): string 
   return path.join(unit.sub.dir, kind, unit.base.system, unit.base.benchmark, unit.base.scenario)
 }
 
-function readLogs(dir: string) {
-  const text = (name: string) => (isFile(path.join(dir, name)) ? readFileSync(path.join(dir, name), 'utf8') : undefined)
-  const summary = text(LOGS[0]!)
-  const detail = text(LOGS[1]!)
-  if (summary === undefined && detail === undefined) return undefined
-  return combineLoadgen(summary !== undefined ? parseLoadgenSummary(summary) : undefined, detail !== undefined ? parseLoadgenDetail(detail) : undefined)
-}
-
 function readPerformance(unit: Unit, contents: TreeContents): void {
   const perfDir = path.join(unit.dir, 'performance')
   if (!isDir(perfDir)) return
@@ -192,9 +184,9 @@ function readPerformance(unit: Unit, contents: TreeContents): void {
     return
   }
   const runDir = path.join(perfDir, run)
-  const res = readLogs(runDir)
+  const res = readLoadgenFolder(runDir)
   if (!res) {
-    contents.skipped.push({ path: unit.rel(runDir), reason: 'no mlperf_log_summary.txt or mlperf_log_detail.txt' })
+    contents.skipped.push({ path: unit.rel(runDir), reason: 'no LoadGen log (mlperf_log_summary.txt or mlperf_log_detail.txt), or only empty ones' })
     return
   }
   if (!res.scenario && !Object.keys(res.metrics).length) {
@@ -241,7 +233,7 @@ function readAccuracy(unit: Unit, contents: TreeContents): void {
     return
   }
   const acc = parseAccuracy(readFileSync(accFile, 'utf8'))
-  const logs = readLogs(accDir)
+  const logs = readLoadgenFolder(accDir)
   const files = ['accuracy.txt', ...LOGS, 'mlperf_log_accuracy.json']
     .map((n) => path.join(accDir, n))
     .filter((p) => isFile(p) && statSync(p).size <= MAX_KEPT_BYTES)

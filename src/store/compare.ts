@@ -96,6 +96,8 @@ export interface CompareOptions {
   allowMixed?: boolean
   /** give a verdict between an emulated run and a native one, or runs emulated on different hosts */
   allowEmulated?: boolean
+  /** compare LoadGen headline results divided by each run's accelerator count (compareSelections) */
+  per?: 'accelerator'
 }
 
 export const DEFAULT_NOISE_BAND = 0.02

@@ -2,16 +2,26 @@
 // both sides picked from a store, the setup of every run known, and the rule of
 // compareGroups with all its refusals. One function, so that the two cannot
 // apply different guards.
+import path from 'node:path'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { compareGroups, hasSetup, type Comparable, type CompareOptions, type Comparison } from './compare.js'
+import { loadgenFolderOf, loadgenHigherIsBetter, loadgenUnit, readLoadgenFolder } from '../collect/parseLoadgen.js'
+import { parseWhere } from './query/evaluate.js'
 import { selectComparable } from './select.js'
+import type { ExperimentRecord } from './record.js'
 import type { Store } from './store.js'
 
 /** Compare the runs A selects with those B selects (each an id, a unique id prefix or a query). */
 export function compareSelections(store: Store, a: string, b: string, opts: CompareOptions = {}, events?: EventSink): Comparison {
   const A = withSetups(store, selectComparable(store, a, events), events)
   const B = withSetups(store, selectComparable(store, b, events), events)
+  const facts = indexFacts(store, [a, b])
+  const isRecord = (r: Comparable): r is Comparable & ExperimentRecord => 'format' in r
+  if (opts.per || [...A, ...B].some((r) => facts.get(r.id)?.source || (isRecord(r) && r.source))) {
+    for (const run of [...A, ...B]) if (!facts.get(run.id)?.source) facts.set(run.id, recordFacts(store, isRecord(run) ? run : tryGet(store, run.id)))
+    return compareResults(A, B, facts, opts)
+  }
   const comparison = compareGroups(A, B, opts)
   if (!comparison.metrics.length) {
     const names = (g: Comparable[]) => [...new Set(g.flatMap((r) => Object.keys(r.metrics)))].sort().join(', ') || 'none'
@@ -43,4 +53,119 @@ function withSetups(store: Store, group: Comparable[], events?: EventSink): Comp
     }
   }
   return out
+}
+
+// ---- LoadGen results, and published ones ---------------------------------------
+// A run beside published MLPerf results compares what MLPerf reports: the
+// headline metric of one scenario and mode, in one unit, optionally per
+// accelerator. Published results ran on other systems by nature, so hosts and
+// images are not compared; scenarios, modes, metrics and units must agree.
+
+interface ResultFacts {
+  source?: string
+  scenario?: string
+  mode?: string
+  headline?: string
+  accelerators?: number
+}
+
+const FACT_FIELDS = ['source', 'scenario', 'mode', 'headline', 'accelerators'] as const
+
+/** The source, scenario, mode, headline and accelerators the index holds for the runs each query side picks. */
+function indexFacts(store: Store, specs: string[]): Map<string, ResultFacts> {
+  const facts = new Map<string, ResultFacts>()
+  for (const spec of specs) {
+    let query
+    try {
+      query = parseWhere(spec)
+    } catch {
+      continue // an id, not a query
+    }
+    const sel = store.select(query)
+    const ids = sel.values('id') as string[]
+    const columns = FACT_FIELDS.map((f) => [f, sel.values(f)] as const)
+    ids.forEach((id, k) => facts.set(id, Object.fromEntries(columns.filter(([, v]) => v[k] !== undefined).map(([f, v]) => [f, v[k]])) as ResultFacts))
+  }
+  return facts
+}
+
+/** A record's facts: as published, or what the run's LoadGen logs state (the record's, else its kept logs') and the GPUs its host saw. */
+function recordFacts(store: Store, record: ExperimentRecord | undefined): ResultFacts {
+  if (!record) return {}
+  const src = record.source
+  if (src) return { source: src.kind, scenario: src.scenario, mode: src.mode, headline: src.headline?.metric, accelerators: src.accelerators }
+  const loadgen = record.loadgen ?? readLoadgenOfRecord(store, record)
+  return { scenario: loadgen?.scenario, mode: loadgen?.mode, headline: loadgen?.headline?.metric, accelerators: record.host.gpus.length }
+}
+
+function tryGet(store: Store, id: string): ExperimentRecord | undefined {
+  try {
+    return store.get(id)
+  } catch {
+    return undefined
+  }
+}
+
+/** What a run's LoadGen logs (kept in its outputs) state, for records written before runs kept it. */
+function readLoadgenOfRecord(store: Store, record: ExperimentRecord): ExperimentRecord['loadgen'] {
+  const folder = loadgenFolderOf(record.outputs.map((o) => o.path))
+  return folder === undefined ? undefined : readLoadgenFolder(path.join(store.recordDir(record.id), 'outputs', folder))
+}
+
+function compareResults(A: Comparable[], B: Comparable[], facts: Map<string, ResultFacts>, opts: CompareOptions): Comparison {
+  const of = (r: Comparable) => facts.get(r.id) ?? {}
+  const bare = [...A, ...B].find((r) => !of(r).scenario || !of(r).headline)
+  if (bare)
+    throw new CmcError('COMPARE_RESULTS_DIFFER', `${bare.id} states no LoadGen scenario and headline result, so it cannot stand beside MLPerf results`, {
+      hint: 'compare runs whose outputs hold mlperf_log_summary.txt or mlperf_log_detail.txt',
+    })
+  for (const field of ['scenario', 'mode', 'headline'] as const) {
+    const values = (g: Comparable[]) => [...new Set(g.map((r) => of(r)[field] ?? '(unset)'))].sort()
+    const [va, vb] = [values(A), values(B)]
+    if (va.length > 1 || vb.length > 1 || va[0] !== vb[0])
+      throw new CmcError('COMPARE_RESULTS_DIFFER', `the results differ in ${field}: A ${va.join(', ')}; B ${vb.join(', ')}`, {
+        hint: `MLPerf results compare within one scenario, mode and metric: add \`and ${field} = ${vb[0]}\` to both sides`,
+        data: { field, a: va, b: vb },
+      })
+  }
+  const metric = of(A[0]!).headline!
+  // a run's LoadGen metrics carry no unit unless its meta declares one: LoadGen's names say it
+  const unitOf = (r: Comparable) => r.metrics[metric]?.unit ?? loadgenUnit(metric) ?? '(none)'
+  const units = [...new Set([...A, ...B].map(unitOf))]
+  if (units.length > 1)
+    throw new CmcError('COMPARE_RESULTS_DIFFER', `${metric} comes in different units: ${units.join(', ')}`, { data: { field: 'unit', units } })
+  const higherIsBetter = [...A, ...B].map((r) => r.metrics[metric]?.higherIsBetter).find((h) => h !== undefined) ?? loadgenHigherIsBetter(metric)
+  if (opts.per && higherIsBetter === false)
+    throw new CmcError('COMPARE_NO_ACCELERATORS', `--per accelerator divides a throughput; ${metric} is a latency`, { hint: 'compare latencies without --per' })
+  const divisor = (r: Comparable) => {
+    if (!opts.per) return 1
+    const n = of(r).accelerators
+    if (!n)
+      throw new CmcError('COMPARE_NO_ACCELERATORS', `${r.id} does not say how many accelerators it ran on${n === 0 ? ' (it saw none)' : ''}`, {
+        hint: 'compare totals without --per accelerator, or leave that run out',
+      })
+    return n
+  }
+  const name = opts.per ? `${metric}_per_accelerator` : metric
+  const narrowed = (g: Comparable[]) =>
+    g.map((r) => {
+      const d = divisor(r)
+      const m = r.metrics[metric]
+      const unit = opts.per ? `${units[0]} per accelerator` : units[0]
+      return {
+        ...r,
+        metrics: m ? { [name]: { median: m.median / d, unit, higherIsBetter } } : {},
+        repeats: r.repeats.map((rep) => ({ metrics: rep.metrics[metric] !== undefined ? { [name]: rep.metrics[metric]! / d } : {} })),
+      }
+    })
+  const comparison = compareGroups(narrowed(A), narrowed(B), { ...opts, allowDifferentHosts: true, allowDifferentImages: true })
+  const published = [A, B]
+    .map((g) => g.some((r) => of(r).source))
+    .map((p, i) => (p ? 'AB'[i] : ''))
+    .join('')
+  comparison.warnings = [
+    ...(published ? [`side ${published.split('').join(' and ')} holds published results: other systems by nature, so hosts and images are not compared`] : []),
+    ...comparison.warnings.filter((w) => !/different hosts|different images|the images differ/.test(w)),
+  ]
+  return comparison
 }

@@ -11,10 +11,11 @@ const shown = (v: number) => (Number.isFinite(v) ? formatNumber(v) : 'n/a')
 export default defineCommand({
   summary: 'Compare two groups of runs: medians, ratio, 95% interval and a verdict per metric',
   description:
-    "A and B are record ids or queries. The ratio B/A and its 95% interval come from Welch's t-test on the logs of the samples. Verdict: improved/regressed when p < 0.05 and the ratio's interval lies outside the noise band (default ±2%); otherwise no change; inconclusive when a side has a single sample. A side mixing benchmarks, params or limits, different images on one platform, different hosts, emulated against native runs and sides with no metric in common are refused unless allowed.",
+    "A and B are record ids or queries. The ratio B/A and its 95% interval come from Welch's t-test on the logs of the samples. Verdict: improved/regressed when p < 0.05 and the ratio's interval lies outside the noise band (default ±2%); otherwise no change; inconclusive when a side has a single sample. A side mixing benchmarks, params or limits, different images on one platform, different hosts, emulated against native runs and sides with no metric in common are refused unless allowed. Where a side holds published MLPerf results (source = mlperf), the LoadGen headline result is compared: both sides must share scenario, mode, metric and unit, and hosts and images are not compared.",
   examples: [
     `<%= config.bin %> exp compare 'benchmark = stream and platform = x86_64' 'benchmark = stream and platform = arm64'`,
     `<%= config.bin %> exp compare 'benchmark = stream and params.threads = 1' 'benchmark = stream and params.threads = 4'`,
+    `<%= config.bin %> exp compare 'not source = mlperf and scenario = Offline' 'source = mlperf and benchmark = resnet50 and scenario = Offline and accelerator ~ H100' --per accelerator`,
     '<%= config.bin %> exp compare 20261124T101500123Z-1a2b3c4d 20261124T111500456Z-5e6f7a8b',
   ],
   args: [
@@ -26,6 +27,12 @@ export default defineCommand({
     'allow-mixed': { kind: 'boolean', description: 'pool runs of different benchmarks, params or limits on one side' },
     'allow-different-images': { kind: 'boolean', description: 'compare runs of different images on one platform' },
     'allow-different-hosts': { kind: 'boolean', description: 'compare runs from different hosts' },
+    per: {
+      kind: 'string',
+      options: ['accelerator'],
+      description:
+        "LoadGen results: compare the headline result divided by each run's accelerator count (published results state theirs; a run counts the GPUs it saw)",
+    },
     'allow-emulated': { kind: 'boolean', description: 'give a verdict between an emulated run (another architecture under qemu) and a native one' },
     store: storeSpec,
   },
@@ -40,6 +47,7 @@ export default defineCommand({
         allowMixed: flags['allow-mixed'],
         allowDifferentImages: flags['allow-different-images'],
         allowDifferentHosts: flags['allow-different-hosts'],
+        ...(flags.per === 'accelerator' ? { per: 'accelerator' as const } : {}),
         allowEmulated: flags['allow-emulated'],
       },
       io.events,
