@@ -110,7 +110,6 @@ function makeRepo() {
 
 makeRepo()
 const run = (home, args) => execFileSync(process.execPath, [bin, ...args], { env: { ...process.env, CMC_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] })
-const jsYaml = createRequire(import.meta.url)('js-yaml')
 const files = Array.from({ length: SCRIPTS - 1 }, (_, i) => path.join(repo, 'script', `s${i}`, 'meta.yaml'))
 
 const add = [],
