@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -32,13 +32,13 @@ describe('fast argv parser', () => {
     expect(parseFast(['--limit', '5', '--where', 'status = ok'], listSpec)?.flags).toEqual({ limit: 5, where: 'status = ok' })
     expect(parseFast(['stream', '-s', 'threads=1,2', '--set', 'size=10', '--repeat', '3', '--warmup', '0', '-e', 'A=b', '--json'], runSpec)).toEqual({
       args: { benchmark: 'stream' },
-      flags: { set: ['threads=1,2', 'size=10'], repeat: 3, warmup: 0, env: ['A=b'], builder: 'auto' },
+      flags: { set: ['threads=1,2', 'size=10'], repeat: 3, warmup: 0, env: ['A=b'], builder: 'auto', 'dry-run': false, detach: false },
       json: true,
       quiet: false,
     })
     expect(parseFast(['A', 'B', '--allow-different-hosts'], compareSpec)).toEqual({
       args: { a: 'A', b: 'B' },
-      flags: { 'allow-different-hosts': true, 'allow-different-images': false, 'allow-mixed': false, 'noise-band': '0.02' },
+      flags: { 'allow-different-hosts': true, 'allow-different-images': false, 'allow-emulated': false, 'allow-mixed': false, 'noise-band': '0.02' },
       json: false,
       quiet: false,
     })
@@ -97,7 +97,9 @@ describe('fast argv parser', () => {
     const manifest = JSON.parse(readFileSync(path.join(root, 'oclif.manifest.json'), 'utf8')).commands
     expect(Object.keys(manifest).length).toBeGreaterThan(20)
     for (const id of Object.keys(manifest)) {
-      const spec = (await import(path.join(root, 'src/commands', `${id.replace(':', '/')}.ts`))).default.declaration as CommandSpec
+      // a command is its file, or the index.ts of its folder (`jobs` is src/commands/jobs/index.ts)
+      const file = path.join(root, 'src/commands', id.replaceAll(':', '/'))
+      const spec = (await import(existsSync(`${file}.ts`) ? `${file}.ts` : path.join(file, 'index.ts'))).default.declaration as CommandSpec
       const flags = manifest[id].flags
       for (const [name, f] of Object.entries(spec.flags ?? {})) {
         expect(flags[name], `${id} --${name}`).toBeDefined()
