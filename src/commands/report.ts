@@ -1,9 +1,7 @@
 // `cmc report`: one self-contained HTML page of the selected runs.
-import { writeFileSync } from 'node:fs'
-import path from 'node:path'
 import { defineCommand } from '../cli/command.js'
 import { storeSpec } from '../cli/spec.js'
-import { CmcError } from '../errors.js'
+import { writeOutputFile } from '../files.js'
 import { reportData } from '../report/reportData.js'
 import { renderPage } from '../report/renderPage.js'
 import { openRecordStore } from '../store/storeApi.js'
@@ -34,32 +32,10 @@ export default defineCommand({
         allowMixed: true,
       })
     }
-    writeOutput(flags.output, renderPage(reportData(store.where, records, comparison), { title: flags.title }))
+    writeOutputFile(flags.output, renderPage(reportData(store.where, records, comparison), { title: flags.title }))
     if (!io.json) io.log(`wrote ${flags.output} (${records.length} runs${comparison ? ', with a comparison' : ''})`)
     // the page shows them too; a report built in a script should not hide them
     for (const w of comparison?.warnings ?? []) io.warn(`comparison: ${w}`)
     return { file: flags.output, records: records.length }
   },
 })
-
-/** Writes the page to the file the user named; where that cannot be, says why in the user's terms. */
-function writeOutput(file: string, text: string): void {
-  try {
-    writeFileSync(file, text)
-  } catch (err) {
-    const dir = path.dirname(path.resolve(file))
-    const missing = `the folder ${dir} does not exist`
-    const reasons: Record<string, string> = {
-      ENOENT: missing,
-      ENOTDIR: missing,
-      EISDIR: `${file} is a folder`,
-      EACCES: `${dir} is not writable`,
-      EROFS: `${dir} is read-only`,
-    }
-    const code = (err as NodeJS.ErrnoException).code ?? ''
-    throw new CmcError('OUTPUT_UNWRITABLE', `cannot write ${file}: ${reasons[code] ?? (err as Error).message}`, {
-      hint: reasons[code] === missing ? `create ${dir} first, or give -o a file in a folder that exists` : 'give -o a file you can write',
-      cause: err,
-    })
-  }
-}
