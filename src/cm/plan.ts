@@ -36,18 +36,20 @@ export interface CmPlanNode {
 /** The value a key has in the plan once a script's run has set it: known only then. */
 export const setAtRunTime = (alias: string) => `(set by ${alias} at run time)`
 
+const compiled = new Map<string, RegExp>()
+
 /** new_env_keys patterns: `+KEY` appends, `*` and `?` are wildcards. */
 function keyPatterns(v: unknown): RegExp[] {
-  return textList(v).map(
-    (p) =>
-      new RegExp(
-        `^${p
-          .replace(/^\+\s*/, '')
-          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-          .replace(/\*/g, '.*')
-          .replace(/\?/g, '.')}$`,
-      ),
-  )
+  return textList(v).map((p) => compiled.get(p) ?? compiled.set(p, keyPattern(p)).get(p)!)
+}
+
+function keyPattern(p: string): RegExp {
+  const body = p
+    .replace(/^\+\s*/, '')
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
+  return new RegExp(`^${body}$`)
 }
 
 /** new_env_keys as names (`+KEY` appends to KEY); wildcards stay patterns. */
@@ -206,7 +208,12 @@ export class CmPlanner {
   private readonly problems: CmPlanProblem[] = []
 
   constructor(private readonly scripts: Artifact[]) {
-    for (const a of scripts) for (const t of a.tags) this.byTag.set(t, [...(this.byTag.get(t) ?? []), a])
+    for (const a of scripts)
+      for (const t of a.tags) {
+        const list = this.byTag.get(t)
+        if (list) list.push(a)
+        else this.byTag.set(t, [a])
+      }
   }
 
   /** Scripts answering a query, as CM's search finds them, in the order CM offers them (meta `sort`, then path). */
@@ -350,7 +357,8 @@ export class CmPlanner {
     deps('posthook_deps')
     deps('post_deps')
     const patterns = keyPatterns(raw.new_env_keys)
-    node.exports = [...new Set([...own, ...[...handedBack].filter((k) => /[*?]/.test(k) || patterns.some((p) => p.test(k)))])]
+    // as in MLC, a run hands back only what its new_env_keys name (a wildcard handed up must fall under one)
+    node.exports = [...new Set([...own, ...[...handedBack].filter((k) => patterns.some((p) => p.test(k)))])]
     if (!again) this.exports.set(key, node.exports)
     return node
   }
