@@ -74,6 +74,25 @@ describe('a CM/MLC repository is added as published', () => {
   })
 })
 
+describe('CM script folders inside a cmc repository', () => {
+  it('are read as CM reads them: an automation meta with mapping deps is an entry, numeric versions are no crash, linked folders count once', async () => {
+    const copy = tmpDir('cm-in-cmc-')
+    made.push(copy)
+    cpSync(mlc, copy, { recursive: true, verbatimSymlinks: true })
+    writeFileSync(path.join(copy, 'cmc-repo.yaml'), 'name: hand-written\n')
+    const add = cmc(['repo', 'add', copy, '--json'])
+    expect(add.status).toBe(0)
+    const out = JSON.parse(add.stdout)
+    // 10 script folders; the by-category link and script/py-link are the same get-python3
+    expect(out).toMatchObject({ name: 'hand-written', artifacts: 10, entries: 1, skipped: [] })
+    const find = cmc(['find', '--tags', 'get,python3', '--json'])
+    expect(find.status).toBe(0)
+    expect(find.stderr).toBe('')
+    expect(JSON.parse(find.stdout).map((r: { path: string }) => path.relative(copy, r.path))).toEqual(['script/get-python3'])
+    expect(cmc(['repo', 'remove', 'hand-written']).status).toBe(0)
+  })
+})
+
 describe('reading never loses or invents what CM reads', () => {
   it('keeps the last of a repeated key, as PyYAML and json do', async () => {
     const i = await index()
