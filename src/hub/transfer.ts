@@ -40,6 +40,8 @@ interface HubLimits {
 }
 
 const HAVE_CHUNK = 10_000
+/** Batches in flight at once: the hub checks one while PostgreSQL writes another and this side reads the next. */
+const IN_FLIGHT = 3
 
 /** The files of a record in the local store that the hub keeps, under the hub's per-file limit. */
 function filesOf(store: Store, r: ExperimentRecord, maxFileBytes: number, skipped: string[]): PushedFile[] {
@@ -79,14 +81,25 @@ export async function pushRecords(store: Store, hub: HubClient, opts: TransferOp
   const budget = limits.maxBodyBytes / 2
   let batch: PushedItem[] = []
   let bytes = 0
+  const inFlight = new Set<Promise<void>>()
+  let failed: unknown
   const send = async () => {
     if (!batch.length) return
-    const outcome = await hub.call<PushOutcome>('POST', 'records', { records: batch })
-    result.sent += outcome.added.length
-    result.conflicts.push(...outcome.conflicts)
+    const records = batch
     batch = []
     bytes = 0
-    events?.({ type: 'progress', task: 'push', current: result.sent + result.conflicts.length, total: lacking.length })
+    const sending: Promise<void> = hub
+      .call<PushOutcome>('POST', 'records', { records })
+      .then((outcome) => {
+        result.sent += outcome.added.length
+        result.conflicts.push(...outcome.conflicts)
+        events?.({ type: 'progress', task: 'push', current: result.sent + result.conflicts.length, total: lacking.length })
+      })
+      .catch((e: unknown) => void (failed ??= e))
+      .finally(() => inFlight.delete(sending))
+    inFlight.add(sending)
+    if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight)
+    if (failed) throw failed
   }
   events?.({ type: 'progress', task: 'push', current: 0, total: lacking.length })
   for (const id of lacking) {
@@ -104,6 +117,8 @@ export async function pushRecords(store: Store, hub: HubClient, opts: TransferOp
     bytes += size
   }
   await send()
+  await Promise.all(inFlight)
+  if (failed) throw failed
   for (const f of result.skippedFiles) events?.({ type: 'log', level: 'warn', message: `not sent: ${f}` })
   if (result.conflicts.length)
     throw new CmcError('HUB_RECORD_CONFLICT', `${result.conflicts.length} record(s) differ from those the hub holds under their ids`, {
