@@ -61,6 +61,33 @@ describe('a CM/MLC repository is added as published', () => {
     expect(listRepos().map((r) => r.name)).toEqual(before)
   })
 
+  it('comes from a git URL or an archive as well, found at the top or one folder down', () => {
+    const work = tmpDir('cm-fetch-')
+    made.push(work)
+    const own = { CMC_HOME: path.join(work, 'home') }
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: path.join(work, 'clone'), encoding: 'utf8' })
+    cpSync(mlc, path.join(work, 'clone'), { recursive: true, verbatimSymlinks: true })
+    for (const args of [
+      ['init', '-q'],
+      ['add', '-A'],
+      ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'scripts'],
+    ])
+      expect(git(...args).status).toBe(0)
+    const fromGit = cmc(['repo', 'add', `file://${path.join(work, 'clone')}`, '--json'], own)
+    expect(fromGit.status).toBe(0)
+    expect(JSON.parse(fromGit.stdout)).toMatchObject({ name: 'acme@mlc-scripts', kind: 'git', layout: 'mlc', artifacts: 10 })
+    expect(spawnSync('tar', ['-czf', path.join(work, 'ck.tar.gz'), '-C', path.dirname(ck), path.basename(ck)]).status).toBe(0)
+    const fromTar = cmc(['repo', 'add', path.join(work, 'ck.tar.gz'), '--json'], own)
+    expect(fromTar.status).toBe(0)
+    expect(JSON.parse(fromTar.stdout)).toMatchObject({ name: 'acme@ck', kind: 'archive', layout: 'cm', artifacts: 3, entries: 3 })
+    const find = cmc(['find', '--tags', 'detect,os', '--json'], own)
+    expect(
+      JSON.parse(find.stdout)
+        .map((r: { repo: string }) => r.repo)
+        .sort(),
+    ).toEqual(['acme@ck', 'acme@mlc-scripts'])
+  })
+
   it('says once, at add, what CM reads differently: repeated keys (last wins), uids shared by two scripts', async () => {
     const add = cmc(['repo', 'add', mlc, '--replace', '--json'])
     expect(add.status).toBe(0)
