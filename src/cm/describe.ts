@@ -109,9 +109,12 @@ export function describeCmScript(a: Artifact): CmScriptView {
   }
 }
 
+const looksTyped = /^(y|n|yes|no|on|off|true|false|null|~|[-+]?(\d[\d_]*)?(\.\d*)?([eE][-+]?\d+)?|[-+]?\.(inf|nan))$/i
+
 /** A value on one line, as written (YAML-like flow). */
 export function flow(v: unknown): string {
-  if (typeof v === 'string') return /^[\w./@+:-]*$/.test(v) && v !== '' ? v : JSON.stringify(v)
+  // quoted where YAML 1.1 would read the bare text as another type (yes, on, 2.9)
+  if (typeof v === 'string') return /^[\w./@+:-]*$/.test(v) && v !== '' && !looksTyped.test(v) ? v : JSON.stringify(v)
   if (Array.isArray(v)) return `[${v.map(flow).join(', ')}]`
   if (isRecord(v))
     return `{ ${Object.entries(v)
