@@ -53,9 +53,49 @@ export function repoIdentity(root: string): RepoIdentity {
     const meta = readRepoMeta(root)
     return { name: meta.name, uid: meta.uid }
   }
-  const cm = detectCmRepo(root)
-  if (cm) return { name: cm.name, uid: cm.uid, layout: cm.layout, base: cm.base }
+  const cm = knownCm(root) ?? rememberCm(root)
+  if (cm) return cm
   throw notARepo(root)
+}
+
+/** What a CM/MLC marker said, kept like cmc-repo.yaml's meta under the marker's mtime and size. */
+interface KnownCm {
+  schema: 'cm'
+  marker: string
+  mtimeMs: number
+  size: number
+  id: RepoIdentity
+}
+
+function knownCm(root: string): RepoIdentity | undefined {
+  const seen = readKnown()[`cm:${root}`] as unknown as KnownCm | undefined
+  if (seen?.schema !== 'cm') return undefined
+  try {
+    const { mtimeMs, size } = statSync(seen.marker)
+    return mtimeMs === seen.mtimeMs && size === seen.size ? seen.id : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function rememberCm(root: string): RepoIdentity | undefined {
+  const cm = detectCmRepo(root)
+  if (!cm) return undefined
+  const id: RepoIdentity = { name: cm.name, uid: cm.uid, layout: cm.layout, base: cm.base }
+  const { mtimeMs, size } = statSync(cm.marker)
+  const entry: KnownCm = { schema: 'cm', marker: cm.marker, mtimeMs, size, id }
+  readKnown()[`cm:${root}`] = entry as unknown as KnownRepoMeta
+  saveKnown()
+  return id
+}
+
+function saveKnown(): void {
+  try {
+    mkdirSync(path.dirname(knownFile()), { recursive: true })
+    replaceFile(knownFile(), JSON.stringify(known))
+  } catch {
+    // a read-only home: read the file again next time
+  }
 }
 
 export function isRepoRoot(dir: string): boolean {
@@ -80,12 +120,7 @@ export function readRepoMeta(root: string): RepoMetaT {
   if (seen && seen.mtimeMs === mtimeMs && seen.size === size && seen.schema === schemaFingerprint()) return seen.meta
   const meta = parseRepoMeta(file)
   readKnown()[file] = { schema: schemaFingerprint(), mtimeMs, size, meta }
-  try {
-    mkdirSync(path.dirname(knownFile()), { recursive: true })
-    replaceFile(knownFile(), JSON.stringify(known))
-  } catch {
-    // a read-only home: read the file again next time
-  }
+  saveKnown()
   return meta
 }
 
