@@ -54,8 +54,9 @@ function node(n: QueryNode, b: Binder): string {
     case 'not':
       return `(not ${node(n.expr, b)})`
     case 'cmp':
-      // coalesce: a comparison is true or false, never NULL, so `not` inverts it as evaluate() does
-      return `coalesce(${cmp(n, b)}, false)`
+      // never NULL (the text columns are NOT NULL, a missing key falls to the CASE's else),
+      // so `not` inverts it as evaluate() does, and an index on the column still serves it
+      return cmp(n, b)
   }
 }
 

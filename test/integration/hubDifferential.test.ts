@@ -197,6 +197,7 @@ describe('the hub and the local store answer alike', () => {
     // every id begins with the day the records were stored
     const day = first!.id.slice(0, 9)
     const err = await remote.find(day).catch((e: Error) => e)
-    expect(err).toMatchObject({ code: 'RECORD_AMBIGUOUS', message: (await local.find(day).catch((e: Error) => e)).message })
+    const localErr = (await local.find(day).catch((e: Error) => e)) as Error
+    expect(err).toMatchObject({ code: 'RECORD_AMBIGUOUS', message: localErr.message })
   })
 })
