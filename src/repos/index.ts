@@ -71,8 +71,6 @@ interface CacheHeader {
   problems: Record<number, IndexProblem>
   /** CM entries that are not scripts (kind letter 'e'): kept apart, never searched. */
   entries: Record<number, CmEntry>
-  /** What CM reads differently from what is written (said when the file is read). */
-  notes: Record<number, string[]>
 }
 
 const KIND_LETTERS: Record<Kind, string> = { component: 'c', image: 'i', benchmark: 'b', platform: 'p' }
@@ -434,7 +432,6 @@ async function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, loa
     metaEnd: [],
     problems: {},
     entries: {},
-    notes: {},
   }
   const tagId = new Map<string, number>()
   const fresh: string[] = []
@@ -448,9 +445,8 @@ async function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, loa
     const problem = w.from ? w.from.columns.problems[w.i] : w.problem
     const a = w.from ? (w.from.kind(w.i) ? w.from.artifact(w.i) : undefined) : w.artifact
     const entry = w.from ? w.from.columns.entries[w.i] : w.entry
-    const notes = w.from ? w.from.columns.notes[w.i] : w.notes
-    if (notes?.length) columns.notes[j] = notes
-    if (!w.from && notes?.length) fresh.push(...notes)
+    // what CM reads differently is said when a file is read, not kept: a warm command says nothing
+    if (w.notes?.length) fresh.push(...w.notes)
     columns.kinds += a ? KIND_LETTERS[a.kind] : entry ? 'e' : '-'
     columns.alias.push(a ? a.alias : '')
     columns.uids.push(a ? a.uid : '')
