@@ -107,13 +107,31 @@ const fallbackName = (k: string) =>
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_|_$/g, '')
 
+const settingNames = new Map<string, string>()
+/** A setting's name ("min_duration (ms)" -> min_duration_ms), remembered: every log repeats the same twenty. */
+function settingName(key: string): string {
+  let name = settingNames.get(key)
+  if (name === undefined) settingNames.set(key, (name = fallbackName(key)))
+  return name
+}
+
 /** "90" or "99.9" as the detail log writes a percentile in names: 90_00, 99_90. */
 const pct = (p: string) => Number(p).toFixed(2).replace('.', '_')
 
 type Block = 'sample' | 'query' | 'interval'
 
+/** Names by label, block and scenario: a round's thousands of logs repeat a few dozen labels. */
+const names = new Map<string, string>()
+
 /** The name of a summary line's value: the detail log's name for it, so both files agree. */
 function summaryMetricName(label: string, block: Block, scenario: string | undefined): string {
+  const key = `${block}|${scenario}|${label}`
+  let name = names.get(key)
+  if (name === undefined) names.set(key, (name = nameOf(label, block, scenario)))
+  return name
+}
+
+function nameOf(label: string, block: Block, scenario: string | undefined): string {
   const l = label.trim().replace(/\s+/g, ' ')
   const fixed: Record<string, string> = {
     'samples per second': 'samples_per_second',
@@ -250,7 +268,7 @@ export function parseLoadgenSummary(text: string): LoadgenResult {
     const key = m[1]!
     const value = m[2]!.trim()
     if (section === 'settings') {
-      res.settings[fallbackName(key)] = settingOf(value)
+      res.settings[settingName(key)] = settingOf(value)
       continue
     }
     if (key === 'SUT name') res.sut = value

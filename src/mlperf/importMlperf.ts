@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto'
 import {
   appendFileSync,
   closeSync,
-  copyFileSync,
   createReadStream,
   existsSync,
   fstatSync,
@@ -19,11 +18,10 @@ import {
   openSync,
   readFileSync,
   readSync,
-  renameSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from 'node:fs'
+import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
@@ -60,12 +58,19 @@ export interface MlperfImportOptions {
   now?: Date
 }
 
+interface WriteOptions extends MlperfImportOptions {
+  /** hard-link the files kept rather than copy them (an unpacked archive of our own) */
+  link?: boolean
+}
+
 const ARCHIVE = /\.(tar\.gz|tgz|tar|zip)$/i
 const SUMMARY = /\.(csv|json)$/i
 /** an archive's files are capped as a run's outputs are, generously: a round's logs */
 const ARCHIVE_LIMITS = { maxFileBytes: 512 * 2 ** 20, maxTotalBytes: 64 * 2 ** 30 }
-/** index lines appended per write */
+/** index lines appended per write, and records written before their lines are */
 const INDEX_BATCH = 1000
+/** record folders written at a time: file system calls overlap in libuv's threads */
+const WRITERS = 16
 
 export async function importMlperf(store: Store, input: string, opts: MlperfImportOptions = {}): Promise<MlperfImportReport> {
   if (!existsSync(input))
@@ -85,7 +90,7 @@ export async function importMlperf(store: Store, input: string, opts: MlperfImpo
     const refused = await unpack(input, tmp)
     const contents = readTree(tmp, { round })
     contents.skipped.unshift(...refused.map((r) => ({ path: r.path, reason: `not unpacked: ${r.reason}` })))
-    return await write(store, input, 'tree', contents, opts)
+    return await write(store, input, 'tree', contents, { ...opts, link: true })
   } finally {
     rmSync(tmp, { recursive: true, force: true })
   }
@@ -148,16 +153,16 @@ async function write(
   input: string,
   kind: MlperfImportReport['kind'],
   contents: { results: PublishedResult[]; skipped: Skipped[] },
-  opts: MlperfImportOptions,
+  opts: WriteOptions,
 ): Promise<MlperfImportReport> {
   const report: MlperfImportReport = { input, kind, found: contents.results.length, added: 0, present: 0, skipped: contents.skipped, ids: [] }
   const present = presentHashes(store)
   const taken = new Set<string>()
   const now = opts.now ?? new Date()
-  let lines: string[] = []
-  for (const [i, result] of contents.results.entries()) {
-    const key = resultKey(result.source)
-    const hash = hashFor(store, key, present, taken)
+  // ids first, in order (a key's hash must not be taken twice); then the folders, many at a time
+  const todo: Array<{ result: PublishedResult; id: string; at: Date }> = []
+  for (const result of contents.results) {
+    const hash = hashFor(store, resultKey(result.source), present, taken)
     if (!hash) {
       report.present++
       continue
@@ -165,23 +170,37 @@ async function write(
     taken.add(hash)
     const ranAt = result.ranAt ? new Date(result.ranAt) : undefined
     const at = ranAt && !Number.isNaN(ranAt.getTime()) ? ranAt : now
-    const id = recordIdFor(at, hash)
-    const record = stageRecord(store, result, id, at)
-    if (!record) {
-      report.skipped.push({ path: result.source.from, reason: 'its record could not be written' })
-      continue
-    }
-    lines.push(JSON.stringify(indexSummary(record)))
-    report.ids.push(id)
-    report.added++
-    if (lines.length >= INDEX_BATCH) {
-      appendIndex(store, lines)
-      lines = []
-    }
-    if (i % 500 === 0) opts.events?.({ type: 'progress', task: 'import', current: i, total: contents.results.length })
+    todo.push({ result, id: recordIdFor(at, hash), at })
   }
-  appendIndex(store, lines)
+  for (let from = 0; from < todo.length; from += INDEX_BATCH) {
+    const batch = todo.slice(from, from + INDEX_BATCH)
+    const records = await pool(batch, WRITERS, ({ result, id, at }) => stageRecord(store, result, id, at, opts.link === true))
+    const lines: string[] = []
+    records.forEach((record, k) => {
+      if (!record) return void report.skipped.push({ path: batch[k]!.result.source.from, reason: 'its record folder exists already' })
+      lines.push(JSON.stringify(indexSummary(record)))
+      report.ids.push(record.id)
+      report.added++
+    })
+    // a batch's lines once its folders are in place: a reader never finds a line without its record
+    appendIndex(store, lines)
+    opts.events?.({ type: 'progress', task: 'import', current: from + batch.length, total: todo.length })
+  }
   return report
+}
+
+/** f over the items, at most `width` at a time; results in item order. */
+async function pool<T, R>(items: T[], width: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const k = next++
+      out[k] = await f(items[k]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker))
+  return out
 }
 
 /**
@@ -189,26 +208,37 @@ async function write(
  * files kept with it are copied under outputs/ with their sha256. Not synced
  * one by one: an import is re-run whole after a crash, and is idempotent.
  */
-function stageRecord(store: Store, result: PublishedResult, id: string, at: Date): ExperimentRecord | undefined {
+async function stageRecord(store: Store, result: PublishedResult, id: string, at: Date, link: boolean): Promise<ExperimentRecord | undefined> {
   const dest = store.recordDir(id)
   if (existsSync(dest)) return undefined
   const staging = path.join(store.stagingDir, `${id}.${process.pid}`)
-  mkdirSync(path.join(staging, 'outputs'), { recursive: true })
-  const outputs: OutputFile[] = []
-  for (const { from, to } of result.files) {
-    const target = path.join(staging, 'outputs', to)
-    mkdirSync(path.dirname(target), { recursive: true })
-    copyFileSync(from, target)
-    const bytes = readFileSync(target)
-    outputs.push({ path: to, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') })
-  }
+  const outputsDir = path.join(staging, 'outputs')
+  const folders = [...new Set(result.files.map(({ to }) => path.dirname(path.join(outputsDir, to))))]
+  await fsp.mkdir(outputsDir, { recursive: true })
+  await Promise.all(folders.map((folder) => fsp.mkdir(folder, { recursive: true })))
+  const outputs = await Promise.all(
+    result.files.map(async ({ from, to }): Promise<OutputFile> => {
+      const target = path.join(outputsDir, to)
+      const bytes = await fsp.readFile(from)
+      // an unpacked archive is ours to give away: its files are linked, not copied
+      await (link ? fsp.link(from, target) : fsp.writeFile(target, bytes))
+      return { path: to, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }
+    }),
+  )
   const record = publishedRecord(result, id, at, outputs)
   if (!validateRecord(record)) return undefined
-  writeFileSync(path.join(staging, 'record.json'), JSON.stringify(record, null, 2) + '\n')
-  mkdirSync(path.dirname(dest), { recursive: true })
-  renameSync(staging, dest)
+  await fsp.writeFile(path.join(staging, 'record.json'), JSON.stringify(record, null, 2) + '\n')
+  const parent = path.dirname(dest)
+  if (!madeParents.has(parent)) {
+    await fsp.mkdir(parent, { recursive: true })
+    madeParents.add(parent)
+  }
+  await fsp.rename(staging, dest)
   return record
 }
+
+/** The store's month folders made by this process (a record folder's parent). */
+const madeParents = new Set<string>()
 
 /** Index lines in one O_APPEND write, on a fresh line after a torn one (as Store's writers do). */
 function appendIndex(store: Store, lines: string[]): void {
