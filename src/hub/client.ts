@@ -10,7 +10,7 @@ import type { EventSink } from '../events.js'
 import type { HubSettings } from '../config.js'
 
 export interface HubClientOptions {
-  /** how long to keep retrying a hub that does not answer (ms) */
+  /** how long to keep retrying a hub that does not answer (ms; CMC_HUB_RETRY_MS overrides): a push waits out a restart, a query does not keep its user waiting */
   retryForMs?: number
   events?: EventSink
 }
@@ -39,7 +39,7 @@ export function hubClient(settings: HubSettings, opts: HubClientOptions = {}): H
   const { origin, project } = settings.address
   const secure = origin.startsWith('https:')
   const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8 }) : new http.Agent({ keepAlive: true, maxSockets: 8 })
-  const retryFor = opts.retryForMs ?? Number(process.env.CMC_HUB_RETRY_MS ?? 60_000)
+  const retryFor = process.env.CMC_HUB_RETRY_MS ? Number(process.env.CMC_HUB_RETRY_MS) : (opts.retryForMs ?? 60_000)
 
   function once(method: string, path: string, payload?: Buffer): Promise<Answer> {
     return new Promise((resolve, reject) => {

@@ -17,7 +17,7 @@ const warn = (events: EventSink | undefined, warnings: string[] | undefined) => 
 
 export function remoteRecordStore(spec: string, events?: EventSink): RecordStore {
   const settings = hubSettings(spec)
-  const client = hubClient(settings, { events })
+  const client = hubClient(settings, { events, retryForMs: 5000 })
   const q = (params: Record<string, string | number | boolean | undefined>) => {
     const s = new URLSearchParams()
     for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== false) s.set(k, v === true ? '1' : String(v))
