@@ -108,7 +108,7 @@ export class Store {
    * full disk) it would be glued to the fragment and lost to every query.
    * Two writers that both see the fragment leave an empty line, which readers skip.
    */
-  private appendIndexLine(line: string): void {
+  appendIndexLine(line: string): void {
     appendFileSync(this.indexFile, (endsTorn(this.indexFile) ? '\n' : '') + line + '\n')
   }
 
