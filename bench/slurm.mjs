@@ -106,6 +106,6 @@ console.log(
 console.log(`  per point, on the node   raw ${f(m(raw, 'task'))}   cmc task ${f(m(cmc, 'task'))}   ratio ${(m(cmc, 'task') / m(raw, 'task')).toFixed(2)}x`)
 console.log(`  submit to first record in the store ${f(m(cmc, 'firstRecord'))}   (raw: submit to first task done ${f(m(raw, 'firstDone'))})`)
 console.log(
-  `  (cmc's wall time includes resolving the plan, the up-to-date image check, the checks before submitting, sbatch --test-only, and replaying each task into its record)`,
+  `  (cmc's wall time includes resolving the plan, the up-to-date image check, the checks before submitting, and replaying each task into its record)`,
 )
 rmSync(work, { recursive: true, force: true })

@@ -10,7 +10,7 @@ import type { Store } from '../store/store.js'
 import { backendFor, type TaskState } from './backend.js'
 import { pointsWithoutOk, saveJob, type ClusterJob, type Submission } from './jobs.js'
 import { importTask } from './replayTask.js'
-import { taskPaths } from './taskFiles.js'
+import { jobPaths, taskPaths } from './taskFiles.js'
 
 export interface JobProgress {
   total: number
@@ -41,7 +41,7 @@ export async function waitJob(store: Store, job: ClusterJob, opts: FollowOptions
     const view = await importLanded(store, job, events, records)
     events({ type: 'progress', task: progressText(job, view.progress), current: view.progress.ok + view.progress.failed, total: view.progress.total })
     if (view.progress.running + view.progress.pending === 0 || opts.signal?.aborted) return records
-    await sleep(opts.pollMs ?? 1000, opts.signal)
+    await sleep(opts.pollMs ?? 500, opts.signal)
   }
 }
 
@@ -83,11 +83,13 @@ export async function importLanded(store: Store, job: ClusterJob, events: EventS
   return { job, progress: progressOf(job, tasks), tasks }
 }
 
-/** A task whose folder says it finished, or that its scheduler says is over. */
+/** A task its scheduler says is over (its folder then collected), or whose shared folder already says it finished. */
 async function landed(job: ClusterJob, submission: Submission, state: TaskState): Promise<boolean> {
-  if (state.phase === 'pending') return false
-  const dir = await (await backendFor(job)).collect(job, submission, state.index)
-  return existsSync(taskPaths(dir).done) || state.phase === 'ended'
+  if (state.phase === 'ended') {
+    await (await backendFor(job)).collect(job, submission, state.index)
+    return true
+  }
+  return state.phase === 'running' && existsSync(taskPaths(jobPaths(job.dir).task(submission.schedulerId, state.index)).done)
 }
 
 /** The newest submission that ran point k. */

@@ -5,7 +5,7 @@
 // fingerprint as the host and the scheduler's provenance beside it. A task
 // that its scheduler stopped (cancelled, out of time, its node lost) is
 // recorded with what it left and why it stopped.
-import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs'
+import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSync } from 'node:fs'
 import path from 'node:path'
 import type { ContainerOutputs, ContainerRun } from '../engine/run.js'
 import { engineName } from '../engine/info.js'
@@ -134,9 +134,17 @@ function replayContainer(dir: string, m: TaskMaterial, stop: { status: RunStatus
   }
 }
 
-/** A task's outputs folder, offered as a volume read in place (so under the same extraction policy). */
+/**
+ * A task's outputs, as the engine would hand them over: a folder offered as a
+ * volume read in place, or (from a pod log) a tar offered as the archive API's
+ * stream; either way under the one extraction policy.
+ */
 function folderOutputs(dir: string): ContainerOutputs {
-  return { volumeDir: async () => (existsSync(dir) ? dir : undefined), archive: async () => undefined }
+  const tar = `${dir}.tar`
+  return {
+    volumeDir: async () => (existsSync(dir) ? dir : undefined),
+    archive: async () => (existsSync(tar) ? createReadStream(tar) : undefined),
+  }
 }
 
 const CHUNK = 1 << 20

@@ -42,9 +42,24 @@ export interface Submitted {
 
 export async function submitSweep(opts: ClusterRunOptions): Promise<Submitted> {
   const events = opts.events ?? (() => {})
-  const target = await schedulerTarget(opts)
-  if (opts.registry) await (await import('./slurm/slurmChecks.js')).checkRegistry(opts.registry, target.slurm)
-  const { run, points } = await prepareRun({ ...opts, elsewhere: true })
+  // the scheduler is asked while the plan resolves and the image is checked: a refusal ends both
+  const checked = schedulerTarget(opts).then(async (target) => {
+    // a dry run for Kubernetes asks no server anything
+    if (opts.registry && !(opts.dryRun && opts.on === 'kubernetes')) await (await import('./slurm/slurmChecks.js')).checkRegistry(opts.registry, target.slurm)
+    return target
+  })
+  const prepared = prepareRun({ ...opts, elsewhere: true })
+  prepared.catch(() => {}) // a scheduler refusal is the error to report
+  const target = await checked
+  const { run, points } = await prepared
+  if (opts.on === 'kubernetes' && Object.keys(run.benchmark.inputs).length)
+    throw new CmcError(
+      'CLUSTER_FLAG',
+      `${run.benchmark.alias} mounts inputs from this machine (${Object.keys(run.benchmark.inputs).join(', ')}), which pods cannot`,
+      {
+        hint: 'run it on Slurm (the nodes share the folder), or bake the data into the image',
+      },
+    )
   const id = newJobId()
   const dir = path.join(path.resolve(opts.jobDir ?? path.join(run.store.root, 'jobs')), id)
   mkdirSync(dir, { recursive: true })
@@ -94,7 +109,7 @@ interface Target {
   slurm?: import('./slurm/slurmChecks.js').SlurmTarget
 }
 
-/** The scheduler's side, checked before the image is built. */
+/** The scheduler's side: the cluster, the partition (or namespace), what can be refused before submitting. */
 async function schedulerTarget(opts: ClusterRunOptions): Promise<Target> {
   if (opts.on === 'slurm') {
     const { slurmTarget } = await import('./slurm/slurmChecks.js')

@@ -66,28 +66,6 @@ echo "$(now) $node" >"$task/started"
 engine=$(command -v docker || command -v podman) || fail "no docker or podman on $node ($(hostname))"
 . "$job/points/$k.sh" || fail "cannot read $job/points/$k.sh from $node"
 
-# the node's own fingerprint, once per node
-host="$job/hosts/$(printf %s "$node" | tr -c 'A-Za-z0-9_.\\n-' _)"
-if [ ! -e "$host/${HOST_FILES.done}" ]; then
-  tmp="$host.$$"
-  mkdir -p "$tmp"
-  {
-    echo "hostname=$(hostname)"
-    echo "kernel=$(uname -r)"
-    echo "arch=$(uname -m)"
-    echo "cores=$(getconf _NPROCESSORS_ONLN)"
-    echo "memkb=$(awk '/^MemTotal/ {print $2}' /proc/meminfo)"
-    echo "cpu=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
-    echo "os=$(. /etc/os-release 2>/dev/null && echo "\${PRETTY_NAME:-}")"
-  } >"$tmp/${HOST_FILES.env}"
-  "$engine" version --format '{{json .}}' >"$tmp/${HOST_FILES.version}" 2>/dev/null
-  "$engine" info --format '{{json .}}' >"$tmp/${HOST_FILES.info}" 2>/dev/null
-  for g in /proc/driver/nvidia/gpus/*/information; do [ -e "$g" ] && grep -m1 '^Model' "$g"; done >"$tmp/${HOST_FILES.gpus}" 2>/dev/null
-  [ -e /dev/kfd ] && echo 'Model: ROCm device (/dev/kfd)' >>"$tmp/${HOST_FILES.gpus}"
-  touch "$tmp/${HOST_FILES.done}"
-  mkdir -p "$(dirname "$host")"
-  mv -T "$tmp" "$host" 2>/dev/null || rm -rf "$tmp"
-fi
 
 ${imageStep(o.image)}
 
@@ -98,10 +76,11 @@ for ((i = 0; i < attempts; i++)); do
   name="cmc-${o.cmcJob}-$k-$i-$$"
   out="$task/out/a$i"
   mkdir -p "$out"
+  # outputs bind-mounted into the task folder: the container can go as it exits
   mount=()
-  [ -n "$outputs_target" ] && mount=(-v "$out:$outputs_target")
+  [ -n "$outputs_target" ] && mount=(--rm -v "$out:$outputs_target")
   start=$(now)
-  "$engine" run --name "$name" --label cmc.job=${q(o.cmcJob)} --label cmc.task="$k" "\${mount[@]}" "\${args[@]}" "$image" "\${cmd[@]}" >"$task/a$i.out" 2>"$task/a$i.err" &
+  "$engine" run --name "$name" --label cmc.job=${q(o.cmcJob)} --label cmc.task="$k" "\${pull[@]}" "\${mount[@]}" "\${args[@]}" "$image" "\${cmd[@]}" >"$task/a$i.out" 2>"$task/a$i.err" &
   runner=$!
   sleep "$timeout_s" &
   sleeper=$!
@@ -119,26 +98,64 @@ for ((i = 0; i < attempts; i++)); do
   end=$(now)
   # outputs not at a mount point (an outputs folder an input is inside of) are copied out
   [ -z "$outputs_target" ] && [ -n "$outputs_dir" ] && "$engine" cp "$name:$outputs_dir/." "$out" >/dev/null 2>&1
-  "$engine" rm -f "$name" >/dev/null 2>&1
+  [ -z "$outputs_target" ] && "$engine" rm -f "$name" >/dev/null 2>&1
   name=
+  # the image not on this node yet: loaded once, and the attempt run again
+  if [ "$code" = 125 ] && [ -z "$loaded" ] && grep -q 'No such image' "$task/a$i.err"; then
+    loaded=1
+    load_image
+    i=$((i - 1))
+    continue
+  fi
   echo "$i $code $start $end $timed_out" >>"$task/attempts"
   [ "$code" = 0 ] || break
 done
+# the node's own fingerprint, once per node, after its first containers (never while a benchmark runs)
+host="$job/hosts/$(printf %s "$node" | tr -c 'A-Za-z0-9_.\\n-' _)"
+if [ ! -e "$host/${HOST_FILES.done}" ]; then
+  tmp="$host.$$"
+  mkdir -p "$tmp"
+  {
+    echo "hostname=$(hostname)"
+    echo "kernel=$(uname -r)"
+    echo "arch=$(uname -m)"
+    echo "cores=$(getconf _NPROCESSORS_ONLN)"
+    echo "memkb=$(awk '/^MemTotal/ {print $2}' /proc/meminfo)"
+    echo "cpu=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+    echo "os=$(. /etc/os-release 2>/dev/null && echo "\${PRETTY_NAME:-}")"
+  } >"$tmp/${HOST_FILES.env}"
+  "$engine" version --format '{{json .}}' >"$tmp/${HOST_FILES.version}" 2>/dev/null &
+  "$engine" info --format '{{json .}}' >"$tmp/${HOST_FILES.info}" 2>/dev/null &
+  wait
+  for g in /proc/driver/nvidia/gpus/*/information; do [ -e "$g" ] && grep -m1 '^Model' "$g"; done >"$tmp/${HOST_FILES.gpus}" 2>/dev/null
+  [ -e /dev/kfd ] && echo 'Model: ROCm device (/dev/kfd)' >>"$tmp/${HOST_FILES.gpus}"
+  touch "$tmp/${HOST_FILES.done}"
+  mkdir -p "$(dirname "$host")"
+  mv -T "$tmp" "$host" 2>/dev/null || rm -rf "$tmp"
+fi
 now >"$task/done.tmp" && mv "$task/done.tmp" "$task/done"
 `
 }
 
+/**
+ * How the task gets the image: pulled from the registry when the node lacks
+ * it; from the archive in the job folder only when `docker run` says it has
+ * no such image (one engine call less for every task on a node that has it).
+ */
 function imageStep(image: ImageSource): string {
   const ref = shellWord(image.ref)
+  const common = `image=${ref}\nloaded=1\npull=()\nload_image() { :; }`
   if (image.via === 'registry')
-    return `image=${ref}
+    return `${common}
 "$engine" image inspect "$image" >/dev/null 2>&1 || "$engine" pull -q "$image" >"$task/pull.log" 2>&1 || fail "cannot pull $image on $node: $(tail -n 3 "$task/pull.log")"`
   if (image.via === 'archive')
     return `image=${ref}
-if ! "$engine" image inspect "$image" >/dev/null 2>&1; then
-  # one load per node: the first task loads, the others wait for it
+loaded=
+pull=(--pull never)
+# one load per node: the first task loads, the others wait for it
+load_image() {
   flock "$job/image.lock" sh -c '"$1" image inspect "$2" >/dev/null 2>&1 || "$1" load -q -i "$3"' sh "$engine" "$image" ${shellWord(image.archive)} >"$task/load.log" 2>&1 ||
     fail "cannot load ${image.archive} on $node: $(tail -n 3 "$task/load.log")"
-fi`
-  return `image=${ref}`
+}`
+  return common
 }

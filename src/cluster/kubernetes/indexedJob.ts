@@ -1,5 +1,117 @@
-// placeholder until the Kubernetes backend lands
+// A sweep as one Kubernetes Indexed Job: completions = the points,
+// parallelism = --max-parallel, the point chosen in the pod by
+// JOB_COMPLETION_INDEX (podScript.ts), GPUs as resource limits, the node's
+// architecture by kubernetes.io/arch, the image from the registry. Every Job
+// is checked against the Kubernetes API schema (kubernetes-models) before it
+// is printed or sent.
+import { createRequire } from 'node:module'
+import type Docker from 'dockerode'
+import { CmcError } from '../../errors.js'
+import { containerCreateOptions } from '../../engine/run.js'
+import { containerSpec } from '../../pipeline/runBenchmark.js'
 import type { ClusterJob } from '../jobs.js'
+import { podScript } from './podScript.js'
+
+const require = createRequire(import.meta.url)
+
+/** The Job's name: DNS-1123, at most 63 characters, from the benchmark and cmc's job id. */
+export function jobName(job: ClusterJob, submission: number): string {
+  const alias = job.run.benchmark.alias
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 24)
+  const id = job.id.toLowerCase().replace(/[^a-z0-9]+/g, '-')
+  return `cmc-${alias}-${id}-${submission}`.replace(/-+/g, '-').slice(0, 63).replace(/-$/, '')
+}
+
+const ARCH: Record<string, string> = { amd64: 'amd64', arm64: 'arm64', x86_64: 'amd64', aarch64: 'arm64' }
+
+/** The Job that runs points `indices` of the job (all of them, or the ones a retry runs again). */
+export function indexedJob(job: ClusterJob, indices: number[], submission = job.submissions.length): Record<string, unknown> {
+  const run = job.run
+  const k8s = job.kubernetes!
+  const name = jobName(job, submission)
+  const create = (k: number): Docker.ContainerCreateOptions =>
+    containerCreateOptions(containerSpec({ ...run, opts: run.opts } as never, { id: `${job.id}-${k}`, command: job.points[k].command }))
+  const first = create(indices[0])
+  const script = podScript({
+    points: indices.map((k) => ({ index: k, command: (create(k).Cmd as string[]) ?? [] })),
+    attempts: run.warmup + run.repeat,
+    timeoutS: Math.ceil(run.timeoutMs / 1000),
+    outputsDir: run.benchmark.outputs.dir,
+  })
+  const arch = ARCH[run.plan.platform.dockerPlatform.split('/')[1] ?? ''] ?? 'amd64'
+  const gpu = gpuLimit(job)
+  const labels = { 'app.kubernetes.io/managed-by': 'cmc', 'cmc.job': job.id }
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: k8s.namespace, labels },
+    spec: {
+      completionMode: 'Indexed',
+      completions: indices.length,
+      parallelism: Math.min(k8s.parallelism ?? indices.length, indices.length),
+      // a point that fails is a result (its record says so), not something to run again
+      backoffLimit: 0,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          nodeSelector: { 'kubernetes.io/arch': arch },
+          containers: [
+            {
+              name: 'point',
+              image: job.image.ref,
+              command: ['sh', '-c', script],
+              workingDir: first.WorkingDir || undefined,
+              env: [
+                ...(first.Env ?? []).map((e) => ({ name: e.slice(0, e.indexOf('=')), value: e.slice(e.indexOf('=') + 1) })),
+                { name: 'CMC_NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+              ],
+              resources: resources(job, gpu),
+            },
+          ],
+        },
+      },
+    },
+  }
+}
+
+function gpuLimit(job: ClusterJob): { resource: string; count: number } | undefined {
+  const k8s = job.kubernetes!
+  const vendor = job.run.plan.platform.devices.gpu
+  if (k8s.gpus) return { resource: vendor === 'rocm' ? 'amd.com/gpu' : k8s.gpus.resource, count: k8s.gpus.count }
+  const wants = job.run.devices.spec.gpus !== undefined || job.run.devices.spec.rocm !== undefined
+  if (!wants) return undefined
+  return { resource: vendor === 'rocm' ? 'amd.com/gpu' : 'nvidia.com/gpu', count: 1 }
+}
+
+function resources(job: ClusterJob, gpu: { resource: string; count: number } | undefined): Record<string, unknown> | undefined {
+  const limits: Record<string, string | number> = {}
+  const requests: Record<string, string | number> = {}
+  if (gpu) limits[gpu.resource] = gpu.count
+  const cpus = job.kubernetes?.cpus ?? job.run.opts.cpus
+  if (cpus) requests.cpu = String(cpus)
+  if (job.run.opts.cpus) limits.cpu = String(job.run.opts.cpus)
+  if (job.run.opts.memoryBytes) limits.memory = String(job.run.opts.memoryBytes)
+  if (!Object.keys(limits).length && !Object.keys(requests).length) return undefined
+  return { ...(Object.keys(limits).length ? { limits } : {}), ...(Object.keys(requests).length ? { requests } : {}) }
+}
+
+/** The Job checked against the Kubernetes API schema; the first field it gets wrong is named. */
+export function validatedJob(manifest: Record<string, unknown>): Record<string, unknown> {
+  const { Job } = require('kubernetes-models/batch/v1/Job') as typeof import('kubernetes-models/batch/v1/Job')
+  try {
+    new Job(manifest as never).validate()
+  } catch (e) {
+    throw new CmcError('KUBE_JOB_INVALID', `the Kubernetes Job for this sweep is not valid: ${(e as Error).message}`, {
+      hint: 'the field named comes from the benchmark or the flags (a name, env, a resource): change it there',
+      cause: e,
+    })
+  }
+  return manifest
+}
+
 export function describeIndexedJob(job: ClusterJob, indices: number[]): string {
-  return JSON.stringify({ job: job.id, indices })
+  return JSON.stringify(validatedJob(indexedJob(job, indices)), null, 2)
 }

@@ -68,8 +68,7 @@ export const slurmBackend: ClusterBackend = {
     const file = `${jobPaths(job.dir).dir}/job-${Date.now()}.sh`
     mkdirSync(`${job.dir}/runs`, { recursive: true })
     writeFileSync(file, script, { mode: 0o700 })
-    // the scheduler's own check of every directive (partition, limits, GRES) before anything is queued
-    await slurm('sbatch', ['--test-only', file])
+    // sbatch checks every directive (partition, limits, GRES) itself and queues nothing when it refuses one
     const out = (await slurm('sbatch', ['--parsable', file])).stdout.trim()
     const schedulerId = out.split(';')[0]
     return { schedulerId, indices, submittedAt: new Date().toISOString() }

@@ -1,7 +1,7 @@
 // What can be known about a Slurm submission before it is made: slurmctld
 // answers, the partition exists, its nodes have the GPUs asked for, and they
-// can reach the job folder and the registry. Each refusal says what to do;
-// `sbatch --test-only` then has the scheduler's own last word.
+// can reach the job folder and the registry. Each refusal says what to do,
+// and sbatch itself refuses what only the scheduler knows, queueing nothing.
 import { statfsSync } from 'node:fs'
 import os from 'node:os'
 import { CmcError } from '../../errors.js'

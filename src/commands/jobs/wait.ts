@@ -15,7 +15,7 @@ export default defineCommand({
   examples: ['<%= config.bin %> jobs wait j20261202T010000-1a2b3c', '<%= config.bin %> jobs wait 4242 --json'],
   args: [{ name: 'id', required: true, description: "cmc's job id (or a prefix), or the scheduler's job id" }],
   flags: {
-    poll: { kind: 'integer', min: 1, description: 'seconds between looks at the scheduler (default 1)' },
+    poll: { kind: 'integer', min: 1, description: 'seconds between looks at the scheduler (default: twice a second)' },
     store: storeSpec,
   },
   async action({ args, flags }, io): Promise<ExperimentRecord[]> {
@@ -24,7 +24,7 @@ export default defineCommand({
     const ac = new AbortController()
     process.once('SIGINT', () => ac.abort())
     const events = progressSink(io)
-    const records = await waitJob(store, job, { events, signal: ac.signal, pollMs: (flags.poll ?? 1) * 1000 })
+    const records = await waitJob(store, job, { events, signal: ac.signal, pollMs: flags.poll === undefined ? undefined : flags.poll * 1000 })
     events.end()
     if (!io.json) for (const r of records) io.log(`${r.id}  ${r.scheduler?.arrayIndex}  ${r.scheduler?.node}  ${r.status}${r.reason ? `: ${r.reason}` : ''}`)
     if (ac.signal.aborted)

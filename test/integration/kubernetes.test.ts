@@ -1,0 +1,183 @@
+// `cmc run --on kubernetes` without a cluster (none can run here): every
+// generated Indexed Job is checked against the Kubernetes API schema, and the
+// exact command a pod would run is run on the local engine with
+// JOB_COMPLETION_INDEX set; its log, read back as the submitter reads a pod's
+// log, must give the record a local run gives.
+import { spawnSync } from 'node:child_process'
+import { readFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { validatedJob } from '../../src/cluster/kubernetes/indexedJob.js'
+import { unpackPodLog } from '../../src/cluster/kubernetes/podLog.js'
+import type { ClusterJob } from '../../src/cluster/jobs.js'
+import { importTask } from '../../src/cluster/replayTask.js'
+import { jobPaths } from '../../src/cluster/taskFiles.js'
+import { pingEngine } from '../../src/engine/docker.js'
+import { CmcError } from '../../src/errors.js'
+import { openStore } from '../../src/store/store.js'
+import { cli, containersWithLabel } from '../helpers/engine.js'
+import { repoRoot, tmpDir } from '../helpers/tmp.js'
+
+const repo = path.join(repoRoot, 'test/fixtures/run-repo')
+const work = tmpDir('cmc-kube-')
+const storeDir = path.join(work, 'store')
+const env = { CMC_HOME: path.join(work, 'home'), CMC_STORE: storeDir, KUBECONFIG: path.join(work, 'no-kubeconfig'), HOME: work }
+const REGISTRY = 'registry.example.test:5000/team'
+
+interface Manifest {
+  metadata: { name: string; namespace: string; labels: Record<string, string> }
+  spec: {
+    completionMode: string
+    completions: number
+    parallelism: number
+    template: {
+      spec: {
+        nodeSelector: Record<string, string>
+        containers: Array<{
+          image: string
+          command: string[]
+          workingDir?: string
+          env: Array<{ name: string; value?: string }>
+          resources?: { limits?: Record<string, unknown>; requests?: Record<string, unknown> }
+        }>
+      }
+    }
+  }
+}
+
+/** `cmc run --on kubernetes --dry-run`: the job as it would be submitted, and its Job. */
+async function dryRun(args: string[]): Promise<{ job: ClusterJob; manifest: Manifest }> {
+  const res = await cli(['run', ...args, '--repo', repo, '--on', 'kubernetes', '--registry', REGISTRY, '--dry-run', '--json'], { env })
+  expect(res.code, res.stdout + res.stderr).toBe(0)
+  const out = JSON.parse(res.stdout) as { job: ClusterJob; script: string }
+  return { job: out.job, manifest: JSON.parse(out.script) as Manifest }
+}
+
+/** The pod's container, run on the local engine with the image the registry would give it: its log (stdout and stderr, as kubectl logs shows them). */
+function runPod(job: ClusterJob, manifest: Manifest, completionIndex: number, node: string): string {
+  const c = manifest.spec.template.spec.containers[0]
+  const envArgs = c.env.filter((e) => e.value !== undefined).flatMap((e) => ['-e', `${e.name}=${e.value}`])
+  const res = spawnSync(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '--label',
+      `cmc.test=kube-${job.id}`,
+      '-e',
+      `JOB_COMPLETION_INDEX=${completionIndex}`,
+      '-e',
+      `CMC_NODE=${node}`,
+      ...envArgs,
+      ...(c.workingDir ? ['-w', c.workingDir] : []),
+      '--entrypoint',
+      c.command[0],
+      job.run.image.id,
+      ...c.command.slice(1),
+    ],
+    { encoding: 'utf8', maxBuffer: 64 << 20 },
+  )
+  expect(res.status, res.stderr).toBe(0)
+  return res.stdout + res.stderr
+}
+
+/** What the submitter does with a pod's log: unpacked into the task folder, then the record. */
+async function recordFromLog(job: ClusterJob, log: string, index: number) {
+  const store = await openStore({ path: storeDir })
+  const sub = { schedulerId: `${job.kubernetes!.namespace}/${job.id}`, indices: job.points.map((_, k) => k), submittedAt: new Date().toISOString() }
+  const local: ClusterJob = { ...job, dir: path.join(work, 'jobs', job.id), submissions: [sub] }
+  unpackPodLog(log, jobPaths(local.dir).task(sub.schedulerId, index), (n) => jobPaths(local.dir).host(n))
+  const record = await importTask({ job: local, index, submission: sub.schedulerId, store, events: () => {} })
+  return { record, dir: store.recordDir(record.id) }
+}
+
+beforeAll(async () => {
+  await pingEngine()
+})
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+describe('cmc run --on kubernetes', () => {
+  it('makes one valid Indexed Job for the sweep: completions, parallelism, arch, image from the registry', async () => {
+    const { job, manifest } = await dryRun(['echo-metrics', '--platform', 'x86_64', '--set', 'n=1,2,3', '--max-parallel', '2', '--namespace', 'bench'])
+    expect(() => validatedJob(manifest as never)).not.toThrow()
+    expect(manifest.metadata.namespace).toBe('bench')
+    expect(manifest.metadata.labels['cmc.job']).toBe(job.id)
+    expect(manifest.spec).toMatchObject({ completionMode: 'Indexed', completions: 3, parallelism: 2 })
+    const pod = manifest.spec.template.spec
+    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/arch': 'amd64' })
+    expect(pod.containers[0].image).toMatch(/^registry\.example\.test:5000\/team\/cmc\/echo-metrics:x86_64-[0-9a-f]{12}$/)
+    expect(pod.containers[0].env.find((e) => e.name === 'PLAIN')?.value).toBe('visible')
+    expect(pod.containers[0].env.find((e) => e.name === 'CMC_NODE')).toMatchObject({ valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } })
+  })
+
+  it('asks for GPUs and CPUs as resources', async () => {
+    const gpus = await dryRun(['echo-metrics', '--platform', 'x86_64', '--gpus-per-task', '2'])
+    expect(() => validatedJob(gpus.manifest as never)).not.toThrow()
+    expect(gpus.manifest.spec.template.spec.containers[0].resources?.limits).toEqual({ 'nvidia.com/gpu': 2 })
+    const cpus = await dryRun(['echo-metrics', '--platform', 'x86_64', '--cpus-per-task', '2'])
+    expect(() => validatedJob(cpus.manifest as never)).not.toThrow()
+    expect(cpus.manifest.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '2' } })
+  })
+
+  it("the pod's own command, run here with JOB_COMPLETION_INDEX, gives the record a local run gives", async () => {
+    const { job, manifest } = await dryRun(['echo-metrics', '--platform', 'x86_64', '--set', 'n=4,5,6'])
+    const local = await cli(['run', 'echo-metrics', '--repo', repo, '--platform', 'x86_64', '--set', 'n=5', '--json'], { env })
+    expect(local.code, local.stderr).toBe(0)
+    const [here] = JSON.parse(local.stdout) as Array<{
+      metrics: Record<string, { median: number; n: number }>
+      outputs: Array<{ path: string; sha256: string }>
+      env: Record<string, string>
+      command: string
+    }>
+    const log = runPod(job, manifest, 1, 'worker-b')
+    const { record, dir } = await recordFromLog(job, log, 1)
+    expect(record.status).toBe('ok')
+    expect(record.params).toEqual({ n: 5 })
+    expect(record.metrics.value).toMatchObject({ median: 5, n: 2, unit: 'things' })
+    expect(record.metrics.value.median).toBe(here.metrics.value.median)
+    expect(record.metrics.double.median).toBe(here.metrics.double.median)
+    expect(record.outputs).toEqual(here.outputs)
+    expect(record.command).toBe(here.command)
+    expect(record.env).toEqual(here.env)
+    expect(record.scheduler).toMatchObject({ kind: 'kubernetes', arrayIndex: 1, node: 'worker-b', partition: 'default', cmcJob: job.id })
+    expect(record.host.hostname).toBe('worker-b')
+    expect(record.host.cores).toBeGreaterThan(0)
+    const stdout = readFileSync(path.join(dir, 'stdout.log'), 'utf8')
+    expect(stdout).toContain('run n=5 token=s3cr3t-value')
+    expect(stdout).toContain('=== repeat 2/2 ===')
+    expect(await containersWithLabel(`cmc.test=kube-${job.id}`)).toEqual([])
+  })
+
+  it("a pod whose benchmark fails gives a failed record with the benchmark's own stderr", async () => {
+    const { job, manifest } = await dryRun(['fails', '--platform', 'x86_64'])
+    const { record, dir } = await recordFromLog(job, runPod(job, manifest, 0, 'worker-a'), 0)
+    expect(record.status).toBe('failed')
+    expect(record.exitCode).toBe(3)
+    expect(record.reason).toBe('exit code 3')
+    expect(readFileSync(path.join(dir, 'stderr.log'), 'utf8')).toContain('out of widgets')
+  })
+
+  it('a Job the API would refuse is refused, naming the field', () => {
+    const bad = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'x' },
+      spec: { completions: 'three', template: { spec: { containers: [{ name: 'p', image: 'i' }] } } },
+    }
+    expect(() => validatedJob(bad)).toThrow(CmcError)
+    expect(() => validatedJob(bad)).toThrow(/spec\/completions must be integer/)
+  })
+
+  it('without --registry, or without a cluster to reach: said before anything is built or sent', async () => {
+    const noRegistry = await cli(['run', 'echo-metrics', '--repo', repo, '--platform', 'x86_64', '--on', 'kubernetes', '--json'], { env })
+    expect(noRegistry.code).toBe(2)
+    expect(JSON.parse(noRegistry.stdout).error).toBe('CLUSTER_FLAG')
+    const noCluster = await cli(['run', 'echo-metrics', '--repo', repo, '--platform', 'x86_64', '--on', 'kubernetes', '--registry', REGISTRY, '--json'], {
+      env,
+    })
+    expect(noCluster.code).toBe(10)
+    const err = JSON.parse(noCluster.stdout) as { error: string; hint: string }
+    expect(err.error).toBe('SCHEDULER_UNREACHABLE')
+    expect(err.hint).toMatch(/KUBECONFIG/)
+  })
+})
