@@ -271,7 +271,7 @@ export class CmPlanner {
     const sel = selectVariations(raw, asked, { alias: a.alias, file: a.file }, versionMeta)
     let defaultVersion = raw.default_version
     for (const { key, meta } of sel.applied) {
-      apply(meta, key in vars ? ['variations', key] : ['variations', key], true)
+      apply(meta, ['variations', key], true)
       if (meta.default_version !== undefined) defaultVersion = meta.default_version
     }
     applyAddDeps(lists, adr, env)
@@ -365,6 +365,10 @@ export class CmPlanner {
 
   private dep(parent: Artifact, d: CmDep, list: DepList, env: Env, adr: Adr, parentVariations: string[], stack: Frame[]): CmPlanNode {
     const base: CmPlanNode = { list, tags: d.tags, names: d.names, status: 'out', why: [], children: [] }
+    if (d.at[0] === 'variations') base.why.push(`added by variation _${String(d.at[1])}`)
+    else if (d.at[0] === 'versions') base.why.push(`added by version ${String(d.at[1])}`)
+    const updated = d.names.filter((n) => adr[n])
+    if (updated.length) base.why.push(`add_deps_recursive for ${updated.join(', ')}: ${updated.map((n) => JSON.stringify(adr[n])).join('; ')}`)
     if (!d.tags) {
       base.why.push('no tags: CM skips it')
       return base
