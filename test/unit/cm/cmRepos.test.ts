@@ -243,6 +243,8 @@ describe('plan resolves the graph as CM does', () => {
     const repo = nodeOf(gpu.tree, 'get-git-repo')!
     expect(repo.variations?.map((v) => v.tag)).toEqual(['branch.main', 'full-history'])
     expect(nodeOf(gpu.tree, 'get-python3')?.version).toEqual({ version: '3.12', why: 'asked for' })
+    expect(nodeOf(gpu.tree, 'get-python3')?.why).toContain('added by variation _cuda,fp16')
+    expect(repo.why).toContain('add_deps_recursive for src-repo: {"tags":"_full-history"}')
   })
 
   it('decides versions as CM does: the default moved into the range, a number read as its text', async () => {
