@@ -107,7 +107,8 @@ function stopOf(m: TaskMaterial, end: TaskEnd | undefined, wanted: number): { st
   return undefined
 }
 
-function schedulerStop(end: TaskEnd | undefined): { status: RunStatus; reason: string } {
+/** What a scheduler's end state makes of a task that did not finish. */
+export function schedulerStop(end: TaskEnd | undefined): { status: RunStatus; reason: string } {
   const state = end?.state ?? 'UNKNOWN'
   const on = end?.node ? ` on ${end.node}` : ''
   const why = end?.reason && end.reason !== 'None' ? ` (${end.reason})` : ''

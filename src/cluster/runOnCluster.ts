@@ -8,6 +8,7 @@ import type { PlatformMatrix } from '../pipeline/platformMatrix.js'
 import type { RunOptions } from '../pipeline/runBenchmark.js'
 import { openStore } from '../store/store.js'
 import { waitJob } from './followJob.js'
+import { progressSink } from './jobProgress.js'
 import type { BackendName } from './jobs.js'
 import { submitSweep, type Submitted } from './submitSweep.js'
 
@@ -110,7 +111,9 @@ export async function runOnCluster(
     return submitted
   }
   const store = await openStore({ path: options.storePath })
-  const records = await waitJob(store, job, { events: io.events, signal: options.signal })
+  const events = progressSink(io)
+  const records = await waitJob(store, job, { events, signal: options.signal })
+  events.end()
   if (options.signal?.aborted)
     io.warn(`stopped following ${job.id}; it goes on running: \`cmc jobs wait ${job.id}\` imports its records, \`cmc jobs cancel ${job.id}\` stops it`)
   return { records, failed: [] }

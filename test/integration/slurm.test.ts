@@ -208,6 +208,17 @@ describe('cmc run --on slurm', () => {
     expect(none.stdout).toContain('nothing to retry')
   })
 
+  it('a point past its own timeout is stopped on its node and recorded as timed out', async () => {
+    const res = await run(['cluster-sleep', '--set', 'n=9', '--timeout', '2'])
+    expect(res.code, res.stderr).toBe(124)
+    const job = (await storeJobs()).find((j) => j.run.benchmark.alias === 'cluster-sleep' && j.points.length === 1)!
+    const [r] = await recordsOf(job.id)
+    expect(r.status).toBe('timeout')
+    expect(r.reason).toBe('timed out after 2 s')
+    expect(r.exitCode).toBeNull()
+    expect(await containersWithLabel(`cmc.job=${job.id}`)).toEqual([])
+  })
+
   it('--registry: the nodes pull the image the submitter pushed', async () => {
     const res = await run(['echo-metrics', '--set', 'n=7,8', '--registry', `127.0.0.1:${REGISTRY_PORT}`])
     expect(res.code, res.stderr).toBe(0)

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { hostFromNode, readTask } from '../../../src/cluster/replayTask.js'
+import { hostFromNode, readTask, schedulerStop } from '../../../src/cluster/replayTask.js'
 import { tmpDir, writeTree } from '../../helpers/tmp.js'
 
 describe('task folders', () => {
@@ -57,5 +57,14 @@ describe('task folders', () => {
     const h = hostFromNode(tmpDir('cmc-host-'), 'n9')
     expect(h.hostname).toBe('n9')
     expect(h.docker.version).toBe('unknown')
+  })
+
+  it('a task the scheduler ended becomes aborted, timeout or failed, saying why', () => {
+    expect(schedulerStop({ state: 'CANCELLED by 0', node: 'n1' })).toEqual({ status: 'aborted', reason: 'cancelled before it finished on n1' })
+    expect(schedulerStop({ state: 'TIMEOUT', node: 'n2' }).status).toBe('timeout')
+    expect(schedulerStop({ state: 'NODE_FAIL', node: 'n2', reason: 'NodeDown' })).toEqual({ status: 'failed', reason: 'its node failed on n2 (NodeDown)' })
+    expect(schedulerStop({ state: 'PREEMPTED' }).reason).toMatch(/preempted/)
+    expect(schedulerStop({ state: 'OUT_OF_MEMORY', node: 'n1' }).reason).toBe('out of memory on n1')
+    expect(schedulerStop(undefined)).toEqual({ status: 'failed', reason: 'the task ended (UNKNOWN) without finishing its point' })
   })
 })
