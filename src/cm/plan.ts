@@ -254,6 +254,11 @@ export class CmPlanner {
       for (const [name, info] of Object.entries(adrOf(meta))) adr[name] = mergeDepInfo(adr[name] ?? {}, info)
       if (withDeps) for (const l of DEP_LISTS) lists[l] = appendDeps(lists[l], depsOf(meta, l, at))
       applyAddDeps(lists, addDepsOf(meta), env)
+      // update_meta_if_env: each entry whose conditions hold on the env so far applies as a meta
+      if (Array.isArray(meta.update_meta_if_env))
+        meta.update_meta_if_env.forEach((u, i) => {
+          if (isRecord(u) && judgeDep(u, env).enabled) apply({ ...u, update_meta_if_env: undefined }, [...at, 'update_meta_if_env', i], true)
+        })
     }
     apply(raw, [], false)
     const versions = asRecord(raw.versions)

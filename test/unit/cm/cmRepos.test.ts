@@ -268,6 +268,13 @@ describe('plan resolves the graph as CM does', () => {
     expect(order.indexOf('app-demo[_cpu,_short]')).toBeLessThan(order.indexOf('get-sys-utils-min'))
   })
 
+  it('applies update_meta_if_env where its conditions hold', async () => {
+    const i = await index()
+    const scripts = i.all().filter((a) => a.format === 'cm')
+    expect(planCmScript(scripts, i.get('get-cuda')).env).not.toHaveProperty('MLC_CUDA_FOR_DEMO')
+    expect(planCmScript(scripts, i.get('get-cuda'), { env: { MLC_DEMO_DEVICE: 'cuda' } }).env).toMatchObject({ MLC_CUDA_FOR_DEMO: 'yes' })
+  })
+
   it('reports a cycle only where CM would loop, with the cycle', async () => {
     const i = await index()
     const plan = planCmScript(
