@@ -25,7 +25,7 @@ export async function runPlatforms(opts: RunOptions & { platforms?: string[] }):
       matrix.records.push(...records)
       if (records.some((r) => r.status === 'aborted')) break
     } catch (e) {
-      if (endsMatrix(e)) throw withRecords(e, matrix)
+      if (!(e instanceof CmcError) || endsMatrix(e)) throw withRecords(e, matrix)
       opts.events?.({ type: 'log', level: 'warn', message: `${platform}: ${e.message}; going on with the other platforms` })
       matrix.failed.push({ platform, error: e })
     }
@@ -35,12 +35,12 @@ export async function runPlatforms(opts: RunOptions & { platforms?: string[] }):
 
 /**
  * Whether nothing after this error would run either: an interruption, the
- * engine gone, a bug, or a mistake in the command line (an unknown param fails
+ * engine gone, or a mistake in the command line (an unknown param fails
  * every platform alike). What is the platform's own (its base image, its build,
  * a dependency it lacks) ends only that platform.
  */
-function endsMatrix(e: unknown): boolean {
-  if (!(e instanceof CmcError) || e.category === 'aborted' || e.category === 'engine') return true
+function endsMatrix(e: CmcError): boolean {
+  if (e.category === 'aborted' || e.category === 'engine') return true
   return e.category === 'input' && e.code !== 'PLATFORM_NOT_SUPPORTED' && e.code !== 'DEP_NOT_ON_PLATFORM'
 }
 
