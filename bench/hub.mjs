@@ -23,6 +23,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.env.N ?? 1_000_000)
 const PUSH_N = Math.min(N, Number(process.env.PUSH_N ?? 20_000))
 const server = process.env.HUB_PG ?? readFileSync('/var/lib/cmc-postgres/url', 'utf8').trim()
+// KEEP=1 keeps the database, and a later run with KEEP=1 measures the queries again without loading (quieter reruns)
+const keep = Boolean(process.env.KEEP)
 const dbName = 'cmc_bench_hub'
 const dbUrl = Object.assign(new URL(server), { pathname: `/${dbName}` }).toString()
 const work = mkdtempSync(path.join(os.tmpdir(), 'cmc-bench-hub-'))
@@ -38,8 +40,12 @@ const { recordHash } = await import(path.join(root, 'dist/hub/recordCheck.js'))
 const { parseWhere } = await import(path.join(root, 'dist/store/query/evaluate.js'))
 const { Binder, whereSql } = await import(path.join(root, 'dist/hub/sqlQuery.js'))
 
-psql(server, `drop database if exists ${dbName} with (force)`)
-psql(server, `create database ${dbName}`)
+const exists = psql(server, `select 1 from pg_database where datname = '${dbName}'`) === '1'
+const reuse = keep && exists && Number(psql(dbUrl, "select count(*) from records where project = 'bench'")) === N
+if (!reuse) {
+  psql(server, `drop database if exists ${dbName} with (force)`)
+  psql(server, `create database ${dbName}`)
+}
 
 const port = await new Promise((resolve) => {
   const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -67,61 +73,64 @@ const record = recordMaker(summarize, newRecordId)
 const copyText = (v) => String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
 const fill = N - PUSH_N
 let t0 = process.hrtime.bigint()
-psql(dbUrl, `insert into projects (name) values ('bench') on conflict do nothing`)
-const copy = spawn(
-  'psql',
-  [
+let rawLoadMs, pushMs
+if (!reuse) {
+  psql(dbUrl, `insert into projects (name) values ('bench') on conflict do nothing`)
+  const copy = spawn(
+    'psql',
+    [
+      dbUrl,
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-qc',
+      '\\copy records (project, id, hash, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags, summary, record, pushed_by) from pstdin',
+    ],
+    { stdio: ['pipe', 'inherit', 'inherit'] },
+  )
+  for (let i = 0; i < fill; i++) {
+    const r = record(i)
+    const s = summaryOf(r)
+    const line = [
+      'bench',
+      r.id,
+      recordHash(r),
+      s.createdAt,
+      s.benchmark,
+      s.image,
+      s.digest,
+      s.platform,
+      s.status,
+      s.host,
+      s.limits,
+      JSON.stringify(s.params),
+      JSON.stringify(s.metrics),
+      `{${s.tags.join(',')}}`,
+      JSON.stringify(s),
+      JSON.stringify(r),
+      'bench',
+    ]
+      .map(copyText)
+      .join('\t')
+    if (!copy.stdin.write(line + '\n')) await new Promise((r) => copy.stdin.once('drain', r))
+  }
+  copy.stdin.end()
+  await new Promise((resolve, reject) => copy.once('exit', (c) => (c ? reject(new Error(`psql \\copy exited ${c}`)) : resolve())))
+  psql(
     dbUrl,
-    '-v',
-    'ON_ERROR_STOP=1',
-    '-qc',
-    '\\copy records (project, id, hash, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags, summary, record, pushed_by) from pstdin',
-  ],
-  { stdio: ['pipe', 'inherit', 'inherit'] },
-)
-for (let i = 0; i < fill; i++) {
-  const r = record(i)
-  const s = summaryOf(r)
-  const line = [
-    'bench',
-    r.id,
-    recordHash(r),
-    s.createdAt,
-    s.benchmark,
-    s.image,
-    s.digest,
-    s.platform,
-    s.status,
-    s.host,
-    s.limits,
-    JSON.stringify(s.params),
-    JSON.stringify(s.metrics),
-    `{${s.tags.join(',')}}`,
-    JSON.stringify(s),
-    JSON.stringify(r),
-    'bench',
-  ]
-    .map(copyText)
-    .join('\t')
-  if (!copy.stdin.write(line + '\n')) await new Promise((r) => copy.stdin.once('drain', r))
-}
-copy.stdin.end()
-await new Promise((resolve, reject) => copy.once('exit', (c) => (c ? reject(new Error(`psql \\copy exited ${c}`)) : resolve())))
-psql(
-  dbUrl,
-  `insert into fields (project, kind, name) values ('bench', 'metrics', 'throughput'), ('bench', 'params', 'batch') on conflict do nothing; analyze records`,
-)
-const rawLoadMs = ms(t0)
+    `insert into fields (project, kind, name) values ('bench', 'metrics', 'throughput'), ('bench', 'params', 'batch') on conflict do nothing; analyze records`,
+  )
+  rawLoadMs = ms(t0)
 
-// ---- the push: PUSH_N records from a local store, whole process -------------
-const store = await openStore({ path: path.join(work, 'store') })
-for (let i = fill; i < N; i++) {
-  const r = record(i)
-  await (await store.begin(r.id)).commit(r)
+  // ---- the push: PUSH_N records from a local store, whole process -------------
+  const store = await openStore({ path: path.join(work, 'store') })
+  for (let i = fill; i < N; i++) {
+    const r = record(i)
+    await (await store.begin(r.id)).commit(r)
+  }
+  t0 = process.hrtime.bigint()
+  execFileSync(process.execPath, [bin, 'exp', 'push', '--to', at, '--store', store.root], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  pushMs = ms(t0)
 }
-t0 = process.hrtime.bigint()
-execFileSync(process.execPath, [bin, 'exp', 'push', '--to', at, '--store', store.root], { env, stdio: ['ignore', 'ignore', 'inherit'] })
-const pushMs = ms(t0)
 const count = Number(psql(dbUrl, "select count(*) from records where project = 'bench'"))
 
 // ---- list and compare, whole process, beside psql and node -e 0 ------------
@@ -171,13 +180,15 @@ const dbBytes = Number(psql(dbUrl, 'select pg_database_size(current_database())'
 const recordsBytes = Number(psql(dbUrl, "select pg_total_relation_size('records')"))
 
 hub.kill('SIGTERM')
-psql(server, `drop database if exists ${dbName} with (force)`)
+if (!keep) psql(server, `drop database if exists ${dbName} with (force)`)
 rmSync(work, { recursive: true, force: true })
 
 const m = cmpOut.metrics[0]
 console.log(`hub — ${count.toLocaleString()} records in one project (PostgreSQL, ${os.cpus().length} cores)`)
 console.log(
-  `  push                    ${f(PUSH_N / (pushMs / 1000))} records/s (cmc exp push of ${PUSH_N.toLocaleString()}, whole process)   target >= 2,000   raw psql \\copy ${f(fill / (rawLoadMs / 1000))} records/s (${fill.toLocaleString()}, rows generated included)`,
+  reuse
+    ? `  push                    (database reused: KEEP=1)`
+    : `  push                    ${f(PUSH_N / (pushMs / 1000))} records/s (cmc exp push of ${PUSH_N.toLocaleString()}, whole process)   target >= 2,000   raw psql \\copy ${f(fill / (rawLoadMs / 1000))} records/s (${fill.toLocaleString()}, rows generated included)`,
 )
 console.log(
   `  cmc exp list --where    ${f(median(listT))} ms median of 5, whole process   target <= 300 ms   raw psql ${f(median(rawListT))} ms   node -e 0 ${f(median(nodeT))} ms   (${listN} match: ${where})`,

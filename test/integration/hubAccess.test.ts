@@ -5,9 +5,11 @@
 // (the hub and the local dashboard); 1,000 wrong tokens in a row; a changed
 // record under an old id. Each says what the hub answers and that nothing
 // was written.
+import { execFile, execFileSync } from 'node:child_process'
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hubSettings } from '../../src/config.js'
 import { setProjectPublic } from '../../src/hub/hubRecords.js'
@@ -17,7 +19,7 @@ import type { ExperimentRecord } from '../../src/store/record.js'
 import { Store } from '../../src/store/store.js'
 import { recordOf } from '../helpers/records.js'
 import { tmpDir } from '../helpers/tmp.js'
-import { freshDatabase, startTestHub, type TestHub } from '../unit/hub/harness.js'
+import { bin, freshDatabase, startTestHub, type TestHub } from '../unit/hub/harness.js'
 
 let hub: TestHub
 let drop: () => Promise<void>
@@ -347,6 +349,55 @@ describe('config', () => {
         else process.env[k] = v
       }
       rmSync(home, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('TLS', () => {
+  it('serves https with --tls-cert and --tls-key, and cmc talks to it', async () => {
+    const dir = tmpDir('cmc-tls-')
+    const [cert, key] = [path.join(dir, 'hub.crt'), path.join(dir, 'hub.key')]
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    )
+    const secure = await startTestHub(hub.db.url, { tls: { cert, key } })
+    try {
+      expect(secure.hub.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+      const token = await secure.token('read', 'p2', 'tls')
+      const env = { ...process.env, NODE_EXTRA_CA_CERTS: cert, CMC_HUB_TOKEN: token, CMC_HOME: dir }
+      // run apart (not execFileSync): the hub answers from this process
+      const run = promisify(execFile)
+      const { stdout } = await run(process.execPath, [bin, 'exp', 'list', '--store', secure.at('p2'), '--json'], { env })
+      expect((JSON.parse(stdout) as unknown[]).length).toBe(1)
+      // a client that does not trust the certificate is refused by TLS, not served in the clear
+      const untrusted = await run(process.execPath, [bin, 'exp', 'list', '--store', secure.at('p2')], { env: { ...env, NODE_EXTRA_CA_CERTS: '' } }).then(
+        () => '',
+        (e: { stderr?: string }) => String(e.stderr),
+      )
+      expect(untrusted).toMatch(/HUB_UNREACHABLE.*(self.signed|certificate)/i)
+    } finally {
+      await secure.close()
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })
