@@ -2,12 +2,10 @@
 // run's repeats) and store (`cmc exp compare`): the median, Student t
 // quantiles and p-values, Welch's t-test, and the ratio of two samples from
 // Welch's t-test on their logs. The t distribution is
-// jstat's (one file: cmc run and exp compare load it at start, so a library
-// of hundreds of small modules would not do); what is written here is only
-// how cmc uses it.
-import jStat from 'jstat'
-
-const { studentt } = jStat
+// jstat's (one file: cmc run and exp compare load it, so a library of
+// hundreds of small modules would not do), required on first use through
+// src/lazy.ts; what is written here is only how cmc uses it.
+import { jstat } from './lazy.js'
 
 // Past a million degrees of freedom t is the normal to six digits, and jstat's
 // series lose precision there: its figures are taken at that df.
@@ -22,7 +20,7 @@ export function median(sorted: number[]): number {
 
 /** t(0.975, df): the half-width factor of a two-sided 95% t interval. */
 export function tQuantile95(df: number): number {
-  return studentt.inv(0.975, dfOf(df))
+  return jstat().studentt.inv(0.975, dfOf(df))
 }
 
 /** Two-sided p-value of t with df degrees of freedom. */
@@ -32,7 +30,7 @@ export function tTwoSidedP(t: number, df: number): number {
   if (t === 0) return 1
   if (!Number.isFinite(t)) return Number.isNaN(t) ? NaN : 0
   // jstat's incomplete beta is good to about 1e-9: never above certainty
-  return Math.min(1, 2 * studentt.cdf(-Math.abs(t), dfOf(df)))
+  return Math.min(1, 2 * jstat().studentt.cdf(-Math.abs(t), dfOf(df)))
 }
 
 function meanVar(xs: number[]): { mean: number; variance: number } {
