@@ -38,6 +38,16 @@ describe('platform matrix', () => {
     expect((JSON.parse(list.stdout) as unknown[]).length).toBe(4)
   }, 300_000)
 
+  it('a platform the image lacks is reported; the other platforms still run', async () => {
+    const r = await cli(['run', 'arch-loop', '--repo', repo, '-p', 'cuda', '-p', 'x86_64', '--repeat', '1', '--json'], { env })
+    expect(r.code).toBe(2)
+    const err = JSON.parse(r.stdout) as { error: string; message: string; data: { records: ExperimentRecord[] } }
+    expect(err.error).toBe('PLATFORM_NOT_SUPPORTED')
+    expect(err.message).toMatch(/^no runs on cuda \(/)
+    expect(err.data.records.map((x) => `${x.platform}:${x.status}`)).toEqual(['x86_64:ok'])
+    expect(r.stderr).toContain('going on with the other platforms')
+  }, 300_000)
+
   it('cmc build --all-platforms builds x86_64, arm64 and rocm, and reports cuda failed with the base-image hint', async () => {
     const cuda = (await docker.listImages({ filters: JSON.stringify({ reference: ['nvidia/cuda'] }) })).length
     expect(cuda, 'this test needs an engine without a CUDA base image').toBe(0)
