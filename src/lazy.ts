@@ -22,6 +22,8 @@ export const jsYaml = once(() => require('js-yaml') as typeof import('js-yaml'))
 export const tarStream = once(() => require('tar-stream') as typeof import('tar-stream'))
 export const handlebars = once(() => require('handlebars') as typeof import('handlebars'))
 export const fflate = once(() => require('fflate') as typeof import('fflate'))
+/** Docker's .dockerignore matcher, for the folders that have patterns: the package's factory is its `default`. */
+export const dockerignore = once(() => (require('@balena/dockerignore') as typeof import('@balena/dockerignore')).default)
 /**
  * jstat's t distribution. Required, not imported: an ES import of this one 130 KB
  * CommonJS file runs Node's export lexer over it, several times the cost of require.

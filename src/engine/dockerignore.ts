@@ -2,11 +2,7 @@
 // @balena/dockerignore (a port of moby's matcher): `*`, `?`, `**`, character
 // classes, `!` exceptions where the last matching line wins, leading and
 // trailing `/` dropped, paths cleaned, `#` comments.
-import dockerignoreModule from '@balena/dockerignore'
-
-// CommonJS with ES-module typings: under NodeNext the default import is
-// module.exports, and the factory is its `default` (the package sets both).
-const ignore = dockerignoreModule.default
+import { dockerignore } from '../lazy.js'
 
 export interface Dockerignore {
   /** Whether a path (relative to the folder, `/`-separated) is left out of the context. */
@@ -25,7 +21,7 @@ export function parseDockerignore(text: string): Dockerignore {
   // Most folders have no patterns; the matcher would still clean every path.
   if (lines.every((line) => line.startsWith('#') || !line.trim())) return NOTHING_IGNORED
   // Docker matches case-sensitively; the library's default does not.
-  const ig = ignore({ ignorecase: false }).add(text)
+  const ig = dockerignore()({ ignorecase: false }).add(text)
   return {
     ignores: (relPath) => ig.ignores(relPath),
     // The library also reads `/!x` and `./!x` as exceptions, so any `!` counts:
