@@ -177,7 +177,8 @@ export async function prepareRun(opts: RunOptions): Promise<{ run: RunContext; p
   const buildStarted = Date.now()
   const image = await imageToRun(plan, opts, events)
   const buildMs = Date.now() - buildStarted
-  const emulation = await imageEmulation(image, plan, events)
+  // a cluster's nodes are not this engine: whether they emulate is theirs to say
+  const emulation = opts.elsewhere ? undefined : await imageEmulation(image, plan, events)
   const store = await openStore({ path: opts.storePath })
   const run: RunContext = {
     opts,
@@ -512,8 +513,7 @@ async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome)
       runMs: outcome.runMs,
     },
     tags: opts.tags ?? [],
-    emulated: run.emulation !== undefined,
-    emulation: run.emulation,
+    ...(!opts.elsewhere && { emulated: run.emulation !== undefined, emulation: run.emulation }),
     reproduces: opts.reproduces,
     scheduler: point.ran?.scheduler,
   }
