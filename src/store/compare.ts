@@ -85,7 +85,6 @@ export interface Comparable extends Partial<RunSetup> {
   repeats: Array<{ metrics: Record<string, number> }>
   /** The run went through an emulator (ExperimentRecord.emulated); absent: native, or not known. */
   emulated?: boolean
-  emulation?: { hostArch: string; imageArch: string }
 }
 
 export interface CompareOptions {
@@ -223,11 +222,13 @@ function side(g: Comparable[], setup: Map<string, string[]> | undefined): SideSu
 
 // ---- emulation ----------------------------------------------------------------
 
-/** How a run ran: natively, or emulated on one host (timings of runs emulated on different hosts are not alike either). */
+/**
+ * How a run ran: natively, or emulated on one host (timings of runs emulated
+ * on different hosts are not alike either). The host alone, not the
+ * architectures: an index line knows only that a run was emulated.
+ */
 function howRan(r: Comparable): string {
-  if (!r.emulated) return 'native'
-  const e = r.emulation
-  return e ? `emulated ${e.imageArch} on ${e.hostArch} host ${r.host.hostname}` : `emulated on host ${r.host.hostname}`
+  return r.emulated ? `emulated on host ${r.host.hostname}` : 'native'
 }
 
 /**
