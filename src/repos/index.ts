@@ -4,17 +4,18 @@
 // unchanged (and the repo's name, uid and root, and the schemas, are the same).
 // A warm `cmc find` over thousands of artifacts reads one file per repo, stats
 // the meta files and builds only the artifacts it prints: it loads neither the
-// YAML parser nor the validators, and decodes no meta.
+// YAML parser nor the validators, and decodes no meta. CM/MLC scripts are
+// read as CM reads them (src/cm/read.ts) and kept as written; CM entries that
+// are not scripts are kept apart from the artifacts.
 import { createHash } from 'node:crypto'
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs'
+import { mkdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError, isErrorCode, type ErrorCode } from '../errors.js'
 import { replaceFile } from '../files.js'
 import type { EventSink } from '../events.js'
 import type { Artifact } from '../meta/artifact.js'
 import type { Kind } from '../meta/kinds.js'
-import { CM_META_FILES, CMC_META_FILES } from '../meta/files.js'
-import { scanCmRepo } from '../cm/layout.js'
+import { CM_META_FILES } from '../meta/files.js'
 import { readCmEntry, type CmEntry } from '../cm/read.js'
 import { nearest } from '../meta/nearest.js'
 import { schemaFingerprint } from '../meta/validate.js'
@@ -22,11 +23,10 @@ import type { ArtifactMeta } from '../meta/schema.js'
 import { metaLoader } from '../lazy.js'
 import { cmcHome } from '../paths.js'
 import { listRepos, type RepoEntry } from './registry.js'
+import { guessAlias, metaFilesOf, readWithStat } from './scan.js'
 import { matchesQuery, needsMeta, parseTagQuery, type TagQuery } from './tagQuery.js'
 
 const CACHE_FORMAT = 5
-const META_FILES = [...CMC_META_FILES, ...CM_META_FILES]
-const SKIP_DIRS = new Set(['node_modules', '.git', '.cmc', 'dist'])
 
 export interface IndexProblem {
   file: string
@@ -233,110 +233,6 @@ function isFresh(cached: RepoArtifacts): boolean {
   return true
 }
 
-const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
-
-interface MetaFile {
-  file: string
-  /** Its folder relative to the repo root, '/' separated (as path.relative would give it). */
-  relDir: string
-  base: string
-}
-
-/** Walk a repo: a folder holding a meta file is an artifact (its subfolders are its files). */
-function scan(root: string): { dirs: Record<string, number>; metaFiles: MetaFile[] } {
-  const dirs: Record<string, number> = {}
-  const metaFiles: MetaFile[] = []
-  const walk = (dir: string, rel: string) => {
-    let entries: Dirent[]
-    try {
-      entries = readdirSync(dir, { withFileTypes: true })
-    } catch {
-      return
-    }
-    if (dir !== root) {
-      const base = META_FILES.find((f) => entries.some((e) => e.name === f))
-      if (base) {
-        metaFiles.push({ file: path.join(dir, base), relDir: rel, base })
-        return
-      }
-    }
-    dirs[dir] = statSync(dir).mtimeMs
-    for (const e of entries.sort(byName)) {
-      const n = e.name
-      if (n.startsWith('.') || SKIP_DIRS.has(n)) continue
-      const p = path.join(dir, n)
-      let isDir = e.isDirectory()
-      if (!isDir && !e.isFile()) {
-        // a symbolic link (followed, as stat does) or a type the listing did not give
-        try {
-          isDir = statSync(p).isDirectory()
-        } catch {
-          continue
-        }
-      }
-      if (isDir) walk(p, rel ? `${rel}/${n}` : n)
-    }
-  }
-  walk(root, '')
-  return { dirs, metaFiles: onceEach(root, metaFiles) }
-}
-
-/**
- * An artifact folder reached through links as well as under its own name
- * (a by-category folder of links) is indexed once, under its own name.
- */
-function onceEach(root: string, metaFiles: MetaFile[]): MetaFile[] {
-  const realRoot = realpathSync(root)
-  const byReal = new Map<string, MetaFile>()
-  const own = (m: MetaFile, real: string) => real === path.join(realRoot, m.relDir)
-  for (const m of metaFiles) {
-    let real: string
-    try {
-      real = realpathSync(path.dirname(m.file))
-    } catch {
-      real = path.dirname(m.file)
-    }
-    const seen = byReal.get(real)
-    if (!seen || (own(m, real) && !own(seen, real))) byReal.set(real, m)
-  }
-  return metaFiles.filter((m) => [...byReal.values()].includes(m))
-}
-
-function guessAlias(text: string | undefined): string | undefined {
-  return text === undefined ? undefined : /^\s*"?alias"?\s*:\s*"?([\w.-]+)/m.exec(text)?.[1]
-}
-
-/** Read a file with the mtime and size of what was read (text undefined when it cannot be read). */
-function readWithStat(file: string): { text?: string; mtimeMs: number; size: number } {
-  let fd: number
-  try {
-    fd = openSync(file, 'r')
-  } catch {
-    const s = statSync(file)
-    return { mtimeMs: s.mtimeMs, size: s.size }
-  }
-  try {
-    const s = fstatSync(fd)
-    let text: string | undefined
-    try {
-      // as readFileSync does: the size fstat gave, or less at an early end
-      const buf = Buffer.allocUnsafe(s.size)
-      let n = 0
-      while (n < s.size) {
-        const r = readSync(fd, buf, n, s.size - n, null)
-        if (r === 0) break
-        n += r
-      }
-      text = buf.toString('utf8', 0, n)
-    } catch {
-      text = undefined // loadArtifactFile reads it again and reports why it cannot
-    }
-    return { text, mtimeMs: s.mtimeMs, size: s.size }
-  } finally {
-    closeSync(fd)
-  }
-}
-
 type MetaLoader = Awaited<ReturnType<typeof metaLoader>>
 
 /** A meta file after a walk: loaded now, or unchanged since the cache (entry `i` of `from`). */
@@ -346,13 +242,6 @@ type Walked = { relDir: string; base: string; mtimeMs: number; size: number; not
   | { entry: CmEntry; artifact?: undefined; problem?: undefined; from?: undefined }
   | { from: RepoArtifacts; i: number; artifact?: undefined; problem?: undefined; entry?: undefined }
 )
-
-/** A repo's meta files: a CM/MLC repository's entries as CM lists them, else every artifact folder. */
-function metaFilesOf(repo: RepoEntry): { dirs: Record<string, number>; metaFiles: Array<MetaFile & { automation?: string }> } {
-  if (!repo.layout) return scan(repo.path)
-  const { dirs, entries } = scanCmRepo(repo.path, { layout: repo.layout, base: repo.base ?? '' })
-  return { dirs, metaFiles: entries }
-}
 
 /** One meta file read: CM/MLC meta by CM's rules, cmc meta validated. */
 function readMeta(file: string, base: string, automation: string | undefined, repo: RepoEntry, load: MetaLoader | undefined, text: string | undefined) {
