@@ -49,6 +49,7 @@ export async function waitJob(store: Store, job: ClusterJob, opts: FollowOptions
 export async function importLanded(store: Store, job: ClusterJob, events: EventSink, records: ExperimentRecord[] = []): Promise<JobView> {
   const backend = await backendFor(job)
   const tasks: JobView['tasks'] = []
+  const before = records.length
   for (const submission of job.submissions) {
     const pending = submission.indices.filter((k) => job.results[k]?.schedulerId !== submission.schedulerId && latest(job, k) === submission)
     const states = pending.length ? await backend.status(job, submission) : []
@@ -65,7 +66,6 @@ export async function importLanded(store: Store, job: ClusterJob, events: EventS
           end: state.end ? { ...state.end, state: submission.cancelled && !/CANCEL/.test(state.state) ? 'CANCELLED' : state.end.state } : undefined,
         })
         job.results[k] = { record: record.id, status: record.status, schedulerId: submission.schedulerId, node: record.scheduler?.node }
-        saveJob(store, job)
         records.push(record)
       }
       const result = job.results[k]?.schedulerId === submission.schedulerId ? job.results[k] : undefined
@@ -79,17 +79,31 @@ export async function importLanded(store: Store, job: ClusterJob, events: EventS
       })
     }
   }
+  // once a look: each record is already committed, and a job file lagging behind one only re-imports it
+  if (records.length > before) saveJob(store, job)
   tasks.sort((a, b) => a.index - b.index)
   return { job, progress: progressOf(job, tasks), tasks }
 }
 
 /** A task its scheduler says is over (its folder then collected), or whose shared folder already says it finished. */
 async function landed(job: ClusterJob, submission: Submission, state: TaskState): Promise<boolean> {
+  const done = () => existsSync(taskPaths(jobPaths(job.dir).task(submission.schedulerId, state.index)).done)
   if (state.phase === 'ended') {
-    await (await backendFor(job)).collect(job, submission, state.index)
+    const dir = await (await backendFor(job)).collect(job, submission, state.index)
+    // a task that completed wrote its done file last: a shared filesystem may show it a little after the scheduler's word
+    if (state.state === 'COMPLETED' && !existsSync(taskPaths(dir).done) && !graceOver(`${submission.schedulerId}/${state.index}`)) return false
     return true
   }
-  return state.phase === 'running' && existsSync(taskPaths(jobPaths(job.dir).task(submission.schedulerId, state.index)).done)
+  return state.phase === 'running' && done()
+}
+
+const firstSeenEnded = new Map<string, number>()
+const DONE_GRACE_MS = 30_000
+
+function graceOver(task: string): boolean {
+  const seen = firstSeenEnded.get(task) ?? Date.now()
+  firstSeenEnded.set(task, seen)
+  return Date.now() - seen > DONE_GRACE_MS
 }
 
 /** The newest submission that ran point k. */
