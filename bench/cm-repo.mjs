@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A generated CM/MLC repository of 400 scripts with the shapes real ones have
 // (named deps with env conditions, pre/post/posthook deps, variation groups
-// with defaults, combined and NAME.# variations, versions, repeated keys),
+// with defaults, combined and NAME.# variations, versions, a repeated key in
+// one script of twenty),
 // each figure beside its target and a raw equivalent measured in the same run:
 //   cold `cmc repo add`            target <= 1 s     raw: node reading and parsing the 400 metas with js-yaml
 //   warm `cmc find` (whole process) target <= 150 ms raw: node -e 0
@@ -48,8 +49,7 @@ new_env_keys: [MLC_S${i}_*, +PATH]
 input_mapping:
   opt: MLC_S${i}_OPT
 default_env:
-  MLC_S${i}_MODE: fast
-  MLC_S${i}_MODE: slow
+  MLC_S${i}_MODE: fast${i % 20 === 0 ? `\n  MLC_S${i}_MODE: slow` : ''}
 deps:
 ${deps.join('\n')}
 prehook_deps:
