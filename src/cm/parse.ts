@@ -85,12 +85,9 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
  */
 function plain(v: unknown): unknown {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? String(v) : v.toISOString().replace(/T00:00:00\.000Z$/, '')
-  if (Array.isArray(v)) return v.map(plain)
-  if (v && typeof v === 'object') {
-    if (v instanceof Uint8Array) return Buffer.from(v).toString('base64')
-    const out: Record<string, unknown> = {}
-    for (const [k, x] of Object.entries(v)) out[k] = plain(x)
-    return out
-  }
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64')
+  // in place: the parser's own objects, most of which hold nothing to change
+  if (Array.isArray(v)) for (let i = 0; i < v.length; i++) v[i] = plain(v[i])
+  else if (v && typeof v === 'object') for (const k of Object.keys(v)) (v as Record<string, unknown>)[k] = plain((v as Record<string, unknown>)[k])
   return v
 }
