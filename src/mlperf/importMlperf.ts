@@ -118,33 +118,28 @@ async function* zipEntries(bytes: Uint8Array): AsyncGenerator<OutputEntry> {
   }
 }
 
-/** The keys of the published records the store holds, by the hash their ids end with. */
-function presentHashes(store: Store): Map<string, string[]> {
-  const ids = store.select(parseWhere('source = mlperf')).values('id') as string[]
+/** The keys of the published records the store holds, by the hash their ids end with: read from the index, no record opened. */
+function presentKeys(store: Store): Map<string, string[]> {
+  const sel = store.select(parseWhere('source = mlperf'))
+  const ids = sel.values('id') as string[]
+  const fields = ['round', 'division', 'submitter', 'system', 'benchmark', 'scenario', 'mode'].map((f) => sel.values(f))
   const out = new Map<string, string[]>()
-  for (const id of ids) {
+  ids.forEach((id, k) => {
+    const key = ['mlperf', ...fields.map((values) => values[k] ?? '')].join('|')
     const hash = id.slice(-8)
-    out.set(hash, [...(out.get(hash) ?? []), id])
-  }
+    out.set(hash, [...(out.get(hash) ?? []), key])
+  })
   return out
 }
 
-/** The hash a new result's id takes, or undefined when a record already holds it. */
-function hashFor(store: Store, key: string, present: Map<string, string[]>, taken: Set<string>): string | undefined {
+/** The hash a new result's id takes, or undefined when a record already holds the result. */
+function hashFor(key: string, present: Map<string, string[]>, taken: Set<string>): string | undefined {
   for (let salt = 0; ; salt++) {
     const hash = keyHash(key, salt)
-    const ids = present.get(hash)
-    if (!ids && !taken.has(hash)) return hash
-    if (ids?.some((id) => keyOf(store, id) === key)) return undefined
+    const keys = present.get(hash)
+    if (keys?.includes(key)) return undefined
+    if (!keys && !taken.has(hash)) return hash
     // another result shares the hash: the next salt
-  }
-}
-
-function keyOf(store: Store, id: string): string | undefined {
-  try {
-    return store.get(id).source?.key
-  } catch {
-    return undefined
   }
 }
 
@@ -156,13 +151,13 @@ async function write(
   opts: WriteOptions,
 ): Promise<MlperfImportReport> {
   const report: MlperfImportReport = { input, kind, found: contents.results.length, added: 0, present: 0, skipped: contents.skipped, ids: [] }
-  const present = presentHashes(store)
+  const present = presentKeys(store)
   const taken = new Set<string>()
   const now = opts.now ?? new Date()
   // ids first, in order (a key's hash must not be taken twice); then the folders, many at a time
   const todo: Array<{ result: PublishedResult; id: string; at: Date }> = []
   for (const result of contents.results) {
-    const hash = hashFor(store, resultKey(result.source), present, taken)
+    const hash = hashFor(resultKey(result.source), present, taken)
     if (!hash) {
       report.present++
       continue

@@ -9,6 +9,8 @@ export interface ReportRecord {
   benchmark: string
   /** the record's platform; an emulated run's is marked `arm64 (emulated)`, so that it is a series of its own */
   platform: string
+  /** a published result's origin (imported with `cmc exp import --mlperf`): who published it, on what system */
+  published?: { submitter: string; system: string; round?: string; scenario: string; accelerators?: number }
   /** the run went through an emulator: its timings are the emulator's */
   emulated?: boolean
   status: string
@@ -32,6 +34,17 @@ export function reportData(store: string, records: ExperimentRecord[], compariso
       createdAt: r.createdAt,
       benchmark: r.benchmark.alias,
       platform: r.emulated ? `${r.platform} (emulated)` : r.platform,
+      ...(r.source
+        ? {
+            published: {
+              submitter: r.source.submitter,
+              system: r.source.system,
+              round: r.source.round,
+              scenario: r.source.scenario,
+              accelerators: r.source.accelerators,
+            },
+          }
+        : {}),
       ...(r.emulated && { emulated: true }),
       status: r.status,
       params: r.params,

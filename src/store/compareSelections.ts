@@ -164,7 +164,11 @@ function compareResults(A: Comparable[], B: Comparable[], facts: Map<string, Res
     .map((p, i) => (p ? 'AB'[i] : ''))
     .join('')
   comparison.warnings = [
-    ...(published ? [`side ${published.split('').join(' and ')} holds published results: other systems by nature, so hosts and images are not compared`] : []),
+    ...(published
+      ? [
+          `${published.length === 2 ? 'both sides hold' : `side ${published} holds`} published results: other systems by nature, so hosts and images are not compared`,
+        ]
+      : []),
     ...comparison.warnings.filter((w) => !/different hosts|different images|the images differ/.test(w)),
   ]
   return comparison

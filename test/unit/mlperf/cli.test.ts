@@ -1,0 +1,143 @@
+// The MLPerf commands as a user runs them (the built binary, through the fast
+// path and through oclif): import a tree, select with the query language,
+// compare a run with the published results per accelerator, refuse another
+// scenario, export a tree, and a report of the run beside them.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { repeatMetrics, summarizeRepeats } from '../../../src/collect/benchmarkMetrics.js'
+import type { ExperimentRecord } from '../../../src/store/record.js'
+import { Store } from '../../../src/store/store.js'
+// @ts-expect-error: a plain ES module of the fixtures, shared with bench/mlperf.mjs
+import { summaryLog, writeTestTree } from '../../fixtures/mlperf-tree/generate.mjs'
+import { putRecords, recordOf } from '../../helpers/records.js'
+import { repoRoot, tmpDir } from '../../helpers/tmp.js'
+
+const dir = tmpDir('cmc-mlperf-cli-')
+const tree = path.join(dir, 'inference_results_v4.1')
+const store = path.join(dir, 'store')
+const bin = path.join(repoRoot, 'bin/run.js')
+let run: ExperimentRecord
+const published = 'source = mlperf and benchmark = resnet50 and scenario = Offline and mode = PerformanceOnly and system ~ H100'
+
+function cmc(...argv: string[]) {
+  const env = { ...process.env, CMC_STORE: store, CMC_HOME: path.join(dir, 'home') }
+  const fast = spawnSync(process.execPath, [bin, ...argv], { env, encoding: 'utf8' })
+  const slow = spawnSync(process.execPath, [bin, ...argv], { env: { ...env, CMC_NO_FAST_PATH: '1' }, encoding: 'utf8' })
+  expect(slow.status, argv.join(' ')).toBe(fast.status)
+  expect(slow.stderr, argv.join(' ')).toBe(fast.stderr)
+  expect(slow.stdout, argv.join(' ')).toBe(fast.stdout)
+  return fast
+}
+
+beforeAll(async () => {
+  writeTestTree(tree)
+  const first = spawnSync(process.execPath, [bin, 'exp', 'import', '--mlperf', tree, '--store', store], {
+    encoding: 'utf8',
+    env: { ...process.env, CMC_HOME: path.join(dir, 'home') },
+  })
+  expect(first.status, first.stderr).toBe(0)
+  expect(first.stdout).toMatch(/^imported 47 MLPerf result\(s\) from .*, 4 skipped\n$/)
+  expect(first.stderr).toContain(
+    'skipped open/AcmeAI/results/MI300Xx8_vLLM/Offline: a scenario folder directly under the system: the <benchmark> level is missing',
+  )
+  const out = path.join(dir, 'run')
+  mkdirSync(out)
+  writeFileSync(path.join(out, 'mlperf_log_summary.txt'), summaryLog({ scenario: 'Offline', sut: 'cmc', rate: 20000, latencyNs: 400000 }).text)
+  const spec = { dir: '/cmc/out', maxBytes: 1 << 20, metrics: { format: 'loadgen' as const } }
+  const repeats = [{ index: 0, metrics: repeatMetrics(spec, out, '').metrics, exitCode: 0, durationMs: 1 }]
+  const base = recordOf({})
+  ;[run] = (await putRecords(new Store(store), [
+    {
+      ...base,
+      repeats,
+      metrics: summarizeRepeats(repeats, spec),
+      host: {
+        ...base.host,
+        gpus: [
+          { vendor: 'NVIDIA', model: 'NVIDIA H100 PCIe' },
+          { vendor: 'NVIDIA', model: 'NVIDIA H100 PCIe' },
+        ],
+      },
+      outputs: [{ path: 'mlperf_log_summary.txt', size: 1, sha256: 'x' }],
+    },
+  ])) as [ExperimentRecord]
+  mkdirSync(path.join(new Store(store).recordDir(run.id), 'outputs'), { recursive: true })
+  writeFileSync(path.join(new Store(store).recordDir(run.id), 'outputs', 'mlperf_log_summary.txt'), readFileSync(path.join(out, 'mlperf_log_summary.txt')))
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('cmc exp import --mlperf, list, compare, export', () => {
+  it('imports again adding nothing', () => {
+    const again = cmc('exp', 'import', '--mlperf', tree, '--json')
+    expect(again.status).toBe(0)
+    expect(JSON.parse(again.stdout)).toMatchObject({ found: 47, added: 0, present: 47 })
+  })
+
+  it('selects published results with the query language', () => {
+    const r = cmc(
+      'exp',
+      'list',
+      '--where',
+      'source = mlperf and submitter = NVIDIA and system ~ H100 and benchmark = resnet50 and scenario = Offline',
+      '--json',
+    )
+    const rows = JSON.parse(r.stdout) as Array<{ system: string; mode: string }>
+    expect(rows.map((x) => `${x.system} ${x.mode}`).sort()).toEqual([
+      'DGX-H100_H100-SXM-80GBx8_TRT AccuracyOnly',
+      'DGX-H100_H100-SXM-80GBx8_TRT PerformanceOnly',
+      'H100-PCIe-80GBx2_TRT AccuracyOnly',
+      'H100-PCIe-80GBx2_TRT PerformanceOnly',
+    ])
+  })
+
+  it('compares a run with the published results per accelerator', () => {
+    const r = cmc('exp', 'compare', run.id, published, '--per', 'accelerator')
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toContain('samples_per_second_per_accelerator (samples/s per accelerat')
+    expect(r.stdout).toMatch(/\b10000\b/) // 20000 samples/s on 2 GPUs
+    expect(r.stderr).toContain('side B holds published results')
+    const json = JSON.parse(cmc('exp', 'compare', run.id, published, '--per', 'accelerator', '--json').stdout) as { metrics: Array<{ a: { median: number } }> }
+    expect(json.metrics[0]!.a.median).toBe(10000)
+  })
+
+  it('refuses another scenario with exit code 2', () => {
+    const r = cmc('exp', 'compare', run.id, published.replace('Offline', 'Server'))
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('the results differ in scenario: A Offline; B Server')
+  })
+
+  it('exports a submission tree of the published results and the run', () => {
+    const out = path.join(dir, 'tree-out')
+    const r = cmc(
+      'exp',
+      'export',
+      '--format',
+      'mlperf',
+      '--where',
+      `source = mlperf and submitter = NVIDIA or id = ${run.id}`,
+      '--submitter',
+      'Me',
+      '--benchmark',
+      'resnet50',
+      '-o',
+      out,
+      '--json',
+    )
+    expect(r.status, r.stderr).toBe(0)
+    rmSync(out, { recursive: true, force: true }) // the slow path writes it once more
+    cmc('exp', 'export', '--format', 'mlperf', '--where', `id = ${run.id}`, '--submitter', 'Me', '--benchmark', 'resnet50', '-o', out)
+    expect(existsSync(path.join(out, 'closed/Me/results/NVIDIA_H100_PCIex2/resnet50/Offline/performance/run_1/mlperf_log_summary.txt'))).toBe(true)
+    expect(existsSync(path.join(out, 'closed/Me/systems/NVIDIA_H100_PCIex2.json'))).toBe(true)
+  })
+
+  it('writes a report with the run beside the published results', () => {
+    const html = path.join(dir, 'report.html')
+    const r = spawnSync(process.execPath, [bin, 'report', '--compare', `id = ${run.id}`, published, '-o', html, '--store', store], { encoding: 'utf8' })
+    expect(r.status, r.stderr).toBe(0)
+    const page = readFileSync(html, 'utf8')
+    expect(page).toContain('"published":{"submitter":"NVIDIA"')
+    expect(page).toContain('samples_per_second')
+  })
+})
