@@ -134,9 +134,11 @@ if (!reuse) {
 const count = Number(psql(dbUrl, "select count(*) from records where project = 'bench'"))
 
 // ---- list and compare, whole process, beside psql and node -e 0 ------------
+// psql under the hub's own session settings (jit off), so that the two run the same plan
+const rawEnv = { ...env, PGOPTIONS: '-c jit=off' }
 const proc = (cmd, args) => {
   const s = process.hrtime.bigint()
-  const out = execFileSync(cmd, args, { env, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] }).toString()
+  const out = execFileSync(cmd, args, { env: cmd === 'psql' ? rawEnv : env, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] }).toString()
   return { ms: ms(s), out }
 }
 const sqlOf = (where, select, tail = '') => {
@@ -176,6 +178,8 @@ const rawCmpT = runs(
     ]).ms,
 )
 const nodeT = runs(5, () => proc(process.execPath, ['-e', '0']).ms)
+// what cmc itself costs: the same command over an empty local store
+const emptyT = runs(5, () => proc(process.execPath, [bin, 'exp', 'list', '--where', where, '--limit', '20', '--store', path.join(work, 'empty')]).ms)
 const dbBytes = Number(psql(dbUrl, 'select pg_database_size(current_database())'))
 const recordsBytes = Number(psql(dbUrl, "select pg_total_relation_size('records')"))
 
@@ -191,7 +195,7 @@ console.log(
     : `  push                    ${f(PUSH_N / (pushMs / 1000))} records/s (cmc exp push of ${PUSH_N.toLocaleString()}, whole process)   target >= 2,000   raw psql \\copy ${f(fill / (rawLoadMs / 1000))} records/s (${fill.toLocaleString()}, rows generated included)`,
 )
 console.log(
-  `  cmc exp list --where    ${f(median(listT))} ms median of 5, whole process   target <= 300 ms   raw psql ${f(median(rawListT))} ms   node -e 0 ${f(median(nodeT))} ms   (${listN} match: ${where})`,
+  `  cmc exp list --where    ${f(median(listT))} ms median of 5, whole process   target <= 300 ms   raw psql ${f(median(rawListT))} ms   node -e 0 ${f(median(nodeT))} ms   cmc exp list of an empty local store ${f(median(emptyT))} ms   (${listN} match: ${where})`,
 )
 console.log(`  a query no index helps ${f(median(wideT))} ms median of 3, whole process   raw psql ${f(median(rawWideT))} ms   (${wide})`)
 console.log(

@@ -88,7 +88,8 @@ export interface Db {
 
 /** Connects, applies the migrations it lacks, and returns the pool. */
 export async function openDb(url: string, opts: { max?: number; onIdleError?: (e: Error) => void } = {}): Promise<Db> {
-  const pool = new (pg().Pool)({ connectionString: url, max: opts.max ?? 20, connectionTimeoutMillis: 5000 })
+  // jit off: compiling a plan costs more than the hub's short queries take
+  const pool = new (pg().Pool)({ connectionString: url, max: opts.max ?? 20, connectionTimeoutMillis: 5000, options: '-c jit=off' })
   // a connection lost while idle (PostgreSQL restarted) is dropped from the pool; the next query opens a new one
   pool.on('error', (e) => opts.onIdleError?.(e))
   const db: Db = {

@@ -187,8 +187,7 @@ export async function hubRecords(db: Db, project: string, spec: string, first?: 
 /** `cmc exp compare A B`: compareSelections over what each side selects. */
 export async function hubCompare(db: Db, project: string, a: string, b: string, opts: CompareOptions): Promise<HubAnswer<Comparison>> {
   const f = new Fetcher(db, project)
-  await f.names()
-  await f.selection(a, 'first-ok')
-  await f.selection(b, 'first-ok')
+  // the two sides read at once, on two connections
+  await Promise.all([f.names(), f.selection(a, 'first-ok'), f.selection(b, 'first-ok')])
   return answer((events) => compareSelections(f.store, a, b, opts, events))
 }

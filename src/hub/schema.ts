@@ -99,6 +99,13 @@ create table fields (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'an index for one benchmark on one platform over a time span',
+    // what compares ask most (`benchmark = b and platform = p and date < t`): without it
+    // PostgreSQL walks every run of the platform
+    sql: `create index records_benchmark_platform_created on records (project, benchmark, platform, created_at)`,
+  },
 ]
 
 /** The key of the advisory lock migrations run under. */
