@@ -307,7 +307,7 @@ describe('what cmc does not do is said plainly', () => {
       'img/cmc.yaml': 'kind: image\nalias: with-cm\ncomponents: [{ tags: "get,cuda" }]\n',
     })
     made.push(repo)
-    for (const cmd of ['dockerfile', 'plan']) {
+    for (const cmd of ['dockerfile', 'plan', 'build']) {
       const r = cmc([cmd, 'with-cm', '--repo', repo, '--platform', 'x86_64'])
       expect(r.status).toBe(2)
       expect(r.stderr).toMatch(/CM_NEEDS_MLC/)
