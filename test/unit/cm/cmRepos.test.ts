@@ -308,7 +308,7 @@ describe('what cmc does not do is said plainly', () => {
     })
     made.push(repo)
     for (const cmd of ['dockerfile', 'plan', 'build']) {
-      const r = cmc([cmd, 'with-cm', '--repo', repo, '--platform', 'x86_64'])
+      const r = cmc([cmd, 'with-cm', '--repo', repo, '--repo', mlc, '--platform', 'x86_64'])
       expect(r.status).toBe(2)
       expect(r.stderr).toMatch(/CM_NEEDS_MLC/)
       expect(r.stderr).toMatch(/MLC runtime/)
