@@ -179,7 +179,7 @@ describe('find has CM semantics', () => {
     expect(() => i.get('1a2b3c4d5e6f0007')).toThrow(
       expect.objectContaining({ code: 'ARTIFACT_AMBIGUOUS', hint: expect.stringMatching(/acme@mlc-scripts:get-onnx-a/) }),
     )
-    const show = cmc(['show', 'detect-os'])
+    const show = cmc(['show', 'detect-os', '--repo', mlc, '--repo', ck])
     expect(show.status).toBe(2)
     expect(show.stderr).toMatch(/ARTIFACT_AMBIGUOUS/)
     expect(show.stderr).not.toMatch(/\n\s+at /)
@@ -282,19 +282,19 @@ describe('plan resolves the graph as CM does', () => {
       i.get('cycle-a'),
     )
     expect(plan.problems.map((p) => p.message)).toEqual(['dependency cycle: cycle-a -> cycle-b -> cycle-a'])
-    const cli = cmc(['plan', 'cycle-a'])
+    const cli = cmc(['plan', 'cycle-a', '--repo', ck])
     expect(cli.status).toBe(2)
     expect(cli.stdout).toMatch(/cycle-b/)
     expect(cli.stderr).toMatch(/DEP_CYCLE/)
   })
 
   it('prints a tree that says why each dep is in or out, and --json for tools', () => {
-    const text = cmc(['plan', 'app-demo', '--tags', '_cuda', '--env', 'MLC_DEMO_HELPER=yes'])
+    const text = cmc(['plan', 'app-demo', '--tags', '_cuda', '--env', 'MLC_DEMO_HELPER=yes', '--repo', mlc])
     expect(text.status).toBe(0)
     expect(text.stdout).toMatch(/\+ deps: get-cuda as cuda master \(default_version\)/)
     expect(text.stdout).toMatch(/enable_if_env MLC_DEMO_DEVICE=cuda \(is cuda\): holds/)
     expect(text.stdout).toMatch(/run order: .*app-demo\[_cuda,_short\]/)
-    const json = cmc(['plan', 'app-demo', '--json'])
+    const json = cmc(['plan', 'app-demo', '--json', '--repo', mlc])
     expect(json.status).toBe(0)
     expect(JSON.parse(json.stdout)).toMatchObject({ format: 'cm-plan-1', target: { alias: 'app-demo' } })
   })
