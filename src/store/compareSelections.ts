@@ -113,6 +113,7 @@ function readLoadgenOfRecord(store: Store, record: ExperimentRecord): Experiment
 }
 
 function compareResults(A: Comparable[], B: Comparable[], facts: Map<string, ResultFacts>, opts: CompareOptions): Comparison {
+  if (!A.length || !B.length) return compareGroups(A, B, opts) // which says which side is empty
   const of = (r: Comparable) => facts.get(r.id) ?? {}
   const bare = [...A, ...B].find((r) => !of(r).scenario || !of(r).headline)
   if (bare)

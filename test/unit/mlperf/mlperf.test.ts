@@ -209,6 +209,8 @@ describe('a run beside the published ones', () => {
     expect(mode.message).toBe('the results differ in mode: A PerformanceOnly; B AccuracyOnly')
     const both = errorOf(() => compareSelections(store, 'source = mlperf and benchmark = resnet50 and mode = PerformanceOnly and system ~ H100', published))
     expect(both.message).toMatch(/^the results differ in scenario: A Offline, Server, SingleStream; B Offline$/)
+    // a side that selects nothing says so, as any compare does
+    expect(errorOf(() => compareSelections(store, local.id, `${published} and submitter = Nobody`)).code).toBe('COMPARE_EMPTY')
   })
 
   it('refuses a per-accelerator latency, and a run that saw no accelerator', async () => {
