@@ -30,6 +30,7 @@ export default defineCommand({
         allowDifferentImages: true,
         allowDifferentHosts: true,
         allowMixed: true,
+        allowEmulated: true,
       })
     }
     writeOutputFile(flags.output, renderPage(reportData(store.where, records, comparison), { title: flags.title }))

@@ -143,8 +143,8 @@ export async function startDashboard(store: Store, opts: { host?: string; port?:
 
 /**
  * `/api/compare?a=A&b=B`: `cmc exp compare A B`, refusals included (answered
- * 400 with the error); `noise-band`, `allow-mixed`, `allow-different-images`
- * and `allow-different-hosts` are its flags. A side left out is an error, not
+ * 400 with the error); `noise-band`, `allow-mixed`, `allow-different-images`,
+ * `allow-different-hosts` and `allow-emulated` are its flags. A side left out is an error, not
  * every record.
  */
 function compareRequest(store: Store, query: URLSearchParams): Comparison {
@@ -164,6 +164,7 @@ function compareRequest(store: Store, query: URLSearchParams): Comparison {
     allowMixed: flag('allow-mixed'),
     allowDifferentImages: flag('allow-different-images'),
     allowDifferentHosts: flag('allow-different-hosts'),
+    allowEmulated: flag('allow-emulated'),
   })
 }
 

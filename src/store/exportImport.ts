@@ -1,7 +1,7 @@
 // Sharing records between stores: a .tar.gz bundle of record folders (logs
 // and outputs included), JSON Lines of full records, or CSV of summaries.
 // Import dedupes by record id and re-indexes what it adds.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, appendFileSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { execa } from 'execa'
@@ -95,7 +95,7 @@ export async function importRecords(store: Store, file: string): Promise<{ added
       mkdirSync(dest)
       writeFileSync(path.join(dest, 'record.json'), JSON.stringify(r, null, 2) + '\n')
     }
-    appendFileSync(store.indexFile, JSON.stringify(summaryOf(r)) + '\n')
+    store.appendIndexLine(JSON.stringify(summaryOf(r)))
     have.add(r.id)
     added++
   }

@@ -116,6 +116,7 @@ export function selectComparable(store: Store, spec: string, events?: EventSink)
   const medians = sel.metricNames().map((n) => [n, sel.values(`metrics.${n}`)] as const)
   const [platform, digest, host, benchmark, limits] = (['platform', 'digest', 'host', 'benchmark', 'limits'] as const).map((f) => sel.values(f) as string[])
   const params = sel.paramNames().map((n) => [n, sel.values(`params.${n}`)] as const)
+  const emulated = sel.values('emulated')
   return ok.map((k) => {
     const metrics: Comparable['metrics'] = {}
     for (const [n, col] of medians) {
@@ -123,6 +124,7 @@ export function selectComparable(store: Store, spec: string, events?: EventSink)
       if (typeof median === 'number') metrics[n] = { median, unit: meta[n]?.unit, higherIsBetter: meta[n]?.higherIsBetter }
     }
     const run: Comparable = { id: ids[k]!, platform: platform![k]!, image: { digest: digest![k]! }, host: { hostname: host![k]! }, repeats: [], metrics }
+    if (emulated[k] === true) run.emulated = true
     // the run's setup, where its index line keeps one (lines written before the index kept limits do not)
     if (limits![k] !== undefined) {
       run.benchmark = { alias: benchmark![k]! }

@@ -266,18 +266,8 @@ export class Store {
   }
 }
 
-declare module './summary.js' {
-  interface RecordSummary {
-    /** true for a run emulated on its host (see ExperimentRecord.emulated); absent for a native one */
-    emulated?: boolean
-  }
-}
-
-/** A record's index line: its summary, and whether it was emulated (what `exp list` marks and a query can ask). */
-export function indexSummary(record: ExperimentRecord): RecordSummary {
-  const summary = summaryOf(record)
-  return record.emulated ? { ...summary, emulated: true } : summary
-}
+/** A record's index line (what `exp list` shows and a query can ask): its summary. */
+export const indexSummary = summaryOf
 
 /** Whether the file's last byte is not a newline (a torn line), without reading more than that byte. */
 function endsTorn(file: string): boolean {

@@ -33,6 +33,8 @@ export interface RecordSummary {
   scenario?: string
   mode?: string
   headline?: string
+  /** true for a run emulated on its host (see ExperimentRecord.emulated); absent for a native one */
+  emulated?: boolean
 }
 
 /** Limits as the index keeps them: one text value, so that a column of them stays a small dictionary. */
@@ -74,6 +76,7 @@ export function summaryOf(r: ExperimentRecord): RecordSummary {
     metrics: Object.fromEntries(Object.entries(r.metrics).map(([k, s]) => [k, s.median])),
     tags: r.tags,
     ...sourceFields(r),
+    ...(r.emulated ? { emulated: true } : {}),
   }
 }
 

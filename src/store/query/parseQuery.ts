@@ -21,7 +21,7 @@ interface Token {
 
 // where a record comes from (an imported MLPerf result) and its LoadGen scenario
 const SOURCE_FIELDS = ['source', 'round', 'submitter', 'division', 'availability', 'system', 'accelerator', 'accelerators', 'scenario', 'mode', 'headline']
-const ATTRIBUTES = ['id', 'status', 'benchmark', 'platform', 'image', 'digest', 'host', 'limits', 'date', 'createdAt', 'tags', ...SOURCE_FIELDS]
+const ATTRIBUTES = ['id', 'status', 'benchmark', 'platform', 'image', 'digest', 'host', 'limits', 'emulated', 'date', 'createdAt', 'tags', ...SOURCE_FIELDS]
 
 export const isDateField = (field: string) => field === 'date' || field === 'createdAt'
 

@@ -122,6 +122,23 @@ describe('compareSelections', () => {
     ])
   })
 
+  it('a query side of emulated runs against native ones is refused from the index, and queryable', async () => {
+    const store = newStore()
+    const emulated = { emulated: true, emulation: { hostArch: 'x86_64', imageArch: 'arm64', interpreter: 'qemu-aarch64' } }
+    await putRecords(store, [
+      recordOf({ throughput: base }, { tags: ['native'] }),
+      recordOf({ throughput: base }, { tags: ['native'] }),
+      { ...recordOf({ throughput: [20, 21, 19] }, { tags: ['qemu'] }), ...emulated },
+      { ...recordOf({ throughput: [20, 21, 19] }, { tags: ['qemu'] }), ...emulated },
+    ])
+    const e = err(() => compareSelections(store, 'tags = native', 'tags = qemu'))
+    expect(e.code).toBe('COMPARE_EMULATED')
+    const allowed = compareSelections(store, 'tags = native', 'tags = qemu', { allowEmulated: true })
+    expect(allowed.metrics[0].b.n).toBe(2)
+    expect(allowed.warnings.join('\n')).toMatch(/emulator/)
+    expect(selectRecords(store, 'emulated = true').map((r) => r.tags)).toEqual([['qemu'], ['qemu']])
+  })
+
   it('two sides with no metric in common are an error naming each side’s metrics', async () => {
     const store = newStore()
     const [, , failed] = await putRecords(store, [

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { collector } from '../../../src/events.js'
 import type { ExperimentRecord } from '../../../src/store/record.js'
+import { exportRecords, importRecords } from '../../../src/store/exportImport.js'
 import { SNAPSHOT_EVERY } from '../../../src/store/indexTable.js'
 import { parseWhere } from '../../../src/store/query/evaluate.js'
 import { newRecordId, Store } from '../../../src/store/store.js'
@@ -113,5 +114,21 @@ describe('a torn last index line', () => {
     expect(arm.length).toBe(1)
     expect(arm.row(0).id).toBe(glued.id)
     expect(fresh.summaries()[0]!.id).toBe(first.id)
+  })
+
+  it('exp import starts on a fresh line too', async () => {
+    const from = newStore()
+    const r = await put(from, 'arm64')
+    const file = path.join(from.root, '..', 'one.jsonl')
+    await exportRecords(from, [r.id], file, 'jsonl')
+    const to = newStore()
+    await put(to)
+    appendFileSync(to.indexFile, '{"id":"2026120')
+    expect(await importRecords(to, file)).toEqual({ added: 1, skipped: 0 })
+    // the fragment stays a line of its own, not the start of the imported one
+    expect(readFileSync(to.indexFile, 'utf8').split('\n')).toContain('{"id":"2026120')
+    const arm = to.select(parseWhere('platform = arm64'))
+    expect(arm.length).toBe(1)
+    expect(arm.row(0).id).toBe(r.id)
   })
 })
