@@ -183,10 +183,6 @@ const emptyT = runs(5, () => proc(process.execPath, [bin, 'exp', 'list', '--wher
 const dbBytes = Number(psql(dbUrl, 'select pg_database_size(current_database())'))
 const recordsBytes = Number(psql(dbUrl, "select pg_total_relation_size('records')"))
 
-hub.kill('SIGTERM')
-if (!keep) psql(server, `drop database if exists ${dbName} with (force)`)
-rmSync(work, { recursive: true, force: true })
-
 const m = cmpOut.metrics[0]
 console.log(`hub — ${count.toLocaleString()} records in one project (PostgreSQL, ${os.cpus().length} cores)`)
 console.log(
@@ -204,3 +200,20 @@ console.log(
 console.log(
   `  database size           ${(dbBytes / 1e6).toFixed(0)} MB (records table with its indexes and TOAST ${(recordsBytes / 1e6).toFixed(0)} MB, ${f(recordsBytes / count)} B a record)`,
 )
+
+hub.kill('SIGTERM')
+await new Promise((resolve) => (hub.exitCode !== null ? resolve() : hub.once('exit', resolve)))
+rmSync(work, { recursive: true, force: true })
+// an autovacuum worker on the loaded table can hold the database a while longer
+for (let tries = 0; !keep; tries++) {
+  try {
+    psql(server, `drop database if exists ${dbName} with (force)`)
+    break
+  } catch (e) {
+    if (tries >= 30) {
+      console.error(`could not drop the database ${dbName}: ${e.message}`)
+      break
+    }
+    await new Promise((r) => setTimeout(r, 2000))
+  }
+}
