@@ -5,6 +5,8 @@ export interface ImageInfo {
   id: string
   /** repo@sha256 digest when the image was pushed or pulled; else undefined. */
   digest?: string
+  /** Every repo@sha256 digest the engine knows for it (one per registry repository it went through). */
+  repoDigests: string[]
   arch: string
   labels: Record<string, string>
   sizeBytes: number
@@ -14,7 +16,15 @@ export interface ImageInfo {
 export async function imageInfo(ref: string): Promise<ImageInfo | undefined> {
   try {
     const i = await getDocker().getImage(ref).inspect()
-    return { id: i.Id, digest: i.RepoDigests?.[0], arch: i.Architecture, labels: i.Config?.Labels ?? {}, sizeBytes: i.Size, layers: i.RootFS?.Layers ?? [] }
+    return {
+      id: i.Id,
+      digest: i.RepoDigests?.[0],
+      repoDigests: i.RepoDigests ?? [],
+      arch: i.Architecture,
+      labels: i.Config?.Labels ?? {},
+      sizeBytes: i.Size,
+      layers: i.RootFS?.Layers ?? [],
+    }
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode === 404) return undefined
     throw e

@@ -42,6 +42,8 @@ export interface BuiltImage {
   latest: string
   id: string
   digest?: string
+  /** every registry digest the engine knows for the image */
+  repoDigests?: string[]
   cached: boolean
   platform: string
   dockerPlatform: string
@@ -98,7 +100,8 @@ export async function buildFromPlan(plan: BuildPlan, opts: BuildSettings, starte
     bases: { build: bases.build?.ref ?? '', runtime: bases.runtime.ref },
   }
   const existing = opts.noCache ? undefined : await upToDate(ref, latest, events)
-  if (existing) return { ...common, id: existing.id, digest: existing.digest, cached: true, durationMs: Date.now() - started, steps: [] }
+  if (existing)
+    return { ...common, id: existing.id, digest: existing.digest, repoDigests: existing.repoDigests, cached: true, durationMs: Date.now() - started, steps: [] }
   events({ type: 'phase', name: `build ${plan.target.alias} for ${plan.platform.name} (${builder})`, status: 'started' })
   const res = await engineBuild({
     dockerfile: compiled.dockerfile,
@@ -115,7 +118,7 @@ export async function buildFromPlan(plan: BuildPlan, opts: BuildSettings, starte
   })
   const info = await taggedImage(ref, latest, res.imageId)
   events({ type: 'phase', name: `built ${ref}`, status: 'done' })
-  return { ...common, id: info.id, digest: info.digest, cached: false, durationMs: Date.now() - started, steps: res.steps }
+  return { ...common, id: info.id, digest: info.digest, repoDigests: info.repoDigests, cached: false, durationMs: Date.now() - started, steps: res.steps }
 }
 
 /** The plan compiled for the engine's own arch (it may be remote): build stages may cross-compile from it. */

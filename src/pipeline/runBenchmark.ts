@@ -81,6 +81,8 @@ export interface RunImage {
   ref: string
   id: string
   digest?: string
+  /** every registry digest the engine knows for the image (a push or pull per registry repository) */
+  repoDigests?: string[]
   planHash: string
 }
 
@@ -261,10 +263,10 @@ async function imageToRun(plan: BuildPlan, opts: RunOptions, events: EventSink):
     const info = await imageInfo(opts.pinnedImage)
     if (!info)
       throw new CmcError('IMAGE_MISSING', `image ${opts.pinnedImage} is not on this engine`, { hint: 'pull or import it first (`cmc pull`, `cmc import`)' })
-    return { ref: opts.pinnedImage, id: info.id, digest: info.digest, planHash: info.labels['cmc.plan-hash'] ?? plan.hash }
+    return { ref: opts.pinnedImage, id: info.id, digest: info.digest, repoDigests: info.repoDigests, planHash: info.labels['cmc.plan-hash'] ?? plan.hash }
   }
   const built = await buildFromPlan(plan, { builder: opts.builder, events, signal: opts.signal })
-  return { ref: built.ref, id: built.id, digest: built.digest, planHash: built.planHash }
+  return { ref: built.ref, id: built.id, digest: built.digest, repoDigests: built.repoDigests, planHash: built.planHash }
 }
 
 /** Whether the image runs emulated here, said before its first container: its timings will measure the emulator. */
@@ -483,7 +485,7 @@ async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome)
       ref: image.ref,
       digest: image.id,
       id: image.id,
-      ...repoDigestsOf(image.digest),
+      ...repoDigestsOf(image.repoDigests ?? (image.digest ? [image.digest] : [])),
     },
     platform: plan.platform.name,
     params: point.params,
@@ -519,8 +521,8 @@ async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome)
   }
 }
 
-/** The registry digest the engine knows the image by, kept beside its identity (absent for an image no registry has seen). */
-function repoDigestsOf(engineDigest: string | undefined): Pick<ExperimentRecord['image'], 'repoDigests'> {
-  const known = registryDigest(engineDigest)
-  return known ? { repoDigests: [known] } : {}
+/** The registry digests the engine knows the image by, kept beside its identity (absent for an image no registry has seen). */
+function repoDigestsOf(engineDigests: string[]): Pick<ExperimentRecord['image'], 'repoDigests'> {
+  const known = engineDigests.flatMap((d) => registryDigest(d) ?? [])
+  return known.length ? { repoDigests: known } : {}
 }
