@@ -85,6 +85,22 @@ export async function importLanded(store: Store, job: ClusterJob, events: EventS
   return { job, progress: progressOf(job, tasks), tasks }
 }
 
+/** The job as its file knows it, when its scheduler cannot be asked: the records it has, the rest unknown. */
+export function recordedView(job: ClusterJob): JobView {
+  const tasks = job.points.map((_, k) => {
+    const r = job.results[k]
+    return {
+      index: k,
+      schedulerId: r?.schedulerId ?? job.submissions.at(-1)?.schedulerId ?? '',
+      state: r ? 'ENDED' : 'UNKNOWN',
+      node: r?.node,
+      record: r?.record,
+      status: r?.status,
+    }
+  })
+  return { job, progress: progressOf(job, tasks), tasks }
+}
+
 /** A task its scheduler says is over (its folder then collected), or whose shared folder already says it finished. */
 async function landed(job: ClusterJob, submission: Submission, state: TaskState): Promise<boolean> {
   const done = () => existsSync(taskPaths(jobPaths(job.dir).task(submission.schedulerId, state.index)).done)

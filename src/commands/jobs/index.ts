@@ -2,7 +2,8 @@
 import { defineCommand } from '../../cli/command.js'
 import { storeSpec } from '../../cli/spec.js'
 import { formatTable } from '../../cli/table.js'
-import { importLanded, progressText, type JobView } from '../../cluster/followJob.js'
+import { importLanded, progressText, recordedView, type JobView } from '../../cluster/followJob.js'
+import { CmcError } from '../../errors.js'
 import { listJobs } from '../../cluster/jobs.js'
 import { openStore } from '../../store/store.js'
 
@@ -18,7 +19,16 @@ export default defineCommand({
   async action({ flags }, io): Promise<JobView[]> {
     const store = await openStore({ path: flags.store })
     const views: JobView[] = []
-    for (const job of listJobs(store).slice(0, flags.limit ?? 20)) views.push(await importLanded(store, job, io.events))
+    for (const job of listJobs(store).slice(0, flags.limit ?? 20)) {
+      try {
+        views.push(await importLanded(store, job, io.events))
+      } catch (e) {
+        // a scheduler that cannot be asked (slurmctld down, no kubeconfig) hides no job
+        if (!(e instanceof CmcError)) throw e
+        io.warn(`${job.id}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`)
+        views.push(recordedView(job))
+      }
+    }
     if (!io.json) {
       if (!views.length) io.log('no cluster jobs in this store')
       for (const v of views) {
