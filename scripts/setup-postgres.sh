@@ -7,6 +7,7 @@
 # there) and prints it. Idempotent: a second run only checks. Run as root.
 #   CMC_PG_DIR   cluster folder (default /var/lib/cmc-postgres)
 #   CMC_PG_PORT  port (default 55432)
+#   CMC_PG_SHARED_BUFFERS  PostgreSQL's cache (default 1GB: a hub's queries read many rows)
 set -euo pipefail
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -50,7 +51,7 @@ pg_up() { as_postgres "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 if ! pg_up; then
   log "starting PostgreSQL on 127.0.0.1:$port"
   as_postgres "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$sockets -c max_connections=300" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$sockets -c max_connections=300 -c shared_buffers=${CMC_PG_SHARED_BUFFERS:-1GB}" start >/dev/null
 fi
 
 psql_admin() { as_postgres psql -h "$sockets" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }

@@ -111,7 +111,7 @@ describe('the hub under load', () => {
     // a server of its own, made by the project's script, so that restarting it disturbs no one
     const dir = tmpDir('cmc-pg-')
     const port = await freePort()
-    const env = { ...process.env, CMC_PG_DIR: dir, CMC_PG_PORT: String(port) }
+    const env = { ...process.env, CMC_PG_DIR: dir, CMC_PG_PORT: String(port), CMC_PG_SHARED_BUFFERS: '128MB' }
     const url = execFileSync('bash', [path.join(repoRoot, 'scripts/setup-postgres.sh')], { env, encoding: 'utf8' }).trim()
     const pgCtl = (...args: string[]) =>
       execFileSync(
