@@ -4,7 +4,7 @@
 // a failing point and its retry, slurmctld down at submit, and each bad
 // input refused before anything is submitted. Without the cluster these
 // tests fail, naming the script that starts it.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -71,6 +71,19 @@ beforeAll(async () => {
       "command: 'echo started {{n}}; sleep 300'",
       'params: { n: { default: 1 } }',
       'outputs: { dir: /cmc/out }',
+      'repeat: 1',
+      'warmup: 0',
+      '',
+    ].join('\n'),
+    // an image of its own, so that a test may take it off the engine the nodes use
+    'cluster-img/cmc.yaml': ['kind: image', 'alias: cluster-only-sh', 'platforms: [x86_64]', 'components:', '  - tags: os,debian', ''].join('\n'),
+    'cluster-echo/cmc.yaml': [
+      'kind: benchmark',
+      'alias: cluster-echo',
+      'image: cluster-only-sh',
+      `command: 'echo "{\\"value\\": {{n}}}" > /cmc/out/metrics.json'`,
+      'params: { n: { default: 1 } }',
+      'outputs: { dir: /cmc/out, metrics: { file: metrics.json, format: json } }',
       'repeat: 1',
       'warmup: 0',
       '',
@@ -217,6 +230,24 @@ describe('cmc run --on slurm', () => {
     expect(r.reason).toBe('timed out after 2 s')
     expect(r.exitCode).toBeNull()
     expect(await containersWithLabel(`cmc.job=${job.id}`)).toEqual([])
+  })
+
+  it('without a registry, a node that lacks the image loads it from the archive in the job folder', async () => {
+    // the job starts a few seconds after it is queued: time to take the image off the engine the nodes share
+    const sub = await run(['cluster-echo', '--set', 'n=1,2,3', '--sbatch-arg=--begin=now+4', '--detach', '--json'])
+    expect(sub.code, sub.stderr).toBe(0)
+    const job = JSON.parse(sub.stdout).job as { id: string; image: { via: string; ref: string; archive: string } }
+    expect(job.image.via).toBe('archive')
+    expect(existsSync(job.image.archive)).toBe(true)
+    execFileSync('docker', ['rmi', '-f', job.image.ref], { stdio: 'ignore' })
+    expect(spawnSync('docker', ['image', 'inspect', job.image.ref]).status).not.toBe(0)
+    const res = await jobs(['wait', job.id])
+    expect(res.code, res.stdout + res.stderr).toBe(0)
+    const recs = await recordsOf(job.id)
+    expect(recs.map((r) => `${r.params.n}:${r.status}:${r.metrics.value?.median}`).sort()).toEqual(['1:ok:1', '2:ok:2', '3:ok:3'])
+    expect(spawnSync('docker', ['image', 'inspect', job.image.ref]).status).toBe(0)
+    // the attempt that found no image is not in the record: its repeat ran again after the load
+    for (const r of recs) expect(r.repeats).toHaveLength(1)
   })
 
   it('--registry: the nodes pull the image the submitter pushed', async () => {
