@@ -78,19 +78,19 @@ describe('examples end to end', () => {
     expect(log).toMatch(/aarch64/)
   })
 
-  it('the store holds every run; compare x86_64 with arm64 gives a verdict', async () => {
+  it('the store holds every run; compare x86_64 with emulated arm64 is refused a verdict unless allowed', async () => {
     const list = await cmc('exp', 'list', '--where', 'benchmark = stream', '--json')
     expect(list.code).toBe(0)
     expect((JSON.parse(list.stdout) as unknown[]).length).toBe(3)
     const all = await cmc('exp', 'list', '--json')
     expect((JSON.parse(all.stdout) as unknown[]).length).toBe(7) // 2 stream + 2 matmul + 2 resnet + 1 arm64
-    const c = await cmc(
-      'exp',
-      'compare',
-      'benchmark = stream and platform = x86_64 and params.threads = 1',
-      'benchmark = stream and platform = arm64',
-      '--json',
-    )
+    const sides = ['benchmark = stream and platform = x86_64 and params.threads = 1', 'benchmark = stream and platform = arm64']
+    // arm64 ran under qemu on this x86_64 engine: its timings measure the emulator
+    const refused = await cmc('exp', 'compare', ...sides)
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('COMPARE_EMULATED')
+    expect(refused.stderr).toContain('--allow-emulated')
+    const c = await cmc('exp', 'compare', ...sides, '--allow-emulated', '--json')
     expect(c.code, c.stderr).toBe(0)
     const cmp = JSON.parse(c.stdout) as { metrics: Array<{ metric: string; verdict: string; ratio: number }>; warnings: string[] }
     const triad = cmp.metrics.find((m) => m.metric === 'triad_gbs')!
@@ -98,7 +98,8 @@ describe('examples end to end', () => {
     expect(triad.ratio).toBeLessThan(0.9)
     expect(triad.verdict).toBe('regressed')
     expect(cmp.warnings.join('\n')).toMatch(/platforms x86_64 vs arm64/)
-    const text = await cmc('exp', 'compare', 'benchmark = stream and platform = x86_64 and params.threads = 1', 'benchmark = stream and platform = arm64')
+    expect(cmp.warnings.join('\n')).toMatch(/emulator/)
+    const text = await cmc('exp', 'compare', ...sides, '--allow-emulated')
     expect(text.stdout).toMatch(/triad_gbs.*regressed/)
   })
 
