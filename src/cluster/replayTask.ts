@@ -8,7 +8,7 @@
 import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSync } from 'node:fs'
 import path from 'node:path'
 import type { ContainerOutputs, ContainerRun } from '../engine/run.js'
-import { engineName } from '../engine/info.js'
+import { dockerArch, engineName, type Emulation } from '../engine/info.js'
 import type { EventSink } from '../events.js'
 import { runPoint, type ContainerRunner } from '../pipeline/runBenchmark.js'
 import type { ExperimentRecord, HostFingerprint, RunStatus, SchedulerProvenance } from '../store/record.js'
@@ -76,7 +76,7 @@ export async function importTask(t: ImportTask): Promise<ExperimentRecord> {
   const material = readTask(dir)
   const node = material.started?.node ?? t.end?.node ?? 'unknown'
   const host = hostFromNode(jobPaths(job.dir).host(node), node)
-  const run = thawRun(job.run, t.store, t.events, host)
+  const run = { ...thawRun(job.run, t.store, t.events, host), emulation: nodeEmulation(host, job) }
   const attemptsWanted = run.warmup + run.repeat
   const stop = stopOf(material, t.end, attemptsWanted)
   const scheduler: SchedulerProvenance = {
@@ -95,6 +95,18 @@ export async function importTask(t: ImportTask): Promise<ExperimentRecord> {
     startedAt: new Date(material.started?.ms ?? lastMs),
     ran: { endedAt: new Date(lastMs), scheduler, reason: stop?.reason },
   })
+}
+
+/**
+ * Whether the node ran the image under emulation: its own architecture
+ * against the image's (the submitter's engine says nothing about a node).
+ * A node whose architecture is not known is not said to emulate.
+ */
+function nodeEmulation(host: HostFingerprint, job: ClusterJob): Emulation | undefined {
+  const imageArch = dockerArch(job.run.plan.platform.dockerPlatform.split('/')[1] ?? '')
+  const hostArch = dockerArch(host.arch === 'x64' ? 'amd64' : host.arch)
+  if (!imageArch || host.arch === 'unknown' || imageArch === hostArch) return undefined
+  return { hostArch, imageArch, interpreter: "the node's binfmt_misc (not visible from the submitting machine)" }
 }
 
 /** Why a task's containers stopped short: an error of its own, its scheduler, or fewer runs than asked for. */

@@ -149,6 +149,8 @@ describe('cmc run --on slurm', () => {
       // the node's own fingerprint, with its engine
       expect(r.host.docker.version).not.toBe('unknown')
       expect(r.host.cores).toBeGreaterThan(0)
+      // decided by the node's own architecture: an x86_64 image on an x86_64 node
+      expect(r.emulated).toBe(false)
       expect(r.outputs.map((o) => o.path)).toEqual(['r0/metrics.json', 'r1/metrics.json'])
       // the secret is redacted as in a local run
       expect(r.env.API_TOKEN).toBe('***')
