@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { validatedJob } from '../../src/cluster/kubernetes/indexedJob.js'
+import { indexedJob, jobName, validatedJob } from '../../src/cluster/kubernetes/indexedJob.js'
 import { unpackPodLog } from '../../src/cluster/kubernetes/podLog.js'
 import type { ClusterJob } from '../../src/cluster/jobs.js'
 import { importTask } from '../../src/cluster/replayTask.js'
@@ -155,6 +155,29 @@ describe('cmc run --on kubernetes', () => {
     expect(record.exitCode).toBe(3)
     expect(record.reason).toBe('exit code 3')
     expect(readFileSync(path.join(dir, 'stderr.log'), 'utf8')).toContain('out of widgets')
+  })
+
+  it('a retry is a Job of just the points it runs again, each completion index mapped to its point', async () => {
+    const { job } = await dryRun(['echo-metrics', '--platform', 'x86_64', '--set', 'n=4,5,6'])
+    const retry = validatedJob(indexedJob(job, [2], 1)) as unknown as Manifest
+    expect(retry.spec.completions).toBe(1)
+    expect(retry.metadata.name).not.toBe(jobName(job, 0))
+    const { record } = await recordFromLog(job, runPod(job, retry, 0, 'worker-c'), 2)
+    expect(record.params).toEqual({ n: 6 })
+    expect(record.metrics.value.median).toBe(6)
+    expect(record.scheduler?.arrayIndex).toBe(2)
+  })
+
+  it('GPUs of the rocm platform are amd.com/gpu; an arm64 platform selects arm64 nodes', async () => {
+    const { job } = await dryRun(['echo-metrics', '--platform', 'x86_64'])
+    const plan = {
+      ...job.run.plan,
+      platform: { ...job.run.plan.platform, dockerPlatform: 'linux/arm64', devices: { ...job.run.plan.platform.devices, gpu: 'rocm' as const } },
+    }
+    const rocm: ClusterJob = { ...job, run: { ...job.run, plan }, kubernetes: { ...job.kubernetes!, gpus: { resource: 'nvidia.com/gpu', count: 1 } } }
+    const manifest = validatedJob(indexedJob(rocm, [0])) as unknown as Manifest
+    expect(manifest.spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/arch': 'arm64' })
+    expect(manifest.spec.template.spec.containers[0].resources?.limits).toEqual({ 'amd.com/gpu': 1 })
   })
 
   it('a Job the API would refuse is refused, naming the field', () => {
