@@ -26,13 +26,24 @@ const FIND_WORD = /^[\w.:-]+$/
 /** The most records a report or a record list reads whole from the hub. */
 export const MAX_FULL_RECORDS = 20_000
 
-/** Rows as a selection, as Store.select gives them. */
+/** Rows as a selection, as Store.select gives them; each answer worked out once (a compare asks several times). */
 function rowsSelection(rows: RecordSummary[]): Selection {
+  const names = (kind: 'metrics' | 'params') => {
+    const out = new Set<string>()
+    for (const r of rows) for (const k in r[kind]) out.add(k)
+    return [...out]
+  }
+  let metrics: string[] | undefined, params: string[] | undefined
+  const columns = new Map<string, unknown[]>()
   return {
     length: rows.length,
-    metricNames: () => [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))],
-    paramNames: () => [...new Set(rows.flatMap((r) => Object.keys(r.params)))],
-    values: (field) => rows.map((r) => fieldValue(r, field)),
+    metricNames: () => (metrics ??= names('metrics')),
+    paramNames: () => (params ??= names('params')),
+    values: (field) => {
+      let column = columns.get(field)
+      if (!column) columns.set(field, (column = rows.map((r) => fieldValue(r, field))))
+      return column
+    },
     row: (k) => rows[k]!,
   }
 }
