@@ -13,7 +13,7 @@ import type { EventSink } from '../events.js'
 import { runPoint, type ContainerRunner } from '../pipeline/runBenchmark.js'
 import type { ExperimentRecord, HostFingerprint, RunStatus, SchedulerProvenance } from '../store/record.js'
 import type { Store } from '../store/store.js'
-import { thawRun } from './frozenRun.js'
+import { thawRun, withSecrets } from './frozenRun.js'
 import type { ClusterJob } from './jobs.js'
 import { HOST_FILES, jobPaths, taskPaths } from './taskFiles.js'
 
@@ -76,7 +76,8 @@ export async function importTask(t: ImportTask): Promise<ExperimentRecord> {
   const material = readTask(dir)
   const node = material.started?.node ?? t.end?.node ?? 'unknown'
   const host = hostFromNode(jobPaths(job.dir).host(node), node)
-  const run = { ...thawRun(job.run, t.store, t.events, host), emulation: nodeEmulation(host, job) }
+  // the secret values, so that the logs of the task hide them as a local run's do
+  const run = { ...thawRun(withSecrets(job.run, jobPaths(job.dir).secrets), t.store, t.events, host), emulation: nodeEmulation(host, job) }
   const attemptsWanted = run.warmup + run.repeat
   const stop = stopOf(material, t.end, attemptsWanted)
   const scheduler: SchedulerProvenance = {

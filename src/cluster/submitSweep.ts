@@ -16,7 +16,7 @@ import { pushBuilt } from '../pipeline/shareImage.js'
 import { renderCommand, type ParamValue } from '../pipeline/sweep.js'
 import { backendFor } from './backend.js'
 import { nodeContainer } from './dockerRunArgs.js'
-import { freezeRun } from './frozenRun.js'
+import { freezeRun, saveSecrets } from './frozenRun.js'
 import { newJobId, saveJob, type BackendName, type ClusterJob, type KubernetesOptions, type SlurmOptions } from './jobs.js'
 import { jobPaths } from './taskFiles.js'
 import { renderPointFile, type ImageSource } from './taskScript.js'
@@ -83,6 +83,7 @@ export async function submitSweep(opts: ClusterRunOptions): Promise<Submitted> {
       kubernetes: opts.on === 'kubernetes' ? { ...opts.kubernetes, namespace: target.partition } : undefined,
     }
     writePoints(job, run)
+    if (!opts.dryRun) saveSecrets(run, jobPaths(dir).secrets)
     const indices = points.map((_, k) => k)
     const script = await describeSubmission(job, indices)
     if (opts.dryRun) {

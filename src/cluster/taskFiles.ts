@@ -15,6 +15,8 @@ export const jobPaths = (dir: string) => ({
   /** hosts/<node>/: a node's fingerprint, written by its first task. */
   host: (node: string) => path.join(dir, 'hosts', safeName(node)),
   task: (submission: string, k: number) => path.join(dir, 'runs', safeName(submission), String(k)),
+  /** The values of the benchmark's declared secrets (mode 0600): what the job (job.json, a dry run) keeps redacted. */
+  secrets: path.join(dir, 'secrets.json'),
   /** The scheduler's own output of a task (Slurm's --output). */
   schedulerLog: path.join(dir, 'runs', 'slurm-%A_%a.out'),
 })

@@ -43,6 +43,7 @@ export function indexedJob(job: ClusterJob, indices: number[], submission = job.
   const arch = ARCH[run.plan.platform.dockerPlatform.split('/')[1] ?? ''] ?? 'amd64'
   const gpu = gpuLimit(job)
   const labels = { 'app.kubernetes.io/managed-by': 'cmc', 'cmc.job': job.id }
+  const secrets = new Set(run.benchmark.secrets)
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -65,7 +66,7 @@ export function indexedJob(job: ClusterJob, indices: number[], submission = job.
               command: ['sh', '-c', script],
               workingDir: first.WorkingDir || undefined,
               env: [
-                ...(first.Env ?? []).map((e) => ({ name: e.slice(0, e.indexOf('=')), value: e.slice(e.indexOf('=') + 1) })),
+                ...(first.Env ?? []).map((e) => podEnv(e, secrets, secretName(job, submission))),
                 { name: 'CMC_NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
               ],
               resources: resources(job, gpu),
@@ -75,6 +76,51 @@ export function indexedJob(job: ClusterJob, indices: number[], submission = job.
       },
     },
   }
+}
+
+/** The Secret that holds a submission's declared secrets: the Job names its keys, never their values. */
+export function secretName(job: ClusterJob, submission: number): string {
+  return `${jobName(job, submission)}-secrets`
+}
+
+/** A container env entry: its value, or for a declared secret a reference to the submission's Secret. */
+function podEnv(entry: string, secrets: Set<string>, secret: string): Record<string, unknown> {
+  const name = entry.slice(0, entry.indexOf('='))
+  return secrets.has(name) ? { name, valueFrom: { secretKeyRef: { name: secret, key: name } } } : { name, value: entry.slice(entry.indexOf('=') + 1) }
+}
+
+/**
+ * The Secret of a submission's secret values, owned by its Job (`owner`, once the API server gave
+ * the Job a uid), so that deleting the Job deletes it; checked against the API schema.
+ */
+export function secretManifest(
+  job: ClusterJob,
+  submission: number,
+  values: Record<string, string>,
+  owner?: { name: string; uid: string },
+): Record<string, unknown> {
+  const manifest = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name: secretName(job, submission),
+      namespace: job.kubernetes!.namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'cmc', 'cmc.job': job.id },
+      ...(owner ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: owner.name, uid: owner.uid }] } : {}),
+    },
+    stringData: values,
+  }
+  const { Secret } = require('kubernetes-models/v1/Secret') as typeof import('kubernetes-models/v1/Secret')
+  try {
+    new Secret(manifest as never).validate()
+  } catch (e) {
+    throw new CmcError('KUBE_JOB_INVALID', `the Kubernetes Secret for this sweep is not valid: ${(e as Error).message}`, {
+      hint: "a secret's name must be a valid Secret key: letters, digits, '-', '_' and '.'",
+      cause: e,
+    })
+  }
+  return manifest
 }
 
 function gpuLimit(job: ClusterJob): { resource: string; count: number } | undefined {

@@ -6,7 +6,8 @@
 import type { ClusterBackend, TaskState } from '../backend.js'
 import type { ClusterJob, Submission } from '../jobs.js'
 import { jobPaths } from '../taskFiles.js'
-import { validatedJob, indexedJob } from './indexedJob.js'
+import { readSecrets } from '../frozenRun.js'
+import { secretManifest, validatedJob, indexedJob } from './indexedJob.js'
 import { kube, unreachable } from './kubeClient.js'
 import { unpackPodLog } from './podLog.js'
 
@@ -29,6 +30,13 @@ export const kubernetesBackend: ClusterBackend = {
     const namespace = job.kubernetes!.namespace
     try {
       const created = await kc.makeApiClient(k8s.BatchV1Api).createNamespacedJob({ namespace, body: manifest as never })
+      // the pods wait for the Secret their env names; owned by the Job, it goes when the Job is deleted
+      const values = readSecrets(jobPaths(job.dir).secrets)
+      if (Object.keys(values).length) {
+        const owner = { name: created.metadata!.name!, uid: created.metadata!.uid! }
+        const body = secretManifest(job, job.submissions.length, values, owner)
+        await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({ namespace, body: body as never })
+      }
       return { schedulerId: `${namespace}/${created.metadata?.name}`, indices, submittedAt: new Date().toISOString() }
     } catch (e) {
       throw unreachable(`the Kubernetes API server refused or did not answer the Job: ${(e as Error).message}`, e)
