@@ -5,11 +5,11 @@
 import { rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { readSecrets, withSecrets } from '../../../src/cluster/frozenRun.js'
-import type { ClusterJob } from '../../../src/cluster/jobs.js'
-import { secretManifest, secretName } from '../../../src/cluster/kubernetes/indexedJob.js'
-import { cli } from '../../helpers/engine.js'
-import { repoRoot, tmpDir } from '../../helpers/tmp.js'
+import { readSecrets, withSecrets } from '../../src/cluster/frozenRun.js'
+import type { ClusterJob } from '../../src/cluster/jobs.js'
+import { secretManifest, secretName } from '../../src/cluster/kubernetes/indexedJob.js'
+import { cli } from '../helpers/engine.js'
+import { repoRoot, tmpDir } from '../helpers/tmp.js'
 
 const work = tmpDir('cmc-cluster-secrets-')
 const env = { CMC_HOME: path.join(work, 'home'), CMC_STORE: path.join(work, 'store'), KUBECONFIG: path.join(work, 'none'), HF_TOKEN: undefined }
@@ -46,7 +46,7 @@ describe('secrets in cluster jobs', () => {
   })
 
   it('the values come back from a file only its owner reads', async () => {
-    const { saveSecrets } = await import('../../../src/cluster/frozenRun.js')
+    const { saveSecrets } = await import('../../src/cluster/frozenRun.js')
     const file = path.join(work, 'secrets.json')
     saveSecrets({ benchmark: { secrets: ['HF_TOKEN', 'UNSET'] }, env: { HF_TOKEN: VALUE, PLAIN: 'x' } } as never, file)
     expect(statSync(file).mode & 0o777).toBe(0o600)
