@@ -3,8 +3,8 @@
 // psql or Node baseline measured in the same run, and absolute figures). Needs
 // a running engine, the base images, the test Slurm cluster and PostgreSQL
 // (scripts/setup.sh starts them all). The hub's million records, the MLPerf
-// round and the cold builds make it take an hour or more on 2 cores; HUB_N,
-// N and ROUNDS make the larger ones smaller (see each script's header).
+// round and the cold builds make it take an hour or more on 2 cores; N and
+// ROUNDS make the larger ones smaller (see each script's header).
 import { execFileSync } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
