@@ -57,6 +57,12 @@ export const storeSpec = {
   description: 'experiment store folder (default: CMC_STORE, else the nearest .cmc/ walking up, else ~/.cmc/store)',
 } as const satisfies FlagSpec
 
+/** --store of the commands that read records: a folder, or a team hub's project. */
+export const readStoreSpec = {
+  kind: 'string',
+  description: 'experiment store: a folder, or a hub project https://HUB/PROJECT (default: CMC_STORE, else the nearest .cmc/ walking up, else ~/.cmc/store)',
+} as const satisfies FlagSpec
+
 /** The flags every command has: oclif's --json and cmc's --quiet. */
 export const GLOBAL_FLAGS = {
   json: { kind: 'boolean', description: 'format output as json' },

@@ -1,6 +1,6 @@
 // `cmc report`: one self-contained HTML page of the selected runs.
 import { defineCommand } from '../cli/command.js'
-import { storeSpec } from '../cli/spec.js'
+import { readStoreSpec } from '../cli/spec.js'
 import { writeOutputFile } from '../files.js'
 import { reportData } from '../report/reportData.js'
 import { renderPage } from '../report/renderPage.js'
@@ -17,7 +17,7 @@ export default defineCommand({
     output: { kind: 'string', char: 'o', default: 'report.html', description: 'file to write' },
     compare: { kind: 'string', multiple: true, description: 'two queries A B (within the selection) to compare' },
     title: { kind: 'string', description: 'page title' },
-    store: storeSpec,
+    store: readStoreSpec,
   },
   async action({ flags }, io) {
     const store = await openRecordStore(flags.store, { create: true, events: io.events })

@@ -1,6 +1,6 @@
 // `cmc exp compare`: two groups of runs, per metric, with a verdict.
 import { defineCommand } from '../../cli/command.js'
-import { storeSpec } from '../../cli/spec.js'
+import { readStoreSpec } from '../../cli/spec.js'
 import { formatNumber, formatTable } from '../../cli/table.js'
 import { parseNoiseBand } from '../../store/compare.js'
 import { openRecordStore } from '../../store/storeApi.js'
@@ -34,7 +34,7 @@ export default defineCommand({
         "LoadGen results: compare the headline result divided by each run's accelerator count (published results state theirs; a run counts the GPUs it saw)",
     },
     'allow-emulated': { kind: 'boolean', description: 'give a verdict between an emulated run (another architecture under qemu) and a native one' },
-    store: storeSpec,
+    store: readStoreSpec,
   },
   async action({ args, flags }, io) {
     const noiseBand = parseNoiseBand(flags['noise-band'])

@@ -1,6 +1,6 @@
 // `cmc exp list`: records matching a query, from the store's index.
 import { defineCommand } from '../../cli/command.js'
-import { storeSpec } from '../../cli/spec.js'
+import { readStoreSpec } from '../../cli/spec.js'
 import { formatNumber, formatTable } from '../../cli/table.js'
 import { openRecordStore } from '../../store/storeApi.js'
 
@@ -16,7 +16,7 @@ export default defineCommand({
     where: { kind: 'string', char: 'w', description: 'query' },
     sort: { kind: 'string', description: 'FIELD[:desc], e.g. metrics.gflops:desc (default: date)' },
     limit: { kind: 'integer', char: 'n', description: 'at most N records (1 or more)' },
-    store: storeSpec,
+    store: readStoreSpec,
   },
   async action({ flags }, io) {
     // No mkdir or engine here: listing must stay fast over 100,000 records.

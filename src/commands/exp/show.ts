@@ -1,6 +1,6 @@
 // `cmc exp show`: one experiment record, and a failed run's last log lines.
 import { defineCommand } from '../../cli/command.js'
-import { storeSpec } from '../../cli/spec.js'
+import { readStoreSpec } from '../../cli/spec.js'
 import { formatNumber, formatTable } from '../../cli/table.js'
 import type { ExperimentRecord } from '../../store/record.js'
 import { openRecordStore } from '../../store/storeApi.js'
@@ -10,7 +10,7 @@ export default defineCommand({
   summary: 'Show one experiment record',
   examples: ['<%= config.bin %> exp show 20261124T101500123Z-1a2b3c4d', '<%= config.bin %> exp show 20261124T1015 --json'],
   args: [{ name: 'id', required: true, description: 'record id or a unique prefix' }],
-  flags: { store: storeSpec },
+  flags: { store: readStoreSpec },
   async action({ args, flags }, io) {
     const store = await openRecordStore(flags.store, { create: true, events: io.events })
     const r = await store.find(args.id, io.events)
