@@ -7,7 +7,7 @@ import { formatNumber, formatTable } from '../cli/table.js'
 import { CmcError } from '../errors.js'
 import { matrixFailure, runPlatforms } from '../pipeline/platformMatrix.js'
 import type { ExperimentRecord } from '../store/record.js'
-import { CLUSTER_RUN_FLAGS, refuseClusterFlags, runOnCluster } from '../cluster/runOnCluster.js'
+import { CLUSTER_RUN_FLAGS, refuseClusterFlags } from '../cluster/runFlags.js'
 import type { Submitted } from '../cluster/submitSweep.js'
 
 export default defineCommand({
@@ -81,7 +81,9 @@ export default defineCommand({
       events: io.events,
       signal: ac.signal,
     }
-    const matrix = flags.on ? await runOnCluster(options, flags.on, flags, io) : await runPlatforms(refuseClusterFlags(options, flags))
+    const matrix = flags.on
+      ? await (await import('../cluster/runOnCluster.js')).runOnCluster(options, flags.on, flags, io)
+      : await runPlatforms(refuseClusterFlags(options, flags))
     // a dry run, or a job left to run (--detach): the job, nothing recorded yet
     if ('job' in matrix) return matrix
     const { records } = matrix
