@@ -7,20 +7,7 @@
 // record already has is counted as present. What cannot be read is skipped
 // and reported with the reason; it never fails the import.
 import { createHash } from 'node:crypto'
-import {
-  appendFileSync,
-  closeSync,
-  createReadStream,
-  existsSync,
-  fstatSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  statSync,
-} from 'node:fs'
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { Readable } from 'node:stream'
@@ -235,26 +222,7 @@ async function stageRecord(store: Store, result: PublishedResult, id: string, at
 /** The store's month folders made by this process (a record folder's parent). */
 const madeParents = new Set<string>()
 
-/** Index lines in one O_APPEND write, on a fresh line after a torn one (as Store's writers do). */
+/** Index lines in one O_APPEND write, on a fresh line after a torn one (the store's own append). */
 function appendIndex(store: Store, lines: string[]): void {
-  if (!lines.length) return
-  appendFileSync(store.indexFile, (endsTorn(store.indexFile) ? '\n' : '') + lines.join('\n') + '\n')
-}
-
-function endsTorn(file: string): boolean {
-  let fd: number
-  try {
-    fd = openSync(file, 'r')
-  } catch {
-    return false
-  }
-  try {
-    const size = fstatSync(fd).size
-    if (!size) return false
-    const last = Buffer.alloc(1)
-    readSync(fd, last, 0, 1, size - 1)
-    return last[0] !== 0x0a
-  } finally {
-    closeSync(fd)
-  }
+  if (lines.length) store.appendIndexLine(lines.join('\n'))
 }
