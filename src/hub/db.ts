@@ -97,17 +97,23 @@ export async function openDb(url: string, opts: { max?: number; onIdleError?: (e
     url,
     async tx(fn) {
       let client: PoolClient | undefined
+      // a checked-out client whose connection breaks (PostgreSQL restarted) also emits 'error',
+      // which unheard would end the hub: heard here, and the client destroyed rather than pooled
+      let lost: Error | undefined
+      const onLost = (e: Error) => (lost ??= e)
       try {
         client = await pool.connect()
+        client.on('error', onLost)
         await client.query('begin')
         const out = await fn(client)
         await client.query('commit')
         return out
       } catch (e) {
-        await client?.query('rollback').catch(() => {})
+        if (!lost) await client?.query('rollback').catch(() => {})
         throw dbError(e, url)
       } finally {
-        client?.release()
+        client?.off('error', onLost)
+        client?.release(lost)
       }
     },
     async query(text, values) {

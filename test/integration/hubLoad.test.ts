@@ -2,7 +2,7 @@
 // (overlapping) give exactly their records, none twice; a hub killed in the
 // middle of a push is retried by the client and the result is complete; a
 // PostgreSQL restarted under load gives clear errors, then serves again.
-import { execFileSync, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -119,6 +119,15 @@ describe('the hub under load', () => {
         ['-u', 'postgres', '--', 'bash', '-c', `$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pg_ctl -D ${dir}/data ${args.join(' ')}`],
         { stdio: 'ignore' },
       )
+    // the restarted server inherits no pipe of ours (stdio ignored), and its exit is pg_ctl's, not the server's
+    const pgCtlAsync = (...args: string[]) =>
+      new Promise<void>((resolve, reject) =>
+        spawn(
+          'runuser',
+          ['-u', 'postgres', '--', 'bash', '-c', `$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pg_ctl -D ${dir}/data ${args.join(' ')}`],
+          { stdio: 'ignore' },
+        ).on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pg_ctl ${args.join(' ')} exited ${code}`)))),
+      )
     cleanups.push(() => {
       try {
         pgCtl('stop', '-m', 'immediate')
@@ -149,16 +158,19 @@ describe('the hub under load', () => {
       }
     })
     let restarted = false
+    let restart: Promise<void> | undefined
     const pushing = pushRecords(store, client, {
       batch: 50,
       events: (e) => {
         if (!restarted && e.type === 'progress' && e.current >= 300) {
           restarted = true
-          pgCtl('restart', '-m', 'fast', '-w')
+          // not waited on here: the hub (in this process) goes on serving while PostgreSQL is down
+          restart = pgCtlAsync('restart', '-m', 'fast', '-w')
         }
       },
     })
     const result = await pushing
+    await restart
     await new Promise((r) => setTimeout(r, 500))
     stop = true
     await Promise.all(readers)
