@@ -25,7 +25,9 @@ export interface MetaFile {
 export function scan(root: string): { dirs: Record<string, number>; metaFiles: MetaFile[] } {
   const dirs: Record<string, number> = {}
   const metaFiles: MetaFile[] = []
-  const walk = (dir: string, rel: string) => {
+  // the meta files found through a link: only their folders need realpath to be told apart
+  const viaLinks = new Set<MetaFile>()
+  const walk = (dir: string, rel: string, viaLink: boolean) => {
     let entries: Dirent[]
     try {
       entries = readdirSync(dir, { withFileTypes: true })
@@ -35,7 +37,9 @@ export function scan(root: string): { dirs: Record<string, number>; metaFiles: M
     if (dir !== root) {
       const base = META_FILES.find((f) => entries.some((e) => e.name === f))
       if (base) {
-        metaFiles.push({ file: path.join(dir, base), relDir: rel, base })
+        const m = { file: path.join(dir, base), relDir: rel, base }
+        metaFiles.push(m)
+        if (viaLink) viaLinks.add(m)
         return
       }
     }
@@ -45,7 +49,8 @@ export function scan(root: string): { dirs: Record<string, number>; metaFiles: M
       if (n.startsWith('.') || SKIP_DIRS.has(n)) continue
       const p = path.join(dir, n)
       let isDir = e.isDirectory()
-      if (!isDir && !e.isFile()) {
+      const link = !isDir && !e.isFile()
+      if (link) {
         // a symbolic link (followed, as stat does) or a type the listing did not give
         try {
           isDir = statSync(p).isDirectory()
@@ -53,32 +58,37 @@ export function scan(root: string): { dirs: Record<string, number>; metaFiles: M
           continue
         }
       }
-      if (isDir) walk(p, rel ? `${rel}/${n}` : n)
+      if (isDir) walk(p, rel ? `${rel}/${n}` : n, viaLink || link)
     }
   }
-  walk(root, '')
-  return { dirs, metaFiles: onceEach(root, metaFiles) }
+  walk(root, '', false)
+  return { dirs, metaFiles: onceEach(root, metaFiles, viaLinks) }
 }
 
 /**
  * An artifact folder reached through links as well as under its own name
  * (a by-category folder of links) is indexed once, under its own name.
  */
-function onceEach(root: string, metaFiles: MetaFile[]): MetaFile[] {
+function onceEach(root: string, metaFiles: MetaFile[], viaLinks: Set<MetaFile>): MetaFile[] {
+  if (!viaLinks.size) return metaFiles
   const realRoot = realpathSync(root)
   const byReal = new Map<string, MetaFile>()
   const own = (m: MetaFile, real: string) => real === path.join(realRoot, m.relDir)
   for (const m of metaFiles) {
-    let real: string
-    try {
-      real = realpathSync(path.dirname(m.file))
-    } catch {
-      real = path.dirname(m.file)
+    // a folder reached through no link is where its name says
+    let real = path.join(realRoot, m.relDir)
+    if (viaLinks.has(m)) {
+      try {
+        real = realpathSync(path.dirname(m.file))
+      } catch {
+        real = path.dirname(m.file)
+      }
     }
     const seen = byReal.get(real)
     if (!seen || (own(m, real) && !own(seen, real))) byReal.set(real, m)
   }
-  return metaFiles.filter((m) => [...byReal.values()].includes(m))
+  const kept = new Set(byReal.values())
+  return metaFiles.filter((m) => kept.has(m))
 }
 
 export function guessAlias(text: string | undefined): string | undefined {
