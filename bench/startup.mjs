@@ -11,7 +11,7 @@
 // engine and the base image (scripts/setup.sh). N=rounds (default 10);
 // RECORDS=n (default 100,000); KEEP=DIR keeps the generated store for reruns.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -26,7 +26,7 @@ const work = process.env.KEEP ? path.resolve(process.env.KEEP) : mkdtempSync(pat
 mkdirSync(work, { recursive: true })
 const env = { ...process.env, CMC_HOME: path.join(work, 'home'), CMC_STORE: path.join(work, 'store') }
 delete env.CMC_REPOS
-const sh = (cmd, args) => execFileSync(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 }).toString()
+const sh = (cmd, args, over = {}) => execFileSync(cmd, args, { env: { ...env, ...over }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 }).toString()
 const wall = (fn) => {
   const t = process.hrtime.bigint()
   fn()
@@ -38,6 +38,16 @@ const repo = path.join(work, 'repo-5000')
 if (!existsSync(repo)) makeRepo(repo, 5000)
 const storeDir = env.CMC_STORE
 if (!existsSync(path.join(storeDir, 'index.jsonl'))) await fillStore(storeDir, RECORDS)
+// each checkout its own home and store (a copy of the same records): caches and snapshots a
+// checkout writes in another format would otherwise be rewritten by the other every round
+const homes = Object.fromEntries(
+  checkouts.map(([name]) => {
+    if (name === 'this') return [name, {}]
+    const store = path.join(work, `store-${name}`)
+    if (!existsSync(store)) cpSync(storeDir, store, { recursive: true })
+    return [name, { CMC_HOME: path.join(work, `home-${name}`), CMC_STORE: store }]
+  }),
+)
 const runRepo = path.join(here, 'test/fixtures/run-repo')
 const runArgs = ['run', 'echo-metrics', '--repo', runRepo, '--platform', 'x86_64', '--set', 'n=7', '--warmup', '0', '--repeat', '1']
 const where = 'metrics.throughput > 300 and (platform = arm64 or params.batch >= 8) and not status = failed'
@@ -50,10 +60,10 @@ const cases = {
 }
 // warm each checkout's caches and images once; the raw docker run is cmc's own command
 let raw
-for (const [, dir] of checkouts) {
+for (const [name, dir] of checkouts) {
   const bin = path.join(dir, 'bin/run.js')
-  for (const c of Object.values(cases)) sh(process.execPath, c(bin))
-  const [rec] = JSON.parse(sh(process.execPath, [bin, ...runArgs, '--json']))
+  for (const c of Object.values(cases)) sh(process.execPath, c(bin), homes[name])
+  const [rec] = JSON.parse(sh(process.execPath, [bin, ...runArgs, '--json'], homes[name]))
   raw ??= { image: rec.image.ref, run: dockerRunLike(rec, '/opt/cmc/echo-metrics') }
 }
 
@@ -62,7 +72,7 @@ const rawTimes = { node: [], inspect: [], dockerRun: [] }
 for (let i = 0; i < N; i++) {
   for (const [name, dir] of i % 2 ? [...checkouts].reverse() : checkouts) {
     const bin = path.join(dir, 'bin/run.js')
-    for (const [k, c] of Object.entries(cases)) times[name][k].push(wall(() => sh(process.execPath, c(bin))))
+    for (const [k, c] of Object.entries(cases)) times[name][k].push(wall(() => sh(process.execPath, c(bin), homes[name])))
   }
   rawTimes.node.push(wall(() => sh(process.execPath, ['-e', '0'])))
   rawTimes.inspect.push(wall(() => sh('docker', ['image', 'inspect', raw.image])))
