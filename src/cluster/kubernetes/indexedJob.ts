@@ -112,15 +112,7 @@ export function secretManifest(
     stringData: values,
   }
   const { Secret } = require('kubernetes-models/v1/Secret') as typeof import('kubernetes-models/v1/Secret')
-  try {
-    new Secret(manifest as never).validate()
-  } catch (e) {
-    throw new CmcError('KUBE_JOB_INVALID', `the Kubernetes Secret for this sweep is not valid: ${(e as Error).message}`, {
-      hint: "a secret's name must be a valid Secret key: letters, digits, '-', '_' and '.'",
-      cause: e,
-    })
-  }
-  return manifest
+  return checked(manifest, Secret, 'Secret', "a secret's name must be a valid Secret key: letters, digits, '-', '_' and '.'")
 }
 
 function gpuLimit(job: ClusterJob): { resource: string; count: number } | undefined {
@@ -147,13 +139,15 @@ function resources(job: ClusterJob, gpu: { resource: string; count: number } | u
 /** The Job checked against the Kubernetes API schema; the first field it gets wrong is named. */
 export function validatedJob(manifest: Record<string, unknown>): Record<string, unknown> {
   const { Job } = require('kubernetes-models/batch/v1/Job') as typeof import('kubernetes-models/batch/v1/Job')
+  return checked(manifest, Job, 'Job', 'the field named comes from the benchmark or the flags (a name, env, a resource): change it there')
+}
+
+/** A manifest checked by its kubernetes-models class, the first field it gets wrong named as a KUBE_JOB_INVALID. */
+function checked<M extends Record<string, unknown>>(manifest: M, Model: new (data: never) => { validate(): void }, kind: string, hint: string): M {
   try {
-    new Job(manifest as never).validate()
+    new Model(manifest as never).validate()
   } catch (e) {
-    throw new CmcError('KUBE_JOB_INVALID', `the Kubernetes Job for this sweep is not valid: ${(e as Error).message}`, {
-      hint: 'the field named comes from the benchmark or the flags (a name, env, a resource): change it there',
-      cause: e,
-    })
+    throw new CmcError('KUBE_JOB_INVALID', `the Kubernetes ${kind} for this sweep is not valid: ${(e as Error).message}`, { hint, cause: e })
   }
   return manifest
 }
