@@ -17,8 +17,8 @@ import { redactEnv } from '../../../src/collect/redactEnv.js'
 import { safeCopy, safeExtract } from '../../../src/collect/safeExtract.js'
 import { summarize } from '../../../src/collect/summarize.js'
 import { median, tQuantile95 } from '../../../src/stats.js'
-import { CmcError } from '../../../src/errors.js'
 import { listTree, repoRoot, tmpDir } from '../../helpers/tmp.js'
+import { cmcErrorOf as err } from '../../helpers/errors.js'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -26,16 +26,6 @@ afterAll(() => {
 })
 
 const fixture = (rel: string) => readFileSync(path.join(repoRoot, 'test', 'fixtures', 'loadgen', rel), 'utf8')
-
-function err(fn: () => unknown): CmcError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof CmcError) return e
-    throw e
-  }
-  throw new Error('expected a CmcError')
-}
 
 describe('parseLoadgenSummary (mlperf_log_summary.txt)', () => {
   it('reads an Offline VALID run: scenario, mode, throughput, latencies, no reasons', () => {

@@ -9,7 +9,6 @@ import path from 'node:path'
 import { zipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { repeatMetrics, summarizeRepeats } from '../../../src/collect/benchmarkMetrics.js'
-import { CmcError } from '../../../src/errors.js'
 import { exportTree } from '../../../src/mlperf/exportTree.js'
 import { importMlperf } from '../../../src/mlperf/importMlperf.js'
 import { SYSTEM_FIELDS } from '../../../src/mlperf/systemDescription.js'
@@ -21,6 +20,7 @@ import { Store } from '../../../src/store/store.js'
 import { summaryLog, writeTestTree } from '../../fixtures/mlperf-tree/generate.mjs'
 import { putRecords, recordOf } from '../../helpers/records.js'
 import { listTree, tmpDir } from '../../helpers/tmp.js'
+import { cmcErrorOf as errorOf } from '../../helpers/errors.js'
 
 interface Expected {
   submitter: string
@@ -72,16 +72,6 @@ async function localRun(s: Store, rate: number, gpus = [{ vendor: 'NVIDIA', mode
   mkdirSync(kept, { recursive: true })
   writeFileSync(path.join(kept, 'mlperf_log_summary.txt'), readFileSync(path.join(out, 'mlperf_log_summary.txt')))
   return stored!
-}
-
-function errorOf(fn: () => unknown): CmcError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof CmcError) return e
-    throw e
-  }
-  throw new Error('expected a CmcError')
 }
 
 describe('importing a submission tree', () => {

@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CmcError } from '../../../src/errors.js'
 import { loadIndex } from '../../../src/repos/index.js'
 import { resolvePlan } from '../../../src/resolve/resolvePlan.js'
 import { tmpDir, useTmpHome, writeTree } from '../../helpers/tmp.js'
+import { cmcErrorOf as err } from '../../helpers/errors.js'
 
 const home = useTmpHome()
 const dirs: string[] = []
@@ -51,16 +51,6 @@ async function fixture(extra: Record<string, string> = {}, order?: string[]) {
 }
 
 const img = (components: string, more = '') => `kind: image\nalias: img\nplatforms: [x86_64, arm64, cuda]\ncomponents:\n${components}${more}`
-
-function err(fn: () => unknown): CmcError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof CmcError) return e
-    throw e
-  }
-  throw new Error('expected a CmcError')
-}
 
 describe('resolver', () => {
   it('picks variation defaults, versions by range, and orders deps first', async () => {

@@ -10,21 +10,11 @@
 //   the interval exp(d +- t.ppf(0.975, floor(df)) * se), d the difference of
 //   the mean logs.
 import { describe, expect, it } from 'vitest'
-import { CmcError } from '../../../src/errors.js'
 import compareCommand from '../../../src/commands/exp/compare.js'
 import { compareGroups, parseNoiseBand } from '../../../src/store/compare.js'
 import { imageIdentity, summaryOf } from '../../../src/store/summary.js'
 import { recordOf as rec } from '../../helpers/records.js'
-
-function compareErr(fn: () => unknown): CmcError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof CmcError) return e
-    throw e
-  }
-  throw new Error('expected a CmcError')
-}
+import { cmcErrorOf as compareErr } from '../../helpers/errors.js'
 
 describe('compareGroups verdicts', () => {
   const base = [100, 101, 99, 100, 100]

@@ -7,13 +7,13 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CmcError } from '../../../src/errors.js'
 import { compareGroups } from '../../../src/store/compare.js'
 import { compareSelections } from '../../../src/store/compareSelections.js'
 import { selectRecords } from '../../../src/store/select.js'
 import { Store } from '../../../src/store/store.js'
 import { putRecords, recordOf } from '../../helpers/records.js'
 import { tmpDir } from '../../helpers/tmp.js'
+import { cmcErrorOf as err } from '../../helpers/errors.js'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -24,16 +24,6 @@ function newStore(): Store {
   const d = tmpDir('cmc-compare-store-')
   dirs.push(d)
   return new Store(path.join(d, 'store'))
-}
-
-function err(fn: () => unknown): CmcError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof CmcError) return e
-    throw e
-  }
-  throw new Error('expected a CmcError')
 }
 
 const mib = 1024 ** 2

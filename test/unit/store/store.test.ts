@@ -19,6 +19,7 @@ import { findRecord, selectComparable, selectRecords } from '../../../src/store/
 import { newRecordId, openStore, Store, validateRecord } from '../../../src/store/store.js'
 import { summaryOf } from '../../../src/store/summary.js'
 import { listTree, repoRoot, tmpDir } from '../../helpers/tmp.js'
+import { cmcErrorOf as err } from '../../helpers/errors.js'
 
 const dirs: string[] = []
 const children: ChildProcess[] = []
@@ -76,16 +77,6 @@ async function put(store: Store, over: Partial<ExperimentRecord> = {}, id?: stri
   const r = record(w.id, over)
   await w.commit(r)
   return r
-}
-
-function err(fn: () => unknown): CmcError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof CmcError) return e
-    throw e
-  }
-  throw new Error('expected a CmcError')
 }
 
 const walk = listTree
