@@ -18,7 +18,8 @@ import type { EventSink } from '../events.js'
 import { fflate } from '../lazy.js'
 import { parseWhere } from '../store/query/evaluate.js'
 import type { ExperimentRecord, OutputFile } from '../store/record.js'
-import { indexSummary, validateRecord, type Store } from '../store/store.js'
+import { validateRecord, type Store } from '../store/store.js'
+import { summaryOf } from '../store/summary.js'
 import { keyHash, publishedRecord, recordIdFor, resultKey, type PublishedResult } from './published.js'
 import { readTree, roundOf, type Skipped } from './readTree.js'
 import { readSummaryFile } from './summaryFile.js'
@@ -160,7 +161,7 @@ async function write(
     const lines: string[] = []
     records.forEach((record, k) => {
       if (!record) return void report.skipped.push({ path: batch[k]!.result.source.from, reason: 'its record folder exists already' })
-      lines.push(JSON.stringify(indexSummary(record)))
+      lines.push(JSON.stringify(summaryOf(record)))
       report.ids.push(record.id)
       report.added++
     })

@@ -95,7 +95,7 @@ export class Store {
         const dest = this.recordDir(id)
         mkdirSync(path.dirname(dest), { recursive: true })
         renameSync(dir, dest)
-        this.appendIndexLine(JSON.stringify(indexSummary(record)))
+        this.appendIndexLine(JSON.stringify(summaryOf(record)))
         return dest
       },
       discard: async () => rmSync(dir, { recursive: true, force: true }),
@@ -234,7 +234,7 @@ export class Store {
     const lines: string[] = []
     for (const id of this.recordIds()) {
       try {
-        lines.push(JSON.stringify(indexSummary(this.get(id))))
+        lines.push(JSON.stringify(summaryOf(this.get(id))))
       } catch (e) {
         skipped.push({ id, reason: (e as Error).message })
         events?.({ type: 'log', level: 'warn', message: `skipped ${id}: ${(e as Error).message}` })
@@ -265,9 +265,6 @@ export class Store {
     return n
   }
 }
-
-/** A record's index line (what `exp list` shows and a query can ask): its summary. */
-export const indexSummary = summaryOf
 
 /** Whether the file's last byte is not a newline (a torn line), without reading more than that byte. */
 function endsTorn(file: string): boolean {
