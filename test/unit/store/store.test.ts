@@ -18,6 +18,7 @@ import { compareGroups } from '../../../src/store/compare.js'
 import { findRecord, selectComparable, selectRecords } from '../../../src/store/select.js'
 import { newRecordId, openStore, Store, validateRecord } from '../../../src/store/store.js'
 import { summaryOf } from '../../../src/store/summary.js'
+import { recordOf } from '../../helpers/records.js'
 import { listTree, repoRoot, tmpDir } from '../../helpers/tmp.js'
 import { cmcErrorOf as err } from '../../helpers/errors.js'
 
@@ -35,40 +36,21 @@ function newStore(): Store {
 }
 
 function record(id: string, over: Partial<ExperimentRecord> = {}): ExperimentRecord {
-  return {
-    format: 1,
-    id,
-    createdAt: '2026-11-24T10:15:00.123Z',
-    cmcVersion: '0.1.0',
-    benchmark: { alias: 'matmul', uid: 'u-matmul' },
-    image: { alias: 'python-numpy', uid: 'u-img', planHash: 'ph', ref: 'cmc/python-numpy:ph', digest: 'sha256:aaaa', id: 'sha256:bbbb' },
-    platform: 'x86_64',
-    params: { batch: 8 },
-    repeats: [{ index: 0, metrics: { throughput: 100 }, exitCode: 0, durationMs: 10 }],
-    metrics: { throughput: { n: 1, median: 100, mean: 100, min: 100, max: 100, stdev: 0, ci95: [100, 100] } },
-    status: 'ok',
-    exitCode: 0,
-    host: {
-      hostname: 'lab-1',
-      os: 'linux',
-      kernel: '6.1',
-      arch: 'x86_64',
-      cpuModel: 'cpu',
-      cores: 2,
-      memoryBytes: 1,
-      gpus: [],
-      docker: { version: '24', apiVersion: '1.43', os: 'linux', arch: 'amd64', runtimes: ['runc'] },
+  return recordOf(
+    { throughput: [100] },
+    {
+      id,
+      createdAt: '2026-11-24T10:15:00.123Z',
+      benchmark: { alias: 'matmul', uid: 'u-matmul' },
+      image: { alias: 'python-numpy', uid: 'u-img', planHash: 'ph', ref: 'cmc/python-numpy:ph', digest: 'sha256:aaaa', id: 'sha256:bbbb' },
+      params: { batch: 8 },
+      command: 'python bench.py',
+      env: { A: '1' },
+      timings: { buildMs: 0, startedAt: '2026-11-24T10:15:00.123Z', endedAt: '2026-11-24T10:15:01.123Z', totalMs: 1000, runMs: [10] },
+      tags: ['t'],
+      ...over,
     },
-    command: 'python bench.py',
-    env: { A: '1' },
-    devices: { paths: [], groups: [] },
-    logs: { stdout: 'stdout.log', stderr: 'stderr.log' },
-    outputs: [],
-    refused: [],
-    timings: { buildMs: 0, startedAt: '2026-11-24T10:15:00.123Z', endedAt: '2026-11-24T10:15:01.123Z', totalMs: 1000, runMs: [10] },
-    tags: ['t'],
-    ...over,
-  }
+  )
 }
 
 async function put(store: Store, over: Partial<ExperimentRecord> = {}, id?: string): Promise<ExperimentRecord> {

@@ -12,6 +12,7 @@ import { SNAPSHOT_EVERY } from '../../../src/store/indexTable.js'
 import { parseWhere } from '../../../src/store/query/evaluate.js'
 import { newRecordId, Store } from '../../../src/store/store.js'
 import { summaryOf } from '../../../src/store/summary.js'
+import { recordOf } from '../../helpers/records.js'
 import { tmpDir } from '../../helpers/tmp.js'
 
 const dirs: string[] = []
@@ -26,39 +27,16 @@ function newStore(): Store {
 }
 
 function record(id: string, platform = 'x86_64'): ExperimentRecord {
-  return {
-    format: 1,
-    id,
-    createdAt: new Date().toISOString(),
-    cmcVersion: '0.1.0',
-    benchmark: { alias: 'stream', uid: 'u-stream' },
-    image: { alias: 'stream', uid: 'u-img', planHash: 'ph', ref: 'cmc/stream:x86_64', digest: 'sha256:aaaa', id: 'sha256:bbbb' },
-    platform,
-    params: { threads: 1 },
-    repeats: [{ index: 0, metrics: { triad_gbs: 10 }, exitCode: 0, durationMs: 10 }],
-    metrics: { triad_gbs: { n: 1, median: 10, mean: 10, min: 10, max: 10, stdev: 0, ci95: [10, 10] } },
-    status: 'ok',
-    exitCode: 0,
-    host: {
-      hostname: 'lab-1',
-      os: 'linux',
-      kernel: '6.1',
-      arch: 'x64',
-      cpuModel: 'cpu',
-      cores: 2,
-      memoryBytes: 1,
-      gpus: [],
-      docker: { version: '20.10', apiVersion: '1.41', os: 'linux', arch: 'x86_64', runtimes: ['runc'] },
+  return recordOf(
+    { triad_gbs: [10] },
+    {
+      id,
+      benchmark: { alias: 'stream', uid: 'u-stream' },
+      image: { alias: 'stream', uid: 'u-img', planHash: 'ph', ref: 'cmc/stream:x86_64', digest: 'sha256:aaaa', id: 'sha256:bbbb' },
+      platform,
+      params: { threads: 1 },
     },
-    command: 'stream',
-    env: {},
-    devices: { paths: [], groups: [] },
-    logs: { stdout: 'stdout.log', stderr: 'stderr.log' },
-    outputs: [],
-    refused: [],
-    timings: { buildMs: 0, startedAt: '', endedAt: '', totalMs: 0, runMs: [] },
-    tags: [],
-  }
+  )
 }
 
 async function put(store: Store, platform?: string): Promise<ExperimentRecord> {
