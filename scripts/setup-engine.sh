@@ -10,9 +10,8 @@
 # as well: `systemctl disable --now ssh` stops it). Idempotent.
 set -euo pipefail
 
-log() { printf '==> %s\n' "$*" >&2; }
+. "$(dirname "$0")/lib.sh"
 engine_up() { timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
-is_root() { [ "$(id -u)" = 0 ]; }
 
 need=()
 command -v docker >/dev/null 2>&1 || need+=(docker.io)
@@ -23,16 +22,7 @@ command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] ||
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 
-if [ ${#need[@]} -gt 0 ]; then
-  if ! is_root || [ ! -f /etc/debian_version ]; then
-    log "missing: ${need[*]}; install them (Debian: apt-get install ${need[*]}) or run this script as root"
-    exit 1
-  fi
-  log "installing ${need[*]} from Debian"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
-fi
+apt_install "${need[@]}"
 
 # arm64 emulation: binfmt_misc mounted and qemu-aarch64 registered (F flag:
 # works inside containers and chroots without copying qemu in).

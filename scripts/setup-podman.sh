@@ -9,9 +9,8 @@
 # none). Use it with DOCKER_HOST=unix://$CMC_PODMAN_SOCKET. Idempotent; root
 # is needed only for what is missing.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
-
-log() { printf '==> %s\n' "$*" >&2; }
 
 dir=/run/cmc-podman
 sock=${CMC_PODMAN_SOCKET:-$dir/podman.sock}
@@ -26,15 +25,7 @@ need_root() {
 }
 
 if ! command -v podman >/dev/null 2>&1; then
-  need_root "podman is missing"
-  if [ ! -f /etc/debian_version ]; then
-    log "podman is missing; install it with your system's package manager"
-    exit 1
-  fi
-  log "installing podman from Debian"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends podman >/dev/null
+  apt_install podman
 fi
 
 # Containers get the service's own limits: podman's default nofile/nproc

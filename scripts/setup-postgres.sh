@@ -10,7 +10,7 @@
 #   CMC_PG_SHARED_BUFFERS  PostgreSQL's cache (default 1GB: a hub's queries read many rows)
 set -euo pipefail
 
-log() { printf '==> %s\n' "$*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 dir=${CMC_PG_DIR:-/var/lib/cmc-postgres}
 port=${CMC_PG_PORT:-55432}
@@ -21,21 +21,14 @@ password=cmc-local # reachable only from 127.0.0.1, by this machine's users
 db=cmc
 url="postgres://$role:$password@127.0.0.1:$port/$db"
 
-if [ "$(id -u)" != 0 ]; then
+if ! is_root; then
   log "run this script as root: sudo bash $0"
   exit 1
 fi
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
-  if [ ! -f /etc/debian_version ]; then
-    log "PostgreSQL is missing; install it with your system's package manager"
-    exit 1
-  fi
-  log "installing postgresql from Debian"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  apt_install postgresql
   bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 fi
 as_postgres() { runuser -u postgres -- "$@"; }
