@@ -35,6 +35,9 @@ export const execa = once(() => import('execa'))
 /** The meta reader and, through it, the parsers and validators: a warm index reads none of them. */
 export const metaLoader = once(() => import('./meta/load.js'))
 
+/** The repo walker and meta readers that fill an index cache: a warm index reads none of them. */
+export const reindexer = once(() => import('./repos/reindex.js'))
+
 /** oclif's parts from their own modules: its index loads all of oclif. */
 export const oclif = {
   command: once(() => require('@oclif/core/command') as typeof import('@oclif/core/command')),

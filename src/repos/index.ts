@@ -8,25 +8,22 @@
 // read as CM reads them (src/cm/read.ts) and kept as written; CM entries that
 // are not scripts are kept apart from the artifacts.
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError, isErrorCode, type ErrorCode } from '../errors.js'
-import { replaceFile } from '../files.js'
 import type { EventSink } from '../events.js'
 import type { Artifact } from '../meta/artifact.js'
 import type { Kind } from '../meta/kinds.js'
-import { CM_META_FILES } from '../meta/files.js'
-import { readCmEntry, type CmEntry } from '../cm/read.js'
+import type { CmEntry } from '../cm/read.js'
 import { nearest } from '../meta/nearest.js'
 import { schemaFingerprint } from '../meta/validate.js'
 import type { ArtifactMeta } from '../meta/schema.js'
-import { metaLoader } from '../lazy.js'
+import { reindexer } from '../lazy.js'
 import { cmcHome } from '../paths.js'
 import { listRepos, type RepoEntry } from './registry.js'
-import { guessAlias, metaFilesOf, readWithStat } from './scan.js'
 import { matchesQuery, needsMeta, parseTagQuery, type TagQuery } from './tagQuery.js'
 
-const CACHE_FORMAT = 5
+export const CACHE_FORMAT = 5
 
 export interface IndexProblem {
   file: string
@@ -45,7 +42,7 @@ export interface IndexProblem {
  * other, artifact i's ending at byte metaEnd[i] of that line; each is decoded
  * when first used.
  */
-interface CacheHeader {
+export interface CacheHeader {
   format: number
   /** The schemas the metas were checked against (a problem cached under others may be none now, or the reverse). */
   schema: string
@@ -73,7 +70,7 @@ interface CacheHeader {
   entries: Record<number, CmEntry>
 }
 
-const KIND_LETTERS: Record<Kind, string> = { component: 'c', image: 'i', benchmark: 'b', platform: 'p' }
+export const KIND_LETTERS: Record<Kind, string> = { component: 'c', image: 'i', benchmark: 'b', platform: 'p' }
 const KIND_OF_LETTER: Record<string, Kind | undefined> = { c: 'component', i: 'image', b: 'benchmark', p: 'platform' }
 
 /** A file name key for a repo's folder: 16 hex digits of its sha256. */
@@ -81,7 +78,7 @@ function pathKey(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 16)
 }
 
-function cacheFile(repo: RepoEntry): string {
+export function cacheFile(repo: RepoEntry): string {
   return path.join(cmcHome(), 'index', `${repo.name.replace(/[^\w.-]/g, '_')}-${pathKey(repo.path)}.json`)
 }
 
@@ -98,7 +95,7 @@ function dirJoiner(root: string): (relDir: string) => string {
  * One repo's artifacts: the cache's columns, and the artifacts, built when
  * asked for (freshly loaded ones are there from the start).
  */
-class RepoArtifacts {
+export class RepoArtifacts {
   readonly count: number
   private readonly join: (relDir: string) => string
   /** Notes on the meta files read this time (none for a repo read from its cache). */
@@ -233,144 +230,6 @@ function isFresh(cached: RepoArtifacts): boolean {
   return true
 }
 
-type MetaLoader = Awaited<ReturnType<typeof metaLoader>>
-
-/** A meta file after a walk: loaded now, or unchanged since the cache (entry `i` of `from`). */
-type Walked = { relDir: string; base: string; mtimeMs: number; size: number; notes?: string[] } & (
-  | { artifact: Artifact; problem?: undefined; from?: undefined; entry?: undefined }
-  | { problem: IndexProblem; artifact?: undefined; from?: undefined; entry?: undefined }
-  | { entry: CmEntry; artifact?: undefined; problem?: undefined; from?: undefined }
-  | { from: RepoArtifacts; i: number; artifact?: undefined; problem?: undefined; entry?: undefined }
-)
-
-/** One meta file read: CM/MLC meta by CM's rules, cmc meta validated. */
-function readMeta(file: string, base: string, automation: string | undefined, repo: RepoEntry, load: MetaLoader | undefined, text: string | undefined) {
-  const ref = { name: repo.name, root: repo.path, uid: repo.uid }
-  if (repo.layout || CM_META_FILES.includes(base)) {
-    try {
-      return readCmEntry(file, ref, automation, text, { inCmcRepo: !repo.layout })
-    } catch (err) {
-      if (err instanceof CmcError) throw err
-      // whatever the file holds, reading it is no crash: a bug here skips the file, named
-      throw new CmcError('META_INVALID', `${file} cannot be read as CM meta: ${(err as Error).message}`, { where: { file } })
-    }
-  }
-  return { artifact: load!.loadArtifactFile(file, ref, text), notes: [] }
-}
-
-/** Walk the repo, load what changed (or all, without a cache) and write the cache. */
-async function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefined, loader: () => Promise<MetaLoader>, events?: EventSink): Promise<RepoArtifacts> {
-  const previous = new Map<string, number>()
-  if (cached) for (let i = 0; i < cached.count; i++) previous.set(cached.columns.files[i], i)
-  const { dirs, metaFiles } = metaFilesOf(repo)
-  // a CM/MLC repository needs no cmc meta reader (nor its validators)
-  const load = repo.layout ? undefined : await loader()
-  const walked: Walked[] = metaFiles.map(({ file, relDir, base, automation }): Walked => {
-    const old = previous.get(`${relDir}/${base}`)
-    let text: string | undefined
-    let mtimeMs: number, size: number
-    if (cached && old !== undefined) {
-      ;({ mtimeMs, size } = statSync(file))
-      if (cached.columns.mtimeMs[old] === mtimeMs && cached.columns.size[old] === size) return { relDir, base, mtimeMs, size, from: cached, i: old }
-    } else {
-      ;({ text, mtimeMs, size } = readWithStat(file))
-    }
-    try {
-      const read = readMeta(file, base, automation, repo, load, text)
-      return read.entry
-        ? { relDir, base, mtimeMs, size, entry: read.entry, notes: read.notes }
-        : { relDir, base, mtimeMs, size, artifact: read.artifact, notes: read.notes }
-    } catch (err) {
-      if (!(err instanceof CmcError)) throw err
-      let t = text
-      if (t === undefined) {
-        try {
-          t = readFileSync(file, 'utf8')
-        } catch {
-          t = undefined
-        }
-      }
-      return {
-        relDir,
-        base,
-        mtimeMs,
-        size,
-        problem: { file, aliasGuess: guessAlias(t), error: { code: err.code, message: err.message, where: err.where, hint: err.hint } },
-      }
-    }
-  })
-
-  const columns: CacheHeader = {
-    format: CACHE_FORMAT,
-    schema: schemaFingerprint(),
-    root: repo.path,
-    name: repo.name,
-    uid: repo.uid ?? null,
-    dirs,
-    files: [],
-    mtimeMs: [],
-    size: [],
-    kinds: '',
-    alias: [],
-    uids: [],
-    tagNames: [],
-    tagIds: [],
-    tagEnd: [],
-    versions: {},
-    cm: '',
-    metaEnd: [],
-    problems: {},
-    entries: {},
-  }
-  const tagId = new Map<string, number>()
-  const fresh: string[] = []
-  const made: Array<Artifact | undefined> = []
-  const metas: string[] = []
-  let end = 0
-  walked.forEach((w, j) => {
-    columns.files.push(`${w.relDir}/${w.base}`)
-    columns.mtimeMs.push(w.mtimeMs)
-    columns.size.push(w.size)
-    const problem = w.from ? w.from.columns.problems[w.i] : w.problem
-    const a = w.from ? (w.from.kind(w.i) ? w.from.artifact(w.i) : undefined) : w.artifact
-    const entry = w.from ? w.from.columns.entries[w.i] : w.entry
-    // what CM reads differently is said when a file is read, not kept: a warm command says nothing
-    if (w.notes?.length) fresh.push(...w.notes)
-    columns.kinds += a ? KIND_LETTERS[a.kind] : entry ? 'e' : '-'
-    columns.alias.push(a ? a.alias : '')
-    columns.uids.push(a ? a.uid : '')
-    for (const t of a ? a.tags : []) {
-      let k = tagId.get(t)
-      if (k === undefined) {
-        k = columns.tagNames.length
-        tagId.set(t, k)
-        columns.tagNames.push(t)
-      }
-      columns.tagIds.push(k)
-    }
-    columns.tagEnd.push(columns.tagIds.length)
-    if (a?.version !== undefined) columns.versions[j] = a.version
-    columns.cm += a?.format === 'cm' ? '1' : '0'
-    const json = !a ? '' : w.from ? w.from.metaJson(w.i) : JSON.stringify(a.meta)
-    metas.push(json)
-    end += Buffer.byteLength(json)
-    columns.metaEnd.push(end)
-    if (entry) columns.entries[j] = entry
-    else if (!a) columns.problems[j] = problem!
-    made.push(a)
-  })
-  const out = cacheFile(repo)
-  try {
-    mkdirSync(path.dirname(out), { recursive: true })
-    replaceFile(out, `${JSON.stringify(columns)}\n${metas.join('')}\n`)
-  } catch (err) {
-    events?.({ type: 'log', level: 'debug', message: `index cache not written: ${(err as Error).message}` })
-  }
-  const result = new RepoArtifacts(repo, columns, undefined, 0, made)
-  result.freshNotes = fresh
-  return result
-}
-
 export class ArtifactIndex {
   private list?: Artifact[]
 
@@ -495,7 +354,7 @@ export async function loadIndex(opts: { extraRepos?: string[]; events?: EventSin
     const cached = readCache(repo)
     let source = cached && isFresh(cached) ? cached : undefined
     if (!source) {
-      source = await indexRepo(repo, cached, metaLoader, opts.events)
+      source = await (await reindexer()).indexRepo(repo, cached, opts.events)
       for (const n of source.freshNotes) opts.events?.({ type: 'log', level: 'warn', message: n })
     }
     sources.push(source)
@@ -525,7 +384,7 @@ export interface RepoIndexSummary {
 
 /** Index one repo afresh (as `cmc repo add` does before registering it) and write its cache. */
 export async function indexRepoFresh(repo: RepoEntry, events?: EventSink): Promise<RepoIndexSummary> {
-  const source = await indexRepo(repo, undefined, metaLoader, events)
+  const source = await (await reindexer()).indexRepo(repo, undefined, events)
   const problems: IndexProblem[] = []
   for (let i = 0; i < source.count; i++) if (!source.kind(i) && source.columns.problems[i]) problems.push(source.columns.problems[i])
   return { artifacts: source.all(), problems, notes: source.freshNotes, entries: Object.keys(source.columns.entries).length }
