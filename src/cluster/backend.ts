@@ -17,6 +17,8 @@ export interface TaskState {
 }
 
 export interface ClusterBackend {
+  /** Whether one submission runs one platform only (a Kubernetes Job selects its nodes' architecture once for every pod). */
+  platformPerSubmission?: boolean
   /** Submits the points `indices` of the job (one array job); nothing is submitted when it throws. */
   submit(job: ClusterJob, indices: number[], events: EventSink): Promise<Submission>
   /** The state of each task of a submission. */
@@ -30,4 +32,23 @@ export interface ClusterBackend {
 export async function backendFor(job: Pick<ClusterJob, 'backend'>): Promise<ClusterBackend> {
   if (job.backend === 'slurm') return (await import('./slurm/slurmBackend.js')).slurmBackend
   return (await import('./kubernetes/kubernetesBackend.js')).kubernetesBackend
+}
+
+/**
+ * Submits points `indices` of the job, adding each submission to it: one, or
+ * one per platform where the backend's submission runs one platform.
+ */
+export async function submitPoints(backend: ClusterBackend, job: ClusterJob, indices: number[], events: EventSink): Promise<Submission[]> {
+  const groups = new Map<number, number[]>()
+  for (const k of indices) {
+    const g = backend.platformPerSubmission ? (job.points[k].platform ?? 0) : 0
+    groups.set(g, [...(groups.get(g) ?? []), k])
+  }
+  const made: Submission[] = []
+  for (const group of groups.values()) {
+    const submission = await backend.submit(job, group, events)
+    job.submissions.push(submission)
+    made.push(submission)
+  }
+  return made
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import type { EventSink } from '../events.js'
 import type { ExperimentRecord } from '../store/record.js'
 import type { Store } from '../store/store.js'
-import { backendFor, type TaskState } from './backend.js'
+import { backendFor, submitPoints, type TaskState } from './backend.js'
 import { pointsWithoutOk, saveJob, type ClusterJob, type Submission } from './jobs.js'
 import { importTask } from './replayTask.js'
 import { jobPaths, taskPaths } from './taskFiles.js'
@@ -159,16 +159,20 @@ export async function cancelJob(store: Store, job: ClusterJob, events: EventSink
   return records
 }
 
-/** Submits again the points without an ok record (none: nothing to do); returns the new submission. */
-export async function retryJob(store: Store, job: ClusterJob, events: EventSink = () => {}): Promise<Submission | undefined> {
+/** Submits again the points without an ok record (none: nothing to do); returns the new submissions (one, or on Kubernetes one per platform). */
+export async function retrySubmissions(store: Store, job: ClusterJob, events: EventSink = () => {}): Promise<Submission[]> {
   // records of tasks that ended since the last look count first
   await importLanded(store, job, events)
   const indices = pointsWithoutOk(job).filter((k) => job.results[k] !== undefined)
-  if (!indices.length) return undefined
-  const submission = await (await backendFor(job)).submit(job, indices, events)
-  job.submissions.push(submission)
+  if (!indices.length) return []
+  const submissions = await submitPoints(await backendFor(job), job, indices, events)
   saveJob(store, job)
-  return submission
+  return submissions
+}
+
+/** retrySubmissions' first submission: the only one but on Kubernetes with several platforms (the rest are in job.submissions). */
+export async function retryJob(store: Store, job: ClusterJob, events: EventSink = () => {}): Promise<Submission | undefined> {
+  return (await retrySubmissions(store, job, events))[0]
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

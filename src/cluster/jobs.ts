@@ -38,6 +38,19 @@ export interface KubernetesOptions {
 
 export type BackendName = 'slurm' | 'kubernetes'
 
+/** One platform of a job: its run as prepared and its image as the nodes get it. */
+export interface JobPlatform {
+  run: FrozenRun
+  image: ImageSource
+}
+
+/** A task's point: its params and command, and the platform it runs on (its index in platformsOf; absent: the first). */
+export interface JobPoint {
+  params: Record<string, ParamValue>
+  command: string
+  platform?: number
+}
+
 /** One sbatch (or one Kubernetes Job): the points it runs, by sweep index. */
 export interface Submission {
   /** The scheduler's id: Slurm's array job id, Kubernetes' namespace/name. */
@@ -66,13 +79,17 @@ export interface ClusterJob {
   partition?: string
   /** The job folder the tasks write into (shared with the nodes; for Kubernetes, where pod logs are unpacked). */
   dir: string
-  /** The image as the nodes get it. */
+  /** The image as the nodes get it (of the first platform, when there are several). */
   image: ImageSource
   /** How each submission asks the scheduler for resources. */
   slurm?: SlurmOptions
   kubernetes?: KubernetesOptions
+  /** The run as prepared (of the first platform, when there are several). */
   run: FrozenRun
-  points: Array<{ params: Record<string, ParamValue>; command: string }>
+  /** The platforms after the first (`-p` given more than once): each its own run and image. */
+  morePlatforms?: JobPlatform[]
+  /** Task k runs points[k]: the sweep's points, platform after platform. */
+  points: JobPoint[]
   submissions: Submission[]
   results: Record<number, PointResult>
 }
@@ -124,6 +141,18 @@ function loadJob(store: Store, id: string): ClusterJob {
   } catch (e) {
     throw new CmcError('RECORD_CORRUPT', `${file} cannot be read: ${(e as Error).message}`, { where: { file } })
   }
+}
+
+/** Every platform of the job, the first (`run`, `image`) first. */
+export function platformsOf(job: Pick<ClusterJob, 'run' | 'image' | 'morePlatforms'>): JobPlatform[] {
+  return [{ run: job.run, image: job.image }, ...(job.morePlatforms ?? [])]
+}
+
+/** The run and image of task k, and k's place in its platform's sweep. */
+export function taskPlatform(job: ClusterJob, k: number): JobPlatform & { pointIndex: number; pointCount: number } {
+  const p = job.points[k].platform ?? 0
+  const same = job.points.map((q, j) => ({ j, on: (q.platform ?? 0) === p })).filter((x) => x.on)
+  return { ...platformsOf(job)[p], pointIndex: same.findIndex((x) => x.j === k), pointCount: same.length }
 }
 
 /** The points that have no ok record yet, in sweep order. */

@@ -13,8 +13,8 @@ import type { EventSink } from '../events.js'
 import { runPoint, type ContainerRunner } from '../pipeline/runBenchmark.js'
 import type { ExperimentRecord, HostFingerprint, RunStatus, SchedulerProvenance } from '../store/record.js'
 import type { Store } from '../store/store.js'
-import { thawRun, withSecrets } from './frozenRun.js'
-import type { ClusterJob } from './jobs.js'
+import { thawRun, withSecrets, type FrozenRun } from './frozenRun.js'
+import { taskPlatform, type ClusterJob } from './jobs.js'
 import { HOST_FILES, jobPaths, taskPaths } from './taskFiles.js'
 
 export interface AttemptLine {
@@ -77,7 +77,8 @@ export async function importTask(t: ImportTask): Promise<ExperimentRecord> {
   const node = material.started?.node ?? t.end?.node ?? 'unknown'
   const host = hostFromNode(jobPaths(job.dir).host(node), node)
   // the secret values, so that the logs of the task hide them as a local run's do
-  const run = { ...thawRun(withSecrets(job.run, jobPaths(job.dir).secrets), t.store, t.events, host), emulation: nodeEmulation(host, job) }
+  const platform = taskPlatform(job, index)
+  const run = { ...thawRun(withSecrets(platform.run, jobPaths(job.dir).secrets), t.store, t.events, host), emulation: nodeEmulation(host, platform.run) }
   const attemptsWanted = run.warmup + run.repeat
   const stop = stopOf(material, t.end, attemptsWanted)
   const scheduler: SchedulerProvenance = {
@@ -91,7 +92,7 @@ export async function importTask(t: ImportTask): Promise<ExperimentRecord> {
     cmcJob: job.id,
   }
   const lastMs = material.doneMs ?? material.attempts.at(-1)?.endMs ?? Date.now()
-  return runPoint(run, index, job.points[index].params, job.points.length, {
+  return runPoint(run, platform.pointIndex, job.points[index].params, platform.pointCount, {
     container: replayContainer(dir, material, stop),
     startedAt: new Date(material.started?.ms ?? lastMs),
     ran: { endedAt: new Date(lastMs), scheduler, reason: stop?.reason },
@@ -103,8 +104,8 @@ export async function importTask(t: ImportTask): Promise<ExperimentRecord> {
  * against the image's (the submitter's engine says nothing about a node).
  * A node whose architecture is not known is not said to emulate.
  */
-function nodeEmulation(host: HostFingerprint, job: ClusterJob): Emulation | undefined {
-  const imageArch = dockerArch(job.run.plan.platform.dockerPlatform.split('/')[1] ?? '')
+function nodeEmulation(host: HostFingerprint, run: FrozenRun): Emulation | undefined {
+  const imageArch = dockerArch(run.plan.platform.dockerPlatform.split('/')[1] ?? '')
   const hostArch = dockerArch(host.arch === 'x64' ? 'amd64' : host.arch)
   if (!imageArch || host.arch === 'unknown' || imageArch === hostArch) return undefined
   return { hostArch, imageArch, interpreter: "the node's binfmt_misc (not visible from the submitting machine)" }

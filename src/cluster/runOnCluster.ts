@@ -19,11 +19,6 @@ export async function runOnCluster(
   flags: ClusterFlags,
   io: CommandIo,
 ): Promise<PlatformMatrix | Submitted> {
-  const platforms = [...new Set(options.platforms ?? [])]
-  if (platforms.length > 1)
-    throw new CmcError('CLUSTER_FLAG', `--on ${on} runs one platform per job; ${platforms.length} were given`, {
-      hint: `submit one job per platform: ${platforms.map((p) => `-p ${p}`).join(', then ')}`,
-    })
   if (on === 'slurm' && flags.namespace) throw new CmcError('CLUSTER_FLAG', '--namespace is for --on kubernetes', { hint: 'Slurm takes --partition' })
   if (on === 'kubernetes' && (flags.partition || flags.time || flags.gres || flags['sbatch-arg']?.length))
     throw new CmcError('CLUSTER_FLAG', '--partition, --time, --gres and --sbatch-arg are for --on slurm', {
@@ -31,7 +26,6 @@ export async function runOnCluster(
     })
   const submitted = await submitSweep({
     ...options,
-    platform: platforms[0] ?? options.platform,
     on,
     slurm: {
       partition: flags.partition,
@@ -59,7 +53,9 @@ export async function runOnCluster(
   const { job } = submitted
   if (flags.detach) {
     if (!io.json)
-      io.log(`${job.id}: ${job.backend} job ${job.submissions[0].schedulerId} with ${job.points.length} points; follow it with \`cmc jobs wait ${job.id}\``)
+      io.log(
+        `${job.id}: ${job.backend} job ${job.submissions.map((s) => s.schedulerId).join(', ')} with ${job.points.length} points; follow it with \`cmc jobs wait ${job.id}\``,
+      )
     return submitted
   }
   const store = await openStore({ path: options.storePath })

@@ -14,10 +14,10 @@ import { saveImages } from '../engine/share.js'
 import { containerSpec, prepareRun, type RunContext, type RunOptions } from '../pipeline/runBenchmark.js'
 import { pushBuilt } from '../pipeline/shareImage.js'
 import { renderCommand, type ParamValue } from '../pipeline/sweep.js'
-import { backendFor } from './backend.js'
+import { backendFor, submitPoints } from './backend.js'
 import { nodeContainer } from './dockerRunArgs.js'
 import { freezeRun, saveSecrets } from './frozenRun.js'
-import { newJobId, saveJob, type BackendName, type ClusterJob, type KubernetesOptions, type SlurmOptions } from './jobs.js'
+import { newJobId, saveJob, taskPlatform, type BackendName, type ClusterJob, type JobPlatform, type KubernetesOptions, type SlurmOptions } from './jobs.js'
 import { jobPaths } from './taskFiles.js'
 import { renderPointFile, type ImageSource } from './taskScript.js'
 
@@ -31,6 +31,8 @@ export interface ClusterRunOptions extends RunOptions {
   jobDir?: string
   /** Print what would be submitted; submit nothing. */
   dryRun?: boolean
+  /** Every platform the job runs (`-p` repeated); none: `platform`, or this host's. */
+  platforms?: string[]
 }
 
 export interface Submitted {
@@ -48,24 +50,19 @@ export async function submitSweep(opts: ClusterRunOptions): Promise<Submitted> {
     if (opts.registry && !(opts.dryRun && opts.on === 'kubernetes')) await (await import('./slurm/slurmChecks.js')).checkRegistry(opts.registry, target.slurm)
     return target
   })
-  const prepared = prepareRun({ ...opts, elsewhere: true })
+  const prepared = preparePlatforms(opts)
   prepared.catch(() => {}) // a scheduler refusal is the error to report
   const target = await checked
-  const { run, points } = await prepared
-  if (opts.on === 'kubernetes' && Object.keys(run.benchmark.inputs).length)
-    throw new CmcError(
-      'CLUSTER_FLAG',
-      `${run.benchmark.alias} mounts inputs from this machine (${Object.keys(run.benchmark.inputs).join(', ')}), which pods cannot`,
-      {
-        hint: 'run it on Slurm (the nodes share the folder), or bake the data into the image',
-      },
-    )
+  const platforms = await prepared
+  const { run } = platforms[0]
   const id = newJobId()
   const dir = path.join(path.resolve(opts.jobDir ?? path.join(run.store.root, 'jobs')), id)
   mkdirSync(dir, { recursive: true })
   try {
     if (target.slurm) (await import('./slurm/slurmChecks.js')).checkShared(dir, target.slurm, { code: 'JOB_DIR_NOT_SHARED', flag: '--job-dir' })
-    const image = opts.dryRun ? dryRunImage(run, opts) : await shipImage(run, opts, dir, events)
+    const shipped: JobPlatform[] = []
+    for (const p of platforms)
+      shipped.push({ run: freezeRun(p.run), image: opts.dryRun ? dryRunImage(p.run, opts) : await shipImage(p.run, opts, dir, events) })
     const job: ClusterJob = {
       format: 1,
       id,
@@ -74,17 +71,24 @@ export async function submitSweep(opts: ClusterRunOptions): Promise<Submitted> {
       cluster: target.cluster,
       partition: target.partition,
       dir,
-      image,
-      run: freezeRun(run),
-      points: points.map((params) => ({ params, command: renderCommand(run.benchmark.command, params) })),
+      image: shipped[0].image,
+      run: shipped[0].run,
+      morePlatforms: shipped.length > 1 ? shipped.slice(1) : undefined,
+      // platform after platform: task k is point k of the first platform's sweep, then of the next
+      points: platforms.flatMap((p, j) =>
+        p.points.map((params) => ({ params, command: renderCommand(p.run.benchmark.command, params), ...(j ? { platform: j } : {}) })),
+      ),
       submissions: [],
       results: {},
       slurm: opts.on === 'slurm' ? { ...opts.slurm, partition: target.partition } : undefined,
       kubernetes: opts.on === 'kubernetes' ? { ...opts.kubernetes, namespace: target.partition } : undefined,
     }
-    writePoints(job, run)
+    writePoints(
+      job,
+      platforms.map((p) => p.run),
+    )
     if (!opts.dryRun) saveSecrets(run, jobPaths(dir).secrets)
-    const indices = points.map((_, k) => k)
+    const indices = job.points.map((_, k) => k)
     const script = await describeSubmission(job, indices)
     if (opts.dryRun) {
       rmSync(dir, { recursive: true, force: true })
@@ -92,9 +96,10 @@ export async function submitSweep(opts: ClusterRunOptions): Promise<Submitted> {
     }
     saveJob(run.store, job)
     const backend = await backendFor(job)
-    job.submissions.push(await backend.submit(job, indices, events))
+    await submitPoints(backend, job, indices, events)
     saveJob(run.store, job)
-    events({ type: 'log', level: 'info', message: `submitted ${job.id}: ${job.backend} job ${job.submissions[0].schedulerId}, ${points.length} points` })
+    const ids = job.submissions.map((s) => s.schedulerId).join(', ')
+    events({ type: 'log', level: 'info', message: `submitted ${job.id}: ${job.backend} job ${ids}, ${job.points.length} points` })
     return { job, script, dryRun: false }
   } catch (e) {
     // nothing was submitted: no job to follow, no folder to keep
@@ -102,6 +107,23 @@ export async function submitSweep(opts: ClusterRunOptions): Promise<Submitted> {
     else rmSync(path.join(run.store.root, 'jobs', `${id}.json`), { force: true })
     throw e
   }
+}
+
+/**
+ * Each platform asked for, resolved and its image built (or found up to
+ * date) here, one after another: a platform that cannot be prepared refuses
+ * the whole job before anything is submitted, since a job that silently runs
+ * fewer platforms than asked for reads as a complete matrix.
+ */
+async function preparePlatforms(opts: ClusterRunOptions): Promise<Array<{ run: RunContext; points: Array<Record<string, ParamValue>> }>> {
+  const names = opts.platforms?.length ? [...new Set(opts.platforms)] : [opts.platform]
+  const prepared: Array<{ run: RunContext; points: Array<Record<string, ParamValue>> }> = []
+  for (const platform of names) {
+    const p = await prepareRun({ ...opts, platform, elsewhere: true })
+    if (opts.on === 'kubernetes') (await import('./kubernetes/podInputs.js')).checkPodInputs(p.run)
+    prepared.push(p)
+  }
+  return prepared
 }
 
 interface Target {
@@ -158,16 +180,20 @@ async function shipImage(run: RunContext, opts: ClusterRunOptions, dir: string, 
   return { via: 'archive', ref: run.image.id, archive }
 }
 
-/** points/<k>.sh: each point's container, exactly as a local run would create it. */
-function writePoints(job: ClusterJob, run: RunContext): void {
+/** points/<k>.sh: each point's container, exactly as a local run would create it, and the image it runs in. */
+function writePoints(job: ClusterJob, runs: RunContext[]): void {
   const paths = jobPaths(job.dir)
   mkdirSync(paths.pointsDir, { recursive: true })
   job.points.forEach((p, k) => {
+    const run = runs[p.platform ?? 0]
+    const { image } = taskPlatform(job, k)
     const create = containerCreateOptions(containerSpec(run, { id: `${job.id}-${k}`, command: p.command }))
     const file = renderPointFile({
       index: k,
-      label: paramLabel(p.params),
+      label: `${paramLabel(p.params)} on ${run.plan.platform.name}`,
       container: nodeContainer(create, run.benchmark.outputs.dir, { 'cmc.job': job.id }),
+      image,
+      dockerPlatform: run.plan.platform.dockerPlatform,
       attempts: run.warmup + run.repeat,
       timeoutS: Math.ceil(run.timeoutMs / 1000),
     })

@@ -16,6 +16,10 @@ export interface PointFile {
   index: number
   label: string
   container: NodeContainer
+  /** The image of the point's platform, as the nodes get it. */
+  image: ImageSource
+  /** Its Docker platform (linux/arm64): the engine runs that, emulated or not, or says it cannot. */
+  dockerPlatform: string
   attempts: number
   timeoutS: number
 }
@@ -27,6 +31,9 @@ export function renderPointFile(p: PointFile): string {
     `# point ${p.index}: ${p.label.replace(/\n/g, ' ')}`,
     `attempts=${p.attempts}`,
     `timeout_s=${p.timeoutS}`,
+    `image=${shellWord(p.image.ref)}`,
+    `archive=${shellWord(p.image.via === 'archive' ? p.image.archive : '')}`,
+    `platform=${shellWord(p.dockerPlatform)}`,
     `outputs_target=${shellWord(p.container.outputsTarget ?? '')}`,
     `outputs_dir=${shellWord(p.container.outputsDir ?? '')}`,
     `args=(${words(p.container.options)})`,
@@ -38,7 +45,8 @@ export function renderPointFile(p: PointFile): string {
 export interface TaskScriptOptions {
   jobDir: string
   cmcJob: string
-  image: ImageSource
+  /** How the nodes get the images (each point names its own). */
+  via: ImageSource['via']
   /** The variable that holds the task's index (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX). */
   indexVar: string
   /** The variable that names the submission (SLURM_ARRAY_JOB_ID). */
@@ -67,7 +75,7 @@ engine=$(command -v docker || command -v podman) || fail "no docker or podman on
 . "$job/points/$k.sh" || fail "cannot read $job/points/$k.sh from $node"
 
 
-${imageStep(o.image)}
+${imageStep(o.via)}
 
 name=
 cleanup() { [ -n "$name" ] && "$engine" rm -f "$name" >/dev/null 2>&1; }
@@ -80,7 +88,7 @@ for ((i = 0; i < attempts; i++)); do
   mount=()
   [ -n "$outputs_target" ] && mount=(--rm -v "$out:$outputs_target")
   start=$(now)
-  "$engine" run --name "$name" --label cmc.job=${q(o.cmcJob)} --label cmc.task="$k" "\${pull[@]}" "\${mount[@]}" "\${args[@]}" "$image" "\${cmd[@]}" >"$task/a$i.out" 2>"$task/a$i.err" &
+  "$engine" run --name "$name" --label cmc.job=${q(o.cmcJob)} --label cmc.task="$k" "\${pull[@]}" --platform "$platform" "\${mount[@]}" "\${args[@]}" "$image" "\${cmd[@]}" >"$task/a$i.out" 2>"$task/a$i.err" &
   runner=$!
   sleep "$timeout_s" &
   sleeper=$!
@@ -142,20 +150,18 @@ now >"$task/done.tmp" && mv "$task/done.tmp" "$task/done"
  * it; from the archive in the job folder only when `docker run` says it has
  * no such image (one engine call less for every task on a node that has it).
  */
-function imageStep(image: ImageSource): string {
-  const ref = shellWord(image.ref)
-  const common = `image=${ref}\nloaded=1\npull=()\nload_image() { :; }`
-  if (image.via === 'registry')
+function imageStep(via: ImageSource['via']): string {
+  const common = `loaded=1\npull=()\nload_image() { :; }`
+  if (via === 'registry')
     return `${common}
-"$engine" image inspect "$image" >/dev/null 2>&1 || "$engine" pull -q "$image" >"$task/pull.log" 2>&1 || fail "cannot pull $image on $node: $(tail -n 3 "$task/pull.log")"`
-  if (image.via === 'archive')
-    return `image=${ref}
-loaded=
+"$engine" image inspect "$image" >/dev/null 2>&1 || "$engine" pull -q --platform "$platform" "$image" >"$task/pull.log" 2>&1 || fail "cannot pull $image on $node: $(tail -n 3 "$task/pull.log")"`
+  if (via === 'archive')
+    return `loaded=
 pull=(--pull never)
-# one load per node: the first task loads, the others wait for it
+# one load per node and image: the first task loads, the others wait for it
 load_image() {
-  flock "$job/image.lock" sh -c '"$1" image inspect "$2" >/dev/null 2>&1 || "$1" load -q -i "$3"' sh "$engine" "$image" ${shellWord(image.archive)} >"$task/load.log" 2>&1 ||
-    fail "cannot load ${image.archive} on $node: $(tail -n 3 "$task/load.log")"
+  flock "$archive.lock" sh -c '"$1" image inspect "$2" >/dev/null 2>&1 || "$1" load -q -i "$3"' sh "$engine" "$image" "$archive" >"$task/load.log" 2>&1 ||
+    fail "cannot load $archive on $node: $(tail -n 3 "$task/load.log")"
 }`
   return common
 }

@@ -77,6 +77,19 @@ beforeAll(async () => {
     ].join('\n'),
     // an image of its own, so that a test may take it off the engine the nodes use
     'cluster-img/cmc.yaml': ['kind: image', 'alias: cluster-only-sh', 'platforms: [x86_64]', 'components:', '  - tags: os,debian', ''].join('\n'),
+    // two platforms: the arm64 one runs under qemu on these x86_64 nodes
+    'cluster-multi-img/cmc.yaml': ['kind: image', 'alias: cluster-multi-sh', 'platforms: [x86_64, arm64]', 'components:', '  - tags: os,debian', ''].join('\n'),
+    'cluster-arch/cmc.yaml': [
+      'kind: benchmark',
+      'alias: cluster-arch',
+      'image: cluster-multi-sh',
+      `command: 'echo "{\\"value\\": {{n}}}" > /cmc/out/metrics.json; echo "machine $(uname -m)"'`,
+      'params: { n: { default: 1 } }',
+      'outputs: { dir: /cmc/out, metrics: { file: metrics.json, format: json } }',
+      'repeat: 1',
+      'warmup: 0',
+      '',
+    ].join('\n'),
     'cluster-echo/cmc.yaml': [
       'kind: benchmark',
       'alias: cluster-echo',
@@ -157,6 +170,39 @@ describe('cmc run --on slurm', () => {
       expect(readFileSync(path.join((await openStore({ path: storeDir })).recordDir(r.id), 'stdout.log'), 'utf8')).toContain(`run n=${r.params.n}`)
     }
     expect(recs.map((r) => r.scheduler!.arrayIndex).sort()).toEqual([0, 1, 2, 3, 4, 5])
+    expect(await containersWithLabel(`cmc.job=${job.id}`)).toEqual([])
+  })
+
+  it('-p x86_64 -p arm64: one array job over both platforms, each image shipped once, arm64 recorded as emulated on these nodes', async () => {
+    const before = jobIds()
+    const res = await cli(['run', 'cluster-arch', '--repo', repo, '-p', 'x86_64', '-p', 'arm64', '--set', 'n=1,2,3', '--on', 'slurm', '--json'], { env })
+    expect(res.code, res.stderr).toBe(0)
+    expect(jobIds().filter((id) => !before.includes(id))).toHaveLength(1)
+    const job = (await storeJobs()).find((j) => j.run.benchmark.alias === 'cluster-arch')!
+    expect(job.submissions).toHaveLength(1)
+    // task k: point k % 3 of platform floor(k / 3)
+    expect(job.points.map((p) => `${p.platform ?? 0}:${p.params.n}`)).toEqual(['0:1', '0:2', '0:3', '1:1', '1:2', '1:3'])
+    const images = [job.image, job.morePlatforms![0].image]
+    expect(new Set(images.map((i) => i.ref)).size).toBe(2)
+    for (const i of images) expect(i.via === 'archive' && existsSync(i.archive)).toBe(true)
+    const store = await openStore({ path: storeDir })
+    const recs = await recordsOf(job.id)
+    expect(recs).toHaveLength(6)
+    for (const r of recs) {
+      expect(r.status).toBe('ok')
+      const k = r.scheduler!.arrayIndex
+      expect(r.platform).toBe(k < 3 ? 'x86_64' : 'arm64')
+      expect(r.params.n).toBe((k % 3) + 1)
+      expect(r.metrics.value.median).toBe(r.params.n)
+      expect(r.image.id).toBe(k < 3 ? job.run.image.id : job.morePlatforms![0].run.image.id)
+      expect(readFileSync(path.join(store.recordDir(r.id), 'stdout.log'), 'utf8')).toContain(k < 3 ? 'machine x86_64' : 'machine aarch64')
+      // no warning of docker's about a foreign platform: the node was told which one
+      expect(readFileSync(path.join(store.recordDir(r.id), 'stderr.log'), 'utf8')).not.toMatch(/does not match the detected host platform/)
+      expect(r.emulated).toBe(k >= 3)
+      if (k >= 3) expect(r.emulation).toMatchObject({ hostArch: 'amd64', imageArch: 'arm64' })
+    }
+    // a platform's build (or up-to-date check) is counted once, on its own first point
+    for (const r of recs) if (r.scheduler!.arrayIndex % 3) expect(r.timings.buildMs).toBe(0)
     expect(await containersWithLabel(`cmc.job=${job.id}`)).toEqual([])
   })
 

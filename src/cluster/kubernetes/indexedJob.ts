@@ -9,7 +9,8 @@ import type Docker from 'dockerode'
 import { CmcError } from '../../errors.js'
 import { containerCreateOptions } from '../../engine/run.js'
 import { containerSpec } from '../../pipeline/runBenchmark.js'
-import type { ClusterJob } from '../jobs.js'
+import type { FrozenRun } from '../frozenRun.js'
+import { taskPlatform, type ClusterJob, type JobPlatform } from '../jobs.js'
 import { podScript } from './podScript.js'
 
 const require = createRequire(import.meta.url)
@@ -28,7 +29,7 @@ const ARCH: Record<string, string> = { amd64: 'amd64', arm64: 'arm64', x86_64: '
 
 /** The Job that runs points `indices` of the job (all of them, or the ones a retry runs again). */
 export function indexedJob(job: ClusterJob, indices: number[], submission = job.submissions.length): Record<string, unknown> {
-  const run = job.run
+  const { run, image } = onePlatform(job, indices)
   const k8s = job.kubernetes!
   const name = jobName(job, submission)
   const create = (k: number): Docker.ContainerCreateOptions =>
@@ -41,7 +42,7 @@ export function indexedJob(job: ClusterJob, indices: number[], submission = job.
     outputsDir: run.benchmark.outputs.dir,
   })
   const arch = ARCH[run.plan.platform.dockerPlatform.split('/')[1] ?? ''] ?? 'amd64'
-  const gpu = gpuLimit(job)
+  const gpu = gpuLimit(job, run)
   const labels = { 'app.kubernetes.io/managed-by': 'cmc', 'cmc.job': job.id }
   const secrets = new Set(run.benchmark.secrets)
   return {
@@ -62,14 +63,14 @@ export function indexedJob(job: ClusterJob, indices: number[], submission = job.
           containers: [
             {
               name: 'point',
-              image: job.image.ref,
+              image: image.ref,
               command: ['sh', '-c', script],
               workingDir: first.WorkingDir || undefined,
               env: [
                 ...(first.Env ?? []).map((e) => podEnv(e, secrets, secretName(job, submission))),
                 { name: 'CMC_NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
               ],
-              resources: resources(job, gpu),
+              resources: resources(job, run, gpu),
             },
           ],
         },
@@ -115,23 +116,23 @@ export function secretManifest(
   return checked(manifest, Secret, 'Secret', "a secret's name must be a valid Secret key: letters, digits, '-', '_' and '.'")
 }
 
-function gpuLimit(job: ClusterJob): { resource: string; count: number } | undefined {
+function gpuLimit(job: ClusterJob, run: FrozenRun): { resource: string; count: number } | undefined {
   const k8s = job.kubernetes!
-  const vendor = job.run.plan.platform.devices.gpu
+  const vendor = run.plan.platform.devices.gpu
   if (k8s.gpus) return { resource: vendor === 'rocm' ? 'amd.com/gpu' : k8s.gpus.resource, count: k8s.gpus.count }
-  const wants = job.run.devices.spec.gpus !== undefined || job.run.devices.spec.rocm !== undefined
+  const wants = run.devices.spec.gpus !== undefined || run.devices.spec.rocm !== undefined
   if (!wants) return undefined
   return { resource: vendor === 'rocm' ? 'amd.com/gpu' : 'nvidia.com/gpu', count: 1 }
 }
 
-function resources(job: ClusterJob, gpu: { resource: string; count: number } | undefined): Record<string, unknown> | undefined {
+function resources(job: ClusterJob, run: FrozenRun, gpu: { resource: string; count: number } | undefined): Record<string, unknown> | undefined {
   const limits: Record<string, string | number> = {}
   const requests: Record<string, string | number> = {}
   if (gpu) limits[gpu.resource] = gpu.count
-  const cpus = job.kubernetes?.cpus ?? job.run.opts.cpus
+  const cpus = job.kubernetes?.cpus ?? run.opts.cpus
   if (cpus) requests.cpu = String(cpus)
-  if (job.run.opts.cpus) limits.cpu = String(job.run.opts.cpus)
-  if (job.run.opts.memoryBytes) limits.memory = String(job.run.opts.memoryBytes)
+  if (run.opts.cpus) limits.cpu = String(run.opts.cpus)
+  if (run.opts.memoryBytes) limits.memory = String(run.opts.memoryBytes)
   if (!Object.keys(limits).length && !Object.keys(requests).length) return undefined
   return { ...(Object.keys(limits).length ? { limits } : {}), ...(Object.keys(requests).length ? { requests } : {}) }
 }
@@ -152,6 +153,21 @@ function checked<M extends Record<string, unknown>>(manifest: M, Model: new (dat
   return manifest
 }
 
+/**
+ * The run and image of the points a Job runs. One Job selects its nodes'
+ * architecture once, in the pod template, for every completion index: a
+ * sweep of several platforms is one Indexed Job per platform.
+ */
+function onePlatform(job: ClusterJob, indices: number[]): JobPlatform {
+  const platforms = new Set(indices.map((k) => job.points[k].platform ?? 0))
+  if (platforms.size !== 1) throw new Error(`one Kubernetes Job runs one platform; points ${indices.join(',')} run on ${platforms.size}`)
+  return taskPlatform(job, indices[0])
+}
+
+/** The Job (one platform), or a List of one Job per platform, as `kubectl apply -f` takes them. */
 export function describeIndexedJob(job: ClusterJob, indices: number[]): string {
-  return JSON.stringify(validatedJob(indexedJob(job, indices)), null, 2)
+  const groups = new Map<number, number[]>()
+  for (const k of indices) groups.set(job.points[k].platform ?? 0, [...(groups.get(job.points[k].platform ?? 0) ?? []), k])
+  const jobs = [...groups.values()].map((group, j) => validatedJob(indexedJob(job, group, job.submissions.length + j)))
+  return JSON.stringify(jobs.length === 1 ? jobs[0] : { apiVersion: 'v1', kind: 'List', items: jobs }, null, 2)
 }

@@ -24,6 +24,9 @@ async function pods(job: ClusterJob, submission: Submission) {
 }
 
 export const kubernetesBackend: ClusterBackend = {
+  // nodeSelector is the pod template's, one for every index
+  platformPerSubmission: true,
+
   async submit(job, indices) {
     const manifest = validatedJob(indexedJob(job, indices, job.submissions.length))
     const { k8s, kc } = await kube(job.kubernetes?.context)

@@ -27,7 +27,7 @@ export function batchScript(job: ClusterJob, indices: number[]): string {
   return renderTaskScript({
     jobDir: job.dir,
     cmcJob: job.id,
-    image: job.image,
+    via: job.image.via,
     indexVar: 'SLURM_ARRAY_TASK_ID',
     submissionVar: 'SLURM_ARRAY_JOB_ID',
     nodeVar: 'SLURMD_NODENAME',

@@ -87,12 +87,13 @@ describe('the container a node runs', () => {
   })
 
   it('survives the shell: bash reads the point file back into the same words', () => {
-    const file = renderPointFile({ index: 0, label: 'n=1', container: c, attempts: 2, timeoutS: 60 })
-    const words = execFileSync('bash', ['-c', `${file}\nprintf '%s\\0' "\${args[@]}" "\${cmd[@]}"`])
+    const image = { via: 'archive' as const, ref: 'sha256:abc', archive: "/shared/it's images/abc.tar" }
+    const file = renderPointFile({ index: 0, label: 'n=1', container: c, image, dockerPlatform: 'linux/arm64', attempts: 2, timeoutS: 60 })
+    const words = execFileSync('bash', ['-c', `${file}\nprintf '%s\\0' "\${args[@]}" "\${cmd[@]}" "$image" "$archive" "$platform"`])
       .toString()
       .split('\0')
       .slice(0, -1)
-    expect(words).toEqual([...c.options, ...c.command])
+    expect(words).toEqual([...c.options, ...c.command, 'sha256:abc', "/shared/it's images/abc.tar", 'linux/arm64'])
     expect(shellWord(`a'b`)).toBe(`'a'\\''b'`)
   })
 })
