@@ -121,6 +121,7 @@ export const ERROR_CODES = {
   JOB_DIR_NOT_SHARED: ['input', "the job folder is on this machine's own disk while the partition's nodes are other hosts (`--job-dir`)"],
   JOB_NOT_FOUND: ['input', 'no submitted cluster job has this id (`cmc jobs` lists them)'],
   KUBE_JOB_INVALID: ['input', 'the Kubernetes Job cmc made fails the Kubernetes API schema (the field is named)'],
+  KUBE_INPUTS_TOO_LARGE: ['input', "a benchmark's `inputs:` are more than the ConfigMap that gives them to Kubernetes pods holds (1 MiB)"],
   NO_DAEMON: ['engine', 'no Docker engine answers at the endpoint (how to start one is shown)'],
   DAEMON_LOST: ['engine', 'the engine stopped answering during the command'],
   BUILD_FAILED: ['build', 'a build step failed (the step and the tail of its log are shown)'],

@@ -13,6 +13,7 @@ import type { ParamValue } from '../pipeline/sweep.js'
 import type { RunStatus } from '../store/record.js'
 import type { Store } from '../store/store.js'
 import type { FrozenRun } from './frozenRun.js'
+import type { PodInput } from './kubernetes/podInputs.js'
 import type { ImageSource } from './taskScript.js'
 
 /** Slurm's own flags, as `cmc run --on slurm` was given them. */
@@ -34,6 +35,8 @@ export interface KubernetesOptions {
   /** nvidia.com/gpu or amd.com/gpu per pod */
   gpus?: { resource: string; count: number }
   cpus?: number
+  /** The benchmark's inputs as the pods mount them, file by file (their data: the job folder's podInputs snapshot). */
+  inputs?: PodInput[]
 }
 
 export type BackendName = 'slurm' | 'kubernetes'

@@ -18,6 +18,7 @@ import { backendFor, submitPoints } from './backend.js'
 import { nodeContainer } from './dockerRunArgs.js'
 import { freezeRun, saveSecrets } from './frozenRun.js'
 import { newJobId, saveJob, taskPlatform, type BackendName, type ClusterJob, type JobPlatform, type KubernetesOptions, type SlurmOptions } from './jobs.js'
+import { podInputs, snapshotInputs, type PodInput } from './kubernetes/podInputs.js'
 import { jobPaths } from './taskFiles.js'
 import { renderPointFile, type ImageSource } from './taskScript.js'
 
@@ -81,13 +82,14 @@ export async function submitSweep(opts: ClusterRunOptions): Promise<Submitted> {
       submissions: [],
       results: {},
       slurm: opts.on === 'slurm' ? { ...opts.slurm, partition: target.partition } : undefined,
-      kubernetes: opts.on === 'kubernetes' ? { ...opts.kubernetes, namespace: target.partition } : undefined,
+      kubernetes: opts.on === 'kubernetes' ? { ...opts.kubernetes, namespace: target.partition, ...podInputsOf(run) } : undefined,
     }
     writePoints(
       job,
       platforms.map((p) => p.run),
     )
     if (!opts.dryRun) saveSecrets(run, jobPaths(dir).secrets)
+    if (!opts.dryRun && job.kubernetes?.inputs) snapshotInputs(job.kubernetes.inputs, jobPaths(dir).podInputs)
     const indices = job.points.map((_, k) => k)
     const script = await describeSubmission(job, indices)
     if (opts.dryRun) {
@@ -120,10 +122,16 @@ async function preparePlatforms(opts: ClusterRunOptions): Promise<Array<{ run: R
   const prepared: Array<{ run: RunContext; points: Array<Record<string, ParamValue>> }> = []
   for (const platform of names) {
     const p = await prepareRun({ ...opts, platform, elsewhere: true })
-    if (opts.on === 'kubernetes') (await import('./kubernetes/podInputs.js')).checkPodInputs(p.run)
+    if (opts.on === 'kubernetes') podInputs(p.run.benchmark)
     prepared.push(p)
   }
   return prepared
+}
+
+/** The inputs a Kubernetes job's pods mount (none: nothing to say). */
+function podInputsOf(run: RunContext): { inputs?: PodInput[] } {
+  const inputs = podInputs(run.benchmark)
+  return inputs.length ? { inputs } : {}
 }
 
 interface Target {

@@ -17,6 +17,8 @@ export const jobPaths = (dir: string) => ({
   task: (submission: string, k: number) => path.join(dir, 'runs', safeName(submission), String(k)),
   /** The values of the benchmark's declared secrets (mode 0600): what the job (job.json, a dry run) keeps redacted. */
   secrets: path.join(dir, 'secrets.json'),
+  /** Kubernetes: the inputs' files as sent in each Job's ConfigMap ({ key: base64 }), read once at submit. */
+  podInputs: path.join(dir, 'pod-inputs.json'),
   /** The scheduler's own output of a task (Slurm's --output). */
   schedulerLog: path.join(dir, 'runs', 'slurm-%A_%a.out'),
 })

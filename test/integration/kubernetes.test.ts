@@ -4,7 +4,7 @@
 // JOB_COMPLETION_INDEX set; its log, read back as the submitter reads a pod's
 // log, must give the record a local run gives.
 import { spawnSync } from 'node:child_process'
-import { readFileSync, rmSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { indexedJob, jobName, validatedJob } from '../../src/cluster/kubernetes/indexedJob.js'
@@ -15,16 +15,17 @@ import { jobPaths } from '../../src/cluster/taskFiles.js'
 import { pingEngine } from '../../src/engine/docker.js'
 import { CmcError } from '../../src/errors.js'
 import { openStore } from '../../src/store/store.js'
-import { cli, containersWithLabel } from '../helpers/engine.js'
-import { repoRoot, tmpDir } from '../helpers/tmp.js'
+import { cli, containersWithLabel, copyRepo } from '../helpers/engine.js'
+import { repoRoot, tmpDir, writeTree } from '../helpers/tmp.js'
 
-const repo = path.join(repoRoot, 'test/fixtures/run-repo')
 const work = tmpDir('cmc-kube-')
+const repo = copyRepo(path.join(repoRoot, 'test/fixtures/run-repo'))
 const storeDir = path.join(work, 'store')
 const env = { CMC_HOME: path.join(work, 'home'), CMC_STORE: storeDir, KUBECONFIG: path.join(work, 'no-kubeconfig'), HOME: work }
 const REGISTRY = 'registry.example.test:5000/team'
 
 interface Manifest {
+  kind: 'Job'
   metadata: { name: string; namespace: string; labels: Record<string, string> }
   spec: {
     completionMode: string
@@ -39,22 +40,61 @@ interface Manifest {
           workingDir?: string
           env: Array<{ name: string; value?: string }>
           resources?: { limits?: Record<string, unknown>; requests?: Record<string, unknown> }
+          volumeMounts?: Array<{ name: string; mountPath: string; readOnly: boolean; subPath?: string }>
         }>
+        volumes?: Array<{ name: string; configMap: { name: string; items: Array<{ key: string; path: string; mode?: number }> } }>
       }
     }
   }
 }
 
-/** `cmc run --on kubernetes --dry-run`: the job as it would be submitted, and its Job. */
-async function dryRun(args: string[]): Promise<{ job: ClusterJob; manifest: Manifest }> {
+interface ConfigMap {
+  kind: 'ConfigMap'
+  metadata: { name: string }
+  binaryData: Record<string, string>
+}
+
+/** `cmc run --on kubernetes --dry-run`: the job as it would be submitted, its Jobs (one per platform) and their inputs' ConfigMaps. */
+async function dryRunAll(args: string[]): Promise<{ job: ClusterJob; jobs: Manifest[]; configMaps: ConfigMap[] }> {
   const res = await cli(['run', ...args, '--repo', repo, '--on', 'kubernetes', '--registry', REGISTRY, '--dry-run', '--json'], { env })
   expect(res.code, res.stdout + res.stderr).toBe(0)
   const out = JSON.parse(res.stdout) as { job: ClusterJob; script: string }
-  return { job: out.job, manifest: JSON.parse(out.script) as Manifest }
+  const printed = JSON.parse(out.script) as Manifest | ConfigMap | { kind: 'List'; items: Array<Manifest | ConfigMap> }
+  const items = printed.kind === 'List' ? printed.items : [printed]
+  return {
+    job: out.job,
+    jobs: items.filter((i): i is Manifest => i.kind === 'Job'),
+    configMaps: items.filter((i): i is ConfigMap => i.kind === 'ConfigMap'),
+  }
+}
+
+async function dryRun(args: string[]): Promise<{ job: ClusterJob; manifest: Manifest }> {
+  const { job, jobs } = await dryRunAll(args)
+  expect(jobs).toHaveLength(1)
+  return { job, manifest: jobs[0] }
+}
+
+/**
+ * What the kubelet makes of a pod's ConfigMap volumes: each item's bytes at its path, with its mode,
+ * as bind mounts (read-only, a subPath mounting one file) for the local engine.
+ */
+function configMapMounts(manifest: Manifest, configMaps: ConfigMap[], dir: string): string[] {
+  const pod = manifest.spec.template.spec
+  return (pod.containers[0].volumeMounts ?? []).flatMap((m) => {
+    const volume = pod.volumes!.find((v) => v.name === m.name)!
+    const map = configMaps.find((c) => c.metadata.name === volume.configMap.name)!
+    const root = path.join(dir, m.name)
+    for (const item of volume.configMap.items) {
+      const file = path.join(root, item.path)
+      mkdirSync(path.dirname(file), { recursive: true })
+      writeFileSync(file, Buffer.from(map.binaryData[item.key], 'base64'), { mode: item.mode ?? 0o644 })
+    }
+    return ['-v', `${m.subPath ? path.join(root, m.subPath) : root}:${m.mountPath}${m.readOnly ? ':ro' : ''}`]
+  })
 }
 
 /** The pod's container, run on the local engine with the image the registry would give it: its log (stdout and stderr, as kubectl logs shows them). */
-function runPod(job: ClusterJob, manifest: Manifest, completionIndex: number, node: string): string {
+function runPod(job: ClusterJob, manifest: Manifest, completionIndex: number, node: string, opts: { imageId?: string; mounts?: string[] } = {}): string {
   const c = manifest.spec.template.spec.containers[0]
   const envArgs = c.env.filter((e) => e.value !== undefined).flatMap((e) => ['-e', `${e.name}=${e.value}`])
   const res = spawnSync(
@@ -69,10 +109,11 @@ function runPod(job: ClusterJob, manifest: Manifest, completionIndex: number, no
       '-e',
       `CMC_NODE=${node}`,
       ...envArgs,
+      ...(opts.mounts ?? []),
       ...(c.workingDir ? ['-w', c.workingDir] : []),
       '--entrypoint',
       c.command[0],
-      job.run.image.id,
+      opts.imageId ?? job.run.image.id,
       ...c.command.slice(1),
     ],
     { encoding: 'utf8', maxBuffer: 64 << 20 },
@@ -93,8 +134,58 @@ async function recordFromLog(job: ClusterJob, log: string, index: number) {
 
 beforeAll(async () => {
   await pingEngine()
+  writeTree(repo, {
+    'kube-multi-img/cmc.yaml': ['kind: image', 'alias: kube-multi-sh', 'platforms: [x86_64, arm64]', 'components:', '  - tags: os,debian', ''].join('\n'),
+    'kube-arch/cmc.yaml': [
+      'kind: benchmark',
+      'alias: kube-arch',
+      'image: kube-multi-sh',
+      `command: 'echo "{\\"value\\": {{n}}}" > /cmc/out/metrics.json; echo "machine $(uname -m)"'`,
+      'params: { n: { default: 1 } }',
+      'outputs: { dir: /cmc/out, metrics: { file: metrics.json, format: json } }',
+      'repeat: 1',
+      'warmup: 0',
+      '',
+    ].join('\n'),
+    // a folder (a nested file, an executable script) and a single file as inputs
+    'kube-inputs/cmc.yaml': [
+      'kind: benchmark',
+      'alias: kube-inputs',
+      'image: tiny-sh',
+      'command: >-',
+      `  n=$(cut -d' ' -f1 /data/input.txt) && k=$(tr -dc 0-9 < /etc/bench.json) &&`,
+      '  echo "{\\"n\\": $n, \\"k\\": $k}" > /cmc/out/metrics.json &&',
+      '  /data/run.sh && cat /data/sub/nested.txt &&',
+      '  if echo x > /data/input.txt 2>/dev/null; then echo WRITABLE; else echo readonly; fi',
+      'inputs:',
+      '  data: { path: ./data, mount: /data }',
+      '  conf: { path: ./conf.json, mount: /etc/bench.json }',
+      'outputs: { dir: /cmc/out, metrics: { file: metrics.json, format: json } }',
+      'repeat: 1',
+      'warmup: 0',
+      '',
+    ].join('\n'),
+    'kube-inputs/data/input.txt': '42 widgets\n',
+    'kube-inputs/data/sub/nested.txt': 'nested input\n',
+    'kube-inputs/data/run.sh': '#!/bin/sh\necho "script ran"\n',
+    'kube-inputs/conf.json': '{"k": 7}\n',
+    'kube-big/cmc.yaml': [
+      'kind: benchmark',
+      'alias: kube-big-input',
+      'image: tiny-sh',
+      'command: wc -c /data/blob',
+      'inputs: { data: { path: ./data, mount: /data } }',
+      'outputs: { dir: /cmc/out }',
+      '',
+    ].join('\n'),
+    'kube-big/data/blob': 'x'.repeat(1100 * 1024),
+  })
+  chmodSync(path.join(repo, 'kube-inputs/data/run.sh'), 0o755)
 })
-afterAll(() => rmSync(work, { recursive: true, force: true }))
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true })
+  rmSync(repo, { recursive: true, force: true })
+})
 
 describe('cmc run --on kubernetes', () => {
   it('makes one valid Indexed Job for the sweep: completions, parallelism, arch, image from the registry', async () => {
@@ -178,6 +269,72 @@ describe('cmc run --on kubernetes', () => {
     const manifest = validatedJob(indexedJob(rocm, [0])) as unknown as Manifest
     expect(manifest.spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/arch': 'arm64' })
     expect(manifest.spec.template.spec.containers[0].resources?.limits).toEqual({ 'amd.com/gpu': 1 })
+  })
+
+  it('-p x86_64 -p arm64: one Indexed Job per platform, each selecting its architecture and pulling its own image', async () => {
+    const { job, jobs } = await dryRunAll(['kube-arch', '-p', 'x86_64', '-p', 'arm64', '--set', 'n=1,2'])
+    expect(jobs).toHaveLength(2)
+    for (const j of jobs) expect(() => validatedJob(j as never)).not.toThrow()
+    expect(jobs.map((j) => j.spec.template.spec.nodeSelector['kubernetes.io/arch'])).toEqual(['amd64', 'arm64'])
+    expect(jobs.map((j) => j.spec.completions)).toEqual([2, 2])
+    expect(new Set(jobs.map((j) => j.metadata.name)).size).toBe(2)
+    expect(jobs[0].spec.template.spec.containers[0].image).toMatch(/\/cmc\/kube-arch:x86_64-[0-9a-f]{12}$/)
+    expect(jobs[1].spec.template.spec.containers[0].image).toMatch(/\/cmc\/kube-arch:arm64-[0-9a-f]{12}$/)
+    // completion index 1 of the arm64 Job is task 3: point n=2 on arm64
+    const arm = job.morePlatforms![0].run
+    const log = runPod(job, jobs[1], 1, 'arm-node', { imageId: arm.image.id })
+    const { record, dir } = await recordFromLog(job, log, 3)
+    expect(record.status).toBe('ok')
+    expect(record.platform).toBe('arm64')
+    expect(record.params).toEqual({ n: 2 })
+    expect(record.metrics.value.median).toBe(2)
+    expect(record.image.id).toBe(arm.image.id)
+    expect(record.scheduler?.arrayIndex).toBe(3)
+    // the pod's own view of its machine: on a cluster the nodeSelector gives it an arm64 node
+    expect(record.host.arch).toBe('arm64')
+    expect(readFileSync(path.join(dir, 'stdout.log'), 'utf8')).toContain('machine aarch64')
+  })
+
+  it('inputs reach the pod through a ConfigMap, read-only where the meta mounts them: the record a local run gives', async () => {
+    const { job, jobs, configMaps } = await dryRunAll(['kube-inputs', '--platform', 'x86_64'])
+    expect(jobs).toHaveLength(1)
+    expect(configMaps).toHaveLength(1)
+    const pod = jobs[0].spec.template.spec
+    expect(pod.volumes!.map((v) => v.configMap.name)).toEqual([configMaps[0].metadata.name, configMaps[0].metadata.name])
+    expect(pod.containers[0].volumeMounts).toEqual([
+      { name: 'input-0', mountPath: '/data', readOnly: true },
+      { name: 'input-1', mountPath: '/etc/bench.json', readOnly: true, subPath: 'conf.json' },
+    ])
+    expect(pod.volumes![0].configMap.items.find((i) => i.path === 'run.sh')?.mode).toBe(0o755)
+    const local = await cli(['run', 'kube-inputs', '--repo', repo, '--platform', 'x86_64', '--json'], { env })
+    expect(local.code, local.stderr).toBe(0)
+    const [here] = JSON.parse(local.stdout) as Array<{ metrics: Record<string, { median: number }>; outputs: unknown[]; id: string }>
+    const log = runPod(job, jobs[0], 0, 'worker-a', { mounts: configMapMounts(jobs[0], configMaps, path.join(work, 'kubelet', job.id)) })
+    const { record, dir } = await recordFromLog(job, log, 0)
+    expect(record.status, readFileSync(path.join(dir, 'stderr.log'), 'utf8')).toBe('ok')
+    expect(record.metrics.n.median).toBe(42)
+    expect(record.metrics.k.median).toBe(7)
+    expect(record.metrics.n.median).toBe(here.metrics.n.median)
+    expect(record.outputs).toEqual(here.outputs)
+    const stdout = readFileSync(path.join(dir, 'stdout.log'), 'utf8')
+    expect(stdout).toContain('script ran')
+    expect(stdout).toContain('nested input')
+    expect(stdout).toContain('readonly')
+    expect(stdout).not.toContain('WRITABLE')
+  })
+
+  it('inputs larger than a ConfigMap holds: refused before anything is sent, with what to do', async () => {
+    const res = await cli(
+      ['run', 'kube-big-input', '--repo', repo, '--platform', 'x86_64', '--on', 'kubernetes', '--registry', REGISTRY, '--dry-run', '--json'],
+      {
+        env,
+      },
+    )
+    expect(res.code, res.stdout + res.stderr).toBe(2)
+    const err = JSON.parse(res.stdout) as { error: string; message: string; hint: string }
+    expect(err.error).toBe('KUBE_INPUTS_TOO_LARGE')
+    expect(err.message).toMatch(/1\.07 MiB|1\.1 MiB/)
+    expect(err.hint).toMatch(/Slurm/)
   })
 
   it('a Job the API would refuse is refused, naming the field', () => {

@@ -11,6 +11,7 @@ import { containerCreateOptions } from '../../engine/run.js'
 import { containerSpec } from '../../pipeline/runBenchmark.js'
 import type { FrozenRun } from '../frozenRun.js'
 import { taskPlatform, type ClusterJob, type JobPlatform } from '../jobs.js'
+import { inputData, inputVolumes } from './podInputs.js'
 import { podScript } from './podScript.js'
 
 const require = createRequire(import.meta.url)
@@ -45,6 +46,7 @@ export function indexedJob(job: ClusterJob, indices: number[], submission = job.
   const gpu = gpuLimit(job, run)
   const labels = { 'app.kubernetes.io/managed-by': 'cmc', 'cmc.job': job.id }
   const secrets = new Set(run.benchmark.secrets)
+  const inputs = k8s.inputs?.length ? inputVolumes(k8s.inputs, inputsName(job, submission)) : undefined
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -60,6 +62,7 @@ export function indexedJob(job: ClusterJob, indices: number[], submission = job.
         spec: {
           restartPolicy: 'Never',
           nodeSelector: { 'kubernetes.io/arch': arch },
+          ...(inputs ? { volumes: inputs.volumes } : {}),
           containers: [
             {
               name: 'point',
@@ -71,6 +74,7 @@ export function indexedJob(job: ClusterJob, indices: number[], submission = job.
                 { name: 'CMC_NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
               ],
               resources: resources(job, run, gpu),
+              ...(inputs ? { volumeMounts: inputs.volumeMounts } : {}),
             },
           ],
         },
@@ -114,6 +118,34 @@ export function secretManifest(
   }
   const { Secret } = require('kubernetes-models/v1/Secret') as typeof import('kubernetes-models/v1/Secret')
   return checked(manifest, Secret, 'Secret', "a secret's name must be a valid Secret key: letters, digits, '-', '_' and '.'")
+}
+
+/** The ConfigMap that holds a submission's inputs (podInputs.ts). */
+export function inputsName(job: ClusterJob, submission: number): string {
+  return `${jobName(job, submission)}-inputs`
+}
+
+/** The ConfigMap of the job's inputs for one submission, owned by its Job like the Secret; checked against the API schema. */
+export function inputsManifest(
+  job: ClusterJob,
+  submission: number,
+  data: Record<string, string>,
+  owner?: { name: string; uid: string },
+): Record<string, unknown> {
+  const manifest = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: inputsName(job, submission),
+      namespace: job.kubernetes!.namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'cmc', 'cmc.job': job.id },
+      ...(owner ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: owner.name, uid: owner.uid }] } : {}),
+    },
+    binaryData: data,
+    immutable: true,
+  }
+  const { ConfigMap } = require('kubernetes-models/v1/ConfigMap') as typeof import('kubernetes-models/v1/ConfigMap')
+  return checked(manifest, ConfigMap, 'ConfigMap', "the inputs' files become its keys: check the inputs of the benchmark's meta")
 }
 
 function gpuLimit(job: ClusterJob, run: FrozenRun): { resource: string; count: number } | undefined {
@@ -164,10 +196,15 @@ function onePlatform(job: ClusterJob, indices: number[]): JobPlatform {
   return taskPlatform(job, indices[0])
 }
 
-/** The Job (one platform), or a List of one Job per platform, as `kubectl apply -f` takes them. */
+/** The Job (one platform), or a List of one Job per platform each with its inputs' ConfigMap, as `kubectl apply -f` takes them. */
 export function describeIndexedJob(job: ClusterJob, indices: number[]): string {
   const groups = new Map<number, number[]>()
   for (const k of indices) groups.set(job.points[k].platform ?? 0, [...(groups.get(job.points[k].platform ?? 0) ?? []), k])
-  const jobs = [...groups.values()].map((group, j) => validatedJob(indexedJob(job, group, job.submissions.length + j)))
-  return JSON.stringify(jobs.length === 1 ? jobs[0] : { apiVersion: 'v1', kind: 'List', items: jobs }, null, 2)
+  const inputs = job.kubernetes?.inputs?.length ? job.kubernetes.inputs : undefined
+  const data = inputs && inputData(inputs)
+  const items = [...groups.values()].flatMap((group, j) => {
+    const submission = job.submissions.length + j
+    return [...(data ? [inputsManifest(job, submission, data)] : []), validatedJob(indexedJob(job, group, submission))]
+  })
+  return JSON.stringify(items.length === 1 ? items[0] : { apiVersion: 'v1', kind: 'List', items }, null, 2)
 }

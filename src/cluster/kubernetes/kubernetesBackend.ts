@@ -7,7 +7,8 @@ import type { ClusterBackend, TaskState } from '../backend.js'
 import type { ClusterJob, Submission } from '../jobs.js'
 import { jobPaths } from '../taskFiles.js'
 import { readSecrets } from '../frozenRun.js'
-import { secretManifest, validatedJob, indexedJob } from './indexedJob.js'
+import { inputsManifest, secretManifest, validatedJob, indexedJob } from './indexedJob.js'
+import { inputData } from './podInputs.js'
 import { kube, unreachable } from './kubeClient.js'
 import { unpackPodLog } from './podLog.js'
 
@@ -33,12 +34,17 @@ export const kubernetesBackend: ClusterBackend = {
     const namespace = job.kubernetes!.namespace
     try {
       const created = await kc.makeApiClient(k8s.BatchV1Api).createNamespacedJob({ namespace, body: manifest as never })
-      // the pods wait for the Secret their env names; owned by the Job, it goes when the Job is deleted
+      // the pods wait for the Secret their env names and the ConfigMap of their inputs; owned by the Job, they go when it is deleted
+      const owner = { name: created.metadata!.name!, uid: created.metadata!.uid! }
       const values = readSecrets(jobPaths(job.dir).secrets)
       if (Object.keys(values).length) {
-        const owner = { name: created.metadata!.name!, uid: created.metadata!.uid! }
         const body = secretManifest(job, job.submissions.length, values, owner)
         await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({ namespace, body: body as never })
+      }
+      const inputs = job.kubernetes?.inputs
+      if (inputs?.length) {
+        const body = inputsManifest(job, job.submissions.length, inputData(inputs, jobPaths(job.dir).podInputs), owner)
+        await kc.makeApiClient(k8s.CoreV1Api).createNamespacedConfigMap({ namespace, body: body as never })
       }
       return { schedulerId: `${namespace}/${created.metadata?.name}`, indices, submittedAt: new Date().toISOString() }
     } catch (e) {
