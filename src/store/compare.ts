@@ -14,6 +14,7 @@
 import { CmcError } from '../errors.js'
 import { median, welch, welchLogRatio } from '../stats.js'
 import { imageIdentity } from './summary.js'
+import { hostIdentity, type RanOn } from './hostIdentity.js'
 
 export type Verdict = 'improved' | 'regressed' | 'no change' | 'inconclusive'
 
@@ -79,7 +80,9 @@ export interface Comparable extends Partial<RunSetup> {
   platform: string
   /** `digest` is the identity; `id` is read instead when present (records written before the identity was kept) */
   image: { digest: string; id?: string }
+  /** With `scheduler`, a cluster task: its host is told apart by cluster and node too (hostIdentity). */
   host: { hostname: string }
+  scheduler?: RanOn['scheduler']
   metrics: Record<string, { median: number; unit?: string; higherIsBetter?: boolean }>
   /** Per-repeat values; used when a side is a single run. */
   repeats: Array<{ metrics: Record<string, number> }>
@@ -213,7 +216,7 @@ function side(g: Comparable[], setup: Map<string, string[]> | undefined): SideSu
     // sorted sets: whether the sides differ must not depend on the order records were listed
     platforms: [...new Set(g.map((r) => r.platform))].sort(),
     digests: [...new Set(g.map((r) => imageIdentity(r.image)))].sort(),
-    hosts: [...new Set(g.map((r) => r.host.hostname))].sort(),
+    hosts: [...new Set(g.map(hostIdentity))].sort(),
     benchmarks: setup?.get('benchmark') ?? [],
     params: Object.fromEntries([...(setup ?? [])].filter(([f]) => f.startsWith('params.')).map(([f, v]) => [f.slice(7), v])),
     limits: setup?.get('limits') ?? [],
@@ -228,7 +231,7 @@ function side(g: Comparable[], setup: Map<string, string[]> | undefined): SideSu
  * architectures: an index line knows only that a run was emulated.
  */
 function howRan(r: Comparable): string {
-  return r.emulated ? `emulated on host ${r.host.hostname}` : 'native'
+  return r.emulated ? `emulated on host ${hostIdentity(r)}` : 'native'
 }
 
 /**

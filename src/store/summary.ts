@@ -1,5 +1,6 @@
 // The index line of a record: what queries, sorting and compare need without
 // opening record.json (medians per metric, params, attributes).
+import { hostIdentity } from './hostIdentity.js'
 import type { ExperimentRecord } from './record.js'
 
 export interface RecordSummary {
@@ -70,7 +71,7 @@ export function summaryOf(r: ExperimentRecord): RecordSummary {
     digest: imageIdentity(r.image),
     platform: r.platform,
     status: r.status,
-    host: r.host.hostname,
+    host: hostIdentity(r),
     limits: limitsText(r.limits),
     params: r.params,
     metrics: Object.fromEntries(Object.entries(r.metrics).map(([k, s]) => [k, s.median])),
