@@ -8,9 +8,12 @@
 //   cmc exp compare RUN 'published, 100 results' --per accelerator, whole process   target <= 300 ms
 // Beside them, the raw equivalents measured in the same run: copying the
 // tree with cp -r (the files an import keeps, nothing parsed or indexed),
-// reading every file of it in one process, and `node -e 0`.
+// reading every file of it in one process, and `node -e 0`; and what each
+// writes: the folders, files and links the import made in the store beside
+// those of the tree. The load average is printed with the figures: the file
+// system's cost per folder or file grows with what else the machine writes.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -32,9 +35,37 @@ const timed = (file, args, opts = {}) => {
 }
 const cmc = (...args) => timed(process.execPath, [bin, ...args])
 
+/** Folders, files, bytes and extra hard links (a file's second name) under dir. */
+const census = (dir) => {
+  const c = { dirs: 0, files: 0, bytes: 0, links: 0 }
+  const inodes = new Set()
+  const walk = (d) => {
+    c.dirs++
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else {
+        const st = lstatSync(p)
+        c.files++
+        if (inodes.has(st.ino)) c.links++
+        else {
+          inodes.add(st.ino)
+          c.bytes += st.size
+        }
+      }
+    }
+  }
+  walk(dir)
+  return c
+}
+const load = () => os.loadavg()[0].toFixed(1)
+const counted = (c) =>
+  `${c.dirs.toLocaleString()} folders, ${c.files.toLocaleString()} files (${c.links.toLocaleString()} of them links), ${(c.bytes / 2 ** 20).toFixed(0)} MiB`
+
 let t0 = process.hrtime.bigint()
 writeRound(tree, N)
 const genMs = ms(t0)
+const treeCount = census(tree)
 
 // the raw equivalents: the files copied, the files read
 const cpMs = timed('cp', ['-r', tree, path.join(work, 'copy')]).ms
@@ -54,8 +85,11 @@ readAll(tree)
 const readMs = ms(t0)
 rmSync(path.join(work, 'copy'), { recursive: true, force: true })
 
+const loadBefore = load()
 const first = cmc('exp', 'import', '--mlperf', tree, '--json')
+const loadAfter = load()
 const report = JSON.parse(first.out)
+const storeCount = census(path.join(storeDir, 'records'))
 const again = cmc('exp', 'import', '--mlperf', tree, '--json')
 const againReport = JSON.parse(again.out)
 
@@ -134,10 +168,11 @@ for (let i = 0; i < 5; i++) {
 const f = (x) => x.toFixed(0)
 const s = (x) => (x / 1000).toFixed(1)
 const m = cmpOut.metrics[0]
-console.log(`mlperf — a generated round of ${N.toLocaleString()} results (${files.toLocaleString()} files, generated in ${s(genMs)} s)`)
+console.log(`mlperf — a generated round of ${N.toLocaleString()} results (${counted(treeCount)}; generated in ${s(genMs)} s)`)
 console.log(
-  `  cmc exp import --mlperf TREE   ${s(first.ms)} s whole process   target <= 10 s   raw: cp -r of the tree ${s(cpMs)} s, reading every file ${s(readMs)} s   (${report.added} records, ${report.skipped.length} skipped)`,
+  `  cmc exp import --mlperf TREE   ${s(first.ms)} s whole process   target <= 10 s   raw: cp -r of the tree ${s(cpMs)} s, reading every file ${s(readMs)} s   (${report.added} records, ${report.skipped.length} skipped; load ${loadBefore} -> ${loadAfter})`,
 )
+console.log(`    the store's records: ${counted(storeCount)}; the tree ${files.toLocaleString()} files`)
 console.log(`  the same import again          ${s(again.ms)} s (${againReport.added} added, ${againReport.present} present)`)
 console.log(
   `  cmc exp import --mlperf CSV    ${s(csvImport.ms)} s for ${N.toLocaleString()} summary rows (${csvReport.added} records, ${csvReport.skipped.length} skipped)`,

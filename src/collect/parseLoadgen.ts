@@ -1,6 +1,7 @@
 // MLPerf LoadGen logs. mlperf_log_summary.txt is "Key : value" lines under
 // section headers ("MLPerf Results Summary", "Additional Stats", "Test
-// Parameters Used"); mlperf_log_detail.txt is ":::MLLOG {json}" lines. Both are
+// Parameters Used"); mlperf_log_detail.txt is ":::MLLOG {json}" lines (v0.5's
+// is plain text: '"pid": 1, "tid": 1, "ts": 80284ns : Scenario : Offline'). All are
 // read into one shape with one name per value, whichever file it came from:
 // metrics (numbers a run measured), settings (what the run was asked to do:
 // target_qps, seeds, durations; 64-bit seeds kept exact as text), the
@@ -310,10 +311,28 @@ interface DetailEntry {
   metadata?: { is_error?: boolean; is_warning?: boolean }
 }
 
-/** One :::MLLOG line; integers beyond 2^53 (seeds) are kept as their digits. */
-function detailEntry(line: string): DetailEntry | undefined {
+/**
+ * Keys the parser reads (below); a detail log's other lines (the LoadGen
+ * sources' hashes, sample sets, logger counters: most of its bytes) are not
+ * parsed unless LoadGen marked them as an error or a warning.
+ */
+const READ_KEY = /^(effective_|requested_scenario$|requested_test_mode$|loadgen_version$|sut_name$|test_datetime$|result_|num_errors$|error|early_stopping_)/
+
+/** A line's key without parsing it: LoadGen writes `"key": "name"` first. */
+function keyOf(line: string): string | undefined {
+  const at = line.indexOf('"key": "')
+  if (at < 0) return undefined
+  const end = line.indexOf('"', at + 8)
+  return end < 0 ? undefined : line.slice(at + 8, end)
+}
+const flagged = (line: string) => line.includes('"is_error": true') || line.includes('"is_warning": true')
+
+/** One :::MLLOG line the parser reads; integers beyond 2^53 (seeds) are kept as their digits. */
+function detailEntry(line: string, anyFlagged: boolean): DetailEntry | undefined {
   const i = line.indexOf(':::MLLOG')
   if (i < 0) return undefined
+  const key = keyOf(line)
+  if (key !== undefined && !READ_KEY.test(key) && !(anyFlagged && flagged(line))) return undefined
   const json = line
     .slice(i + 8)
     .replace(/("value":\s*)(-?\d{16,})(\s*[,}])/, (all, head: string, digits: string, tail: string) =>
@@ -328,10 +347,13 @@ function detailEntry(line: string): DetailEntry | undefined {
 }
 
 export function parseLoadgenDetail(text: string): LoadgenResult {
+  if (!text.includes(':::MLLOG') && V05_LINE.test(text)) return parseV05Detail(text)
   const res = empty()
   const entries: DetailEntry[] = []
+  // most logs flag no line: then no line needs looking at for a flag
+  const anyFlagged = flagged(text)
   for (const line of text.split('\n')) {
-    const entry = detailEntry(line)
+    const entry = detailEntry(line, anyFlagged)
     if (entry) entries.push(entry)
   }
   let warnings = 0,
@@ -389,6 +411,60 @@ export function parseLoadgenDetail(text: string): LoadgenResult {
     if (ns !== undefined) res.metrics.early_stopping_latency_ns = ns
   }
   res.headline = headlineOf(res, undefined)
+  return res
+}
+
+/** A v0.5 detail line's prefix: process, thread and time stamp. */
+const V05_LINE = /^"pid": \d+, "tid": \d+, "ts": \d+ns : ?/m
+const V05_PREFIX = /^"pid": \d+, "tid": (\d+), "ts": (\d+)ns : ?/
+
+/**
+ * A v0.5 detail log: plain lines under the prefix, the settings in blocks
+ * ("Effective Settings:", "Requested Settings:") that end at an empty line,
+ * errors as "ERROR : ..." continued by the lines logged at the same time.
+ * It states no results (the summary does): the version, the time of the test,
+ * the SUT, the effective scenario, mode and settings, errors and warnings.
+ */
+function parseV05Detail(text: string): LoadgenResult {
+  const res = empty()
+  let block: 'effective' | 'requested' | undefined
+  let warnings = 0,
+    errors = 0
+  let lastError: { stamp: string; index: number } | undefined
+  for (const raw of text.split('\n')) {
+    const prefix = V05_PREFIX.exec(raw)
+    if (!prefix) continue // a multi-line value (the git log, the sources' hashes)
+    const stamp = `${prefix[1]}:${prefix[2]}`
+    const line = raw.slice(prefix[0].length).trim()
+    if (lastError?.stamp === stamp && line && !/\s:\s|:$/.test(line)) {
+      res.invalidReasons[lastError.index] += ' ' + line
+      continue
+    }
+    lastError = undefined
+    let m: RegExpExecArray | null
+    if (!line) block = undefined
+    else if (line === 'Effective Settings:') block = 'effective'
+    else if (line === 'Requested Settings:') block = 'requested'
+    else if ((m = /^ERROR\s*:\s*(.*)$/.exec(line))) {
+      errors++
+      lastError = { stamp, index: res.invalidReasons.push(`error: ${m[1]}`) - 1 }
+    } else if (/^WARNING\b/.test(line)) warnings++
+    else if ((m = /^version\s*:\s*(.+)$/.exec(line)) && !block) res.version = m[1]!.trim()
+    else if ((m = /^Date \+ time of test:\s*(.+)$/.exec(line))) res.datetime = m[1]!.trim()
+    else if ((m = /^System Under Test \(SUT\) name:\s*(.+)$/.exec(line))) res.sut = m[1]!.trim()
+    else if (block && (m = /^([^:]+?)\s*:\s*(.*)$/.exec(line))) {
+      const [, key, value] = m as unknown as [string, string, string]
+      if (key === 'Scenario') {
+        if (block === 'effective') res.scenario = normalizeScenario(value)
+        else res.scenario ??= normalizeScenario(value)
+      } else if (key === 'Test mode') {
+        if (block === 'effective') res.mode = normalizeMode(value)
+        else res.mode ??= normalizeMode(value)
+      } else if (block === 'effective') res.settings[settingName(key)] = settingOf(value)
+    }
+  }
+  res.warnings = warnings
+  res.errors = errors
   return res
 }
 
@@ -511,14 +587,34 @@ export function readLoadgenFolder(dir: string): LoadgenResult | undefined {
       return undefined
     }
   }
-  const summary = text(SUMMARY_LOG)
-  const detail = text(DETAIL_LOG)
+  return parseLoadgenLogs(text(SUMMARY_LOG), text(DETAIL_LOG))
+}
+
+/** The result a run's summary and detail log texts state; undefined when both are missing or empty. */
+export function parseLoadgenLogs(summary: string | undefined, detail: string | undefined): LoadgenResult | undefined {
+  if (!summary?.trim()) summary = undefined
+  if (!detail?.trim()) detail = undefined
   if (summary === undefined && detail === undefined) return undefined
   return combineLoadgen(summary !== undefined ? parseLoadgenSummary(summary) : undefined, detail !== undefined ? parseLoadgenDetail(detail) : undefined)
 }
+
+export const LOADGEN_LOGS = [SUMMARY_LOG, DETAIL_LOG]
 
 /** Among a record's output paths, the folder of the first LoadGen log (a performance run's before an accuracy run's). */
 export function loadgenFolderOf(paths: readonly string[]): string | undefined {
   const logs = paths.filter((p) => [SUMMARY_LOG, DETAIL_LOG].includes(path.posix.basename(p))).map((p) => path.posix.dirname(p))
   return logs.find((d) => !/(^|\/)accuracy$/.test(d)) ?? logs[0]
+}
+
+/**
+ * The LoadGen facts of a run whose outputs (under outputsDir, at these
+ * record-relative paths) hold LoadGen logs, as an imported result has them:
+ * what makes `scenario = Offline` select the run and lets it stand beside
+ * published results. Undefined when its outputs hold no LoadGen log, or only
+ * logs that state nothing.
+ */
+export function loadgenOfOutputs(outputsDir: string, paths: readonly string[]): LoadgenFacts | undefined {
+  const folder = loadgenFolderOf(paths)
+  const res = folder === undefined ? undefined : readLoadgenFolder(path.join(outputsDir, folder))
+  return res && (res.scenario || Object.keys(res.metrics).length) ? loadgenFacts(res) : undefined
 }

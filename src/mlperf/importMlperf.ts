@@ -7,8 +7,7 @@
 // record already has is counted as present. What cannot be read is skipped
 // and reported with the reason; it never fails the import.
 import { createHash } from 'node:crypto'
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { promises as fsp } from 'node:fs'
+import { createReadStream, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
@@ -21,7 +20,7 @@ import type { ExperimentRecord, OutputFile } from '../store/record.js'
 import { validateRecord, type Store } from '../store/store.js'
 import { summaryOf } from '../store/summary.js'
 import { keyHash, publishedRecord, recordIdFor, resultKey, type PublishedResult } from './published.js'
-import { readTree, roundOf, type Skipped } from './readTree.js'
+import { readTree, roundOf, type ResultKey, type Skipped } from './readTree.js'
 import { readSummaryFile } from './summaryFile.js'
 
 export interface MlperfImportReport {
@@ -57,8 +56,6 @@ const SUMMARY = /\.(csv|json)$/i
 const ARCHIVE_LIMITS = { maxFileBytes: 512 * 2 ** 20, maxTotalBytes: 64 * 2 ** 30 }
 /** index lines appended per write, and records written before their lines are */
 const INDEX_BATCH = 1000
-/** record folders written at a time: file system calls overlap in libuv's threads */
-const WRITERS = 16
 
 export async function importMlperf(store: Store, input: string, opts: MlperfImportOptions = {}): Promise<MlperfImportReport> {
   if (!existsSync(input))
@@ -66,8 +63,13 @@ export async function importMlperf(store: Store, input: string, opts: MlperfImpo
       hint: 'give a submission tree (closed/<submitter>/results/...), an archive of one, or a round summary (.csv, .json)',
     })
   const round = opts.round ?? roundOf(input)
-  if (statSync(input).isDirectory()) return write(store, input, 'tree', readTree(input, { round }), opts)
-  if (SUMMARY.test(input)) return write(store, input, 'summary', readSummaryFile(readFileSync(input, 'utf8'), path.basename(input), { round }), opts)
+  if (statSync(input).isDirectory()) return importTree(store, input, input, round, opts)
+  if (SUMMARY.test(input)) {
+    const contents = readSummaryFile(readFileSync(input, 'utf8'), path.basename(input), { round })
+    const writer = new ResultWriter(store, input, 'summary', opts)
+    for (const result of contents.results) writer.add(result)
+    return writer.done(contents.skipped)
+  }
   if (!ARCHIVE.test(input))
     throw new CmcError('IMPORT_FORMAT', `${input} is not a submission tree, an archive of one or a round summary`, {
       hint: 'give a folder, a .tar.gz/.tgz/.tar/.zip of one, or a .csv/.json summary',
@@ -76,12 +78,19 @@ export async function importMlperf(store: Store, input: string, opts: MlperfImpo
   const tmp = mkdtempSync(path.join(store.root, '.import-mlperf-'))
   try {
     const refused = await unpack(input, tmp)
-    const contents = readTree(tmp, { round })
-    contents.skipped.unshift(...refused.map((r) => ({ path: r.path, reason: `not unpacked: ${r.reason}` })))
-    return await write(store, input, 'tree', contents, { ...opts, link: true })
+    const report = importTree(store, input, tmp, round, { ...opts, link: true })
+    report.skipped.unshift(...refused.map((r) => ({ path: r.path, reason: `not unpacked: ${r.reason}` })))
+    return report
   } finally {
     rmSync(tmp, { recursive: true, force: true })
   }
+}
+
+/** A tree's results written as they are read: a result's bytes are held only until its record is written. */
+function importTree(store: Store, input: string, root: string, round: string | undefined, opts: WriteOptions): MlperfImportReport {
+  const writer = new ResultWriter(store, input, 'tree', opts)
+  const contents = readTree(root, { round, each: (result) => writer.add(result), holds: (source) => writer.holds(source) })
+  return writer.done(contents.skipped)
 }
 
 /** The archive's files under dest, under the one extraction policy; what it refused. */
@@ -120,6 +129,146 @@ function presentKeys(store: Store): Map<string, string[]> {
   return out
 }
 
+/**
+ * Published results into the store, one at a time and in order (a key's hash
+ * is never taken twice): each record's folder staged and renamed into place
+ * as a run's is, then a batch's index lines in one append, so a reader never
+ * finds a line without its record. Plain synchronous calls: a record is a
+ * dozen small files, and handing each call to libuv's threads costs more
+ * than the call. Folders are not synced one by one: an import is re-run
+ * whole after a crash, and is idempotent.
+ */
+class ResultWriter {
+  private readonly report: MlperfImportReport
+  private readonly present: Map<string, string[]>
+  private readonly taken = new Set<string>()
+  private readonly now: Date
+  private lines: string[] = []
+  /** the month folders made (a record folder's parent) */
+  private readonly months = new Set<string>()
+  /** a copy in the store of each file content kept so far, by sha256: an identical file is linked to it, not written again */
+  private readonly stored = new Map<string, string>()
+
+  constructor(
+    private readonly store: Store,
+    input: string,
+    kind: MlperfImportReport['kind'],
+    private readonly opts: WriteOptions,
+  ) {
+    this.report = { input, kind, found: 0, added: 0, present: 0, skipped: [], ids: [] }
+    this.present = presentKeys(store)
+    this.now = opts.now ?? new Date()
+    mkdirSync(store.stagingDir, { recursive: true })
+  }
+
+  /** Whether the store holds a result of this key already. */
+  holds(source: ResultKey): boolean {
+    return hashFor(resultKey(source), this.present, this.taken) === undefined
+  }
+
+  add(result: PublishedResult): void {
+    this.report.found++
+    const hash = result.present ? undefined : hashFor(resultKey(result.source), this.present, this.taken)
+    if (!hash) {
+      this.report.present++
+      return
+    }
+    this.taken.add(hash)
+    const ranAt = result.ranAt ? new Date(result.ranAt) : undefined
+    const at = ranAt && !Number.isNaN(ranAt.getTime()) ? ranAt : this.now
+    const record = this.writeRecord(result, recordIdFor(at, hash), at)
+    if (!record) {
+      this.report.skipped.push({ path: result.source.from, reason: 'its record folder exists already' })
+      return
+    }
+    this.lines.push(JSON.stringify(summaryOf(record)))
+    this.report.ids.push(record.id)
+    this.report.added++
+    if (this.lines.length >= INDEX_BATCH) this.flush()
+  }
+
+  /** The report, once the last batch's lines are in the index; `skipped` is what reading the input skipped. */
+  done(skipped: Skipped[]): MlperfImportReport {
+    this.flush()
+    this.report.skipped.unshift(...skipped)
+    return this.report
+  }
+
+  private flush(): void {
+    if (!this.lines.length) return
+    // one O_APPEND write, on a fresh line after a torn one (the store's own append)
+    this.store.appendIndexLine(this.lines.join('\n'))
+    this.lines = []
+    this.opts.events?.({ type: 'progress', task: 'import', current: this.report.added })
+  }
+
+  /** The record's folder with the files it keeps under outputs/, each with its sha256; undefined when the folder exists. */
+  private writeRecord(result: PublishedResult, id: string, at: Date): ExperimentRecord | undefined {
+    const dest = this.store.recordDir(id)
+    if (existsSync(dest)) return undefined
+    const staging = path.join(this.store.stagingDir, `${id}.${process.pid}`)
+    const made = new Set<string>()
+    const folder = (dir: string) => {
+      if (made.has(dir)) return
+      if (dir !== staging) folder(path.dirname(dir))
+      try {
+        mkdirSync(dir)
+      } catch (e) {
+        if (dir !== staging || (e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+        // a folder left by a killed import that had this pid
+        rmSync(dir, { recursive: true, force: true })
+        mkdirSync(dir)
+      }
+      made.add(dir)
+    }
+    const kept: Array<{ to: string; sha256: string }> = []
+    const outputs = result.files.map(({ from, to, bytes }): OutputFile => {
+      const target = path.join(staging, 'outputs', to)
+      folder(path.dirname(target))
+      const data = bytes ?? readFileSync(from)
+      const sha256 = createHash('sha256').update(data).digest('hex')
+      this.keepFile(target, from, data, sha256)
+      kept.push({ to, sha256 })
+      return { path: to, size: data.length, sha256 }
+    })
+    const record = publishedRecord(result, id, at, outputs)
+    if (!validateRecord(record)) return undefined
+    folder(staging)
+    writeFileSync(path.join(staging, 'record.json'), JSON.stringify(record, null, 2) + '\n')
+    const month = path.dirname(dest)
+    if (!this.months.has(month)) {
+      mkdirSync(month, { recursive: true })
+      this.months.add(month)
+    }
+    renameSync(staging, dest)
+    for (const { to, sha256 } of kept) if (!this.stored.has(sha256)) this.stored.set(sha256, path.join(dest, 'outputs', to))
+    return record
+  }
+
+  /**
+   * A kept file: a link to an identical one the store holds (records are never
+   * changed in place, so they may share it), else to the unpacked archive's
+   * file (ours to give away), else written from the bytes read. A link the
+   * file system refuses (too many, another device) falls back to the next way.
+   */
+  private keepFile(target: string, from: string, data: Buffer, sha256: string): void {
+    const same = this.stored.get(sha256)
+    if (same && tryLink(same, target)) return
+    if (same) this.stored.delete(sha256) // it has too many links: the next identical file links to this copy
+    if (this.opts.link && tryLink(from, target)) return
+    writeFileSync(target, data)
+  }
+}
+
+function tryLink(existing: string, target: string): boolean {
+  try {
+    linkSync(existing, target)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** The hash a new result's id takes, or undefined when a record already holds the result. */
 function hashFor(key: string, present: Map<string, string[]>, taken: Set<string>): string | undefined {
   for (let salt = 0; ; salt++) {
@@ -129,101 +278,4 @@ function hashFor(key: string, present: Map<string, string[]>, taken: Set<string>
     if (!keys && !taken.has(hash)) return hash
     // another result shares the hash: the next salt
   }
-}
-
-async function write(
-  store: Store,
-  input: string,
-  kind: MlperfImportReport['kind'],
-  contents: { results: PublishedResult[]; skipped: Skipped[] },
-  opts: WriteOptions,
-): Promise<MlperfImportReport> {
-  const report: MlperfImportReport = { input, kind, found: contents.results.length, added: 0, present: 0, skipped: contents.skipped, ids: [] }
-  const present = presentKeys(store)
-  const taken = new Set<string>()
-  const now = opts.now ?? new Date()
-  // ids first, in order (a key's hash must not be taken twice); then the folders, many at a time
-  const todo: Array<{ result: PublishedResult; id: string; at: Date }> = []
-  for (const result of contents.results) {
-    const hash = hashFor(resultKey(result.source), present, taken)
-    if (!hash) {
-      report.present++
-      continue
-    }
-    taken.add(hash)
-    const ranAt = result.ranAt ? new Date(result.ranAt) : undefined
-    const at = ranAt && !Number.isNaN(ranAt.getTime()) ? ranAt : now
-    todo.push({ result, id: recordIdFor(at, hash), at })
-  }
-  for (let from = 0; from < todo.length; from += INDEX_BATCH) {
-    const batch = todo.slice(from, from + INDEX_BATCH)
-    const records = await pool(batch, WRITERS, ({ result, id, at }) => stageRecord(store, result, id, at, opts.link === true))
-    const lines: string[] = []
-    records.forEach((record, k) => {
-      if (!record) return void report.skipped.push({ path: batch[k]!.result.source.from, reason: 'its record folder exists already' })
-      lines.push(JSON.stringify(summaryOf(record)))
-      report.ids.push(record.id)
-      report.added++
-    })
-    // a batch's lines once its folders are in place: a reader never finds a line without its record
-    appendIndex(store, lines)
-    opts.events?.({ type: 'progress', task: 'import', current: from + batch.length, total: todo.length })
-  }
-  return report
-}
-
-/** f over the items, at most `width` at a time; results in item order. */
-async function pool<T, R>(items: T[], width: number, f: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const k = next++
-      out[k] = await f(items[k]!)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker))
-  return out
-}
-
-/**
- * The record's folder, staged then renamed into place as a run's is; the
- * files kept with it are copied under outputs/ with their sha256. Not synced
- * one by one: an import is re-run whole after a crash, and is idempotent.
- */
-async function stageRecord(store: Store, result: PublishedResult, id: string, at: Date, link: boolean): Promise<ExperimentRecord | undefined> {
-  const dest = store.recordDir(id)
-  if (existsSync(dest)) return undefined
-  const staging = path.join(store.stagingDir, `${id}.${process.pid}`)
-  const outputsDir = path.join(staging, 'outputs')
-  const folders = [...new Set(result.files.map(({ to }) => path.dirname(path.join(outputsDir, to))))]
-  await fsp.mkdir(outputsDir, { recursive: true })
-  await Promise.all(folders.map((folder) => fsp.mkdir(folder, { recursive: true })))
-  const outputs = await Promise.all(
-    result.files.map(async ({ from, to }): Promise<OutputFile> => {
-      const target = path.join(outputsDir, to)
-      const bytes = await fsp.readFile(from)
-      // an unpacked archive is ours to give away: its files are linked, not copied
-      await (link ? fsp.link(from, target) : fsp.writeFile(target, bytes))
-      return { path: to, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }
-    }),
-  )
-  const record = publishedRecord(result, id, at, outputs)
-  if (!validateRecord(record)) return undefined
-  await fsp.writeFile(path.join(staging, 'record.json'), JSON.stringify(record, null, 2) + '\n')
-  const parent = path.dirname(dest)
-  if (!madeParents.has(parent)) {
-    await fsp.mkdir(parent, { recursive: true })
-    madeParents.add(parent)
-  }
-  await fsp.rename(staging, dest)
-  return record
-}
-
-/** The store's month folders made by this process (a record folder's parent). */
-const madeParents = new Set<string>()
-
-/** Index lines in one O_APPEND write, on a fresh line after a torn one (the store's own append). */
-function appendIndex(store: Store, lines: string[]): void {
-  if (lines.length) store.appendIndexLine(lines.join('\n'))
 }

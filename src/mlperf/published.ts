@@ -18,12 +18,14 @@ export interface PublishedResult {
   ranAt?: string
   /** why a result is not valid */
   reason?: string
-  /** files kept with the record: where they are, and their path under the record's outputs/ */
-  files: Array<{ from: string; to: string }>
+  /** the store holds this result already: only its source's key fields are set */
+  present?: boolean
+  /** files kept with the record: where they are, their path under the record's outputs/, and their bytes where read already */
+  files: Array<{ from: string; to: string; bytes?: Buffer }>
 }
 
 /** What makes a result the same one on a second import: where it was published, for what. */
-export function resultKey(s: Omit<PublishedSource, 'key'>): string {
+export function resultKey(s: Pick<PublishedSource, 'round' | 'division' | 'submitter' | 'system' | 'benchmark' | 'scenario' | 'mode'>): string {
   return ['mlperf', s.round ?? '', s.division, s.submitter, s.system, s.benchmark, s.scenario, s.mode].join('|')
 }
 

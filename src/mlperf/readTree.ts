@@ -8,10 +8,12 @@
 // and the older layout with measurements/ and compliance/ beside results/.
 // One result per system x benchmark x scenario x mode (performance,
 // accuracy). Whatever does not fit is skipped and reported with the reason;
-// nothing in a tree makes the import fail.
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+// nothing in a tree makes the import fail. Each file is read once: the bytes
+// parsed are the bytes the result keeps (an import writes them, hashed, from
+// the same buffer), and a folder's listing says what is a file.
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs'
 import path from 'node:path'
-import { loadgenFacts, normalizeScenario, readLoadgenFolder } from '../collect/parseLoadgen.js'
+import { LOADGEN_LOGS, loadgenFacts, normalizeScenario, parseLoadgenLogs } from '../collect/parseLoadgen.js'
 import type { PublishedSource } from '../store/record.js'
 import { parseAccuracy } from './accuracy.js'
 import type { PublishedResult } from './published.js'
@@ -28,32 +30,80 @@ export interface TreeContents {
   skipped: Skipped[]
 }
 
+export interface ReadTreeOptions {
+  round?: string
+  /** each result as it is read, in tree order, instead of in `results`: its bytes need not be held for the whole tree */
+  each?: (result: PublishedResult) => void
+  /**
+   * Whether the store holds the result already, asked before its files are
+   * read (the folders name the key): a result it holds goes to `each` as its
+   * key alone, `present: true`, and a re-import reads no log.
+   */
+  holds?: (source: ResultKey) => boolean
+}
+
+/** What names a result, known from its folders before any log is read. */
+export type ResultKey = Omit<PublishedSource, 'key' | 'valid' | 'from'>
+
+/** A result the store holds already, as readTree gives it when `holds` says so. */
+export const heldResult = (source: ResultKey, from: string): PublishedResult => ({
+  source: { ...source, valid: true, from },
+  host: {} as PublishedResult['host'],
+  metrics: {},
+  files: [],
+  present: true,
+})
+
 export const DIVISIONS = ['closed', 'open', 'network']
 export const SCENARIO_NAMES = ['SingleStream', 'MultiStream', 'Server', 'Offline', 'Interactive']
-const LOGS = ['mlperf_log_summary.txt', 'mlperf_log_detail.txt']
 /** accuracy logs beyond this are not kept with the record (the checker wants them truncated anyway) */
 const MAX_KEPT_BYTES = 10 * 2 ** 20
 
-const isDir = (p: string) => {
+/** A folder's entries by name, sorted; none when it cannot be read. */
+class Listing {
+  readonly names: string[]
+  private readonly types = new Map<string, Dirent>()
+  constructor(readonly dir: string) {
+    let entries: Dirent[] = []
+    try {
+      entries = readdirSync(dir, { withFileTypes: true })
+    } catch {
+      // not a folder, or gone: empty
+    }
+    for (const e of entries) this.types.set(e.name, e)
+    this.names = [...this.types.keys()].sort()
+  }
+  /** a link is followed, as stat would */
+  private is(name: string, kind: 'dir' | 'file'): boolean {
+    const e = this.types.get(name)
+    if (!e) return false
+    if (!e.isSymbolicLink()) return kind === 'dir' ? e.isDirectory() : e.isFile()
+    try {
+      const st = statSync(path.join(this.dir, name))
+      return kind === 'dir' ? st.isDirectory() : st.isFile()
+    } catch {
+      return false
+    }
+  }
+  isDir = (name: string) => this.is(name, 'dir')
+  isFile = (name: string) => this.is(name, 'file')
+  dirs = () => this.names.filter(this.isDir)
+}
+
+/** A file's bytes; undefined when it is missing or cannot be read. */
+function readBytes(file: string): Buffer | undefined {
   try {
-    return statSync(p).isDirectory()
+    return readFileSync(file)
   } catch {
-    return false
+    return undefined
   }
 }
-const isFile = (p: string) => {
-  try {
-    return statSync(p).isFile()
-  } catch {
-    return false
-  }
-}
-const list = (dir: string) => {
-  try {
-    return readdirSync(dir).sort()
-  } catch {
-    return []
-  }
+
+type KeptFile = PublishedResult['files'][number]
+/** A file kept with a result, read once: undefined when it cannot be read. */
+function keep(from: string, to: string): KeptFile | undefined {
+  const bytes = readBytes(from)
+  return bytes && { from, to, bytes }
 }
 
 /** The round a path names (inference_results_v4.1, v5.0), if one of its folders does. */
@@ -75,19 +125,21 @@ interface Submitter {
 function findSubmitters(root: string): Submitter[] {
   const out: Submitter[] = []
   const visit = (dir: string, depth: number) => {
-    if (isDir(path.join(dir, 'results'))) {
+    const here = new Listing(dir)
+    if (here.isDir('results')) {
       const parent = path.basename(path.dirname(dir))
       out.push({ dir, submitter: path.basename(dir), division: DIVISIONS.includes(parent) ? parent : undefined })
       return
     }
     if (depth >= 3) return
-    for (const name of list(dir)) if (!name.startsWith('.') && isDir(path.join(dir, name))) visit(path.join(dir, name), depth + 1)
+    for (const name of here.dirs()) if (!name.startsWith('.')) visit(path.join(dir, name), depth + 1)
   }
   visit(root, 0)
   return out
 }
 
-export function readTree(root: string, opts: { round?: string } = {}): TreeContents {
+/** The results a tree holds and what was skipped; with `each`, the results go to it and `results` stays empty. */
+export function readTree(root: string, opts: ReadTreeOptions = {}): TreeContents {
   const contents: TreeContents = { results: [], skipped: [] }
   const submitters = findSubmitters(root)
   if (!submitters.length) {
@@ -95,15 +147,17 @@ export function readTree(root: string, opts: { round?: string } = {}): TreeConte
     return contents
   }
   const round = opts.round ?? roundOf(root)
-  for (const sub of submitters) readSubmitter(root, sub, round, contents)
+  const add = opts.each ?? ((result: PublishedResult) => void contents.results.push(result))
+  for (const sub of submitters) readSubmitter(root, sub, round, add, contents.skipped, opts.holds)
   return contents
 }
 
 /** A system's description, or why it cannot be had. */
 function readSystem(file: string): { sys: SystemDescription } | { problem: string } {
-  if (!isFile(file)) return { problem: 'missing' }
+  const bytes = readBytes(file)
+  if (!bytes) return { problem: 'missing' }
   try {
-    const sys = JSON.parse(readFileSync(file, 'utf8')) as unknown
+    const sys = JSON.parse(bytes.toString('utf8')) as unknown
     if (!sys || typeof sys !== 'object' || Array.isArray(sys)) return { problem: 'not a JSON object' }
     return { sys: sys as SystemDescription }
   } catch (e) {
@@ -111,32 +165,37 @@ function readSystem(file: string): { sys: SystemDescription } | { problem: strin
   }
 }
 
-function readSubmitter(root: string, sub: Submitter, round: string | undefined, contents: TreeContents): void {
+function readSubmitter(
+  root: string,
+  sub: Submitter,
+  round: string | undefined,
+  add: (r: PublishedResult) => void,
+  skipped: Skipped[],
+  holds: ReadTreeOptions['holds'],
+): void {
   const rel = (p: string) => path.relative(root, p) || '.'
   const resultsDir = path.join(sub.dir, 'results')
-  for (const system of list(resultsDir)) {
+  const sink: Sink = { add, skipped, added: 0, holds }
+  for (const system of new Listing(resultsDir).dirs()) {
     const systemDir = path.join(resultsDir, system)
-    if (!isDir(systemDir)) continue
     const sysFile = path.join(sub.dir, 'systems', `${system}.json`)
     const read = readSystem(sysFile)
     if ('problem' in read) {
-      contents.skipped.push({ path: rel(systemDir), reason: `its system description ${rel(sysFile)} is ${read.problem}` })
+      skipped.push({ path: rel(systemDir), reason: `its system description ${rel(sysFile)} is ${read.problem}` })
       continue
     }
     const division = sub.division ?? (typeof read.sys.division === 'string' ? read.sys.division : 'closed')
     const submitter = typeof read.sys.submitter === 'string' && read.sys.submitter.trim() ? read.sys.submitter.trim() : sub.submitter
-    for (const benchmark of list(systemDir)) {
+    for (const benchmark of new Listing(systemDir).dirs()) {
       const benchDir = path.join(systemDir, benchmark)
-      if (!isDir(benchDir)) continue
       if (SCENARIO_NAMES.includes(benchmark)) {
-        contents.skipped.push({ path: rel(benchDir), reason: 'a scenario folder directly under the system: the <benchmark> level is missing' })
+        skipped.push({ path: rel(benchDir), reason: 'a scenario folder directly under the system: the <benchmark> level is missing' })
         continue
       }
-      for (const scenario of list(benchDir)) {
+      for (const scenario of new Listing(benchDir).dirs()) {
         const dir = path.join(benchDir, scenario)
-        if (!isDir(dir)) continue
         if (!SCENARIO_NAMES.includes(scenario)) {
-          contents.skipped.push({ path: rel(dir), reason: `${scenario} is not a scenario (${SCENARIO_NAMES.join(', ')})` })
+          skipped.push({ path: rel(dir), reason: `${scenario} is not a scenario (${SCENARIO_NAMES.join(', ')})` })
           continue
         }
         const base = {
@@ -150,19 +209,42 @@ function readSubmitter(root: string, sub: Submitter, round: string | undefined, 
           ...describeSystem(read.sys),
           systemDescription: read.sys,
         }
-        const unit = { dir, base, sub, host: publishedHost(submitter, system, read.sys), rel }
-        const before = contents.results.length
-        readPerformance(unit, contents)
-        readAccuracy(unit, contents)
-        if (contents.results.length === before && !contents.skipped.some((s) => s.path.startsWith(rel(dir))))
-          contents.skipped.push({ path: rel(dir), reason: 'no performance/run_N or accuracy/ folder with LoadGen logs' })
+        const unit: Unit = { dir, listing: new Listing(dir), base, sub, host: publishedHost(submitter, system, read.sys), rel }
+        const before = sink.added
+        readPerformance(unit, sink)
+        readAccuracy(unit, sink)
+        if (sink.added === before && !skipped.some((s) => s.path.startsWith(rel(dir))))
+          skipped.push({ path: rel(dir), reason: 'no performance/run_N or accuracy/ folder with LoadGen logs' })
       }
     }
   }
 }
 
+/** Where results go as they are read, and what was skipped. */
+interface Sink {
+  add: (r: PublishedResult) => void
+  skipped: Skipped[]
+  added: number
+  holds: ReadTreeOptions['holds']
+}
+
+/** Whether the store holds the unit's result of this mode already; if so it is passed on as held. */
+function held(unit: Unit, sink: Sink, mode: string, dir: string): boolean {
+  const source = { ...unit.base, mode }
+  if (!sink.holds?.(source)) return false
+  push(sink, heldResult(source, unit.rel(dir)))
+  return true
+}
+
+const push = (sink: Sink, result: PublishedResult) => {
+  sink.added++
+  sink.add(result)
+}
+
 interface Unit {
   dir: string
+  /** the result folder's entries */
+  listing: Listing
   base: Omit<PublishedSource, 'key' | 'mode' | 'valid' | 'from'>
   sub: Submitter
   host: PublishedResult['host']
@@ -174,37 +256,43 @@ function besideResults(unit: Unit, kind: 'measurements' | 'compliance'): string 
   return path.join(unit.sub.dir, kind, unit.base.system, unit.base.benchmark, unit.base.scenario)
 }
 
-function readPerformance(unit: Unit, contents: TreeContents): void {
+/** The LoadGen logs of a folder, each read once, and what they state together. */
+function readLogs(dir: string, to: string): { files: KeptFile[]; res: ReturnType<typeof parseLoadgenLogs> } {
+  const files = LOADGEN_LOGS.flatMap((n) => keep(path.join(dir, n), `${to}/${n}`) ?? [])
+  const text = (n: string) => files.find((f) => f.to.endsWith(`/${n}`))?.bytes?.toString('utf8')
+  return { files, res: parseLoadgenLogs(text(LOADGEN_LOGS[0]!), text(LOADGEN_LOGS[1]!)) }
+}
+
+function readPerformance(unit: Unit, sink: Sink): void {
+  if (!unit.listing.isDir('performance')) return
   const perfDir = path.join(unit.dir, 'performance')
-  if (!isDir(perfDir)) return
-  const runs = list(perfDir).filter((n) => /^run_\d+$/.test(n) && isDir(path.join(perfDir, n)))
+  const runs = new Listing(perfDir).dirs().filter((n) => /^run_\d+$/.test(n))
   const run = runs.includes('run_1') ? 'run_1' : runs[0]
   if (!run) {
-    contents.skipped.push({ path: unit.rel(perfDir), reason: 'no run_1 folder' })
+    sink.skipped.push({ path: unit.rel(perfDir), reason: 'no run_1 folder' })
     return
   }
   const runDir = path.join(perfDir, run)
-  const res = readLoadgenFolder(runDir)
+  if (held(unit, sink, 'PerformanceOnly', runDir)) return
+  const { files, res } = readLogs(runDir, `performance/${run}`)
   if (!res) {
-    contents.skipped.push({ path: unit.rel(runDir), reason: 'no LoadGen log (mlperf_log_summary.txt or mlperf_log_detail.txt), or only empty ones' })
+    sink.skipped.push({ path: unit.rel(runDir), reason: 'no LoadGen log (mlperf_log_summary.txt or mlperf_log_detail.txt), or only empty ones' })
     return
   }
   if (!res.scenario && !Object.keys(res.metrics).length) {
-    contents.skipped.push({ path: unit.rel(runDir), reason: 'its LoadGen logs hold no result (no scenario, no metric)' })
+    sink.skipped.push({ path: unit.rel(runDir), reason: 'its LoadGen logs hold no result (no scenario, no metric)' })
     return
   }
   if (res.scenario && normalizeScenario(res.scenario) !== unit.base.scenario) {
-    contents.skipped.push({ path: unit.rel(runDir), reason: `the log says scenario ${res.scenario}, its folder ${unit.base.scenario}` })
+    sink.skipped.push({ path: unit.rel(runDir), reason: `the log says scenario ${res.scenario}, its folder ${unit.base.scenario}` })
     return
   }
-  const files = LOGS.filter((n) => isFile(path.join(runDir, n))).map((n) => ({ from: path.join(runDir, n), to: `performance/${run}/${n}` }))
   const measurements = readMeasurements(unit, files)
   const compliance = readCompliance(unit, files)
-  const accuracy = isFile(path.join(unit.dir, 'accuracy', 'accuracy.txt'))
-    ? parseAccuracy(readFileSync(path.join(unit.dir, 'accuracy', 'accuracy.txt'), 'utf8')).text
-    : undefined
+  const accuracyText = unit.listing.isDir('accuracy') ? readBytes(path.join(unit.dir, 'accuracy', 'accuracy.txt')) : undefined
+  const accuracy = accuracyText ? parseAccuracy(accuracyText.toString('utf8')).text : undefined
   const valid = res.valid !== false
-  contents.results.push({
+  push(sink, {
     source: {
       ...unit.base,
       mode: 'PerformanceOnly',
@@ -224,23 +312,22 @@ function readPerformance(unit: Unit, contents: TreeContents): void {
   })
 }
 
-function readAccuracy(unit: Unit, contents: TreeContents): void {
+function readAccuracy(unit: Unit, sink: Sink): void {
+  if (!unit.listing.isDir('accuracy')) return
   const accDir = path.join(unit.dir, 'accuracy')
-  if (!isDir(accDir)) return
-  const accFile = path.join(accDir, 'accuracy.txt')
-  if (!isFile(accFile)) {
-    contents.skipped.push({ path: unit.rel(accDir), reason: 'no accuracy.txt' })
+  if (held(unit, sink, 'AccuracyOnly', accDir)) return
+  const accFile = keep(path.join(accDir, 'accuracy.txt'), 'accuracy/accuracy.txt')
+  if (!accFile) {
+    sink.skipped.push({ path: unit.rel(accDir), reason: 'no accuracy.txt' })
     return
   }
-  const acc = parseAccuracy(readFileSync(accFile, 'utf8'))
-  const logs = readLoadgenFolder(accDir)
-  const files = ['accuracy.txt', ...LOGS, 'mlperf_log_accuracy.json']
-    .map((n) => path.join(accDir, n))
-    .filter((p) => isFile(p) && statSync(p).size <= MAX_KEPT_BYTES)
-    .map((p) => ({ from: p, to: `accuracy/${path.basename(p)}` }))
+  const acc = parseAccuracy(accFile.bytes!.toString('utf8'))
+  const { files: logFiles, res: logs } = readLogs(accDir, 'accuracy')
+  const json = keep(path.join(accDir, 'mlperf_log_accuracy.json'), 'accuracy/mlperf_log_accuracy.json')
+  const files = [accFile, ...logFiles, ...(json ? [json] : [])].filter((f) => f.bytes!.length <= MAX_KEPT_BYTES)
   const metric = acc.headline
   const valid = metric !== undefined
-  contents.results.push({
+  push(sink, {
     source: {
       ...unit.base,
       mode: 'AccuracyOnly',
@@ -261,18 +348,19 @@ function readAccuracy(unit: Unit, contents: TreeContents): void {
 
 /** measurements.json (and user.conf), in the result's folder or under the old layout's measurements/. */
 function readMeasurements(unit: Unit, files: PublishedResult['files']): Record<string, unknown> | undefined {
-  let file = path.join(unit.dir, 'measurements.json')
-  let confDir = unit.dir
-  if (!isFile(file)) {
-    const old = besideResults(unit, 'measurements')
-    file = path.join(old, list(old).find((n) => n.endsWith('.json')) ?? 'measurements.json')
-    confDir = old
+  let here = unit.listing
+  let file = 'measurements.json'
+  if (!here.isFile(file)) {
+    here = new Listing(besideResults(unit, 'measurements'))
+    file = here.names.find((n) => n.endsWith('.json')) ?? file
   }
-  if (isFile(path.join(confDir, 'user.conf'))) files.push({ from: path.join(confDir, 'user.conf'), to: 'user.conf' })
-  if (!isFile(file)) return undefined
-  files.push({ from: file, to: 'measurements.json' })
+  const conf = here.isFile('user.conf') && keep(path.join(here.dir, 'user.conf'), 'user.conf')
+  if (conf) files.push(conf)
+  const kept = here.isFile(file) && keep(path.join(here.dir, file), 'measurements.json')
+  if (!kept) return undefined
+  files.push(kept)
   try {
-    const m = JSON.parse(readFileSync(file, 'utf8')) as unknown
+    const m = JSON.parse(kept.bytes!.toString('utf8')) as unknown
     return m && typeof m === 'object' && !Array.isArray(m) ? (m as Record<string, unknown>) : undefined
   } catch {
     return undefined
@@ -282,17 +370,20 @@ function readMeasurements(unit: Unit, files: PublishedResult['files']): Record<s
 /** Each compliance test's verdict from its verify_*.txt files; undefined when the result has none. */
 function readCompliance(unit: Unit, files: PublishedResult['files']): PublishedSource['compliance'] {
   let base = unit.dir
-  let tests = list(base).filter((n) => /^TEST\d+$/.test(n))
+  let tests = unit.listing.dirs().filter((n) => /^TEST\d+$/.test(n))
   if (!tests.length) {
     base = besideResults(unit, 'compliance')
-    tests = list(base).filter((n) => /^TEST\d+$/.test(n))
+    tests = new Listing(base).dirs().filter((n) => /^TEST\d+$/.test(n))
   }
   if (!tests.length) return undefined
   const out: NonNullable<PublishedSource['compliance']> = {}
   for (const test of tests) {
-    const verify = list(path.join(base, test)).filter((n) => /^verify_.*\.txt$/.test(n))
-    const texts = verify.map((n) => readFileSync(path.join(base, test, n), 'utf8'))
-    for (const n of verify) files.push({ from: path.join(base, test, n), to: `${test}/${n}` })
+    const listing = new Listing(path.join(base, test))
+    const verify = listing.names
+      .filter((n) => /^verify_.*\.txt$/.test(n) && listing.isFile(n))
+      .flatMap((n) => keep(path.join(base, test, n), `${test}/${n}`) ?? [])
+    const texts = verify.map((f) => f.bytes!.toString('utf8'))
+    files.push(...verify)
     out[test] = texts.some((t) => /TEST FAIL/i.test(t)) ? 'failed' : texts.some((t) => /TEST PASS/i.test(t)) ? 'passed' : 'missing'
   }
   return out
