@@ -63,11 +63,14 @@ async function rawSweep() {
     await sleep(250)
   }
   const wall = now() - t0
+  const ended = Date.now()
   const tasks = readdirSync(dir)
     .filter((f) => f.startsWith('t.'))
     .map((f) => readFileSync(path.join(dir, f), 'utf8').trim().split(' ').map(Number))
   if (tasks.length !== N) throw new Error(`the raw script finished ${tasks.length} of ${N} tasks: see ${dir}`)
-  return { wall, firstDone, task: median(tasks.map(([s, e]) => e - s)) }
+  // the last task's end to the script's submitter knowing the sweep is over (its squeue poll)
+  const tail = ended - Math.max(...tasks.map(([, e]) => e))
+  return { wall, firstDone, tail, task: median(tasks.map(([s, e]) => e - s)) }
 }
 
 async function cmcSweep() {
@@ -80,12 +83,12 @@ async function cmcSweep() {
   // a record's id starts with the time it was committed to the store
   const committed = recs.map((r) => Date.parse(r.id.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(\d{3})Z.*/, '$1-$2-$3T$4:$5:$6.$7Z')))
   const runs = path.join(job.dir, 'runs', job.submissions[0].schedulerId)
-  const task = median(
-    readdirSync(runs)
-      .filter((k) => existsSync(path.join(runs, k, 'done')))
-      .map((k) => Number(readFileSync(path.join(runs, k, 'done'), 'utf8')) - Number(readFileSync(path.join(runs, k, 'started'), 'utf8').split(' ')[0])),
-  )
-  return { wall, firstRecord: Math.min(...committed) - submitted, task }
+  const finished = readdirSync(runs).filter((k) => existsSync(path.join(runs, k, 'done')))
+  const doneAt = (k) => Number(readFileSync(path.join(runs, k, 'done'), 'utf8'))
+  const task = median(finished.map((k) => doneAt(k) - Number(readFileSync(path.join(runs, k, 'started'), 'utf8').split(' ')[0])))
+  // the last task's done file to its record in the store: how soon cmc hears a task has finished
+  const tail = Math.max(...committed) - Math.max(...finished.map(doneAt))
+  return { wall, firstRecord: Math.min(...committed) - submitted, tail, task }
 }
 
 mkdirSync(work, { recursive: true })
@@ -105,6 +108,7 @@ console.log(
 )
 console.log(`  per point, on the node   raw ${f(m(raw, 'task'))}   cmc task ${f(m(cmc, 'task'))}   ratio ${(m(cmc, 'task') / m(raw, 'task')).toFixed(2)}x`)
 console.log(`  submit to first record in the store ${f(m(cmc, 'firstRecord'))}   (raw: submit to first task done ${f(m(raw, 'firstDone'))})`)
+console.log(`  last task done to its record in the store ${f(m(cmc, 'tail'))}   (raw: last task done to squeue saying so ${f(m(raw, 'tail'))})`)
 console.log(
   `  (cmc's wall time includes resolving the plan, the up-to-date image check, the checks before submitting, and replaying each task into its record)`,
 )

@@ -3,7 +3,8 @@
 // reported as points done / failed / running / pending; cancel stops what is
 // left and records it as aborted; retry submits again only the points
 // without an ok record. Only this side writes the store and the job's file.
-import { existsSync } from 'node:fs'
+import { existsSync, watch, type FSWatcher } from 'node:fs'
+import path from 'node:path'
 import type { EventSink } from '../events.js'
 import type { ExperimentRecord } from '../store/record.js'
 import type { Store } from '../store/store.js'
@@ -37,11 +38,53 @@ export interface FollowOptions {
 export async function waitJob(store: Store, job: ClusterJob, opts: FollowOptions = {}): Promise<ExperimentRecord[]> {
   const events = opts.events ?? (() => {})
   const records: ExperimentRecord[] = []
-  for (;;) {
-    const view = await importLanded(store, job, events, records)
-    events({ type: 'progress', task: progressText(job, view.progress), current: view.progress.ok + view.progress.failed, total: view.progress.total })
-    if (view.progress.running + view.progress.pending === 0 || opts.signal?.aborted) return records
-    await sleep(opts.pollMs ?? 500, opts.signal)
+  const landing = watchDone(job)
+  try {
+    for (;;) {
+      const view = await importLanded(store, job, events, records)
+      events({ type: 'progress', task: progressText(job, view.progress), current: view.progress.ok + view.progress.failed, total: view.progress.total })
+      if (view.progress.running + view.progress.pending === 0 || opts.signal?.aborted) return records
+      await landing.next(opts.pollMs ?? 500, opts.signal)
+    }
+  } finally {
+    landing.close()
+  }
+}
+
+/**
+ * The next look at a job comes when a task's done file lands in its folder,
+ * or after `ms`, whichever is first. inotify hears what this machine writes
+ * (a job folder on its own disk, the test cluster's nodes); on NFS a node's
+ * write raises nothing here, and the interval finds it, as it finds a task
+ * its scheduler ended. A done file that lands while a look is under way
+ * makes the next one come at once.
+ */
+function watchDone(job: ClusterJob): { next(ms: number, signal?: AbortSignal): Promise<void>; close(): void } {
+  let landed = false
+  let wake: (() => void) | undefined
+  let watcher: FSWatcher | undefined
+  try {
+    watcher = watch(path.join(job.dir, 'runs'), { recursive: true }, (_event, name) => {
+      if (name && path.basename(String(name)) !== 'done') return
+      landed = true
+      wake?.()
+    })
+    watcher.on('error', () => watcher?.close())
+  } catch {
+    // no runs folder here (Kubernetes: the records come through the pod logs), or no inotify: the interval alone
+  }
+  return {
+    async next(ms, signal) {
+      if (!landed) {
+        const stop = new AbortController()
+        wake = () => stop.abort()
+        // the interval's timer goes as soon as a done file wakes the look: nothing keeps the process waiting
+        await sleep(ms, signal ? AbortSignal.any([signal, stop.signal]) : stop.signal)
+        wake = undefined
+      }
+      landed = false
+    },
+    close: () => watcher?.close(),
   }
 }
 
