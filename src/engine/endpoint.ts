@@ -195,7 +195,8 @@ let answeredEarly: string | undefined
 
 /** A plain GET of the engine's /version, over a unix socket or plain tcp. */
 function getVersion(ep: Endpoint, onSocket: (s: Socketish) => void): Promise<DockerClient.DockerVersion> {
-  const target = 'socketPath' in ep.address ? { socketPath: ep.address.socketPath } : { host: ep.address.host, port: ep.address.port }
+  // a socket's server has no name to check (see socketAgent in docker.ts)
+  const target = 'socketPath' in ep.address ? { socketPath: ep.address.socketPath, servername: '' } : { host: ep.address.host, port: ep.address.port }
   return new Promise((resolve, reject) => {
     const req = http.get({ ...target, path: '/version', agent: false }, (res) => {
       const chunks: Buffer[] = []
