@@ -2,9 +2,10 @@
 // process whose start-up is part of every invocation users run in loops, and
 // each module below serves a few paths only (a version range, a template, a
 // build context, a zip, a git clone, a YAML document the fast path declined,
-// meta files that changed since the index was cached, the engine client,
-// oclif's parser and help). The rest of the code imports normally and asks
-// this module for these; bench/startup.mjs holds the start-up budgets.
+// meta files that changed since the index was cached, the engine client and
+// its build half, oclif's parser and help). The rest of the code imports
+// normally and asks this module for these; bench/startup.mjs holds the
+// start-up budgets.
 import Module, { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
@@ -31,6 +32,9 @@ export const dockerignore = once(() => (require('@balena/dockerignore') as typeo
 export const jstat = once(() => require('jstat') as typeof import('jstat').default)
 /** execa is published as ES modules only. */
 export const execa = once(() => import('execa'))
+
+/** The engine's build client and BuildKit's trace decoder: an image found up to date needs neither. */
+export const engineBuilder = once(() => import('./engine/build.js'))
 
 /** The meta reader and, through it, the parsers and validators: a warm index reads none of them. */
 export const metaLoader = once(() => import('./meta/load.js'))

@@ -20,7 +20,8 @@ export interface EngineInfo {
   gpus: HostFingerprint['gpus']
 }
 
-let cached: EngineInfo | undefined
+/** One /info a process: asked early by `cmc run`, answered meanwhile, and shared by whoever asks after. */
+let cached: Promise<EngineInfo> | undefined
 
 /**
  * The engine's product from its /version: Podman names itself among the
@@ -74,12 +75,22 @@ function nvidiaGpus(): HostFingerprint['gpus'] {
   return gpus
 }
 
-export async function engineInfo(): Promise<EngineInfo> {
+export function engineInfo(): Promise<EngineInfo> {
   if (cached) return cached
+  const asked = askEngineInfo()
+  // a failed ask is not kept: the next caller asks again
+  asked.catch(() => {
+    if (cached === asked) cached = undefined
+  })
+  cached = asked
+  return asked
+}
+
+async function askEngineInfo(): Promise<EngineInfo> {
   const docker = getDocker()
   const [info, version] = await Promise.all([docker.info(), engineVersion()])
   const i = info as { Runtimes?: Record<string, unknown>; CDISpecDirs?: string[]; OSType?: string; Architecture?: string }
-  cached = {
+  return {
     name: engineName(version),
     version: version.Version,
     apiVersion: version.ApiVersion,
@@ -89,7 +100,6 @@ export async function engineInfo(): Promise<EngineInfo> {
     cdiSpecDirs: i.CDISpecDirs ?? [],
     gpus: nvidiaGpus(),
   }
-  return cached
 }
 
 /** This machine and its engine; with `engine: false`, the machine alone (the engine's fields unknown). */

@@ -7,11 +7,11 @@ import type { CompiledImage } from '../compile/types.js'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { resolveBase, type ResolvedBase } from '../engine/baseImages.js'
-import { engineBuild } from '../engine/build.js'
 import { contextHash, listContextFiles } from '../engine/context.js'
 import { engineVersion, pingEngine } from '../engine/docker.js'
 import { imageInfo, tagImage, type ImageInfo } from '../engine/images.js'
 import { autoBuilder } from '../engine/info.js'
+import { engineBuilder } from '../lazy.js'
 import { loadIndex, type ArtifactIndex } from '../repos/index.js'
 import type { BuildPlan } from '../resolve/plan.js'
 import { resolvePlan } from '../resolve/resolvePlan.js'
@@ -44,6 +44,8 @@ export interface BuiltImage {
   digest?: string
   /** every registry digest the engine knows for the image */
   repoDigests?: string[]
+  /** the image's architecture, as the engine reports it */
+  arch: string
   cached: boolean
   platform: string
   dockerPlatform: string
@@ -101,9 +103,20 @@ export async function buildFromPlan(plan: BuildPlan, opts: BuildSettings, starte
   }
   const existing = opts.noCache ? undefined : await upToDate(ref, latest, events)
   if (existing)
-    return { ...common, id: existing.id, digest: existing.digest, repoDigests: existing.repoDigests, cached: true, durationMs: Date.now() - started, steps: [] }
+    return {
+      ...common,
+      id: existing.id,
+      digest: existing.digest,
+      repoDigests: existing.repoDigests,
+      arch: existing.arch,
+      cached: true,
+      durationMs: Date.now() - started,
+      steps: [],
+    }
   events({ type: 'phase', name: `build ${plan.target.alias} for ${plan.platform.name} (${builder})`, status: 'started' })
-  const res = await engineBuild({
+  const res = await (
+    await engineBuilder()
+  ).engineBuild({
     dockerfile: compiled.dockerfile,
     files,
     tag: ref,
@@ -118,7 +131,16 @@ export async function buildFromPlan(plan: BuildPlan, opts: BuildSettings, starte
   })
   const info = await taggedImage(ref, latest, res.imageId)
   events({ type: 'phase', name: `built ${ref}`, status: 'done' })
-  return { ...common, id: info.id, digest: info.digest, repoDigests: info.repoDigests, cached: false, durationMs: Date.now() - started, steps: res.steps }
+  return {
+    ...common,
+    id: info.id,
+    digest: info.digest,
+    repoDigests: info.repoDigests,
+    arch: info.arch,
+    cached: false,
+    durationMs: Date.now() - started,
+    steps: res.steps,
+  }
 }
 
 /** The plan compiled for the engine's own arch (it may be remote): build stages may cross-compile from it. */
@@ -152,12 +174,22 @@ async function baseImages(compiled: CompiledImage, events: EventSink): Promise<B
   return { build, runtime }
 }
 
-/** The image already tagged `ref` (moving `latest` onto it): nothing is sent to the engine. */
+/**
+ * The image already tagged `ref` (moving `latest` onto it): nothing is sent to
+ * the engine. The tag is asked beside the lookup, not after it: where `ref` is
+ * missing the engine refuses it and nothing moves.
+ */
 async function upToDate(ref: string, latest: string, events: EventSink): Promise<ImageInfo | undefined> {
-  const existing = await imageInfo(ref)
+  const [existing, tagFailure] = await Promise.all([
+    imageInfo(ref),
+    tagImage(ref, latest).then(
+      () => undefined,
+      (e: unknown) => e,
+    ),
+  ])
   if (!existing) return undefined
   events({ type: 'log', level: 'info', message: `${ref} is up to date (nothing sent to the engine)` })
-  await tagImage(ref, latest)
+  if (tagFailure) throw tagFailure
   return existing
 }
 

@@ -5,13 +5,14 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { repeatMetrics, summarizeRepeats } from '../collect/benchmarkMetrics.js'
 import { collectOutputs } from '../collect/collectOutputs.js'
+import { loadgenOfOutputs } from '../collect/parseLoadgen.js'
 import { redactEnv } from '../collect/redactEnv.js'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { deviceFlag, hostConfigForDevices, type DeviceHostConfig, type DeviceSpec } from '../engine/devices.js'
 import { engineVersion, pingEngine } from '../engine/docker.js'
 import { imageInfo } from '../engine/images.js'
-import { checkGpuSupport, emulationOf, hostFingerprint, registryDigest, type Emulation } from '../engine/info.js'
+import { checkGpuSupport, emulationOf, engineInfo, hostFingerprint, registryDigest, type Emulation } from '../engine/info.js'
 import { isEngineLost, runContainer, type ContainerOutputs, type ContainerRun, type ContainerSpec, type RunHooks } from '../engine/run.js'
 import type { BenchmarkMeta } from '../meta/schema.js'
 import { loadIndex, type ArtifactIndex } from '../repos/index.js'
@@ -84,6 +85,8 @@ export interface RunImage {
   /** every registry digest the engine knows for the image (a push or pull per registry repository) */
   repoDigests?: string[]
   planHash: string
+  /** The image's architecture, as the engine said when the image was looked up. */
+  arch?: string
 }
 
 /** One sweep point as it runs: its record id, staging folder, logs and command. */
@@ -164,8 +167,10 @@ export async function runBenchmark(opts: RunOptions): Promise<ExperimentRecord[]
 /** Everything the points of a run share, up to the image built: what `cmc run` does before its first container, here or on a cluster. */
 export async function prepareRun(opts: RunOptions): Promise<{ run: RunContext; points: Array<Record<string, ParamValue>> }> {
   const events = opts.events ?? (() => {})
-  // the engine answers /version while the index loads
+  // the engine answers /version while the index loads, and /info (the emulation check
+  // and the host fingerprint), which a run here asks anyway, while the image is checked
   engineVersion().catch(() => {})
+  if (!opts.elsewhere) engineInfo().catch(() => {})
   const index = await loadIndex({ extraRepos: opts.extraRepos, events })
   const { plan, benchmark } = resolveBenchmark(index, opts)
   const points = expandSweep(benchmark.params, opts.sets ?? {}, { recorded: opts.reproduces !== undefined })
@@ -263,15 +268,22 @@ async function imageToRun(plan: BuildPlan, opts: RunOptions, events: EventSink):
     const info = await imageInfo(opts.pinnedImage)
     if (!info)
       throw new CmcError('IMAGE_MISSING', `image ${opts.pinnedImage} is not on this engine`, { hint: 'pull or import it first (`cmc pull`, `cmc import`)' })
-    return { ref: opts.pinnedImage, id: info.id, digest: info.digest, repoDigests: info.repoDigests, planHash: info.labels['cmc.plan-hash'] ?? plan.hash }
+    return {
+      ref: opts.pinnedImage,
+      id: info.id,
+      digest: info.digest,
+      repoDigests: info.repoDigests,
+      planHash: info.labels['cmc.plan-hash'] ?? plan.hash,
+      arch: info.arch,
+    }
   }
   const built = await buildFromPlan(plan, { builder: opts.builder, events, signal: opts.signal })
-  return { ref: built.ref, id: built.id, digest: built.digest, repoDigests: built.repoDigests, planHash: built.planHash }
+  return { ref: built.ref, id: built.id, digest: built.digest, repoDigests: built.repoDigests, planHash: built.planHash, arch: built.arch }
 }
 
 /** Whether the image runs emulated here, said before its first container: its timings will measure the emulator. */
 async function imageEmulation(image: RunImage, plan: BuildPlan, events: EventSink): Promise<Emulation | undefined> {
-  const arch = (await imageInfo(image.id))?.arch ?? plan.platform.dockerPlatform.split('/')[1] ?? ''
+  const arch = image.arch ?? (await imageInfo(image.id))?.arch ?? plan.platform.dockerPlatform.split('/')[1] ?? ''
   const emulation = await emulationOf(arch)
   if (emulation)
     events({
@@ -518,6 +530,10 @@ async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome)
     ...(!opts.elsewhere && { emulated: run.emulation !== undefined, emulation: run.emulation }),
     reproduces: opts.reproduces,
     scheduler: point.ran?.scheduler,
+    loadgen: loadgenOfOutputs(
+      path.join(point.writer.dir, 'outputs'),
+      outputs.map((file) => file.path),
+    ),
   }
 }
 
