@@ -16,7 +16,7 @@ import { findRecord, querySummaries, selectRecords } from '../store/select.js'
 import { Store, type Selection } from '../store/store.js'
 import type { RecordSummary } from '../store/summary.js'
 import type { Db } from './db.js'
-import { fieldNames, idsWithPrefix, querySummaryRows, recordsById, type HeldRecord } from './hubRecords.js'
+import { fieldNames, idsWithPrefix, queryRunColumns, querySummaryRows, recordsById, type HeldRecord, type RunColumns } from './hubRecords.js'
 
 const ID = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/
 /** What select.ts reads as an id prefix in a selection, and (any word) in findRecord. */
@@ -48,6 +48,46 @@ function rowsSelection(rows: RecordSummary[]): Selection {
   }
 }
 
+const COLUMN_FIELDS = new Set(['id', 'benchmark', 'digest', 'platform', 'status', 'host', 'limits'])
+const UNREAD_FIELDS = new Set(['date', 'createdAt', 'image', 'tags'])
+
+/**
+ * A compare's side read as columns (queryRunColumns) as a selection: each
+ * field's column as fieldValue reads it from a summary, whose fields beyond
+ * the columns are the run's facts. A compare reads neither whole rows nor the
+ * fields the side's read leaves out; asking for them is a bug, not a field
+ * that no run has.
+ */
+function columnsSelection(c: RunColumns): Selection {
+  const names = (of: Array<Record<string, unknown>>) => {
+    const out = new Set<string>()
+    for (const x of of) for (const k in x) out.add(k)
+    return [...out]
+  }
+  let metrics: string[] | undefined, params: string[] | undefined
+  const columns = new Map<string, unknown[]>()
+  const column = (field: string): unknown[] => {
+    if (field.startsWith('metrics.')) return c.metrics.map((m) => m[field.slice(8)])
+    if (field.startsWith('params.')) return c.params.map((p) => p[field.slice(7)])
+    if (COLUMN_FIELDS.has(field)) return c[field as 'id']
+    if (UNREAD_FIELDS.has(field)) throw new Error(`a compare's side is read without ${field}`)
+    return c.facts.map((f) => (f as Record<string, unknown> | null)?.[field])
+  }
+  return {
+    length: c.id.length,
+    metricNames: () => (metrics ??= names(c.metrics)),
+    paramNames: () => (params ??= names(c.params)),
+    values: (field) => {
+      let col = columns.get(field)
+      if (!col) columns.set(field, (col = column(field)))
+      return col
+    },
+    row: () => {
+      throw new Error("a compare's side is read as columns, without its rows")
+    },
+  }
+}
+
 /**
  * A store over what was read from the hub for one request: the rows each query
  * matched, the ids with a prefix, the project's field names and the full
@@ -55,7 +95,7 @@ function rowsSelection(rows: RecordSummary[]): Selection {
  * the field names (for the unknown-field warning) and the ids (for a prefix).
  */
 class FetchedStore extends Store {
-  readonly matched = new Map<string, RecordSummary[]>()
+  readonly matched = new Map<string, Selection>()
   readonly full = new Map<string, HeldRecord>()
   ids: string[] = []
   names = { metrics: [] as string[], params: [] as string[] }
@@ -63,7 +103,7 @@ class FetchedStore extends Store {
   all?: RecordSummary[]
 
   override select(query: QueryNode | undefined): Selection {
-    if (query) return rowsSelection(this.matched.get(JSON.stringify(query)) ?? [])
+    if (query) return this.matched.get(JSON.stringify(query)) ?? rowsSelection([])
     if (this.all) {
       const rows = rowsSelection(this.all)
       return {
@@ -126,15 +166,12 @@ class Fetcher {
   }
 
   /** The rows a query matches; `full`: how many of them (from the first) to read whole. */
-  async query(spec: string, opts: { sort?: string; limit?: number; full?: number | 'first-ok' } = {}): Promise<RecordSummary[]> {
+  async query(spec: string, opts: { sort?: string; limit?: number; full?: number } = {}): Promise<RecordSummary[]> {
     const tree = parseWhere(spec)
     const rows = await querySummaryRows(this.db, this.project, tree, opts)
-    if (tree) this.store.matched.set(JSON.stringify(tree), rows)
+    if (tree) this.store.matched.set(JSON.stringify(tree), rowsSelection(rows))
     else this.store.all = rows
-    if (opts.full === 'first-ok') {
-      const ok = rows.find((r) => r.status === 'ok')
-      if (ok) await this.records([ok.id])
-    } else if (opts.full) {
+    if (opts.full) {
       if (rows.length > opts.full)
         throw new CmcError('HUB_REQUEST_INVALID', `the query matches ${rows.length} records; the hub sends at most ${opts.full} whole records at once`, {
           hint: 'narrow it with --where (`cmc exp list` lists any number of summaries)',
@@ -144,10 +181,56 @@ class Fetcher {
     return rows
   }
 
-  /** What selectRecords or selectComparable reads for a spec. */
-  async selection(spec: string, full: number | 'first-ok'): Promise<void> {
+  /**
+   * One side of a compare: every run a query matches, from the narrow rows and
+   * as columns, and the first successful run whole (for its metrics' units).
+   */
+  async side(spec: string): Promise<void> {
+    const tree = parseWhere(spec)
+    if (!tree) {
+      await this.query(spec)
+      return
+    }
+    const columns = await queryRunColumns(this.db, this.project, tree)
+    this.store.matched.set(JSON.stringify(tree), columnsSelection(columns))
+    const ok = columns.status.indexOf('ok')
+    if (ok >= 0) await this.records([columns.id[ok]!])
+  }
+
+  /**
+   * Published results beside runs (or --per accelerator): compareSelections
+   * then reads each run's LoadGen facts and GPUs from its whole record, so the
+   * successful runs each query side matched, other than published ones, are
+   * read whole too.
+   */
+  async runsBesideResults(specs: string[], per: boolean): Promise<void> {
+    const sides = specs.flatMap((spec) => {
+      try {
+        const tree = parseWhere(spec)
+        const sel = tree && this.store.matched.get(JSON.stringify(tree))
+        return sel ? [sel] : []
+      } catch {
+        return [] // an id, read whole already
+      }
+    })
+    const published = (sel: Selection) => sel.values('source').some((v) => v !== undefined)
+    if (!per && !sides.some(published) && ![...this.store.full.values()].some((h) => h.record.source)) return
+    const ids = sides.flatMap((sel) => {
+      const [id, source, status] = [sel.values('id'), sel.values('source'), sel.values('status')]
+      return (id as string[]).filter((_, k) => source[k] === undefined && status[k] === 'ok')
+    })
+    if (ids.length > MAX_FULL_RECORDS)
+      throw new CmcError('HUB_REQUEST_INVALID', `the sides hold ${ids.length} runs beside published results; the hub reads at most ${MAX_FULL_RECORDS} whole`, {
+        hint: 'narrow the sides with --where',
+      })
+    await this.records(ids)
+  }
+
+  /** What selectRecords (`full`: at most that many) or selectComparable (`compare`) reads for a spec. */
+  async selection(spec: string, full: number | 'compare'): Promise<void> {
     if (ID.test(spec)) await this.records([spec])
     else if (SELECT_PREFIX.test(spec)) await this.prefix(spec)
+    else if (full === 'compare') await this.side(spec)
     else await this.query(spec, { full })
   }
 }
@@ -199,6 +282,7 @@ export async function hubRecords(db: Db, project: string, spec: string, first?: 
 export async function hubCompare(db: Db, project: string, a: string, b: string, opts: CompareOptions): Promise<HubAnswer<Comparison>> {
   const f = new Fetcher(db, project)
   // the two sides read at once, on two connections
-  await Promise.all([f.names(), f.selection(a, 'first-ok'), f.selection(b, 'first-ok')])
+  await Promise.all([f.names(), f.selection(a, 'compare'), f.selection(b, 'compare')])
+  await f.runsBesideResults([a, b], opts.per !== undefined)
   return answer((events) => compareSelections(f.store, a, b, opts, events))
 }

@@ -9,6 +9,9 @@ import type { CheckedFile } from './recordCheck.js'
 import { recordHash } from './recordCheck.js'
 import { Binder, orderSql, whereSql } from './sqlQuery.js'
 
+/** A run's facts from its summary text: the fields no column of runs holds (as migration 3 fills them). */
+const RUN_FACTS = `nullif(summary::jsonb - array['id', 'createdAt', 'benchmark', 'image', 'digest', 'platform', 'status', 'host', 'limits', 'params', 'metrics', 'tags'], '{}')`
+
 export interface PushOutcome {
   added: string[]
   existing: string[]
@@ -26,13 +29,22 @@ export async function pushRecords(db: Db, project: string, user: string, items: 
   return db.tx(async (c) => {
     await c.query('insert into projects (name) values ($1) on conflict do nothing', [project])
     const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f)
+    // records and their narrow rows (runs, schema.ts) in one statement: a record is never held without its row
     const inserted = await c.query<{ id: string }>(
-      `insert into records (project, id, hash, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags, summary, record, pushed_by)
-       select $1, id, hash, created_at, benchmark, image, digest, platform, status, host, limits, params::jsonb, metrics::jsonb,
-              array(select jsonb_array_elements_text(tags::jsonb)), summary, record, $2
-       from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
-         as t(id, hash, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags, summary, record)
-       on conflict (project, id) do nothing
+      `with t as (
+         select * from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
+           as t(id, hash, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags, summary, record)
+       ), added as (
+         insert into records (project, id, hash, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags, summary, record, pushed_by)
+         select $1, id, hash, created_at, benchmark, image, digest, platform, status, host, limits, params::jsonb, metrics::jsonb,
+                array(select jsonb_array_elements_text(tags::jsonb)), summary, record, $2
+         from t
+         on conflict (project, id) do nothing
+         returning seq, id, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags, summary
+       )
+       insert into runs (seq, project, id, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags, facts)
+       select seq, $1, id, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags, ${RUN_FACTS}
+       from added
        returning id`,
       [
         project,
@@ -113,6 +125,46 @@ export async function querySummaryRows(
   const limit = order && opts.limit !== undefined ? ` limit ${b.bind(opts.limit)}` : ''
   const rows = await db.query<{ summary: string }>(`select summary from records where project = $1 and ${where} order by ${order ?? 'seq'}${limit}`, b.values)
   return rows.map((r) => JSON.parse(r.summary) as RecordSummary)
+}
+
+/**
+ * Runs as columns, one entry a run in push order: the summary's fields a
+ * compare reads (not its time, image alias or tags), and its others as `facts`.
+ */
+export interface RunColumns {
+  id: string[]
+  benchmark: string[]
+  digest: string[]
+  platform: string[]
+  status: string[]
+  host: string[]
+  limits: string[]
+  params: Array<RecordSummary['params']>
+  metrics: Array<RecordSummary['metrics']>
+  facts: Array<Partial<RecordSummary> | null>
+}
+
+const RUN_COLUMNS = ['id', 'benchmark', 'digest', 'platform', 'status', 'host', 'limits', 'params', 'metrics', 'facts'] as const
+
+/**
+ * What a compare reads of each run a query matches, in push order, from the
+ * narrow rows of runs rather than the summaries' text. The rows come as one
+ * JSON array (one value for the driver to parse, not a row each). Only the
+ * order of keys in params and metrics may differ from the summary's (jsonb's),
+ * which no compare depends on.
+ */
+export async function queryRunColumns(db: Db, project: string, tree: QueryNode | undefined): Promise<RunColumns> {
+  const b = new Binder([project])
+  const [{ rows }] = (await db.query<{ rows: unknown[][] }>(
+    `select coalesce(json_agg(json_build_array(${RUN_COLUMNS.join(', ')}) order by seq), '[]') as rows from runs where project = $1 and ${whereSql(tree, b)}`,
+    b.values,
+  )) as [{ rows: unknown[][] }]
+  const lists = RUN_COLUMNS.map(() => new Array<unknown>(rows.length))
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k]!
+    for (let c = 0; c < lists.length; c++) lists[c]![k] = row[c]
+  }
+  return Object.fromEntries(RUN_COLUMNS.map((name, c) => [name, lists[c]])) as unknown as RunColumns
 }
 
 /** Ids starting with a prefix (at most `limit`). */

@@ -60,6 +60,7 @@ export function remoteRecordStore(spec: string, events?: EventSink): RecordStore
               'allow-different-images': opts.allowDifferentImages,
               'allow-different-hosts': opts.allowDifferentHosts,
               'allow-emulated': opts.allowEmulated,
+              per: opts.per,
             })}`,
           )
           .then((x) => {

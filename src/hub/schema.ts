@@ -106,6 +106,43 @@ create table fields (
     // PostgreSQL walks every run of the platform
     sql: `create index records_benchmark_platform_created on records (project, benchmark, platform, created_at)`,
   },
+  {
+    version: 3,
+    name: 'runs: the query fields of each record without its text, for compares',
+    // A compare reads every run a side matches, and a row of records is the
+    // record's whole text: a side of 10,000 runs visited that many wide rows.
+    // runs holds the same fields in narrow rows (a few pages for what
+    // records spreads over thousands), plus `facts`, the summary's fields
+    // no column has (emulated, a published result's source, a LoadGen
+    // scenario...), which a compare's refusals read. pushRecords writes both
+    // tables in one statement.
+    sql: `
+create table runs (
+  seq bigint primary key,
+  project text collate "C" not null,
+  id text collate "C" not null,
+  created_at text collate "C" not null,
+  benchmark text collate "C" not null,
+  image text collate "C" not null,
+  digest text collate "C" not null,
+  platform text collate "C" not null,
+  status text collate "C" not null,
+  host text collate "C" not null,
+  limits text collate "C" not null,
+  params jsonb not null,
+  metrics jsonb not null,
+  tags text[] not null,
+  -- the summary's other fields; null when it has none
+  facts jsonb
+);
+insert into runs
+select seq, project, id, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags,
+       nullif(summary::jsonb - array['id', 'createdAt', 'benchmark', 'image', 'digest', 'platform', 'status', 'host', 'limits', 'params', 'metrics', 'tags'], '{}')
+from records;
+create index runs_benchmark_platform_created on runs (project, benchmark, platform, created_at);
+analyze runs;
+`,
+  },
 ]
 
 /** The key of the advisory lock migrations run under. */

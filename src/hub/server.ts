@@ -13,7 +13,7 @@
 //   GET  /api/v1/projects/P/records?where&sort&limit   read   -> {rows, warnings}
 //   GET  /api/v1/projects/P/find?spec                  read   -> {record, pushedBy, pushedAt, warnings}
 //   GET  /api/v1/projects/P/full?spec                  read   -> {records, warnings}
-//   GET  /api/v1/projects/P/compare?a&b&noise-band&allow-*  read -> {comparison, warnings}
+//   GET  /api/v1/projects/P/compare?a&b&noise-band&allow-*&per  read -> {comparison, warnings}
 //   GET  /api/v1/projects/P/files/ID/NAME              read   -> the file
 //   UI:  /login, /p/P/ (dashboard), /p/P/api/records, /p/P/api/compare, /p/P/r/ID, /p/P/r/ID/files/NAME
 import { readFileSync } from 'node:fs'
@@ -170,7 +170,10 @@ export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
 
   function compareOptions(q: URLSearchParams): CompareOptions {
     const flag = (name: string) => q.has(name) && !['0', 'false'].includes(q.get(name)!)
+    const per = q.get('per') ?? undefined
+    if (per !== undefined && per !== 'accelerator') throw invalid(`per=${per}: the hub compares per accelerator or not at all`)
     return {
+      ...(per ? { per } : {}),
       noiseBand: parseNoiseBand(q.get('noise-band') ?? undefined),
       allowMixed: flag('allow-mixed'),
       allowDifferentImages: flag('allow-different-images'),

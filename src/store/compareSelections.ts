@@ -83,7 +83,9 @@ function indexFacts(store: Store, specs: string[]): Map<string, ResultFacts> {
     }
     const sel = store.select(query)
     const ids = sel.values('id') as string[]
-    const columns = FACT_FIELDS.map((f) => [f, sel.values(f)] as const)
+    // a run without any of the facts is left out of the map, which reads as the same empty facts
+    const columns = FACT_FIELDS.map((f) => [f, sel.values(f)] as const).filter(([, v]) => v.some((x) => x !== undefined))
+    if (!columns.length) continue
     ids.forEach((id, k) => facts.set(id, Object.fromEntries(columns.filter(([, v]) => v[k] !== undefined).map(([f, v]) => [f, v[k]])) as ResultFacts))
   }
   return facts

@@ -117,6 +117,12 @@ export function selectComparable(store: Store, spec: string, events?: EventSink)
   const [platform, digest, host, benchmark, limits] = (['platform', 'digest', 'host', 'benchmark', 'limits'] as const).map((f) => sel.values(f) as string[])
   const params = sel.paramNames().map((n) => [n, sel.values(`params.${n}`)] as const)
   const emulated = sel.values('emulated')
+  // a side's runs share a few limits: each text read once, its value shared by those runs (nothing changes a run's limits)
+  const limitsByText = new Map<string, ExperimentRecord['limits']>()
+  const limitsOfText = (text: string) => {
+    if (!limitsByText.has(text)) limitsByText.set(text, limitsOf(text))
+    return limitsByText.get(text)
+  }
   return ok.map((k) => {
     const metrics: Comparable['metrics'] = {}
     for (const [n, col] of medians) {
@@ -130,7 +136,7 @@ export function selectComparable(store: Store, spec: string, events?: EventSink)
       run.benchmark = { alias: benchmark![k]! }
       run.params = {}
       for (const [n, col] of params) if (col[k] !== undefined) run.params[n] = col[k] as string | number | boolean
-      const runLimits = limitsOf(limits![k]!)
+      const runLimits = limitsOfText(limits![k]!)
       if (runLimits) run.limits = runLimits
     }
     return run

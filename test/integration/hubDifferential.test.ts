@@ -9,9 +9,12 @@ import { hubClient } from '../../src/hub/client.js'
 import { remoteRecordStore } from '../../src/hub/remoteStore.js'
 import { pushRecords } from '../../src/hub/transfer.js'
 import { parseHubAddress } from '../../src/store/location.js'
+import type { CompareOptions } from '../../src/store/compare.js'
+import type { ExperimentRecord } from '../../src/store/record.js'
 import { LocalRecordStore, type RecordStore } from '../../src/store/storeApi.js'
 import { collector } from '../../src/events.js'
 import { freshDatabase, startTestHub, storeOf, variedRecords, type TestHub } from '../unit/hub/harness.js'
+import { recordOf, type RecordOverrides } from '../helpers/records.js'
 import { tmpDir } from '../helpers/tmp.js'
 
 let hub: TestHub
@@ -199,5 +202,111 @@ describe('the hub and the local store answer alike', () => {
     const err = await remote.find(day).catch((e: Error) => e)
     const localErr = (await local.find(day).catch((e: Error) => e)) as Error
     expect(err).toMatchObject({ code: 'RECORD_AMBIGUOUS', message: localErr.message })
+  })
+})
+
+// Emulated runs, LoadGen runs and published MLPerf results: the refusals that
+// read what a run's summary holds beyond its columns (emulated, source,
+// scenario, mode, headline, accelerators) and what its whole record holds (the
+// GPUs it saw), against the compare the hub runs over its narrow rows.
+describe('compares of emulated runs and published results answer alike', () => {
+  let localResults: RecordStore
+  let remoteResults: RecordStore
+
+  const offline = { scenario: 'Offline', mode: 'PerformanceOnly', headline: { metric: 'samples_per_second' } } as ExperimentRecord['loadgen']
+  const gpus = [
+    { vendor: 'nvidia', model: 'H100' },
+    { vendor: 'nvidia', model: 'H100' },
+  ]
+  const run = (i: number, over: RecordOverrides & { unit?: string }) => {
+    const { unit = 'samples/s', ...rest } = over
+    const values = [0, 1, 2].map((k) => 1000 + 37 * ((i * 7 + k * 3) % 11))
+    const r = recordOf({ samples_per_second: values }, { hib: { samples_per_second: true }, ...rest })
+    r.metrics.samples_per_second!.unit = unit
+    r.benchmark = { alias: 'resnet50', uid: 'u-resnet50' }
+    return r
+  }
+  const published = (i: number, system: string, scenario: string, unit?: string) =>
+    run(i, {
+      unit,
+      hostname: `mlperf:Org/${system}`,
+      digest: 'mlperf',
+      source: {
+        kind: 'mlperf',
+        round: 'v5.0',
+        submitter: 'Org',
+        division: 'closed',
+        system,
+        benchmark: 'resnet50',
+        scenario,
+        mode: 'PerformanceOnly',
+        accelerators: 8,
+        headline: { metric: 'samples_per_second', value: 1000, unit: unit ?? 'samples/s', higherIsBetter: true },
+        valid: true,
+        from: `closed/Org/results/${system}/${i}`,
+        key: `${system}/${scenario}/${i}`,
+      },
+    })
+
+  beforeAll(async () => {
+    const records = [
+      ...Array.from({ length: 8 }, (_, i) => run(i, { hostname: 'lab-1', loadgen: offline, host: { ...recordOf({}).host, hostname: 'lab-1', gpus } })),
+      ...Array.from({ length: 6 }, (_, i) => run(i + 20, { hostname: 'lab-1', platform: 'arm64', digest: 'sha256:img-arm', emulated: true, loadgen: offline })),
+      run(40, { hostname: 'lab-2', loadgen: offline }),
+      ...Array.from({ length: 3 }, (_, i) => run(i + 50, { hostname: 'lab-3' })),
+      ...Array.from({ length: 8 }, (_, i) => published(i, 'sys1', 'Offline')),
+      ...Array.from({ length: 4 }, (_, i) => published(i + 10, 'sys2', 'Server')),
+      ...Array.from({ length: 4 }, (_, i) => published(i + 20, 'sys3', 'Offline', 'queries/s')),
+    ]
+    const { store } = await storeOf(records)
+    localResults = new LocalRecordStore(store)
+    const client = hubClient({ address: parseHubAddress(hub.at('results')), token: await hub.token('push', 'results') })
+    expect((await pushRecords(store, client)).sent).toBe(records.length)
+    client.close()
+    process.env.CMC_HUB_TOKEN = await hub.token('read', 'results')
+    remoteResults = remoteRecordStore(hub.at('results'))
+  })
+
+  it('gives the same verdicts and the same refusals', async () => {
+    const native = 'host = lab-1 and platform = x86_64'
+    const [one] = await localResults.list(native, { limit: 1 })
+    const sys = (n: number) => `host = 'mlperf:Org/sys${n}'`
+    const pairs: Array<[string, string, CompareOptions]> = [
+      [native, 'host = lab-1 and platform = arm64', {}],
+      [native, 'host = lab-1 and platform = arm64', { allowEmulated: true }],
+      ['host = lab-1 and platform = arm64', 'host = lab-1 and platform = arm64 and status = ok', {}],
+      [native, sys(1), {}],
+      [native, sys(1), { per: 'accelerator' }],
+      [one!.id, sys(1), { per: 'accelerator' }],
+      [sys(1), sys(1), { per: 'accelerator' }],
+      [native, sys(2), {}],
+      [native, sys(3), {}],
+      ['host = lab-2', sys(1), { per: 'accelerator' }],
+      ['host = lab-2', sys(1), {}],
+      ['host = lab-3', sys(1), {}],
+      ['host = lab-3', native, {}],
+    ]
+    const verdicts: string[] = []
+    const refusals: string[] = []
+    for (const [a, b, opts] of pairs) {
+      const l = await localResults.compare(a, b, opts).catch((e: Error) => e)
+      const r = await remoteResults.compare(a, b, opts).catch((e: Error) => e)
+      if (l instanceof Error) {
+        expect(r, `${a} vs ${b}`).toBeInstanceOf(Error)
+        expect({ code: (r as { code?: string }).code, message: (r as Error).message }, `${a} vs ${b}`).toEqual({
+          code: (l as { code?: string }).code,
+          message: l.message,
+        })
+        refusals.push((l as { code?: string }).code!)
+      } else {
+        expect(r, `${a} vs ${b}`).toEqual(l)
+        verdicts.push(...l.metrics.map((m) => `${m.metric} ${m.verdict}`))
+      }
+    }
+    // every refusal these records can meet was met, and the verdicts were given, not all refused
+    expect(new Set(refusals)).toEqual(new Set(['COMPARE_EMULATED', 'COMPARE_RESULTS_DIFFER', 'COMPARE_NO_ACCELERATORS', 'COMPARE_DIFFERENT_HOSTS']))
+    expect(refusals.filter((c) => c === 'COMPARE_RESULTS_DIFFER').length).toBeGreaterThanOrEqual(3)
+    expect(verdicts.some((v) => v.startsWith('samples_per_second_per_accelerator'))).toBe(true)
+    expect(verdicts.length).toBeGreaterThanOrEqual(6)
   })
 })

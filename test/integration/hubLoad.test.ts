@@ -37,7 +37,13 @@ function uniqueRecords(n: number, seed: number): ExperimentRecord[] {
 }
 
 const counts = async (db: { query<R extends object>(t: string, v?: unknown[]): Promise<R[]> }, project: string) => {
-  const [row] = await db.query<{ n: string; ids: string }>('select count(*) as n, count(distinct id) as ids from records where project = $1', [project])
+  const [row] = await db.query<{ n: string; ids: string; runs: string }>(
+    // each record with its one narrow row (runs), which compares read
+    `select count(*) as n, count(distinct r.id) as ids, count(distinct u.seq) as runs
+     from records r left join runs u on u.seq = r.seq and u.id = r.id and u.project = r.project where r.project = $1`,
+    [project],
+  )
+  expect(Number(row!.runs)).toBe(Number(row!.n))
   return { n: Number(row!.n), distinct: Number(row!.ids) }
 }
 
