@@ -132,7 +132,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   registry?.kill()
-  for (const job of existsSync(storeDir) ? readdirSync(path.join(storeDir, 'jobs')).filter((f) => f.endsWith('.json')) : []) {
+  for (const job of existsSync(path.join(storeDir, 'jobs')) ? readdirSync(path.join(storeDir, 'jobs')).filter((f) => f.endsWith('.json')) : []) {
     const id = JSON.parse(readFileSync(path.join(storeDir, 'jobs', job), 'utf8')).submissions?.map((s: { schedulerId: string }) => s.schedulerId) ?? []
     for (const s of id) execFileSync('scancel', [s])
   }
@@ -337,6 +337,11 @@ describe('refused before anything is submitted', () => {
   it('an unknown partition, naming the partitions there are', async () => {
     const err = await refused(['echo-metrics'], ['--partition', 'debgu'], 'PARTITION_UNKNOWN', 2, /did you mean --partition debug\?.*debug, far/)
     expect(err.message).toContain('no partition debgu')
+  })
+
+  it('a platform of -p the image does not target: the whole job, not a part of it', async () => {
+    const err = await refused(['echo-metrics'], ['-p', 'arm64'], 'PLATFORM_NOT_SUPPORTED', 2, /add arm64 there/)
+    expect(err.message).toContain('does not target platform arm64')
   })
 
   it('--gpus-per-task on a cluster without GPUs', async () => {
