@@ -320,12 +320,16 @@ const READ_KEY = /^(effective_|requested_scenario$|requested_test_mode$|loadgen_
 
 /** A line's key without parsing it: LoadGen writes `"key": "name"` first. */
 function keyOf(line: string): string | undefined {
-  const at = line.indexOf('"key": "')
+  let at = line.indexOf('"key":')
   if (at < 0) return undefined
-  const end = line.indexOf('"', at + 8)
-  return end < 0 ? undefined : line.slice(at + 8, end)
+  at += 6
+  while (line[at] === ' ') at++
+  if (line[at] !== '"') return undefined
+  const end = line.indexOf('"', at + 1)
+  return end < 0 ? undefined : line.slice(at + 1, end)
 }
-const flagged = (line: string) => line.includes('"is_error": true') || line.includes('"is_warning": true')
+const FLAGGED = /"is_(error|warning)":\s*true/
+const flagged = (text: string) => FLAGGED.test(text)
 
 /** One :::MLLOG line the parser reads; integers beyond 2^53 (seeds) are kept as their digits. */
 function detailEntry(line: string, anyFlagged: boolean): DetailEntry | undefined {

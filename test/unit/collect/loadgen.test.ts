@@ -1,5 +1,5 @@
 // LoadGen logs of every shape, read exactly: v0.5 MultiStream (per-query and
-// per-sample blocks with the same labels), LLM SingleStream (TTFT and TPOT
+// per-sample blocks with the same labels), v0.5 plain-text detail logs, LLM SingleStream (TTFT and TPOT
 // early stopping), 64-bit seeds, INVALID with each reason, Server, Offline,
 // SingleStream, MultiStream and token metrics; the summary and the detail
 // log give the same names, and the headline is the metric MLPerf reports.
@@ -37,6 +37,64 @@ describe('v0.5 summaries', () => {
     expect(r.headline).toEqual({ metric: 'samples_per_query', value: 56, unit: 'samples/query', higherIsBetter: true })
     expect(r.settings.samples_per_query).toBe(56)
     expect(r.settings.min_query_count).toBe(270336)
+  })
+})
+
+describe('v0.5 detail logs (plain text, not :::MLLOG lines)', () => {
+  it('reads the version, the time, the SUT and the effective scenario, mode and settings', () => {
+    const r = detail('v05-multistream')
+    expect(r.version).toBe('.5a1 @ 0c0ffee123')
+    expect(r.datetime).toBe('2019-10-11T09:30:00Z')
+    expect(r.sut).toBe('TinySUT')
+    expect(r.scenario).toBe('MultiStream')
+    expect(r.mode).toBe('PerformanceOnly')
+    expect(r.settings).toEqual({
+      samples_per_query: 56,
+      target_qps: 20,
+      target_latency_ns: 50000000,
+      target_latency_percentile: 0.99,
+      max_async_queries: 1,
+      min_duration_ms: 60000,
+      max_duration_ms: 0,
+      min_query_count: 270336,
+      max_query_count: 0,
+      min_sample_count: 15138816,
+      qsl_rng_seed: '3133965575612453542',
+      sample_index_rng_seed: '665484352860916858',
+      schedule_rng_seed: '3622009729038561421',
+      accuracy_log_rng_seed: 0,
+      print_timestamps: 'false',
+      performance_sample_count: 256,
+    })
+    // the requested settings (48 samples per query asked) are not what ran
+    expect(r.metrics).toEqual({})
+    expect(r.warnings).toBe(0)
+    expect(r.errors).toBe(0)
+    expect(r.invalidReasons).toEqual([])
+  })
+
+  it('beside its summary: the summary’s results, the detail’s version and time', () => {
+    const r = combineLoadgen(summary('v05-multistream'), detail('v05-multistream'))
+    expect(r.headline).toEqual({ metric: 'samples_per_query', value: 56, unit: 'samples/query', higherIsBetter: true })
+    expect(r.metrics['50_00_percentile_per_query_latency_ns']).toBe(43831598)
+    expect(r.version).toBe('.5a1 @ 0c0ffee123')
+    expect(r.datetime).toBe('2019-10-11T09:30:00Z')
+    expect(r.settings.min_sample_count).toBe(15138816)
+    expect(r.settings.min_query_count).toBe(270336)
+  })
+
+  it('counts errors and warnings; an error continued on the next line at the same time is one reason', () => {
+    const r = detail('v05-offline-error')
+    expect(r.scenario).toBe('Offline')
+    expect(r.mode).toBe('PerformanceOnly')
+    expect(r.sut).toBe('OfflineSUT')
+    expect(r.settings).toEqual({ samples_per_query: 364800, target_qps: 5500, min_query_count: 1, qsl_rng_seed: '13281865557512327830' })
+    expect(r.errors).toBe(2)
+    expect(r.warnings).toBe(1)
+    expect(r.invalidReasons).toEqual([
+      'error: Ending early: Ran out of generated queries to issue before the minimum query count and test duration were reached. Please update the relevant expected latency or target qps in the TestSettings so they are more accurate.',
+      'error: A second made-up error.',
+    ])
   })
 })
 
