@@ -20,6 +20,7 @@ import { repoRoot, tmpDir, writeTree } from '../helpers/tmp.js'
 
 const work = tmpDir('cmc-kube-')
 const repo = copyRepo(path.join(repoRoot, 'test/fixtures/run-repo'))
+const clusterRepo = path.join(repoRoot, 'test/fixtures/cluster-repo')
 const storeDir = path.join(work, 'store')
 const env = { CMC_HOME: path.join(work, 'home'), CMC_STORE: storeDir, KUBECONFIG: path.join(work, 'no-kubeconfig'), HOME: work }
 const REGISTRY = 'registry.example.test:5000/team'
@@ -56,7 +57,7 @@ interface ConfigMap {
 
 /** `cmc run --on kubernetes --dry-run`: the job as it would be submitted, its Jobs (one per platform) and their inputs' ConfigMaps. */
 async function dryRunAll(args: string[]): Promise<{ job: ClusterJob; jobs: Manifest[]; configMaps: ConfigMap[] }> {
-  const res = await cli(['run', ...args, '--repo', repo, '--on', 'kubernetes', '--registry', REGISTRY, '--dry-run', '--json'], { env })
+  const res = await cli(['run', ...args, '--repo', repo, '--repo', clusterRepo, '--on', 'kubernetes', '--registry', REGISTRY, '--dry-run', '--json'], { env })
   expect(res.code, res.stdout + res.stderr).toBe(0)
   const out = JSON.parse(res.stdout) as { job: ClusterJob; script: string }
   const printed = JSON.parse(out.script) as Manifest | ConfigMap | { kind: 'List'; items: Array<Manifest | ConfigMap> }
@@ -135,18 +136,6 @@ async function recordFromLog(job: ClusterJob, log: string, index: number) {
 beforeAll(async () => {
   await pingEngine()
   writeTree(repo, {
-    'kube-multi-img/cmc.yaml': ['kind: image', 'alias: kube-multi-sh', 'platforms: [x86_64, arm64]', 'components:', '  - tags: os,debian', ''].join('\n'),
-    'kube-arch/cmc.yaml': [
-      'kind: benchmark',
-      'alias: kube-arch',
-      'image: kube-multi-sh',
-      `command: 'echo "{\\"value\\": {{n}}}" > /cmc/out/metrics.json; echo "machine $(uname -m)"'`,
-      'params: { n: { default: 1 } }',
-      'outputs: { dir: /cmc/out, metrics: { file: metrics.json, format: json } }',
-      'repeat: 1',
-      'warmup: 0',
-      '',
-    ].join('\n'),
     // a folder (a nested file, an executable script) and a single file as inputs
     'kube-inputs/cmc.yaml': [
       'kind: benchmark',
@@ -272,14 +261,14 @@ describe('cmc run --on kubernetes', () => {
   })
 
   it('-p x86_64 -p arm64: one Indexed Job per platform, each selecting its architecture and pulling its own image', async () => {
-    const { job, jobs } = await dryRunAll(['kube-arch', '-p', 'x86_64', '-p', 'arm64', '--set', 'n=1,2'])
+    const { job, jobs } = await dryRunAll(['arch-echo', '-p', 'x86_64', '-p', 'arm64', '--set', 'n=1,2'])
     expect(jobs).toHaveLength(2)
     for (const j of jobs) expect(() => validatedJob(j as never)).not.toThrow()
     expect(jobs.map((j) => j.spec.template.spec.nodeSelector['kubernetes.io/arch'])).toEqual(['amd64', 'arm64'])
     expect(jobs.map((j) => j.spec.completions)).toEqual([2, 2])
     expect(new Set(jobs.map((j) => j.metadata.name)).size).toBe(2)
-    expect(jobs[0].spec.template.spec.containers[0].image).toMatch(/\/cmc\/kube-arch:x86_64-[0-9a-f]{12}$/)
-    expect(jobs[1].spec.template.spec.containers[0].image).toMatch(/\/cmc\/kube-arch:arm64-[0-9a-f]{12}$/)
+    expect(jobs[0].spec.template.spec.containers[0].image).toMatch(/\/cmc\/arch-echo:x86_64-[0-9a-f]{12}$/)
+    expect(jobs[1].spec.template.spec.containers[0].image).toMatch(/\/cmc\/arch-echo:arm64-[0-9a-f]{12}$/)
     // completion index 1 of the arm64 Job is task 3: point n=2 on arm64
     const arm = job.morePlatforms![0].run
     const log = runPod(job, jobs[1], 1, 'arm-node', { imageId: arm.image.id })

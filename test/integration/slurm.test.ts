@@ -77,19 +77,6 @@ beforeAll(async () => {
     ].join('\n'),
     // an image of its own, so that a test may take it off the engine the nodes use
     'cluster-img/cmc.yaml': ['kind: image', 'alias: cluster-only-sh', 'platforms: [x86_64]', 'components:', '  - tags: os,debian', ''].join('\n'),
-    // two platforms: the arm64 one runs under qemu on these x86_64 nodes
-    'cluster-multi-img/cmc.yaml': ['kind: image', 'alias: cluster-multi-sh', 'platforms: [x86_64, arm64]', 'components:', '  - tags: os,debian', ''].join('\n'),
-    'cluster-arch/cmc.yaml': [
-      'kind: benchmark',
-      'alias: cluster-arch',
-      'image: cluster-multi-sh',
-      `command: 'echo "{\\"value\\": {{n}}}" > /cmc/out/metrics.json; echo "machine $(uname -m)"'`,
-      'params: { n: { default: 1 } }',
-      'outputs: { dir: /cmc/out, metrics: { file: metrics.json, format: json } }',
-      'repeat: 1',
-      'warmup: 0',
-      '',
-    ].join('\n'),
     'cluster-echo/cmc.yaml': [
       'kind: benchmark',
       'alias: cluster-echo',
@@ -175,10 +162,11 @@ describe('cmc run --on slurm', () => {
 
   it('-p x86_64 -p arm64: one array job over both platforms, each image shipped once, arm64 recorded as emulated on these nodes', async () => {
     const before = jobIds()
-    const res = await cli(['run', 'cluster-arch', '--repo', repo, '-p', 'x86_64', '-p', 'arm64', '--set', 'n=1,2,3', '--on', 'slurm', '--json'], { env })
+    const args = ['run', 'arch-echo', '--repo', repo, '--repo', path.join(repoRoot, 'test/fixtures/cluster-repo')]
+    const res = await cli([...args, '-p', 'x86_64', '-p', 'arm64', '--set', 'n=1,2,3', '--on', 'slurm', '--json'], { env })
     expect(res.code, res.stderr).toBe(0)
     expect(jobIds().filter((id) => !before.includes(id))).toHaveLength(1)
-    const job = (await storeJobs()).find((j) => j.run.benchmark.alias === 'cluster-arch')!
+    const job = (await storeJobs()).find((j) => j.run.benchmark.alias === 'arch-echo')!
     expect(job.submissions).toHaveLength(1)
     // task k: point k % 3 of platform floor(k / 3)
     expect(job.points.map((p) => `${p.platform ?? 0}:${p.params.n}`)).toEqual(['0:1', '0:2', '0:3', '1:1', '1:2', '1:3'])
