@@ -4,7 +4,8 @@
 // exported as a tree again and re-imported with nothing lost; round
 // summaries (CSV, JSON) and archives (.tar.gz, .zip) imported the same way.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { zipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -98,6 +99,34 @@ describe('importing a submission tree', () => {
     const again = await importMlperf(store, tree)
     expect(again).toMatchObject({ found: report.found, added: 0, present: report.found })
     expect(querySummaries(store, 'source = mlperf')).toHaveLength(report.found)
+  })
+
+  it('keeps each file byte for byte, an identical file stored once', () => {
+    const inodes = new Map<string, Set<number>>()
+    let kept = 0
+    for (const { id } of querySummaries(store, 'source = mlperf')) {
+      const r = store.get(id)
+      for (const o of r.outputs) {
+        const file = path.join(store.recordDir(id), 'outputs', o.path)
+        const bytes = readFileSync(file)
+        expect(createHash('sha256').update(bytes).digest('hex')).toBe(o.sha256)
+        expect(bytes.equals(readFileSync(path.join(tree, r.source!.from.replace(/\/(performance\/run_\d+|accuracy)$/, ''), o.path)))).toBe(true)
+        inodes.set(o.sha256, (inodes.get(o.sha256) ?? new Set()).add(statSync(file).ino))
+        kept++
+      }
+    }
+    expect(kept).toBeGreaterThan(inodes.size) // the tree repeats files (TEST01's verify_accuracy.txt)
+    for (const [, copies] of inodes) expect(copies.size).toBe(1)
+  })
+
+  it('knows a held result from its folders: a re-import reads no log of it', async () => {
+    const copy = path.join(dir, 'again', 'inference_results_v4.1')
+    cpSync(tree, copy, { recursive: true })
+    // the logs of a result the store holds, unreadable now: it is still the result the store holds
+    const run = path.join(copy, 'closed/NVIDIA/results/L4x1_TRT/bert-99/Server/performance/run_1')
+    for (const log of ['mlperf_log_summary.txt', 'mlperf_log_detail.txt']) writeFileSync(path.join(run, log), 'not a log')
+    const again = await importMlperf(store, copy)
+    expect(again).toMatchObject({ found: report.found, added: 0, present: report.found })
   })
 
   it('marks the records as published, with what the publication states and no host of ours', () => {
