@@ -108,16 +108,21 @@ export function secretManifest(
     apiVersion: 'v1',
     kind: 'Secret',
     type: 'Opaque',
-    metadata: {
-      name: secretName(job, submission),
-      namespace: job.kubernetes!.namespace,
-      labels: { 'app.kubernetes.io/managed-by': 'cmc', 'cmc.job': job.id },
-      ...(owner ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: owner.name, uid: owner.uid }] } : {}),
-    },
+    metadata: ownedByJob(job, secretName(job, submission), owner),
     stringData: values,
   }
   const { Secret } = require('kubernetes-models/v1/Secret') as typeof import('kubernetes-models/v1/Secret')
   return checked(manifest, Secret, 'Secret', "a secret's name must be a valid Secret key: letters, digits, '-', '_' and '.'")
+}
+
+/** The metadata of an object a submission's Job owns (once the API server gave the Job a uid): deleting the Job deletes it. */
+function ownedByJob(job: ClusterJob, name: string, owner: { name: string; uid: string } | undefined): Record<string, unknown> {
+  return {
+    name,
+    namespace: job.kubernetes!.namespace,
+    labels: { 'app.kubernetes.io/managed-by': 'cmc', 'cmc.job': job.id },
+    ...(owner ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: owner.name, uid: owner.uid }] } : {}),
+  }
 }
 
 /** The ConfigMap that holds a submission's inputs (podInputs.ts). */
@@ -135,12 +140,7 @@ export function inputsManifest(
   const manifest = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: {
-      name: inputsName(job, submission),
-      namespace: job.kubernetes!.namespace,
-      labels: { 'app.kubernetes.io/managed-by': 'cmc', 'cmc.job': job.id },
-      ...(owner ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: owner.name, uid: owner.uid }] } : {}),
-    },
+    metadata: ownedByJob(job, inputsName(job, submission), owner),
     binaryData: data,
     immutable: true,
   }
