@@ -13,6 +13,8 @@ import type { RecordSummary } from './summary.js'
 import { limitsOf } from './summary.js'
 
 const ID = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/
+/** A run of a query side is compared by its medians, never its repeats. */
+const NO_REPEATS: Comparable['repeats'] = []
 
 /** The records a query matches, after a warning for each metric or param it names that no record has. */
 function selectWhere(store: Store, where: string | undefined, events?: EventSink): Selection {
@@ -117,23 +119,28 @@ export function selectComparable(store: Store, spec: string, events?: EventSink)
   const [platform, digest, host, benchmark, limits] = (['platform', 'digest', 'host', 'benchmark', 'limits'] as const).map((f) => sel.values(f) as string[])
   const params = sel.paramNames().map((n) => [n, sel.values(`params.${n}`)] as const)
   const emulated = sel.values('emulated')
-  // a side's runs share a few limits: each text read once, its value shared by those runs (nothing changes a run's limits)
-  const limitsByText = new Map<string, ExperimentRecord['limits']>()
-  const limitsOfText = (text: string) => {
-    if (!limitsByText.has(text)) limitsByText.set(text, limitsOf(text))
-    return limitsByText.get(text)
+  // a side's runs share a few images, hosts, benchmarks and limits: one value each, shared by those runs
+  // (nothing changes a Comparable's parts), so that a large side makes fewer objects
+  const shared = <T>(make: (text: string) => T) => {
+    const made = new Map<string, T>()
+    return (text: string): T => {
+      if (!made.has(text)) made.set(text, make(text))
+      return made.get(text)!
+    }
   }
+  const [imageOf, hostOf, benchmarkOf] = [shared((digest) => ({ digest })), shared((hostname) => ({ hostname })), shared((alias) => ({ alias }))]
+  const limitsOfText = shared(limitsOf)
   return ok.map((k) => {
     const metrics: Comparable['metrics'] = {}
     for (const [n, col] of medians) {
       const median = col[k]
       if (typeof median === 'number') metrics[n] = { median, unit: meta[n]?.unit, higherIsBetter: meta[n]?.higherIsBetter }
     }
-    const run: Comparable = { id: ids[k]!, platform: platform![k]!, image: { digest: digest![k]! }, host: { hostname: host![k]! }, repeats: [], metrics }
+    const run: Comparable = { id: ids[k]!, platform: platform![k]!, image: imageOf(digest![k]!), host: hostOf(host![k]!), repeats: NO_REPEATS, metrics }
     if (emulated[k] === true) run.emulated = true
     // the run's setup, where its index line keeps one (lines written before the index kept limits do not)
     if (limits![k] !== undefined) {
-      run.benchmark = { alias: benchmark![k]! }
+      run.benchmark = benchmarkOf(benchmark![k]!)
       run.params = {}
       for (const [n, col] of params) if (col[k] !== undefined) run.params[n] = col[k] as string | number | boolean
       const runLimits = limitsOfText(limits![k]!)
