@@ -3,7 +3,7 @@
 // reported as points done / failed / running / pending; cancel stops what is
 // left and records it as aborted; retry submits again only the points
 // without an ok record. Only this side writes the store and the job's file.
-import { existsSync, watch, type FSWatcher } from 'node:fs'
+import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs'
 import path from 'node:path'
 import type { EventSink } from '../events.js'
 import type { ExperimentRecord } from '../store/record.js'
@@ -59,20 +59,41 @@ export async function waitJob(store: Store, job: ClusterJob, opts: FollowOptions
  * its scheduler ended. A done file that lands while a look is under way
  * makes the next one come at once.
  */
-function watchDone(job: ClusterJob): { next(ms: number, signal?: AbortSignal): Promise<void>; close(): void } {
+export function watchDone(job: Pick<ClusterJob, 'dir' | 'submissions'>): { next(ms: number, signal?: AbortSignal): Promise<void>; close(): void } {
   let landed = false
   let wake: (() => void) | undefined
-  let watcher: FSWatcher | undefined
-  try {
-    watcher = watch(path.join(job.dir, 'runs'), { recursive: true }, (_event, name) => {
-      if (name && path.basename(String(name)) !== 'done') return
-      landed = true
-      wake?.()
-    })
-    watcher.on('error', () => watcher?.close())
-  } catch {
-    // no runs folder here (Kubernetes: the records come through the pod logs), or no inotify: the interval alone
+  const hear = () => {
+    landed = true
+    wake?.()
   }
+  const watchers = new Map<string, FSWatcher>()
+  // runs/<submission>/<index>/done, one folder at a time: a recursive watch would also watch every
+  // output file of every task, and set itself up by walking the whole tree
+  const watchDir = (dir: string, onName: (name: string) => void): void => {
+    if (watchers.has(dir)) return
+    try {
+      const w = watch(dir, (_event, name) => onName(String(name ?? '')))
+      w.on('error', () => w.close())
+      watchers.set(dir, w)
+    } catch {
+      // not there yet (it is watched when its parent says it came), or no inotify: the interval alone
+    }
+  }
+  const watchTask = (dir: string): void => {
+    if (existsSync(taskPaths(dir).done)) return hear()
+    watchDir(dir, (name) => name === 'done' && hear())
+    // a done file renamed into place before the watch began
+    if (existsSync(taskPaths(dir).done)) hear()
+  }
+  const watchSubmission = (dir: string): void => {
+    watchDir(dir, (name) => /^\d+$/.test(name) && watchTask(path.join(dir, name)))
+    // a folder that came with its done file already in it is heard; one that is done from before the watch is reset below
+    for (const k of namesIn(dir)) if (/^\d+$/.test(k)) watchTask(path.join(dir, k))
+  }
+  const runs = path.join(job.dir, 'runs')
+  watchDir(runs, (name) => watchSubmission(path.join(runs, name)))
+  for (const s of job.submissions) watchSubmission(path.dirname(jobPaths(job.dir).task(s.schedulerId, 0)))
+  landed = false
   return {
     async next(ms, signal) {
       if (!landed) {
@@ -84,7 +105,15 @@ function watchDone(job: ClusterJob): { next(ms: number, signal?: AbortSignal): P
       }
       landed = false
     },
-    close: () => watcher?.close(),
+    close: () => watchers.forEach((w) => w.close()),
+  }
+}
+
+function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+  } catch {
+    return []
   }
 }
 
