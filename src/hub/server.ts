@@ -15,6 +15,9 @@
 //   GET  /api/v1/projects/P/full?spec                  read   -> {records, warnings}
 //   GET  /api/v1/projects/P/compare?a&b&noise-band&allow-*&per  read -> {comparison, warnings}
 //   GET  /api/v1/projects/P/files/ID/NAME              read   -> the file
+//   GET  /api/v1/projects/P/tokens                     admin  -> {tokens}
+//   POST /api/v1/projects/P/tokens    {user, scope}    admin  -> the token, with its text (once)
+//   POST /api/v1/projects/P/tokens/ID/revoke           admin  -> the token
 //   UI:  /login, /p/P/ (dashboard), /p/P/api/records, /p/P/api/compare, /p/P/r/ID, /p/P/r/ID/files/NAME
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
@@ -28,7 +31,7 @@ import { isDbUnavailable } from './db.js'
 import { hubCompare, hubFind, hubList, hubRecords, MAX_FULL_RECORDS } from './hubQueries.js'
 import { heldHashes, projectInfo, pushRecords, recordFile, recordsById, type CheckedItem } from './hubRecords.js'
 import { checkFiles, recordProblem, unsafeName, type PushedItem } from './recordCheck.js'
-import { BadTokenLimiter, lookupToken, scopeAllows, type Scope, type TokenInfo } from './tokens.js'
+import { BadTokenLimiter, createToken, listTokens, lookupToken, revokeToken, SCOPES, scopeAllows, type Scope, type TokenInfo } from './tokens.js'
 import { hubPage, hubPageData, loginPage, recordPage } from './ui.js'
 
 export interface HubOptions {
@@ -229,6 +232,7 @@ export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
       const held = await recordsById(db, project, ids)
       return json({ records: ids.flatMap((id) => (held.has(id) ? [held.get(id)!.record] : [])) })
     }
+    if (rest === 'tokens' || rest.startsWith('tokens/')) return tokens(req, project, rest)
     if (method !== 'GET') throw new HttpError(405, 'USAGE', `${method} is not served here`)
     await authorize(req, project, 'read')
     if (rest === 'records') {
@@ -252,6 +256,31 @@ export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
     const file = /^files\/([^/]+)\/(.+)$/.exec(rest)
     if (file) return fileReply(project, decodeURIComponent(file[1]!), decodeURIComponent(file[2]!))
     throw new HttpError(404, 'USAGE', `no such API: ${url.pathname}`)
+  }
+
+  /**
+   * A project's tokens, managed with an admin token of that project (or of
+   * every project): list, create (for the project, printed once), revoke.
+   * Tokens of every project are made against the database only.
+   */
+  async function tokens(req: http.IncomingMessage, project: string, rest: string): Promise<Reply> {
+    const admin = (await authorize(req, project, 'admin'))!
+    const method = req.method ?? 'GET'
+    if (method === 'GET' && rest === 'tokens') return json({ tokens: await listTokens(db, project) })
+    if (method === 'POST' && rest === 'tokens') {
+      const b = (await body(req)) as { user?: unknown; scope?: unknown }
+      if (typeof b?.user !== 'string' || !SCOPES.includes(b.scope as Scope)) throw invalid(`expected {"user": NAME, "scope": ${SCOPES.join(' | ')}}`)
+      const made = await createToken(db, { user: b.user, scope: b.scope as Scope, project })
+      events?.({ type: 'log', level: 'info', message: `${admin.user} made token ${made.id} (${made.scope}) for ${made.user} in ${project}` })
+      return json(made)
+    }
+    const revoke = /^tokens\/(\d+)\/revoke$/.exec(rest)
+    if (method === 'POST' && revoke) {
+      const gone = await revokeToken(db, Number(revoke[1]), project)
+      events?.({ type: 'log', level: 'info', message: `${admin.user} revoked token ${gone.id} of ${gone.user} in ${project}` })
+      return json(gone)
+    }
+    throw new HttpError(404, 'USAGE', `no such API: ${method} ${rest}`)
   }
 
   /** The web UI: the dashboard over a project, a page per record; the token comes from the login cookie. */

@@ -65,13 +65,30 @@ export async function createToken(db: Db, opts: { user: string; scope: Scope; pr
   return { ...info(row!), token }
 }
 
-export async function listTokens(db: Db): Promise<TokenInfo[]> {
-  return (await db.query<TokenRow>('select * from tokens order by id')).map(info)
+/** Every token; with `project`, that project's only (what an admin of it manages over the API). */
+export async function listTokens(db: Db, project?: string): Promise<TokenInfo[]> {
+  const rows =
+    project === undefined
+      ? await db.query<TokenRow>('select * from tokens order by id')
+      : await db.query<TokenRow>('select * from tokens where project = $1 order by id', [project])
+  return rows.map(info)
 }
 
-export async function revokeToken(db: Db, id: number): Promise<TokenInfo> {
-  const [row] = await db.query<TokenRow>('update tokens set revoked_at = coalesce(revoked_at, now()) where id = $1 returning *', [id])
-  if (!row) throw new CmcError('FLAG_VALUE', `no token has id ${id}`, { hint: 'list them with `cmc hub token list`' })
+/** Revokes a token (again: a no-op); with `project`, only one of that project's. */
+export async function revokeToken(db: Db, id: number, project?: string): Promise<TokenInfo> {
+  const [row] = await db.query<TokenRow>(
+    'update tokens set revoked_at = coalesce(revoked_at, now()) where id = $1 and ($2::text is null or project = $2) returning *',
+    [id, project ?? null],
+  )
+  if (!row)
+    // the command's argument is wrong (FLAG_VALUE); over the API, the token asked for is not there (404)
+    throw new CmcError(
+      project === undefined ? 'FLAG_VALUE' : 'RECORD_NOT_FOUND',
+      `no token has id ${id}${project === undefined ? '' : ` in project ${project}`}`,
+      {
+        hint: 'list them with `cmc hub token list`',
+      },
+    )
   return info(row)
 }
 

@@ -1,0 +1,27 @@
+// A project's tokens managed over the hub's API (`cmc hub token ... --hub
+// https://HUB/PROJECT`), with an admin token of that project in CMC_HUB_TOKEN
+// or ~/.cmc/config.yaml: what `cmc hub token` does against the database, for
+// an admin who has no database login. Tokens made this way belong to the
+// project of the address.
+import { hubSettings } from '../config.js'
+import { hubClient, type HubClient } from './client.js'
+import type { Scope, TokenInfo } from './tokens.js'
+
+async function withClient<T>(hub: string, fn: (c: HubClient) => Promise<T>): Promise<T> {
+  const client = hubClient(hubSettings(hub), { retryForMs: 5000 })
+  try {
+    return await fn(client)
+  } finally {
+    client.close()
+  }
+}
+
+/** The address's project: the project every token made over the API is for. */
+export const tokenProject = (hub: string) => hubSettings(hub).address.project
+
+export const listHubTokens = (hub: string) => withClient(hub, async (c) => (await c.call<{ tokens: TokenInfo[] }>('GET', 'tokens')).tokens)
+
+export const createHubToken = (hub: string, opts: { user: string; scope: Scope }) =>
+  withClient(hub, (c) => c.call<TokenInfo & { token: string }>('POST', 'tokens', { user: opts.user, scope: opts.scope }))
+
+export const revokeHubToken = (hub: string, id: number) => withClient(hub, (c) => c.call<TokenInfo>('POST', `tokens/${id}/revoke`, {}))
