@@ -242,11 +242,6 @@ export async function retrySubmissions(store: Store, job: ClusterJob, events: Ev
   return submissions
 }
 
-/** retrySubmissions' first submission: the only one but on Kubernetes with several platforms (the rest are in job.submissions). */
-export async function retryJob(store: Store, job: ClusterJob, events: EventSink = () => {}): Promise<Submission | undefined> {
-  return (await retrySubmissions(store, job, events))[0]
-}
-
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms)

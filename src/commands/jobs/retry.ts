@@ -1,7 +1,7 @@
 // `cmc jobs retry ID`: submit again only the points without an ok record.
 import { defineCommand } from '../../cli/command.js'
 import { storeSpec } from '../../cli/spec.js'
-import { retryJob, waitJob } from '../../cluster/followJob.js'
+import { retrySubmissions, waitJob } from '../../cluster/followJob.js'
 import { progressSink } from '../../cluster/jobProgress.js'
 import { findJob, type Submission } from '../../cluster/jobs.js'
 import { CmcError } from '../../errors.js'
@@ -17,16 +17,18 @@ export default defineCommand({
     detach: { kind: 'boolean', description: 'submit and return' },
     store: storeSpec,
   },
-  async action({ args, flags }, io): Promise<{ submission?: Submission; records: ExperimentRecord[] }> {
+  async action({ args, flags }, io): Promise<{ submission?: Submission; submissions: Submission[]; records: ExperimentRecord[] }> {
     const store = await openStore({ path: flags.store })
     const job = findJob(store, args.id)
-    const submission = await retryJob(store, job, io.events)
-    if (!submission) {
+    // one submission, or on Kubernetes one Job per platform
+    const submissions = await retrySubmissions(store, job, io.events)
+    if (!submissions.length) {
       if (!io.json) io.log(`every point of ${job.id} that has ended is ok: nothing to retry`)
-      return { records: [] }
+      return { submissions, records: [] }
     }
-    if (!io.json) io.log(`resubmitted points ${submission.indices.join(', ')} of ${job.id} as ${job.backend} job ${submission.schedulerId}`)
-    if (flags.detach) return { submission, records: [] }
+    const [submission] = submissions
+    if (!io.json) for (const s of submissions) io.log(`resubmitted points ${s.indices.join(', ')} of ${job.id} as ${job.backend} job ${s.schedulerId}`)
+    if (flags.detach) return { submission, submissions, records: [] }
     const events = progressSink(io)
     const records = await waitJob(store, job, { events })
     events.end()
@@ -36,6 +38,6 @@ export default defineCommand({
         hint: `see the logs: cmc exp show ${bad[0].id}`,
         data: { records },
       })
-    return { submission, records }
+    return { submission, submissions, records }
   },
 })
