@@ -12,8 +12,7 @@
 #   CMC_SLURM_PORT the first of three ports (slurmctld, n1, n2; default 6917)
 set -euo pipefail
 
-log() { printf '==> %s\n' "$*" >&2; }
-is_root() { [ "$(id -u)" = 0 ]; }
+. "$(dirname "$0")/lib.sh"
 
 state=${CMC_SLURM_DIR:-/var/lib/cmc-slurm}
 port=${CMC_SLURM_PORT:-6917}
@@ -24,16 +23,7 @@ need=()
 command -v sbatch >/dev/null 2>&1 || need+=(slurm-wlm)
 [ -x /usr/sbin/slurmctld ] || need+=(slurm-wlm)
 [ -x /usr/sbin/munged ] || need+=(munge)
-if [ ${#need[@]} -gt 0 ]; then
-  if ! is_root || [ ! -f /etc/debian_version ]; then
-    log "missing: ${need[*]}; install them (Debian: apt-get install ${need[*]}) or run this script as root"
-    exit 1
-  fi
-  log "installing ${need[*]} from Debian"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
-fi
+apt_install "${need[@]}"
 
 nodes_idle() {
   local out
