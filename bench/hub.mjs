@@ -40,6 +40,7 @@ const { summaryOf } = await import(path.join(root, 'dist/store/summary.js'))
 const { recordHash } = await import(path.join(root, 'dist/hub/recordCheck.js'))
 const { parseWhere } = await import(path.join(root, 'dist/store/query/evaluate.js'))
 const { Binder, whereSql } = await import(path.join(root, 'dist/hub/sqlQuery.js'))
+const { runColumnsSql } = await import(path.join(root, 'dist/hub/hubRecords.js'))
 
 const exists = psql(server, `select 1 from pg_database where datname = '${dbName}'`) === '1'
 const reuse = keep && exists && Number(psql(dbUrl, "select count(*) from records where project = 'bench'")) === N
@@ -146,14 +147,16 @@ const proc = (cmd, args) => {
   const out = execFileSync(cmd, args, { env: cmd === 'psql' ? rawEnv : env, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] }).toString()
   return { ms: ms(s), out }
 }
-const sqlOf = (where, select, tail = '', table = 'records') => {
-  const b = new Binder(['bench'])
-  let text = `select ${select} from ${table} where project = $1 and ${whereSql(parseWhere(where), b)} ${tail}`
+const inline = (text, b) => {
   // psql has no bind parameters on the command line: the values inlined as literals, for the raw figure only
   b.values.forEach(
     (v, k) => (text = text.replaceAll(new RegExp(`\\$${k + 1}(?!\\d)`, 'g'), typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`)),
   )
   return text
+}
+const sqlOf = (where, select, tail = '') => {
+  const b = new Binder(['bench'])
+  return inline(`select ${select} from records where project = $1 and ${whereSql(parseWhere(where), b)} ${tail}`, b)
 }
 const where = 'benchmark = resnet and platform = arm64 and params.batch = 32 and metrics.throughput > 340'
 const wide = 'metrics.throughput > 300 and (platform = arm64 or params.batch >= 8) and not status = failed'
@@ -169,27 +172,30 @@ const wideT = runs(3, () => proc(process.execPath, [bin, 'exp', 'list', '--where
 const rawWideT = runs(3, () => proc('psql', [dbUrl, '-qtAc', sqlOf(wide, 'summary', 'order by seq limit 20')]).ms)
 let cmpOut
 const compare = () => proc(process.execPath, [bin, 'exp', 'compare', A, B, '--store', at, '--json'])
-// one compare first, untimed: a serving hub has run its compare code before (the lists above do not run it)
-compare()
-const cmpT = runs(5, () => {
-  const r = compare()
-  cmpOut = JSON.parse(r.out)
-  return r.ms
-})
-// what the hub reads for the two sides (hubRecords.ts queryRunColumns), in one psql
-const sideSql = (q) =>
-  sqlOf(q, "coalesce(json_agg(json_build_array(id, benchmark, digest, platform, status, host, limits, params, metrics, facts) order by seq), '[]')", '', 'runs')
-const rawCmpT = runs(5, () => proc('psql', [dbUrl, '-qtAc', `${sideSql(A)}; ${sideSql(B)}`]).ms)
-const apiCmpT = []
-for (let k = 0; k < 5; k++) {
+const apiCompare = async () => {
   const s = process.hrtime.bigint()
   const res = await fetch(`http://127.0.0.1:${port}/api/v1/projects/bench/compare?${new URLSearchParams({ a: A, b: B })}`, {
     headers: { authorization: `Bearer ${env.CMC_HUB_TOKEN}` },
   })
   if (!res.ok) throw new Error(`the hub answered ${res.status}: ${await res.text()}`)
   await res.arrayBuffer()
-  apiCmpT.push(ms(s))
+  return ms(s)
 }
+// three compares first, untimed: a serving hub has run its compare code before (the lists above do not run it)
+for (let k = 0; k < 3; k++) await apiCompare()
+const cmpT = runs(5, () => {
+  const r = compare()
+  cmpOut = JSON.parse(r.out)
+  return r.ms
+})
+// what the hub reads for the two sides (hubRecords.ts queryRunColumns), in one psql
+const sideSql = (q) => {
+  const b = new Binder(['bench'])
+  return inline(runColumnsSql(parseWhere(q), b), b)
+}
+const rawCmpT = runs(5, () => proc('psql', [dbUrl, '-qtAc', `${sideSql(A)}; ${sideSql(B)}`]).ms)
+const apiCmpT = []
+for (let k = 0; k < 5; k++) apiCmpT.push(await apiCompare())
 const nodeT = runs(5, () => proc(process.execPath, ['-e', '0']).ms)
 // what cmc itself costs: the same command over an empty local store
 const emptyT = runs(5, () => proc(process.execPath, [bin, 'exp', 'list', '--where', where, '--limit', '20', '--store', path.join(work, 'empty')]).ms)

@@ -146,6 +146,15 @@ export interface RunColumns {
 
 const RUN_COLUMNS = ['id', 'benchmark', 'digest', 'platform', 'status', 'host', 'limits', 'params', 'metrics', 'facts'] as const
 
+/** The statement queryRunColumns runs (bench/hub.mjs runs it with psql): the project is $1. */
+export function runColumnsSql(tree: QueryNode | undefined, b: Binder): string {
+  // every column aggregated from one materialized, sorted scan: they line up, and each keeps push
+  // order (seq comes along, and is checked, as SQL promises no order to an aggregate without ORDER BY)
+  const columns = ['seq', ...RUN_COLUMNS].map((c) => `'${c}', coalesce((select json_agg(${c}) from m), '[]')`).join(', ')
+  return `with m as materialized (select seq, ${RUN_COLUMNS.join(', ')} from runs where project = $1 and ${whereSql(tree, b)} order by seq)
+     select json_build_object(${columns}) as columns`
+}
+
 /**
  * What a compare reads of each run a query matches, in push order, from the
  * narrow rows of runs rather than the summaries' text, as one JSON object of
@@ -155,14 +164,7 @@ const RUN_COLUMNS = ['id', 'benchmark', 'digest', 'platform', 'status', 'host', 
  */
 export async function queryRunColumns(db: Db, project: string, tree: QueryNode | undefined): Promise<RunColumns> {
   const b = new Binder([project])
-  // every column aggregated from one materialized, sorted scan: they line up, and each keeps push
-  // order (seq comes along, and is checked, as SQL promises no order to an aggregate without ORDER BY)
-  const columns = ['seq', ...RUN_COLUMNS].map((c) => `'${c}', coalesce((select json_agg(${c}) from m), '[]')`).join(', ')
-  const [row] = await db.query<{ columns: RunColumns & { seq: number[] } }>(
-    `with m as materialized (select seq, ${RUN_COLUMNS.join(', ')} from runs where project = $1 and ${whereSql(tree, b)} order by seq)
-     select json_build_object(${columns}) as columns`,
-    b.values,
-  )
+  const [row] = await db.query<{ columns: RunColumns & { seq: number[] } }>(runColumnsSql(tree, b), b.values)
   const { seq, ...out } = row!.columns
   if (seq.every((s, k) => k === 0 || seq[k - 1]! < s)) return out
   const order = seq.map((_, k) => k).sort((x, y) => seq[x]! - seq[y]!)
