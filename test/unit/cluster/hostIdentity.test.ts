@@ -19,9 +19,10 @@ function hostsRefused(fn: () => unknown) {
 }
 
 describe('the host of a cluster record', () => {
-  it('names the cluster and the node beside the host name', () => {
+  it('names the cluster and the node beside the host name, where the node is not the host by name', () => {
     expect(hostIdentity(run([1], 'vm', on('n1')))).toBe('vm (cmc/n1)')
-    expect(hostIdentity(run([1], 'n1.example.org', on('n1')))).toBe('n1.example.org (cmc)')
+    expect(hostIdentity(run([1], 'n1.example.org', on('n1')))).toBe('n1.example.org')
+    expect(summaryOf(run([1], 'node17', on('node17'))).host).toBe('node17')
     expect(hostIdentity(run([1], 'lab-1'))).toBe('lab-1')
     expect(summaryOf(run([1], 'vm', on('n2'))).host).toBe('vm (cmc/n2)')
   })
