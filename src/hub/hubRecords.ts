@@ -164,7 +164,12 @@ export function runColumnsSql(tree: QueryNode | undefined, b: Binder): string {
  */
 export async function queryRunColumns(db: Db, project: string, tree: QueryNode | undefined): Promise<RunColumns> {
   const b = new Binder([project])
-  const [row] = await db.query<{ columns: RunColumns & { seq: number[] } }>(runColumnsSql(tree, b), b.values)
+  const [row] = await db.tx(async (c) => {
+    // the two sides of a compare already run at once, one a connection: parallel workers on top
+    // of them contend for the same cores rather than shorten the compare
+    await c.query('set local max_parallel_workers_per_gather = 0')
+    return (await c.query<{ columns: RunColumns & { seq: number[] } }>(runColumnsSql(tree, b), b.values)).rows
+  })
   const { seq, ...out } = row!.columns
   if (seq.every((s, k) => k === 0 || seq[k - 1]! < s)) return out
   const order = seq.map((_, k) => k).sort((x, y) => seq[x]! - seq[y]!)
