@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
+import { inspect } from 'node:util'
 import type DockerClient from 'dockerode'
 import { CmcError } from '../errors.js'
 import { dockerode } from '../lazy.js'
@@ -84,7 +85,10 @@ function clientFor(ep: Endpoint): Docker {
 function socketAgent(): http.Agent {
   // the global agent's own settings (keep-alive and its timeouts), which @types/node leaves out
   const defaults = (http.globalAgent as http.Agent & { options: http.AgentOptions }).options
-  return new http.Agent({ ...defaults, servername: '' } as http.AgentOptions)
+  const agent = new http.Agent({ ...defaults, servername: '' } as http.AgentOptions)
+  // docker-modem formats every request's options for its debug log, debug on or off: the agent's sockets need not be walked
+  Object.defineProperty(agent, inspect.custom, { value: () => 'http.Agent (servername: none)' })
+  return agent
 }
 
 export function getDocker(): Docker {
