@@ -8,10 +8,11 @@
 // description and kept files; a local run gets a system description from its
 // host fingerprint plus the fields the user gives. A record that cannot be
 // placed is skipped with the reason.
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { loadgenFolderOf, readLoadgenFolder, type LoadgenFacts } from '../collect/parseLoadgen.js'
+import { loadgenFolderOf, type LoadgenFacts } from '../collect/parseLoadgen.js'
 import { CmcError } from '../errors.js'
+import { readKeptFile, readKeptLoadgen } from '../store/keptFiles.js'
 import type { ExperimentRecord } from '../store/record.js'
 import type { Store } from '../store/store.js'
 import { DIVISIONS } from './readTree.js'
@@ -106,7 +107,7 @@ function placePublished(record: ExperimentRecord): Placement | string {
 function placeLocal(store: Store, record: ExperimentRecord, opts: MlperfExportOptions): Placement | string {
   const folder = loadgenFolderOf(record.outputs.map((o) => o.path))
   if (folder === undefined) return 'its outputs hold no mlperf_log_summary.txt or mlperf_log_detail.txt'
-  const loadgen = record.loadgen ?? readLoadgenFolder(path.join(store.recordDir(record.id), 'outputs', folder))
+  const loadgen = record.loadgen ?? readKeptLoadgen(store, record)
   if (!loadgen?.scenario) return 'its LoadGen logs name no scenario'
   if (!opts.submitter)
     throw new CmcError('EXPORT_SYSTEM_FIELDS', 'a submission of local runs needs its submitter', { hint: 'add --submitter NAME (your organization)' })
@@ -153,7 +154,7 @@ function writePlacement(store: Store, record: ExperimentRecord, at: Placement, d
   for (const { from, to } of at.files) {
     const target = path.join(scenarioDir, to)
     mkdirSync(path.dirname(target), { recursive: true })
-    copyFileSync(path.join(store.recordDir(record.id), 'outputs', from), target)
+    writeFileSync(target, readKeptFile(store, record, from))
   }
   const measurements = path.join(scenarioDir, 'measurements.json')
   if (!existsSync(measurements)) {

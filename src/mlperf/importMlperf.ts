@@ -7,7 +7,7 @@
 // record already has is counted as present. What cannot be read is skipped
 // and reported with the reason; it never fails the import.
 import { createHash } from 'node:crypto'
-import { createReadStream, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
@@ -16,6 +16,7 @@ import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { fflate } from '../lazy.js'
 import { parseWhere } from '../store/query/evaluate.js'
+import { KEPT_TAR, KeptTar } from '../store/keptFiles.js'
 import type { ExperimentRecord, OutputFile } from '../store/record.js'
 import { validateRecord, type Store } from '../store/store.js'
 import { summaryOf } from '../store/summary.js'
@@ -43,11 +44,6 @@ export interface MlperfImportOptions {
   events?: EventSink
   /** the time given to results whose logs do not say when they ran */
   now?: Date
-}
-
-interface WriteOptions extends MlperfImportOptions {
-  /** hard-link the files kept rather than copy them (an unpacked archive of our own) */
-  link?: boolean
 }
 
 const ARCHIVE = /\.(tar\.gz|tgz|tar|zip)$/i
@@ -78,7 +74,7 @@ export async function importMlperf(store: Store, input: string, opts: MlperfImpo
   const tmp = mkdtempSync(path.join(store.root, '.import-mlperf-'))
   try {
     const refused = await unpack(input, tmp)
-    const report = importTree(store, input, tmp, round, { ...opts, link: true })
+    const report = importTree(store, input, tmp, round, opts)
     report.skipped.unshift(...refused.map((r) => ({ path: r.path, reason: `not unpacked: ${r.reason}` })))
     return report
   } finally {
@@ -87,7 +83,7 @@ export async function importMlperf(store: Store, input: string, opts: MlperfImpo
 }
 
 /** A tree's results written as they are read: a result's bytes are held only until its record is written. */
-function importTree(store: Store, input: string, root: string, round: string | undefined, opts: WriteOptions): MlperfImportReport {
+function importTree(store: Store, input: string, root: string, round: string | undefined, opts: MlperfImportOptions): MlperfImportReport {
   const writer = new ResultWriter(store, input, 'tree', opts)
   const contents = readTree(root, { round, each: (result) => writer.add(result), holds: (source) => writer.holds(source) })
   return writer.done(contents.skipped)
@@ -134,7 +130,7 @@ function presentKeys(store: Store): Map<string, string[]> {
  * is never taken twice): each record's folder staged and renamed into place
  * as a run's is, then a batch's index lines in one append, so a reader never
  * finds a line without its record. Plain synchronous calls: a record is a
- * dozen small files, and handing each call to libuv's threads costs more
+ * folder and two files, and handing each call to libuv's threads costs more
  * than the call. Folders are not synced one by one: an import is re-run
  * whole after a crash, and is idempotent.
  */
@@ -146,14 +142,12 @@ class ResultWriter {
   private lines: string[] = []
   /** the month folders made (a record folder's parent) */
   private readonly months = new Set<string>()
-  /** a copy in the store of each file content kept so far, by sha256: an identical file is linked to it, not written again */
-  private readonly stored = new Map<string, string>()
 
   constructor(
     private readonly store: Store,
     input: string,
     kind: MlperfImportReport['kind'],
-    private readonly opts: WriteOptions,
+    private readonly opts: MlperfImportOptions,
   ) {
     this.report = { input, kind, found: 0, added: 0, present: 0, skipped: [], ids: [] }
     this.present = presentKeys(store)
@@ -202,38 +196,23 @@ class ResultWriter {
     this.opts.events?.({ type: 'progress', task: 'import', current: this.report.added })
   }
 
-  /** The record's folder with the files it keeps under outputs/, each with its sha256; undefined when the folder exists. */
+  /**
+   * The record's folder: record.json and the files it keeps in one tar
+   * (kept.tar), each listed with its sha256 and the offset of its data;
+   * undefined when the folder exists. One folder and two files a record:
+   * a tree of small folders and files is what made an import slow.
+   */
   private writeRecord(result: PublishedResult, id: string, at: Date): ExperimentRecord | undefined {
     const dest = this.store.recordDir(id)
     if (existsSync(dest)) return undefined
     const staging = path.join(this.store.stagingDir, `${id}.${process.pid}`)
-    const made = new Set<string>()
-    const folder = (dir: string) => {
-      if (made.has(dir)) return
-      if (dir !== staging) folder(path.dirname(dir))
-      try {
-        mkdirSync(dir)
-      } catch (e) {
-        if (dir !== staging || (e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
-        // a folder left by a killed import that had this pid
-        rmSync(dir, { recursive: true, force: true })
-        mkdirSync(dir)
-      }
-      made.add(dir)
+    freshFolder(staging)
+    const outputs = result.files.length ? writeKept(path.join(staging, KEPT_TAR), result.files, at) : []
+    const record: ExperimentRecord = { ...publishedRecord(result, id, at, outputs), ...(outputs.length ? { outputsTar: KEPT_TAR } : {}) }
+    if (!validateRecord(record)) {
+      rmSync(staging, { recursive: true, force: true })
+      return undefined
     }
-    const kept: Array<{ to: string; sha256: string }> = []
-    const outputs = result.files.map(({ from, to, bytes }): OutputFile => {
-      const target = path.join(staging, 'outputs', to)
-      folder(path.dirname(target))
-      const data = bytes ?? readFileSync(from)
-      const sha256 = createHash('sha256').update(data).digest('hex')
-      this.keepFile(target, from, data, sha256)
-      kept.push({ to, sha256 })
-      return { path: to, size: data.length, sha256 }
-    })
-    const record = publishedRecord(result, id, at, outputs)
-    if (!validateRecord(record)) return undefined
-    folder(staging)
     writeFileSync(path.join(staging, 'record.json'), JSON.stringify(record, null, 2) + '\n')
     const month = path.dirname(dest)
     if (!this.months.has(month)) {
@@ -241,32 +220,31 @@ class ResultWriter {
       this.months.add(month)
     }
     renameSync(staging, dest)
-    for (const { to, sha256 } of kept) if (!this.stored.has(sha256)) this.stored.set(sha256, path.join(dest, 'outputs', to))
     return record
-  }
-
-  /**
-   * A kept file: a link to an identical one the store holds (records are never
-   * changed in place, so they may share it), else to the unpacked archive's
-   * file (ours to give away), else written from the bytes read. A link the
-   * file system refuses (too many, another device) falls back to the next way.
-   */
-  private keepFile(target: string, from: string, data: Buffer, sha256: string): void {
-    const same = this.stored.get(sha256)
-    if (same && tryLink(same, target)) return
-    if (same) this.stored.delete(sha256) // it has too many links: the next identical file links to this copy
-    if (this.opts.link && tryLink(from, target)) return
-    writeFileSync(target, data)
   }
 }
 
-function tryLink(existing: string, target: string): boolean {
+/** A staging folder of this pid; one a killed import with the same pid left is emptied first. */
+function freshFolder(dir: string): void {
   try {
-    linkSync(existing, target)
-    return true
-  } catch {
-    return false
+    mkdirSync(dir)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(dir)
   }
+}
+
+/** The files written to a new tar in the order given, each read once: what was read is what is hashed and kept, at the offset listed. */
+function writeKept(file: string, files: PublishedResult['files'], at: Date): OutputFile[] {
+  const tar = new KeptTar(at)
+  const outputs = files.map(({ from, to, bytes }): OutputFile => {
+    const data = bytes ?? readFileSync(from)
+    const sha256 = createHash('sha256').update(data).digest('hex')
+    return { path: to, size: data.length, sha256, offset: tar.add(to, data) }
+  })
+  writeFileSync(file, tar.bytes(), { flag: 'wx' })
+  return outputs
 }
 
 /** The hash a new result's id takes, or undefined when a record already holds the result. */

@@ -2,11 +2,11 @@
 // both sides picked from a store, the setup of every run known, and the rule of
 // compareGroups with all its refusals. One function, so that the two cannot
 // apply different guards.
-import path from 'node:path'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { compareGroups, hasSetup, type Comparable, type CompareOptions, type Comparison } from './compare.js'
-import { loadgenFolderOf, loadgenHigherIsBetter, loadgenUnit, readLoadgenFolder } from '../collect/parseLoadgen.js'
+import { loadgenHigherIsBetter, loadgenUnit } from '../collect/parseLoadgen.js'
+import { readKeptLoadgen } from './keptFiles.js'
 import { parseWhere } from './query/evaluate.js'
 import { selectComparable } from './select.js'
 import type { ExperimentRecord } from './record.js'
@@ -110,8 +110,7 @@ function tryGet(store: Store, id: string): ExperimentRecord | undefined {
 
 /** What a run's LoadGen logs (kept in its outputs) state, for records written before runs kept it. */
 function readLoadgenOfRecord(store: Store, record: ExperimentRecord): ExperimentRecord['loadgen'] {
-  const folder = loadgenFolderOf(record.outputs.map((o) => o.path))
-  return folder === undefined ? undefined : readLoadgenFolder(path.join(store.recordDir(record.id), 'outputs', folder))
+  return readKeptLoadgen(store, record)
 }
 
 function compareResults(A: Comparable[], B: Comparable[], facts: Map<string, ResultFacts>, opts: CompareOptions): Comparison {

@@ -36,6 +36,8 @@ export interface OutputFile {
   path: string // relative to the record's outputs/ folder
   size: number
   sha256: string
+  /** Where the file's data starts in the record's `outputsTar`; absent for a file under outputs/. */
+  offset?: number
 }
 
 /**
@@ -81,6 +83,13 @@ export interface ExperimentRecord {
   /** File names relative to the record folder; `cut` names the logs that outputs.maxLogBytes cut to their head and tail. */
   logs: { stdout: string; stderr: string; cut?: { stdout?: LogCut; stderr?: LogCut } }
   outputs: OutputFile[]
+  /**
+   * The outputs kept in one uncompressed POSIX tar in the record's folder (its
+   * name, e.g. `kept.tar`) rather than under outputs/: imported published
+   * results. Each output's `offset` says where its data starts. Read them
+   * through src/store/keptFiles.ts. Absent: the outputs are under outputs/.
+   */
+  outputsTar?: string
   refused: Array<{ path: string; reason: string }>
   timings: { buildMs: number; startedAt: string; endedAt: string; totalMs: number; runMs: number[] }
   tags: string[]

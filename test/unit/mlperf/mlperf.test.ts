@@ -5,7 +5,7 @@
 // summaries (CSV, JSON) and archives (.tar.gz, .zip) imported the same way.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { zipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,6 +14,7 @@ import { exportTree } from '../../../src/mlperf/exportTree.js'
 import { importMlperf } from '../../../src/mlperf/importMlperf.js'
 import { SYSTEM_FIELDS } from '../../../src/mlperf/systemDescription.js'
 import { compareSelections } from '../../../src/store/compareSelections.js'
+import { KEPT_TAR, KeptTar, listKeptFiles, readKeptFile, readKeptLoadgen } from '../../../src/store/keptFiles.js'
 import type { ExperimentRecord } from '../../../src/store/record.js'
 import { querySummaries, selectRecords } from '../../../src/store/select.js'
 import { Store } from '../../../src/store/store.js'
@@ -101,22 +102,77 @@ describe('importing a submission tree', () => {
     expect(querySummaries(store, 'source = mlperf')).toHaveLength(report.found)
   })
 
-  it('keeps each file byte for byte, an identical file stored once', () => {
-    const inodes = new Map<string, Set<number>>()
+  it('keeps each file byte for byte in one tar a record, read through readKeptFile', () => {
     let kept = 0
     for (const { id } of querySummaries(store, 'source = mlperf')) {
       const r = store.get(id)
-      for (const o of r.outputs) {
-        const file = path.join(store.recordDir(id), 'outputs', o.path)
-        const bytes = readFileSync(file)
+      const folder = store.recordDir(id)
+      expect(listTree(folder)).toEqual([KEPT_TAR, 'record.json'])
+      expect(r.outputsTar).toBe(KEPT_TAR)
+      for (const o of listKeptFiles(r)) {
+        const bytes = readKeptFile(store, r, o.path)
+        expect(bytes.length).toBe(o.size)
         expect(createHash('sha256').update(bytes).digest('hex')).toBe(o.sha256)
         expect(bytes.equals(readFileSync(path.join(tree, r.source!.from.replace(/\/(performance\/run_\d+|accuracy)$/, ''), o.path)))).toBe(true)
-        inodes.set(o.sha256, (inodes.get(o.sha256) ?? new Set()).add(statSync(file).ino))
         kept++
       }
+      // the tar is a plain one: tar lists the same names and unpacks the same bytes
+      const tar = path.join(folder, KEPT_TAR)
+      expect(execFileSync('tar', ['-tf', tar], { encoding: 'utf8' }).trim().split('\n')).toEqual(r.outputs.map((o) => o.path))
+      const out = path.join(dir, 'untar', id)
+      mkdirSync(out, { recursive: true })
+      execFileSync('tar', ['-xf', tar, '-C', out])
+      for (const o of r.outputs)
+        expect(
+          createHash('sha256')
+            .update(readFileSync(path.join(out, o.path)))
+            .digest('hex'),
+        ).toBe(o.sha256)
     }
-    expect(kept).toBeGreaterThan(inodes.size) // the tree repeats files (TEST01's verify_accuracy.txt)
-    for (const [, copies] of inodes) expect(copies.size).toBe(1)
+    expect(kept).toBeGreaterThan(report.found)
+  })
+
+  it('a name ustar cannot hold goes in a pax header, and reads back', () => {
+    const long = `${'deep/'.repeat(40)}résumé — mlperf_log_detail.txt`
+    const t = new KeptTar(new Date('2024-06-01T00:00:00Z'))
+    const data = Buffer.from('x'.repeat(1000))
+    const short = Buffer.from('short file')
+    const at = [t.add(long, data), t.add('a/b.txt', short)]
+    const file = path.join(dir, 'pax.tar')
+    writeFileSync(file, t.bytes())
+    expect(execFileSync('tar', ['-tf', file], { encoding: 'utf8' })).toBe(`${long}\na/b.txt\n`)
+    expect(execFileSync('tar', ['-xOf', file, long]).equals(data)).toBe(true)
+    const whole = readFileSync(file)
+    expect(whole.subarray(at[0]!, at[0]! + data.length).equals(data)).toBe(true)
+    expect(whole.subarray(at[1]!, at[1]! + short.length).equals(short)).toBe(true)
+  })
+
+  it('reads a record an earlier import kept under outputs/, and exports it the same', () => {
+    const [r] = selectRecords(store, 'source = mlperf and mode = PerformanceOnly and benchmark = resnet50')
+    const old = new Store(path.join(dir, 'store-folders'))
+    const folderRecord: ExperimentRecord = { ...r!, outputsTar: undefined, outputs: r!.outputs.map(({ offset: _, ...o }) => o) }
+    const dest = old.recordDir(r!.id)
+    for (const o of r!.outputs) {
+      mkdirSync(path.dirname(path.join(dest, 'outputs', o.path)), { recursive: true })
+      writeFileSync(path.join(dest, 'outputs', o.path), readKeptFile(store, r!, o.path))
+    }
+    writeFileSync(path.join(dest, 'record.json'), JSON.stringify(folderRecord))
+    const back = old.get(r!.id)
+    for (const o of listKeptFiles(back)) expect(readKeptFile(old, back, o.path).equals(readKeptFile(store, r!, o.path))).toBe(true)
+    expect(readKeptLoadgen(old, back)).toEqual(readKeptLoadgen(store, r!))
+    expect(readKeptLoadgen(store, r!)?.scenario).toBe(r!.source!.scenario)
+    const a = path.join(dir, 'export-folders-a')
+    const b = path.join(dir, 'export-folders-b')
+    exportTree(store, [r!], a)
+    exportTree(old, [back], b)
+    const files = listTree(a).filter((f) => !f.endsWith('/'))
+    expect(listTree(b).filter((f) => !f.endsWith('/'))).toEqual(files)
+    for (const f of files) expect(readFileSync(path.join(b, f)).equals(readFileSync(path.join(a, f))), f).toBe(true)
+  })
+
+  it('names a kept file that is gone as a damaged record', () => {
+    const [r] = selectRecords(store, 'source = mlperf and mode = PerformanceOnly and benchmark = resnet50')
+    expect(errorOf(() => readKeptFile(store, r!, 'not/kept.txt')).code).toBe('RECORD_CORRUPT')
   })
 
   it('knows a held result from its folders: a re-import reads no log of it', async () => {
@@ -276,6 +332,23 @@ describe('exporting a submission tree', () => {
       .map(strip)
       .sort((x, y) => x.id.localeCompare(y.id))
     expect(after).toEqual(before)
+    // the kept files came back byte for byte, and a second export writes the same tree
+    const kept = (st: Store, rs: ExperimentRecord[]) =>
+      rs.map((r) => ({ id: r.id, files: listKeptFiles(r).map((o) => ({ path: o.path, sha256: o.sha256 })) })).sort((x, y) => x.id.localeCompare(y.id))
+    const reread = selectRecords(again, 'source = mlperf')
+    expect(kept(again, reread)).toEqual(kept(store, records))
+    for (const r of reread)
+      for (const o of listKeptFiles(r))
+        expect(
+          createHash('sha256')
+            .update(readKeptFile(again, r, o.path))
+            .digest('hex'),
+        ).toBe(o.sha256)
+    const out2 = path.join(dir, 'export-published-again')
+    exportTree(again, reread, out2)
+    expect(listTree(out2)).toEqual(listTree(out))
+    for (const f of files.filter((f) => !f.endsWith('README.md')))
+      expect(readFileSync(path.join(out2, f)).equals(readFileSync(path.join(out, f))), f).toBe(true)
   })
 
   it("writes a local run with a system description from its host and the user's fields", async () => {
