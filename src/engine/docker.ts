@@ -1,9 +1,7 @@
 // The Docker client: the one place that creates a dockerode instance, for
 // the endpoint that endpoint.ts finds.
 import { readFileSync } from 'node:fs'
-import http from 'node:http'
 import net from 'node:net'
-import { inspect } from 'node:util'
 import type DockerClient from 'dockerode'
 import { CmcError } from '../errors.js'
 import { dockerode } from '../lazy.js'
@@ -62,8 +60,7 @@ function clientFor(ep: Endpoint): Docker {
   try {
     // docker-modem's ssh agent comes from SSH_AUTH_SOCK; without one, the identity file ssh would use
     const sshOptions = ep.sshIdentity ? { privateKey: readFileSync(ep.sshIdentity) } : undefined
-    const agent = ep.transport === 'socket' ? socketAgent() : undefined
-    const docker = withModemEnv(ep.modemEnv, () => new (dockerode())({ timeout: 0, ...(sshOptions && { sshOptions }), ...(agent && { agent }) }))
+    const docker = withModemEnv(ep.modemEnv, () => new (dockerode())({ timeout: 0, ...(sshOptions && { sshOptions }) }))
     if (ep.transport === 'ssh') quietSshUrls(docker)
     return docker
   } catch (e) {
@@ -74,21 +71,6 @@ function clientFor(ep: Endpoint): Docker {
           : 'make the TLS files (ca.pem, cert.pem, key.pem in DOCKER_CERT_PATH) readable by this user',
     })
   }
-}
-
-/**
- * Node's own agent for requests over a socket, told that the server has no
- * name: otherwise it checks the Host header ("localhost") against its IPv6
- * pattern, whose first use compiles a large regular expression, for a name
- * that only TLS would use.
- */
-function socketAgent(): http.Agent {
-  // the global agent's own settings (keep-alive and its timeouts), which @types/node leaves out
-  const defaults = (http.globalAgent as http.Agent & { options: http.AgentOptions }).options
-  const agent = new http.Agent({ ...defaults, servername: '' } as http.AgentOptions)
-  // docker-modem formats every request's options for its debug log, debug on or off: the agent's sockets need not be walked
-  Object.defineProperty(agent, inspect.custom, { value: () => 'http.Agent (servername: none)' })
-  return agent
 }
 
 export function getDocker(): Docker {

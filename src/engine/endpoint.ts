@@ -195,8 +195,7 @@ let answeredEarly: string | undefined
 
 /** A plain GET of the engine's /version, over a unix socket or plain tcp. */
 function getVersion(ep: Endpoint, onSocket: (s: Socketish) => void): Promise<DockerClient.DockerVersion> {
-  // a socket's server has no name to check (see socketAgent in docker.ts)
-  const target = 'socketPath' in ep.address ? { socketPath: ep.address.socketPath, servername: '' } : { host: ep.address.host, port: ep.address.port }
+  const target = 'socketPath' in ep.address ? { socketPath: ep.address.socketPath } : { host: ep.address.host, port: ep.address.port }
   return new Promise((resolve, reject) => {
     const req = http.get({ ...target, path: '/version', agent: false }, (res) => {
       const chunks: Buffer[] = []
