@@ -2,9 +2,13 @@
 import { defineCommand } from '../../cli/command.js'
 import { readStoreSpec } from '../../cli/spec.js'
 import { formatNumber, formatTable } from '../../cli/table.js'
+import { keptPlace, listKeptFiles } from '../../store/keptFiles.js'
 import type { ExperimentRecord } from '../../store/record.js'
 import { openRecordStore } from '../../store/storeApi.js'
 import { imageIdentity } from '../../store/summary.js'
+
+/** outputs listed in the text view; --json has every one */
+const SHOWN_OUTPUTS = 20
 
 export default defineCommand({
   summary: 'Show one experiment record',
@@ -48,6 +52,13 @@ export default defineCommand({
         unit: s.unit ?? '',
       }))
       if (rows.length) io.log(formatTable(rows, ['metric', 'median', 'ci95', 'min', 'max', 'n', 'unit']))
+      const kept = listKeptFiles(r)
+      if (kept.length) {
+        io.log(`  outputs  ${kept.length} file(s) in ${keptPlace(r)}`)
+        // one line a file, not a table: a table cut to the terminal's width would cut the sha256
+        for (const o of kept.slice(0, SHOWN_OUTPUTS)) io.log(`    ${o.path}  ${o.size} bytes  sha256 ${o.sha256}`)
+        if (kept.length > SHOWN_OUTPUTS) io.log(`  and ${kept.length - SHOWN_OUTPUTS} more (--json lists them all)`)
+      }
       if (r.refused.length) io.log(`  refused outputs: ${r.refused.map((x) => `${x.path} (${x.reason})`).join('; ')}`)
       // a run that did not succeed: what it said last, where its hint sends the user
       if (r.status !== 'ok') {

@@ -75,6 +75,21 @@ describe('cmc exp import --mlperf, list, compare, export', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ found: 47, added: 0, present: 47 })
   })
 
+  it('shows a published record with the files it keeps in its tar, each with its sha256', () => {
+    const list = cmc('exp', 'list', '--where', published, '--json')
+    const id = (JSON.parse(list.stdout) as Array<{ id: string }>)[0]!.id
+    const record = new Store(store).get(id)
+    const shown = cmc('exp', 'show', id)
+    expect(shown.status, shown.stderr).toBe(0)
+    expect(shown.stdout).toContain(`  outputs  ${record.outputs.length} file(s) in kept.tar`)
+    const lines = shown.stdout.split('\n')
+    for (const o of record.outputs)
+      expect(
+        lines.some((l) => l.includes(o.path) && l.includes(o.sha256)),
+        o.path,
+      ).toBe(true)
+  })
+
   it('selects published results with the query language', () => {
     const r = cmc(
       'exp',

@@ -14,6 +14,7 @@ import { exportTree } from '../../../src/mlperf/exportTree.js'
 import { importMlperf } from '../../../src/mlperf/importMlperf.js'
 import { SYSTEM_FIELDS } from '../../../src/mlperf/systemDescription.js'
 import { compareSelections } from '../../../src/store/compareSelections.js'
+import { exportRecords, importRecords } from '../../../src/store/exportImport.js'
 import { KEPT_TAR, KeptTar, listKeptFiles, readKeptFile, readKeptLoadgen } from '../../../src/store/keptFiles.js'
 import type { ExperimentRecord } from '../../../src/store/record.js'
 import { querySummaries, selectRecords } from '../../../src/store/select.js'
@@ -349,6 +350,27 @@ describe('exporting a submission tree', () => {
     expect(listTree(out2)).toEqual(listTree(out))
     for (const f of files.filter((f) => !f.endsWith('README.md')))
       expect(readFileSync(path.join(out2, f)).equals(readFileSync(path.join(out, f))), f).toBe(true)
+  })
+
+  it('carries the tar in a bundle of records: exp export FILE.tar.gz, exp import FILE.tar.gz', async () => {
+    const records = selectRecords(store, 'source = mlperf and submitter = AcmeAI')
+    const bundle = path.join(dir, 'acme.tar.gz')
+    expect(
+      await exportRecords(
+        store,
+        records.map((r) => r.id),
+        bundle,
+        'tar.gz',
+      ),
+    ).toBe(records.length)
+    const other = new Store(path.join(dir, 'store-bundle'))
+    mkdirSync(other.recordsDir, { recursive: true })
+    expect(await importRecords(other, bundle)).toEqual({ added: records.length, skipped: 0 })
+    for (const r of records) {
+      const back = other.get(r.id)
+      expect(back.outputsTar).toBe(KEPT_TAR)
+      for (const o of listKeptFiles(back)) expect(readKeptFile(other, back, o.path).equals(readKeptFile(store, r, o.path))).toBe(true)
+    }
   })
 
   it("writes a local run with a system description from its host and the user's fields", async () => {
