@@ -5,7 +5,7 @@
 // lists each kept file's path, size, sha256 and, in a tar, the offset of its
 // data, so one file is one positioned read, with no tar parsed. Every reader
 // of kept files goes through here, never through a path of its own.
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { loadgenFolderOf, parseLoadgenLogs, type LoadgenResult } from '../collect/parseLoadgen.js'
 import { CmcError } from '../errors.js'
@@ -173,4 +173,29 @@ export function readKeptLoadgen(store: Store, record: ExperimentRecord): Loadgen
     }
   }
   return parseLoadgenLogs(text('mlperf_log_summary.txt'), text('mlperf_log_detail.txt'))
+}
+
+/**
+ * A file of a record by its name in the record folder (`stdout.log`,
+ * `outputs/PATH` as the hub names them), whichever layout keeps it; undefined
+ * when the record has no such file (a run that wrote no such log).
+ */
+export function readRecordFile(store: Store, record: ExperimentRecord, name: string): Buffer | undefined {
+  const output = name.startsWith('outputs/') ? record.outputs.find((o) => o.path === name.slice('outputs/'.length)) : undefined
+  try {
+    return output ? readKeptFile(store, record, output.path) : readFileSync(path.join(store.recordDir(record.id), name))
+  } catch {
+    return undefined
+  }
+}
+
+/** The size of a record's file by its name in the record folder, without reading it; undefined when it has none. */
+export function recordFileSize(store: Store, record: ExperimentRecord, name: string): number | undefined {
+  const output = name.startsWith('outputs/') ? record.outputs.find((o) => o.path === name.slice('outputs/'.length)) : undefined
+  if (output && record.outputsTar && existsSync(path.join(store.recordDir(record.id), record.outputsTar))) return output.size
+  try {
+    return statSync(path.join(store.recordDir(record.id), name)).size
+  } catch {
+    return undefined
+  }
 }

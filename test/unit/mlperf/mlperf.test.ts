@@ -15,7 +15,7 @@ import { importMlperf } from '../../../src/mlperf/importMlperf.js'
 import { SYSTEM_FIELDS } from '../../../src/mlperf/systemDescription.js'
 import { compareSelections } from '../../../src/store/compareSelections.js'
 import { exportRecords, importRecords } from '../../../src/store/exportImport.js'
-import { KEPT_TAR, KeptTar, listKeptFiles, readKeptFile, readKeptLoadgen } from '../../../src/store/keptFiles.js'
+import { KEPT_TAR, KeptTar, listKeptFiles, readKeptFile, readKeptLoadgen, readRecordFile, recordFileSize } from '../../../src/store/keptFiles.js'
 import type { ExperimentRecord } from '../../../src/store/record.js'
 import { querySummaries, selectRecords } from '../../../src/store/select.js'
 import { Store } from '../../../src/store/store.js'
@@ -169,6 +169,17 @@ describe('importing a submission tree', () => {
     const files = listTree(a).filter((f) => !f.endsWith('/'))
     expect(listTree(b).filter((f) => !f.endsWith('/'))).toEqual(files)
     for (const f of files) expect(readFileSync(path.join(b, f)).equals(readFileSync(path.join(a, f))), f).toBe(true)
+  })
+
+  it('names its files as the record folder does, for whoever sends them on (the hub)', () => {
+    const [r] = selectRecords(store, 'source = mlperf and mode = PerformanceOnly and benchmark = resnet50')
+    for (const o of r!.outputs) {
+      expect(recordFileSize(store, r!, `outputs/${o.path}`)).toBe(o.size)
+      expect(readRecordFile(store, r!, `outputs/${o.path}`)!.equals(readKeptFile(store, r!, o.path))).toBe(true)
+    }
+    expect(recordFileSize(store, r!, 'record.json')).toBeGreaterThan(0)
+    expect(readRecordFile(store, r!, r!.logs.stdout)).toBeUndefined()
+    expect(recordFileSize(store, r!, r!.logs.stdout)).toBeUndefined()
   })
 
   it('names a kept file that is gone as a damaged record', () => {
