@@ -361,6 +361,6 @@ export async function extractEntries(entries: AsyncIterable<OutputEntry>, dest: 
       refused.push({ path: l.shown, reason: r === undefined ? 'symlink loop' : `symlink to ${l.linkTarget} leaves the output folder through other links` })
     }
   }
-  files.sort((a, b) => a.path.localeCompare(b.path))
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   return { files, refused }
 }

@@ -18,7 +18,7 @@ export type CompileOptions = Parameters<typeof compile>[1]
 /** Every template file with its size and mtime: an edited template changes the key. */
 function templatesStamp(dir = templatesDir): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .flatMap((e) => {
       const p = path.join(dir, e.name)
       if (e.isDirectory()) return templatesStamp(p)

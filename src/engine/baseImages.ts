@@ -106,5 +106,5 @@ export async function listBases(): Promise<Array<{ ref: string; arch: string; id
       out.push({ ref, arch: info.Architecture, id: im.Id, created: info.Created, sizeMb: Math.round(im.Size / 1e6) })
     }
   }
-  return out.sort((a, b) => a.ref.localeCompare(b.ref))
+  return out.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))
 }

@@ -480,7 +480,7 @@ function stopReason(res: ContainerRun, timeoutMs: number): string {
 /** The point's record: what ran, in what, on which host, and what came of it. */
 async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome): Promise<ExperimentRecord> {
   const { benchmark, plan, image, opts, devices } = run
-  const outputs = outcome.outputs.sort((x, y) => x.path.localeCompare(y.path))
+  const outputs = outcome.outputs.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))
   const metrics = summarizeRepeats(outcome.repeats, benchmark.outputs)
   const endedAt = point.ran?.endedAt ?? new Date()
   const host = await run.fingerprint()
