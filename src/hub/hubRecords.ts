@@ -146,19 +146,11 @@ export interface RunColumns {
 
 const RUN_COLUMNS = ['id', 'benchmark', 'digest', 'platform', 'status', 'host', 'limits', 'params', 'metrics', 'facts'] as const
 
-/** The text columns a side mostly holds one value of (one benchmark, one image, one host...). */
-const MOSTLY_ONE = new Set<string>(['benchmark', 'digest', 'platform', 'status', 'host', 'limits'])
-
 /** The statement queryRunColumns runs (bench/hub.mjs runs it with psql): the project is $1. */
 export function runColumnsSql(tree: QueryNode | undefined, b: Binder): string {
   // every column aggregated from one materialized, sorted scan: they line up, and each keeps push
-  // order (seq comes along, and is checked, as SQL promises no order to an aggregate without ORDER BY);
-  // a text column whose runs all hold one value comes as {"one": value}, else as {"all": [values]}
-  const aggregate = (c: string) =>
-    MOSTLY_ONE.has(c)
-      ? `(select case when min(${c}) = max(${c}) then json_build_object('one', min(${c})) else json_build_object('all', coalesce(json_agg(${c}), '[]')) end from m)`
-      : `coalesce((select json_agg(${c}) from m), '[]')`
-  const columns = ['seq', ...RUN_COLUMNS].map((c) => `'${c}', ${aggregate(c)}`).join(', ')
+  // order (seq comes along, and is checked, as SQL promises no order to an aggregate without ORDER BY)
+  const columns = ['seq', ...RUN_COLUMNS].map((c) => `'${c}', coalesce((select json_agg(${c}) from m), '[]')`).join(', ')
   return `with m as materialized (select seq, ${RUN_COLUMNS.join(', ')} from runs where project = $1 and ${whereSql(tree, b)} order by seq)
      select json_build_object(${columns}) as columns`
 }
@@ -176,15 +168,9 @@ export async function queryRunColumns(db: Db, project: string, tree: QueryNode |
     // the two sides of a compare already run at once, one a connection: parallel workers on top
     // of them contend for the same cores rather than shorten the compare
     await c.query('set local max_parallel_workers_per_gather = 0')
-    return (await c.query<{ columns: Record<string, unknown> }>(runColumnsSql(tree, b), b.values)).rows
+    return (await c.query<{ columns: RunColumns & { seq: number[] } }>(runColumnsSql(tree, b), b.values)).rows
   })
-  const { seq, ...read } = row!.columns as unknown as Record<string, unknown> & { seq: number[] }
-  const out = Object.fromEntries(
-    RUN_COLUMNS.map((c) => {
-      const v = read[c] as unknown[] | { one: unknown } | { all: unknown[] }
-      return [c, Array.isArray(v) ? v : 'one' in v ? new Array<unknown>(seq.length).fill(v.one) : v.all]
-    }),
-  ) as unknown as RunColumns
+  const { seq, ...out } = row!.columns
   if (seq.every((s, k) => k === 0 || seq[k - 1]! < s)) return out
   const order = seq.map((_, k) => k).sort((x, y) => seq[x]! - seq[y]!)
   return Object.fromEntries(RUN_COLUMNS.map((c) => [c, order.map((k) => out[c][k])])) as unknown as RunColumns
