@@ -204,7 +204,6 @@ class ResultWriter {
    */
   private writeRecord(result: PublishedResult, id: string, at: Date): ExperimentRecord | undefined {
     const dest = this.store.recordDir(id)
-    if (existsSync(dest)) return undefined
     const staging = path.join(this.store.stagingDir, `${id}.${process.pid}`)
     freshFolder(staging)
     const outputs = result.files.length ? writeKept(path.join(staging, KEPT_TAR), result.files, at) : []
@@ -213,13 +212,21 @@ class ResultWriter {
       rmSync(staging, { recursive: true, force: true })
       return undefined
     }
-    writeFileSync(path.join(staging, 'record.json'), JSON.stringify(record, null, 2) + '\n')
+    // compact: a round is tens of thousands of records, and indenting each adds to its bytes and its writing
+    writeFileSync(path.join(staging, 'record.json'), JSON.stringify(record) + '\n')
     const month = path.dirname(dest)
     if (!this.months.has(month)) {
       mkdirSync(month, { recursive: true })
       this.months.add(month)
     }
-    renameSync(staging, dest)
+    try {
+      renameSync(staging, dest)
+    } catch (e) {
+      // a folder of this id is there already (no stat asked first: the rename says so)
+      rmSync(staging, { recursive: true, force: true })
+      if (['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) return undefined
+      throw e
+    }
     return record
   }
 }

@@ -74,6 +74,8 @@ function readAt(file: string, offset: number, size: number): Buffer | undefined 
 }
 
 const BLOCK = 512
+/** padding and the tar's end, shared: never written to */
+const ZERO_BLOCK = Buffer.alloc(BLOCK)
 
 /**
  * A tar built in memory in one pass and written with one call: ustar headers,
@@ -99,14 +101,14 @@ export class KeptTar {
 
   /** The tar, ended by its two zero blocks. */
   bytes(): Buffer {
-    return Buffer.concat([...this.chunks, Buffer.alloc(2 * BLOCK)])
+    return Buffer.concat([...this.chunks, ZERO_BLOCK, ZERO_BLOCK])
   }
 
   private entry(head: Buffer, data: Buffer): number {
     const at = this.offset + BLOCK
     const pad = (BLOCK - (data.length % BLOCK)) % BLOCK
     this.chunks.push(head, data)
-    if (pad) this.chunks.push(Buffer.alloc(pad))
+    if (pad) this.chunks.push(ZERO_BLOCK.subarray(0, pad))
     this.offset = at + data.length + pad
     return at
   }
@@ -135,7 +137,7 @@ function header(n: { name: string; prefix: string }, size: number, type: string,
   h.write('ustar\u000000', 257, 'ascii')
   h.write(n.prefix, 345, 155, 'ascii')
   let sum = 0
-  for (const b of h) sum += b
+  for (let i = 0; i < BLOCK; i++) sum += h[i]!
   h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii')
   return h
 }
