@@ -3,13 +3,14 @@
 // works at once and what it revokes stops at once; no token, a push token, an
 // admin of another project and a bad request are refused (401, 403, 404, 400)
 // with no token made or revoked.
+import { spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { remoteRecordStore } from '../../src/hub/remoteStore.js'
 import { createHubToken, listHubTokens, revokeHubToken } from '../../src/hub/tokenApi.js'
 import { listTokens, type TokenInfo } from '../../src/hub/tokens.js'
 import { tmpDir } from '../helpers/tmp.js'
-import { freshDatabase, startTestHub, type TestHub } from '../unit/hub/harness.js'
+import { bin, freshDatabase, startTestHub, type TestHub } from '../unit/hub/harness.js'
 
 let hub: TestHub
 let drop: () => Promise<void>
@@ -119,6 +120,51 @@ describe('tokens over the API', () => {
     expect(scope).toMatchObject({ code: 'HUB_REQUEST_INVALID', data: { status: 400 } })
     const user = await refused(createHubToken(team(), { user: '../frank', scope: 'read' }))
     expect(user).toMatchObject({ code: 'FLAG_VALUE', data: { status: 400 } })
+    expect(await held()).toEqual(before)
+  })
+})
+
+describe('cmc hub token ... --hub', () => {
+  // not spawnSync: the hub answers from this process's event loop
+  const cmc = (args: string[], token: string) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'hub', 'token', ...args], { env: { ...process.env, CMC_HOME: home, CMC_HUB_TOKEN: token, CMC_HUB: '' } })
+      let stdout = '',
+        stderr = ''
+      child.stdout.on('data', (d: Buffer) => (stdout += d))
+      child.stderr.on('data', (d: Buffer) => (stderr += d))
+      child.on('close', (status) => resolve({ status, stdout, stderr }))
+    })
+
+  it('makes, lists and revokes a project token with an admin token, and a push token changes nothing', async () => {
+    const made = await cmc(['create', '--user', 'erin', '--scope', 'read', '--hub', team(), '--json'], tokens.admin)
+    expect(made.status, made.stderr).toBe(0)
+    const t = JSON.parse(made.stdout) as TokenInfo & { token: string }
+    expect(t).toMatchObject({ user: 'erin', scope: 'read', project: 'team' })
+    const listed = await cmc(['list', '--hub', team()], tokens.admin)
+    expect(listed.status, listed.stderr).toBe(0)
+    expect(listed.stdout).toMatch(new RegExp(`^${t.id}\\s+erin\\s+read\\s+team`, 'm'))
+    expect(listed.stdout).not.toContain(t.token)
+    const before = await held()
+    const denied = await cmc(['revoke', String(t.id), '--hub', team()], tokens.push)
+    expect(denied.status).not.toBe(0)
+    expect(denied.stderr).toMatch(/403|not allowed|admin/i)
+    expect(denied.stderr).not.toMatch(/\n\s+at /)
+    expect(await held()).toEqual(before)
+    const revoked = await cmc(['revoke', String(t.id), '--hub', team()], tokens.admin)
+    expect(revoked.status, revoked.stderr).toBe(0)
+    expect((await listTokens(hub.db)).find((x) => x.id === t.id)?.revokedAt).not.toBeNull()
+  })
+
+  it('refuses --hub beside --project or --db before anything is made', async () => {
+    const before = await held()
+    for (const extra of [
+      ['--project', 'team'],
+      ['--db', 'postgres://127.0.0.1:1/unused'],
+    ]) {
+      const res = await cmc(['create', '--user', 'gina', '--hub', team(), ...extra], tokens.admin)
+      expect(res.status, res.stderr).toBe(2)
+    }
     expect(await held()).toEqual(before)
   })
 })

@@ -1,22 +1,34 @@
 // `cmc hub token create`: a token for a user, shown once.
 import { defineCommand } from '../../../cli/command.js'
 import { dbUrl, openDb } from '../../../hub/db.js'
+import { createHubToken } from '../../../hub/tokenApi.js'
 import { createToken, SCOPES } from '../../../hub/tokens.js'
 
 export default defineCommand({
   summary: 'Make a hub token for a user (printed once; the hub keeps only its hash)',
   description: 'Scopes: read (list, show, compare, pull), push (and read), admin (everything). A token with --project works on that project only.',
-  examples: ['<%= config.bin %> hub token create --user alice --scope push --project team-a', '<%= config.bin %> hub token create --user ci --scope read'],
+  examples: [
+    '<%= config.bin %> hub token create --user alice --scope push --project team-a',
+    '<%= config.bin %> hub token create --user ci --scope read',
+    '<%= config.bin %> hub token create --user bob --scope push --hub https://hub.example:8443/team-a',
+  ],
   flags: {
     user: { kind: 'string', required: true, description: 'who the token is for' },
     scope: { kind: 'string', options: SCOPES, default: 'read', description: 'what it may do' },
     project: { kind: 'string', description: 'the one project it may use (default: every project)' },
     db: { kind: 'string', description: 'PostgreSQL URL (default: CMC_HUB_DB)' },
+    hub: {
+      kind: 'string',
+      exclusive: ['project', 'db'],
+      description: "manage this project's tokens over the hub's API instead of the database (https://HUB/PROJECT; an admin token in CMC_HUB_TOKEN)",
+    },
   },
   async action({ flags }, io) {
-    const db = await openDb(dbUrl(flags.db), { max: 1 })
+    const db = flags.hub ? undefined : await openDb(dbUrl(flags.db), { max: 1 })
     try {
-      const t = await createToken(db, { user: flags.user, scope: flags.scope, project: flags.project })
+      const t = db
+        ? await createToken(db, { user: flags.user, scope: flags.scope, project: flags.project })
+        : await createHubToken(flags.hub!, { user: flags.user, scope: flags.scope })
       if (!io.json) {
         io.log(t.token)
         io.warn(
@@ -25,7 +37,7 @@ export default defineCommand({
       }
       return t
     } finally {
-      await db.close()
+      await db?.close()
     }
   },
 })

@@ -2,23 +2,31 @@
 import { defineCommand } from '../../../cli/command.js'
 import { formatTable } from '../../../cli/table.js'
 import { dbUrl, openDb } from '../../../hub/db.js'
+import { listHubTokens } from '../../../hub/tokenApi.js'
 import { listTokens } from '../../../hub/tokens.js'
 
 export default defineCommand({
   summary: "List the hub's tokens (ids, users, scopes, projects; never the tokens)",
-  examples: ['<%= config.bin %> hub token list'],
-  flags: { db: { kind: 'string', description: 'PostgreSQL URL (default: CMC_HUB_DB)' } },
+  examples: ['<%= config.bin %> hub token list', '<%= config.bin %> hub token list --hub https://hub.example:8443/team-a'],
+  flags: {
+    db: { kind: 'string', description: 'PostgreSQL URL (default: CMC_HUB_DB)' },
+    hub: {
+      kind: 'string',
+      exclusive: ['db'],
+      description: "manage this project's tokens over the hub's API instead of the database (https://HUB/PROJECT; an admin token in CMC_HUB_TOKEN)",
+    },
+  },
   async action({ flags }, io) {
-    const db = await openDb(dbUrl(flags.db), { max: 1 })
+    const db = flags.hub ? undefined : await openDb(dbUrl(flags.db), { max: 1 })
     try {
-      const tokens = await listTokens(db)
+      const tokens = db ? await listTokens(db) : await listHubTokens(flags.hub!)
       if (!io.json) {
         const rows = tokens.map((t) => ({ ...t, project: t.project ?? '(all)', revokedAt: t.revokedAt ?? '' }))
         io.log(rows.length ? formatTable(rows, ['id', 'user', 'scope', 'project', 'createdAt', 'revokedAt']) : 'no tokens')
       }
       return tokens
     } finally {
-      await db.close()
+      await db?.close()
     }
   },
 })
