@@ -7,10 +7,11 @@
 // local store lacks and publishes each as a run does (staged, then renamed),
 // its logs and outputs checked against their sha256 and names.
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
+import { readRecordFile, recordFileSize } from '../store/keptFiles.js'
 import type { ExperimentRecord } from '../store/record.js'
 import { querySummaries } from '../store/select.js'
 import type { Store } from '../store/store.js'
@@ -45,21 +46,17 @@ const IN_FLIGHT = 3
 
 /** The files of a record in the local store that the hub keeps, under the hub's per-file limit. */
 function filesOf(store: Store, r: ExperimentRecord, maxFileBytes: number, skipped: string[]): PushedFile[] {
-  const dir = store.recordDir(r.id)
   const out: PushedFile[] = []
   for (const name of declaredFiles(r).keys()) {
-    const file = path.join(dir, name)
-    let size: number
-    try {
-      size = statSync(file).size
-    } catch {
-      continue // a run that wrote no such log
-    }
+    // a published record keeps its files in one tar: read through keptFiles either way
+    const size = recordFileSize(store, r, name)
+    if (size === undefined) continue // a run that wrote no such log
     if (size > maxFileBytes) {
       skipped.push(`${r.id}/${name} (${size} bytes, over the hub's limit of ${maxFileBytes})`)
       continue
     }
-    const content = readFileSync(file)
+    const content = readRecordFile(store, r, name)
+    if (!content) continue
     out.push({ name, sha256: createHash('sha256').update(content).digest('hex'), data: content.toString('base64') })
   }
   return out
@@ -152,7 +149,8 @@ export async function pullRecords(store: Store, hub: HubClient, opts: TransferOp
     const { records } = await hub.call<{ records: ExperimentRecord[] }>('POST', 'fetch', { ids: lacking.slice(i, i + FETCH_CHUNK) })
     for (const record of records) {
       await adopt(store, hub, record, result)
-      events?.({ type: 'progress', task: 'pull', current: ++result.added, total: lacking.length })
+      result.added++
+      events?.({ type: 'progress', task: 'pull', current: result.added, total: lacking.length })
     }
   }
   for (const f of result.missingFiles) events?.({ type: 'log', level: 'warn', message: `the hub has no ${f}` })
