@@ -257,6 +257,28 @@ describe('cmc run --on slurm', () => {
     expect(none.stdout).toContain('nothing to retry')
   })
 
+  it('a node taken down mid-job: its point is a failed record naming the node, and no container is left', async () => {
+    const sub = await run(['cluster-sleep', '--set', 'n=1', '--sbatch-arg=--nodelist=n2', '--detach', '--json'])
+    expect(sub.code, sub.stderr).toBe(0)
+    const id = JSON.parse(sub.stdout).job.id as string
+    await waitFor('a running container', async () => (await containersWithLabel(`cmc.job=${id}`)).length === 1)
+    try {
+      execFileSync('scontrol', ['update', 'NodeName=n2', 'State=DOWN', 'Reason=cmc-test'])
+      await waitFor('the point to end', async () => {
+        await jobs([])
+        return (await recordsOf(id)).length === 1
+      })
+    } finally {
+      // the cluster's ReturnToService=2 has n2 back as soon as its slurmd answers; resume it where not
+      spawnSync('scontrol', ['update', 'NodeName=n2', 'State=RESUME'])
+    }
+    const [lost] = await recordsOf(id)
+    expect(lost.status).toBe('failed')
+    expect(lost.reason).toMatch(/node failed on n2/)
+    expect(lost.scheduler?.node).toBe('n2')
+    await waitFor('no container', async () => (await containersWithLabel(`cmc.job=${id}`)).length === 0, 30_000)
+  })
+
   it('a point past its own timeout is stopped on its node and recorded as timed out', async () => {
     const res = await run(['cluster-sleep', '--set', 'n=9', '--timeout', '2'])
     expect(res.code, res.stderr).toBe(124)

@@ -22,6 +22,10 @@ export function batchScript(job: ClusterJob, indices: number[]): string {
     ...(o.cpusPerTask ? [`--cpus-per-task=${o.cpusPerTask}`] : []),
     ...(o.gpusPerTask ? [`--gpus-per-task=${o.gpusPerTask}`] : []),
     ...(o.gres ? [`--gres=${o.gres}`] : []),
+    // a task whose node fails or that is preempted ends (NODE_FAIL, PREEMPTED) and becomes
+    // a failed record with its logs, for `cmc jobs retry`, instead of being run again by
+    // Slurm into the folder of the attempt it lost; --sbatch-arg=--requeue asks otherwise
+    '--no-requeue',
     ...(o.sbatchArgs ?? []),
   ]
   return renderTaskScript({
