@@ -26,25 +26,40 @@ const FIND_WORD = /^[\w.:-]+$/
 /** The most records a report or a record list reads whole from the hub. */
 export const MAX_FULL_RECORDS = 20_000
 
-/** Rows as a selection, as Store.select gives them; each answer worked out once (a compare asks several times). */
+/** Rows as a selection, as Store.select gives them. */
 function rowsSelection(rows: RecordSummary[]): Selection {
+  return memoSelection(
+    rows.length,
+    (kind) => rows.map((r) => r[kind]),
+    (field) => rows.map((r) => fieldValue(r, field)),
+    (k) => rows[k]!,
+  )
+}
+
+/** A selection whose names and columns are each worked out once, on first asking (a compare asks several times). */
+function memoSelection(
+  length: number,
+  maps: (kind: 'metrics' | 'params') => Array<Record<string, unknown>>,
+  column: (field: string) => unknown[],
+  row: Selection['row'],
+): Selection {
   const names = (kind: 'metrics' | 'params') => {
     const out = new Set<string>()
-    for (const r of rows) for (const k in r[kind]) out.add(k)
+    for (const x of maps(kind)) for (const k in x) out.add(k)
     return [...out]
   }
   let metrics: string[] | undefined, params: string[] | undefined
   const columns = new Map<string, unknown[]>()
   return {
-    length: rows.length,
+    length,
     metricNames: () => (metrics ??= names('metrics')),
     paramNames: () => (params ??= names('params')),
     values: (field) => {
-      let column = columns.get(field)
-      if (!column) columns.set(field, (column = rows.map((r) => fieldValue(r, field))))
-      return column
+      let col = columns.get(field)
+      if (!col) columns.set(field, (col = column(field)))
+      return col
     },
-    row: (k) => rows[k]!,
+    row,
   }
 }
 
@@ -59,13 +74,6 @@ const UNREAD_FIELDS = new Set(['date', 'createdAt', 'image', 'tags'])
  * that no run has.
  */
 function columnsSelection(c: RunColumns): Selection {
-  const names = (of: Array<Record<string, unknown>>) => {
-    const out = new Set<string>()
-    for (const x of of) for (const k in x) out.add(k)
-    return [...out]
-  }
-  let metrics: string[] | undefined, params: string[] | undefined
-  const columns = new Map<string, unknown[]>()
   const column = (field: string): unknown[] => {
     if (field.startsWith('metrics.')) return c.metrics.map((m) => m[field.slice(8)])
     if (field.startsWith('params.')) return c.params.map((p) => p[field.slice(7)])
@@ -73,19 +81,14 @@ function columnsSelection(c: RunColumns): Selection {
     if (UNREAD_FIELDS.has(field)) throw new Error(`a compare's side is read without ${field}`)
     return c.facts.map((f) => (f as Record<string, unknown> | null)?.[field])
   }
-  return {
-    length: c.id.length,
-    metricNames: () => (metrics ??= names(c.metrics)),
-    paramNames: () => (params ??= names(c.params)),
-    values: (field) => {
-      let col = columns.get(field)
-      if (!col) columns.set(field, (col = column(field)))
-      return col
-    },
-    row: () => {
+  return memoSelection(
+    c.id.length,
+    (kind) => c[kind],
+    column,
+    () => {
       throw new Error("a compare's side is read as columns, without its rows")
     },
-  }
+  )
 }
 
 /**

@@ -96,7 +96,7 @@ function recordFacts(store: Store, record: ExperimentRecord | undefined): Result
   if (!record) return {}
   const src = record.source
   if (src) return { source: src.kind, scenario: src.scenario, mode: src.mode, headline: src.headline?.metric, accelerators: src.accelerators }
-  const loadgen = record.loadgen ?? readLoadgenOfRecord(store, record)
+  const loadgen = record.loadgen ?? readKeptLoadgen(store, record)
   return { scenario: loadgen?.scenario, mode: loadgen?.mode, headline: loadgen?.headline?.metric, accelerators: record.host.gpus.length }
 }
 
@@ -106,11 +106,6 @@ function tryGet(store: Store, id: string): ExperimentRecord | undefined {
   } catch {
     return undefined
   }
-}
-
-/** What a run's LoadGen logs (kept in its outputs) state, for records written before runs kept it. */
-function readLoadgenOfRecord(store: Store, record: ExperimentRecord): ExperimentRecord['loadgen'] {
-  return readKeptLoadgen(store, record)
 }
 
 function compareResults(A: Comparable[], B: Comparable[], facts: Map<string, ResultFacts>, opts: CompareOptions): Comparison {
