@@ -583,10 +583,10 @@ const DETAIL_LOG = 'mlperf_log_detail.txt'
 
 /** The result the LoadGen logs in a folder state; undefined when it holds neither log or only empty ones. */
 export function readLoadgenFolder(dir: string): LoadgenResult | undefined {
+  // an empty or blank log is one not kept: parseLoadgenLogs reads it so
   const text = (name: string) => {
     try {
-      const t = readFileSync(path.join(dir, name), 'utf8')
-      return t.trim() ? t : undefined
+      return readFileSync(path.join(dir, name), 'utf8')
     } catch {
       return undefined
     }

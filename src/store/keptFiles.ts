@@ -168,8 +168,7 @@ export function readKeptLoadgen(store: Store, record: ExperimentRecord): Loadgen
     const rel = folder === '.' ? name : `${folder}/${name}`
     if (!record.outputs.some((o) => o.path === rel)) return undefined
     try {
-      const t = readKeptFile(store, record, rel).toString('utf8')
-      return t.trim() ? t : undefined
+      return readKeptFile(store, record, rel).toString('utf8')
     } catch {
       return undefined // a log listed but lost reads as a log not kept, as a missing file always has
     }
@@ -183,7 +182,7 @@ export function readKeptLoadgen(store: Store, record: ExperimentRecord): Loadgen
  * when the record has no such file (a run that wrote no such log).
  */
 export function readRecordFile(store: Store, record: ExperimentRecord, name: string): Buffer | undefined {
-  const output = name.startsWith('outputs/') ? record.outputs.find((o) => o.path === name.slice('outputs/'.length)) : undefined
+  const output = keptOutput(record, name)
   try {
     return output ? readKeptFile(store, record, output.path) : readFileSync(path.join(store.recordDir(record.id), name))
   } catch {
@@ -193,11 +192,16 @@ export function readRecordFile(store: Store, record: ExperimentRecord, name: str
 
 /** The size of a record's file by its name in the record folder, without reading it; undefined when it has none. */
 export function recordFileSize(store: Store, record: ExperimentRecord, name: string): number | undefined {
-  const output = name.startsWith('outputs/') ? record.outputs.find((o) => o.path === name.slice('outputs/'.length)) : undefined
+  const output = keptOutput(record, name)
   if (output && record.outputsTar && existsSync(path.join(store.recordDir(record.id), record.outputsTar))) return output.size
   try {
     return statSync(path.join(store.recordDir(record.id), name)).size
   } catch {
     return undefined
   }
+}
+
+/** The kept file a record-folder name (`outputs/PATH`) stands for, if it names one. */
+function keptOutput(record: ExperimentRecord, name: string): OutputFile | undefined {
+  return name.startsWith('outputs/') ? record.outputs.find((o) => o.path === name.slice('outputs/'.length)) : undefined
 }
