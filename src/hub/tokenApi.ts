@@ -5,6 +5,7 @@
 // project of the address.
 import { hubSettings } from '../config.js'
 import { hubClient, type HubClient } from './client.js'
+import { dbUrl, openDb, type Db } from './db.js'
 import type { Scope, TokenInfo } from './tokens.js'
 
 async function withClient<T>(hub: string, fn: (c: HubClient) => Promise<T>): Promise<T> {
@@ -25,3 +26,14 @@ export const createHubToken = (hub: string, opts: { user: string; scope: Scope }
   withClient(hub, (c) => c.call<TokenInfo & { token: string }>('POST', 'tokens', { user: opts.user, scope: opts.scope }))
 
 export const revokeHubToken = (hub: string, id: number) => withClient(hub, (c) => c.call<TokenInfo>('POST', `tokens/${id}/revoke`, {}))
+
+/** A `cmc hub token` command's work: against the database (--db, CMC_HUB_DB), or with --hub over the hub's API. */
+export async function onTokens<T>(flags: { db?: string; hub?: string }, viaDb: (db: Db) => Promise<T>, viaHub: (hub: string) => Promise<T>): Promise<T> {
+  if (flags.hub) return viaHub(flags.hub)
+  const db = await openDb(dbUrl(flags.db), { max: 1 })
+  try {
+    return await viaDb(db)
+  } finally {
+    await db.close()
+  }
+}

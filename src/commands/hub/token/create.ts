@@ -1,7 +1,6 @@
 // `cmc hub token create`: a token for a user, shown once.
 import { defineCommand } from '../../../cli/command.js'
-import { dbUrl, openDb } from '../../../hub/db.js'
-import { createHubToken } from '../../../hub/tokenApi.js'
+import { createHubToken, onTokens } from '../../../hub/tokenApi.js'
 import { createToken, SCOPES } from '../../../hub/tokens.js'
 
 export default defineCommand({
@@ -24,20 +23,17 @@ export default defineCommand({
     },
   },
   async action({ flags }, io) {
-    const db = flags.hub ? undefined : await openDb(dbUrl(flags.db), { max: 1 })
-    try {
-      const t = db
-        ? await createToken(db, { user: flags.user, scope: flags.scope, project: flags.project })
-        : await createHubToken(flags.hub!, { user: flags.user, scope: flags.scope })
-      if (!io.json) {
-        io.log(t.token)
-        io.warn(
-          `token ${t.id} for ${t.user} (${t.scope}${t.project ? `, project ${t.project}` : ''}): shown only now; keep it in CMC_HUB_TOKEN or ~/.cmc/config.yaml (mode 600)`,
-        )
-      }
-      return t
-    } finally {
-      await db?.close()
+    const t = await onTokens(
+      flags,
+      (db) => createToken(db, { user: flags.user, scope: flags.scope, project: flags.project }),
+      (hub) => createHubToken(hub, { user: flags.user, scope: flags.scope }),
+    )
+    if (!io.json) {
+      io.log(t.token)
+      io.warn(
+        `token ${t.id} for ${t.user} (${t.scope}${t.project ? `, project ${t.project}` : ''}): shown only now; keep it in CMC_HUB_TOKEN or ~/.cmc/config.yaml (mode 600)`,
+      )
     }
+    return t
   },
 })

@@ -1,8 +1,7 @@
 // `cmc hub token list`: the hub's tokens, without their secrets.
 import { defineCommand } from '../../../cli/command.js'
 import { formatTable } from '../../../cli/table.js'
-import { dbUrl, openDb } from '../../../hub/db.js'
-import { listHubTokens } from '../../../hub/tokenApi.js'
+import { listHubTokens, onTokens } from '../../../hub/tokenApi.js'
 import { listTokens } from '../../../hub/tokens.js'
 
 export default defineCommand({
@@ -17,16 +16,11 @@ export default defineCommand({
     },
   },
   async action({ flags }, io) {
-    const db = flags.hub ? undefined : await openDb(dbUrl(flags.db), { max: 1 })
-    try {
-      const tokens = db ? await listTokens(db) : await listHubTokens(flags.hub!)
-      if (!io.json) {
-        const rows = tokens.map((t) => ({ ...t, project: t.project ?? '(all)', revokedAt: t.revokedAt ?? '' }))
-        io.log(rows.length ? formatTable(rows, ['id', 'user', 'scope', 'project', 'createdAt', 'revokedAt']) : 'no tokens')
-      }
-      return tokens
-    } finally {
-      await db?.close()
+    const tokens = await onTokens(flags, listTokens, listHubTokens)
+    if (!io.json) {
+      const rows = tokens.map((t) => ({ ...t, project: t.project ?? '(all)', revokedAt: t.revokedAt ?? '' }))
+      io.log(rows.length ? formatTable(rows, ['id', 'user', 'scope', 'project', 'createdAt', 'revokedAt']) : 'no tokens')
     }
+    return tokens
   },
 })

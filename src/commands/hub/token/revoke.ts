@@ -1,8 +1,7 @@
 // `cmc hub token revoke`: a token stops working at once.
 import { defineCommand } from '../../../cli/command.js'
 import { CmcError } from '../../../errors.js'
-import { dbUrl, openDb } from '../../../hub/db.js'
-import { revokeHubToken } from '../../../hub/tokenApi.js'
+import { onTokens, revokeHubToken } from '../../../hub/tokenApi.js'
 import { revokeToken } from '../../../hub/tokens.js'
 
 export default defineCommand({
@@ -20,13 +19,12 @@ export default defineCommand({
   async action({ args, flags }, io) {
     const id = Number(args.id)
     if (!Number.isInteger(id) || id < 1) throw new CmcError('FLAG_VALUE', `${args.id} is not a token id`, { hint: 'ids are in `cmc hub token list`' })
-    const db = flags.hub ? undefined : await openDb(dbUrl(flags.db), { max: 1 })
-    try {
-      const t = db ? await revokeToken(db, id) : await revokeHubToken(flags.hub!, id)
-      if (!io.json) io.log(`token ${t.id} of ${t.user} revoked`)
-      return t
-    } finally {
-      await db?.close()
-    }
+    const t = await onTokens(
+      flags,
+      (db) => revokeToken(db, id),
+      (hub) => revokeHubToken(hub, id),
+    )
+    if (!io.json) io.log(`token ${t.id} of ${t.user} revoked`)
+    return t
   },
 })
