@@ -154,8 +154,14 @@ export function platformsOf(job: Pick<ClusterJob, 'run' | 'image' | 'morePlatfor
 /** The run and image of task k, and k's place in its platform's sweep. */
 export function taskPlatform(job: ClusterJob, k: number): JobPlatform & { pointIndex: number; pointCount: number } {
   const p = job.points[k].platform ?? 0
-  const same = job.points.map((q, j) => ({ j, on: (q.platform ?? 0) === p })).filter((x) => x.on)
-  return { ...platformsOf(job)[p], pointIndex: same.findIndex((x) => x.j === k), pointCount: same.length }
+  let pointIndex = 0
+  let pointCount = 0
+  job.points.forEach((q, j) => {
+    if ((q.platform ?? 0) !== p) return
+    if (j < k) pointIndex++
+    pointCount++
+  })
+  return { ...platformsOf(job)[p], pointIndex, pointCount }
 }
 
 /** The points that have no ok record yet, in sweep order. */

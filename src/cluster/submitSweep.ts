@@ -17,7 +17,7 @@ import { renderCommand, type ParamValue } from '../pipeline/sweep.js'
 import { backendFor, submitPoints } from './backend.js'
 import { nodeContainer } from './dockerRunArgs.js'
 import { freezeRun, saveSecrets } from './frozenRun.js'
-import { newJobId, saveJob, taskPlatform, type BackendName, type ClusterJob, type JobPlatform, type KubernetesOptions, type SlurmOptions } from './jobs.js'
+import { newJobId, saveJob, platformsOf, type BackendName, type ClusterJob, type JobPlatform, type KubernetesOptions, type SlurmOptions } from './jobs.js'
 import { podInputs, snapshotInputs, type PodInput } from './kubernetes/podInputs.js'
 import { jobPaths } from './taskFiles.js'
 import { renderPointFile, type ImageSource } from './taskScript.js'
@@ -192,9 +192,10 @@ async function shipImage(run: RunContext, opts: ClusterRunOptions, dir: string, 
 function writePoints(job: ClusterJob, runs: RunContext[]): void {
   const paths = jobPaths(job.dir)
   mkdirSync(paths.pointsDir, { recursive: true })
+  const platforms = platformsOf(job)
   job.points.forEach((p, k) => {
     const run = runs[p.platform ?? 0]
-    const { image } = taskPlatform(job, k)
+    const { image } = platforms[p.platform ?? 0]
     const create = containerCreateOptions(containerSpec(run, { id: `${job.id}-${k}`, command: p.command }))
     const file = renderPointFile({
       index: k,
