@@ -13,7 +13,7 @@ const MAX_DF = 1e6
 const dfOf = (df: number) => Math.min(df, MAX_DF)
 
 /** The median of values sorted in ascending order. */
-export function median(sorted: number[]): number {
+export function median(sorted: ArrayLike<number>): number {
   const n = sorted.length
   return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
 }

@@ -159,14 +159,26 @@ const byValue = (x: string, y: string) => (x === UNSET ? 1 : 0) - (y === UNSET ?
 
 /** Each part of the group's setup with its distinct values, sorted (so the order records were listed in does not matter). */
 function setupValues(group: Array<Comparable & RunSetup>): Map<string, string[]> {
-  const names = [...new Set(group.flatMap((r) => Object.keys(r.params)))]
+  const names = new Set<string>()
+  for (const r of group) for (const n of Object.keys(r.params)) names.add(n)
+  // runs of one side mostly share one limits object (select.ts makes one a text): its text once
+  const limitsTexts = new Map<RunSetup['limits'], string>()
+  const limitsOf = (limits: RunSetup['limits']) => {
+    let text = limitsTexts.get(limits)
+    if (text === undefined) limitsTexts.set(limits, (text = limitsText(limits)))
+    return text
+  }
   const fields: Array<[string, (r: RunSetup) => string]> = [
     ['benchmark', (r) => r.benchmark.alias],
-    ['limits', (r) => limitsText(r.limits)],
-    ...names.map((n): [string, (r: RunSetup) => string] => [`params.${n}`, (r) => (Object.hasOwn(r.params, n) ? String(r.params[n]) : UNSET)]),
+    ['limits', (r) => limitsOf(r.limits)],
+    ...[...names].map((n): [string, (r: RunSetup) => string] => [`params.${n}`, (r) => (Object.hasOwn(r.params, n) ? String(r.params[n]) : UNSET)]),
   ]
   const out = new Map<string, string[]>()
-  for (const [field, value] of fields.sort(([x], [y]) => x.localeCompare(y))) out.set(field, [...new Set(group.map(value))].sort(byValue))
+  for (const [field, value] of fields.sort(([x], [y]) => x.localeCompare(y))) {
+    const values = new Set<string>()
+    for (const r of group) values.add(value(r))
+    out.set(field, [...values].sort(byValue))
+  }
   return out
 }
 
@@ -300,7 +312,8 @@ function compareMetric(metric: string, A: Comparable[], B: Comparable[], band: n
     warnings.push(`${metric}: noisy samples (coefficient of variation A ${(ca * 100).toFixed(0)}%, B ${(cb * 100).toFixed(0)}%); add repeats`)
   if (!noiseKnown) warnings.push(`${metric}: a side has one sample, so its noise is unknown and no verdict is given; add --repeat or more runs`)
   else if (xa.length < 3 || xb.length < 3) warnings.push(`${metric}: fewer than 3 samples on a side; the verdict has little power`)
-  const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y)
+  // a typed array sorts numbers without a comparator call per pair
+  const sorted = (xs: number[]) => Float64Array.from(xs).sort()
   return {
     metric,
     unit: first.unit,
@@ -358,7 +371,9 @@ export function compareGroups(A: Comparable[], B: Comparable[], opts: CompareOpt
     }
     warnings.push('the sides ran on different hosts (allowed)')
   }
-  const names = [...new Set(all.flatMap((r) => Object.keys(r.metrics)))].sort()
+  const metricNames = new Set<string>()
+  for (const r of all) for (const m of Object.keys(r.metrics)) metricNames.add(m)
+  const names = [...metricNames].sort()
   const metrics = names.map((m) => compareMetric(m, A, B, band, warnings)).filter((m): m is MetricComparison => m !== undefined)
   const differences = setups ? setupDifferences(setups.A, setups.B) : []
   return { a: sa, b: sb, noiseBand: band, differences, metrics, warnings: [...new Set(warnings)] }
