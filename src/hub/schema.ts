@@ -143,6 +143,44 @@ create index runs_benchmark_platform_created on runs (project, benchmark, platfo
 analyze runs;
 `,
   },
+  {
+    version: 4,
+    name: 'cmc_num reads text as JavaScript does in more cases',
+    // Migration 1's cmc_num disagreed with Number(text) (what compare() in evaluate.ts reads) where
+    // \v, no escape in an E'' string, made it trim the letter v ('v5' read as 5), and where
+    // JavaScript reads a number it did not: blank text (0), hexadecimal of more than 13 digits,
+    // binary and octal (0b101, 0o17), and a decimal too small for a double (a zero).
+    sql: `
+create or replace function cmc_num(t text) returns double precision language plpgsql immutable parallel safe as $$
+declare
+  s text := btrim(t, E' \\t\\n\\r\\f\\x0B');
+  base int;
+  m numeric := 0;
+  d text;
+begin
+  if s = '' then
+    return case when t = '' then null else 0 end;
+  elsif s ~ '^[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?$' then
+    begin
+      return s::double precision;
+    exception when others then
+      -- beyond a double's range: Infinity in JavaScript (not finite) when large, a zero when small
+      return case when abs(s::numeric) < 1 then (case when s like '-%' then '-0' else '0' end)::double precision end;
+    end;
+  elsif s ~ '^0([xX][0-9a-fA-F]+|[bB][01]+|[oO][0-7]+)$' then
+    -- summed exactly, then rounded once to a double, as Number() rounds
+    base := case lower(substr(s, 2, 1)) when 'x' then 16 when 'b' then 2 else 8 end;
+    foreach d in array regexp_split_to_array(lower(substr(s, 3)), '') loop
+      m := m * base + (strpos('0123456789abcdef', d) - 1);
+    end loop;
+    return m::double precision;
+  end if;
+  return null;
+exception when others then
+  return null; -- out of a double's range: not finite in JavaScript either
+end $$;
+`,
+  },
 ]
 
 /** The key of the advisory lock migrations run under. */
