@@ -7,7 +7,7 @@ import { summaryOf, type RecordSummary } from '../store/summary.js'
 import type { Db } from './db.js'
 import type { CheckedFile } from './recordCheck.js'
 import { recordHash } from './recordCheck.js'
-import { Binder, orderSql, whereSql } from './sqlQuery.js'
+import { Binder, orderSql, usesFacts, whereSql } from './sqlQuery.js'
 
 /** A run's facts from its summary text: the fields no column of runs holds (as migration 3 fills them). */
 const RUN_FACTS = `nullif(summary::jsonb - array['id', 'createdAt', 'benchmark', 'image', 'digest', 'platform', 'status', 'host', 'limits', 'params', 'metrics', 'tags'], '{}')`
@@ -123,7 +123,12 @@ export async function querySummaryRows(
   // a sort SQL cannot give: every match in push order, for querySummaries to sort and cut
   const order = orderSql(opts.sort, b)
   const limit = order && opts.limit !== undefined ? ` limit ${b.bind(opts.limit)}` : ''
-  const rows = await db.query<{ summary: string }>(`select summary from records where project = $1 and ${where} order by ${order ?? 'seq'}${limit}`, b.values)
+  // a query of a run's facts is matched and ordered over runs, whose columns have the records' names;
+  // only the rows it keeps read their summary (a subquery, so the query's names stay those of runs)
+  const sql = usesFacts(tree)
+    ? `select (select summary from records r where r.seq = runs.seq) as summary from runs where project = $1 and ${where} order by ${order ?? 'seq'}${limit}`
+    : `select summary from records where project = $1 and ${where} order by ${order ?? 'seq'}${limit}`
+  const rows = await db.query<{ summary: string }>(sql, b.values)
   return rows.map((r) => JSON.parse(r.summary) as RecordSummary)
 }
 

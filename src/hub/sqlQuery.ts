@@ -7,9 +7,11 @@
 // (COLLATE "C"); `~` is a case-insensitive contains; `tags = x` is has. What
 // JavaScript decides about the query's own value (is it numeric, what String()
 // gives) is decided here, once, so the SQL only reads the records' side.
-// A differential test (test/integration/hubDifferential.test.ts) holds the two
-// to the same rows.
-import { CmcError } from '../errors.js'
+// A field no column holds (emulated, a published result's source, round,
+// submitter..., a LoadGen scenario) is one of the run's facts: the runs
+// table's `facts`, which the records table has not, so a query naming one is
+// answered from runs (usesFacts). A differential test
+// (test/integration/hubDifferential.test.ts) holds the two to the same rows.
 import type { Op, QueryNode } from '../store/query/parseQuery.js'
 
 /** Text columns of the records table: the query's attribute fields. */
@@ -40,7 +42,28 @@ export class Binder {
 /** JavaScript's `Number.isFinite(Number(text))` for a non-empty text: what compare() asks of a value. */
 const numericText = (text: string) => text !== '' && Number.isFinite(Number(text))
 
-/** The WHERE condition of a parsed query, its values bound into the statement's. */
+/** Whether a query names a field only the runs table holds (its `facts`). */
+export function usesFacts(tree: QueryNode | undefined): boolean {
+  if (!tree) return false
+  switch (tree.type) {
+    case 'and':
+    case 'or':
+      return usesFacts(tree.left) || usesFacts(tree.right)
+    case 'not':
+      return usesFacts(tree.expr)
+    case 'cmp':
+      return jsonField(tree.field) === 'facts'
+  }
+}
+
+/** The jsonb column a field is read from (metrics.NAME, params.NAME, else a fact); undefined for a text column or tags. */
+function jsonField(field: string): 'metrics' | 'params' | 'facts' | undefined {
+  if (field.startsWith('metrics.')) return 'metrics'
+  if (field.startsWith('params.')) return 'params'
+  return Object.hasOwn(TEXT_COLUMNS, field) || field === 'tags' ? undefined : 'facts'
+}
+
+/** The WHERE condition of a parsed query, its values bound into the statement's (over runs where usesFacts). */
 export function whereSql(tree: QueryNode | undefined, b: Binder): string {
   return tree ? node(tree, b) : 'true'
 }
@@ -69,9 +92,8 @@ function cmp(n: Extract<QueryNode, { type: 'cmp' }>, b: Binder): string {
   }
   const column = TEXT_COLUMNS[n.field]
   if (column) return textCmp(column, n.op, n.value, b)
-  const kind = n.field.startsWith('metrics.') ? 'metrics' : n.field.startsWith('params.') ? 'params' : undefined
-  if (!kind) throw new CmcError('QUERY_SYNTAX', `unknown field "${n.field}"`)
-  const j = `(${kind} -> ${b.bind(n.field.slice(kind.length + 1))}::text)`
+  const kind = jsonField(n.field)!
+  const j = `(${kind} -> ${b.bind(kind === 'facts' ? n.field : n.field.slice(kind.length + 1))}::text)`
   // what the field holds decides the comparison, per row, as typeof does in compare()
   return `(case jsonb_typeof(${j}) when 'number' then ${numberCmp(`(${j})::float8`, `(${j} #>> '{}')`, n.op, n.value, b)} when 'string' then ${textCmp(
     `(${j} #>> '{}')`,

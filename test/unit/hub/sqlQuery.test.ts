@@ -2,7 +2,7 @@
 // name is a bind parameter, never text of the statement, so no query can
 // change the statement; the placeholders and the values agree.
 import { describe, expect, it } from 'vitest'
-import { Binder, orderSql, whereSql } from '../../../src/hub/sqlQuery.js'
+import { Binder, orderSql, usesFacts, whereSql } from '../../../src/hub/sqlQuery.js'
 import { parseWhere } from '../../../src/store/query/evaluate.js'
 
 const compile = (q: string) => {
@@ -58,5 +58,17 @@ describe('queries compiled to parameterised SQL', () => {
     expect(orderSql("metrics.a'b", b)).toContain('$2')
     expect(b.values).toEqual(['p', "a'b"])
     expect(orderSql('params.batch', b)).toBeUndefined()
+  })
+
+  it("reads emulation, source and the published fields from a run's facts, by a bound name", () => {
+    for (const q of ['emulated = true', 'not source = mlperf', 'accelerators >= 8', 'platform = arm64 and (scenario = Offline or round ~ v5)']) {
+      expect(usesFacts(parseWhere(q)), q).toBe(true)
+      const { text, values } = compile(q)
+      expect(text, q).toContain('facts -> $')
+      expect(text, q).not.toMatch(/emulated|source|accelerators|scenario|round/)
+      expect(values, q).toEqual(expect.arrayContaining([expect.stringMatching(/^(emulated|source|accelerators|scenario|round)$/)]))
+    }
+    for (const q of ['platform = arm64', 'not tags = nightly and date < 2026-12-01', 'metrics.source > 1 or params.emulated = true'])
+      expect(usesFacts(parseWhere(q)), q).toBe(false)
   })
 })
