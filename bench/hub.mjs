@@ -4,6 +4,7 @@
 // the bench's own:
 //   push rate: `cmc exp push` of PUSH_N records, whole process       target >= 2,000 records/s
 //   `cmc exp list --where ... --store HUB/bench`, whole process        target <= 300 ms
+//     (also a query no index helps, and one of the runs' facts: emulated, source...)
 //   `cmc exp compare A B --store HUB/bench` of 2 x 10,000 runs          target <= 300 ms
 //   the database's size
 // Beside each, the raw equivalent measured in the same run: the other
@@ -40,7 +41,7 @@ const { summaryOf } = await import(path.join(root, 'dist/store/summary.js'))
 const { recordHash } = await import(path.join(root, 'dist/hub/recordCheck.js'))
 const { parseWhere } = await import(path.join(root, 'dist/store/query/evaluate.js'))
 const { Binder, whereSql } = await import(path.join(root, 'dist/hub/sqlQuery.js'))
-const { runColumnsSql } = await import(path.join(root, 'dist/hub/hubRecords.js'))
+const { runColumnsSql, summaryRowsSql } = await import(path.join(root, 'dist/hub/hubRecords.js'))
 
 const exists = psql(server, `select 1 from pg_database where datname = '${dbName}'`) === '1'
 const reuse = keep && exists && Number(psql(dbUrl, "select count(*) from records where project = 'bench'")) === N
@@ -170,6 +171,14 @@ const listN = JSON.parse(proc(process.execPath, [bin, 'exp', 'list', '--where', 
 const rawListT = runs(5, () => proc('psql', [dbUrl, '-qtAc', sqlOf(where, 'summary', 'order by seq limit 20')]).ms)
 const wideT = runs(3, () => proc(process.execPath, [bin, 'exp', 'list', '--where', wide, '--limit', '20', '--store', at]).ms)
 const rawWideT = runs(3, () => proc('psql', [dbUrl, '-qtAc', sqlOf(wide, 'summary', 'order by seq limit 20')]).ms)
+// a run's facts (emulated, a published result's source...) are queried over the runs table
+const facts = 'not source = mlperf and not emulated = true and platform = arm64 and metrics.throughput > 340'
+const factsT = runs(3, () => proc(process.execPath, [bin, 'exp', 'list', '--where', facts, '--limit', '20', '--store', at]).ms)
+const factsSql = () => {
+  const b = new Binder(['bench'])
+  return inline(summaryRowsSql(parseWhere(facts), b, { limit: 20 }), b)
+}
+const rawFactsT = runs(3, () => proc('psql', [dbUrl, '-qtAc', factsSql()]).ms)
 let cmpOut
 const compare = () => proc(process.execPath, [bin, 'exp', 'compare', A, B, '--store', at, '--json'])
 const apiCompare = async () => {
@@ -213,6 +222,7 @@ console.log(
   `  cmc exp list --where    ${f(median(listT))} ms median of 5, whole process   target <= 300 ms   raw psql ${f(median(rawListT))} ms   node -e 0 ${f(median(nodeT))} ms   cmc exp list of an empty local store ${f(median(emptyT))} ms   (${listN} match: ${where})`,
 )
 console.log(`  a query no index helps ${f(median(wideT))} ms median of 3, whole process   raw psql ${f(median(rawWideT))} ms   (${wide})`)
+console.log(`  a query of runs' facts  ${f(median(factsT))} ms median of 3, whole process   raw psql ${f(median(rawFactsT))} ms   (${facts})`)
 console.log(
   `  cmc exp compare 2x10k   ${f(median(cmpT))} ms median of 5, whole process   target <= 300 ms   the hub's answer alone ${f(median(apiCmpT))} ms   raw psql ${f(median(rawCmpT))} ms (the two sides' rows, one after the other)   (n = ${m.a.n} vs ${m.b.n}, ratio ${m.ratio.toFixed(3)}, ${m.verdict})`,
 )

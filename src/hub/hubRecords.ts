@@ -111,6 +111,20 @@ export async function heldHashes(db: Db, project: string, ids: string[]): Promis
   return Object.fromEntries(rows.map((r) => [r.id, r.hash]))
 }
 
+/** The statement querySummaryRows runs (bench/hub.mjs runs it with psql): the project is $1. */
+export function summaryRowsSql(tree: QueryNode | undefined, b: Binder, opts: { sort?: string; limit?: number } = {}): string {
+  const where = whereSql(tree, b)
+  // a sort SQL cannot give: every match in push order, for querySummaries to sort and cut
+  const order = orderSql(opts.sort, b)
+  const limit = order && opts.limit !== undefined ? ` limit ${b.bind(opts.limit)}` : ''
+  const tail = `order by ${order ?? 'seq'}${limit}`
+  // a query of a run's facts is matched and ordered over runs, whose columns have the records' names;
+  // only the rows it keeps read their summary (a subquery, so the query's names stay those of runs)
+  return usesFacts(tree)
+    ? `select (select summary from records r where r.seq = runs.seq) as summary from runs where project = $1 and ${where} ${tail}`
+    : `select summary from records where project = $1 and ${where} ${tail}`
+}
+
 /** The index summaries a query matches, in push order or by `sort`, at most `limit`. */
 export async function querySummaryRows(
   db: Db,
@@ -119,16 +133,7 @@ export async function querySummaryRows(
   opts: { sort?: string; limit?: number } = {},
 ): Promise<RecordSummary[]> {
   const b = new Binder([project])
-  const where = whereSql(tree, b)
-  // a sort SQL cannot give: every match in push order, for querySummaries to sort and cut
-  const order = orderSql(opts.sort, b)
-  const limit = order && opts.limit !== undefined ? ` limit ${b.bind(opts.limit)}` : ''
-  // a query of a run's facts is matched and ordered over runs, whose columns have the records' names;
-  // only the rows it keeps read their summary (a subquery, so the query's names stay those of runs)
-  const sql = usesFacts(tree)
-    ? `select (select summary from records r where r.seq = runs.seq) as summary from runs where project = $1 and ${where} order by ${order ?? 'seq'}${limit}`
-    : `select summary from records where project = $1 and ${where} order by ${order ?? 'seq'}${limit}`
-  const rows = await db.query<{ summary: string }>(sql, b.values)
+  const rows = await db.query<{ summary: string }>(summaryRowsSql(tree, b, opts), b.values)
   return rows.map((r) => JSON.parse(r.summary) as RecordSummary)
 }
 
