@@ -160,7 +160,8 @@ const RUN_COLUMNS = ['id', 'benchmark', 'digest', 'platform', 'status', 'host', 
 export function runColumnsSql(tree: QueryNode | undefined, b: Binder): string {
   // every column aggregated in one pass over the matching rows, so they line up; in no promised
   // order (seq comes along, and queryRunColumns puts the runs in push order where the scan did
-  // not): an ORDER BY would sort the wide rows for what is, from a scan of the heap, mostly no change
+  // not): an ORDER BY would sort the wide rows where a scan of the heap gives push order already,
+  // or a rotation of it (PostgreSQL starts a scan of a large table where another one is)
   const columns = ['seq', ...RUN_COLUMNS].map((c) => `'${c}', coalesce(json_agg(${c}), '[]')`).join(', ')
   return `select json_build_object(${columns}) as columns from runs where project = $1 and ${whereSql(tree, b)}`
 }
