@@ -3,15 +3,12 @@
 // and outputs in `dir`, then commit() publishes the record atomically;
 // discard() removes the staging. RecordStore is what the reading commands
 // (exp list, exp show, exp compare, report) ask, the same way whether the
-// records are in a folder or on a hub (`--store https://HUB/PROJECT`).
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
-import path from 'node:path'
+// records are in a folder or on a hub (`--store https://HUB/PROJECT`); each
+// kind's modules load only when a store of that kind is opened.
 import type { EventSink } from '../events.js'
 import type { CompareOptions, Comparison } from './compare.js'
 import { findStoreRoot, isHubAddress } from './location.js'
 import type { ExperimentRecord } from './record.js'
-import { findRecord, querySummaries, selectRecords } from './select.js'
-import { openStore, Store } from './store.js'
 import type { RecordSummary } from './summary.js'
 
 export interface RecordWriter {
@@ -40,47 +37,6 @@ export interface RecordStore {
   logTail(record: ExperimentRecord, name: string, maxBytes: number): Promise<string | undefined>
 }
 
-/** The store in a folder, through select.ts and compareSelections.ts. */
-export class LocalRecordStore implements RecordStore {
-  constructor(readonly store: Store) {}
-  get where() {
-    return this.store.root
-  }
-  async list(where: string | undefined, opts: { sort?: string; limit?: number; events?: EventSink } = {}) {
-    return querySummaries(this.store, where, opts)
-  }
-  async find(spec: string, events?: EventSink) {
-    return findRecord(this.store, spec, events)
-  }
-  async records(spec: string, events?: EventSink) {
-    return selectRecords(this.store, spec, events)
-  }
-  async compare(a: string, b: string, opts: CompareOptions, events?: EventSink) {
-    // loaded here: its statistics library is not for commands that only list
-    const { compareSelections } = await import('./compareSelections.js')
-    return compareSelections(this.store, a, b, opts, events)
-  }
-  recordPlace(id: string) {
-    return this.store.recordDir(id)
-  }
-  async logTail(record: ExperimentRecord, name: string, maxBytes: number) {
-    const file = path.join(this.store.recordDir(record.id), name)
-    try {
-      const size = statSync(file).size
-      const fd = openSync(file, 'r')
-      try {
-        const buf = Buffer.alloc(Math.min(size, maxBytes))
-        readSync(fd, buf, 0, buf.length, size - buf.length)
-        return buf.toString('utf8')
-      } finally {
-        closeSync(fd)
-      }
-    } catch {
-      return undefined
-    }
-  }
-}
-
 /**
  * The store `--store` (else CMC_STORE, else the nearest .cmc/, else ~/.cmc)
  * names: a hub's project for an address, else a folder; `create` makes the
@@ -92,5 +48,6 @@ export async function openRecordStore(spec: string | undefined, opts: { create?:
     const { remoteRecordStore } = await import('../hub/remoteStore.js')
     return remoteRecordStore(named, opts.events)
   }
+  const [{ LocalRecordStore }, { openStore, Store }] = await Promise.all([import('./localRecordStore.js'), import('./store.js')])
   return new LocalRecordStore(opts.create ? await openStore({ path: spec }) : new Store(findStoreRoot({ path: spec })))
 }
