@@ -150,6 +150,7 @@ export const ERROR_CODES = {
   REGISTRY_UNREACHABLE: ['registry', "`--registry` does not answer, or is this machine's loopback while the nodes are other hosts"],
   RECORD_CORRUPT: ['store', 'a record file is damaged (skipped; `cmc exp reindex`)'],
   OUTPUTS_NOT_WRITTEN: ['store', "the run's outputs could not be written into the store (a full disk)"],
+  RECORDS_NOT_WRITTEN: ['store', 'an import could not write a record (a full disk, a file in its path); those before it are indexed'],
   STORE_UNUSABLE: ['store', 'the store folder cannot be made: a file is in its path, or it is not writable'],
   SCHEDULER_MISSING: ['scheduler', "the scheduler's commands (sbatch, squeue, scancel) are not installed here"],
   SCHEDULER_UNREACHABLE: ['scheduler', 'slurmctld (or the Kubernetes API server) does not answer (how to start or reach it is shown)'],
