@@ -99,7 +99,7 @@ export async function importRecords(store: Store, file: string): Promise<{ added
     have.add(r.id)
     added++
   }
-  const format = formatOf(file)
+  const format = importFormatOf(file)
   if (format === 'jsonl') {
     for (const [i, line] of readFileSync(file, 'utf8').split('\n').entries()) {
       if (!line.trim()) continue
@@ -130,8 +130,30 @@ export async function importRecords(store: Store, file: string): Promise<{ added
     } finally {
       rmSync(tmp, { recursive: true, force: true })
     }
-  } else throw new CmcError('IMPORT_FORMAT', 'CSV holds summaries only and cannot be imported', { hint: 'export with .tar.gz or .jsonl to move records' })
+  }
   return { added, skipped }
+}
+
+/**
+ * What importRecords reads: a bundle or JSON Lines. A folder, a CSV or a .zip
+ * is refused with what would import it: the MLPerf import takes folders,
+ * archives and round summaries, and a CSV of cmc's own holds summaries only.
+ */
+function importFormatOf(file: string): 'tar.gz' | 'jsonl' {
+  if (/\.(tar\.gz|tgz)$/.test(file)) return 'tar.gz'
+  if (/\.jsonl$/.test(file)) return 'jsonl'
+  const mlperf = `to import published MLPerf results, add --mlperf (\`cmc exp import --mlperf ${file}\`)`
+  if (statSync(file).isDirectory())
+    throw new CmcError('IMPORT_FORMAT', `${file} is a folder, not a bundle or JSON Lines`, {
+      hint: `${mlperf}; to import records, give a .tar.gz or .jsonl that \`cmc exp export\` wrote`,
+    })
+  if (/\.csv$/i.test(file))
+    throw new CmcError('IMPORT_FORMAT', `${file}: a CSV holds summaries only and cannot be imported as records`, {
+      hint: `${mlperf}; to move records, export them as .tar.gz or .jsonl`,
+    })
+  throw new CmcError('IMPORT_FORMAT', `${file} is not a .tar.gz bundle or a .jsonl file`, {
+    hint: `name it .tar.gz or .jsonl if \`cmc exp export\` wrote it; ${mlperf}`,
+  })
 }
 
 /** Unpacks a .tar.gz bundle into dir; an archive tar cannot read is a damaged file, with tar's words as details. */

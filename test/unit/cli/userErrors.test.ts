@@ -71,6 +71,18 @@ describe('user errors, not crashes', () => {
     expect(JSON.parse(list.stdout)).toEqual([])
   })
 
+  it('cmc exp import of a folder or a CSV, --mlperf forgotten: IMPORT_FORMAT, exit 2, the hint names --mlperf', () => {
+    const tree = path.join(work, 'a-tree', 'closed', 'Acme', 'results')
+    mkdirSync(tree, { recursive: true })
+    const doc = expectUserError(['exp', 'import', 'a-tree'], 'IMPORT_FORMAT', 2, /a-tree is a folder/)
+    expect(doc.hint).toMatch(/--mlperf/)
+    expect(doc.hint).not.toMatch(/--format/)
+    writeFileSync(path.join(work, 'summary.csv'), 'Organization,System\n')
+    expect(expectUserError(['exp', 'import', 'summary.csv'], 'IMPORT_FORMAT', 2, /summary\.csv/).hint).toMatch(/--mlperf/)
+    writeFileSync(path.join(work, 'records.txt'), '{}\n')
+    expect(expectUserError(['exp', 'import', 'records.txt'], 'IMPORT_FORMAT', 2, /records\.txt is not/).hint).toMatch(/\.jsonl/)
+  })
+
   it('cmc report -o into a folder that does not exist: OUTPUT_UNWRITABLE, exit 2', () => {
     expectUserError(['report', '-o', '/nonexistent/dir/r.html'], 'OUTPUT_UNWRITABLE', 2, /\/nonexistent\/dir\/r\.html/)
   })
