@@ -21,14 +21,14 @@ export function findStoreRoot(opts: { path?: string; cwd?: string } = {}): strin
   return path.join(cmcHome(), 'store')
 }
 
-/** The error for a store folder that cannot be made at root: the file in its way, or what the system said. */
+/** The error for a store folder that cannot be made or read at root: the file in its way, or what the system said. */
 export function storeUnusable(root: string, cause: unknown): CmcError {
   let existing = path.join(root, 'records')
   while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing)
   const inTheWay = statSync(existing).isDirectory() ? undefined : existing
   const why = inTheWay ? `${inTheWay} is a file, not a folder` : ((cause as Error).message ?? String(cause))
-  return new CmcError('STORE_UNUSABLE', `the experiment store cannot be made at ${root}: ${why}`, {
-    hint: `give --store (or CMC_STORE) a folder you can write to${inTheWay ? `, or move ${inTheWay} out of the way` : ''}`,
+  return new CmcError('STORE_UNUSABLE', `the experiment store at ${root} cannot be used: ${why}`, {
+    hint: `give --store (or CMC_STORE) a folder${inTheWay ? `, or move ${inTheWay} out of the way` : ''}`,
     cause,
   })
 }

@@ -5,9 +5,10 @@
 // (exp list, exp show, exp compare, report) ask, the same way whether the
 // records are in a folder or on a hub (`--store https://HUB/PROJECT`); each
 // kind's modules load only when a store of that kind is opened.
+import { statSync } from 'node:fs'
 import type { EventSink } from '../events.js'
 import type { CompareOptions, Comparison } from './compare.js'
-import { findStoreRoot, isHubAddress } from './location.js'
+import { findStoreRoot, isHubAddress, storeUnusable } from './location.js'
 import type { ExperimentRecord } from './record.js'
 import type { RecordSummary } from './summary.js'
 
@@ -49,5 +50,16 @@ export async function openRecordStore(spec: string | undefined, opts: { create?:
     return remoteRecordStore(named, opts.events)
   }
   const [{ LocalRecordStore }, { openStore, Store }] = await Promise.all([import('./localRecordStore.js'), import('./store.js')])
-  return new LocalRecordStore(opts.create ? await openStore({ path: spec }) : new Store(findStoreRoot({ path: spec })))
+  return new LocalRecordStore(opts.create ? await openStore({ path: spec }) : new Store(readableRoot(findStoreRoot({ path: spec }))))
+}
+
+/** A store folder to read: one not made yet reads as empty, but a file in its place is a mistake to say. */
+function readableRoot(root: string): string {
+  try {
+    if (!statSync(root).isDirectory()) throw storeUnusable(root, new Error('not a folder'))
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw storeUnusable(root, e)
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+  }
+  return root
 }

@@ -21,9 +21,10 @@ function cmc(args: string[], extra: Record<string, string> = {}) {
 }
 
 /** The command fails with `code` and `exit`, in text and with --json, through both paths; the JSON error is returned. */
-function expectUserError(args: string[], code: string, exit: number, message: RegExp): Record<string, unknown> {
+function expectUserError(args: string[], code: string, exit: number, message: RegExp, over: Record<string, string> = {}): Record<string, unknown> {
   let doc: Record<string, unknown> = {}
-  for (const [way, extra] of Object.entries(paths)) {
+  for (const [way, fast] of Object.entries(paths)) {
+    const extra = { ...fast, ...over }
     const text = cmc(args, extra)
     const what = `${way}: cmc ${args.join(' ')}\n${text.stderr}`
     expect(text.code, what).toBe(exit)
@@ -98,6 +99,8 @@ describe('user errors, not crashes', () => {
     const doc = expectUserError(['exp', 'import', 'whatever.jsonl', '--store', path.join(file, 'sub')], 'STORE_UNUSABLE', 9, /a-file/)
     expect(doc.hint).toMatch(/--store/)
     expectUserError(['report', '--store', path.join(file, 'sub')], 'STORE_UNUSABLE', 9, /a-file/)
+    // a reading command too, and with the file itself as the store
+    expectUserError(['exp', 'list'], 'STORE_UNUSABLE', 9, /a-file is a file/, { CMC_STORE: file })
   })
 })
 
