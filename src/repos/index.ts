@@ -8,7 +8,7 @@
 // read as CM reads them (src/cm/read.ts) and kept as written; CM entries that
 // are not scripts are kept apart from the artifacts.
 import { createHash } from 'node:crypto'
-import { readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError, isErrorCode, type ErrorCode } from '../errors.js'
 import type { EventSink } from '../events.js'
@@ -351,6 +351,10 @@ export async function loadIndex(opts: { extraRepos?: string[]; events?: EventSin
   const sources: RepoArtifacts[] = []
   const broken: IndexProblem[] = []
   for (const repo of repos) {
+    if (repo.kind !== 'builtin' && repo.kind !== 'extra' && !existsSync(repo.path)) {
+      opts.events?.({ type: 'log', level: 'warn', message: goneRepoNote(repo) })
+      continue
+    }
     const cached = readCache(repo)
     let source = cached && isFresh(cached) ? cached : undefined
     if (!source) {
@@ -371,6 +375,11 @@ export async function loadIndex(opts: { extraRepos?: string[]; events?: EventSin
     }
   }
   return new ArtifactIndex(sources, repos, broken)
+}
+
+/** What to say of a registered repo whose folder is gone: its artifacts are not found, and how to stop seeing this. */
+export function goneRepoNote(repo: RepoEntry): string {
+  return `repo ${repo.name}: ${repo.path} is gone, so its artifacts are left out (\`cmc repo remove ${repo.name}\`, or \`cmc repo add ${repo.source}\` again)`
 }
 
 export interface RepoIndexSummary {

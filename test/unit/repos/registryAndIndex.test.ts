@@ -173,3 +173,21 @@ describe('repositories from a folder, git, .tar.gz and .zip', () => {
     await expect(addRepo(path.join(home.home, 'not-a-repo'))).rejects.toThrow(/not a cmc repository/)
   })
 })
+
+describe('a registered repo whose folder is gone', () => {
+  it('is left out with a warning that says how to stop it, and the others still load', async () => {
+    const kept = makeRepo('kept-one')
+    const gone = makeRepo('gone-one')
+    await addRepo(kept)
+    await addRepo(gone)
+    rmSync(gone, { recursive: true, force: true })
+    const warnings: string[] = []
+    const index = await loadIndex({ events: (e) => e.type === 'log' && e.level === 'warn' && warnings.push(e.message) })
+    expect(warnings).toEqual([expect.stringContaining(`repo gone-one: ${gone} is gone`)])
+    expect(warnings[0]).toContain('cmc repo remove gone-one')
+    expect(index.find('compiler').map((a) => a.repo)).toContain('kept-one')
+    expect(index.find('compiler').map((a) => a.repo)).not.toContain('gone-one')
+    removeRepo('gone-one')
+    removeRepo('kept-one')
+  })
+})
