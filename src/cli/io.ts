@@ -41,7 +41,7 @@ export function commandIo(opts: { json: boolean; quiet: boolean }): CommandIo {
     json: opts.json,
     events,
     log: (t) => (opts.json ? events({ type: 'log', level: 'info', message: t }) : process.stdout.write(t + '\n')),
-    warn: (t) => (opts.json ? events({ type: 'log', level: 'warn', message: t }) : process.stderr.write(`Warning: ${t}\n`)),
+    warn: (t) => (opts.json ? events({ type: 'log', level: 'warn', message: t }) : process.stderr.write(`warning: ${t}\n`)),
   }
 }
 
