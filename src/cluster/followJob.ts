@@ -218,17 +218,23 @@ export function progressText(job: ClusterJob, p: JobProgress): string {
 }
 
 /** Stops every task not yet ended; each point without a record becomes an aborted one (with what it left). */
-export async function cancelJob(store: Store, job: ClusterJob, events: EventSink = () => {}): Promise<ExperimentRecord[]> {
+export async function cancelJob(store: Store, job: ClusterJob, events: EventSink = () => {}): Promise<{ records: ExperimentRecord[]; cancelled: number }> {
+  const records: ExperimentRecord[] = []
+  // tasks that ended since the last look are imported first, as they ended: a
+  // submission whose tasks have all ended has nothing left to cancel
+  await importLanded(store, job, events, records)
   const backend = await backendFor(job)
+  let cancelled = 0
   for (const submission of job.submissions) {
-    if (submission.indices.every((k) => job.results[k]?.schedulerId === submission.schedulerId)) continue
+    if (submission.cancelled || submission.indices.every((k) => latest(job, k) !== submission || job.results[k]?.schedulerId === submission.schedulerId))
+      continue
     submission.cancelled = true
     saveJob(store, job)
     await backend.cancel(job, submission)
+    cancelled++
   }
-  const records: ExperimentRecord[] = []
-  await importLanded(store, job, events, records)
-  return records
+  if (cancelled) await importLanded(store, job, events, records)
+  return { records, cancelled }
 }
 
 /** Submits again the points without an ok record (none: nothing to do); returns the new submissions (one, or on Kubernetes one per platform). */

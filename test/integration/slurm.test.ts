@@ -229,6 +229,23 @@ describe('cmc run --on slurm', () => {
     expect(await containersWithLabel(`cmc.job=${id}`)).toEqual([])
   })
 
+  it('cancel of a job whose tasks have all ended cancels nothing: its records are ok and the job is not marked cancelled', async () => {
+    const sub = await run(['echo-metrics', '--set', 'n=1,2', '--detach', '--json'])
+    expect(sub.code, sub.stderr).toBe(0)
+    const id = JSON.parse(sub.stdout).job.id as string
+    const [job] = (await storeJobs()).filter((j) => j.id === id)
+    const states = () =>
+      execFileSync('squeue', ['-h', '-t', 'all', '-j', job.submissions[0].schedulerId, '-o', '%T'], { encoding: 'utf8' }).split('\n').filter(Boolean)
+    await waitFor('both tasks to end', () => states().length === 2 && states().every((s) => s === 'COMPLETED'))
+    expect(await recordsOf(id)).toEqual([])
+    const res = await jobs(['cancel', id])
+    expect(res.code, res.stderr).toBe(0)
+    expect(res.stdout).toContain(`${id} had ended: nothing to cancel, 2 record(s) imported`)
+    expect((await recordsOf(id)).map((r) => r.status)).toEqual(['ok', 'ok'])
+    const [after] = (await storeJobs()).filter((j) => j.id === id)
+    expect(after.submissions[0].cancelled).toBeFalsy()
+  })
+
   it('a failing point is a failed record with its logs, and retry runs only that point', async () => {
     writeFileSync(path.join(flags, 'fail-2'), '')
     const res = await run(['cluster-flaky', '--set', 'n=1,2,3'])

@@ -16,10 +16,13 @@ export default defineCommand({
   async action({ args, flags }, io): Promise<ExperimentRecord[]> {
     const store = await openStore({ path: flags.store })
     const job = findJob(store, args.id)
-    const records = await cancelJob(store, job, io.events)
+    const { records, cancelled } = await cancelJob(store, job, io.events)
+    const others = `${records.filter((r) => r.status !== 'aborted').length} others imported`
     if (!io.json)
       io.log(
-        `${job.id} cancelled: ${records.filter((r) => r.status === 'aborted').length} points recorded as aborted, ${records.filter((r) => r.status !== 'aborted').length} others imported`,
+        cancelled
+          ? `${job.id} cancelled: ${records.filter((r) => r.status === 'aborted').length} points recorded as aborted, ${others}`
+          : `${job.id} had ended: nothing to cancel, ${records.length} record(s) imported`,
       )
     return records
   },
