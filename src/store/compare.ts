@@ -7,6 +7,8 @@
 //   AND the ratio's interval lies wholly outside the ±noise band (default 2%);
 //   else "no change (within noise)". With fewer than 2 samples on a side the
 //   noise is unknown, and a value of 0 or less has no ratio: "inconclusive".
+//   Each side's centre is shown as its geometric mean, the quantity the ratio
+//   divides: a median beside the ratio can point the other way.
 //   Direction comes from higherIsBetter (else names like *latency*, *time*,
 //   *seconds*, *_ms are lower-is-better).
 // A side must be alike: one benchmark, one value per param, one set of limits;
@@ -18,12 +20,21 @@ import { hostIdentity, type RanOn } from './hostIdentity.js'
 
 export type Verdict = 'improved' | 'regressed' | 'no change' | 'inconclusive'
 
+/** One side's samples of a metric. */
+export interface SideMetric {
+  n: number
+  median: number
+  /** exp(mean log): the centre the ratio is of; null when a value is 0 or less */
+  geomean: number | null
+  cv: number
+}
+
 export interface MetricComparison {
   metric: string
   unit?: string
   higherIsBetter: boolean
-  a: { n: number; median: number; cv: number }
-  b: { n: number; median: number; cv: number }
+  a: SideMetric
+  b: SideMetric
   /** geometric mean of B over that of A; NaN when a value is 0 or less */
   ratio: number
   /** NaN, NaN when a side has one sample or a value is 0 or less */
@@ -129,6 +140,8 @@ function samples(group: Comparable[], metric: string): number[] {
   if (group.length === 1) return group[0].repeats.map((r) => r.metrics[metric]).filter((v): v is number => typeof v === 'number')
   return group.map((r) => r.metrics[metric]?.median).filter((v): v is number => typeof v === 'number')
 }
+
+const geomean = (xs: number[]) => Math.exp(xs.reduce((a, v) => a + Math.log(v), 0) / xs.length)
 
 const cv = (xs: number[]) => {
   if (xs.length < 2) return 0
@@ -318,8 +331,8 @@ function compareMetric(metric: string, A: Comparable[], B: Comparable[], band: n
     metric,
     unit: first.unit,
     higherIsBetter: hib,
-    a: { n: xa.length, median: median(sorted(xa)), cv: ca },
-    b: { n: xb.length, median: median(sorted(xb)), cv: cb },
+    a: { n: xa.length, median: median(sorted(xa)), geomean: positive ? geomean(xa) : null, cv: ca },
+    b: { n: xb.length, median: median(sorted(xb)), geomean: positive ? geomean(xb) : null, cv: cb },
     ratio,
     ratioCi95: ratioCi,
     p,

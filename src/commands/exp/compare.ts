@@ -1,17 +1,15 @@
 // `cmc exp compare`: two groups of runs, per metric, with a verdict.
 import { defineCommand } from '../../cli/command.js'
 import { readStoreSpec } from '../../cli/spec.js'
-import { formatNumber, formatTable } from '../../cli/table.js'
+import { centre, ratioInterval, shown } from '../../cli/compareTable.js'
+import { formatTable } from '../../cli/table.js'
 import { parseNoiseBand } from '../../store/compare.js'
 import { openRecordStore } from '../../store/storeApi.js'
 
-// no interval (one sample) or no ratio (a value of 0 or less) is not a number to print
-const shown = (v: number) => (Number.isFinite(v) ? formatNumber(v) : 'n/a')
-
 export default defineCommand({
-  summary: 'Compare two groups of runs: medians, ratio, 95% interval and a verdict per metric',
+  summary: 'Compare two groups of runs: geometric means, ratio, 95% interval and a verdict per metric',
   description:
-    "A and B are record ids or queries. The ratio B/A and its 95% interval come from Welch's t-test on the logs of the samples. Verdict: improved/regressed when p < 0.05 and the ratio's interval lies outside the noise band (default ±2%); otherwise no change; inconclusive when a side has a single sample. A side mixing benchmarks, params or limits, different images on one platform, different hosts, emulated against native runs and sides with no metric in common are refused unless allowed. Where a side holds published MLPerf results (source = mlperf), the LoadGen headline result is compared: both sides must share scenario, mode, metric and unit, and hosts and images are not compared.",
+    "A and B are record ids or queries. The ratio B/A and its 95% interval come from Welch's t-test on the logs of the samples; the columns A GEOMEAN and B GEOMEAN are the geometric means it divides (--json has the medians too). Verdict: improved/regressed when p < 0.05 and the ratio's interval lies outside the noise band (default ±2%); otherwise no change; inconclusive when a side has a single sample. A side mixing benchmarks, params or limits, different images on one platform, different hosts, emulated against native runs and sides with no metric in common are refused unless allowed. Where a side holds published MLPerf results (source = mlperf), the LoadGen headline result is compared: both sides must share scenario, mode, metric and unit, and hosts and images are not compared.",
   examples: [
     `<%= config.bin %> exp compare 'benchmark = stream and platform = x86_64' 'benchmark = stream and platform = arm64'`,
     `<%= config.bin %> exp compare 'benchmark = stream and params.threads = 1' 'benchmark = stream and params.threads = 4'`,
@@ -58,14 +56,14 @@ export default defineCommand({
       for (const d of differences) io.log(`A and B differ in ${d.field}: ${d.a.join(', ')} vs ${d.b.join(', ')}`)
       const rows = metrics.map((m) => ({
         metric: m.metric + (m.unit ? ` (${m.unit})` : ''),
-        A: formatNumber(m.a.median),
-        B: formatNumber(m.b.median),
+        'A geomean': centre(m.a),
+        'B geomean': centre(m.b),
         'B/A': shown(m.ratio),
-        ci95: Number.isFinite(m.ratioCi95[0]) ? `${shown(m.ratioCi95[0])} .. ${shown(m.ratioCi95[1])}` : 'n/a',
+        ci95: ratioInterval(m),
         p: m.p.toPrecision(2),
         verdict: m.verdict === 'no change' ? 'no change (within noise)' : m.verdict,
       }))
-      io.log(formatTable(rows, ['metric', 'A', 'B', 'B/A', 'ci95', 'p', 'verdict']))
+      io.log(formatTable(rows, ['metric', 'A geomean', 'B geomean', 'B/A', 'ci95', 'p', 'verdict']))
       for (const w of warnings) io.warn(w)
     }
     return comparison

@@ -3,7 +3,8 @@ import { defineCommand } from '../../cli/command.js'
 import { parseEnvFiles, parseEnvFlags } from '../../cli/parseEnvFlags.js'
 import { parseCpus, parseSize } from '../../cli/parseLimits.js'
 import { repoSpec, storeSpec } from '../../cli/spec.js'
-import { formatNumber, formatTable } from '../../cli/table.js'
+import { centre, shown } from '../../cli/compareTable.js'
+import { formatTable } from '../../cli/table.js'
 import { REDACTED } from '../../collect/redactEnv.js'
 import { CmcError } from '../../errors.js'
 import { runBenchmark } from '../../pipeline/runBenchmark.js'
@@ -69,12 +70,12 @@ export default defineCommand({
         formatTable(
           comparison.metrics.map((m) => ({
             metric: m.metric,
-            before: formatNumber(m.a.median),
-            now: formatNumber(m.b.median),
-            ratio: formatNumber(m.ratio),
+            'before geomean': centre(m.a),
+            'now geomean': centre(m.b),
+            ratio: shown(m.ratio),
             verdict: m.verdict,
           })),
-          ['metric', 'before', 'now', 'ratio', 'verdict'],
+          ['metric', 'before geomean', 'now geomean', 'ratio', 'verdict'],
         ),
       )
     }

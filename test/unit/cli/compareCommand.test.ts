@@ -23,6 +23,9 @@ beforeAll(async () => {
     recordOf({ seconds: [1, 1.1, 0.9] }, { tags: ['limited'], limits: { cpus: 1, memoryBytes: 256 * mib } }),
     recordOf({ seconds: [1, 1.1, 0.9] }, { tags: ['limited'] }),
     recordOf({ throughput: [5, 6, 7] }, { tags: ['rate'] }),
+    // the medians (15 vs 14) say B is lower; the geometric means (13.4 vs 14.0) and so the ratio say higher
+    recordOf({ add_gbs: [10, 15, 16] }, { tags: ['spread'] }),
+    recordOf({ add_gbs: [14, 14, 14.1] }, { tags: ['steady'] }),
   ])
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -43,6 +46,26 @@ describe('cmc exp compare', () => {
     const row = r.stdout.split('\n').find((l) => l.startsWith('seconds'))!
     expect(row).toMatch(/0\.110\s+0\.0429 \.\. 0\.281\s+0\.00053\s+improved/)
     expect(row).not.toMatch(/-\d/)
+  })
+
+  it('prints as A and B the geometric means the ratio is of, so the centres and B/A agree', () => {
+    const r = cmc('tags = spread', 'tags = steady')
+    expect(r.status, r.stderr).toBe(0)
+    const lines = r.stdout.split('\n')
+    expect(lines.find((l) => l.startsWith('METRIC'))).toMatch(/^METRIC\s+A GEOMEAN\s+B GEOMEAN\s+B\/A\s/)
+    const [a, b, ratio] = lines
+      .find((l) => l.startsWith('add_gbs'))!
+      .split(/\s+/)
+      .slice(1, 4)
+      .map(Number)
+    expect([a, b]).toEqual([13.39, 14.03])
+    expect(ratio).toBeGreaterThan(1)
+    expect(ratio).toBeCloseTo(b! / a!, 2)
+    // --json keeps the medians beside the geometric means
+    const m = (JSON.parse(cmc('tags = spread', 'tags = steady', '--json').stdout) as { metrics: Array<Record<string, Record<string, number>>> }).metrics[0]!
+    expect(m.a).toMatchObject({ n: 3, median: 15 })
+    expect(m.a!.geomean).toBeCloseTo(Math.cbrt(10 * 15 * 16), 10)
+    expect(m.b).toMatchObject({ n: 3, median: 14 })
   })
 
   it('refuses a side mixing limited and unlimited runs; --allow-mixed, which the hint names, pools them', () => {

@@ -39,6 +39,21 @@ describe('compareGroups verdicts', () => {
     expect(compareGroups([rec({ throughput: up10 })], [rec({ throughput: base })]).metrics[0].verdict).toBe('regressed')
   })
 
+  it('gives each side the geometric mean the ratio is of, beside the median', () => {
+    // the medians (15, 14) point down; the ratio points up, and so do the geometric means
+    const m = compareGroups([rec({ add_gbs: [10, 15, 16] })], [rec({ add_gbs: [14, 14, 14.1] })]).metrics[0]
+    expect(m.a.median).toBe(15)
+    expect(m.b.median).toBe(14)
+    expect(m.a.geomean).toBeCloseTo(Math.cbrt(2400), 12)
+    expect(m.b.geomean).toBeCloseTo(Math.cbrt(14 * 14 * 14.1), 12)
+    expect(m.ratio).toBeGreaterThan(1)
+    expect(m.ratio).toBeCloseTo(m.b.geomean! / m.a.geomean!, 12)
+    // a value of 0 has no logarithm: no geometric mean, as no ratio
+    const z = compareGroups([rec({ errors: [0, 1, 2] })], [rec({ errors: [1, 2, 3] })]).metrics[0]
+    expect(z.a.geomean).toBeNull()
+    expect(z.b.geomean).toBeNull()
+  })
+
   it('reverses the direction for latency-like names and for higherIsBetter: false', () => {
     const c = compareGroups(
       [rec({ latency_ms: up10, run_time: up10, score: up10 }, { hib: { score: false } })],

@@ -1,0 +1,18 @@
+// How a metric's comparison reads in the terminal, for `cmc exp compare` and
+// `cmc exp reproduce` alike: each side's centre is its geometric mean, the
+// quantity B/A is the ratio of, so the centres and the ratio never point in
+// opposite directions; the medians stay in --json.
+import type { MetricComparison, SideMetric } from '../store/compare.js'
+import { formatNumber } from './table.js'
+
+/** An interval, a ratio or a p-value that is not defined (one sample, a value of 0 or less). */
+export const shown = (v: number | null) => (v !== null && Number.isFinite(v) ? formatNumber(v) : 'n/a')
+
+/** A side's geometric mean; a side with a value of 0 or less has none, and its median is shown, labelled. */
+export function centre(s: SideMetric): string {
+  return s.geomean !== null ? formatNumber(s.geomean) : `${formatNumber(s.median)} (median)`
+}
+
+export function ratioInterval(m: MetricComparison): string {
+  return Number.isFinite(m.ratioCi95[0]) ? `${shown(m.ratioCi95[0])} .. ${shown(m.ratioCi95[1])}` : 'n/a'
+}
