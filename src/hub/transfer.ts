@@ -17,7 +17,7 @@ import { querySummaries } from '../store/select.js'
 import type { Store } from '../store/store.js'
 import type { HubClient } from './client.js'
 import type { PushOutcome } from './hubRecords.js'
-import { declaredFiles, unsafeName, type PushedFile, type PushedItem } from './recordCheck.js'
+import { declaredFiles, recordHash, unsafeName, type PushedFile, type PushedItem } from './recordCheck.js'
 
 export interface PushResult {
   selected: number
@@ -62,17 +62,33 @@ function filesOf(store: Store, r: ExperimentRecord, maxFileBytes: number, skippe
   return out
 }
 
+/** The content hash of a local record, as the hub keys it; undefined (with a warning) for one that cannot be read. */
+function localHash(store: Store, id: string, events: EventSink | undefined): string | undefined {
+  try {
+    return recordHash(store.get(id))
+  } catch (e) {
+    events?.({ type: 'log', level: 'warn', message: `skipped ${id}: ${(e as Error).message}` })
+    return undefined
+  }
+}
+
 export async function pushRecords(store: Store, hub: HubClient, opts: TransferOptions = {}): Promise<PushResult> {
   const events = opts.events
   const ids = querySummaries(store, opts.where, { events }).map((s) => s.id)
   const limits = await hub.call<HubLimits>('GET', 'limits')
   const held = new Set<string>()
+  const conflicts: PushResult['conflicts'] = []
   for (let i = 0; i < ids.length; i += HAVE_CHUNK) {
     const { held: h } = await hub.call<{ held: Record<string, string> }>('POST', 'have', { ids: ids.slice(i, i + HAVE_CHUNK) })
-    for (const id of Object.keys(h)) held.add(id)
+    for (const [id, hash] of Object.entries(h)) {
+      held.add(id)
+      // a held id is only "pushed already" when its content is the same: a record edited here is a conflict
+      const local = localHash(store, id, events)
+      if (local !== undefined && local !== hash) conflicts.push({ id, message: `record ${id} differs from the one the hub holds under its id` })
+    }
   }
   const lacking = ids.filter((id) => !held.has(id))
-  const result: PushResult = { selected: ids.length, held: held.size, sent: 0, conflicts: [], skippedFiles: [] }
+  const result: PushResult = { selected: ids.length, held: held.size - conflicts.length, sent: 0, conflicts, skippedFiles: [] }
   const maxCount = opts.batch ?? 500
   // half the hub's body limit: base64 and JSON around the files stay under it
   const budget = limits.maxBodyBytes / 2
@@ -118,11 +134,18 @@ export async function pushRecords(store: Store, hub: HubClient, opts: TransferOp
   if (failed) throw failed
   for (const f of result.skippedFiles) events?.({ type: 'log', level: 'warn', message: `not sent: ${f}` })
   if (result.conflicts.length)
-    throw new CmcError('HUB_RECORD_CONFLICT', `${result.conflicts.length} record(s) differ from those the hub holds under their ids`, {
-      details: result.conflicts.slice(0, 10).map((c) => c.id),
-      hint: 'records are immutable: a changed record needs a new id (re-run it); the others were pushed',
-      data: { ...result },
-    })
+    throw new CmcError(
+      'HUB_RECORD_CONFLICT',
+      `${result.conflicts.length} record(s) differ from those the hub holds under their ids; ${result.sent} other(s) pushed, ${result.held} held already`,
+      {
+        details: [
+          ...result.conflicts.slice(0, 10).map((c) => c.id),
+          ...(result.conflicts.length > 10 ? [`and ${result.conflicts.length - 10} more (--json lists them all)`] : []),
+        ],
+        hint: 'records are immutable on a hub, keyed by id and content hash: a changed record needs a new id (re-run it), or leave it out with --where',
+        data: { ...result },
+      },
+    )
   return result
 }
 

@@ -1,0 +1,97 @@
+// `cmc exp push` as a user meets it against a hub on a real PostgreSQL: a
+// record edited after it was pushed is a conflict the user is told about (the
+// hub keeps the first), while the rest of the selection is pushed.
+import { execFile } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hubClient } from '../../src/hub/client.js'
+import { recordsById } from '../../src/hub/hubRecords.js'
+import { pushRecords } from '../../src/hub/transfer.js'
+import { parseHubAddress } from '../../src/store/location.js'
+import type { ExperimentRecord } from '../../src/store/record.js'
+import type { Store } from '../../src/store/store.js'
+import { recordOf } from '../helpers/records.js'
+import { tmpDir } from '../helpers/tmp.js'
+import { bin, freshDatabase, startTestHub, storeOf, type TestHub } from '../unit/hub/harness.js'
+
+const run = promisify(execFile)
+let hub: TestHub
+let drop: () => Promise<void>
+
+beforeAll(async () => {
+  const db = await freshDatabase('push')
+  drop = db.drop
+  hub = await startTestHub(db.url)
+})
+afterAll(async () => {
+  await hub?.close()
+  await drop?.()
+})
+
+async function push(store: Store, project: string, token: string | undefined) {
+  const client = hubClient({ address: parseHubAddress(hub.at(project)), token }, { retryForMs: 2000 })
+  try {
+    return await pushRecords(store, client)
+  } finally {
+    client.close()
+  }
+}
+
+/** What a user does with an editor: record.json changed in place. */
+function editRecord(store: Store, id: string, change: (r: ExperimentRecord) => void): void {
+  const file = path.join(store.recordDir(id), 'record.json')
+  const r = JSON.parse(readFileSync(file, 'utf8')) as ExperimentRecord
+  change(r)
+  writeFileSync(file, JSON.stringify(r, null, 2) + '\n')
+}
+
+describe('a record edited after it was pushed', () => {
+  it('is reported as HUB_RECORD_CONFLICT with its id; the others are pushed and the hub keeps the first', async () => {
+    const token = await hub.token('push', 'edits')
+    const c = recordOf({ throughput: [3, 4, 5] })
+    const {
+      store,
+      records: [a],
+    } = await storeOf([1, 2].map((v) => recordOf({ throughput: [v, v + 1, v + 2] })))
+    expect(await push(store, 'edits', token)).toMatchObject({ selected: 2, sent: 2, held: 0, conflicts: [] })
+
+    editRecord(store, a!.id, (r) => (r.metrics.throughput!.median = 999))
+    await store.begin(c.id).then((w) => w.commit(c))
+    const err = await push(store, 'edits', token).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(err).toMatchObject({
+      code: 'HUB_RECORD_CONFLICT',
+      exitCode: 2,
+      details: [a!.id],
+      hint: expect.stringMatching(/immutable.*new id/),
+      data: expect.objectContaining({ selected: 3, held: 1, sent: 1, conflicts: [expect.objectContaining({ id: a!.id })] }),
+    })
+    const kept = await recordsById(hub.db, 'edits', [a!.id, c.id])
+    expect(kept.get(a!.id)!.record.metrics.throughput!.median).toBe(a!.metrics.throughput!.median)
+    expect(kept.has(c.id)).toBe(true)
+  })
+
+  it('makes `cmc exp push` exit 2 naming the record, not print "held already"', async () => {
+    const token = await hub.token('push', 'edits-cli')
+    const {
+      store,
+      records: [r],
+    } = await storeOf([recordOf({ throughput: [5, 6, 7] })])
+    await push(store, 'edits-cli', token)
+    editRecord(store, r!.id, (x) => (x.tags = ['edited']))
+    const env = { ...process.env, CMC_HUB_TOKEN: token, CMC_HOME: tmpDir('cmc-push-home-') }
+    const out = await run(process.execPath, [bin, 'exp', 'push', '--to', hub.at('edits-cli'), '--store', store.root], { env }).then(
+      (x) => ({ code: 0, stdout: x.stdout, stderr: x.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    )
+    expect(out.code).toBe(2)
+    expect(out.stdout).not.toMatch(/held already/)
+    expect(out.stderr).toMatch(/HUB_RECORD_CONFLICT/)
+    expect(out.stderr).toContain(r!.id)
+    expect(out.stderr).toMatch(/hint: .*new id/)
+  })
+})
