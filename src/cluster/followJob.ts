@@ -12,6 +12,8 @@ import { backendFor, submitPoints, type TaskState } from './backend.js'
 import { pointsWithoutOk, saveJob, type ClusterJob, type Submission } from './jobs.js'
 import { importTask } from './replayTask.js'
 import { jobPaths, taskPaths } from './taskFiles.js'
+import { formatTable } from '../cli/table.js'
+import { paramLabel } from '../pipeline/sweep.js'
 
 export interface JobProgress {
   total: number
@@ -215,6 +217,23 @@ function progressOf(job: ClusterJob, tasks: JobView['tasks']): JobProgress {
 
 export function progressText(job: ClusterJob, p: JobProgress): string {
   return `${job.id}: ${p.ok} ok, ${p.failed} not ok, ${p.running} running, ${p.pending} pending of ${p.total}`
+}
+
+/** A job as `cmc jobs` and `cmc jobs show` print it: its progress and scheduler line, then its tasks' rows (with each point's params when asked). */
+export function jobViewText(v: JobView, opts: { params?: boolean } = {}): string {
+  const { job } = v
+  const head = `${progressText(job, v.progress)} (${job.backend} ${job.submissions.map((s) => s.schedulerId).join(', ')} on ${job.cluster}/${job.partition ?? ''})`
+  const rows = v.tasks.map((t) => ({
+    index: t.index,
+    ...(opts.params ? { params: paramLabel(job.points[t.index]?.params ?? {}) } : {}),
+    task: t.schedulerId,
+    state: t.state,
+    node: t.node ?? '',
+    status: t.status ?? '',
+    record: t.record ?? '',
+  }))
+  const columns = ['index', ...(opts.params ? ['params'] : []), 'task', 'state', 'node', 'status', 'record']
+  return `${head}\n${formatTable(rows, columns as Array<keyof (typeof rows)[number]>, { maxWidth: 120 })}`
 }
 
 /** Stops every task not yet ended; each point without a record becomes an aborted one (with what it left). */

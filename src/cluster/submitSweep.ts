@@ -13,7 +13,7 @@ import { containerCreateOptions } from '../engine/run.js'
 import { saveImages } from '../engine/share.js'
 import { containerSpec, prepareRun, type RunContext, type RunOptions } from '../pipeline/runBenchmark.js'
 import { pushBuilt } from '../pipeline/shareImage.js'
-import { renderCommand, type ParamValue } from '../pipeline/sweep.js'
+import { paramLabel, renderCommand, type ParamValue } from '../pipeline/sweep.js'
 import { backendFor, submitPoints } from './backend.js'
 import { nodeContainer } from './dockerRunArgs.js'
 import { freezeRun, saveSecrets } from './frozenRun.js'
@@ -214,10 +214,4 @@ function writePoints(job: ClusterJob, runs: RunContext[]): void {
 async function describeSubmission(job: ClusterJob, indices: number[]): Promise<string> {
   if (job.backend === 'slurm') return (await import('./slurm/slurmBackend.js')).batchScript(job, indices)
   return (await import('./kubernetes/indexedJob.js')).describeIndexedJob(job, indices)
-}
-
-export function paramLabel(params: Record<string, ParamValue>): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ')
 }

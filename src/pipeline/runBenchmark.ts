@@ -26,7 +26,7 @@ import { cmcVersion } from '../version.js'
 import { buildFromPlan, type BuilderChoice } from './buildImage.js'
 import { PointLogs } from './pointLogs.js'
 import { secretValues } from './secrets.js'
-import { expandSweep, renderCommand, type ParamValue } from './sweep.js'
+import { expandSweep, paramLabel, renderCommand, type ParamValue } from './sweep.js'
 
 export interface RunOptions {
   target: string
@@ -321,10 +321,12 @@ export async function runPoint(
   const id = newRecordId()
   const writer = await run.store.begin(id)
   const command = renderCommand(benchmark.command, params)
-  const label = Object.entries(params)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ')
-  events({ type: 'phase', name: `run ${benchmark.alias} [${label}] (${index + 1}/${pointCount}) on ${run.plan.platform.name}`, status: 'started' })
+  const label = paramLabel(params)
+  events({
+    type: 'phase',
+    name: `run ${benchmark.alias}${label ? ` [${label}]` : ''} (${index + 1}/${pointCount}) on ${run.plan.platform.name}`,
+    status: 'started',
+  })
   const startedAt = execution.startedAt ?? new Date()
   let logs: PointLogs | undefined
   let point: Point

@@ -83,3 +83,10 @@ export function renderCommand(template: string, params: Record<string, ParamValu
     })
   }
 }
+
+/** A point's params as people read them: `threads=2 size=1000`, in the order they were declared. */
+export function paramLabel(params: Record<string, ParamValue>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')
+}

@@ -244,6 +244,16 @@ describe('cmc run --on slurm', () => {
     expect((await recordsOf(id)).map((r) => r.status)).toEqual(['ok', 'ok'])
     const [after] = (await storeJobs()).filter((j) => j.id === id)
     expect(after.submissions[0].cancelled).toBeFalsy()
+    // one job shown: each point with its params, its task's state and its record
+    const shown = await jobs(['show', id])
+    expect(shown.code, shown.stderr).toBe(0)
+    for (const r of await recordsOf(id)) expect(shown.stdout).toMatch(new RegExp(`n=${r.params.n} .*ENDED .*ok +${r.id}`))
+    const doc = JSON.parse((await jobs(['show', id.slice(0, -2), '--json'])).stdout) as { job: { id: string }; tasks: unknown[] }
+    expect(doc.job.id).toBe(id)
+    expect(doc.tasks).toHaveLength(2)
+    const missing = await jobs(['show', 'j19990101T000000-000000'])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('error[JOB_NOT_FOUND]')
   })
 
   it('a failing point is a failed record with its logs, and retry runs only that point', async () => {

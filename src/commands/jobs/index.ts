@@ -1,8 +1,7 @@
 // `cmc jobs`: the cluster jobs this store submitted, each with its tasks' states.
 import { defineCommand } from '../../cli/command.js'
 import { storeSpec } from '../../cli/spec.js'
-import { formatTable } from '../../cli/table.js'
-import { importLanded, progressText, recordedView, type JobView } from '../../cluster/followJob.js'
+import { importLanded, jobViewText, recordedView, type JobView } from '../../cluster/followJob.js'
 import { CmcError } from '../../errors.js'
 import { listJobs } from '../../cluster/jobs.js'
 import { openStore } from '../../store/store.js'
@@ -11,7 +10,7 @@ export default defineCommand({
   summary: 'List submitted cluster jobs (Slurm, Kubernetes) and their tasks',
   description:
     "Each job is one `cmc run --on slurm|kubernetes`: its points' states come from the scheduler (squeue, the Job's pods), and tasks that have ended since the last look are imported into the store as records.",
-  examples: ['<%= config.bin %> jobs', '<%= config.bin %> jobs --limit 5 --json'],
+  examples: ['<%= config.bin %> jobs', '<%= config.bin %> jobs --limit 5 --json', '<%= config.bin %> jobs show j20261202T010000-1a2b3c'],
   flags: {
     limit: { kind: 'integer', char: 'n', min: 1, description: 'the newest N jobs (default 20)' },
     store: storeSpec,
@@ -31,18 +30,7 @@ export default defineCommand({
     }
     if (!io.json) {
       if (!views.length) io.log('no cluster jobs in this store')
-      for (const v of views) {
-        io.log(
-          `${progressText(v.job, v.progress)} (${v.job.backend} ${v.job.submissions.map((s) => s.schedulerId).join(', ')} on ${v.job.cluster}/${v.job.partition ?? ''})`,
-        )
-        io.log(
-          formatTable(
-            v.tasks.map((t) => ({ index: t.index, task: t.schedulerId, state: t.state, node: t.node ?? '', status: t.status ?? '', record: t.record ?? '' })),
-            ['index', 'task', 'state', 'node', 'status', 'record'],
-            { maxWidth: 100 },
-          ),
-        )
-      }
+      for (const v of views) io.log(jobViewText(v))
     }
     return views
   },
