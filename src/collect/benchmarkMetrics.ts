@@ -9,7 +9,7 @@ import { CmcError } from '../errors.js'
 import type { PlanBenchmark } from '../resolve/plan.js'
 import type { ExperimentRecord } from '../store/record.js'
 import { parseJsonMetrics, type JsonMetrics } from './parseJsonMetrics.js'
-import { parseLoadgenDetail, parseLoadgenSummary } from './parseLoadgen.js'
+import { loadgenHigherIsBetter, loadgenUnit, parseLoadgenDetail, parseLoadgenSummary } from './parseLoadgen.js'
 import { RegexLineMatcher } from './parseRegexMetrics.js'
 import { summarize } from './summarize.js'
 
@@ -87,11 +87,15 @@ function loadgenMetrics(dir: string): RepeatMetrics {
 export function summarizeRepeats(repeats: ExperimentRecord['repeats'], outputs: OutputsSpec): ExperimentRecord['metrics'] {
   const units = outputs.metrics?.units ?? {}
   const higherIsBetter = outputs.metrics?.higherIsBetter ?? {}
+  // LoadGen's names say their units and direction, as they do for published results; the meta may still say otherwise
+  const loadgen = outputs.metrics?.format === 'loadgen'
   const names = [...new Set(repeats.flatMap((repeat) => Object.keys(repeat.metrics)))].sort()
   const metrics: ExperimentRecord['metrics'] = {}
   for (const name of names) {
     const values = repeats.map((repeat) => repeat.metrics[name]).filter((v): v is number => typeof v === 'number')
-    if (values.length) metrics[name] = summarize(values, { unit: units[name], higherIsBetter: higherIsBetter[name] })
+    if (!values.length) continue
+    const unit = units[name] ?? (loadgen ? loadgenUnit(name) : undefined)
+    metrics[name] = summarize(values, { unit, higherIsBetter: higherIsBetter[name] ?? (loadgen ? loadgenHigherIsBetter(name) : undefined) })
   }
   return metrics
 }

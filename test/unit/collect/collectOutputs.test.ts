@@ -87,6 +87,16 @@ describe('repeatMetrics and summarizeRepeats', () => {
     expect(invalid.problem).toMatch(/^LoadGen result INVALID: \S/)
   })
 
+  it('LoadGen metrics are summarized with the units and direction their names say, as published results are, unless the meta says otherwise', () => {
+    const spec = { dir: '/cmc/out', maxBytes: 1000, metrics: { format: 'loadgen' as const, units: { mean_latency_ns: 'nanoseconds' } } }
+    const repeats = [0, 1].map((index) => ({ index, metrics: repeatMetrics(spec, loadgen('offline-valid'), '').metrics, exitCode: 0, durationMs: 1 }))
+    const summary = summarizeRepeats(repeats, spec)
+    expect(summary.samples_per_second).toMatchObject({ unit: 'samples/s', higherIsBetter: true })
+    expect(summary.max_latency_ns).toMatchObject({ unit: 'ns', higherIsBetter: false })
+    expect(summary.mean_latency_ns).toMatchObject({ unit: 'nanoseconds' })
+    expect(summary.valid.unit).toBeUndefined()
+  })
+
   it('regexes read stdout; each metric is summarized over the repeats that reported it, with its unit', () => {
     const spec = { dir: '/cmc/out', maxBytes: 1000, metrics: { format: 'regex' as const, patterns: { ms: 'took (\\d+) ms' }, units: { ms: 'ms' } } }
     expect(repeatMetrics(spec, scratch(), 'took 12 ms\n').metrics).toEqual({ ms: 12 })
