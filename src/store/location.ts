@@ -46,9 +46,22 @@ export interface HubAddress {
 export const isHubAddress = (spec: string | undefined): spec is string => spec !== undefined && /^https?:\/\//i.test(spec)
 
 /** A hub address read strictly: http(s)://HOST[:PORT]/PROJECT, nothing after the project. */
+/**
+ * An address as it may be shown: anything before an `@` (a user and token
+ * written into it) is `***`. A project name has no `@`, so any `@` is taken for
+ * one, even in an address that does not parse, where a URL reader would not
+ * find the user part.
+ */
+export function shownAddress(spec: string): string {
+  const at = spec.lastIndexOf('@')
+  if (at < 0) return spec
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(spec)?.[0] ?? ''
+  return `${scheme}***${spec.slice(at)}`
+}
+
 export function parseHubAddress(spec: string): HubAddress {
   const bad = (why: string) =>
-    new CmcError('HUB_URL_INVALID', `${spec} is not a hub address: ${why}`, {
+    new CmcError('HUB_URL_INVALID', `${shownAddress(spec)} is not a hub address: ${why}`, {
       hint: 'write it as https://HOST[:PORT]/PROJECT, e.g. --store https://hub.example.org/team-a',
     })
   let u: URL
