@@ -176,9 +176,13 @@ export async function addRepo(source: string, opts: { replace?: boolean; check?:
       rmSync(staging, { recursive: true, force: true })
     }
   } else {
-    throw new CmcError('REPO_SOURCE', `cannot add ${source}: not a folder, git URL or .tar.gz/.zip archive`, {
-      hint: 'give a local folder with cmc-repo.yaml, a git URL (https://, file://, git@host:path) or an archive path',
-    })
+    throw new CmcError(
+      'REPO_SOURCE',
+      `cannot add ${source}: ${existsSync(source) ? 'not a folder, git URL or .tar.gz/.zip archive' : 'no such folder or file'}`,
+      {
+        hint: 'give a local folder with cmc-repo.yaml, a git URL (https://, file://, git@host:path) or an archive path',
+      },
+    )
   }
   try {
     if (entry.name === 'builtin') throw new CmcError('REPO_NAME_TAKEN', 'the name "builtin" is reserved', { hint: `rename the repo in ${REPO_FILE}` })

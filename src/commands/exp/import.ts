@@ -29,7 +29,7 @@ export default defineCommand({
     const store = await openStore({ path: flags.store })
     if (!flags.mlperf) {
       const res = await importRecords(store, args.file)
-      if (!io.json) io.log(`imported ${res.added} record(s)${res.skipped ? `, ${res.skipped} already present` : ''} into ${store.root}`)
+      if (!io.json) io.log(`imported ${res.added} record(s) into ${store.root}${res.skipped ? ` (${res.skipped} already there)` : ''}`)
       return res
     }
     const report = await importMlperf(store, args.file, { round: flags.round, events: io.events })

@@ -191,3 +191,12 @@ describe('a registered repo whose folder is gone', () => {
     removeRepo('kept-one')
   })
 })
+
+describe('repo add of a path that is not there', () => {
+  it('says so, rather than that it is not a folder, git URL or archive', async () => {
+    await expect(addRepo('/nonexistent/cmc-repo')).rejects.toMatchObject({
+      code: 'REPO_SOURCE',
+      message: expect.stringMatching(/cmc-repo: no such folder or file$/),
+    })
+  })
+})
