@@ -6,7 +6,10 @@ import type { MetricComparison, SideMetric } from '../store/compare.js'
 import { formatNumber } from './table.js'
 
 /** An interval, a ratio or a p-value that is not defined (one sample, a value of 0 or less). */
-export const shown = (v: number | null) => (v !== null && Number.isFinite(v) ? formatNumber(v) : 'n/a')
+export const shown = (v: number | null) => (v === null ? 'n/a' : formatNumber(v))
+
+/** A p-value to two figures; n/a where no test can be made. */
+export const pValue = (p: number | null) => (p === null ? 'n/a' : p.toPrecision(2))
 
 /** A side's geometric mean; a side with a value of 0 or less has none, and its median is shown, labelled. */
 export function centre(s: SideMetric): string {
@@ -14,5 +17,5 @@ export function centre(s: SideMetric): string {
 }
 
 export function ratioInterval(m: MetricComparison): string {
-  return Number.isFinite(m.ratioCi95[0]) ? `${shown(m.ratioCi95[0])} .. ${shown(m.ratioCi95[1])}` : 'n/a'
+  return m.ratioCi95 ? `${shown(m.ratioCi95[0])} .. ${shown(m.ratioCi95[1])}` : 'n/a'
 }

@@ -35,11 +35,14 @@ export interface MetricComparison {
   higherIsBetter: boolean
   a: SideMetric
   b: SideMetric
-  /** geometric mean of B over that of A; NaN when a value is 0 or less */
-  ratio: number
-  /** NaN, NaN when a side has one sample or a value is 0 or less */
-  ratioCi95: [number, number]
-  p: number
+  // What is not defined is null, not NaN, so that --json, the hub and the
+  // dashboard all read the same value (JSON has no NaN).
+  /** geometric mean of B over that of A; null when a value is 0 or less */
+  ratio: number | null
+  /** null when a side has one sample or a value is 0 or less */
+  ratioCi95: [number, number] | null
+  /** Welch's two-sided p; null when a side has one sample: with no variance known there is no test */
+  p: number | null
   verdict: Verdict
 }
 
@@ -302,23 +305,21 @@ function compareMetric(metric: string, A: Comparable[], B: Comparable[], band: n
   const hib = first.higherIsBetter ?? !lowerIsBetterName.test(metric)
   const noiseKnown = xa.length >= 2 && xb.length >= 2
   const positive = xa.every((v) => v > 0) && xb.every((v) => v > 0)
-  let ratio = NaN,
-    ratioCi: [number, number] = [NaN, NaN],
-    p: number
+  let ratio: number | null = null,
+    ratioCi: [number, number] | null = null,
+    p: number | null = null
+  // one sample says nothing about its own noise: an interval or a p-value would pretend it has none
   if (positive) {
     const r = welchLogRatio(xa, xb)
     ratio = r.ratio
-    p = r.p
-    // one sample says nothing about its own noise: an interval would pretend it has none
-    if (noiseKnown) ratioCi = r.ci95
+    if (noiseKnown) [ratioCi, p] = [r.ci95, r.p]
   } else {
-    p = welch(xa, xb).p
+    if (noiseKnown) p = welch(xa, xb).p
     warnings.push(`${metric}: zero or negative values have no ratio, so no verdict is given`)
   }
-  const outside = ratioCi[0] > 1 + band || ratioCi[1] < 1 - band
   let verdict: Verdict = 'no change'
-  if (!noiseKnown || !positive) verdict = 'inconclusive'
-  else if (p < 0.05 && outside) verdict = ratioCi[0] > 1 === hib ? 'improved' : 'regressed'
+  if (!ratioCi || p === null) verdict = 'inconclusive'
+  else if (p < 0.05 && (ratioCi[0] > 1 + band || ratioCi[1] < 1 - band)) verdict = ratioCi[0] > 1 === hib ? 'improved' : 'regressed'
   const ca = cv(xa),
     cb = cv(xb)
   if (ca > 0.1 || cb > 0.1)

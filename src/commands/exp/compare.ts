@@ -1,7 +1,7 @@
 // `cmc exp compare`: two groups of runs, per metric, with a verdict.
 import { defineCommand } from '../../cli/command.js'
 import { readStoreSpec } from '../../cli/spec.js'
-import { centre, ratioInterval, shown } from '../../cli/compareTable.js'
+import { centre, pValue, ratioInterval, shown } from '../../cli/compareTable.js'
 import { formatTable } from '../../cli/table.js'
 import { parseNoiseBand } from '../../store/compare.js'
 import { openRecordStore } from '../../store/storeApi.js'
@@ -60,7 +60,7 @@ export default defineCommand({
         'B geomean': centre(m.b),
         'B/A': shown(m.ratio),
         ci95: ratioInterval(m),
-        p: m.p.toPrecision(2),
+        p: pValue(m.p),
         verdict: m.verdict === 'no change' ? 'no change (within noise)' : m.verdict,
       }))
       io.log(formatTable(rows, ['metric', 'A geomean', 'B geomean', 'B/A', 'ci95', 'p', 'verdict']))

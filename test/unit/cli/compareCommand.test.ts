@@ -26,6 +26,8 @@ beforeAll(async () => {
     // the medians (15 vs 14) say B is lower; the geometric means (13.4 vs 14.0) and so the ratio say higher
     recordOf({ add_gbs: [10, 15, 16] }, { tags: ['spread'] }),
     recordOf({ add_gbs: [14, 14, 14.1] }, { tags: ['steady'] }),
+    recordOf({ samples_per_second: [1000] }, { tags: ['once-a'] }),
+    recordOf({ samples_per_second: [1200] }, { tags: ['once-b'] }),
   ])
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -66,6 +68,15 @@ describe('cmc exp compare', () => {
     expect(m.a).toMatchObject({ n: 3, median: 15 })
     expect(m.a!.geomean).toBeCloseTo(Math.cbrt(10 * 15 * 16), 10)
     expect(m.b).toMatchObject({ n: 3, median: 14 })
+  })
+
+  it('gives no p-value, n/a and null in --json, when each side has one sample', () => {
+    const r = cmc('tags = once-a', 'tags = once-b')
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout.split('\n').find((l) => l.startsWith('samples_per_second'))).toMatch(/1\.20\s+n\/a\s+n\/a\s+inconclusive$/)
+    const m = (JSON.parse(cmc('tags = once-a', 'tags = once-b', '--json').stdout) as { metrics: Array<Record<string, unknown>> }).metrics[0]!
+    expect(m).toMatchObject({ ratioCi95: null, p: null, verdict: 'inconclusive' })
+    expect(m.ratio).toBeCloseTo(1.2, 12)
   })
 
   it('refuses a side mixing limited and unlimited runs; --allow-mixed, which the hint names, pools them', () => {

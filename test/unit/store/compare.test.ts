@@ -134,16 +134,22 @@ describe('compareGroups edge cases', () => {
     const c = compareGroups([rec({ t: [100] })], [rec({ t: [200] })])
     expect(c.metrics[0].verdict).toBe('inconclusive')
     expect(c.metrics[0].ratio).toBeCloseTo(2, 12)
-    // one sample says nothing about its noise: no interval, rather than a point posing as one
-    expect(c.metrics[0].ratioCi95).toEqual([NaN, NaN])
+    // one sample says nothing about its noise: no interval, rather than a point posing as one,
+    // and no p-value: a t-test with no variance known is no test (it said p = 0 once)
+    expect(c.metrics[0].ratioCi95).toBeNull()
+    expect(c.metrics[0].p).toBeNull()
+    const both = compareGroups([rec({ t: [100, 101, 99] })], [rec({ t: [200] })]).metrics[0]
+    expect([both.ratioCi95, both.p, both.verdict]).toEqual([null, null, 'inconclusive'])
     expect(c.warnings.join()).toMatch(/one sample/)
   })
 
   it('a metric with zero or negative values has no ratio and no verdict, and says why', () => {
     const c = compareGroups([rec({ errors: [0, 1, 0], delta: [-5, -4, -6] })], [rec({ errors: [3, 4, 5], delta: [5, 4, 6] })])
     for (const m of c.metrics) {
-      expect(m.ratio).toBeNaN()
-      expect(m.ratioCi95).toEqual([NaN, NaN])
+      expect(m.ratio).toBeNull()
+      expect(m.ratioCi95).toBeNull()
+      // the t-test on the values themselves still stands: three samples a side
+      expect(m.p).toBeLessThan(0.05)
       expect(m.verdict).toBe('inconclusive')
     }
     expect(c.warnings).toContain('delta: zero or negative values have no ratio, so no verdict is given')
