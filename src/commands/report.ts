@@ -35,6 +35,7 @@ export default defineCommand({
     }
     writeOutputFile(flags.output, renderPage(reportData(store.where, records, comparison), { title: flags.title }))
     if (!io.json) io.log(`wrote ${flags.output} (${records.length} runs${comparison ? ', with a comparison' : ''})`)
+    if (!/\.html?$/i.test(flags.output)) io.warn(`${flags.output} holds an HTML page (a report is one self-contained HTML file whatever its name)`)
     // the page shows them too; a report built in a script should not hide them
     for (const w of comparison?.warnings ?? []) io.warn(`comparison: ${w}`)
     return { file: flags.output, records: records.length }

@@ -148,3 +148,12 @@ describe('help and version as oclif users type them', () => {
     }
   })
 })
+
+describe('a report named as another format', () => {
+  it('is written as HTML, and the warning says so', () => {
+    const r = cmc(['report', '-o', 'report.pdf'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/^warning: report\.pdf holds an HTML page/m)
+    expect(cmc(['report', '-o', 'report.html']).stderr).not.toMatch(/holds an HTML page/)
+  })
+})
