@@ -9,9 +9,14 @@ import { handlebars } from '../lazy.js'
 export type ParamValue = string | number | boolean
 
 /** One --set value, typed like the param's default; text is checked against the param's `values:`. */
-function typed(name: string, raw: string, p: PlanBenchmark['params'][string]): ParamValue {
-  const bad = (why: string, hint: string) => new CmcError('PARAM_VALUE', `--set ${name}=${raw}: ${why}`, { hint })
-  if (raw === '') throw bad('an empty value', `give a value, or a list without empty items: --set ${name}=${p.values?.join(',') ?? p.default}`)
+function typed(name: string, raw: string, p: PlanBenchmark['params'][string], list = raw): ParamValue {
+  const bad = (why: string, hint: string, value = raw) => new CmcError('PARAM_VALUE', `--set ${name}=${value}: ${why}`, { hint })
+  if (raw === '')
+    throw bad(
+      list === '' ? 'an empty value' : 'an empty item in the list',
+      `give a value, or a list without empty items: --set ${name}=${p.values?.join(',') ?? p.default}`,
+      list,
+    )
   const v = asRecorded(raw, p.default)
   if (typeof p.default === 'number' && typeof v !== 'number') throw bad(`${name} is a number`, `e.g. --set ${name}=${p.default}`)
   if (typeof p.default === 'boolean' && typeof v !== 'boolean') throw bad(`${name} is true or false`, `--set ${name}=true or --set ${name}=false`)
@@ -53,7 +58,11 @@ export function expandSweep(
   let points: Array<Record<string, ParamValue>> = [{}]
   for (const [name, p] of Object.entries(params)) {
     const values =
-      sets[name] === undefined ? [p.default] : opts.recorded ? [asRecorded(sets[name], p.default)] : sets[name].split(',').map((v) => typed(name, v.trim(), p))
+      sets[name] === undefined
+        ? [p.default]
+        : opts.recorded
+          ? [asRecorded(sets[name], p.default)]
+          : sets[name].split(',').map((v) => typed(name, v.trim(), p, sets[name]))
     points = points.flatMap((pt) => values.map((v) => ({ ...pt, [name]: v })))
   }
   return points

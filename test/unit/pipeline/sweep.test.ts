@@ -43,7 +43,7 @@ describe('--set sweeps', () => {
   it('refuses text for a number, a non-boolean for a boolean, and empty items', () => {
     expect(refusal({ size: 'abc' }).message).toBe('--set size=abc: size is a number')
     expect(refusal({ check: 'yes' }).message).toBe('--set check=yes: check is true or false')
-    expect(refusal({ threads: '1,,2' }).message).toBe('--set threads=: an empty value')
+    expect(refusal({ threads: '1,,2' }).message).toBe('--set threads=1,,2: an empty item in the list')
     expect(refusal({ size: '' }).code).toBe('PARAM_VALUE')
   })
 
