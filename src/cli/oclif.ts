@@ -82,7 +82,7 @@ function commandClass(declared: DeclaredCommand) {
       } catch (err) {
         // whatever the parser throws is about the command line
         if (isCmcError(err) || (err as { oclif?: { exit?: number } }).oclif?.exit === 0) throw err
-        throw usageError(err as Error, this.id)
+        throw usageError(err as Error, this.id, 'set' in (declaration.flags ?? {}))
       }
       const { flags } = parsed
       delete flags.json
@@ -99,12 +99,16 @@ function commandClass(declared: DeclaredCommand) {
 }
 
 /** oclif's parse error as cmc's usage error: its message without the boilerplate. */
-function usageError(err: Error, id: string | undefined): CmcError {
+function usageError(err: Error, id: string | undefined, takesParams: boolean): CmcError {
   // "Missing 1 required arg:\nbenchmark  benchmark alias or uid" -> "Missing 1 required arg: benchmark (benchmark alias or uid)"
   const lines = err.message
     .split('\n')
     .map((l) => l.trim().replace(/^(\S+)\s{2,}(.+)$/, '$1 ($2)'))
     .filter((l) => l && !/^(See more help|Note:|Alternatively,)/i.test(l) && !/^The following errors? occurred:?$/i.test(l))
   const message = lines.reduce((m, l) => (m ? `${m}${m.endsWith(':') ? ' ' : '; '}${l}` : l), '')
-  return new CmcError('USAGE', message || err.message, { hint: `run \`cmc ${id?.replace(/:/g, ' ') ?? ''} --help\` for usage` })
+  const help = `run \`cmc ${id?.replace(/:/g, ' ') ?? ''} --help\` for usage`
+  // `cmc run stream --threads 2`: a benchmark's param taken for a flag
+  const unknown = takesParams ? /Nonexistent flags?: --([\w-]+)(?:[ =](\S+))?/.exec(message) : null
+  const hint = unknown ? `a benchmark's params are set with --set, e.g. \`--set ${unknown[1]}=${unknown[2] ?? 'VALUE'}\`; ${help}` : help
+  return new CmcError('USAGE', message || err.message, { hint })
 }

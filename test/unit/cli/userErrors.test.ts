@@ -149,6 +149,15 @@ describe('help and version as oclif users type them', () => {
   })
 })
 
+describe("a benchmark's param given as a flag", () => {
+  it('is a usage error whose hint shows the --set that sets it', () => {
+    const doc = expectUserError(['run', 'stream', '--threads', '2'], 'USAGE', 2, /Nonexistent flag: --threads/)
+    expect(doc.hint).toContain('`--set threads=VALUE`')
+    // a command without params keeps the plain hint
+    expect(expectUserError(['exp', 'list', '--threads', '2'], 'USAGE', 2, /--threads/).hint).not.toContain('--set')
+  })
+})
+
 describe('a report named as another format', () => {
   it('is written as HTML, and the warning says so', () => {
     const r = cmc(['report', '-o', 'report.pdf'])
