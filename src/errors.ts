@@ -88,6 +88,7 @@ export const ERROR_CODES = {
   COMPARE_MIXED: ['input', 'a side mixes runs of different benchmarks, params or limits (`--allow-mixed`)'],
   COMPARE_EMULATED: ['input', 'a side ran emulated (another architecture than its host) and the other did not, or on another host (`--allow-emulated`)'],
   COMPARE_NO_COMMON_METRIC: ['input', "the two sides have no metric in common (each side's metrics are named)"],
+  COMPARE_PUBLISHED_MIXED: ['input', 'a side pools published results of different systems, submitters, divisions or rounds (`--allow-mixed`)'],
   EXPORT_FORMAT: ['input', 'the export format cannot be told from the file name or --format'],
   IMPORT_MISSING: ['input', 'the file to import does not exist'],
   IMPORT_FORMAT: ['input', 'the file to import is not a bundle or JSON Lines'],
