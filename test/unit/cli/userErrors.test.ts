@@ -101,6 +101,9 @@ describe('user errors, not crashes', () => {
     expectUserError(['report', '--store', path.join(file, 'sub')], 'STORE_UNUSABLE', 9, /a-file/)
     // a reading command too, and with the file itself as the store
     expectUserError(['exp', 'list'], 'STORE_UNUSABLE', 9, /a-file is a file/, { CMC_STORE: file })
+    // cmc's home in the same place: every command reads its registry and caches there
+    expect(expectUserError(['find', '--tags', 'x'], 'HOME_UNUSABLE', 2, /a-file is not a folder/, { CMC_HOME: file }).hint).toMatch(/CMC_HOME/)
+    expectUserError(['find', '--tags', 'x'], 'HOME_UNUSABLE', 2, /a-file\/sub is not a folder/, { CMC_HOME: path.join(file, 'sub') })
   })
 })
 
