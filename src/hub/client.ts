@@ -1,13 +1,17 @@
 // Talking to a hub over HTTP(S) (node:http, node:https; no pg). A request that
 // finds the hub away (refused, reset, 502-504) is retried with backoff for a
 // while, so a push survives a hub restart: every hub write is idempotent (a
-// record it holds is a no-op). The hub's errors come back as the CmcErrors it
-// answered with, so `cmc exp compare --store HUB` refuses as the local one does.
+// record it holds is a no-op). A TLS mistake (a certificate not trusted here,
+// http:// to a hub serving TLS or the reverse) is not retried: it fails at
+// once with its fix (connectionProblem.ts). The hub's errors come back as the
+// CmcErrors it answered with, so `cmc exp compare --store HUB` refuses as the
+// local one does.
 import http from 'node:http'
 import https from 'node:https'
 import { CmcError, isErrorCode } from '../errors.js'
 import type { EventSink } from '../events.js'
 import type { HubSettings } from '../config.js'
+import { plainToTls, servesTls, tlsProblem } from './connectionProblem.js'
 
 export interface HubClientOptions {
   /** how long to keep retrying a hub that does not answer (ms; CMC_HUB_RETRY_MS overrides): a push waits out a restart, a query does not keep its user waiting */
@@ -40,6 +44,7 @@ export function hubClient(settings: HubSettings, opts: HubClientOptions = {}): H
   const secure = origin.startsWith('https:')
   const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8 }) : new http.Agent({ keepAlive: true, maxSockets: 8 })
   const retryFor = process.env.CMC_HUB_RETRY_MS ? Number(process.env.CMC_HUB_RETRY_MS) : (opts.retryForMs ?? 60_000)
+  let probed = false
 
   function once(method: string, path: string, payload?: Buffer): Promise<Answer> {
     return new Promise((resolve, reject) => {
@@ -56,7 +61,13 @@ export function hubClient(settings: HubSettings, opts: HubClientOptions = {}): H
         res.on('error', (e) => reject(new Unavailable(e.message)))
       })
       req.on('timeout', () => req.destroy(Object.assign(new Error('the hub did not answer in time'), { code: 'ETIMEDOUT' })))
-      req.on('error', (e: NodeJS.ErrnoException) => reject(RETRY_CODES.has(e.code ?? '') || /socket hang up/.test(e.message) ? new Unavailable(e.message) : e))
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (secure) {
+          const problem = tlsProblem(e, origin)
+          if (problem) return reject(problem)
+        }
+        reject(RETRY_CODES.has(e.code ?? '') || /socket hang up/.test(e.message) ? new Unavailable(e.message, { cause: e }) : e)
+      })
       req.end(payload)
     })
   }
@@ -71,7 +82,13 @@ export function hubClient(settings: HubSettings, opts: HubClientOptions = {}): H
         if (!RETRY_STATUS.has(a.status)) return a
         why = `${a.status}: ${errorOf(a)?.message ?? 'unavailable'}`
       } catch (e) {
+        if (e instanceof CmcError) throw e
         if (!(e instanceof Unavailable)) throw new CmcError('HUB_UNREACHABLE', `${origin}: ${(e as Error).message}`, { cause: e })
+        // asked once: a hub that restarts drops connections too, but does not then answer a TLS hello
+        if (!secure && !probed && (e.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET') {
+          probed = true
+          if (await servesTls(origin)) throw plainToTls(origin, e)
+        }
         why = e.message
       }
       if (Date.now() + wait > until)
