@@ -7,7 +7,7 @@
 // record already has is counted as present. What cannot be read is skipped
 // and reported with the reason; it never fails the import.
 import { createHash } from 'node:crypto'
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
@@ -20,6 +20,7 @@ import { KEPT_TAR, KeptTar } from '../store/keptFiles.js'
 import type { ExperimentRecord, OutputFile } from '../store/record.js'
 import { validateRecord, type Store } from '../store/store.js'
 import { summaryOf } from '../store/summary.js'
+import { FolderWriter, type FolderOutcome } from './folderWriter.js'
 import { keyHash, publishedRecord, recordIdFor, resultKey, type PublishedResult } from './published.js'
 import { readTree, roundOf, type ResultKey, type Skipped } from './readTree.js'
 import { readSummaryFile } from './summaryFile.js'
@@ -63,8 +64,10 @@ export async function importMlperf(store: Store, input: string, opts: MlperfImpo
   if (SUMMARY.test(input)) {
     const contents = readSummaryFile(readFileSync(input, 'utf8'), path.basename(input), { round })
     const writer = new ResultWriter(store, input, 'summary', opts)
-    for (const result of contents.results) writer.add(result)
-    return writer.done(contents.skipped)
+    return writing(writer, () => {
+      for (const result of contents.results) writer.add(result)
+      return contents.skipped
+    })
   }
   if (!ARCHIVE.test(input))
     throw new CmcError('IMPORT_FORMAT', `${input} is not a submission tree, an archive of one or a round summary`, {
@@ -85,8 +88,19 @@ export async function importMlperf(store: Store, input: string, opts: MlperfImpo
 /** A tree's results written as they are read: a result's bytes are held only until its record is written. */
 function importTree(store: Store, input: string, root: string, round: string | undefined, opts: MlperfImportOptions): MlperfImportReport {
   const writer = new ResultWriter(store, input, 'tree', opts)
-  const contents = readTree(root, { round, each: (result) => writer.add(result), holds: (source) => writer.holds(source) })
-  return writer.done(contents.skipped)
+  return writing(writer, () => readTree(root, { round, each: (result) => writer.add(result), holds: (source) => writer.holds(source) }).skipped)
+}
+
+/** The writer's report after `read` gave it every result; if reading fails, the folders handed over still get their index lines. */
+function writing(writer: ResultWriter, read: () => Skipped[]): MlperfImportReport {
+  let skipped: Skipped[]
+  try {
+    skipped = read()
+  } catch (e) {
+    writer.abandon()
+    throw e
+  }
+  return writer.done(skipped)
 }
 
 /** The archive's files under dest, under the one extraction policy; what it refused. */
@@ -127,12 +141,12 @@ function presentKeys(store: Store): Map<string, string[]> {
 
 /**
  * Published results into the store, one at a time and in order (a key's hash
- * is never taken twice): each record's folder staged and renamed into place
- * as a run's is, then a batch's index lines in one append, so a reader never
- * finds a line without its record. Plain synchronous calls: a record is a
- * folder and two files, and handing each call to libuv's threads costs more
- * than the call. Folders are not synced one by one: an import is re-run
- * whole after a crash, and is idempotent.
+ * is never taken twice): each record's bytes built here and its folder
+ * written by a FolderWriter's thread, staged and renamed into place as a
+ * run's is; a batch's index lines are appended in one write once their
+ * folders are in place, so a reader never finds a line without its record.
+ * Folders are not synced one by one: an import is re-run whole after a crash,
+ * and is idempotent.
  */
 class ResultWriter {
   private readonly report: MlperfImportReport
@@ -140,8 +154,10 @@ class ResultWriter {
   private readonly taken = new Set<string>()
   private readonly now: Date
   private lines: string[] = []
-  /** the month folders made (a record folder's parent) */
-  private readonly months = new Set<string>()
+  private readonly folders: FolderWriter
+  /** the records handed to the folder writer, by id, until it says what became of their folders */
+  private readonly pending = new Map<string, { line: string; from: string }>()
+  private failed = false
 
   constructor(
     private readonly store: Store,
@@ -153,6 +169,7 @@ class ResultWriter {
     this.present = presentKeys(store)
     this.now = opts.now ?? new Date()
     mkdirSync(store.stagingDir, { recursive: true })
+    this.folders = new FolderWriter({ tar: KEPT_TAR, record: 'record.json' })
   }
 
   /** Whether the store holds a result of this key already. */
@@ -170,22 +187,74 @@ class ResultWriter {
     this.taken.add(hash)
     const ranAt = result.ranAt ? new Date(result.ranAt) : undefined
     const at = ranAt && !Number.isNaN(ranAt.getTime()) ? ranAt : this.now
-    const record = this.writeRecord(result, recordIdFor(at, hash), at)
-    if (!record) {
+    const id = recordIdFor(at, hash)
+    const built = buildRecord(result, id, at)
+    if (!built) {
       this.report.skipped.push({ path: result.source.from, reason: 'its record folder exists already' })
       return
     }
-    this.lines.push(JSON.stringify(summaryOf(record)))
-    this.report.ids.push(record.id)
-    this.report.added++
-    if (this.lines.length >= INDEX_BATCH) this.flush()
+    this.pending.set(id, { line: JSON.stringify(summaryOf(built.record)), from: result.source.from })
+    this.folders.write({
+      id,
+      staging: path.join(this.store.stagingDir, `${id}.${process.pid}`),
+      dest: this.store.recordDir(id),
+      // compact: a round is tens of thousands of records, and indenting each adds to its bytes and its writing
+      json: JSON.stringify(built.record) + '\n',
+      ...(built.tar ? { tar: built.tar } : {}),
+    })
+    this.settle(this.folders.settled())
   }
 
-  /** The report, once the last batch's lines are in the index; `skipped` is what reading the input skipped. */
+  /** The report, once every folder is written and the last batch's lines are in the index; `skipped` is what reading the input skipped. */
   done(skipped: Skipped[]): MlperfImportReport {
-    this.flush()
+    this.finish()
     this.report.skipped.unshift(...skipped)
     return this.report
+  }
+
+  /** After a failure: the folders handed over are written (none after one that failed), and the index holds a line for each placed. */
+  abandon(): void {
+    if (this.failed) return this.folders.close()
+    try {
+      this.finish()
+    } catch {
+      // the failure being thrown is the one to report
+    }
+  }
+
+  private finish(): void {
+    try {
+      this.settle(this.folders.drain())
+      if (this.pending.size) this.fail({ message: 'the thread writing record folders ended before writing them all' })
+    } finally {
+      this.folders.close()
+      this.flush()
+    }
+  }
+
+  /** What became of folders handed over, in order: a placed one's line is due in the index. */
+  private settle(outcomes: FolderOutcome[]): void {
+    for (const outcome of outcomes) {
+      const pending = this.pending.get(outcome.id)!
+      this.pending.delete(outcome.id)
+      if (outcome.placed) {
+        this.lines.push(pending.line)
+        this.report.ids.push(outcome.id)
+        this.report.added++
+        if (this.lines.length >= INDEX_BATCH) this.flush()
+      } else if (outcome.exists) this.report.skipped.push({ path: pending.from, reason: 'its record folder exists already' })
+      else this.fail(outcome.error)
+    }
+  }
+
+  /** The import stops at a folder that cannot be written; the records placed before it get their index lines. */
+  private fail(error: { message: string; code?: string; path?: string }): never {
+    this.failed = true
+    this.flush()
+    throw new CmcError('RECORDS_NOT_WRITTEN', `a record could not be written into ${this.store.root}: ${error.message}`, {
+      ...(error.path ? { where: { file: error.path } } : {}),
+      hint: `the ${this.report.added} records written before it are in the store; make room (or move what is in the way) and import again: what is there is counted as present`,
+    })
   }
 
   private flush(): void {
@@ -195,63 +264,31 @@ class ResultWriter {
     this.lines = []
     this.opts.events?.({ type: 'progress', task: 'import', current: this.report.added })
   }
-
-  /**
-   * The record's folder: record.json and the files it keeps in one tar
-   * (kept.tar), each listed with its sha256 and the offset of its data;
-   * undefined when the folder exists. One folder and two files a record:
-   * a tree of small folders and files is what made an import slow.
-   */
-  private writeRecord(result: PublishedResult, id: string, at: Date): ExperimentRecord | undefined {
-    const dest = this.store.recordDir(id)
-    const staging = path.join(this.store.stagingDir, `${id}.${process.pid}`)
-    freshFolder(staging)
-    const outputs = result.files.length ? writeKept(path.join(staging, KEPT_TAR), result.files, at) : []
-    const record: ExperimentRecord = { ...publishedRecord(result, id, at, outputs), ...(outputs.length ? { outputsTar: KEPT_TAR } : {}) }
-    if (!validateRecord(record)) {
-      rmSync(staging, { recursive: true, force: true })
-      return undefined
-    }
-    // compact: a round is tens of thousands of records, and indenting each adds to its bytes and its writing
-    writeFileSync(path.join(staging, 'record.json'), JSON.stringify(record) + '\n')
-    const month = path.dirname(dest)
-    if (!this.months.has(month)) {
-      mkdirSync(month, { recursive: true })
-      this.months.add(month)
-    }
-    try {
-      renameSync(staging, dest)
-    } catch (e) {
-      // a folder of this id is there already (no stat asked first: the rename says so)
-      rmSync(staging, { recursive: true, force: true })
-      if (['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) return undefined
-      throw e
-    }
-    return record
-  }
 }
 
-/** A staging folder of this pid; one a killed import with the same pid left is emptied first. */
-function freshFolder(dir: string): void {
-  try {
-    mkdirSync(dir)
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
-    rmSync(dir, { recursive: true, force: true })
-    mkdirSync(dir)
-  }
+/**
+ * The record of a result and the tar of the files it keeps, each listed with
+ * its sha256 and the offset of its data; undefined when the record is not
+ * valid. One folder and two files a record: a tree of small folders and files
+ * is what made an import slow.
+ */
+function buildRecord(result: PublishedResult, id: string, at: Date): { record: ExperimentRecord; tar?: Buffer } | undefined {
+  const kept = result.files.length ? keptTar(result.files, at) : undefined
+  const outputs = kept?.outputs ?? []
+  const record: ExperimentRecord = { ...publishedRecord(result, id, at, outputs), ...(outputs.length ? { outputsTar: KEPT_TAR } : {}) }
+  if (!validateRecord(record)) return undefined
+  return { record, ...(kept ? { tar: kept.bytes } : {}) }
 }
 
-/** The files written to a new tar in the order given, each read once: what was read is what is hashed and kept, at the offset listed. */
-function writeKept(file: string, files: PublishedResult['files'], at: Date): OutputFile[] {
+/** The files in a new tar in the order given, each read once: what was read is what is hashed and kept, at the offset listed. */
+function keptTar(files: PublishedResult['files'], at: Date): { bytes: Buffer; outputs: OutputFile[] } {
   const tar = new KeptTar(at)
   const outputs = files.map(({ from, to, bytes }): OutputFile => {
     const data = bytes ?? readFileSync(from)
     const sha256 = createHash('sha256').update(data).digest('hex')
     return { path: to, size: data.length, sha256, offset: tar.add(to, data) }
   })
-  writeFileSync(file, tar.bytes(), { flag: 'wx' })
-  return outputs
+  return { bytes: tar.bytes(), outputs }
 }
 
 /** The hash a new result's id takes, or undefined when a record already holds the result. */

@@ -249,6 +249,15 @@ interface Unit {
   sub: Submitter
   host: PublishedResult['host']
   rel: (p: string) => string
+  /** accuracy/accuracy.txt once read; null when there is none */
+  accuracy?: KeptFile | null
+}
+
+/** accuracy/accuracy.txt, read once for both modes: the performance result states its accuracy, the accuracy result keeps the file. */
+function accuracyFile(unit: Unit): KeptFile | undefined {
+  if (unit.accuracy === undefined)
+    unit.accuracy = (unit.listing.isDir('accuracy') && keep(path.join(unit.dir, 'accuracy', 'accuracy.txt'), 'accuracy/accuracy.txt')) || null
+  return unit.accuracy ?? undefined
 }
 
 /** The folder under the old layout's measurements/ or compliance/ that belongs to this result. */
@@ -289,7 +298,7 @@ function readPerformance(unit: Unit, sink: Sink): void {
   }
   const measurements = readMeasurements(unit, files)
   const compliance = readCompliance(unit, files)
-  const accuracyText = unit.listing.isDir('accuracy') ? readBytes(path.join(unit.dir, 'accuracy', 'accuracy.txt')) : undefined
+  const accuracyText = accuracyFile(unit)?.bytes
   const accuracy = accuracyText ? parseAccuracy(accuracyText.toString('utf8')).text : undefined
   const valid = res.valid !== false
   push(sink, {
@@ -316,7 +325,7 @@ function readAccuracy(unit: Unit, sink: Sink): void {
   if (!unit.listing.isDir('accuracy')) return
   const accDir = path.join(unit.dir, 'accuracy')
   if (held(unit, sink, 'AccuracyOnly', accDir)) return
-  const accFile = keep(path.join(accDir, 'accuracy.txt'), 'accuracy/accuracy.txt')
+  const accFile = accuracyFile(unit)
   if (!accFile) {
     sink.skipped.push({ path: unit.rel(accDir), reason: 'no accuracy.txt' })
     return
