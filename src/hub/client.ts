@@ -10,7 +10,7 @@ import http from 'node:http'
 import https from 'node:https'
 import { CmcError, isErrorCode } from '../errors.js'
 import type { EventSink } from '../events.js'
-import type { HubSettings } from '../config.js'
+import { configFile, type HubSettings } from '../config.js'
 import { plainToTls, servesTls, tlsProblem } from './connectionProblem.js'
 
 export interface HubClientOptions {
@@ -26,6 +26,18 @@ export interface HubClient {
   /** a file's bytes; undefined when the hub has none */
   file(id: string, name: string): Promise<Buffer | undefined>
   close(): void
+}
+
+/**
+ * Refuses, before any request, a command that cannot work without a token
+ * (a push, token management) when none was found; reads go without one, as a
+ * public project allows.
+ */
+export function requireToken(settings: HubSettings, doing: string, scope: 'push' | 'admin'): void {
+  if (settings.token) return
+  throw new CmcError('HUB_TOKEN_MISSING', `${doing} ${settings.address.url} needs a token, and none was found`, {
+    hint: `set CMC_HUB_TOKEN, or write hub.token in ${configFile()} (mode 600) beside a hub.url of this hub (a token there goes only to that hub); the hub's admin makes a token with \`cmc hub token create --user NAME --scope ${scope} --project ${settings.address.project}\``,
+  })
 }
 
 const RETRY_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED'])

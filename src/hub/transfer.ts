@@ -15,7 +15,7 @@ import { readRecordFile, recordFileSize } from '../store/keptFiles.js'
 import type { ExperimentRecord } from '../store/record.js'
 import { querySummaries } from '../store/select.js'
 import type { Store } from '../store/store.js'
-import type { HubClient } from './client.js'
+import { requireToken, type HubClient } from './client.js'
 import type { PushOutcome } from './hubRecords.js'
 import { declaredFiles, recordHash, unsafeName, type PushedFile, type PushedItem } from './recordCheck.js'
 
@@ -73,6 +73,7 @@ function localHash(store: Store, id: string, events: EventSink | undefined): str
 }
 
 export async function pushRecords(store: Store, hub: HubClient, opts: TransferOptions = {}): Promise<PushResult> {
+  requireToken(hub.settings, 'pushing to', 'push')
   const events = opts.events
   const ids = querySummaries(store, opts.where, { events }).map((s) => s.id)
   const limits = await hub.call<HubLimits>('GET', 'limits')

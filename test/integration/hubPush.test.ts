@@ -1,6 +1,8 @@
 // `cmc exp push` as a user meets it against a hub on a real PostgreSQL: a
 // record edited after it was pushed is a conflict the user is told about (the
-// hub keeps the first), while the rest of the selection is pushed.
+// hub keeps the first), while the rest of the selection is pushed; a push
+// with no token is refused before it asks the hub anything, while a public
+// project is still pulled without one.
 import { execFile } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -8,7 +10,9 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hubClient } from '../../src/hub/client.js'
 import { recordsById } from '../../src/hub/hubRecords.js'
-import { pushRecords } from '../../src/hub/transfer.js'
+import { setProjectPublic } from '../../src/hub/hubRecords.js'
+import { pullRecords, pushRecords } from '../../src/hub/transfer.js'
+import type { CmcEvent } from '../../src/events.js'
 import { parseHubAddress } from '../../src/store/location.js'
 import type { ExperimentRecord } from '../../src/store/record.js'
 import type { Store } from '../../src/store/store.js'
@@ -19,11 +23,13 @@ import { bin, freshDatabase, startTestHub, storeOf, type TestHub } from '../unit
 const run = promisify(execFile)
 let hub: TestHub
 let drop: () => Promise<void>
+/** the requests the hub served, as its debug lines name them */
+const served: string[] = []
 
 beforeAll(async () => {
   const db = await freshDatabase('push')
   drop = db.drop
-  hub = await startTestHub(db.url)
+  hub = await startTestHub(db.url, { events: (e: CmcEvent) => void (e.type === 'log' && e.level === 'debug' && served.push(e.message)) })
 })
 afterAll(async () => {
   await hub?.close()
@@ -93,5 +99,47 @@ describe('a record edited after it was pushed', () => {
     expect(out.stderr).toMatch(/HUB_RECORD_CONFLICT/)
     expect(out.stderr).toContain(r!.id)
     expect(out.stderr).toMatch(/hint: .*new id/)
+  })
+})
+
+describe('without a token', () => {
+  it('a push is refused with HUB_TOKEN_MISSING before any request, its hint naming where a token goes', async () => {
+    const { store } = await storeOf([recordOf({ throughput: [1, 2, 3] })])
+    served.length = 0
+    const err = await push(store, 'no-token', undefined).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(err).toMatchObject({ code: 'HUB_TOKEN_MISSING', exitCode: 2, hint: expect.stringMatching(/CMC_HUB_TOKEN.*config\.yaml.*cmc hub token create/) })
+    expect(served).toEqual([])
+    expect(await hub.db.query('select 1 from records where project = $1', ['no-token'])).toEqual([])
+  })
+
+  it('`cmc exp push` exits 2 with that code, the hub asked nothing', async () => {
+    const { store } = await storeOf([recordOf({ throughput: [1, 2, 3] })])
+    const env = { ...process.env, CMC_HOME: tmpDir('cmc-push-home-'), CMC_HUB_TOKEN: '' }
+    served.length = 0
+    const out = await run(process.execPath, [bin, 'exp', 'push', '--to', hub.at('no-token'), '--store', store.root], { env }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    )
+    expect(out.code).toBe(2)
+    expect(out.stderr).toMatch(/HUB_TOKEN_MISSING/)
+    expect(out.stderr).toMatch(/hint: set CMC_HUB_TOKEN/)
+    expect(served).toEqual([])
+  })
+
+  it('a public project is still pulled without one', async () => {
+    const pushed = recordOf({ throughput: [4, 5, 6] })
+    const { store: source } = await storeOf([pushed])
+    await push(source, 'open', await hub.token('push', 'open'))
+    await setProjectPublic(hub.db, 'open', true)
+    const { store } = await storeOf([])
+    const client = hubClient({ address: parseHubAddress(hub.at('open')) }, { retryForMs: 2000 })
+    try {
+      expect(await pullRecords(store, client)).toMatchObject({ matched: 1, added: 1 })
+    } finally {
+      client.close()
+    }
   })
 })
