@@ -1,0 +1,64 @@
+// The hub's admin commands as a newcomer meets them, against a real
+// PostgreSQL: what is missing or mistyped on the command line is a usage
+// error with its fix (exit 2), never an unreachable database (exit 9).
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dbUrl } from '../../src/hub/db.js'
+import { tmpDir } from '../helpers/tmp.js'
+import { bin, freshDatabase } from '../unit/hub/harness.js'
+
+const run = promisify(execFile)
+let url: string
+let drop: () => Promise<void>
+
+beforeAll(async () => {
+  const db = await freshDatabase('admin')
+  url = db.url
+  drop = db.drop
+})
+afterAll(async () => {
+  await drop?.()
+})
+
+/** `cmc ARGS` with no CMC_HUB_DB unless given: its exit code and output. */
+function cmc(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const base: Record<string, string | undefined> = { ...process.env, CMC_HOME: tmpDir('cmc-admin-home-'), ...env }
+  if (!('CMC_HUB_DB' in env)) delete base.CMC_HUB_DB
+  return run(process.execPath, [bin, ...args], { env: base }).then(
+    (x) => ({ code: 0, stdout: x.stdout, stderr: x.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  )
+}
+
+describe('a database URL of another kind', () => {
+  it('is refused as a flag value, not reported as a PostgreSQL that does not answer', async () => {
+    expect(() => dbUrl('mysql://root:pw@db.example.org/cmc')).toThrow(
+      expect.objectContaining({
+        code: 'FLAG_VALUE',
+        message: expect.stringMatching(/--db mysql:\/\/root:\*\*\*@db\.example\.org\/cmc: .*not a PostgreSQL URL/),
+      }),
+    )
+    expect(dbUrl('postgres://u@h/db')).toBe('postgres://u@h/db')
+    expect(dbUrl('postgresql://u@h/db')).toBe('postgresql://u@h/db')
+    for (const args of [
+      ['hub', 'token', 'list', '--db', 'mysql://x'],
+      ['hub', 'project', 'team-a', '--public', '--db', 'mysql://x'],
+    ]) {
+      const out = await cmc(args)
+      expect(out.code, out.stderr).toBe(2)
+      expect(out.stderr).toMatch(/FLAG_VALUE.*not a PostgreSQL URL/)
+      expect(out.stderr).not.toMatch(/does not answer/)
+      expect(out.stderr).toMatch(/hint: give postgres:\/\//)
+    }
+    const fromEnv = await cmc(['hub', 'token', 'list'], { CMC_HUB_DB: 'sqlite:///tmp/x.db' })
+    expect(fromEnv.code).toBe(2)
+    expect(fromEnv.stderr).toMatch(/CMC_HUB_DB sqlite:/)
+  })
+
+  it('a PostgreSQL URL is still served', async () => {
+    const out = await cmc(['hub', 'token', 'list', '--db', url, '--json'])
+    expect(out.code, out.stderr).toBe(0)
+    expect(JSON.parse(out.stdout)).toEqual([])
+  })
+})
