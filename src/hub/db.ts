@@ -11,13 +11,18 @@ const require = createRequire(import.meta.url)
 let pgModule: typeof import('pg') | undefined
 const pg = () => (pgModule ??= require('pg') as typeof import('pg'))
 
-/** Where `cmc hub` takes its database from: --db, else CMC_HUB_DB; a URL of another kind of database is refused before it is tried. */
-export function dbUrl(flag: string | undefined): string {
+/**
+ * Where `cmc hub` takes its database from: --db, else CMC_HUB_DB. Neither is
+ * a usage error (what is missing is input, not a server), and a URL of
+ * another kind of database is refused before it is tried. `orElse` is another
+ * way to do without one, for the hint.
+ */
+export function dbUrl(flag: string | undefined, orElse?: string): string {
   const url = flag ?? process.env.CMC_HUB_DB
   const source = flag !== undefined ? '--db' : 'CMC_HUB_DB'
   if (!url)
-    throw new CmcError('HUB_DB_UNREACHABLE', 'no PostgreSQL database for the hub', {
-      hint: 'give --db postgres://USER:PASSWORD@HOST:PORT/DB or set CMC_HUB_DB; `sudo bash scripts/setup-postgres.sh` starts one and prints its URL',
+    throw new CmcError('USAGE', 'no PostgreSQL database for the hub: neither --db nor CMC_HUB_DB is given', {
+      hint: `give --db postgres://USER:PASSWORD@HOST:PORT/DB or set CMC_HUB_DB${orElse ? `, or ${orElse}` : ''}; \`sudo bash scripts/setup-postgres.sh\` starts one and prints its URL`,
     })
   // what pg's connection strings are: a URL of postgres(ql)://, or a socket folder
   if (!/^(postgres(ql)?:\/\/|socket:|\/)/i.test(url))

@@ -30,7 +30,7 @@ export const revokeHubToken = (hub: string, id: number) => withClient(hub, (c) =
 /** A `cmc hub token` command's work: against the database (--db, CMC_HUB_DB), or with --hub over the hub's API. */
 export async function onTokens<T>(flags: { db?: string; hub?: string }, viaDb: (db: Db) => Promise<T>, viaHub: (hub: string) => Promise<T>): Promise<T> {
   if (flags.hub) return viaHub(flags.hub)
-  const db = await openDb(dbUrl(flags.db), { max: 1 })
+  const db = await openDb(dbUrl(flags.db, "--hub https://HUB/PROJECT to manage a project's tokens over the hub's API with an admin token"), { max: 1 })
   try {
     return await viaDb(db)
   } finally {

@@ -62,3 +62,24 @@ describe('a database URL of another kind', () => {
     expect(JSON.parse(out.stdout)).toEqual([])
   })
 })
+
+describe('no database given', () => {
+  it('is a usage error (exit 2) whose hint says how to give one, and --hub for the token commands', async () => {
+    expect(() => dbUrl(undefined)).toThrow(
+      expect.objectContaining({ code: 'USAGE', exitCode: 2, hint: expect.stringMatching(/--db postgres:\/\/.*CMC_HUB_DB/) }),
+    )
+    for (const args of [
+      ['hub', 'token', 'list'],
+      ['hub', 'token', 'create', '--user', 'alice'],
+      ['hub', 'token', 'revoke', '3'],
+    ]) {
+      const out = await cmc(args)
+      expect(out.code, out.stderr).toBe(2)
+      expect(out.stderr).toMatch(/error\[USAGE\]: no PostgreSQL database/)
+      expect(out.stderr).toMatch(/hint: give --db postgres:\/\/.*CMC_HUB_DB, or --hub https:\/\/HUB\/PROJECT/)
+    }
+    const project = await cmc(['hub', 'project', 'team-a', '--public', '--json'])
+    expect(project.code).toBe(2)
+    expect(JSON.parse(project.stdout)).toMatchObject({ error: 'USAGE', hint: expect.stringMatching(/--db/) })
+  })
+})
