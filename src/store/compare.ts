@@ -102,13 +102,15 @@ export interface Comparable extends Partial<RunSetup> {
   repeats: Array<{ metrics: Record<string, number> }>
   /** The run went through an emulator (ExperimentRecord.emulated); absent: native, or not known. */
   emulated?: boolean
+  /** A published result (compareSelections sets it): one number, with no repeats to add. */
+  published?: boolean
 }
 
 export interface CompareOptions {
   noiseBand?: number
   allowDifferentImages?: boolean
   allowDifferentHosts?: boolean
-  /** pool runs of different benchmarks, params or limits on one side */
+  /** pool runs of different benchmarks, params or limits on one side, or published results of several systems or rounds (compareSelections) */
   allowMixed?: boolean
   /** give a verdict between an emulated run and a native one, or runs emulated on different hosts */
   allowEmulated?: boolean
@@ -322,9 +324,18 @@ function compareMetric(metric: string, A: Comparable[], B: Comparable[], band: n
   else if (p < 0.05 && (ratioCi[0] > 1 + band || ratioCi[1] < 1 - band)) verdict = ratioCi[0] > 1 === hib ? 'improved' : 'regressed'
   const ca = cv(xa),
     cb = cv(xb)
+  // more repeats or runs help a side of runs; a published result is one number that cannot be repeated
+  const repeatable = (g: Comparable[], name: string) => (g.every((r) => r.published) ? [] : [name])
+  const noisy = [...(ca > 0.1 ? repeatable(A, 'A') : []), ...(cb > 0.1 ? repeatable(B, 'B') : [])]
   if (ca > 0.1 || cb > 0.1)
-    warnings.push(`${metric}: noisy samples (coefficient of variation A ${(ca * 100).toFixed(0)}%, B ${(cb * 100).toFixed(0)}%); add repeats`)
-  if (!noiseKnown) warnings.push(`${metric}: a side has one sample, so its noise is unknown and no verdict is given; add --repeat or more runs`)
+    warnings.push(
+      `${metric}: noisy samples (coefficient of variation A ${(ca * 100).toFixed(0)}%, B ${(cb * 100).toFixed(0)}%)${noisy.length ? `; add repeats${noisy.length === 1 ? ` to side ${noisy[0]}` : ''}` : ''}`,
+    )
+  const single = [...(xa.length < 2 ? repeatable(A, 'A') : []), ...(xb.length < 2 ? repeatable(B, 'B') : [])]
+  if (!noiseKnown)
+    warnings.push(
+      `${metric}: a side has one sample, so its noise is unknown and no verdict is given${single.length ? `; add --repeat or more runs${single.length === 1 ? ` to side ${single[0]}` : ''}` : ''}`,
+    )
   else if (xa.length < 3 || xb.length < 3) warnings.push(`${metric}: fewer than 3 samples on a side; the verdict has little power`)
   // a typed array sorts numbers without a comparator call per pair
   const sorted = (xs: number[]) => Float64Array.from(xs).sort()

@@ -67,11 +67,16 @@ interface ResultFacts {
   mode?: string
   headline?: string
   accelerators?: number
+  // which published result: one number per submitter, system, division and round
+  submitter?: string
+  system?: string
+  division?: string
+  round?: string
 }
 
-const FACT_FIELDS = ['source', 'scenario', 'mode', 'headline', 'accelerators'] as const
+const FACT_FIELDS = ['source', 'scenario', 'mode', 'headline', 'accelerators', 'submitter', 'system', 'division', 'round'] as const
 
-/** The source, scenario, mode, headline and accelerators the index holds for the runs each query side picks. */
+/** The facts (FACT_FIELDS) the index holds for the runs each query side picks. */
 function indexFacts(store: Store, specs: string[]): Map<string, ResultFacts> {
   const facts = new Map<string, ResultFacts>()
   for (const spec of specs) {
@@ -95,7 +100,18 @@ function indexFacts(store: Store, specs: string[]): Map<string, ResultFacts> {
 function recordFacts(store: Store, record: ExperimentRecord | undefined): ResultFacts {
   if (!record) return {}
   const src = record.source
-  if (src) return { source: src.kind, scenario: src.scenario, mode: src.mode, headline: src.headline?.metric, accelerators: src.accelerators }
+  if (src)
+    return {
+      source: src.kind,
+      scenario: src.scenario,
+      mode: src.mode,
+      headline: src.headline?.metric,
+      accelerators: src.accelerators,
+      submitter: src.submitter,
+      system: src.system,
+      division: src.division,
+      round: src.round,
+    }
   const loadgen = record.loadgen ?? readKeptLoadgen(store, record)
   return { scenario: loadgen?.scenario, mode: loadgen?.mode, headline: loadgen?.headline?.metric, accelerators: record.host.gpus.length }
 }
@@ -108,9 +124,56 @@ function tryGet(store: Store, id: string): ExperimentRecord | undefined {
   }
 }
 
+/** Which published result a run is (`submitter/system division round`), or `local runs` for one that is no published result. */
+function resultOf(f: ResultFacts): string {
+  return f.source ? `${f.submitter ?? '(unset)'}/${f.system ?? '(unset)'} ${f.division ?? '(unset)'} ${f.round ?? '(no round)'}` : 'local runs'
+}
+
+/**
+ * Published results are one number per system and round, not repeats of one
+ * measurement: a side pooling several (other systems, submitters, divisions or
+ * rounds, or them and local runs) would call the difference between systems
+ * noise. Refused as a side mixing setups is, unless --allow-mixed.
+ */
+function checkOneResultEach(
+  sides: { A: Comparable[]; B: Comparable[] },
+  of: (r: Comparable) => ResultFacts,
+  allowMixed: boolean | undefined,
+  warnings: string[],
+) {
+  const results = (g: Comparable[]) => [...new Set(g.map((r) => resultOf(of(r))))].sort()
+  const mixed = (['A', 'B'] as const).map((name) => ({ name, results: results(sides[name]) })).filter((s) => s.results.length > 1)
+  if (!mixed.length) return
+  const said = mixed.map((s) => `${s.name} ${s.results.join(', ')}`).join('; ')
+  if (allowMixed) {
+    for (const s of mixed) warnings.push(`side ${s.name} pools ${s.results.length} published results (${s.results.join(', ')}) (allowed)`)
+    return
+  }
+  const first = sides[mixed[0]!.name].map(of).find((f) => f.source)!
+  const narrow = [
+    ['submitter', first.submitter],
+    ['system', first.system],
+    ['division', first.division],
+    ['round', first.round],
+  ]
+    .filter(([, v]) => v !== undefined)
+    .map(([f, v]) => `${f} = ${/^[\w.:/-]+$/.test(v!) ? v : `'${v}'`}`)
+    .join(' and ')
+  throw new CmcError(
+    'COMPARE_PUBLISHED_MIXED',
+    `${mixed.length === 2 ? 'both sides pool' : `side ${mixed[0]!.name} pools`} results of different published systems or rounds: ${said}`,
+    {
+      details: ['a published result is one number per system and round, not a repeat: pooled, the difference between systems would count as noise'],
+      hint: `compare one published result at a time: add \`and ${narrow}\` to side ${mixed[0]!.name}'s query, or add --allow-mixed to pool them`,
+      data: Object.fromEntries(mixed.map((s) => [s.name.toLowerCase(), s.results])),
+    },
+  )
+}
+
 function compareResults(A: Comparable[], B: Comparable[], facts: Map<string, ResultFacts>, opts: CompareOptions): Comparison {
   if (!A.length || !B.length) return compareGroups(A, B, opts) // which says which side is empty
   const of = (r: Comparable) => facts.get(r.id) ?? {}
+  const warnings: string[] = []
   const bare = [...A, ...B].find((r) => !of(r).scenario || !of(r).headline)
   if (bare)
     throw new CmcError('COMPARE_RESULTS_DIFFER', `${bare.id} states no LoadGen scenario and headline result, so it cannot stand beside MLPerf results`, {
@@ -151,11 +214,14 @@ function compareResults(A: Comparable[], B: Comparable[], facts: Map<string, Res
       const unit = opts.per ? `${units[0]} per accelerator` : units[0]
       return {
         ...r,
+        published: of(r).source !== undefined,
         metrics: m ? { [name]: { median: m.median / d, unit, higherIsBetter } } : {},
         repeats: r.repeats.map((rep) => ({ metrics: rep.metrics[metric] !== undefined ? { [name]: rep.metrics[metric]! / d } : {} })),
       }
     })
-  const comparison = compareGroups(narrowed(A), narrowed(B), { ...opts, allowDifferentHosts: true, allowDifferentImages: true })
+  const [nA, nB] = [narrowed(A), narrowed(B)]
+  checkOneResultEach({ A, B }, of, opts.allowMixed, warnings)
+  const comparison = compareGroups(nA, nB, { ...opts, allowDifferentHosts: true, allowDifferentImages: true })
   const published = [A, B]
     .map((g) => g.some((r) => of(r).source))
     .map((p, i) => (p ? 'AB'[i] : ''))
@@ -166,6 +232,7 @@ function compareResults(A: Comparable[], B: Comparable[], facts: Map<string, Res
           `${published.length === 2 ? 'both sides hold' : `side ${published} holds`} published results: other systems by nature, so hosts and images are not compared`,
         ]
       : []),
+    ...warnings,
     ...comparison.warnings.filter((w) => !/different hosts|different images|the images differ/.test(w)),
   ]
   return comparison

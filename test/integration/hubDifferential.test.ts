@@ -387,6 +387,11 @@ describe('compares of emulated runs and published results answer alike', () => {
         'source = mlperf and accelerators = 8 and scenario = Offline',
         {},
       ],
+      [
+        'not source = mlperf and not emulated = true and scenario = Offline and host = lab-1',
+        'source = mlperf and accelerators = 8 and scenario = Offline',
+        { allowMixed: true },
+      ],
     ]
     let verdicts = 0
     for (const [a, b, opts] of pairs) {

@@ -108,12 +108,17 @@ describe('cmc exp import --mlperf, list, compare, export', () => {
   })
 
   it('compares a run with the published results per accelerator', () => {
-    const r = cmc('exp', 'compare', run.id, published, '--per', 'accelerator')
+    // two H100 systems match: one number each, no repeats of one measurement; the hint narrows to one
+    const pooled = cmc('exp', 'compare', run.id, published, '--per', 'accelerator')
+    expect(pooled.status).toBe(2)
+    expect(pooled.stderr).toContain('error[COMPARE_PUBLISHED_MIXED]: side B pools results of different published systems or rounds')
+    const one = `${published} and ${/add `and (.+?)` to side B's query, or add --allow-mixed/.exec(pooled.stderr)![1]}`
+    const r = cmc('exp', 'compare', run.id, one, '--per', 'accelerator')
     expect(r.status, r.stderr).toBe(0)
     expect(r.stdout).toContain('samples_per_second_per_accelerator (samples/s per accelerat')
     expect(r.stdout).toMatch(/\b10000\b/) // 20000 samples/s on 2 GPUs
     expect(r.stderr).toContain('side B holds published results')
-    const json = JSON.parse(cmc('exp', 'compare', run.id, published, '--per', 'accelerator', '--json').stdout) as { metrics: Array<{ a: { median: number } }> }
+    const json = JSON.parse(cmc('exp', 'compare', run.id, one, '--per', 'accelerator', '--json').stdout) as { metrics: Array<{ a: { median: number } }> }
     expect(json.metrics[0]!.a.median).toBe(10000)
   })
 

@@ -266,8 +266,25 @@ describe('a run beside the published ones', () => {
     return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
   }
 
+  it('refuses a side pooling published results of different systems, and compares one system', () => {
+    expect(want().length).toBe(2)
+    const e = errorOf(() => compareSelections(store, local.id, published))
+    expect(e.code).toBe('COMPARE_PUBLISHED_MIXED')
+    expect(e.hint).toMatch(
+      /^compare one published result at a time: add `and submitter = NVIDIA and system = \S+ and division = closed and round = v4\.1` to side B's query, or add --allow-mixed/,
+    )
+    // the hint's way out: one system's result against the run
+    const narrow = /`and (.+?)`/.exec(e.hint!)![1]
+    const one = compareSelections(store, local.id, `${published} and ${narrow}`, { per: 'accelerator' })
+    expect(one.metrics[0]).toMatchObject({ a: { n: 1, median: LOCAL_RATE }, b: { n: 1 }, verdict: 'inconclusive' })
+    // the advice to repeat is for the run, never for a published result
+    expect(one.warnings).toContain(
+      'samples_per_second_per_accelerator: a side has one sample, so its noise is unknown and no verdict is given; add --repeat or more runs to side A',
+    )
+  })
+
   it('compares the headline result, with its unit, and says the hosts are not compared', () => {
-    const c = compareSelections(store, local.id, published)
+    const c = compareSelections(store, local.id, published, { allowMixed: true })
     expect(c.metrics.map((m) => m.metric)).toEqual(['samples_per_second'])
     expect(c.metrics[0]).toMatchObject({
       unit: 'samples/s',
@@ -279,7 +296,7 @@ describe('a run beside the published ones', () => {
   })
 
   it('--per accelerator divides each result by its accelerator count', () => {
-    const c = compareSelections(store, local.id, published, { per: 'accelerator' })
+    const c = compareSelections(store, local.id, published, { per: 'accelerator', allowMixed: true })
     expect(c.metrics[0]).toMatchObject({
       metric: 'samples_per_second_per_accelerator',
       unit: 'samples/s per accelerator',
@@ -310,7 +327,7 @@ describe('a run beside the published ones', () => {
     const none = errorOf(() => compareSelections(other, cpu.id, published, { per: 'accelerator' }))
     expect(none.message).toBe(`${cpu.id} does not say how many accelerators it ran on (it saw none)`)
     // without --per the same run compares
-    expect(compareSelections(other, cpu.id, published).metrics[0]!.a.median).toBe(100)
+    expect(compareSelections(other, cpu.id, published, { allowMixed: true }).metrics[0]!.a.median).toBe(100)
   })
 })
 

@@ -130,6 +130,14 @@ describe('compareGroups edge cases', () => {
     expect(c.a.digests).toEqual(['sha256:d1', 'sha256:d2'])
   })
 
+  it('tells only a side of runs to add repeats: a published result is one number', () => {
+    const pub = (v: number) => ({ ...rec({ t: [v] }), published: true })
+    const c = compareGroups([rec({ t: [100, 130, 80] })], [pub(100), pub(160), pub(90)])
+    expect(c.warnings).toContain('t: noisy samples (coefficient of variation A 24%, B 32%); add repeats to side A')
+    const d = compareGroups([pub(100)], [rec({ t: [100, 101, 99] })])
+    expect(d.warnings).toContain('t: a side has one sample, so its noise is unknown and no verdict is given')
+  })
+
   it('a side with a single sample gets no verdict', () => {
     const c = compareGroups([rec({ t: [100] })], [rec({ t: [200] })])
     expect(c.metrics[0].verdict).toBe('inconclusive')

@@ -7,8 +7,10 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import compareCommand from '../../../src/commands/exp/compare.js'
 import { compareGroups } from '../../../src/store/compare.js'
 import { compareSelections } from '../../../src/store/compareSelections.js'
+import type { ExperimentRecord } from '../../../src/store/record.js'
 import { selectRecords } from '../../../src/store/select.js'
 import { Store } from '../../../src/store/store.js'
 import { putRecords, recordOf } from '../../helpers/records.js'
@@ -141,6 +143,92 @@ describe('compareSelections', () => {
     expect(e.category).toBe('input')
     expect(e.message).toBe('the sides have no metric in common: A has seconds, triad_gbs; B has throughput')
     expect(err(() => compareSelections(store, 'tags = a', failed!.id)).message).toBe('the sides have no metric in common: A has seconds, triad_gbs; B has none')
+  })
+
+  describe('published results', () => {
+    const offline = { scenario: 'Offline', mode: 'PerformanceOnly', headline: { metric: 'samples_per_second' } } as ExperimentRecord['loadgen']
+    const local = (v: number[]) => {
+      const r = recordOf({ samples_per_second: v }, { hib: { samples_per_second: true }, loadgen: offline, tags: ['local'] })
+      r.benchmark = { alias: 'resnet50', uid: 'u-resnet50' }
+      r.host.gpus = [{ vendor: 'nvidia', model: 'H100' }]
+      return r
+    }
+    const published = (submitter: string, system: string, round: string, value: number) => {
+      const r = recordOf({ samples_per_second: [value] }, { hib: { samples_per_second: true }, hostname: `mlperf:${submitter}/${system}`, digest: 'mlperf' })
+      r.benchmark = { alias: 'resnet50', uid: 'u-resnet50' }
+      r.source = {
+        kind: 'mlperf',
+        round,
+        submitter,
+        division: 'closed',
+        system,
+        benchmark: 'resnet50',
+        scenario: 'Offline',
+        mode: 'PerformanceOnly',
+        accelerators: 8,
+        headline: { metric: 'samples_per_second', value, unit: 'samples/s', higherIsBetter: true },
+        valid: true,
+        from: `closed/${submitter}/results/${system}/resnet50/Offline`,
+        key: `${round}/${submitter}/${system}`,
+      }
+      return r
+    }
+    const publishedStore = async () => {
+      const store = newStore()
+      await putRecords(store, [
+        local([900, 1000, 1100]),
+        // one system over three rounds, and another system: four results, no repeats
+        published('Acme', 'sys1', 'v4.0', 700),
+        published('Acme', 'sys1', 'v4.1', 1300),
+        published('Acme', 'sys1', 'v5.0', 2100),
+        published('Other', 'sys2', 'v5.0', 5000),
+      ])
+      return store
+    }
+    const side = 'source = mlperf and benchmark = resnet50 and scenario = Offline'
+
+    it('a side pooling several systems or rounds is refused, with a hint that narrows it to one', async () => {
+      const store = await publishedStore()
+      const e = err(() => compareSelections(store, 'tags = local', side))
+      expect(e.code).toBe('COMPARE_PUBLISHED_MIXED')
+      expect(e.message).toBe(
+        'side B pools results of different published systems or rounds: B Acme/sys1 closed v4.0, Acme/sys1 closed v4.1, Acme/sys1 closed v5.0, Other/sys2 closed v5.0',
+      )
+      expect(e.hint).toBe(
+        "compare one published result at a time: add `and submitter = Acme and system = sys1 and division = closed and round = v4.0` to side B's query, or add --allow-mixed to pool them",
+      )
+      const flags = Object.keys(compareCommand.flags ?? {})
+      for (const [, flag] of e.hint!.matchAll(/--([a-z][a-z-]+)/g)) expect(flags).toContain(flag)
+      // the same system over rounds is no repeat either
+      expect(err(() => compareSelections(store, 'tags = local', `${side} and system = sys1`)).code).toBe('COMPARE_PUBLISHED_MIXED')
+      // the hint's narrowing: one result against the run, per accelerator too
+      const one = compareSelections(store, 'tags = local', `${side} and system = sys1 and round = v5.0`, { per: 'accelerator' })
+      expect(one.metrics[0]).toMatchObject({
+        metric: 'samples_per_second_per_accelerator',
+        a: { n: 3 },
+        b: { n: 1, median: 2100 / 8 },
+        verdict: 'inconclusive',
+      })
+      expect(one.warnings.join('\n')).not.toMatch(/repeat/)
+    })
+
+    it('--allow-mixed pools them, and says so; a published side is never told to add repeats', async () => {
+      const store = await publishedStore()
+      const c = compareSelections(store, 'tags = local', side, { allowMixed: true })
+      expect(c.metrics[0]!.b.n).toBe(4)
+      expect(c.warnings).toContain(
+        'side B pools 4 published results (Acme/sys1 closed v4.0, Acme/sys1 closed v4.1, Acme/sys1 closed v5.0, Other/sys2 closed v5.0) (allowed)',
+      )
+      expect(c.warnings).toContain('samples_per_second: noisy samples (coefficient of variation A 10%, B 84%)')
+      expect(c.warnings.join('\n')).not.toMatch(/repeat/)
+    })
+
+    it('a side mixing published results and local runs is refused too', async () => {
+      const store = await publishedStore()
+      const e = err(() => compareSelections(store, 'tags = local', 'benchmark = resnet50 and (tags = local or round = v5.0 and system = sys1)'))
+      expect(e.code).toBe('COMPARE_PUBLISHED_MIXED')
+      expect(e.data).toEqual({ b: ['Acme/sys1 closed v5.0', 'local runs'] })
+    })
   })
 
   it('refuses a noise band that is no fraction', async () => {
