@@ -4,7 +4,10 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dbUrl } from '../../src/hub/db.js'
+import { dbUrl, openDb } from '../../src/hub/db.js'
+import { projectInfo, pushRecords } from '../../src/hub/hubRecords.js'
+import { createToken } from '../../src/hub/tokens.js'
+import { recordOf } from '../helpers/records.js'
 import { tmpDir } from '../helpers/tmp.js'
 import { bin, freshDatabase } from '../unit/hub/harness.js'
 
@@ -81,5 +84,35 @@ describe('no database given', () => {
     const project = await cmc(['hub', 'project', 'team-a', '--public', '--json'])
     expect(project.code).toBe(2)
     expect(JSON.parse(project.stdout)).toMatchObject({ error: 'USAGE', hint: expect.stringMatching(/--db/) })
+  })
+})
+
+describe('cmc hub project', () => {
+  it('refuses a name the hub does not know unless --create says so, and says when it made one', async () => {
+    const db = await openDb(url, { max: 1 })
+    try {
+      const typo = await cmc(['hub', 'project', 'team-aa', '--public', '--db', url])
+      expect(typo.code, typo.stderr).toBe(2)
+      expect(typo.stderr).toMatch(/error\[USAGE\]: the hub has no project team-aa/)
+      expect(typo.stderr).toMatch(/hint: .*--create/)
+      expect(await projectInfo(db, 'team-aa')).toBeUndefined()
+
+      const made = await cmc(['hub', 'project', 'team-new', '--public', '--create', '--db', url])
+      expect(made.code, made.stderr).toBe(0)
+      expect(made.stdout).toMatch(/project team-new created; it is public/)
+      expect(await projectInfo(db, 'team-new')).toEqual({ name: 'team-new', public: true })
+
+      // a project known by its records or by a token needs no --create
+      await pushRecords(db, 'pushed', 'alice', [{ record: recordOf({ throughput: [1, 2, 3] }), files: [] }])
+      await createToken(db, { user: 'bob', scope: 'read', project: 'tokens-only' })
+      for (const name of ['pushed', 'tokens-only']) {
+        const out = await cmc(['hub', 'project', name, '--public', '--db', url, '--json'])
+        expect(out.code, out.stderr).toBe(0)
+        expect(JSON.parse(out.stdout)).toEqual({ project: name, public: true, created: false })
+        expect(await projectInfo(db, name)).toEqual({ name, public: true })
+      }
+    } finally {
+      await db.close()
+    }
   })
 })
