@@ -108,7 +108,12 @@ export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
     if (given === undefined) return undefined
     const wait = limiter.blockedFor(address)
     if (wait > 0) {
-      const e = new HttpError(429, 'HUB_RATE_LIMITED', `too many wrong tokens from ${address}; try again in ${Math.ceil(wait / 1000)} s`)
+      const e = new HttpError(
+        429,
+        'HUB_RATE_LIMITED',
+        `too many wrong tokens from ${address}; try again in ${Math.ceil(wait / 1000)} s`,
+        `wait, then check the token (CMC_HUB_TOKEN or ~/.cmc/config.yaml): it is wrong, revoked or of another hub; \`cmc hub token list\` shows the live ones, and the hub's admin makes a new one`,
+      )
       throw Object.assign(e, { retryAfter: Math.ceil(wait / 1000) })
     }
     const token = await lookupToken(db, given)
