@@ -202,7 +202,8 @@ function setupValues(group: Array<Comparable & RunSetup>): Map<string, string[]>
 
 const listed = (values: string[]) => `(${values.join(', ')})`
 const mixedText = (fields: Array<[string, string[]]>) => fields.map(([f, v]) => `${f} ${listed(v)}`).join(', ')
-const queryValue = (v: string) => (/^[\w.:/-]+$/.test(v) ? v : v.includes("'") ? `"${v}"` : `'${v}'`)
+/** A value as a query takes it: bare when it can be, else quoted. */
+export const queryValue = (v: string) => (/^[\w.:/-]+$/.test(v) ? v : v.includes("'") ? `"${v}"` : `'${v}'`)
 
 /** Refuse a side whose runs are not alike, naming each part that differs and its values on both sides; or, allowed, warn. */
 function checkAlike(setups: { A: Map<string, string[]>; B: Map<string, string[]> }, allowMixed: boolean | undefined, warnings: string[]): void {

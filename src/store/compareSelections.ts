@@ -4,7 +4,7 @@
 // apply different guards.
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
-import { compareGroups, hasSetup, type Comparable, type CompareOptions, type Comparison } from './compare.js'
+import { compareGroups, hasSetup, queryValue, type Comparable, type CompareOptions, type Comparison } from './compare.js'
 import { loadgenHigherIsBetter, loadgenUnit } from '../collect/parseLoadgen.js'
 import { readKeptLoadgen } from './keptFiles.js'
 import { parseWhere } from './query/evaluate.js'
@@ -20,7 +20,7 @@ export function compareSelections(store: Store, a: string, b: string, opts: Comp
   const isRecord = (r: Comparable): r is Comparable & ExperimentRecord => 'format' in r
   if (opts.per || [...A, ...B].some((r) => facts.get(r.id)?.source || (isRecord(r) && r.source))) {
     for (const run of [...A, ...B]) if (!facts.get(run.id)?.source) facts.set(run.id, recordFacts(store, isRecord(run) ? run : tryGet(store, run.id)))
-    return compareResults(A, B, facts, opts)
+    return compareResults(A, B, facts, opts, { A: isQuery(a), B: isQuery(b) })
   }
   const comparison = compareGroups(A, B, opts)
   if (!comparison.metrics.length) {
@@ -76,17 +76,22 @@ interface ResultFacts {
 
 const FACT_FIELDS = ['source', 'scenario', 'mode', 'headline', 'accelerators', 'submitter', 'system', 'division', 'round'] as const
 
+/** Whether a side is a query; else it is a record id or id prefix, which no query syntax parses. */
+function isQuery(spec: string): boolean {
+  try {
+    parseWhere(spec)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** The facts (FACT_FIELDS) the index holds for the runs each query side picks. */
 function indexFacts(store: Store, specs: string[]): Map<string, ResultFacts> {
   const facts = new Map<string, ResultFacts>()
   for (const spec of specs) {
-    let query
-    try {
-      query = parseWhere(spec)
-    } catch {
-      continue // an id, not a query
-    }
-    const sel = store.select(query)
+    if (!isQuery(spec)) continue
+    const sel = store.select(parseWhere(spec))
     const ids = sel.values('id') as string[]
     // a run without any of the facts is left out of the map, which reads as the same empty facts
     const columns = FACT_FIELDS.map((f) => [f, sel.values(f)] as const).filter(([, v]) => v.some((x) => x !== undefined))
@@ -157,7 +162,7 @@ function checkOneResultEach(
     ['round', first.round],
   ]
     .filter(([, v]) => v !== undefined)
-    .map(([f, v]) => `${f} = ${/^[\w.:/-]+$/.test(v!) ? v : `'${v}'`}`)
+    .map(([f, v]) => `${f} = ${queryValue(v!)}`)
     .join(' and ')
   throw new CmcError(
     'COMPARE_PUBLISHED_MIXED',
@@ -170,7 +175,28 @@ function checkOneResultEach(
   )
 }
 
-function compareResults(A: Comparable[], B: Comparable[], facts: Map<string, ResultFacts>, opts: CompareOptions): Comparison {
+/**
+ * How to make the sides agree on a field: a record id names one record and
+ * takes no `and ...`, so the query side is narrowed to the id's value, and
+ * two ids are pointed to a list of the records that would match.
+ */
+function agreeHint(field: string, values: { A: string[]; B: string[] }, queries: { A: boolean; B: boolean }): string {
+  const within = 'MLPerf results compare within one scenario, mode and metric'
+  if (queries.A && queries.B) return `${within}: add \`and ${field} = ${queryValue(values.B[0]!)}\` to both sides`
+  if (queries.A || queries.B) {
+    const [query, id] = queries.A ? (['A', 'B'] as const) : (['B', 'A'] as const)
+    return `${within}: side ${id} is one record, of ${field} ${values[id][0]}: add \`and ${field} = ${queryValue(values[id][0]!)}\` to side ${query}'s query`
+  }
+  return `${within}: both sides are records, of ${field} ${values.A[0]} and ${values.B[0]}; find one like A with \`cmc exp list --where "${field} = ${values.A[0]}"\``
+}
+
+function compareResults(
+  A: Comparable[],
+  B: Comparable[],
+  facts: Map<string, ResultFacts>,
+  opts: CompareOptions,
+  queries: { A: boolean; B: boolean },
+): Comparison {
   if (!A.length || !B.length) return compareGroups(A, B, opts) // which says which side is empty
   const of = (r: Comparable) => facts.get(r.id) ?? {}
   const warnings: string[] = []
@@ -184,7 +210,7 @@ function compareResults(A: Comparable[], B: Comparable[], facts: Map<string, Res
     const [va, vb] = [values(A), values(B)]
     if (va.length > 1 || vb.length > 1 || va[0] !== vb[0])
       throw new CmcError('COMPARE_RESULTS_DIFFER', `the results differ in ${field}: A ${va.join(', ')}; B ${vb.join(', ')}`, {
-        hint: `MLPerf results compare within one scenario, mode and metric: add \`and ${field} = ${vb[0]}\` to both sides`,
+        hint: agreeHint(field, { A: va, B: vb }, queries),
         data: { field, a: va, b: vb },
       })
   }

@@ -223,6 +223,33 @@ describe('compareSelections', () => {
       expect(c.warnings.join('\n')).not.toMatch(/repeat/)
     })
 
+    it('a side of another scenario is refused with a hint that works for a record id too', async () => {
+      const store = await publishedStore()
+      const server = published('Acme', 'sys1', 'v5.0', 900)
+      server.source!.scenario = 'Server'
+      const [srv] = await putRecords(store, [server])
+      const run = selectRecords(store, 'tags = local')[0]!
+      const serverSide = 'source = mlperf and scenario = Server'
+      // an id takes no `and ...`: the query side is narrowed to the id's scenario
+      const idVsQuery = err(() => compareSelections(store, run.id, serverSide))
+      expect(idVsQuery.code).toBe('COMPARE_RESULTS_DIFFER')
+      expect(idVsQuery.message).toBe('the results differ in scenario: A Offline; B Server')
+      expect(idVsQuery.hint).toBe(
+        "MLPerf results compare within one scenario, mode and metric: side A is one record, of scenario Offline: add `and scenario = Offline` to side B's query",
+      )
+      expect(err(() => compareSelections(store, serverSide, run.id)).hint).toBe(
+        "MLPerf results compare within one scenario, mode and metric: side B is one record, of scenario Offline: add `and scenario = Offline` to side A's query",
+      )
+      // two ids: no query to narrow, so where to find a record like A
+      expect(err(() => compareSelections(store, run.id, srv!.id)).hint).toBe(
+        'MLPerf results compare within one scenario, mode and metric: both sides are records, of scenario Offline and Server; find one like A with `cmc exp list --where "scenario = Offline"`',
+      )
+      // two queries, as before
+      expect(err(() => compareSelections(store, 'tags = local', serverSide)).hint).toBe(
+        'MLPerf results compare within one scenario, mode and metric: add `and scenario = Server` to both sides',
+      )
+    })
+
     it('a side mixing published results and local runs is refused too', async () => {
       const store = await publishedStore()
       const e = err(() => compareSelections(store, 'tags = local', 'benchmark = resnet50 and (tags = local or round = v5.0 and system = sys1)'))
