@@ -80,3 +80,21 @@ export function welchLogRatio(a: number[], b: number[]): RatioResult {
   const w = welch(a.map(Math.log), b.map(Math.log))
   return { ratio: Math.exp(w.diff), ci95: [Math.exp(w.ci95[0]), Math.exp(w.ci95[1])], p: w.p, df: w.df }
 }
+
+export interface CentreInterval {
+  centre: number
+  ci95: [number, number]
+}
+
+/**
+ * The geometric mean of positive values and its 95% t interval, found on the
+ * logs and exponentiated: for few repeats of a timing or a rate, an interval
+ * that stays positive, as the values do, and the centre exp compare divides.
+ * Undefined below two values or with a value of 0 or less.
+ */
+export function geomeanInterval95(xs: number[]): CentreInterval | undefined {
+  if (xs.length < 2 || !xs.every((v) => v > 0)) return undefined
+  const { mean, variance } = meanVar(xs.map(Math.log))
+  const h = (tQuantile95(xs.length - 1) * Math.sqrt(variance)) / Math.sqrt(xs.length)
+  return { centre: Math.exp(mean), ci95: [Math.exp(mean - h), Math.exp(mean + h)] }
+}
