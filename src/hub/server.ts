@@ -60,6 +60,11 @@ const MAX_BATCH = 5000
 /** What the web UI shows of a project: its newest runs. */
 const NEWEST = { sort: 'date:desc', limit: 500 }
 const PROJECT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+/** Why a browser was sent to sign in, as the login page says it. */
+const SIGN_IN_REASONS: Record<string, ((project: string) => string) | undefined> = {
+  none: (project) => `Project ${project} is not public: sign in with a token to read it.`,
+  refused: (project) => `The token this browser holds does not open project ${project} (wrong, revoked, or for another project): sign in with another.`,
+}
 
 const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   HOST_NOT_ALLOWED: 403,
@@ -288,9 +293,19 @@ export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
     throw new HttpError(404, 'USAGE', `no such API: ${method} ${rest}`)
   }
 
+  /** Whether a request comes from a person's browser (a page or a link), not from a script or the page's own fetch. */
+  const wantsPage = (req: http.IncomingMessage) => /\btext\/html\b/.test(req.headers.accept ?? '')
+
   /** The web UI: the dashboard over a project, a page per record; the token comes from the login cookie. */
   async function ui(req: http.IncomingMessage, url: URL, project: string, rest: string): Promise<Reply> {
-    await authorize(req, project, 'read')
+    try {
+      await authorize(req, project, 'read')
+    } catch (e) {
+      // a browser with no token, or one this project does not take, is sent to sign in, not shown the API's JSON
+      if (!(e instanceof HttpError && e.code === 'HUB_UNAUTHORIZED' && wantsPage(req))) throw e
+      const reason = req.headers.cookie?.includes('cmc_hub_token=') || req.headers.authorization ? 'refused' : 'none'
+      return { status: 303, body: '', headers: { location: `/login?${new URLSearchParams({ project, reason })}` } }
+    }
     const q = url.searchParams
     const base = `/p/${project}`
     if (rest === '') {
@@ -314,8 +329,14 @@ export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
     throw new HttpError(404, 'USAGE', `no such page: ${url.pathname}`)
   }
 
-  async function login(req: http.IncomingMessage): Promise<Reply> {
-    if (req.method !== 'POST') return html(loginPage())
+  async function login(req: http.IncomingMessage, url: URL): Promise<Reply> {
+    if (req.method !== 'POST') {
+      // the reason is one of the hub's own sentences: a link cannot put words of its own on this page
+      const asked = url.searchParams.get('project') ?? ''
+      const project = PROJECT.test(asked) ? asked : undefined
+      const reason = SIGN_IN_REASONS[url.searchParams.get('reason') ?? '']
+      return html(loginPage({ project, problem: project && reason?.(project) }))
+    }
     const chunks: Buffer[] = []
     for await (const c of req as AsyncIterable<Buffer>) {
       chunks.push(c)
@@ -326,7 +347,13 @@ export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
     const project = form.get('project') ?? ''
     if (!PROJECT.test(project)) throw invalid('name a project')
     req.headers.authorization = `Bearer ${token}`
-    await authorize(req, project, 'read')
+    try {
+      await authorize(req, project, 'read')
+    } catch (e) {
+      // a wrong token typed into the form: the form again, saying why
+      if (!(e instanceof HttpError && e.code === 'HUB_UNAUTHORIZED' && wantsPage(req))) throw e
+      return { ...html(loginPage({ project, problem: e.message })), status: e.status }
+    }
     const secure = opts.tls ? '; Secure' : ''
     return {
       status: 303,
@@ -338,7 +365,7 @@ export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
   async function route(req: http.IncomingMessage, url: URL): Promise<Reply> {
     const path = url.pathname
     if (path === '/api/v1/health') return json({ ok: true })
-    if (path === '/' || path === '/login') return login(req)
+    if (path === '/' || path === '/login') return login(req, url)
     const m = /^\/(api\/v1\/projects|p)\/([^/]+)\/(.*)$/.exec(path)
     if (!m) throw new HttpError(404, 'USAGE', `no such page: ${path}`)
     const project = decodeURIComponent(m[2]!)

@@ -100,10 +100,13 @@ new Chart(document.getElementById('repeats'), { type: 'line', data: { labels: ${
 </script></body></html>`
 }
 
-export function loginPage(): string {
+/** The sign-in form; `project` fills in its field, `problem` says why the browser was sent here. */
+export function loginPage(opts: { project?: string; problem?: string } = {}): string {
+  const project = opts.project ? ` value="${esc(opts.project)}"` : ''
+  const problem = opts.problem ? `<p id="problem" role="alert">${esc(opts.problem)}</p>` : ''
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>cmc hub</title><style>${STYLE}</style></head><body>
-<header><h1>cmc hub</h1></header><main><section><h2>Sign in with a hub token</h2>
-<form method="post" action="/login"><p><label>project <input name="project" id="project" required></label></p>
+<header><h1>cmc hub</h1></header><main><section><h2>Sign in with a hub token</h2>${problem}
+<form method="post" action="/login"><p><label>project <input name="project" id="project" required${project}></label></p>
 <p><label>token <input name="token" id="token" type="password" required autocomplete="off"></label></p><p><button id="sign-in">Open</button></p></form>
 <p>A token comes from the hub's admin: <code>cmc hub token create --user NAME --scope read --project P</code>.</p></section></main></body></html>`
 }

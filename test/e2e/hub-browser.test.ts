@@ -52,11 +52,22 @@ afterAll(async () => {
 })
 
 describe('the hub UI in Chromium', () => {
-  it('without a token the project is not shown', async () => {
+  it('without a token the project is not shown: the browser is sent to sign in to it', async () => {
     const page = await browser.newPage()
     const res = await page.goto(`${hub.hub.url}/p/team/`)
-    expect(res!.status()).toBe(401)
-    expect(await page.content()).toContain('HUB_UNAUTHORIZED')
+    expect(
+      await res!
+        .request()
+        .redirectedFrom()!
+        .response()
+        .then((r) => r?.status()),
+    ).toBe(303)
+    expect(res!.status()).toBe(200)
+    expect(page.url()).toBe(`${hub.hub.url}/login?project=team&reason=none`)
+    const content = await page.content()
+    for (const r of records) expect(content).not.toContain(r.id)
+    expect(await page.inputValue('#project')).toBe('team')
+    expect(await page.locator('#problem').innerText()).toMatch(/not public: sign in with a token/)
     await page.close()
   })
 
