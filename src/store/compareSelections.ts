@@ -138,20 +138,29 @@ function resultOf(f: ResultFacts): string {
  * Published results are one number per system and round, not repeats of one
  * measurement: a side pooling several (other systems, submitters, divisions or
  * rounds, or them and local runs) would call the difference between systems
- * noise. Refused as a side mixing setups is, unless --allow-mixed.
+ * noise. Refused as a side mixing setups is, unless --allow-mixed, or unless
+ * they are compared per accelerator: divided by its accelerator count, each
+ * system's result is a sample of what one accelerator of that kind does,
+ * which is the question a run put beside a round's results asks.
  */
 function checkOneResultEach(
   sides: { A: Comparable[]; B: Comparable[] },
   of: (r: Comparable) => ResultFacts,
-  allowMixed: boolean | undefined,
+  opts: Pick<CompareOptions, 'allowMixed' | 'per'>,
   warnings: string[],
 ) {
   const results = (g: Comparable[]) => [...new Set(g.map((r) => resultOf(of(r))))].sort()
   const mixed = (['A', 'B'] as const).map((name) => ({ name, results: results(sides[name]) })).filter((s) => s.results.length > 1)
   if (!mixed.length) return
   const said = mixed.map((s) => `${s.name} ${s.results.join(', ')}`).join('; ')
-  if (allowMixed) {
-    for (const s of mixed) warnings.push(`side ${s.name} pools ${s.results.length} published results (${s.results.join(', ')}) (allowed)`)
+  const perAccelerator = opts.per === 'accelerator' && mixed.every((s) => !s.results.includes('local runs'))
+  if (opts.allowMixed || perAccelerator) {
+    for (const s of mixed)
+      warnings.push(
+        perAccelerator && !opts.allowMixed
+          ? `side ${s.name} holds ${s.results.length} published results, each divided by its accelerator count and taken as one sample`
+          : `side ${s.name} pools ${s.results.length} published results (${s.results.join(', ')}) (allowed)`,
+      )
     return
   }
   const first = sides[mixed[0]!.name].map(of).find((f) => f.source)!
@@ -169,7 +178,7 @@ function checkOneResultEach(
     `${mixed.length === 2 ? 'both sides pool' : `side ${mixed[0]!.name} pools`} results of different published systems or rounds: ${said}`,
     {
       details: ['a published result is one number per system and round, not a repeat: pooled, the difference between systems would count as noise'],
-      hint: `compare one published result at a time: add \`and ${narrow}\` to side ${mixed[0]!.name}'s query, or add --allow-mixed to pool them`,
+      hint: `compare one published result at a time: add \`and ${narrow}\` to side ${mixed[0]!.name}'s query, compare them --per accelerator, or add --allow-mixed to pool them`,
       data: Object.fromEntries(mixed.map((s) => [s.name.toLowerCase(), s.results])),
     },
   )
@@ -246,7 +255,7 @@ function compareResults(
       }
     })
   const [nA, nB] = [narrowed(A), narrowed(B)]
-  checkOneResultEach({ A, B }, of, opts.allowMixed, warnings)
+  checkOneResultEach({ A, B }, of, opts, warnings)
   const comparison = compareGroups(nA, nB, { ...opts, allowDifferentHosts: true, allowDifferentImages: true })
   const published = [A, B]
     .map((g) => g.some((r) => of(r).source))

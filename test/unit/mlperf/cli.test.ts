@@ -108,11 +108,15 @@ describe('cmc exp import --mlperf, list, compare, export', () => {
   })
 
   it('compares a run with the published results per accelerator', () => {
-    // two H100 systems match: one number each, no repeats of one measurement; the hint narrows to one
-    const pooled = cmc('exp', 'compare', run.id, published, '--per', 'accelerator')
+    // two H100 systems match: one number each, no repeats of one measurement; refused as totals, the hint narrowing to one
+    const pooled = cmc('exp', 'compare', run.id, published)
     expect(pooled.status).toBe(2)
     expect(pooled.stderr).toContain('error[COMPARE_PUBLISHED_MIXED]: side B pools results of different published systems or rounds')
-    const one = `${published} and ${/add `and (.+?)` to side B's query, or add --allow-mixed/.exec(pooled.stderr)![1]}`
+    const one = `${published} and ${/add `and (.+?)` to side B's query/.exec(pooled.stderr)![1]}`
+    // per accelerator, each system's result is a sample of one accelerator: the whole query compares
+    const all = cmc('exp', 'compare', run.id, published, '--per', 'accelerator')
+    expect(all.status, all.stderr).toBe(0)
+    expect(all.stderr).toContain('side B holds 2 published results, each divided by its accelerator count and taken as one sample')
     const r = cmc('exp', 'compare', run.id, one, '--per', 'accelerator')
     expect(r.status, r.stderr).toBe(0)
     expect(r.stdout).toContain('samples_per_second_per_accelerator (samples/s per accelerat')

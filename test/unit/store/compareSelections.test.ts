@@ -195,7 +195,7 @@ describe('compareSelections', () => {
         'side B pools results of different published systems or rounds: B Acme/sys1 closed v4.0, Acme/sys1 closed v4.1, Acme/sys1 closed v5.0, Other/sys2 closed v5.0',
       )
       expect(e.hint).toBe(
-        "compare one published result at a time: add `and submitter = Acme and system = sys1 and division = closed and round = v4.0` to side B's query, or add --allow-mixed to pool them",
+        "compare one published result at a time: add `and submitter = Acme and system = sys1 and division = closed and round = v4.0` to side B's query, compare them --per accelerator, or add --allow-mixed to pool them",
       )
       const flags = Object.keys(compareCommand.flags ?? {})
       for (const [, flag] of e.hint!.matchAll(/--([a-z][a-z-]+)/g)) expect(flags).toContain(flag)
