@@ -30,8 +30,8 @@ describe('compareGroups verdicts', () => {
     expect(m.ratio).toBeCloseTo(1.10000381854, 10) // the ratio of geometric means
     expect(m.p).toBeLessThan(1e-6)
     expect(m.p).toBeCloseTo(1.94360678e-8, 12)
-    expect(m.ratioCi95[0]).toBeCloseTo(1.088943097, 8)
-    expect(m.ratioCi95[1]).toBeCloseTo(1.111176887, 8)
+    expect(m.ratioCi95![0]).toBeCloseTo(1.088943097, 8)
+    expect(m.ratioCi95![1]).toBeCloseTo(1.111176887, 8)
     expect(m.a).toMatchObject({ n: 5, median: 100 })
     expect(m.b).toMatchObject({ n: 5, median: 110 })
     expect(m.verdict).toBe('improved')
@@ -72,8 +72,8 @@ describe('compareGroups verdicts', () => {
       b = [101, 101.1, 100.9, 101, 101]
     const m = compareGroups([rec({ throughput: a })], [rec({ throughput: b })]).metrics[0]
     expect(m.p).toBeLessThan(0.05)
-    expect(m.ratioCi95[0]).toBeGreaterThan(1)
-    expect(m.ratioCi95[1]).toBeLessThan(1.02)
+    expect(m.ratioCi95![0]).toBeGreaterThan(1)
+    expect(m.ratioCi95![1]).toBeLessThan(1.02)
     expect(m.verdict).toBe('no change')
     // the same data with a 0.5 % band is a clear improvement
     expect(compareGroups([rec({ throughput: a })], [rec({ throughput: b })], { noiseBand: 0.005 }).metrics[0].verdict).toBe('improved')
@@ -87,8 +87,8 @@ describe('compareGroups verdicts', () => {
     expect(m.b.median).toBe(110)
     expect(m.ratio).toBeCloseTo(1.10264514931, 10)
     expect(m.p).toBeCloseTo(0.5706763712, 6)
-    expect(m.ratioCi95[0]).toBeCloseTo(0.6663483228, 8)
-    expect(m.ratioCi95[1]).toBeCloseTo(1.824610769, 8)
+    expect(m.ratioCi95![0]).toBeCloseTo(0.6663483228, 8)
+    expect(m.ratioCi95![1]).toBeCloseTo(1.824610769, 8)
     expect(m.verdict).toBe('no change')
     expect(m.a.cv).toBeCloseTo(0.2, 12) // sd 20 / mean 100
     expect(c.warnings).toContain('throughput: noisy samples (coefficient of variation A 20%, B 18%); add repeats')
@@ -182,23 +182,23 @@ describe('the ratio interval on skewed timings', () => {
   it('stays positive: Welch on the logs, exponentiated', () => {
     // SciPy on the logs: t = -5.566, df = 8.00, p = 5.31e-4
     const m = compareGroups([rec({ seconds: A })], [rec({ seconds: B })]).metrics[0]
-    expect(m.ratioCi95[0]).toBeGreaterThan(0)
-    expect(m.ratioCi95[0]).toBeCloseTo(0.04288795791, 8)
-    expect(m.ratioCi95[1]).toBeCloseTo(0.2805036939, 8)
+    expect(m.ratioCi95![0]).toBeGreaterThan(0)
+    expect(m.ratioCi95![0]).toBeCloseTo(0.04288795791, 8)
+    expect(m.ratioCi95![1]).toBeCloseTo(0.2805036939, 8)
     expect(m.ratio).toBeCloseTo(0.109682407975, 10)
     expect(m.p).toBeCloseTo(0.0005311487796, 8)
-    expect(m.ratio).toBeGreaterThan(m.ratioCi95[0])
-    expect(m.ratio).toBeLessThan(m.ratioCi95[1])
+    expect(m.ratio).toBeGreaterThan(m.ratioCi95![0])
+    expect(m.ratio).toBeLessThan(m.ratioCi95![1])
     expect(m.verdict).toBe('improved')
   })
 
   it('is the reciprocal when the sides are swapped, so no direction is favoured', () => {
     const ab = compareGroups([rec({ seconds: A })], [rec({ seconds: B })]).metrics[0]
     const ba = compareGroups([rec({ seconds: B })], [rec({ seconds: A })]).metrics[0]
-    expect(ba.ratio).toBeCloseTo(1 / ab.ratio, 10)
-    expect(ba.ratioCi95[0]).toBeCloseTo(1 / ab.ratioCi95[1], 10)
-    expect(ba.ratioCi95[1]).toBeCloseTo(1 / ab.ratioCi95[0], 10)
-    expect(ba.p).toBeCloseTo(ab.p, 12)
+    expect(ba.ratio).toBeCloseTo(1 / ab.ratio!, 10)
+    expect(ba.ratioCi95![0]).toBeCloseTo(1 / ab.ratioCi95![1], 10)
+    expect(ba.ratioCi95![1]).toBeCloseTo(1 / ab.ratioCi95![0], 10)
+    expect(ba.p).toBeCloseTo(ab.p!, 12)
     expect(ba.verdict).toBe('regressed')
   })
 
@@ -208,7 +208,7 @@ describe('the ratio interval on skewed timings', () => {
       b = [103, 105.5, 101, 104, 102]
     const m = compareGroups([rec({ throughput: a })], [rec({ throughput: b })]).metrics[0]
     expect(m.p).toBeLessThan(0.05)
-    expect(m.ratioCi95[0]).toBeLessThan(1.02)
+    expect(m.ratioCi95![0]).toBeLessThan(1.02)
     expect(m.verdict).toBe('no change')
     expect(compareGroups([rec({ throughput: a })], [rec({ throughput: b })], { noiseBand: 0 }).metrics[0].verdict).toBe('improved')
   })
