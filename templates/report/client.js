@@ -106,8 +106,10 @@
       options: { animation: false, maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, title: { display: true, text: 'ratio B/A' } } } },
     }))
     // null: not defined (one sample, a value of 0 or less)
-    const t = el('table', {}, el('tr', {}, ...['metric', 'A', 'B', 'B/A', '95% CI', 'p', 'verdict'].map((h) => el('th', {}, h))))
-    for (const m of c.metrics) t.append(el('tr', {}, el('td', {}, m.metric), el('td', { class: 'num' }, fmt(m.a.median)), el('td', { class: 'num' }, fmt(m.b.median)),
+    // the centres B/A divides: geometric means (a side with a value of 0 or less has none, and shows its median)
+    const centre = (s) => (s.geomean === null || s.geomean === undefined ? `${fmt(s.median)} (median)` : fmt(s.geomean))
+    const t = el('table', {}, el('tr', {}, ...['metric', 'A geomean', 'B geomean', 'B/A', '95% CI', 'p', 'verdict'].map((h) => el('th', {}, h))))
+    for (const m of c.metrics) t.append(el('tr', {}, el('td', {}, m.metric), el('td', { class: 'num' }, centre(m.a)), el('td', { class: 'num' }, centre(m.b)),
       el('td', { class: 'num' }, m.ratio === null ? 'n/a' : fmt(m.ratio)), el('td', { class: 'num' }, m.ratioCi95 ? `${fmt(m.ratioCi95[0])} .. ${fmt(m.ratioCi95[1])}` : 'n/a'),
       el('td', { class: 'num' }, m.p === null ? 'n/a' : m.p.toPrecision(2)),
       el('td', { class: `verdict-${m.verdict.replace(' ', '-')}` }, m.verdict === 'no change' ? 'no change (within noise)' : m.verdict)))

@@ -98,7 +98,8 @@ describe('the hub UI in Chromium', () => {
     await page.waitForSelector('#compare table')
     const cmp = await page.locator('#compare').innerText()
     expect(cmp).toContain('improved')
-    expect(cmp).toMatch(/images_per_s\s+100\.0\s+150\.0\s+1\.50/)
+    // the geometric means the ratio divides: of 100, 102, 98 and of 150, 152, 149
+    expect(cmp).toMatch(/images_per_s\s+99\.99\s+150\.3\s+1\.50/)
     expect(cmp).toContain('different hosts (allowed)')
     await page.screenshot({ path: path.join(shots, 'hub.png'), fullPage: true })
 
