@@ -3,9 +3,18 @@
 // round's summary) as records marked with their source.
 import { defineCommand } from '../../cli/command.js'
 import { storeSpec } from '../../cli/spec.js'
+import { CmcError } from '../../errors.js'
 import { importMlperf } from '../../mlperf/importMlperf.js'
+import { roundOf } from '../../mlperf/readTree.js'
 import { importRecords } from '../../store/exportImport.js'
 import { openStore } from '../../store/store.js'
+
+/** --round as MLPerf names rounds: v4.1 (4.1 and V4.1 read the same). */
+function roundFlag(raw: string): string {
+  const m = /^[vV]?(\d+)\.(\d+)$/.exec(raw.trim())
+  if (!m) throw new CmcError('FLAG_VALUE', `--round ${raw}: not a round`, { hint: 'give it as MLPerf names rounds, e.g. --round v4.1' })
+  return `v${Number(m[1])}.${Number(m[2])}`
+}
 
 /** How many skipped paths the text output names before it counts the rest (--json has them all). */
 const NAMED = 20
@@ -22,7 +31,7 @@ export default defineCommand({
   args: [{ name: 'file', required: true, description: 'a .tar.gz bundle or .jsonl file; with --mlperf a submission tree, an archive of one, or a summary' }],
   flags: {
     mlperf: { kind: 'boolean', description: 'import published MLPerf results' },
-    round: { kind: 'string', description: 'with --mlperf: the round (e.g. v4.1) when the path does not name it' },
+    round: { kind: 'string', description: 'with --mlperf: the round (v4.1; 4.1 reads the same) when the path does not name it' },
     store: storeSpec,
   },
   async action({ args, flags }, io) {
@@ -32,7 +41,11 @@ export default defineCommand({
       if (!io.json) io.log(`imported ${res.added} record(s) into ${store.root}${res.skipped ? ` (${res.skipped} already there)` : ''}`)
       return res
     }
-    const report = await importMlperf(store, args.file, { round: flags.round, events: io.events })
+    const round = flags.round === undefined ? undefined : roundFlag(flags.round)
+    // a round is part of each result's key: without one, the same tree imported again with --round would come in twice
+    if (!round && !roundOf(args.file) && !/\.(csv|json)$/i.test(args.file))
+      io.warn(`${args.file} names no round (a folder like inference_results_v4.1 does): its results are keyed without one; give --round v4.1 to record it`)
+    const report = await importMlperf(store, args.file, { round, events: io.events })
     if (!io.json) {
       io.log(
         `imported ${report.added} MLPerf result(s) from ${report.input}${report.present ? `, ${report.present} already present` : ''}${report.skipped.length ? `, ${report.skipped.length} skipped` : ''}`,

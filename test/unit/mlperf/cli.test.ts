@@ -75,6 +75,19 @@ describe('cmc exp import --mlperf, list, compare, export', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ found: 47, added: 0, present: 47 })
   })
 
+  it('--round 4.1 is the round v4.1: the same tree under that round imports nothing new; a tree that names none is warned of', () => {
+    const again = cmc('exp', 'import', '--mlperf', tree, '--round', '4.1', '--json')
+    expect(again.status, again.stderr).toBe(0)
+    expect(JSON.parse(again.stdout)).toMatchObject({ found: 47, added: 0, present: 47 })
+    const bad = cmc('exp', 'import', '--mlperf', tree, '--round', 'latest')
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toContain('error[FLAG_VALUE]: --round latest: not a round')
+    const unnamed = path.join(dir, 'submission')
+    mkdirSync(unnamed, { recursive: true })
+    const none = cmc('exp', 'import', '--mlperf', unnamed, '--store', path.join(dir, 'store-unnamed'))
+    expect(none.stderr).toMatch(/^warning: \S*submission names no round .*give --round v4\.1/m)
+  })
+
   it('shows a published record with the files it keeps in its tar, each with its sha256', () => {
     const list = cmc('exp', 'list', '--where', published, '--json')
     const id = (JSON.parse(list.stdout) as Array<{ id: string }>)[0]!.id
