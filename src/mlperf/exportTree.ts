@@ -8,7 +8,7 @@
 // description and kept files; a local run gets a system description from its
 // host fingerprint plus the fields the user gives. A record that cannot be
 // placed is skipped with the reason.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { loadgenFolderOf, type LoadgenFacts } from '../collect/parseLoadgen.js'
 import { CmcError } from '../errors.js'
@@ -34,6 +34,8 @@ export interface MlperfExportReport {
   dir: string
   written: Array<{ id: string; path: string }>
   skipped: Array<{ id: string; reason: string }>
+  /** measurements.json files written with `unknown` for fields nobody gave (the checker wants each present) */
+  placeholders: Array<{ path: string; fields: string[] }>
 }
 
 /** The fields measurements.json must have (the submission checker's list). */
@@ -56,7 +58,7 @@ interface Placement {
 }
 
 export function exportTree(store: Store, records: ExperimentRecord[], dir: string, opts: MlperfExportOptions = {}): MlperfExportReport {
-  const report: MlperfExportReport = { dir, written: [], skipped: [] }
+  const report: MlperfExportReport = { dir, written: [], skipped: [], placeholders: [] }
   if (opts.division && !DIVISIONS.includes(opts.division))
     throw new CmcError('FLAG_VALUE', `--division ${opts.division}: expected ${DIVISIONS.join(', ')}`, { hint: 'e.g. --division closed' })
   const placed: Array<{ record: ExperimentRecord; at: Placement }> = []
@@ -78,7 +80,7 @@ export function exportTree(store: Store, records: ExperimentRecord[], dir: strin
       continue
     }
     taken.add(key)
-    report.written.push({ id: record.id, path: writePlacement(store, record, at, dir) })
+    report.written.push({ id: record.id, path: writePlacement(store, record, at, dir, report) })
   }
   return report
 }
@@ -136,7 +138,7 @@ function placeLocal(store: Store, record: ExperimentRecord, opts: MlperfExportOp
 }
 
 /** The placement's files under dir; returns the scenario folder, relative to dir. */
-function writePlacement(store: Store, record: ExperimentRecord, at: Placement, dir: string): string {
+function writePlacement(store: Store, record: ExperimentRecord, at: Placement, dir: string, report: MlperfExportReport): string {
   const sub = path.join(dir, at.division, at.submitter)
   const scenarioRel = path.join(at.division, at.submitter, 'results', at.system, at.benchmark, at.scenario)
   const scenarioDir = path.join(dir, scenarioRel)
@@ -157,12 +159,15 @@ function writePlacement(store: Store, record: ExperimentRecord, at: Placement, d
     writeFileSync(target, readKeptFile(store, record, from))
   }
   const measurements = path.join(scenarioDir, 'measurements.json')
+  let m: Record<string, unknown> = { ...at.measurements }
   if (!existsSync(measurements)) {
-    const m: Record<string, unknown> = { ...at.measurements }
     // an honest placeholder where nobody said: the checker wants every field present
     for (const f of MEASUREMENT_FIELDS) if (m[f] === undefined || m[f] === '') m[f] = 'unknown'
     writeFileSync(measurements, JSON.stringify(m, null, 2) + '\n')
-  }
+  } else m = readJsonObject(measurements)
+  // the tree's placeholders, whoever wrote them: a submitter must fill them in
+  const unset = MEASUREMENT_FIELDS.filter((f) => m[f] === 'unknown')
+  if (unset.length) report.placeholders.push({ path: path.join(scenarioRel, 'measurements.json'), fields: unset })
   const userConf = path.join(scenarioDir, 'user.conf')
   if (!existsSync(userConf)) writeFileSync(userConf, userConfOf(at))
   const readme = path.join(scenarioDir, 'README.md')
@@ -186,4 +191,14 @@ function readmeOf(record: ExperimentRecord, at: Placement): string {
     ? `Published by ${at.submitter} (${record.source.round ?? 'round not stated'}), imported into cmc from ${record.source.from}.`
     : `Run by cmc: benchmark ${record.benchmark.alias}, image ${record.image.ref || record.image.alias}, record ${record.id}.\n\nCommand:\n\n    ${record.command}`
   return `# ${at.benchmark} ${at.scenario} on ${at.system}\n\n${how}\n`
+}
+
+/** A JSON object's fields; a file that is not one reads as none. */
+function readJsonObject(file: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(readFileSync(file, 'utf8'))
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
 }

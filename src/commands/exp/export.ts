@@ -50,6 +50,11 @@ export default defineCommand({
         io.log(`wrote ${report.written.length} result(s) as an MLPerf submission tree in ${flags.output}`)
         for (const s of report.skipped) io.warn(`skipped ${s.id}: ${s.reason}`)
       }
+      const unset = [...new Set(report.placeholders.flatMap((p) => p.fields))]
+      if (unset.length)
+        io.warn(
+          `${report.placeholders.length} measurements.json file(s) say "unknown" for what nobody gave (${unset.join(', ')}): fill them in, or give them as "measurements" in --system FILE, before you submit`,
+        )
       return { format: 'mlperf', ...report }
     }
     const format = formatOf(flags.output, flags.format)

@@ -52,6 +52,7 @@ export default defineCommand({
       )
       for (const s of report.skipped.slice(0, NAMED)) io.warn(`skipped ${s.path}: ${s.reason}`)
       if (report.skipped.length > NAMED) io.warn(`and ${report.skipped.length - NAMED} more skipped (--json lists them all)`)
+      if (!report.found && !report.skipped.length) io.warn(`${report.input} holds no results: nothing was imported`)
     }
     return report
   },

@@ -86,6 +86,14 @@ describe('cmc exp import --mlperf, list, compare, export', () => {
     mkdirSync(unnamed, { recursive: true })
     const none = cmc('exp', 'import', '--mlperf', unnamed, '--store', path.join(dir, 'store-unnamed'))
     expect(none.stderr).toMatch(/^warning: \S*submission names no round .*give --round v4\.1/m)
+    // a summary of a header and no rows says it held nothing
+    writeFileSync(
+      path.join(dir, 'empty_v4.1.csv'),
+      'Organization,Availability,Division,SystemType,SystemName,Platform,Model,MlperfModel,Scenario,Result,Accuracy,Location\n',
+    )
+    const empty = cmc('exp', 'import', '--mlperf', path.join(dir, 'empty_v4.1.csv'), '--store', path.join(dir, 'store-unnamed'))
+    expect(empty.status, empty.stderr).toBe(0)
+    expect(empty.stderr).toMatch(/^warning: \S*empty_v4\.1\.csv holds no results: nothing was imported$/m)
   })
 
   it('shows a published record with the files it keeps in its tar, each with its sha256', () => {
@@ -164,7 +172,9 @@ describe('cmc exp import --mlperf, list, compare, export', () => {
     )
     expect(r.status, r.stderr).toBe(0)
     rmSync(out, { recursive: true, force: true }) // the slow path writes it once more
-    cmc('exp', 'export', '--format', 'mlperf', '--where', `id = ${run.id}`, '--submitter', 'Me', '--benchmark', 'resnet50', '-o', out)
+    const text = cmc('exp', 'export', '--format', 'mlperf', '--where', `id = ${run.id}`, '--submitter', 'Me', '--benchmark', 'resnet50', '-o', out)
+    // nobody said how the weights were made: the placeholders are named, to fill in before submitting
+    expect(text.stderr).toMatch(/^warning: 1 measurements\.json file\(s\) say "unknown" for what nobody gave \(input_data_types, retraining, /m)
     expect(existsSync(path.join(out, 'closed/Me/results/NVIDIA_H100_PCIex2/resnet50/Offline/performance/run_1/mlperf_log_summary.txt'))).toBe(true)
     expect(existsSync(path.join(out, 'closed/Me/systems/NVIDIA_H100_PCIex2.json'))).toBe(true)
   })
