@@ -5,7 +5,7 @@
 // (the hub and the local dashboard); 1,000 wrong tokens in a row; a changed
 // record under an old id. Each says what the hub answers and that nothing
 // was written.
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
@@ -19,6 +19,7 @@ import type { ExperimentRecord } from '../../src/store/record.js'
 import { Store } from '../../src/store/store.js'
 import { recordOf } from '../helpers/records.js'
 import { tmpDir } from '../helpers/tmp.js'
+import { selfSignedCert } from '../helpers/tls.js'
 import { bin, freshDatabase, startTestHub, type TestHub } from '../unit/hub/harness.js'
 
 let hub: TestHub
@@ -356,30 +357,7 @@ describe('config', () => {
 describe('TLS', () => {
   it('serves https with --tls-cert and --tls-key, and cmc talks to it', async () => {
     const dir = tmpDir('cmc-tls-')
-    const [cert, key] = [path.join(dir, 'hub.crt'), path.join(dir, 'hub.key')]
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      {
-        stdio: 'ignore',
-      },
-    )
+    const { cert, key } = selfSignedCert(dir)
     const secure = await startTestHub(hub.db.url, { tls: { cert, key } })
     try {
       expect(secure.hub.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)

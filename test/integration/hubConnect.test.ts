@@ -2,7 +2,7 @@
 // hubs: a self-signed certificate not trusted here, a certificate for another
 // name, http:// to a hub serving TLS and https:// to one that does not. Each
 // fails at once (no minute of retries) with the fix in its hint.
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -11,6 +11,7 @@ import { hubClient } from '../../src/hub/client.js'
 import { tlsProblem } from '../../src/hub/connectionProblem.js'
 import { parseHubAddress } from '../../src/store/location.js'
 import { tmpDir } from '../helpers/tmp.js'
+import { selfSignedCert } from '../helpers/tls.js'
 import { bin, freshDatabase, startTestHub, type TestHub } from '../unit/hub/harness.js'
 
 const run = promisify(execFile)
@@ -18,35 +19,16 @@ let plain: TestHub
 let secure: TestHub
 let drop: () => Promise<void>
 const dir = tmpDir('cmc-connect-')
-const cert = path.join(dir, 'hub.crt')
-const key = path.join(dir, 'hub.key')
+/** the certificate the TLS hub serves, made once for the file's tests */
+let cert = ''
 
 beforeAll(async () => {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  )
+  const made = selfSignedCert(dir)
+  cert = made.cert
   const db = await freshDatabase('connect')
   drop = db.drop
   plain = await startTestHub(db.url)
-  secure = await startTestHub(db.url, { tls: { cert, key } })
+  secure = await startTestHub(db.url, { tls: made })
 })
 afterAll(async () => {
   await secure?.close()
