@@ -23,20 +23,26 @@ export default defineCommand({
     const store = await openRecordStore(flags.store, { events: io.events })
     const rows = await store.list(flags.where, { sort: flags.sort, limit: flags.limit, events: io.events })
     if (!io.json) {
+      // a published result is told apart by whose system it is, in which scenario and round: it has no params
+      const published = rows.some((r) => r.source)
       const view = rows.map((r) => ({
         id: r.id,
         benchmark: r.benchmark,
         platform: r.emulated ? `${r.platform} (emulated)` : r.platform,
         status: r.status,
+        ...(published ? { published: r.source ? [`${r.submitter ?? ''}/${r.system ?? ''}`, r.scenario, r.mode, r.round].filter(Boolean).join(' ') : '' } : {}),
         params: Object.entries(r.params)
           .map(([k, v]) => `${k}=${v}`)
           .join(' '),
+        // the headline result first, where LoadGen says which it is
         metrics: Object.entries(r.metrics)
+          .sort(([a], [b]) => Number(b === r.headline) - Number(a === r.headline))
           .slice(0, 4)
           .map(([k, v]) => `${k}=${formatNumber(v)}`)
           .join(' '),
       }))
-      io.log(rows.length ? formatTable(view, ['id', 'benchmark', 'platform', 'status', 'params', 'metrics'], { maxWidth: 90 }) : 'no records match')
+      const columns = ['id', 'benchmark', 'platform', 'status', ...(published ? ['published'] : []), 'params', 'metrics'] as Array<keyof (typeof view)[number]>
+      io.log(rows.length ? formatTable(view, columns, { maxWidth: 90 }) : 'no records match')
     }
     return rows
   },

@@ -126,6 +126,10 @@ describe('cmc exp import --mlperf, list, compare, export', () => {
       'H100-PCIe-80GBx2_TRT AccuracyOnly',
       'H100-PCIe-80GBx2_TRT PerformanceOnly',
     ])
+    // in text, each published row says whose system, scenario, mode and round it is, its headline result first
+    const text = cmc('exp', 'list', '--where', `${published} and system ~ DGX`).stdout
+    expect(text).toMatch(/PUBLISHED +PARAMS +METRICS/)
+    expect(text).toMatch(/NVIDIA\/DGX-H100_H100-SXM-80GBx8_TRT Offline PerformanceOnly v4\.1 +samples_per_second=/)
   })
 
   it('compares a run with the published results per accelerator', () => {
