@@ -8,7 +8,7 @@ import { compareGroups, hasSetup, queryValue, type Comparable, type CompareOptio
 import { loadgenHigherIsBetter, loadgenUnit } from '../collect/parseLoadgen.js'
 import { readKeptLoadgen } from './keptFiles.js'
 import { parseWhere } from './query/evaluate.js'
-import { selectComparable } from './select.js'
+import { isIdSpec, selectComparable } from './select.js'
 import type { ExperimentRecord } from './record.js'
 import type { Store } from './store.js'
 
@@ -20,7 +20,7 @@ export function compareSelections(store: Store, a: string, b: string, opts: Comp
   const isRecord = (r: Comparable): r is Comparable & ExperimentRecord => 'format' in r
   if (opts.per || [...A, ...B].some((r) => facts.get(r.id)?.source || (isRecord(r) && r.source))) {
     for (const run of [...A, ...B]) if (!facts.get(run.id)?.source) facts.set(run.id, recordFacts(store, isRecord(run) ? run : tryGet(store, run.id)))
-    return compareResults(A, B, facts, opts, { A: isQuery(a), B: isQuery(b) })
+    return compareResults(A, B, facts, opts, { A: !isIdSpec(a), B: !isIdSpec(b) })
   }
   const comparison = compareGroups(A, B, opts)
   if (!comparison.metrics.length) {
@@ -76,21 +76,11 @@ interface ResultFacts {
 
 const FACT_FIELDS = ['source', 'scenario', 'mode', 'headline', 'accelerators', 'submitter', 'system', 'division', 'round'] as const
 
-/** Whether a side is a query; else it is a record id or id prefix, which no query syntax parses. */
-function isQuery(spec: string): boolean {
-  try {
-    parseWhere(spec)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** The facts (FACT_FIELDS) the index holds for the runs each query side picks. */
 function indexFacts(store: Store, specs: string[]): Map<string, ResultFacts> {
   const facts = new Map<string, ResultFacts>()
   for (const spec of specs) {
-    if (!isQuery(spec)) continue
+    if (isIdSpec(spec)) continue
     const sel = store.select(parseWhere(spec))
     const ids = sel.values('id') as string[]
     // a run without any of the facts is left out of the map, which reads as the same empty facts

@@ -13,6 +13,13 @@ import type { RecordSummary } from './summary.js'
 import { limitsOf } from './summary.js'
 
 const ID = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/
+/** The start of a record id: `20261124T1015`, `20261124T101500123Z-1a2b` */
+const ID_PREFIX = /^\d{8}T[\dZ-]*[0-9a-f-]*$/
+
+/** Whether a compare side or a show spec names records by id (whole or a prefix) rather than by a query. */
+export function isIdSpec(spec: string): boolean {
+  return ID.test(spec) || ID_PREFIX.test(spec)
+}
 /** A run of a query side is compared by its medians, never its repeats. */
 const NO_REPEATS: Comparable['repeats'] = []
 
@@ -64,7 +71,7 @@ function byIdPrefix(store: Store, prefix: string, events?: EventSink): Experimen
 /** An id, a unique id prefix, or a query (see docs/store.md). */
 export function selectRecords(store: Store, spec: string, events?: EventSink): ExperimentRecord[] {
   if (ID.test(spec)) return [store.get(spec)]
-  if (/^\d{8}T[\dZ-]*[0-9a-f-]*$/.test(spec)) {
+  if (ID_PREFIX.test(spec)) {
     const r = byIdPrefix(store, spec, events)
     if (!r) throw new CmcError('RECORD_NOT_FOUND', `no record id starts with ${spec}`, { hint: 'list the ids with `cmc exp list`' })
     return [r]
@@ -104,7 +111,7 @@ export function findRecord(store: Store, spec: string, events?: EventSink): Expe
  * from the index, with units and direction read from one of the records.
  */
 export function selectComparable(store: Store, spec: string, events?: EventSink): Comparable[] {
-  if (ID.test(spec) || /^\d{8}T[\dZ-]*[0-9a-f-]*$/.test(spec)) return selectRecords(store, spec, events)
+  if (isIdSpec(spec)) return selectRecords(store, spec, events)
   // read only the fields a compare needs, straight from the index columns
   const sel = selectWhere(store, spec, events)
   const status = sel.values('status')
