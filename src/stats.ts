@@ -12,6 +12,13 @@ import { jstat } from './lazy.js'
 const MAX_DF = 1e6
 const dfOf = (df: number) => Math.min(df, MAX_DF)
 
+/** exp(mean log) of positive values: the centre a ratio of log means divides. */
+export function geomean(xs: ArrayLike<number>): number {
+  let sum = 0
+  for (let i = 0; i < xs.length; i++) sum += Math.log(xs[i])
+  return Math.exp(sum / xs.length)
+}
+
 /** The median of values sorted in ascending order. */
 export function median(sorted: ArrayLike<number>): number {
   const n = sorted.length

@@ -14,7 +14,7 @@
 // A side must be alike: one benchmark, one value per param, one set of limits;
 // pooling runs that differ would call the difference between setups noise.
 import { CmcError } from '../errors.js'
-import { median, welch, welchLogRatio } from '../stats.js'
+import { geomean, median, welch, welchLogRatio } from '../stats.js'
 import { imageIdentity } from './summary.js'
 import { hostIdentity, type RanOn } from './hostIdentity.js'
 
@@ -145,8 +145,6 @@ function samples(group: Comparable[], metric: string): number[] {
   if (group.length === 1) return group[0].repeats.map((r) => r.metrics[metric]).filter((v): v is number => typeof v === 'number')
   return group.map((r) => r.metrics[metric]?.median).filter((v): v is number => typeof v === 'number')
 }
-
-const geomean = (xs: number[]) => Math.exp(xs.reduce((a, v) => a + Math.log(v), 0) / xs.length)
 
 const cv = (xs: number[]) => {
   if (xs.length < 2) return 0
