@@ -5,13 +5,16 @@
 import { median, tQuantile95 } from '../stats.js'
 import type { MetricSummary } from '../store/record.js'
 
+/** The fewest values whose median gets the order-statistics interval; below, ci95 is the mean's t interval. */
+export const MEDIAN_INTERVAL_MIN = 6
+
 export function summarize(values: number[], meta: { unit?: string; higherIsBetter?: boolean } = {}): MetricSummary {
   const s = [...values].sort((a, b) => a - b)
   const n = s.length
   const mean = s.reduce((a, b) => a + b, 0) / n
   const stdev = n > 1 ? Math.sqrt(s.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0
   let ci: [number, number]
-  if (n >= 6) {
+  if (n >= MEDIAN_INTERVAL_MIN) {
     // ranks j..k with P(X_(j) <= median <= X_(k)) >= 0.95, normal approximation to Bin(n, 1/2)
     const half = (1.96 * Math.sqrt(n)) / 2
     const j = Math.max(1, Math.floor(n / 2 - half))

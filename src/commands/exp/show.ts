@@ -4,6 +4,7 @@
 import { defineCommand } from '../../cli/command.js'
 import { readStoreSpec } from '../../cli/spec.js'
 import { formatNumber, formatTable } from '../../cli/table.js'
+import { MEDIAN_INTERVAL_MIN } from '../../collect/summarize.js'
 import { keptPlace, listKeptFiles } from '../../store/keptFiles.js'
 import { geomeanInterval95 } from '../../stats.js'
 import type { ExperimentRecord, MetricSummary, PublishedSource } from '../../store/record.js'
@@ -119,7 +120,7 @@ function publishedLines(r: ExperimentRecord, src: PublishedSource): string[] {
 function intervalText(r: ExperimentRecord, metric: string, s: MetricSummary): string {
   if (s.n < 2) return 'n/a'
   const range = ([lo, hi]: [number, number]) => `${formatNumber(lo)} .. ${formatNumber(hi)}`
-  if (s.n >= 6) return `${range(s.ci95)} (median)`
+  if (s.n >= MEDIAN_INTERVAL_MIN) return `${range(s.ci95)} (median)`
   const values = r.repeats.map((x) => x.metrics[metric]).filter((v): v is number => typeof v === 'number')
   const g = values.length === s.n ? geomeanInterval95(values) : undefined
   if (g) return `${range(g.ci95)} (geomean ${formatNumber(g.centre)})`
