@@ -190,7 +190,7 @@ class ResultWriter {
     const id = recordIdFor(at, hash)
     const built = buildRecord(result, id, at)
     if (!built) {
-      this.report.skipped.push({ path: result.source.from, reason: 'its record folder exists already' })
+      this.report.skipped.push({ path: result.source.from, reason: 'its record does not pass the record schema' })
       return
     }
     this.pending.set(id, { line: JSON.stringify(summaryOf(built.record)), from: result.source.from })

@@ -45,7 +45,6 @@ export interface HubAddress {
 /** Whether a --store (or CMC_STORE, --to, --from) value names a hub rather than a folder. */
 export const isHubAddress = (spec: string | undefined): spec is string => spec !== undefined && /^https?:\/\//i.test(spec)
 
-/** A hub address read strictly: http(s)://HOST[:PORT]/PROJECT, nothing after the project. */
 /**
  * An address as it may be shown: anything before an `@` (a user and token
  * written into it) is `***`. A project name has no `@`, so any `@` is taken for
@@ -59,6 +58,7 @@ export function shownAddress(spec: string): string {
   return `${scheme}***${spec.slice(at)}`
 }
 
+/** A hub address read strictly: http(s)://HOST[:PORT]/PROJECT, nothing after the project. */
 export function parseHubAddress(spec: string): HubAddress {
   const bad = (why: string) =>
     new CmcError('HUB_URL_INVALID', `${shownAddress(spec)} is not a hub address: ${why}`, {
