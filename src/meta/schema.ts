@@ -246,7 +246,11 @@ export const ArtifactMeta = Type.Union([Component, Image, Benchmark, Platform], 
 
 export const RepoMeta = Type.Object(
   {
-    name: Type.String(),
+    // a repo is named on the command line (`cmc repo remove NAME`) and in queries: a word, as CM's repo aliases are
+    name: Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$',
+      description: 'letters, digits and . _ @ -, e.g. my-benchmarks or mlcommons@mlperf-automations',
+    }),
     uid: Type.Optional(Type.String({ pattern: '^[0-9a-f]{16}$' })),
     description: Type.Optional(Type.String()),
     deps: Type.Optional(Type.Array(Type.Object({ name: Type.String(), url: Type.Optional(Type.String()) }, { additionalProperties: false }))),

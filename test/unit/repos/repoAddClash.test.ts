@@ -1,5 +1,6 @@
 // `cmc repo add` of a copy of a registered repository under another name: its
-// artifacts' uids clash, and the user is told which and what to do.
+// artifacts' uids clash, and the user is told which and what to do. A name that
+// is not a word (one `cmc repo remove NAME` could not be typed plainly) is refused.
 import { spawnSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import path from 'node:path'
@@ -38,5 +39,22 @@ describe('cmc repo add', () => {
     const json = cmc('repo', 'add', repo('second-copy', 'aaaa000000000001'), '--json')
     expect(json.status).toBe(0)
     expect(JSON.parse(json.stdout).uidClashes).toEqual(['aaaa000000000001'])
+  })
+
+  it('refuses a repo name that is not a word, naming the file, line and key, and registers nothing', () => {
+    const dir = writeTree(tmpDir('repo-bad-name-'), { 'cmc-repo.yaml': 'description: x\nname: Bad Name!\n', 'tool/cmc.yaml': 'kind: component\nalias: tool\n' })
+    made.push(dir)
+    const r = cmc('repo', 'add', dir)
+    expect(r.status).toBe(2)
+    const text = r.stderr.replace(/\s*›\s*/g, ' ')
+    expect(text).toContain(`error[META_INVALID]: ${path.join(dir, 'cmc-repo.yaml')}:2:7: name must match`)
+    expect(text).toMatch(/hint: name: letters, digits and/)
+    expect(text).not.toMatch(/^\s+at /m)
+    expect(cmc('repo', 'list').stdout).not.toContain('Bad Name')
+    for (const ok of ['my-benchmarks', 'mlcommons@mlperf-automations', 'team.v2_x']) {
+      const good = writeTree(tmpDir('repo-good-name-'), { 'cmc-repo.yaml': `name: ${ok}\n` })
+      made.push(good)
+      expect(cmc('repo', 'add', good).status, ok).toBe(0)
+    }
   })
 })
