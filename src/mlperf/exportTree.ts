@@ -1,78 +1,107 @@
 // `cmc exp export --format mlperf`: records whose runs produced LoadGen logs
-// written as a submission tree in the layout of the MLPerf submission rules:
+// written as a submission tree in the layout of the round it is for
+// (rounds.ts), v6.0's:
 //   <division>/<submitter>/systems/<system>.json
-//   <division>/<submitter>/code/<benchmark>/README.md
+//   <division>/<submitter>/src/<benchmark>/README.md
 //   <division>/<submitter>/results/<system>/<benchmark>/<scenario>/
-//     performance/run_1/ or accuracy/ (the logs, in place), measurements.json, user.conf, README.md
-// A published record goes back where it came from, with its system
-// description and kept files; a local run gets a system description from its
-// host fingerprint plus the fields the user gives. A record that cannot be
-// placed is skipped with the reason.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+//     performance/run_1/ or accuracy/ (the logs, in place), TEST0X/,
+//     measurements.json, user.conf, README.md
+// and the older rounds' code/, with measurements/ and compliance/ trees
+// beside results/ (results/ keeps its measurements.json, user.conf and
+// README.md too). A published record goes back where it came from, with its
+// system description and kept files; a local run gets a system description
+// from its host fingerprint plus the fields the user gives. A record that
+// cannot be placed is skipped with the reason; a folder the checker wants
+// more in than the records carry is written with what they carry, and
+// reported with what it lacks: nothing is made up.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { loadgenFolderOf, type LoadgenFacts } from '../collect/parseLoadgen.js'
 import { CmcError } from '../errors.js'
-import { readKeptFile, readKeptLoadgen } from '../store/keptFiles.js'
+import { readKeptFile } from '../store/keptFiles.js'
 import type { ExperimentRecord } from '../store/record.js'
 import type { Store } from '../store/store.js'
+import { COMPLIANCE_TEST, complianceMissing } from './compliance.js'
+import { placeLocal, placePublished, type Placement, type PlacementOptions } from './exportPlacement.js'
 import { DIVISIONS } from './readTree.js'
-import { systemFromHost, type SystemDescription } from './systemDescription.js'
+import { layoutOf, NEWEST_ROUND, ROUNDS, type RoundLayout } from './rounds.js'
 
-export interface MlperfExportOptions {
-  /** the submitter of local runs (published ones keep theirs) */
-  submitter?: string
-  division?: string
-  /** the system id of local runs; default: from the host's accelerators, else its hostname */
-  systemId?: string
-  /** fields of systems/<system>.json for local runs, over what the host fingerprint knows; `measurements` holds measurements.json's */
-  system?: SystemDescription
-  /** the MLPerf benchmark name of local runs (resnet50, bert-99, ...); default: the record's benchmark */
-  benchmark?: string
+export interface MlperfExportOptions extends PlacementOptions {
+  /** the round the tree is for (v6.0); default: the published records' own round when they share one, else the newest round known */
+  round?: string
 }
 
 export interface MlperfExportReport {
   dir: string
+  /** the round whose layout the tree has */
+  round: string
+  /** where the round came from: --round, the records' own round, or the newest round known (they share none) */
+  roundFrom: 'option' | 'records' | 'newest'
   written: Array<{ id: string; path: string }>
   skipped: Array<{ id: string; reason: string }>
   /** measurements.json files written with `unknown` for fields nobody gave (the checker wants each present) */
   placeholders: Array<{ path: string; fields: string[] }>
+  /** folders written without everything the round's checker wants in them (the records do not carry it): what each lacks */
+  incomplete: Array<{ path: string; missing: string[] }>
+  /** published records of another round than the tree's, by round */
+  otherRounds: Array<{ round: string; records: number }>
 }
 
 /** The fields measurements.json must have (the submission checker's list). */
 const MEASUREMENT_FIELDS = ['input_data_types', 'retraining', 'starting_weights_filename', 'weight_data_types', 'weight_transformations']
-
-const safeName = (s: string) => s.replace(/[^\w.+-]+/g, '_').replace(/^_+|_+$/g, '') || 'system'
-
-interface Placement {
-  division: string
-  submitter: string
-  system: string
-  benchmark: string
-  scenario: string
-  mode: string
-  systemDescription: SystemDescription
-  measurements: Record<string, unknown>
-  /** files: record-relative source path -> path under the scenario folder */
-  files: Array<{ from: string; to: string }>
-  settings?: LoadgenFacts['settings']
-}
+/** The files of a measurements folder, besides the measurements JSON. */
+const MEASUREMENT_FILES = ['user.conf', 'README.md', 'mlperf.conf']
 
 export function exportTree(store: Store, records: ExperimentRecord[], dir: string, opts: MlperfExportOptions = {}): MlperfExportReport {
-  const report: MlperfExportReport = { dir, written: [], skipped: [], placeholders: [] }
   if (opts.division && !DIVISIONS.includes(opts.division))
     throw new CmcError('FLAG_VALUE', `--division ${opts.division}: expected ${DIVISIONS.join(', ')}`, { hint: 'e.g. --division closed' })
-  const placed: Array<{ record: ExperimentRecord; at: Placement }> = []
-  for (const record of records) {
-    const at = record.source ? placePublished(record) : placeLocal(store, record, opts)
-    if (typeof at === 'string') report.skipped.push({ id: record.id, reason: at })
-    else placed.push({ record, at })
-  }
+  const chosen = opts.round === undefined ? undefined : layoutOf(opts.round)
+  const { placed, skipped } = placeAll(store, records, opts)
   if (!placed.length)
     throw new CmcError('EXPORT_NO_LOADGEN', `none of the ${records.length} record(s) selected can be written as an MLPerf result`, {
-      details: report.skipped.slice(0, 10).map((s) => `${s.id}: ${s.reason}`),
+      details: skipped.slice(0, 10).map((s) => `${s.id}: ${s.reason}`),
       hint: 'select runs whose outputs hold mlperf_log_summary.txt / mlperf_log_detail.txt (or published records imported from a tree), e.g. --where "scenario = Offline"',
     })
+  const exported = placed.map((p) => p.record)
+  const { layout, from } = chosen ? { layout: chosen, from: 'option' as const } : defaultLayout(exported)
+  const report: MlperfExportReport = {
+    dir,
+    round: layout.round,
+    roundFrom: from,
+    written: [],
+    skipped,
+    placeholders: [],
+    incomplete: [],
+    otherRounds: otherRounds(exported, layout.round),
+  }
+  for (const folder of writeAll(store, placed, dir, layout, report)) finishFolder(folder, dir, layout, report)
+  return report
+}
+
+type Placed = { record: ExperimentRecord; at: Placement }
+
+/** Where each record goes, or why it cannot go anywhere. */
+function placeAll(store: Store, records: ExperimentRecord[], opts: PlacementOptions): { placed: Placed[]; skipped: MlperfExportReport['skipped'] } {
+  const out: ReturnType<typeof placeAll> = { placed: [], skipped: [] }
+  for (const record of records) {
+    const at = record.source ? placePublished(record) : placeLocal(store, record, opts)
+    if (typeof at === 'string') out.skipped.push({ id: record.id, reason: at })
+    else out.placed.push({ record, at })
+  }
+  return out
+}
+
+/** A scenario folder written, by the placement whose files fill it, with its compliance tests' files. */
+type Written = Placed & { where: Folders; tests: ComplianceFiles }
+
+/**
+ * Every placement's files (one record a system x benchmark x scenario x
+ * mode); returns each scenario folder once, by its performance record when it
+ * has one: a kept measurements.json or user.conf is then in place before
+ * finishFolder makes any up.
+ */
+function writeAll(store: Store, placed: Placed[], dir: string, layout: RoundLayout, report: MlperfExportReport): Written[] {
   const taken = new Set<string>()
+  const folders = new Map<string, Written>()
   for (const { record, at } of placed) {
     const key = [at.division, at.submitter, at.system, at.benchmark, at.scenario, at.mode].join('/')
     if (taken.has(key)) {
@@ -80,99 +109,123 @@ export function exportTree(store: Store, records: ExperimentRecord[], dir: strin
       continue
     }
     taken.add(key)
-    report.written.push({ id: record.id, path: writePlacement(store, record, at, dir, report) })
+    const where = foldersOf(at, layout)
+    const tests = writeFiles(store, record, at, where, dir)
+    report.written.push({ id: record.id, path: where.results })
+    const first = folders.get(where.results)
+    if (!first || (first.at.mode === 'AccuracyOnly' && at.mode !== 'AccuracyOnly')) folders.set(where.results, { record, at, where, tests })
   }
-  return report
+  return [...folders.values()]
 }
 
-/** Where a published record goes: back where it was published, with the files it kept. */
-function placePublished(record: ExperimentRecord): Placement | string {
-  const src = record.source!
-  const files = record.outputs.map((o) => ({ from: o.path, to: o.path }))
-  const logs = files.filter((f) => /mlperf_log_(summary|detail)\.txt$/.test(f.to))
-  if (!logs.length) return `a published result without its logs (imported from ${src.from}) cannot make a submission`
+/** A scenario folder's measurements files, and what its compliance folders lack of what the round wants. */
+function finishFolder({ record, at, where, tests }: Written, dir: string, layout: RoundLayout, report: MlperfExportReport): void {
+  writeMeasurements(record, at, where, dir, layout, report)
+  for (const [test, files] of tests) {
+    const missing = complianceMissing(test, layout.round, files)
+    if (missing.length) report.incomplete.push({ path: path.join(where.compliance, test), missing })
+  }
+}
+
+/** The published records' round when every record is published in one round cmc knows; else the newest round. */
+function defaultLayout(records: ExperimentRecord[]): { layout: RoundLayout; from: 'records' | 'newest' } {
+  const rounds = new Set(records.map((r) => r.source?.round))
+  const [only] = rounds
+  if (rounds.size === 1 && only && (ROUNDS as readonly string[]).includes(only)) return { layout: layoutOf(only), from: 'records' }
+  return { layout: layoutOf(NEWEST_ROUND), from: 'newest' }
+}
+
+function otherRounds(records: ExperimentRecord[], round: string): MlperfExportReport['otherRounds'] {
+  const counts = new Map<string, number>()
+  for (const r of records) if (r.source?.round && r.source.round !== round) counts.set(r.source.round, (counts.get(r.source.round) ?? 0) + 1)
+  return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => ({ round: r, records: n }))
+}
+
+/** The folders of one system x benchmark x scenario in the round's layout, relative to the tree's root. */
+interface Folders {
+  results: string
+  /** where the checker reads measurements JSON, user.conf and README.md: results, or the measurements/ tree */
+  measurements: string
+  /** the name of the measurements JSON there */
+  measurementsJson: string
+  /** the folder TEST0X/ sit in */
+  compliance: string
+  code: string
+}
+
+function foldersOf(at: Placement, layout: RoundLayout): Folders {
+  const sub = path.join(at.division, at.submitter)
+  const inTree = (tree: string) => path.join(sub, tree, at.system, at.benchmark, at.scenario)
+  const results = inTree('results')
   return {
-    division: src.division,
-    submitter: src.submitter,
-    system: src.system,
-    benchmark: src.benchmark,
-    scenario: src.scenario,
-    mode: src.mode,
-    systemDescription: src.systemDescription ?? {},
-    measurements: src.measurements ?? {},
-    files,
-    settings: record.loadgen?.settings,
+    results,
+    measurements: layout.besideResults ? inTree('measurements') : results,
+    measurementsJson: layout.besideResults ? `${at.system}_${at.scenario}.json` : 'measurements.json',
+    compliance: layout.besideResults ? inTree('compliance') : results,
+    code: path.join(sub, layout.code, at.benchmark),
   }
 }
 
-/** Where a local run goes: its LoadGen logs as run_1 (or accuracy/), the system from its host and the user's fields. */
-function placeLocal(store: Store, record: ExperimentRecord, opts: MlperfExportOptions): Placement | string {
-  const folder = loadgenFolderOf(record.outputs.map((o) => o.path))
-  if (folder === undefined) return 'its outputs hold no mlperf_log_summary.txt or mlperf_log_detail.txt'
-  const loadgen = record.loadgen ?? readKeptLoadgen(store, record)
-  if (!loadgen?.scenario) return 'its LoadGen logs name no scenario'
-  if (!opts.submitter)
-    throw new CmcError('EXPORT_SYSTEM_FIELDS', 'a submission of local runs needs its submitter', { hint: 'add --submitter NAME (your organization)' })
-  const accuracy = loadgen.mode === 'AccuracyOnly'
-  const prefix = folder === '.' ? '' : `${folder}/`
-  const files = record.outputs
-    .filter((o) => path.posix.dirname(o.path) === folder)
-    .filter((o) => /^(mlperf_log_(summary|detail)\.txt|mlperf_log_accuracy\.json|accuracy\.txt)$/.test(path.posix.basename(o.path)))
-    .map((o) => ({ from: o.path, to: `${accuracy ? 'accuracy' : 'performance/run_1'}/${o.path.slice(prefix.length)}` }))
-  const gpus = record.host.gpus
-  const system = opts.systemId ?? safeName(gpus.length ? `${gpus[0]!.model}x${gpus.length}` : record.host.hostname)
-  const division = opts.division ?? 'closed'
-  const { measurements, ...given } = opts.system ?? {}
-  return {
-    division,
-    submitter: opts.submitter,
-    system,
-    benchmark: opts.benchmark ?? record.benchmark.alias,
-    scenario: loadgen.scenario,
-    mode: loadgen.mode ?? 'PerformanceOnly',
-    systemDescription: systemFromHost(record.host, { ...given, division, submitter: opts.submitter }),
-    measurements: (measurements && typeof measurements === 'object' ? measurements : {}) as Record<string, unknown>,
-    files,
-    settings: loadgen.settings,
-  }
+const writeNew = (file: string, text: string | Buffer) => {
+  if (existsSync(file)) return
+  mkdirSync(path.dirname(file), { recursive: true })
+  writeFileSync(file, text)
 }
 
-/** The placement's files under dir; returns the scenario folder, relative to dir. */
-function writePlacement(store: Store, record: ExperimentRecord, at: Placement, dir: string, report: MlperfExportReport): string {
-  const sub = path.join(dir, at.division, at.submitter)
-  const scenarioRel = path.join(at.division, at.submitter, 'results', at.system, at.benchmark, at.scenario)
-  const scenarioDir = path.join(dir, scenarioRel)
-  mkdirSync(scenarioDir, { recursive: true })
-  const systemFile = path.join(sub, 'systems', `${at.system}.json`)
-  if (!existsSync(systemFile)) {
-    mkdirSync(path.dirname(systemFile), { recursive: true })
-    writeFileSync(systemFile, JSON.stringify(at.systemDescription, null, 2) + '\n')
-  }
-  const code = path.join(sub, 'code', at.benchmark, 'README.md')
-  if (!existsSync(code)) {
-    mkdirSync(path.dirname(code), { recursive: true })
-    writeFileSync(code, `# ${at.benchmark}\n\nResults exported by cmc from its experiment store.\n`)
-  }
+/** A compliance test's files, relative to its folder, by test. */
+type ComplianceFiles = Map<string, Map<string, Buffer>>
+
+/** The placement's files under dir, with its system description and code folder; returns its compliance tests' files. */
+function writeFiles(store: Store, record: ExperimentRecord, at: Placement, where: Folders, dir: string): ComplianceFiles {
+  const abs = (rel: string) => path.join(dir, rel)
+  mkdirSync(abs(where.results), { recursive: true })
+  writeNew(abs(path.join(at.division, at.submitter, 'systems', `${at.system}.json`)), JSON.stringify(at.systemDescription, null, 2) + '\n')
+  writeNew(abs(path.join(where.code, 'README.md')), `# ${at.benchmark}\n\nResults exported by cmc from its experiment store.\n`)
+  const tests: ComplianceFiles = new Map()
   for (const { from, to } of at.files) {
-    const target = path.join(scenarioDir, to)
+    const bytes = readKeptFile(store, record, from)
+    const [first, ...rest] = to.split('/')
+    const test = rest.length && COMPLIANCE_TEST.test(first!) ? first! : undefined
+    if (test) {
+      if (!tests.has(test)) tests.set(test, new Map())
+      tests.get(test)!.set(rest.join('/'), bytes)
+    }
+    const target = abs(path.join(test ? where.compliance : where.results, to))
     mkdirSync(path.dirname(target), { recursive: true })
-    writeFileSync(target, readKeptFile(store, record, from))
+    writeFileSync(target, bytes)
   }
-  const measurements = path.join(scenarioDir, 'measurements.json')
+  return tests
+}
+
+/**
+ * measurements.json, user.conf and README.md in the scenario folder (kept
+ * ones as they were, else made from what the record says), and, where the
+ * round wants them in the measurements/ tree, the same files there.
+ */
+function writeMeasurements(record: ExperimentRecord, at: Placement, where: Folders, dir: string, layout: RoundLayout, report: MlperfExportReport): void {
+  const results = path.join(dir, where.results)
+  const json = path.join(results, 'measurements.json')
   let m: Record<string, unknown> = { ...at.measurements }
-  if (!existsSync(measurements)) {
+  if (!existsSync(json)) {
     // an honest placeholder where nobody said: the checker wants every field present
     for (const f of MEASUREMENT_FIELDS) if (m[f] === undefined || m[f] === '') m[f] = 'unknown'
-    writeFileSync(measurements, JSON.stringify(m, null, 2) + '\n')
-  } else m = readJsonObject(measurements)
+    writeFileSync(json, JSON.stringify(m, null, 2) + '\n')
+  } else m = readJsonObject(json)
+  writeNew(path.join(results, 'user.conf'), userConfOf(at))
+  writeNew(path.join(results, 'README.md'), readmeOf(record, at))
+  const measurements = path.join(dir, where.measurements)
+  if (where.measurements !== where.results) {
+    mkdirSync(measurements, { recursive: true })
+    if (!existsSync(path.join(measurements, where.measurementsJson))) copyFileSync(json, path.join(measurements, where.measurementsJson))
+    for (const f of MEASUREMENT_FILES)
+      if (existsSync(path.join(results, f)) && !existsSync(path.join(measurements, f))) copyFileSync(path.join(results, f), path.join(measurements, f))
+  }
   // the tree's placeholders, whoever wrote them: a submitter must fill them in
   const unset = MEASUREMENT_FIELDS.filter((f) => m[f] === 'unknown')
-  if (unset.length) report.placeholders.push({ path: path.join(scenarioRel, 'measurements.json'), fields: unset })
-  const userConf = path.join(scenarioDir, 'user.conf')
-  if (!existsSync(userConf)) writeFileSync(userConf, userConfOf(at))
-  const readme = path.join(scenarioDir, 'README.md')
-  if (!existsSync(readme)) writeFileSync(readme, readmeOf(record, at))
-  return scenarioRel
+  const jsonRel = path.join(where.measurements, where.measurementsJson)
+  if (unset.length) report.placeholders.push({ path: jsonRel, fields: unset })
+  // LoadGen's mlperf.conf of the round is the run's to give: cmc does not write one of its own
+  if (layout.mlperfConf && !existsSync(path.join(measurements, 'mlperf.conf'))) report.incomplete.push({ path: where.measurements, missing: ['mlperf.conf'] })
 }
 
 /** user.conf from the run's test settings: the ones a submitter sets per scenario. */

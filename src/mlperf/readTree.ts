@@ -355,7 +355,7 @@ function readAccuracy(unit: Unit, sink: Sink): void {
   })
 }
 
-/** measurements.json (and user.conf), in the result's folder or under the old layout's measurements/. */
+/** measurements.json (and user.conf, mlperf.conf), in the result's folder or under the old layout's measurements/. */
 function readMeasurements(unit: Unit, files: PublishedResult['files']): Record<string, unknown> | undefined {
   let here = unit.listing
   let file = 'measurements.json'
@@ -363,8 +363,10 @@ function readMeasurements(unit: Unit, files: PublishedResult['files']): Record<s
     here = new Listing(besideResults(unit, 'measurements'))
     file = here.names.find((n) => n.endsWith('.json')) ?? file
   }
-  const conf = here.isFile('user.conf') && keep(path.join(here.dir, 'user.conf'), 'user.conf')
-  if (conf) files.push(conf)
+  for (const conf of ['user.conf', 'mlperf.conf']) {
+    const kept = here.isFile(conf) && keep(path.join(here.dir, conf), conf)
+    if (kept) files.push(kept)
+  }
   const kept = here.isFile(file) && keep(path.join(here.dir, file), 'measurements.json')
   if (!kept) return undefined
   files.push(kept)
@@ -392,8 +394,21 @@ function readCompliance(unit: Unit, files: PublishedResult['files']): PublishedS
       .filter((n) => /^verify_.*\.txt$/.test(n) && listing.isFile(n))
       .flatMap((n) => keep(path.join(base, test, n), `${test}/${n}`) ?? [])
     const texts = verify.map((f) => f.bytes!.toString('utf8'))
-    files.push(...verify)
+    files.push(...verify, ...keepTestRuns(path.join(base, test), test, listing))
     out[test] = texts.some((t) => /TEST FAIL/i.test(t)) ? 'failed' : texts.some((t) => /TEST PASS/i.test(t)) ? 'passed' : 'missing'
+  }
+  return out
+}
+
+/** A compliance test's other files (its performance/run_1/ and accuracy/ folders), kept as they are: an export writes them back. */
+function keepTestRuns(dir: string, to: string, listing: Listing): KeptFile[] {
+  const out: KeptFile[] = []
+  for (const name of listing.names) {
+    if (listing.isDir(name)) out.push(...keepTestRuns(path.join(dir, name), `${to}/${name}`, new Listing(path.join(dir, name))))
+    else if (listing.isFile(name) && !(/^verify_.*\.txt$/.test(name) && !to.includes('/'))) {
+      const kept = keep(path.join(dir, name), `${to}/${name}`)
+      if (kept && kept.bytes!.length <= MAX_KEPT_BYTES) out.push(kept)
+    }
   }
   return out
 }
