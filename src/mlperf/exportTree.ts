@@ -7,14 +7,13 @@
 //     performance/run_1/ or accuracy/ (the logs, in place), TEST0X/,
 //     measurements.json, user.conf, README.md
 // and the older rounds' code/, with measurements/ and compliance/ trees
-// beside results/ (results/ keeps its measurements.json, user.conf and
-// README.md too). A published record goes back where it came from, with its
+// beside results/ (which then holds only the logs). A published record goes back where it came from, with its
 // system description and kept files; a local run gets a system description
 // from its host fingerprint plus the fields the user gives. A record that
 // cannot be placed is skipped with the reason; a folder the checker wants
 // more in than the records carry is written with what they carry, and
 // reported with what it lacks: nothing is made up.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
 import { readKeptFile } from '../store/keptFiles.js'
@@ -190,7 +189,7 @@ function writeFiles(store: Store, record: ExperimentRecord, at: Placement, where
       if (!tests.has(test)) tests.set(test, new Map())
       tests.get(test)!.set(rest.join('/'), bytes)
     }
-    const target = abs(path.join(test ? where.compliance : where.results, to))
+    const target = abs(test ? path.join(where.compliance, to) : scenarioFile(where, to))
     mkdirSync(path.dirname(target), { recursive: true })
     writeFileSync(target, bytes)
   }
@@ -198,28 +197,31 @@ function writeFiles(store: Store, record: ExperimentRecord, at: Placement, where
 }
 
 /**
- * measurements.json, user.conf and README.md in the scenario folder (kept
- * ones as they were, else made from what the record says), and, where the
- * round wants them in the measurements/ tree, the same files there.
+ * Where a file named as in today's scenario folder goes in the round's
+ * layout: measurements.json, user.conf, README.md and mlperf.conf to the
+ * measurements folder (under the round's name for the JSON), the rest to results.
+ */
+function scenarioFile(where: Folders, to: string): string {
+  if (to === 'measurements.json') return path.join(where.measurements, where.measurementsJson)
+  return path.join(MEASUREMENT_FILES.includes(to) ? where.measurements : where.results, to)
+}
+
+/**
+ * The measurements JSON, user.conf and README.md in the folder the round
+ * reads them from: kept ones as they were, else made from what the record says.
  */
 function writeMeasurements(record: ExperimentRecord, at: Placement, where: Folders, dir: string, layout: RoundLayout, report: MlperfExportReport): void {
-  const results = path.join(dir, where.results)
-  const json = path.join(results, 'measurements.json')
+  const measurements = path.join(dir, where.measurements)
+  mkdirSync(measurements, { recursive: true })
+  const json = path.join(measurements, where.measurementsJson)
   let m: Record<string, unknown> = { ...at.measurements }
   if (!existsSync(json)) {
     // an honest placeholder where nobody said: the checker wants every field present
     for (const f of MEASUREMENT_FIELDS) if (m[f] === undefined || m[f] === '') m[f] = 'unknown'
     writeFileSync(json, JSON.stringify(m, null, 2) + '\n')
   } else m = readJsonObject(json)
-  writeNew(path.join(results, 'user.conf'), userConfOf(at))
-  writeNew(path.join(results, 'README.md'), readmeOf(record, at))
-  const measurements = path.join(dir, where.measurements)
-  if (where.measurements !== where.results) {
-    mkdirSync(measurements, { recursive: true })
-    if (!existsSync(path.join(measurements, where.measurementsJson))) copyFileSync(json, path.join(measurements, where.measurementsJson))
-    for (const f of MEASUREMENT_FILES)
-      if (existsSync(path.join(results, f)) && !existsSync(path.join(measurements, f))) copyFileSync(path.join(results, f), path.join(measurements, f))
-  }
+  writeNew(path.join(measurements, 'user.conf'), userConfOf(at))
+  writeNew(path.join(measurements, 'README.md'), readmeOf(record, at))
   // the tree's placeholders, whoever wrote them: a submitter must fill them in
   const unset = MEASUREMENT_FIELDS.filter((f) => m[f] === 'unknown')
   const jsonRel = path.join(where.measurements, where.measurementsJson)

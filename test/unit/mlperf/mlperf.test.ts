@@ -344,8 +344,10 @@ describe('exporting a submission tree', () => {
     expect(files).toContain('closed/NVIDIA/systems/DGX-H100_H100-SXM-80GBx8_TRT.json')
     expect(files).toContain('closed/NVIDIA/results/DGX-H100_H100-SXM-80GBx8_TRT/resnet50/Offline/performance/run_1/mlperf_log_detail.txt')
     expect(files).toContain('open/AcmeAI/results/MI300Xx8_vLLM/bert-99/SingleStream/accuracy/accuracy.txt')
-    expect(files).toContain('open/AcmeAI/results/MI300Xx8_vLLM/bert-99/SingleStream/measurements.json')
-    expect(files).toContain('open/AcmeAI/results/MI300Xx8_vLLM/bert-99/SingleStream/user.conf')
+    // a v4.1 tree: the measurements beside results/, under the name that round's checker looks for
+    expect(files).toContain('open/AcmeAI/measurements/MI300Xx8_vLLM/bert-99/SingleStream/MI300Xx8_vLLM_SingleStream.json')
+    expect(files).toContain('open/AcmeAI/measurements/MI300Xx8_vLLM/bert-99/SingleStream/user.conf')
+    expect(files).not.toContain('open/AcmeAI/results/MI300Xx8_vLLM/bert-99/SingleStream/measurements.json')
     const again = new Store(path.join(dir, 'store-again'))
     const back = await importMlperf(again, out, { round: 'v4.1' })
     expect(back.skipped).toEqual([])
