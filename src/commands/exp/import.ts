@@ -6,14 +6,15 @@ import { storeSpec } from '../../cli/spec.js'
 import { CmcError } from '../../errors.js'
 import { importMlperf } from '../../mlperf/importMlperf.js'
 import { roundOf } from '../../mlperf/readTree.js'
+import { roundName } from '../../mlperf/rounds.js'
 import { importRecords } from '../../store/exportImport.js'
 import { openStore } from '../../store/store.js'
 
-/** --round as MLPerf names rounds: v4.1 (4.1 and V4.1 read the same). */
+/** --round as MLPerf names rounds: v4.1 (4.1 and V4.1 read the same); any round, for results of rounds older or newer than the layouts export knows. */
 function roundFlag(raw: string): string {
-  const m = /^[vV]?(\d+)\.(\d+)$/.exec(raw.trim())
-  if (!m) throw new CmcError('FLAG_VALUE', `--round ${raw}: not a round`, { hint: 'give it as MLPerf names rounds, e.g. --round v4.1' })
-  return `v${Number(m[1])}.${Number(m[2])}`
+  const name = roundName(raw)
+  if (!name) throw new CmcError('FLAG_VALUE', `--round ${raw}: not a round`, { hint: 'give it as MLPerf names rounds, e.g. --round v4.1' })
+  return name
 }
 
 /** How many skipped paths the text output names before it counts the rest (--json has them all). */
