@@ -13,7 +13,7 @@
 // cannot be placed is skipped with the reason; a folder the checker wants
 // more in than the records carry is written with what they carry, and
 // reported with what it lacks: nothing is made up.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
 import { readKeptFile } from '../store/keptFiles.js'
@@ -47,6 +47,23 @@ export interface MlperfExportReport {
 
 /** The fields measurements.json must have (the submission checker's list). */
 const MEASUREMENT_FIELDS = ['input_data_types', 'retraining', 'starting_weights_filename', 'weight_data_types', 'weight_transformations']
+/** A tree written into another (of another round, or the user's own files) would mix layouts and overwrite logs: -o is a new or empty folder. */
+function refuseFilledTarget(dir: string): void {
+  let there: string[]
+  try {
+    there = readdirSync(dir)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return
+    if (code !== 'ENOTDIR') throw e
+    throw new CmcError('EXPORT_TARGET_NOT_EMPTY', `${dir} is a file, not a folder for the tree`, { hint: 'give -o a new folder; nothing was written' })
+  }
+  if (there.length)
+    throw new CmcError('EXPORT_TARGET_NOT_EMPTY', `${dir} is not empty (${there.length} entr${there.length === 1 ? 'y' : 'ies'}, e.g. ${there.sort()[0]})`, {
+      hint: 'give -o a new folder; nothing was written',
+    })
+}
+
 /** The files of a measurements folder, besides the measurements JSON. */
 const MEASUREMENT_FILES = ['user.conf', 'README.md', 'mlperf.conf']
 
@@ -54,6 +71,7 @@ export function exportTree(store: Store, records: ExperimentRecord[], dir: strin
   if (opts.division && !DIVISIONS.includes(opts.division))
     throw new CmcError('FLAG_VALUE', `--division ${opts.division}: expected ${DIVISIONS.join(', ')}`, { hint: 'e.g. --division closed' })
   const chosen = opts.round === undefined ? undefined : layoutOf(opts.round)
+  refuseFilledTarget(dir)
   const { placed, skipped } = placeAll(store, records, opts)
   if (!placed.length)
     throw new CmcError('EXPORT_NO_LOADGEN', `none of the ${records.length} record(s) selected can be written as an MLPerf result`, {

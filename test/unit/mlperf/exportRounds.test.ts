@@ -159,6 +159,28 @@ describe('a tree of one round exported for another', () => {
   })
 })
 
+describe('the folder a tree is written into', () => {
+  it('is new or empty: a tree of another round, or files of the user, are refused and left as they were', async () => {
+    const { store, records } = await imported('v5.0', 'v5.0-into-filled')
+    const out = path.join(dir, 'out-filled')
+    exportTree(store, records, out)
+    const before = files(out)
+    const again = cmcErrorOf(() => exportTree(store, records, out, { round: 'v6.0' }))
+    expect(again.code).toBe('EXPORT_TARGET_NOT_EMPTY')
+    expect(again.message).toBe(`${out} is not empty (1 entry, e.g. closed)`)
+    expect(again.hint).toBe('give -o a new folder; nothing was written')
+    expect(files(out)).toEqual(before)
+    expect(files(out).some((f) => f.startsWith(`${sub}/src/`))).toBe(false)
+    const file = path.join(dir, 'a-file')
+    writeFileSync(file, 'mine\n')
+    expect(cmcErrorOf(() => exportTree(store, records, file)).message).toBe(`${file} is a file, not a folder for the tree`)
+    expect(readFileSync(file, 'utf8')).toBe('mine\n')
+    const empty = path.join(dir, 'out-empty')
+    mkdirSync(empty)
+    expect(exportTree(store, records, empty).written).toHaveLength(records.length)
+  })
+})
+
 describe('compliance folders the records cannot fill', () => {
   it('are written with what the records carry; what each round wants besides is named, not made up', async () => {
     const tree = path.join(dir, 'tree-partial')
