@@ -181,6 +181,53 @@ exception when others then
 end $$;
 `,
   },
+  {
+    version: 5,
+    name: 'cmc_num trims the white space JavaScript trims',
+    // Number(text) trims Unicode white space too (U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029,
+    // U+202F, U+205F, U+3000, U+FEFF), which migration 4's cmc_num read as no number. chr() gives
+    // those code points only in a UTF8 database; one in another encoding keeps the ASCII set,
+    // decided here once so that a call does no more work than before.
+    sql: `
+do $do$
+declare
+  ws text := E' \\t\\n\\r\\f\\x0B';
+begin
+  if getdatabaseencoding() = 'UTF8' then
+    ws := ws || (select string_agg(chr(c), '') from unnest(array[160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202,
+                                                                 8232, 8233, 8239, 8287, 12288, 65279]) as c);
+  end if;
+  execute format($f$
+create or replace function cmc_num(t text) returns double precision language plpgsql immutable parallel safe as $$
+declare
+  s text := btrim(t, %L);
+  base int;
+  m numeric := 0;
+  d text;
+begin
+  if s = '' then
+    return case when t = '' then null else 0 end;
+  elsif s ~ '^[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?$' then
+    begin
+      return s::double precision;
+    exception when others then
+      return case when abs(s::numeric) < 1 then (case when left(s, 1) = '-' then '-0' else '0' end)::double precision end;
+    end;
+  elsif s ~ '^0([xX][0-9a-fA-F]+|[bB][01]+|[oO][0-7]+)$' then
+    base := case lower(substr(s, 2, 1)) when 'x' then 16 when 'b' then 2 else 8 end;
+    foreach d in array regexp_split_to_array(lower(substr(s, 3)), '') loop
+      m := m * base + (strpos('0123456789abcdef', d) - 1);
+    end loop;
+    return m::double precision;
+  end if;
+  return null;
+exception when others then
+  return null;
+end $$
+$f$, ws);
+end $do$;
+`,
+  },
 ]
 
 /** The key of the advisory lock migrations run under. */
