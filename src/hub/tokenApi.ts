@@ -4,12 +4,15 @@
 // an admin who has no database login. Tokens made this way belong to the
 // project of the address.
 import { hubSettings } from '../config.js'
-import { hubClient, type HubClient } from './client.js'
+import { hubClient, requireToken, type HubClient } from './client.js'
 import { dbUrl, openDb, type Db } from './db.js'
 import type { Scope, TokenInfo } from './tokens.js'
 
 async function withClient<T>(hub: string, fn: (c: HubClient) => Promise<T>): Promise<T> {
-  const client = hubClient(hubSettings(hub), { retryForMs: 5000 })
+  const settings = hubSettings(hub)
+  // every token route needs an admin token: without one, say where it goes rather than pass on the hub's 401
+  requireToken(settings, 'managing the tokens of', 'admin')
+  const client = hubClient(settings, { retryForMs: 5000 })
   try {
     return await fn(client)
   } finally {

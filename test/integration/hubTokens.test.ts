@@ -1,11 +1,14 @@
 // A project's tokens managed over the hub's API with an admin token of that
 // project (src/hub/tokenApi.ts), on a real PostgreSQL: what an admin makes
-// works at once and what it revokes stops at once; no token, a push token, an
-// admin of another project and a bad request are refused (401, 403, 404, 400)
+// works at once and what it revokes stops at once; no token at all is refused
+// before any request (HUB_TOKEN_MISSING), and a bad token, a push token, an
+// admin of another project and a bad request by the hub (401, 403, 404, 400),
 // with no token made or revoked.
 import { spawn } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { CmcEvent } from '../../src/events.js'
 import { remoteRecordStore } from '../../src/hub/remoteStore.js'
 import { createHubToken, listHubTokens, revokeHubToken } from '../../src/hub/tokenApi.js'
 import { listTokens, type TokenInfo } from '../../src/hub/tokens.js'
@@ -15,12 +18,14 @@ import { bin, freshDatabase, startTestHub, type TestHub } from '../unit/hub/harn
 let hub: TestHub
 let drop: () => Promise<void>
 const home = tmpDir('cmc-hub-tokens-home-')
+/** the requests the hub served, as its debug lines name them */
+const served: string[] = []
 const tokens: Record<'admin' | 'global' | 'push' | 'otherAdmin' | 'other', string> = { admin: '', global: '', push: '', otherAdmin: '', other: '' }
 
 beforeAll(async () => {
   const db = await freshDatabase('tokens')
   drop = db.drop
-  hub = await startTestHub(db.url)
+  hub = await startTestHub(db.url, { events: (e: CmcEvent) => void (e.type === 'log' && e.level === 'debug' && served.push(e.message)) })
   process.env.CMC_HOME = home
   delete process.env.CMC_HUB
   tokens.admin = await hub.token('admin', 'team', 'ada')
@@ -50,7 +55,7 @@ const refused = async (p: Promise<unknown>) => {
   const e = (await p.then(
     () => undefined,
     (x: unknown) => x,
-  )) as { code?: string; data?: { status?: number }; message?: string } | undefined
+  )) as { code?: string; data?: { status?: number }; message?: string; hint?: string } | undefined
   expect(e, 'the hub refused').toBeDefined()
   return e!
 }
@@ -87,11 +92,31 @@ describe('tokens over the API', () => {
     expect((await listHubTokens(team())).some((t) => t.id === made.id)).toBe(true)
   })
 
-  it('no token, a push token, an admin of another project: 401 and 403, and nothing made, listed or revoked', async () => {
+  it('no token at all is HUB_TOKEN_MISSING before any request, its hint saying where a token goes', async () => {
+    const victim = (await listTokens(hub.db)).find((t) => t.user === 'pat')!
+    const before = await held()
+    as(undefined)
+    for (const call of [
+      () => createHubToken(team(), { user: 'mallory', scope: 'admin' }),
+      () => listHubTokens(team()),
+      () => revokeHubToken(team(), victim.id),
+    ]) {
+      served.length = 0
+      const e = await refused(call())
+      expect(e).toMatchObject({
+        code: 'HUB_TOKEN_MISSING',
+        exitCode: 2,
+        hint: expect.stringMatching(/CMC_HUB_TOKEN.*config\.yaml.*--scope admin --project team/),
+      })
+      expect(served).toEqual([])
+    }
+    expect(await held()).toEqual(before)
+  })
+
+  it('a bad token, a push token, an admin of another project: 401 and 403, and nothing made, listed or revoked', async () => {
     const victim = (await listTokens(hub.db)).find((t) => t.user === 'pat')!
     const before = await held()
     for (const [token, status] of [
-      [undefined, 401],
       ['cmc_not-a-token', 401],
       [tokens.push, 403],
       [tokens.other, 403],
@@ -126,9 +151,9 @@ describe('tokens over the API', () => {
 
 describe('cmc hub token ... --hub', () => {
   // not spawnSync: the hub answers from this process's event loop
-  const cmc = (args: string[], token: string) =>
+  const cmc = (args: string[], token: string, cmcHome = home) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, 'hub', 'token', ...args], { env: { ...process.env, CMC_HOME: home, CMC_HUB_TOKEN: token, CMC_HUB: '' } })
+      const child = spawn(process.execPath, [bin, 'hub', 'token', ...args], { env: { ...process.env, CMC_HOME: cmcHome, CMC_HUB_TOKEN: token, CMC_HUB: '' } })
       let stdout = '',
         stderr = ''
       child.stdout.on('data', (d: Buffer) => (stdout += d))
@@ -154,6 +179,34 @@ describe('cmc hub token ... --hub', () => {
     const revoked = await cmc(['revoke', String(t.id), '--hub', team()], tokens.admin)
     expect(revoked.status, revoked.stderr).toBe(0)
     expect((await listTokens(hub.db)).find((x) => x.id === t.id)?.revokedAt).not.toBeNull()
+  })
+
+  it('with no token in the flags, CMC_HUB_TOKEN or config.yaml, fails with HUB_TOKEN_MISSING, the hub asked nothing', async () => {
+    // a token in config.yaml goes only to the hub of its hub.url: one for another hub is no token for this one
+    const other = tmpDir('cmc-hub-tokens-other-home-')
+    writeFileSync(path.join(other, 'config.yaml'), `hub:\n  url: http://127.0.0.1:1/team\n  token: ${tokens.admin}\n`, { mode: 0o600 })
+    const before = await held()
+    for (const [args, cmcHome] of [
+      [['list', '--hub', team()], home],
+      [['create', '--user', 'hank', '--scope', 'admin', '--hub', team()], home],
+      [['revoke', '1', '--hub', team()], other],
+    ] as const) {
+      served.length = 0
+      const res = await cmc([...args], '', cmcHome)
+      expect(res.status, res.stderr).toBe(2)
+      expect(res.stderr).toMatch(/HUB_TOKEN_MISSING/)
+      expect(res.stderr).toMatch(/managing the tokens of .*\/team needs a token/)
+      expect(res.stderr).toMatch(/hint: set CMC_HUB_TOKEN/)
+      expect(res.stderr).not.toMatch(/401|HUB_UNAUTHORIZED/)
+      expect(served).toEqual([])
+    }
+    expect(await held()).toEqual(before)
+    // the same config.yaml naming this hub is a token
+    writeFileSync(path.join(other, 'config.yaml'), `hub:\n  url: ${team()}\n  token: ${tokens.admin}\n`, { mode: 0o600 })
+    const listed = await cmc(['list', '--hub', team()], '', other)
+    expect(listed.status, listed.stderr).toBe(0)
+    expect(listed.stdout).toMatch(/\bada\b/)
+    rmSync(other, { recursive: true, force: true })
   })
 
   it('refuses --hub beside --project or --db before anything is made', async () => {
