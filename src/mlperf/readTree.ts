@@ -16,6 +16,7 @@ import path from 'node:path'
 import { LOADGEN_LOGS, loadgenFacts, normalizeScenario, parseLoadgenLogs } from '../collect/parseLoadgen.js'
 import type { PublishedSource } from '../store/record.js'
 import { parseAccuracy } from './accuracy.js'
+import { COMPLIANCE_TEST } from './compliance.js'
 import type { PublishedResult } from './published.js'
 import { describeSystem, publishedHost, type SystemDescription } from './systemDescription.js'
 
@@ -381,10 +382,10 @@ function readMeasurements(unit: Unit, files: PublishedResult['files']): Record<s
 /** Each compliance test's verdict from its verify_*.txt files; undefined when the result has none. */
 function readCompliance(unit: Unit, files: PublishedResult['files']): PublishedSource['compliance'] {
   let base = unit.dir
-  let tests = unit.listing.dirs().filter((n) => /^TEST\d+$/.test(n))
+  let tests = unit.listing.dirs().filter((n) => COMPLIANCE_TEST.test(n))
   if (!tests.length) {
     base = besideResults(unit, 'compliance')
-    tests = new Listing(base).dirs().filter((n) => /^TEST\d+$/.test(n))
+    tests = new Listing(base).dirs().filter((n) => COMPLIANCE_TEST.test(n))
   }
   if (!tests.length) return undefined
   const out: NonNullable<PublishedSource['compliance']> = {}
@@ -395,6 +396,8 @@ function readCompliance(unit: Unit, files: PublishedResult['files']): PublishedS
       .flatMap((n) => keep(path.join(base, test, n), `${test}/${n}`) ?? [])
     const texts = verify.map((f) => f.bytes!.toString('utf8'))
     files.push(...verify, ...keepTestRuns(path.join(base, test), test, listing))
+    // TEST04-B (the older rounds' second half of TEST04) has no verdict of its own: TEST04-A's verify file judges both
+    if (!verify.length && test === 'TEST04-B') continue
     out[test] = texts.some((t) => /TEST FAIL/i.test(t)) ? 'failed' : texts.some((t) => /TEST PASS/i.test(t)) ? 'passed' : 'missing'
   }
   return out

@@ -12,7 +12,7 @@ import { Store } from '../../../src/store/store.js'
 // @ts-expect-error: a plain ES module of the fixtures, shared with bench/mlperf.mjs
 import { summaryLog, writeTestTree } from '../../fixtures/mlperf-tree/generate.mjs'
 import { putRecords, recordOf } from '../../helpers/records.js'
-import { repoRoot, tmpDir } from '../../helpers/tmp.js'
+import { listTree, repoRoot, tmpDir } from '../../helpers/tmp.js'
 
 const dir = tmpDir('cmc-mlperf-cli-')
 const tree = path.join(dir, 'inference_results_v4.1')
@@ -21,14 +21,31 @@ const bin = path.join(repoRoot, 'bin/run.js')
 let run: ExperimentRecord
 const published = 'source = mlperf and benchmark = resnet50 and scenario = Offline and mode = PerformanceOnly and system ~ H100'
 
+/** argv through the fast path and through oclif, which must say the same; `between` runs after the first (to clear what it wrote). */
 function cmc(...argv: string[]) {
+  return bothPaths(argv, () => {})
+}
+
+function bothPaths(argv: string[], between: () => void) {
   const env = { ...process.env, CMC_STORE: store, CMC_HOME: path.join(dir, 'home') }
   const fast = spawnSync(process.execPath, [bin, ...argv], { env, encoding: 'utf8' })
+  between()
   const slow = spawnSync(process.execPath, [bin, ...argv], { env: { ...env, CMC_NO_FAST_PATH: '1' }, encoding: 'utf8' })
   expect(slow.status, argv.join(' ')).toBe(fast.status)
   expect(slow.stderr, argv.join(' ')).toBe(fast.stderr)
   expect(slow.stdout, argv.join(' ')).toBe(fast.stdout)
   return fast
+}
+
+/** An export into `out` through both paths, each into a new folder (an export refuses one that holds files): the same files too. */
+function cmcExport(out: string, ...argv: string[]) {
+  let first: string[] = []
+  const r = bothPaths([...argv, '-o', out], () => {
+    first = listTree(out)
+    rmSync(out, { recursive: true, force: true })
+  })
+  expect(listTree(out)).toEqual(first)
+  return r
 }
 
 beforeAll(async () => {
@@ -159,7 +176,8 @@ describe('cmc exp import --mlperf, list, compare, export', () => {
 
   it('exports a submission tree of the published results and the run', () => {
     const out = path.join(dir, 'tree-out')
-    const r = cmc(
+    const r = cmcExport(
+      out,
       'exp',
       'export',
       '--format',
@@ -170,13 +188,11 @@ describe('cmc exp import --mlperf, list, compare, export', () => {
       'Me',
       '--benchmark',
       'resnet50',
-      '-o',
-      out,
       '--json',
     )
     expect(r.status, r.stderr).toBe(0)
-    rmSync(out, { recursive: true, force: true }) // the slow path writes it once more
-    const text = cmc('exp', 'export', '--format', 'mlperf', '--where', `id = ${run.id}`, '--submitter', 'Me', '--benchmark', 'resnet50', '-o', out)
+    rmSync(out, { recursive: true, force: true })
+    const text = cmcExport(out, 'exp', 'export', '--format', 'mlperf', '--where', `id = ${run.id}`, '--submitter', 'Me', '--benchmark', 'resnet50')
     // nobody said how the weights were made: the placeholders are named, to fill in before submitting
     expect(text.stderr).toMatch(/^warning: 1 measurements\.json file\(s\) say "unknown" for what nobody gave \(input_data_types, retraining, /m)
     expect(existsSync(path.join(out, 'closed/Me/results/NVIDIA_H100_PCIex2/resnet50/Offline/performance/run_1/mlperf_log_summary.txt'))).toBe(true)

@@ -134,6 +134,20 @@ describe('published trees exported for their own round', () => {
     for (const f of files(tree)) expect(files(out), f).toContain(f)
     await roundTrip(out, 'v4.1', records, 'back-v4.1')
   })
+
+  it('v1.1: TEST04 in its two parts, A judged by its verify file and B kept with it, the same files in the same places', async () => {
+    const { tree, store, records } = await imported('v1.1')
+    const perf = records.find((r) => r.source!.scenario === 'Offline' && r.source!.mode === 'PerformanceOnly')!
+    expect(perf.source!.compliance).toEqual({ TEST01: 'passed', 'TEST04-A': 'passed' })
+    const paths = listKeptFiles(perf).map((f) => f.path)
+    expect(paths).toContain('TEST04-A/verify_performance.txt')
+    expect(paths).toContain('TEST04-B/performance/run_1/mlperf_log_summary.txt')
+    const out = path.join(dir, 'out-v1.1')
+    expect(exportTree(store, records, out)).toMatchObject({ round: 'v1.1', incomplete: [] })
+    expect(files(out)).toEqual(files(tree))
+    for (const f of files(tree).filter(kept)) expect(bytes(out, f).equals(bytes(tree, f)), f).toBe(true)
+    await roundTrip(out, 'v1.1', records, 'back-v1.1')
+  })
 })
 
 describe('a tree of one round exported for another', () => {
