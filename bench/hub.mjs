@@ -3,6 +3,8 @@
 // PostgreSQL of scripts/setup-postgres.sh (or HUB_PG=URL), in a database of
 // the bench's own:
 //   push rate: `cmc exp push` of PUSH_N records, whole process       target >= 2,000 records/s
+//   re-push: the same command again, every record held already     (no target)
+//     (also once with the store's kept hashes removed, as an older cmc left it)
 //   `cmc exp list --where ... --store HUB/bench`, whole process        target <= 300 ms
 //     (also a query no index helps, and one of the runs' facts: emulated, source...)
 //   `cmc exp compare A B --store HUB/bench` of 2 x 10,000 runs          target <= 300 ms
@@ -10,8 +12,9 @@
 // Beside each, the raw equivalent measured in the same run: the other
 // N - PUSH_N records loaded by psql's \copy (the database's own bulk rate,
 // generating the rows included), psql running the compiled query and reading
-// the two sides' narrow rows (whole process), `node -e 0`, and for the compare
-// the hub's answer alone (one HTTP request from this process).
+// the two sides' narrow rows (whole process), `node -e 0`, for the re-push the
+// hub's answer to which ids it holds (in the push's chunks, from this process), and
+// for the compare the hub's answer alone.
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import net from 'node:net'
@@ -76,7 +79,7 @@ const record = recordMaker(summarize, newRecordId)
 const copyText = (v) => String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
 const fill = N - PUSH_N
 let t0 = process.hrtime.bigint()
-let rawLoadMs, pushMs
+let rawLoadMs, pushMs, repushT, rawHaveT, unkeptMs
 if (!reuse) {
   psql(dbUrl, `insert into projects (name) values ('bench') on conflict do nothing`)
   const copy = spawn(
@@ -135,8 +138,36 @@ if (!reuse) {
     await (await store.begin(r.id)).commit(r)
   }
   t0 = process.hrtime.bigint()
-  execFileSync(process.execPath, [bin, 'exp', 'push', '--to', at, '--store', store.root], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  const pushCmd = () => execFileSync(process.execPath, [bin, 'exp', 'push', '--to', at, '--store', store.root], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  pushCmd()
   pushMs = ms(t0)
+  // ---- the re-push: every record held already; beside it the hub's answer to `have` alone
+  repushT = Array.from({ length: 3 }, () => {
+    const s = process.hrtime.bigint()
+    pushCmd()
+    return ms(s)
+  })
+  // a store whose hashes are not kept yet (an older cmc's): each held record read and hashed once
+  rmSync(path.join(store.root, 'hub-hashes.tsv'), { force: true })
+  t0 = process.hrtime.bigint()
+  pushCmd()
+  unkeptMs = ms(t0)
+  const ids = store.summaries().map((s) => s.id)
+  rawHaveT = []
+  for (let k = 0; k < 3; k++) {
+    const s = process.hrtime.bigint()
+    // in the push's chunks of 10,000 ids (transfer.ts)
+    for (let i = 0; i < ids.length; i += 10_000) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/projects/bench/have`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${env.CMC_HUB_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ids: ids.slice(i, i + 10_000) }),
+      })
+      if (!res.ok) throw new Error(`the hub answered ${res.status}: ${await res.text()}`)
+      await res.arrayBuffer()
+    }
+    rawHaveT.push(ms(s))
+  }
 }
 const count = Number(psql(dbUrl, "select count(*) from records where project = 'bench'"))
 
@@ -218,6 +249,10 @@ console.log(
     ? `  push                    (database reused: KEEP=1)`
     : `  push                    ${f(PUSH_N / (pushMs / 1000))} records/s (cmc exp push of ${PUSH_N.toLocaleString()}, whole process)   target >= 2,000   raw psql \\copy ${f(fill / (rawLoadMs / 1000))} records/s (${fill.toLocaleString()}, rows generated included)`,
 )
+if (!reuse)
+  console.log(
+    `  re-push                 ${f(median(repushT))} ms median of 3, whole process (${PUSH_N.toLocaleString()} held already)   the hub's answer to which it holds alone ${f(median(rawHaveT))} ms   node -e 0 ${f(median(nodeT))} ms   (hashes not kept yet: ${f(unkeptMs)} ms)`,
+  )
 console.log(
   `  cmc exp list --where    ${f(median(listT))} ms median of 5, whole process   target <= 300 ms   raw psql ${f(median(rawListT))} ms   node -e 0 ${f(median(nodeT))} ms   cmc exp list of an empty local store ${f(median(emptyT))} ms   (${listN} match: ${where})`,
 )

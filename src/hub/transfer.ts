@@ -1,9 +1,11 @@
 // `cmc exp push` and `cmc exp pull`: records between the local store and a
-// hub's project. A push asks the hub which of the selected ids it holds and
-// sends only the others, in batches (a count and a byte budget), each one
-// transaction on the hub, so an interrupted push has lost nothing and the same
-// command resumes where it stopped; a batch retried after the hub went away
-// mid-answer is a no-op for what it had kept. A pull fetches the records the
+// hub's project. A push asks the hub which of the selected ids it holds (with
+// their content hashes, compared with the ones kept beside the store, so that
+// a re-push reads hashes, not records: keptHashes.ts) and sends only the
+// others, in batches (a count and a byte budget), each one transaction on the
+// hub, so an interrupted push has lost nothing and the same command resumes
+// where it stopped; a batch retried after the hub went away mid-answer is a
+// no-op for what it had kept. A pull fetches the records the
 // local store lacks and publishes each as a run does (staged, then renamed),
 // its logs and outputs checked against their sha256 and names.
 import { createHash } from 'node:crypto'
@@ -17,7 +19,8 @@ import { querySummaries } from '../store/select.js'
 import type { Store } from '../store/store.js'
 import { requireToken, type HubClient } from './client.js'
 import type { PushOutcome } from './hubRecords.js'
-import { declaredFiles, recordHash, unsafeName, type PushedFile, type PushedItem } from './recordCheck.js'
+import { KeptHashes, type FileKey } from './keptHashes.js'
+import { declaredFiles, unsafeName, type PushedFile, type PushedItem } from './recordCheck.js'
 
 export interface PushResult {
   selected: number
@@ -63,9 +66,9 @@ function filesOf(store: Store, r: ExperimentRecord, maxFileBytes: number, skippe
 }
 
 /** The content hash of a local record, as the hub keys it; undefined (with a warning) for one that cannot be read. */
-function localHash(store: Store, id: string, events: EventSink | undefined): string | undefined {
+function localHash(hashes: KeptHashes, id: string, key: FileKey | undefined, events: EventSink | undefined): string | undefined {
   try {
-    return recordHash(store.get(id))
+    return hashes.hashOf(id, key)
   } catch (e) {
     events?.({ type: 'log', level: 'warn', message: `skipped ${id}: ${(e as Error).message}` })
     return undefined
@@ -74,17 +77,30 @@ function localHash(store: Store, id: string, events: EventSink | undefined): str
 
 export async function pushRecords(store: Store, hub: HubClient, opts: TransferOptions = {}): Promise<PushResult> {
   requireToken(hub.settings, 'pushing to', 'push')
+  const ids = querySummaries(store, opts.where, { events: opts.events }).map((s) => s.id)
+  const hashes = new KeptHashes(store)
+  try {
+    return await pushSelected(store, hub, ids, hashes, opts)
+  } finally {
+    hashes.flush()
+  }
+}
+
+async function pushSelected(store: Store, hub: HubClient, ids: string[], hashes: KeptHashes, opts: TransferOptions): Promise<PushResult> {
   const events = opts.events
-  const ids = querySummaries(store, opts.where, { events }).map((s) => s.id)
   const limits = await hub.call<HubLimits>('GET', 'limits')
   const held = new Set<string>()
   const conflicts: PushResult['conflicts'] = []
+  /** each record file's key, taken before the record is read (keptHashes.ts) */
+  const keys = new Map<string, FileKey | undefined>()
   for (let i = 0; i < ids.length; i += HAVE_CHUNK) {
-    const { held: h } = await hub.call<{ held: Record<string, string> }>('POST', 'have', { ids: ids.slice(i, i + HAVE_CHUNK) })
+    const chunk = ids.slice(i, i + HAVE_CHUNK)
+    const { held: h } = await hub.call<{ held: Record<string, string> }>('POST', 'have', { ids: chunk })
+    for (const id of chunk) keys.set(id, hashes.keyOf(id))
     for (const [id, hash] of Object.entries(h)) {
       held.add(id)
       // a held id is only "pushed already" when its content is the same: a record edited here is a conflict
-      const local = localHash(store, id, events)
+      const local = localHash(hashes, id, keys.get(id), events)
       if (local !== undefined && local !== hash) conflicts.push({ id, message: `record ${id} differs from the one the hub holds under its id` })
     }
   }
@@ -124,6 +140,9 @@ export async function pushRecords(store: Store, hub: HubClient, opts: TransferOp
       events?.({ type: 'log', level: 'warn', message: `skipped ${id}: ${(e as Error).message}` })
       continue
     }
+    const key = keys.get(id)
+    // hashed here, not taken from the hub's answer: a kept hash says what this store holds
+    if (key !== undefined) hashes.keep(id, key, record)
     const files = filesOf(store, record, limits.maxFileBytes, result.skippedFiles)
     const size = JSON.stringify(record).length + files.reduce((n, f) => n + f.data.length + f.name.length + 100, 0)
     if (batch.length && (batch.length >= maxCount || bytes + size > budget)) await send()

@@ -1,16 +1,18 @@
 // `cmc exp push` as a user meets it against a hub on a real PostgreSQL: a
 // record edited after it was pushed is a conflict the user is told about (the
-// hub keeps the first), while the rest of the selection is pushed; a push
+// hub keeps the first), while the rest of the selection is pushed; a re-push
+// compares the hashes the first push kept, and an edit that keeps the file's
+// size and mtime is still seen; a push
 // with no token is refused before it asks the hub anything, while a public
 // project is still pulled without one.
 import { execFile } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hubClient } from '../../src/hub/client.js'
-import { recordsById } from '../../src/hub/hubRecords.js'
-import { setProjectPublic } from '../../src/hub/hubRecords.js'
+import { heldHashes, recordsById, setProjectPublic } from '../../src/hub/hubRecords.js'
+import { KeptHashes } from '../../src/hub/keptHashes.js'
 import { pullRecords, pushRecords } from '../../src/hub/transfer.js'
 import type { CmcEvent } from '../../src/events.js'
 import { parseHubAddress } from '../../src/store/location.js'
@@ -99,6 +101,51 @@ describe('a record edited after it was pushed', () => {
     expect(out.stderr).toMatch(/HUB_RECORD_CONFLICT/)
     expect(out.stderr).toContain(r!.id)
     expect(out.stderr).toMatch(/hint: .*new id/)
+  })
+})
+
+describe('a re-push reads kept hashes, not records', () => {
+  const keptLines = (store: Store) => readFileSync(new KeptHashes(store).file, 'utf8').split('\n').filter(Boolean)
+
+  it('a push keeps the hash the hub holds for each record it sent', async () => {
+    const token = await hub.token('push', 'kept')
+    const { store, records } = await storeOf([1, 2, 3].map((v) => recordOf({ throughput: [v, v + 1, v + 2] })))
+    expect(await push(store, 'kept', token)).toMatchObject({ sent: 3, held: 0 })
+    const onHub = await heldHashes(
+      hub.db,
+      'kept',
+      records.map((r) => r.id),
+    )
+    const kept = Object.fromEntries(keptLines(store).map((l) => [l.split('\t')[0], l.split('\t').at(-1)]))
+    expect(kept).toEqual(onHub)
+    expect(await push(store, 'kept', token)).toMatchObject({ selected: 3, held: 3, sent: 0, conflicts: [] })
+    expect(keptLines(store)).toHaveLength(3)
+  })
+
+  it('a store from an older cmc, with no kept hashes, re-pushes as held and keeps them', async () => {
+    const token = await hub.token('push', 'older')
+    const { store } = await storeOf([1, 2].map((v) => recordOf({ throughput: [v, v * 2, v * 3] })))
+    await push(store, 'older', token)
+    rmSync(new KeptHashes(store).file)
+    expect(await push(store, 'older', token)).toMatchObject({ selected: 2, held: 2, sent: 0, conflicts: [] })
+    expect(keptLines(store)).toHaveLength(2)
+  })
+
+  it('a hand edit that keeps the size and mtime of record.json is still a conflict', async () => {
+    const token = await hub.token('push', 'same-size')
+    const {
+      store,
+      records: [r],
+    } = await storeOf([recordOf({ throughput: [7, 8, 9] })])
+    const file = path.join(store.recordDir(r!.id), 'record.json')
+    const pinned = new Date('2026-11-24T10:00:00Z')
+    utimesSync(file, pinned, pinned)
+    await push(store, 'same-size', token)
+    const text = readFileSync(file, 'utf8')
+    writeFileSync(file, text.replace('"cmcVersion": "0.1.0"', '"cmcVersion": "0.1.9"'))
+    utimesSync(file, pinned, pinned)
+    expect(statSync(file)).toMatchObject({ size: text.length, mtimeMs: pinned.getTime() })
+    await expect(push(store, 'same-size', token)).rejects.toMatchObject({ code: 'HUB_RECORD_CONFLICT', details: [r!.id] })
   })
 })
 
