@@ -110,7 +110,10 @@ export const ERROR_CODES = {
   DOCKER_CERT_PATH_INVALID: ['input', 'DOCKER_CERT_PATH lacks ca.pem, cert.pem or key.pem'],
   DOCKER_ENDPOINT_UNREADABLE: ['input', "the endpoint's certificates or ssh key cannot be read"],
   HUB_URL_INVALID: ['input', 'a hub address (`--store`, `--to`, `--from`, CMC_HUB) is not http(s)://HOST[:PORT]/PROJECT'],
-  HUB_TOKEN_MISSING: ['input', '`cmc exp push` has no token (CMC_HUB_TOKEN or ~/.cmc/config.yaml); reading a public project needs none'],
+  HUB_TOKEN_MISSING: [
+    'input',
+    '`cmc exp push` or `cmc hub token` against a hub has no token (CMC_HUB_TOKEN or ~/.cmc/config.yaml); reading a public project needs none',
+  ],
   HUB_UNAUTHORIZED: ['input', 'the hub refused the token: missing, wrong, revoked, or without the scope or project (401/403)'],
   HUB_REQUEST_INVALID: ['input', 'the hub refused a request: malformed JSON, a record failing the schema, a body or file over its limit, an unsafe file name'],
   HUB_RECORD_CONFLICT: ['input', 'a record pushed under an id the hub holds with other content (records are immutable)'],
