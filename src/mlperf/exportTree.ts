@@ -7,9 +7,10 @@
 //     performance/run_1/ or accuracy/ (the logs, in place), TEST0X/,
 //     measurements.json, user.conf, README.md
 // and the older rounds' code/, with measurements/ and compliance/ trees
-// beside results/ (which then holds only the logs). A published record goes back where it came from, with its
-// system description and kept files; a local run gets a system description
-// from its host fingerprint plus the fields the user gives. A record that
+// beside results/ (which then holds only the logs). A published record goes
+// back where it came from, with its system description and kept files; a
+// local run gets a system description from its host fingerprint plus the
+// fields the user gives. A record that
 // cannot be placed is skipped with the reason; a folder the checker wants
 // more in than the records carry is written with what they carry, and
 // reported with what it lacks: nothing is made up.
@@ -47,6 +48,7 @@ export interface MlperfExportReport {
 
 /** The fields measurements.json must have (the submission checker's list). */
 const MEASUREMENT_FIELDS = ['input_data_types', 'retraining', 'starting_weights_filename', 'weight_data_types', 'weight_transformations']
+
 /** A tree written into another (of another round, or the user's own files) would mix layouts and overwrite logs: -o is a new or empty folder. */
 function refuseFilledTarget(dir: string): void {
   let there: string[]

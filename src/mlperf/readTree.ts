@@ -379,6 +379,9 @@ function readMeasurements(unit: Unit, files: PublishedResult['files']): Record<s
   }
 }
 
+/** A compliance test's verdict files, at the top of its folder. */
+const VERIFY_FILE = /^verify_.*\.txt$/
+
 /** Each compliance test's verdict from its verify_*.txt files; undefined when the result has none. */
 function readCompliance(unit: Unit, files: PublishedResult['files']): PublishedSource['compliance'] {
   let base = unit.dir
@@ -391,9 +394,7 @@ function readCompliance(unit: Unit, files: PublishedResult['files']): PublishedS
   const out: NonNullable<PublishedSource['compliance']> = {}
   for (const test of tests) {
     const listing = new Listing(path.join(base, test))
-    const verify = listing.names
-      .filter((n) => /^verify_.*\.txt$/.test(n) && listing.isFile(n))
-      .flatMap((n) => keep(path.join(base, test, n), `${test}/${n}`) ?? [])
+    const verify = listing.names.filter((n) => VERIFY_FILE.test(n) && listing.isFile(n)).flatMap((n) => keep(path.join(base, test, n), `${test}/${n}`) ?? [])
     const texts = verify.map((f) => f.bytes!.toString('utf8'))
     files.push(...verify, ...keepTestRuns(path.join(base, test), test, listing))
     // TEST04-B (the older rounds' second half of TEST04) has no verdict of its own: TEST04-A's verify file judges both
@@ -408,7 +409,7 @@ function keepTestRuns(dir: string, to: string, listing: Listing): KeptFile[] {
   const out: KeptFile[] = []
   for (const name of listing.names) {
     if (listing.isDir(name)) out.push(...keepTestRuns(path.join(dir, name), `${to}/${name}`, new Listing(path.join(dir, name))))
-    else if (listing.isFile(name) && !(/^verify_.*\.txt$/.test(name) && !to.includes('/'))) {
+    else if (listing.isFile(name) && !(VERIFY_FILE.test(name) && !to.includes('/'))) {
       const kept = keep(path.join(dir, name), `${to}/${name}`)
       if (kept && kept.bytes!.length <= MAX_KEPT_BYTES) out.push(kept)
     }
