@@ -11,7 +11,7 @@
 // nothing in a tree makes the import fail. Each file is read once: the bytes
 // parsed are the bytes the result keeps (an import writes them, hashed, from
 // the same buffer), and a folder's listing says what is a file.
-import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs'
+import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs'
 import path from 'node:path'
 import { LOADGEN_LOGS, loadgenFacts, normalizeScenario, parseLoadgenLogs } from '../collect/parseLoadgen.js'
 import type { PublishedSource } from '../store/record.js'
@@ -213,7 +213,8 @@ function readSubmitter(
         const unit: Unit = { dir, listing: new Listing(dir), base, sub, host: publishedHost(submitter, system, read.sys), rel }
         const before = sink.added
         readPerformance(unit, sink)
-        readAccuracy(unit, sink)
+        // without a performance record, the accuracy record keeps the folder's measurements and compliance: nobody else would
+        readAccuracy(unit, sink, sink.added === before)
         if (sink.added === before && !skipped.some((s) => s.path.startsWith(rel(dir))))
           skipped.push({ path: rel(dir), reason: 'no performance/run_N or accuracy/ folder with LoadGen logs' })
       }
@@ -298,7 +299,7 @@ function readPerformance(unit: Unit, sink: Sink): void {
     return
   }
   const measurements = readMeasurements(unit, files)
-  const compliance = readCompliance(unit, files)
+  const compliance = readCompliance(unit, files, sink.skipped)
   const accuracyText = accuracyFile(unit)?.bytes
   const accuracy = accuracyText ? parseAccuracy(accuracyText.toString('utf8')).text : undefined
   const valid = res.valid !== false
@@ -322,7 +323,8 @@ function readPerformance(unit: Unit, sink: Sink): void {
   })
 }
 
-function readAccuracy(unit: Unit, sink: Sink): void {
+/** The accuracy result; `alone` (no performance result of the folder) has it keep the measurements and compliance files as well. */
+function readAccuracy(unit: Unit, sink: Sink, alone: boolean): void {
   if (!unit.listing.isDir('accuracy')) return
   const accDir = path.join(unit.dir, 'accuracy')
   if (held(unit, sink, 'AccuracyOnly', accDir)) return
@@ -335,6 +337,8 @@ function readAccuracy(unit: Unit, sink: Sink): void {
   const { files: logFiles, res: logs } = readLogs(accDir, 'accuracy')
   const json = keep(path.join(accDir, 'mlperf_log_accuracy.json'), 'accuracy/mlperf_log_accuracy.json')
   const files = [accFile, ...logFiles, ...(json ? [json] : [])].filter((f) => f.bytes!.length <= MAX_KEPT_BYTES)
+  const measurements = alone ? readMeasurements(unit, files) : undefined
+  const compliance = alone ? readCompliance(unit, files, sink.skipped) : undefined
   const metric = acc.headline
   const valid = metric !== undefined
   push(sink, {
@@ -344,6 +348,8 @@ function readAccuracy(unit: Unit, sink: Sink): void {
       valid,
       ...(metric ? { headline: { metric, value: acc.metrics[metric]!, unit: acc.units[metric] ?? '', higherIsBetter: true } } : {}),
       ...(acc.text ? { accuracy: acc.text } : {}),
+      ...(compliance ? { compliance } : {}),
+      ...(measurements ? { measurements } : {}),
       from: unit.rel(accDir),
     },
     host: unit.host,
@@ -383,7 +389,7 @@ function readMeasurements(unit: Unit, files: PublishedResult['files']): Record<s
 const VERIFY_FILE = /^verify_.*\.txt$/
 
 /** Each compliance test's verdict from its verify_*.txt files; undefined when the result has none. */
-function readCompliance(unit: Unit, files: PublishedResult['files']): PublishedSource['compliance'] {
+function readCompliance(unit: Unit, files: PublishedResult['files'], skipped: Skipped[]): PublishedSource['compliance'] {
   let base = unit.dir
   let tests = unit.listing.dirs().filter((n) => COMPLIANCE_TEST.test(n))
   if (!tests.length) {
@@ -396,7 +402,7 @@ function readCompliance(unit: Unit, files: PublishedResult['files']): PublishedS
     const listing = new Listing(path.join(base, test))
     const verify = listing.names.filter((n) => VERIFY_FILE.test(n) && listing.isFile(n)).flatMap((n) => keep(path.join(base, test, n), `${test}/${n}`) ?? [])
     const texts = verify.map((f) => f.bytes!.toString('utf8'))
-    files.push(...verify, ...keepTestRuns(path.join(base, test), test, listing))
+    files.push(...verify, ...keepTestRuns(path.join(base, test), test, listing, (dir) => skipped.push({ path: unit.rel(dir), reason: LOOP })))
     // TEST04-B (the older rounds' second half of TEST04) has no verdict of its own: TEST04-A's verify file judges both
     if (!verify.length && test === 'TEST04-B') continue
     out[test] = texts.some((t) => /TEST FAIL/i.test(t)) ? 'failed' : texts.some((t) => /TEST PASS/i.test(t)) ? 'passed' : 'missing'
@@ -404,12 +410,36 @@ function readCompliance(unit: Unit, files: PublishedResult['files']): PublishedS
   return out
 }
 
-/** A compliance test's other files (its performance/run_1/ and accuracy/ folders), kept as they are: an export writes them back. */
-function keepTestRuns(dir: string, to: string, listing: Listing): KeptFile[] {
+const LOOP = 'a link to a folder of the compliance test already read (a loop): not followed'
+
+/** A folder's real path; undefined when it cannot be had. */
+function realPath(dir: string): string | undefined {
+  try {
+    return realpathSync(dir)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A compliance test's other files (its performance/run_1/ and accuracy/
+ * folders), kept as they are: an export writes them back. A link to a folder
+ * already read (the test's own, or one above it) is not followed but passed
+ * to `looped`: a loop would keep the same files again at every depth.
+ */
+function keepTestRuns(dir: string, to: string, listing: Listing, looped: (dir: string) => void, seen = new Set([realPath(dir)])): KeptFile[] {
   const out: KeptFile[] = []
   for (const name of listing.names) {
-    if (listing.isDir(name)) out.push(...keepTestRuns(path.join(dir, name), `${to}/${name}`, new Listing(path.join(dir, name))))
-    else if (listing.isFile(name) && !(VERIFY_FILE.test(name) && !to.includes('/'))) {
+    if (listing.isDir(name)) {
+      const sub = path.join(dir, name)
+      const real = realPath(sub)
+      if (real === undefined) continue
+      if (seen.has(real)) looped(sub)
+      else {
+        seen.add(real)
+        out.push(...keepTestRuns(sub, `${to}/${name}`, new Listing(sub), looped, seen))
+      }
+    } else if (listing.isFile(name) && !(VERIFY_FILE.test(name) && !to.includes('/'))) {
       const kept = keep(path.join(dir, name), `${to}/${name}`)
       if (kept && kept.bytes!.length <= MAX_KEPT_BYTES) out.push(kept)
     }

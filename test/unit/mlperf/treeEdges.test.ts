@@ -1,0 +1,117 @@
+// Odd parts of a submission tree that the import keeps or refuses exactly:
+// a result whose performance logs are missing still has its measurements,
+// user.conf and compliance verdicts kept (with its accuracy record, the one
+// record of the folder), so an export writes them back instead of
+// placeholders; a link in a compliance folder back to a folder already read
+// is not followed, so a loop keeps no file twice.
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exportTree } from '../../../src/mlperf/exportTree.js'
+import { importMlperf } from '../../../src/mlperf/importMlperf.js'
+import { listKeptFiles } from '../../../src/store/keptFiles.js'
+import type { ExperimentRecord } from '../../../src/store/record.js'
+import { selectRecords } from '../../../src/store/select.js'
+import { Store } from '../../../src/store/store.js'
+// @ts-expect-error: a plain ES module of the fixtures, shared with bench/mlperf.mjs
+import { writeTestTree } from '../../fixtures/mlperf-tree/generate.mjs'
+import { tmpDir } from '../../helpers/tmp.js'
+
+const dir = tmpDir('cmc-mlperf-edges-')
+const tree = path.join(dir, 'inference_results_v4.1')
+/** the result writeTestTree leaves without its performance logs */
+const NO_LOG = 'closed/NVIDIA/results/L4x1_TRT/resnet50/Offline'
+/** a tree of its own, where one result's TEST01 folder gets links back to itself */
+const loopTree = path.join(dir, 'looped', 'inference_results_v4.1')
+const LOOPED = path.join(loopTree, 'closed/NVIDIA/results/L4x1_TRT/bert-99/Offline/TEST01')
+let store: Store
+let report: Awaited<ReturnType<typeof importMlperf>>
+
+const one = (s: Store, where: string): ExperimentRecord => {
+  const found = selectRecords(s, where)
+  expect(found, where).toHaveLength(1)
+  return found[0]!
+}
+
+beforeAll(async () => {
+  writeTestTree(tree)
+  store = new Store(path.join(dir, 'store'))
+  report = await importMlperf(store, tree)
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('a result without its performance logs', () => {
+  it('keeps its measurements, user.conf and compliance with its accuracy record', () => {
+    expect(report.skipped).toContainEqual({ path: `${NO_LOG}/performance/run_1`, reason: expect.stringContaining('no LoadGen log') })
+    expect(selectRecords(store, 'system = L4x1_TRT and benchmark = resnet50 and scenario = Offline and mode = PerformanceOnly')).toEqual([])
+    const acc = one(store, 'system = L4x1_TRT and benchmark = resnet50 and scenario = Offline and mode = AccuracyOnly')
+    const kept = listKeptFiles(acc).map((o) => o.path)
+    expect(kept).toEqual(
+      expect.arrayContaining(['accuracy/accuracy.txt', 'measurements.json', 'user.conf', 'TEST01/verify_accuracy.txt', 'TEST01/verify_performance.txt']),
+    )
+    expect(acc.source).toMatchObject({
+      compliance: { TEST01: 'passed' },
+      measurements: { starting_weights_filename: 'resnet50.onnx', weight_data_types: 'int8' },
+    })
+  })
+
+  it('an accuracy record beside a performance record keeps only its own files', () => {
+    const acc = one(store, 'system = L4x1_TRT and benchmark = bert-99 and scenario = Server and mode = AccuracyOnly')
+    expect(listKeptFiles(acc).map((o) => o.path)).not.toContain('measurements.json')
+    expect(acc.source?.measurements).toBeUndefined()
+  })
+
+  it('is exported with the measurements and files the tree had, no placeholders', async () => {
+    const out = path.join(dir, 'out', 'inference_results_v4.1')
+    const records = selectRecords(store, 'source = mlperf and system = L4x1_TRT and benchmark = resnet50')
+    const res = exportTree(store, records, out)
+    expect(res.round).toBe('v4.1')
+    expect(res.placeholders).toEqual([])
+    const measurements = path.join(out, 'closed/NVIDIA/measurements/L4x1_TRT/resnet50/Offline')
+    expect(JSON.parse(readFileSync(path.join(measurements, 'L4x1_TRT_Offline.json'), 'utf8'))).toEqual(
+      JSON.parse(readFileSync(path.join(tree, NO_LOG, 'measurements.json'), 'utf8')),
+    )
+    expect(readFileSync(path.join(measurements, 'user.conf'), 'utf8')).toBe(readFileSync(path.join(tree, NO_LOG, 'user.conf'), 'utf8'))
+    const test01 = path.join(out, 'closed/NVIDIA/compliance/L4x1_TRT/resnet50/Offline/TEST01')
+    expect(readFileSync(path.join(test01, 'verify_performance.txt'), 'utf8')).toBe(
+      readFileSync(path.join(tree, NO_LOG, 'TEST01/verify_performance.txt'), 'utf8'),
+    )
+    // and back: the accuracy record is the same record, measurements and compliance too
+    const again = new Store(path.join(dir, 'store-again'))
+    await importMlperf(again, out)
+    const before = one(store, 'system = L4x1_TRT and benchmark = resnet50 and scenario = Offline')
+    const after = one(again, 'system = L4x1_TRT and benchmark = resnet50 and scenario = Offline')
+    expect({ ...after.source, from: '' }).toEqual({ ...before.source, from: '' })
+    expect(after.id).toBe(before.id)
+  })
+})
+
+describe('a link in a compliance folder', () => {
+  let looped: Store
+  let loopReport: typeof report
+  beforeAll(async () => {
+    writeTestTree(loopTree)
+    mkdirSync(path.join(LOOPED, 'performance', 'run_1'), { recursive: true })
+    writeFileSync(path.join(LOOPED, 'performance', 'run_1', 'mlperf_log_summary.txt'), 'a compliance run\n')
+    symlinkSync('.', path.join(LOOPED, 'again'))
+    symlinkSync('..', path.join(LOOPED, 'performance', 'up'))
+    looped = new Store(path.join(dir, 'store-looped'))
+    loopReport = await importMlperf(looped, loopTree)
+  })
+
+  it('back to a folder already read is not followed, and is reported', () => {
+    const rel = (p: string) => path.relative(loopTree, p)
+    expect(loopReport.skipped).toEqual(
+      expect.arrayContaining([
+        { path: rel(path.join(LOOPED, 'again')), reason: expect.stringContaining('loop') },
+        { path: rel(path.join(LOOPED, 'performance', 'up')), reason: expect.stringContaining('loop') },
+      ]),
+    )
+    const perf = one(looped, 'system = L4x1_TRT and benchmark = bert-99 and scenario = Offline and mode = PerformanceOnly')
+    const test01 = listKeptFiles(perf)
+      .map((o) => o.path)
+      .filter((p) => p.startsWith('TEST01/'))
+    expect(test01.sort()).toEqual(['TEST01/performance/run_1/mlperf_log_summary.txt', 'TEST01/verify_accuracy.txt', 'TEST01/verify_performance.txt'])
+    expect(perf.source?.compliance).toEqual({ TEST01: 'passed' })
+  })
+})
