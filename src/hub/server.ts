@@ -22,6 +22,7 @@
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
+import tls from 'node:tls'
 import { CmcError, type ErrorCode } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { hostGuard, serverNames } from '../report/dashboard.js'
@@ -95,7 +96,36 @@ function statusOf(e: CmcError): number {
   return STATUS_OF[e.code] ?? (e.category === 'input' ? 400 : 500)
 }
 
+/**
+ * The certificate and key read and paired before the hub listens: a file that
+ * cannot be read, is not PEM, or a key of another certificate is the flag's
+ * error (exit 2), not the TLS library's stack trace.
+ */
+export function readTls(paths: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+  const read = (flag: string, file: string) => {
+    try {
+      return readFileSync(file)
+    } catch (e) {
+      throw new CmcError('FLAG_VALUE', `${flag} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, {
+        hint: "give the PEM files of the hub's certificate and its private key (`openssl req -x509 ...` makes a self-signed pair)",
+        cause: e,
+      })
+    }
+  }
+  const pair = { cert: read('--tls-cert', paths.cert), key: read('--tls-key', paths.key) }
+  try {
+    tls.createSecureContext(pair)
+  } catch (e) {
+    throw new CmcError('FLAG_VALUE', `--tls-cert ${paths.cert} --tls-key ${paths.key}: not a usable certificate and key (${(e as Error).message})`, {
+      hint: 'both are PEM (-----BEGIN CERTIFICATE----- and -----BEGIN PRIVATE KEY-----), the key the one the certificate was made for',
+      cause: e,
+    })
+  }
+  return pair
+}
+
 export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
+  const tlsPair = opts.tls ? readTls(opts.tls) : undefined
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY
   const maxFile = opts.maxFileBytes ?? DEFAULT_MAX_FILE
   const limiter = new BadTokenLimiter(opts.badTokenLimit, opts.badTokenWindowMs)
@@ -415,7 +445,7 @@ export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
       })
   }
 
-  const server = opts.tls ? https.createServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) }, handler) : http.createServer(handler)
+  const server = tlsPair ? https.createServer(tlsPair, handler) : http.createServer(handler)
   server.keepAliveTimeout = 30_000
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>

@@ -2,6 +2,8 @@
 // PostgreSQL: what is missing or mistyped on the command line is a usage
 // error with its fix (exit 2), never an unreachable database (exit 9).
 import { execFile } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dbUrl, openDb } from '../../src/hub/db.js'
@@ -9,6 +11,7 @@ import { projectInfo, pushRecords } from '../../src/hub/hubRecords.js'
 import { createToken } from '../../src/hub/tokens.js'
 import { recordOf } from '../helpers/records.js'
 import { tmpDir } from '../helpers/tmp.js'
+import { selfSignedCert } from '../helpers/tls.js'
 import { bin, freshDatabase } from '../unit/hub/harness.js'
 
 const run = promisify(execFile)
@@ -113,6 +116,31 @@ describe('cmc hub project', () => {
       }
     } finally {
       await db.close()
+    }
+  })
+})
+
+describe('cmc hub serve with TLS files that cannot serve', () => {
+  it('a missing file, a file that is not PEM, a key of another certificate: FLAG_VALUE (exit 2) naming it, no stack trace, before the database', async () => {
+    const dir = tmpDir('cmc-admin-tls-')
+    const [a, b] = [selfSignedCert(mkdtempSync(path.join(dir, 'a-'))), selfSignedCert(mkdtempSync(path.join(dir, 'b-')))]
+    const junk = path.join(dir, 'junk.pem')
+    writeFileSync(junk, 'not a certificate\n')
+    // nothing listens on port 1: a database asked first would answer HUB_DB_UNREACHABLE (exit 9)
+    const serve = (cert: string, key: string) =>
+      cmc(['hub', 'serve', '--db', 'postgres://cmc:x@127.0.0.1:1/cmc', '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', key])
+    for (const [cert, key, said] of [
+      [path.join(dir, 'none.crt'), a.key, /--tls-cert \S+none\.crt: no such file/],
+      [a.cert, path.join(dir, 'none.key'), /--tls-key \S+none\.key: no such file/],
+      [junk, junk, /not a usable certificate and key/],
+      [a.cert, b.key, /not a usable certificate and key \(.*key values mismatch/],
+    ] as const) {
+      const out = await serve(cert, key)
+      expect(out.code, out.stderr).toBe(2)
+      expect(out.stderr).toMatch(/^error\[FLAG_VALUE\]/)
+      expect(out.stderr).toMatch(said)
+      expect(out.stderr).toMatch(/\nhint: /)
+      expect(out.stderr).not.toMatch(/\n\s+at |node:internal|HUB_DB_UNREACHABLE/)
     }
   })
 })

@@ -2,7 +2,7 @@
 import { defineCommand } from '../../cli/command.js'
 import { CmcError } from '../../errors.js'
 import { dbUrl, openDb, redactedUrl } from '../../hub/db.js'
-import { DEFAULT_MAX_BODY, DEFAULT_MAX_FILE, startHub } from '../../hub/server.js'
+import { DEFAULT_MAX_BODY, DEFAULT_MAX_FILE, readTls, startHub } from '../../hub/server.js'
 
 /** HOST:PORT, [IPv6]:PORT or PORT alone. */
 function parseListen(text: string): { host: string; port: number } {
@@ -34,13 +34,16 @@ export default defineCommand({
     const { host, port } = parseListen(flags.listen)
     if (Boolean(flags['tls-cert']) !== Boolean(flags['tls-key']))
       throw new CmcError('FLAG_VALUE', '--tls-cert and --tls-key go together', { hint: 'give both, or neither' })
+    const tls = flags['tls-cert'] ? { cert: flags['tls-cert'], key: flags['tls-key']! } : undefined
+    // a bad certificate is told before the database is asked anything
+    if (tls) readTls(tls)
     const url = dbUrl(flags.db)
     const db = await openDb(url, { onIdleError: (e) => io.warn(`the database connection was lost (${e.message}); reconnecting on the next request`) })
     const hub = await startHub(db, {
       host,
       port,
       names: flags.name,
-      tls: flags['tls-cert'] ? { cert: flags['tls-cert'], key: flags['tls-key']! } : undefined,
+      tls,
       maxBodyBytes: flags['max-body-bytes'],
       maxFileBytes: flags['max-file-bytes'],
       events: io.events,
