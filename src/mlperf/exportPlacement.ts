@@ -40,13 +40,56 @@ export interface Placement {
 
 const safeName = (s: string) => s.replace(/[^\w.+-]+/g, '_').replace(/^_+|_+$/g, '') || 'system'
 
+/**
+ * Why a name cannot be one folder of the tree, or undefined: a division,
+ * submitter, system, benchmark or scenario with a slash or `..` would put
+ * files in another result's folder, or outside -o.
+ */
+function unsafeName(s: string): string | undefined {
+  if (!s.trim()) return 'it is empty'
+  if (s === '.' || s === '..') return `${s} names no folder of its own`
+  if (/[/\\\0]/.test(s)) return 'it holds a slash'
+  return undefined
+}
+
+/** Why a kept file's path under a scenario folder would leave that folder, or undefined. */
+function unsafePath(p: string): string | undefined {
+  if (/[\\\0]/.test(p) || p.split('/').some((part) => part === '' || part === '.' || part === '..'))
+    return `its kept file ${JSON.stringify(p)} would be written outside its scenario folder`
+  return undefined
+}
+
+/** The placement, or why its names would put a file anywhere but in its own folders. */
+function inTree(at: Placement): Placement | string {
+  for (const field of ['division', 'submitter', 'system', 'benchmark', 'scenario', 'mode'] as const) {
+    const why = unsafeName(at[field])
+    if (why) return `its ${field} ${JSON.stringify(at[field])} cannot be a folder of the tree: ${why}`
+  }
+  for (const f of at.files) {
+    const why = unsafePath(f.to)
+    if (why) return why
+  }
+  return at
+}
+
+const EXAMPLES = { submitter: 'MyOrg', 'system-id': 'my-system', benchmark: 'resnet50' }
+
+/** A flag's value that becomes a folder of the tree: one name, or FLAG_VALUE. */
+function flagName(flag: keyof typeof EXAMPLES, value: string | undefined): void {
+  const why = value === undefined ? undefined : unsafeName(value)
+  if (why)
+    throw new CmcError('FLAG_VALUE', `--${flag} ${JSON.stringify(value)}: ${why}; it names one folder of the submission tree`, {
+      hint: `give --${flag} one folder name, no slash or .., e.g. --${flag} ${EXAMPLES[flag]}`,
+    })
+}
+
 /** Where a published record goes: back where it was published, with the files it kept. */
 export function placePublished(record: ExperimentRecord): Placement | string {
   const src = record.source!
   const files = record.outputs.map((o) => ({ from: o.path, to: o.path }))
   const logs = files.filter((f) => /^(performance\/run_\d+|accuracy)\/mlperf_log_(summary|detail)\.txt$/.test(f.to))
   if (!logs.length) return `a published result without its logs (imported from ${src.from}) cannot make a submission`
-  return {
+  return inTree({
     division: src.division,
     submitter: src.submitter,
     system: src.system,
@@ -57,7 +100,7 @@ export function placePublished(record: ExperimentRecord): Placement | string {
     measurements: src.measurements ?? {},
     files,
     settings: record.loadgen?.settings,
-  }
+  })
 }
 
 /** The run's own files in its LoadGen folder that a scenario folder holds as they are. */
@@ -70,6 +113,9 @@ const LOG_FILES = /^(mlperf_log_(summary|detail)\.txt|mlperf_log_accuracy\.json|
  * from its host and the user's fields.
  */
 export function placeLocal(store: Store, record: ExperimentRecord, opts: PlacementOptions): Placement | string {
+  flagName('submitter', opts.submitter)
+  flagName('system-id', opts.systemId)
+  flagName('benchmark', opts.benchmark)
   const paths = record.outputs.map((o) => o.path)
   // a compliance run's logs are not the run's own
   const folder = loadgenFolderOf(paths.filter((p) => !p.split('/').some((part) => COMPLIANCE_TEST.test(part))))
@@ -93,7 +139,7 @@ export function placeLocal(store: Store, record: ExperimentRecord, opts: Placeme
   const system = opts.systemId ?? safeName(gpus.length ? `${gpus[0]!.model}x${gpus.length}` : record.host.hostname)
   const division = opts.division ?? 'closed'
   const { measurements, ...given } = opts.system ?? {}
-  return {
+  return inTree({
     division,
     submitter: opts.submitter,
     system,
@@ -104,5 +150,5 @@ export function placeLocal(store: Store, record: ExperimentRecord, opts: Placeme
     measurements: (measurements && typeof measurements === 'object' ? measurements : {}) as Record<string, unknown>,
     files,
     settings: loadgen.settings,
-  }
+  })
 }
