@@ -155,7 +155,7 @@ await w.commit({
   timings: { buildMs: 0, startedAt: now, endedAt: now, totalMs: 0, runMs: [] },
   tags: [],
 })
-// Org000 .. Org009: 10 submitters of 10 systems, one resnet50 Offline result each
+// Org000 .. Org009: up to 10 submitters of 10 systems (100 at the default N), one resnet50 Offline result each
 const published = 'source = mlperf and benchmark = resnet50 and scenario = Offline and mode = PerformanceOnly and submitter <= Org009'
 const cmpT = []
 const nodeT = []
@@ -181,6 +181,6 @@ console.log(
   `  cmc exp import --mlperf CSV    ${s(csvImport.ms)} s for ${N.toLocaleString()} summary rows (${csvReport.added} records, ${csvReport.skipped.length} skipped)`,
 )
 console.log(
-  `  cmc exp compare RUN 100 --per accelerator   ${f(median(cmpT))} ms median of 5, whole process   target <= 300 ms   node -e 0 ${f(median(nodeT))} ms   (${m.metric}: ${m.a.median.toFixed(1)} vs median ${m.b.median.toFixed(1)} of n = ${m.b.n})`,
+  `  cmc exp compare RUN ${m.b.n} published --per accelerator   ${f(median(cmpT))} ms median of 5, whole process   target <= 300 ms   node -e 0 ${f(median(nodeT))} ms   (${m.metric}: ${m.a.median.toFixed(1)} vs median ${m.b.median.toFixed(1)} of n = ${m.b.n})`,
 )
 rmSync(work, { recursive: true, force: true })
