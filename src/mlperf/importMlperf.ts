@@ -22,7 +22,8 @@ import { validateRecord, type Store } from '../store/store.js'
 import { summaryOf } from '../store/summary.js'
 import { FolderWriter, type FolderOutcome } from './folderWriter.js'
 import { keyHash, publishedRecord, recordIdFor, resultKey, type PublishedResult } from './published.js'
-import { readTree, roundOf, type ResultKey, type Skipped } from './readTree.js'
+import { readTree, roundNamed, roundOf, type ResultKey, type Skipped } from './readTree.js'
+import { roundName } from './rounds.js'
 import { readSummaryFile } from './summaryFile.js'
 
 export interface MlperfImportReport {
@@ -59,7 +60,10 @@ export async function importMlperf(store: Store, input: string, opts: MlperfImpo
     throw new CmcError('IMPORT_MISSING', `${input} does not exist`, {
       hint: 'give a submission tree (closed/<submitter>/results/...), an archive of one, or a round summary (.csv, .json)',
     })
-  const round = opts.round ?? roundOf(input)
+  // 4.1 and v4.1 are one round, so one key
+  const given = opts.round === undefined ? undefined : (roundName(opts.round) ?? opts.round)
+  warnOtherRound(input, given, opts.events)
+  const round = given ?? roundOf(input)
   if (statSync(input).isDirectory()) return importTree(store, input, input, round, opts)
   if (SUMMARY.test(input)) {
     const contents = readSummaryFile(readFileSync(input, 'utf8'), path.basename(input), { round })
@@ -83,6 +87,22 @@ export async function importMlperf(store: Store, input: string, opts: MlperfImpo
   } finally {
     rmSync(tmp, { recursive: true, force: true })
   }
+}
+
+/**
+ * A tree whose own folder or archive names its round (inference_results_v4.1)
+ * imported with another --round is keyed as that round: said, as it puts a
+ * second copy of every result beside an import of it under the round it names.
+ */
+function warnOtherRound(input: string, given: string | undefined, events: EventSink | undefined): void {
+  if (given === undefined || SUMMARY.test(input)) return
+  const named = roundNamed(path.basename(path.resolve(input)))
+  if (named && named !== given)
+    events?.({
+      type: 'log',
+      level: 'warn',
+      message: `--round ${given}, though ${input} names round ${named}: its results are keyed as ${given}, beside any import of them as ${named}`,
+    })
 }
 
 /** A tree's results written as they are read: a result's bytes are held only until its record is written. */

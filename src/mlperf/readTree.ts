@@ -107,13 +107,23 @@ function keep(from: string, to: string): KeptFile | undefined {
   return bytes && { from, to, bytes }
 }
 
-/** The round a path names (inference_results_v4.1, v5.0), if one of its folders does. */
+/**
+ * The round a path names, if it or one of its folders does:
+ * inference_results_v4.1, v5.0, an archive of one (inference_results_v4.1.tar.gz),
+ * and GitHub's archive of a results repository and its folder (inference_results_v4.1-main.zip).
+ */
 export function roundOf(p: string): string | undefined {
   for (const part of path.resolve(p).split(path.sep).reverse()) {
-    const m = /(?:^|[_-])v(\d+\.\d+)$/.exec(part)
-    if (m) return `v${m[1]}`
+    const round = roundNamed(part)
+    if (round) return round
   }
   return undefined
+}
+
+/** The round one folder or archive name names (inference_results_v4.1-main.zip: v4.1), if it does. */
+export function roundNamed(name: string): string | undefined {
+  const m = /(?:^|[_-])v(\d+\.\d+)(?:-(?:main|master))?$/.exec(name.replace(/\.(tar\.gz|tgz|tar|zip)$/i, ''))
+  return m ? `v${m[1]}` : undefined
 }
 
 interface Submitter {
