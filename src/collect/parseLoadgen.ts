@@ -162,8 +162,9 @@ function nameOf(label: string, block: Block, scenario: string | undefined): stri
   if ((m = /^([\d.]+) percentile$/.exec(l)) && block === 'interval') return `${pct(m[1]!)}_percentile_issue_interval`
   if ((m = /^(min|max|mean) first token latency \(ns\)$/i.exec(l))) return `first_token_${m[1]!.toLowerCase()}_latency_ns`
   if ((m = /^([\d.]+) percentile first token latency \(ns\)$/.exec(l))) return `first_token_${pct(m[1]!)}_percentile_latency_ns`
-  if ((m = /^(min|max|mean) time per output token \(ns\)$/i.exec(l))) return `time_to_output_token_${m[1]!.toLowerCase()}`
-  if ((m = /^([\d.]+) percentile time to output token \(ns\)$/.exec(l))) return `time_per_output_token_${pct(m[1]!)}_percentile_ns`
+  // LoadGen has printed the TPOT lines as both "time per output token" and "time to output token"
+  if ((m = /^(min|max|mean) time (?:per|to) output token \(ns\)$/i.exec(l))) return `time_to_output_token_${m[1]!.toLowerCase()}`
+  if ((m = /^([\d.]+) percentile time (?:per|to) output token \(ns\)$/i.exec(l))) return `time_per_output_token_${pct(m[1]!)}_percentile_ns`
   return fallbackName(l)
 }
 
@@ -298,8 +299,12 @@ export function parseLoadgenSummary(text: string): LoadgenResult {
   }
   if (res.valid === false) {
     res.invalidReasons.push(...failed, ...(lists.recommendations ?? []))
-    // early stopping's lines say why only when early stopping failed
-    if (res.earlyStoppingMet === false) for (const es of res.earlyStopping) res.invalidReasons.push(...es.lines)
+    // early stopping's lines say why only when early stopping failed, and only a block that did not succeed
+    // (an LLM's TPOT block can pass where its TTFT block failed); the token blocks say which they are, as their lines are alike
+    if (res.earlyStoppingMet === false)
+      for (const es of res.earlyStopping)
+        if (!/^run successful/i.test(es.lines[0] ?? ''))
+          res.invalidReasons.push(...es.lines.map((l) => (es.kind === 'latency' ? l : `${es.kind.toUpperCase()} early stopping: ${l}`)))
   }
   res.headline = headlineOf(res, resultsMetric)
   return res

@@ -200,6 +200,20 @@ describe('LLM logs: TTFT and TPOT, token metrics', () => {
     expect(Object.keys(s.metrics).filter((k) => /min_first_token|qps_w_/.test(k))).toEqual([])
   })
 
+  it('TPOT lines printed as "Time to Output Token" (as published logs have them) get the same names as "Time per Output Token"', () => {
+    const r = summary('llm-server-invalid')
+    expect(r.metrics).toMatchObject({
+      time_to_output_token_min: 11022312,
+      time_to_output_token_max: 301229012,
+      time_to_output_token_mean: 89311022,
+      time_per_output_token_50_00_percentile_ns: 88012233,
+      time_per_output_token_99_90_percentile_ns: 260011902,
+      first_token_min_latency_ns: 41002118,
+      first_token_99_90_percentile_latency_ns: 8401293220,
+    })
+    expect(Object.keys(r.metrics).filter((k) => /^(min|max|mean)_time/.test(k))).toEqual([])
+  })
+
   it('LLM SingleStream headline: the 90th percentile latency; the TTFT/TPOT estimates from the detail log too', () => {
     const d = detail('llm-singlestream')
     expect(d.headline).toMatchObject({ metric: '90_00_percentile_latency_ns', value: 6620811202 })
@@ -235,6 +249,25 @@ describe('INVALID runs', () => {
     )
     expect(r.earlyStoppingMet).toBe(false)
     expect(new Set(r.invalidReasons).size).toBe(r.invalidReasons.length)
+  })
+
+  it('an LLM run: the TTFT block that failed says it is TTFT’s, the TPOT block that passed is no reason', () => {
+    const r = summary('llm-server-invalid')
+    expect(r.valid).toBe(false)
+    expect(r.invalidReasons).toEqual([
+      'Performance constraints satisfied: NO',
+      'Early stopping satisfied: NO',
+      'TTFT constrain not met: Reduce target QPS to improve latency.',
+      'TTFT early stopping: Run unsuccessful.',
+      'TTFT early stopping: Processed 6420 queries.',
+      'TTFT early stopping: Would need to run at least 1187 more queries, with the run being successful if every additional query were under latency.',
+    ])
+    expect(r.earlyStopping.map((e) => [e.kind, e.lines[0]])).toEqual([
+      ['ttft', 'Run unsuccessful.'],
+      ['tpot', 'Run successful.'],
+    ])
+    expect(r.headline).toEqual({ metric: 'completed_tokens_per_second', value: 3000.27, unit: 'tokens/s', higherIsBetter: true })
+    expect(r.settings).toMatchObject({ target_qps: 10.6, sample_index_rng_seed: '10688027786191513374', schedule_rng_seed: '14962580496156340209' })
   })
 
   it('a VALID run’s early-stopping lines are not reasons', () => {
