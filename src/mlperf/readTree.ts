@@ -285,8 +285,14 @@ function readLogs(dir: string, to: string): { files: KeptFile[]; res: ReturnType
 }
 
 function readPerformance(unit: Unit, sink: Sink): void {
-  if (!unit.listing.isDir('performance')) return
   const perfDir = path.join(unit.dir, 'performance')
+  if (!unit.listing.isDir('performance')) {
+    // every result has a performance run: one that is not there is said, whether or not the accuracy run is
+    if (unit.listing.names.includes('performance')) sink.skipped.push({ path: unit.rel(perfDir), reason: 'performance is not a folder' })
+    else if (unit.listing.isDir('accuracy'))
+      sink.skipped.push({ path: unit.rel(perfDir), reason: 'no performance/run_1 folder: the result has only its accuracy run' })
+    return
+  }
   const runs = new Listing(perfDir).dirs().filter((n) => /^run_\d+$/.test(n))
   const run = runs.includes('run_1') ? 'run_1' : runs[0]
   if (!run) {

@@ -3,7 +3,8 @@
 // user.conf and compliance verdicts kept (with its accuracy record, the one
 // record of the folder), so an export writes them back instead of
 // placeholders; a link in a compliance folder back to a folder already read
-// is not followed, so a loop keeps no file twice.
+// is not followed, so a loop keeps no file twice; a performance folder
+// that is gone or is a file is reported, not passed over.
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -113,5 +114,43 @@ describe('a link in a compliance folder', () => {
       .filter((p) => p.startsWith('TEST01/'))
     expect(test01.sort()).toEqual(['TEST01/performance/run_1/mlperf_log_summary.txt', 'TEST01/verify_accuracy.txt', 'TEST01/verify_performance.txt'])
     expect(perf.source?.compliance).toEqual({ TEST01: 'passed' })
+  })
+})
+
+describe('a result whose performance folder is gone or is a file', () => {
+  const odd = path.join(dir, 'odd', 'inference_results_v4.1')
+  const GONE = 'closed/NVIDIA/results/L4x1_TRT/bert-99/Offline'
+  const FILE = 'closed/NVIDIA/results/L4x1_TRT/bert-99/Server'
+  let oddStore: Store
+  let oddReport: Awaited<ReturnType<typeof importMlperf>>
+
+  beforeAll(async () => {
+    writeTestTree(odd)
+    rmSync(path.join(odd, GONE, 'performance'), { recursive: true })
+    rmSync(path.join(odd, FILE, 'performance'), { recursive: true })
+    writeFileSync(path.join(odd, FILE, 'performance'), 'not a folder\n')
+    oddStore = new Store(path.join(dir, 'store-odd'))
+    oddReport = await importMlperf(oddStore, odd)
+  })
+
+  it('is reported, and its accuracy run imported', () => {
+    expect(oddReport.skipped).toEqual(
+      expect.arrayContaining([
+        { path: `${GONE}/performance`, reason: 'no performance/run_1 folder: the result has only its accuracy run' },
+        { path: `${FILE}/performance`, reason: 'performance is not a folder' },
+      ]),
+    )
+    expect(oddReport.skipped).toHaveLength(report.skipped.length + 2)
+    for (const scenario of ['Offline', 'Server']) {
+      const where = `system = L4x1_TRT and benchmark = bert-99 and scenario = ${scenario}`
+      expect(selectRecords(oddStore, `${where} and mode = PerformanceOnly`)).toEqual([])
+      expect(one(oddStore, `${where} and mode = AccuracyOnly`).source?.accuracy).toBeDefined()
+    }
+  })
+
+  it('is reported again on a second import, which adds nothing', async () => {
+    const again = await importMlperf(oddStore, odd)
+    expect(again.added).toBe(0)
+    expect(again.skipped).toEqual(oddReport.skipped)
   })
 })
