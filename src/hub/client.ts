@@ -89,10 +89,14 @@ export function hubClient(settings: HubSettings, opts: HubClientOptions = {}): H
     let wait = 200
     for (let attempt = 1; ; attempt++) {
       let why: string
+      // the hub answered that its PostgreSQL is away: the hub's admin fixes that, not this address
+      let dbAway = false
       try {
         const a = await once(method, path, payload)
         if (!RETRY_STATUS.has(a.status)) return a
-        why = `${a.status}: ${errorOf(a)?.message ?? 'unavailable'}`
+        const err = errorOf(a)
+        dbAway = err?.code === 'HUB_DB_UNREACHABLE'
+        why = `${a.status}: ${err?.message ?? 'unavailable'}`
       } catch (e) {
         if (e instanceof CmcError) throw e
         if (!(e instanceof Unavailable)) throw new CmcError('HUB_UNREACHABLE', `${origin}: ${(e as Error).message}`, { cause: e })
@@ -103,11 +107,17 @@ export function hubClient(settings: HubSettings, opts: HubClientOptions = {}): H
         }
         why = e.message
       }
-      if (Date.now() + wait > until)
+      if (Date.now() + wait > until) {
+        if (dbAway)
+          throw new CmcError('HUB_DB_UNREACHABLE', `the hub at ${origin} answers, but its PostgreSQL database does not, after ${attempt} tries`, {
+            hint: "the hub serves again once its PostgreSQL is back: try again later, and if it lasts, tell the hub's admin; what a push sent before is kept, and the same command resumes",
+          })
         throw new CmcError('HUB_UNREACHABLE', `the hub at ${origin} does not answer (${why}), after ${attempt} tries`, {
           hint: 'check the address and that `cmc hub serve` runs there; what was sent before is kept, and the same command resumes',
         })
-      opts.events?.({ type: 'log', level: 'warn', message: `the hub at ${origin} does not answer (${why}); trying again in ${(wait / 1000).toFixed(1)} s` })
+      }
+      const state = dbAway ? 'answers, but its PostgreSQL database does not' : `does not answer (${why})`
+      opts.events?.({ type: 'log', level: 'warn', message: `the hub at ${origin} ${state}; trying again in ${(wait / 1000).toFixed(1)} s` })
       await new Promise((r) => setTimeout(r, wait))
       wait = Math.min(wait * 2, 5000)
     }

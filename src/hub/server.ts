@@ -403,6 +403,14 @@ export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
     return m[1] === 'p' ? ui(req, url, project, m[3]!) : api(req, url, project, m[3]!)
   }
 
+  // the hub's own log says why its database is away, once a while rather than once a request
+  let dbAwaySaidAt = 0
+  const dbAwayNoticed = (why: string) => {
+    if (Date.now() - dbAwaySaidAt < 10_000) return
+    dbAwaySaidAt = Date.now()
+    events?.({ type: 'log', level: 'warn', message: `requests get 503 while the database is away: ${why}` })
+  }
+
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = Date.now()
     const reply = (r: Reply) => {
@@ -417,12 +425,16 @@ export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
       res.end(r.body)
     }
     const fail = (e: unknown) => {
-      const err =
-        e instanceof CmcError
+      const dbAway = e instanceof CmcError ? e.code === 'HUB_DB_UNREACHABLE' : isDbUnavailable(e)
+      if (dbAway) dbAwayNoticed((e as Error).message)
+      // a client is told that the database is away, never its address, user or the driver's words: those go to the hub's log
+      const err = dbAway
+        ? new CmcError('HUB_DB_UNREACHABLE', "the hub's database (PostgreSQL) does not answer: it is down or restarting", {
+            hint: "the hub serves again once its database is back: try again later, and if it lasts, tell the hub's admin",
+          })
+        : e instanceof CmcError
           ? e
-          : isDbUnavailable(e)
-            ? new CmcError('HUB_DB_UNREACHABLE', `the hub's database does not answer: ${(e as Error).message}`)
-            : new CmcError('INTERNAL', (e as Error).message)
+          : new CmcError('INTERNAL', (e as Error).message)
       const status = statusOf(err)
       const retry = (err as { retryAfter?: number }).retryAfter ?? (status === 503 ? 2 : undefined)
       reply({ ...json(err.toJSON(), status), headers: retry ? { 'retry-after': String(retry) } : undefined })

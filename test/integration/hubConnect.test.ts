@@ -1,9 +1,11 @@
 // Connection mistakes a user makes with a hub, against real TLS and plain
 // hubs: a self-signed certificate not trusted here, a certificate for another
 // name, http:// to a hub serving TLS and https:// to one that does not. Each
-// fails at once (no minute of retries) with the fix in its hint.
+// fails at once (no minute of retries) with the fix in its hint. And a hub
+// whose PostgreSQL goes away says so, as the hub's trouble, not the user's.
 import { execFile } from 'node:child_process'
 import { rmSync } from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,7 +14,7 @@ import { tlsProblem } from '../../src/hub/connectionProblem.js'
 import { parseHubAddress } from '../../src/store/location.js'
 import { tmpDir } from '../helpers/tmp.js'
 import { selfSignedCert } from '../helpers/tls.js'
-import { bin, freshDatabase, startTestHub, type TestHub } from '../unit/hub/harness.js'
+import { bin, freshDatabase, serverUrl, startTestHub, type TestHub } from '../unit/hub/harness.js'
 
 const run = promisify(execFile)
 let plain: TestHub
@@ -111,5 +113,86 @@ describe('the wrong scheme', () => {
     const client = hubClient({ address: parseHubAddress(away), token: 'cmc_x' }, { retryForMs: 1500 })
     await expect(client.call('GET', 'limits')).rejects.toMatchObject({ code: 'HUB_UNREACHABLE', message: expect.stringMatching(/after \d+ tries/) })
     client.close()
+  })
+})
+
+/** A TCP relay to the suite's PostgreSQL that can be cut (every connection dropped, new ones refused) and joined again on its port. */
+async function relay(): Promise<{ port: number; cut(): Promise<void>; join(): Promise<void> }> {
+  const target = new URL(serverUrl())
+  const sockets = new Set<net.Socket>()
+  let server: net.Server
+  let port = 0
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = net.createServer((inbound) => {
+        const outbound = net.connect(Number(target.port || 5432), target.hostname)
+        for (const s of [inbound, outbound]) {
+          sockets.add(s)
+          s.on('close', () => sockets.delete(s))
+          s.on('error', () => s.destroy())
+        }
+        inbound.pipe(outbound).pipe(inbound)
+      })
+      server.listen(port, '127.0.0.1', () => {
+        port = (server.address() as net.AddressInfo).port
+        resolve()
+      })
+    })
+  await listen()
+  return {
+    port,
+    cut: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+    join: listen,
+  }
+}
+
+describe('a hub whose PostgreSQL goes away', () => {
+  it('answers 503 saying its database is away, not where it is; the client says whose to fix, then the hub serves again', async () => {
+    const db = await freshDatabase('connect_away')
+    const link = await relay()
+    const viaRelay = Object.assign(new URL(db.url), { port: String(link.port) }).toString()
+    const hub = await startTestHub(viaRelay)
+    try {
+      const token = await hub.token('read', 'p')
+      const ask = () => fetch(`${hub.hub.url}/api/v1/projects/p/records?limit=1`, { headers: { authorization: `Bearer ${token}` } })
+      expect((await ask()).status).toBe(200)
+      await link.cut()
+
+      const res = await ask()
+      const body = (await res.json()) as { error: string; message: string; hint?: string }
+      expect(res.status).toBe(503)
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/)
+      expect(body.error).toBe('HUB_DB_UNREACHABLE')
+      expect(body.message).toMatch(/the hub's database \(PostgreSQL\) does not answer/)
+      // nothing of the database's address, user or the driver's words reaches a client
+      expect(JSON.stringify(body)).not.toMatch(new RegExp(`${link.port}|cmc:|postgres://|ECONNREFUSED|terminated`, 'i'))
+
+      const client = hubClient({ address: parseHubAddress(hub.at('p')), token }, { retryForMs: 800 })
+      const failed = await client.call('GET', 'records?limit=1').then(
+        () => undefined,
+        (e: { code?: string; message: string; hint?: string }) => e,
+      )
+      client.close()
+      expect(failed?.code).toBe('HUB_DB_UNREACHABLE')
+      expect(failed?.message).toMatch(/answers, but its PostgreSQL database does not, after \d+ tries/)
+      expect(failed?.hint).toMatch(/hub's admin/)
+      expect(failed?.hint).not.toMatch(/check the address/)
+
+      await link.join()
+      let status = 0
+      for (let i = 0; i < 50 && status !== 200; i++) {
+        status = (await ask()).status
+        if (status !== 200) await new Promise((r) => setTimeout(r, 100))
+      }
+      expect(status).toBe(200)
+    } finally {
+      await hub.close()
+      await link.cut()
+      await db.drop()
+    }
   })
 })
