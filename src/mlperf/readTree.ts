@@ -284,6 +284,9 @@ function readLogs(dir: string, to: string): { files: KeptFile[]; res: ReturnType
   return { files, res: parseLoadgenLogs(text(LOADGEN_LOGS[0]!), text(LOADGEN_LOGS[1]!)) }
 }
 
+/** Whether a log of this scenario belongs in this scenario folder: LoadGen runs an Interactive result as a Server test, and its logs say Server. */
+const scenarioOfFolder = (logged: string, folder: string) => logged === folder || (folder === 'Interactive' && logged === 'Server')
+
 function readPerformance(unit: Unit, sink: Sink): void {
   const perfDir = path.join(unit.dir, 'performance')
   if (!unit.listing.isDir('performance')) {
@@ -310,10 +313,13 @@ function readPerformance(unit: Unit, sink: Sink): void {
     sink.skipped.push({ path: unit.rel(runDir), reason: 'its LoadGen logs hold no result (no scenario, no metric)' })
     return
   }
-  if (res.scenario && normalizeScenario(res.scenario) !== unit.base.scenario) {
+  if (res.scenario && !scenarioOfFolder(normalizeScenario(res.scenario), unit.base.scenario)) {
     sink.skipped.push({ path: unit.rel(runDir), reason: `the log says scenario ${res.scenario}, its folder ${unit.base.scenario}` })
     return
   }
+  // the run's own accuracy log (most often an empty list) is optional to the checker, but the tree held it there
+  const runAccuracy = keep(path.join(runDir, 'mlperf_log_accuracy.json'), `performance/${run}/mlperf_log_accuracy.json`)
+  if (runAccuracy) files.push(runAccuracy)
   const measurements = readMeasurements(unit, files)
   const compliance = readCompliance(unit, files, sink.skipped)
   const accuracyText = accuracyFile(unit)?.bytes
