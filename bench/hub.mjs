@@ -243,6 +243,8 @@ const dbBytes = Number(psql(dbUrl, 'select pg_database_size(current_database())'
 const recordsBytes = Number(psql(dbUrl, "select pg_total_relation_size('records')"))
 
 const m = cmpOut.metrics[0]
+// the two sides are 10,000 runs each at N = 1,000,000 and fewer below: the label says what was compared
+const side = (n) => (n >= 1000 ? `${Math.round(n / 1000)}k` : String(n))
 console.log(`hub — ${count.toLocaleString()} records in one project (PostgreSQL, ${os.cpus().length} cores)`)
 console.log(
   reuse
@@ -259,7 +261,7 @@ console.log(
 console.log(`  a query no index helps ${f(median(wideT))} ms median of 3, whole process   raw psql ${f(median(rawWideT))} ms   (${wide})`)
 console.log(`  a query of runs' facts  ${f(median(factsT))} ms median of 3, whole process   raw psql ${f(median(rawFactsT))} ms   (${facts})`)
 console.log(
-  `  cmc exp compare 2x10k   ${f(median(cmpT))} ms median of 5, whole process   target <= 300 ms   the hub's answer alone ${f(median(apiCmpT))} ms   raw psql ${f(median(rawCmpT))} ms (the two sides' rows, one after the other)   (n = ${m.a.n} vs ${m.b.n}, ratio ${m.ratio.toFixed(3)}, ${m.verdict})`,
+  `  cmc exp compare ${`${side(m.a.n)}x${side(m.b.n)}`.padEnd(7)} ${f(median(cmpT))} ms median of 5, whole process   target <= 300 ms   the hub's answer alone ${f(median(apiCmpT))} ms   raw psql ${f(median(rawCmpT))} ms (the two sides' rows, one after the other)   (n = ${m.a.n} vs ${m.b.n}, ratio ${m.ratio.toFixed(3)}, ${m.verdict})`,
 )
 console.log(
   `  database size           ${(dbBytes / 1e6).toFixed(0)} MB (records table with its indexes and TOAST ${(recordsBytes / 1e6).toFixed(0)} MB, ${f(recordsBytes / count)} B a record)`,
