@@ -392,7 +392,9 @@ export function parseLoadgenDetail(text: string): LoadgenResult {
     else if (key === 'early_stopping_ttft_result') early.ttft = String(value)
     else if (key === 'early_stopping_tpot_result') early.tpot = String(value)
     else if (/^early_stopping_latency_(ss|ms)$/.test(key) && typeof value === 'number') estimates[key] = value
-    else if (key.startsWith('effective_')) res.settings[key.slice(10)] = typeof value === 'number' || typeof value === 'string' ? value : String(value)
+    // a flag is 0 or 1, as the summary prints it, so both logs state a setting alike
+    else if (key.startsWith('effective_'))
+      res.settings[key.slice(10)] = typeof value === 'number' || typeof value === 'string' ? value : typeof value === 'boolean' ? Number(value) : String(value)
     else if (typeof value === 'number' && /^result_/.test(key)) res.metrics[detailMetricName(key)] = value
   }
   res.warnings = warnings

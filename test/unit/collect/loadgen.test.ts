@@ -108,6 +108,17 @@ describe('test settings and 64-bit seeds', () => {
     for (const name of Object.keys(r.settings)) expect(r.metrics).not.toHaveProperty(name)
   })
 
+  it('a flag the detail log states as true or false is 1 or 0, as the summary prints it', () => {
+    expect(detail('llm-singlestream').settings.use_token_latencies).toBe(1)
+    const line = (key: string, value: unknown) =>
+      `:::MLLOG ${JSON.stringify({ key, value, time_ms: 0.01, namespace: 'mlperf::logging', event_type: 'POINT_IN_TIME', metadata: { is_error: false, is_warning: false, file: 'test_settings_internal.cc', line_no: 1, pid: 1, tid: 1 } })}`
+    const d = parseLoadgenDetail(
+      [line('effective_scenario', 'Offline'), line('effective_print_timestamps', false), line('effective_performance_issue_unique', false)].join('\n'),
+    )
+    expect(d.settings).toEqual({ print_timestamps: 0, performance_issue_unique: 0 })
+    expect(summary('offline-valid').settings).toMatchObject(d.settings)
+  })
+
   it('reads the detail log’s integer seeds exactly too', () => {
     const r = detail('llm-server-tokens')
     expect(r.settings.qsl_rng_seed).toBe('3066443479025735752')
