@@ -38,7 +38,7 @@ import { hubPage, hubPageData, loginPage, recordPage } from './ui.js'
 export interface HubOptions {
   host: string
   port: number
-  /** other names the hub is reached by (behind a proxy, a DNS name) */
+  /** other names the hub is reached by (a DNS name; NAME:PORT for a proxy in front of it, reached on that port) */
   names?: string[]
   tls?: { cert: string; key: string }
   maxBodyBytes?: number
@@ -97,6 +97,38 @@ function statusOf(e: CmcError): number {
 }
 
 /**
+ * The dashboard's Host/Origin check over the names the hub answers to at its
+ * listen port, and over each NAME:PORT given: a proxy in front of the hub
+ * (TLS on 443, say) passes the browser's Host or puts the hub's own address
+ * there, while the browser's Origin names the proxy. Host and Origin must each
+ * be one of these host:port pairs.
+ */
+export function hubGuard(listenHost: string, names: readonly string[], port: () => number): (req: http.IncomingMessage) => CmcError | undefined {
+  const withPort = names.map((n) => /^(.*[^:]):(\d{1,5})$/.exec(n)).filter((m): m is RegExpExecArray => m !== null && !/^[^[]*:/.test(m[1]!))
+  const plain = names.filter((n) => !withPort.some((m) => m[0] === n))
+  const guards = [hostGuard(serverNames(listenHost, plain), port), ...withPort.map((m) => hostGuard([m[1]!.toLowerCase()], () => Number(m[2])))]
+  if (guards.length === 1) return guards[0]!
+  const passes = (headers: http.IncomingHttpHeaders) => guards.some((g) => !g({ headers } as http.IncomingMessage))
+  return (req) => {
+    const { host, origin } = req.headers
+    // Host alone, then the Origin judged as a Host of its own (its port made explicit as the guard does)
+    if (!passes({ host })) return guards[0]!({ headers: { host } } as http.IncomingMessage)
+    if (origin === undefined) return undefined
+    let originHost = ''
+    try {
+      const o = new URL(origin)
+      originHost = o.host + (o.port ? '' : `:${o.protocol === 'https:' ? 443 : 80}`)
+    } catch {
+      // "null" and other opaque origins are never the hub's
+    }
+    if (originHost && passes({ host: originHost })) return undefined
+    return new CmcError('HOST_NOT_ALLOWED', `a page of ${JSON.stringify(origin)} may not use this server`, {
+      hint: "open the server's own address in the browser",
+    })
+  }
+}
+
+/**
  * The certificate and key read and paired before the hub listens: a file that
  * cannot be read, is not PEM, or a key of another certificate is the flag's
  * error (exit 2), not the TLS library's stack trace.
@@ -130,7 +162,7 @@ export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
   const maxFile = opts.maxFileBytes ?? DEFAULT_MAX_FILE
   const limiter = new BadTokenLimiter(opts.badTokenLimit, opts.badTokenWindowMs)
   let port = opts.port
-  const guard = hostGuard(serverNames(opts.host, opts.names), () => port)
+  const guard = hubGuard(opts.host, opts.names ?? [], () => port)
   const scheme = opts.tls ? 'https' : 'http'
   const events = opts.events
 

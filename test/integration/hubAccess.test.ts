@@ -290,6 +290,45 @@ describe('Host and Origin', () => {
     expect((await request('GET', api('p1', 'records'), { token: t, host: `localhost:${port}`, origin: `http://localhost:${port}` })).status).toBe(200)
   })
 
+  it('behind a proxy (--name NAME:PORT): its Host and its pages are served, still nothing of another site', async () => {
+    const proxied = await startTestHub(hub.db.url, { names: ['hub.example.org:443', 'alt.example.org', '[fd00::7]:8443'] })
+    try {
+      const port = new URL(proxied.hub.url).port
+      const t = await proxied.token('read', 'p1', 'proxied')
+      const status = (headers: { host: string; origin?: string }) =>
+        new Promise<number>((resolve, reject) =>
+          http
+            .get({ host: '127.0.0.1', port, path: api('p1', 'records'), headers: { authorization: `Bearer ${t}`, ...headers }, agent: false }, (res) =>
+              resolve(res.resume() && res.statusCode!),
+            )
+            .on('error', reject),
+        )
+      // the proxy passes the browser's Host, or (nginx's default) puts the hub's own address there; the Origin is the proxy's
+      for (const headers of [
+        { host: 'hub.example.org' },
+        { host: 'hub.example.org:443', origin: 'https://hub.example.org' },
+        { host: 'HUB.example.org', origin: 'https://hub.example.org:443' },
+        { host: `127.0.0.1:${port}`, origin: 'https://hub.example.org' },
+        { host: `alt.example.org:${port}`, origin: `http://alt.example.org:${port}` },
+        { host: '[fd00::7]:8443', origin: 'https://[fd00::7]:8443' },
+      ])
+        expect(await status(headers), JSON.stringify(headers)).toBe(200)
+      for (const headers of [
+        { host: `hub.example.org:${port}` },
+        { host: 'hub.example.org:8443' },
+        { host: 'alt.example.org' },
+        { host: 'evil.example:443' },
+        { host: 'hub.example.org', origin: 'https://evil.example' },
+        { host: 'hub.example.org', origin: 'https://hub.example.org:8443' },
+        { host: 'hub.example.org', origin: 'null' },
+        { host: `127.0.0.1:${port}`, origin: 'https://alt.example.org' },
+      ])
+        expect(await status(headers), JSON.stringify(headers)).toBe(403)
+    } finally {
+      await proxied.close()
+    }
+  })
+
   it('the local dashboard refuses them too, and beyond loopback needs its key', async () => {
     const store = new Store(path.join(tmpDir('cmc-dash-'), 'store'))
     const d = await startDashboard(store, { host: '127.0.0.1', port: 0 })

@@ -26,7 +26,11 @@ export default defineCommand({
     listen: { kind: 'string', default: '127.0.0.1:8390', description: 'HOST:PORT to listen on' },
     'tls-cert': { kind: 'string', description: 'TLS certificate (PEM): serve https' },
     'tls-key': { kind: 'string', description: 'TLS private key (PEM)' },
-    name: { kind: 'string', multiple: true, description: 'another host name clients reach the hub by (repeatable)' },
+    name: {
+      kind: 'string',
+      multiple: true,
+      description: 'another host name clients reach the hub by (repeatable); NAME:PORT for a proxy in front of the hub on that port',
+    },
     'max-body-bytes': { kind: 'integer', default: DEFAULT_MAX_BODY, min: 1024, description: 'largest request body' },
     'max-file-bytes': { kind: 'integer', default: DEFAULT_MAX_FILE, min: 1, description: 'largest log or output file kept' },
   },
