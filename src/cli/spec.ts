@@ -63,6 +63,14 @@ export const readStoreSpec = {
   description: 'experiment store: a folder, or a hub project https://HUB/PROJECT (default: CMC_STORE, else the nearest .cmc/ walking up, else ~/.cmc/store)',
 } as const satisfies FlagSpec
 
+/** `--per accelerator`: a LoadGen headline divided by each run's accelerator count (exp compare, report). */
+export const perFlag = {
+  kind: 'string',
+  options: ['accelerator'],
+  description:
+    "LoadGen results: compare the headline result divided by each run's accelerator count (published results state theirs; a run counts the GPUs it saw)",
+} as const satisfies FlagSpec
+
 /** The flags every command has: oclif's --json and cmc's --quiet. */
 export const GLOBAL_FLAGS = {
   json: { kind: 'boolean', description: 'format output as json' },

@@ -1,6 +1,7 @@
 // `cmc report`: one self-contained HTML page of the selected runs.
 import { defineCommand } from '../cli/command.js'
-import { readStoreSpec } from '../cli/spec.js'
+import { perFlag, readStoreSpec } from '../cli/spec.js'
+import { CmcError } from '../errors.js'
 import { writeOutputFile } from '../files.js'
 import { reportData } from '../report/reportData.js'
 import { renderPage } from '../report/renderPage.js'
@@ -11,12 +12,14 @@ export default defineCommand({
   examples: [
     `<%= config.bin %> report -o report.html`,
     `<%= config.bin %> report --where 'benchmark = stream' --compare 'platform = x86_64' 'platform = arm64' -o stream.html`,
+    `<%= config.bin %> report --compare 'not source = mlperf and scenario = Offline' 'source = mlperf and benchmark = resnet50 and scenario = Offline' --per accelerator -o mlperf.html`,
   ],
   flags: {
     where: { kind: 'string', char: 'w', description: 'query (default: all records)' },
     output: { kind: 'string', char: 'o', default: 'report.html', description: 'file to write' },
     compare: { kind: 'string', multiple: true, description: 'two queries A B (within the selection) to compare' },
     title: { kind: 'string', description: 'page title' },
+    per: perFlag,
     store: readStoreSpec,
   },
   async action({ flags }, io) {
@@ -31,8 +34,13 @@ export default defineCommand({
         allowDifferentHosts: true,
         allowMixed: true,
         allowEmulated: true,
+        ...(flags.per === 'accelerator' ? { per: 'accelerator' as const } : {}),
       })
     }
+    if (flags.per && !comparison)
+      throw new CmcError('USAGE', `--per ${flags.per} divides the results of a comparison: give --compare A B as well`, {
+        hint: `cmc report --compare 'A' 'B' --per ${flags.per}`,
+      })
     writeOutputFile(flags.output, renderPage(reportData(store.where, records, comparison), { title: flags.title }))
     if (!io.json) io.log(`wrote ${flags.output} (${records.length} runs${comparison ? ', with a comparison' : ''})`)
     if (!/\.html?$/i.test(flags.output)) io.warn(`${flags.output} holds an HTML page (a report is one self-contained HTML file whatever its name)`)

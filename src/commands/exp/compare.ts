@@ -1,6 +1,6 @@
 // `cmc exp compare`: two groups of runs, per metric, with a verdict.
 import { defineCommand } from '../../cli/command.js'
-import { readStoreSpec } from '../../cli/spec.js'
+import { perFlag, readStoreSpec } from '../../cli/spec.js'
 import { centre, pValue, ratioInterval, shown } from '../../cli/compareTable.js'
 import { formatTable } from '../../cli/table.js'
 import { parseNoiseBand } from '../../store/compare.js'
@@ -28,12 +28,7 @@ export default defineCommand({
     },
     'allow-different-images': { kind: 'boolean', description: 'compare runs of different images on one platform' },
     'allow-different-hosts': { kind: 'boolean', description: 'compare runs from different hosts' },
-    per: {
-      kind: 'string',
-      options: ['accelerator'],
-      description:
-        "LoadGen results: compare the headline result divided by each run's accelerator count (published results state theirs; a run counts the GPUs it saw)",
-    },
+    per: perFlag,
     'allow-emulated': { kind: 'boolean', description: 'give a verdict between an emulated run (another architecture under qemu) and a native one' },
     store: readStoreSpec,
   },

@@ -207,4 +207,23 @@ describe('cmc exp import --mlperf, list, compare, export', () => {
     expect(page).toContain('"published":{"submitter":"NVIDIA"')
     expect(page).toContain('samples_per_second')
   })
+
+  it('writes a report of the run beside the published results per accelerator', () => {
+    const html = path.join(dir, 'report-per.html')
+    const r = spawnSync(process.execPath, [bin, 'report', '--compare', `id = ${run.id}`, published, '--per', 'accelerator', '-o', html, '--store', store], {
+      encoding: 'utf8',
+    })
+    expect(r.status, r.stderr).toBe(0)
+    const page = readFileSync(html, 'utf8')
+    expect(page).toContain('samples_per_second_per_accelerator')
+    expect(page).toContain('samples/s per accelerator')
+    // the same numbers exp compare gives
+    const json = JSON.parse(cmc('exp', 'compare', `id = ${run.id}`, published, '--per', 'accelerator', '--json').stdout) as {
+      metrics: Array<{ a: { median: number } }>
+    }
+    expect(page).toContain(`"median":${json.metrics[0]!.a.median}`)
+    const alone = spawnSync(process.execPath, [bin, 'report', '--per', 'accelerator', '-o', html, '--store', store], { encoding: 'utf8' })
+    expect(alone.status).toBe(2)
+    expect(alone.stderr).toContain('give --compare A B as well')
+  })
 })
