@@ -68,7 +68,7 @@ export const perFlag = {
   kind: 'string',
   options: ['accelerator'],
   description:
-    "LoadGen results: compare the headline result divided by each run's accelerator count (published results state theirs; a run counts the GPUs it saw)",
+    "LoadGen results: compare the headline result divided by each run's accelerator count (published results state theirs; a run counts the GPUs it was given)",
 } as const satisfies FlagSpec
 
 /** The flags every command has: oclif's --json and cmc's --quiet. */

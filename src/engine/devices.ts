@@ -35,6 +35,22 @@ export function parseGpus(spec: string): DeviceHostConfig['DeviceRequests'][numb
   throw new CmcError('GPUS_INVALID', `--gpus ${spec} is not understood`, { hint: 'use --gpus all, --gpus 2 or --gpus device=0,1' })
 }
 
+/**
+ * How many GPUs a run was given, of the `seen` its host has: `--gpus N` or
+ * `device=0,1` name them, as do CDI GPU names (`nvidia.com/gpu=0`); `all`,
+ * `nvidia.com/gpu=all` or no GPU request at all count every GPU seen.
+ */
+export function gpusGiven(devices: Pick<DeviceSpec, 'gpus' | 'cdi'> | undefined, seen: number): number {
+  const spec = devices?.gpus?.trim()
+  if (spec && spec !== 'all' && spec !== '-1') {
+    const request = parseGpus(spec)
+    return request.DeviceIDs ? request.DeviceIDs.length : request.Count
+  }
+  const cdiGpus = (devices?.cdi ?? []).filter((name) => /\/gpu=/.test(name))
+  if (!spec && cdiGpus.length && !cdiGpus.some((name) => name.endsWith('=all'))) return cdiGpus.length
+  return seen
+}
+
 function deviceEntry(spec: string): DeviceHostConfig['Devices'][number] {
   const [host, inContainer, perms, ...rest] = spec.split(':')
   if (rest.length || (perms && !/^(?!.*(.).*\1)[rwm]+$/.test(perms)) || (inContainer && !inContainer.startsWith('/'))) {

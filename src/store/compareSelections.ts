@@ -6,6 +6,7 @@ import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { compareGroups, hasSetup, queryValue, type Comparable, type CompareOptions, type Comparison } from './compare.js'
 import { loadgenHigherIsBetter, loadgenUnit } from '../collect/parseLoadgen.js'
+import { gpusGiven } from '../engine/devices.js'
 import { readKeptLoadgen } from './keptFiles.js'
 import { parseWhere } from './query/evaluate.js'
 import { isIdSpec, selectComparable } from './select.js'
@@ -91,7 +92,7 @@ function indexFacts(store: Store, specs: string[]): Map<string, ResultFacts> {
   return facts
 }
 
-/** A record's facts: as published, or what the run's LoadGen logs state (the record's, else its kept logs') and the GPUs its host saw. */
+/** A record's facts: as published, or what the run's LoadGen logs state (the record's, else its kept logs') and the GPUs it was given. */
 function recordFacts(store: Store, record: ExperimentRecord | undefined): ResultFacts {
   if (!record) return {}
   const src = record.source
@@ -108,7 +109,12 @@ function recordFacts(store: Store, record: ExperimentRecord | undefined): Result
       round: src.round,
     }
   const loadgen = record.loadgen ?? readKeptLoadgen(store, record)
-  return { scenario: loadgen?.scenario, mode: loadgen?.mode, headline: loadgen?.headline?.metric, accelerators: record.host.gpus.length }
+  return {
+    scenario: loadgen?.scenario,
+    mode: loadgen?.mode,
+    headline: loadgen?.headline?.metric,
+    accelerators: gpusGiven(record.devices, record.host.gpus.length),
+  }
 }
 
 function tryGet(store: Store, id: string): ExperimentRecord | undefined {

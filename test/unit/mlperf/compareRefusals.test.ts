@@ -30,14 +30,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 let runs = 0
 /** A run whose outputs hold the summary log given, its metrics read as `cmc run` reads them under the meta's units. */
-async function runWith(summary: string, units: Record<string, string> = {}): Promise<ExperimentRecord> {
+async function runWith(summary: string, units: Record<string, string> = {}, over: Partial<ExperimentRecord> = {}): Promise<ExperimentRecord> {
   const out = path.join(dir, `run-${runs++}`)
   mkdirSync(out)
   writeFileSync(path.join(out, 'mlperf_log_summary.txt'), summary)
   const spec = { dir: '/cmc/out', maxBytes: 1 << 20, metrics: { format: 'loadgen' as const, units } }
   const repeats = [{ index: 0, metrics: repeatMetrics(spec, out, '').metrics, exitCode: 0, durationMs: 1 }]
   const [run] = (await putRecords(store, [
-    { ...recordOf({}), repeats, metrics: summarizeRepeats(repeats, spec), outputs: [{ path: 'mlperf_log_summary.txt', size: 1, sha256: 'x' }] },
+    { ...recordOf({}, over), repeats, metrics: summarizeRepeats(repeats, spec), outputs: [{ path: 'mlperf_log_summary.txt', size: 1, sha256: 'x' }] },
   ])) as [ExperimentRecord]
   const kept = path.join(store.recordDir(run.id), 'outputs')
   mkdirSync(kept, { recursive: true })
@@ -72,5 +72,25 @@ describe('a run beside published results: one metric, one unit', () => {
     expect(e.code).toBe('COMPARE_RESULTS_DIFFER')
     expect(e.message).toBe('samples_per_second comes in different units: queries/s, samples/s')
     expect(e.data).toEqual({ field: 'unit', units: ['queries/s', 'samples/s'] })
+  })
+})
+
+describe('--per accelerator: a run counts the GPUs it was given', () => {
+  const host = (gpus: number) => ({ ...recordOf({}).host, gpus: Array.from({ length: gpus }, () => ({ vendor: 'nvidia', model: 'NVIDIA H100 PCIe' })) })
+  const perRun = async (over: Partial<ExperimentRecord>) => {
+    const run = await runWith(offline(), {}, over)
+    return compareSelections(store, run.id, published, { per: 'accelerator' }).metrics[0]!.a.median
+  }
+
+  it('every GPU of its host when it asked for all of them, or for none in particular', async () => {
+    expect(await perRun({ host: host(4), devices: { gpus: 'all', paths: [], groups: [] } })).toBe(250)
+    expect(await perRun({ host: host(4) })).toBe(250)
+  })
+
+  it('only those --gpus N, --gpus device=... or CDI names gave it', async () => {
+    expect(await perRun({ host: host(4), devices: { gpus: '2', paths: [], groups: [] } })).toBe(500)
+    expect(await perRun({ host: host(4), devices: { gpus: 'device=1', paths: [], groups: [] } })).toBe(1000)
+    expect(await perRun({ host: host(4), devices: { cdi: ['nvidia.com/gpu=0', 'nvidia.com/gpu=3'], paths: [], groups: [] } })).toBe(500)
+    expect(await perRun({ host: host(4), devices: { cdi: ['nvidia.com/gpu=all'], paths: [], groups: [] } })).toBe(250)
   })
 })
