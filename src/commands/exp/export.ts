@@ -98,19 +98,21 @@ function warnIncomplete(report: MlperfExportReport, io: CommandIo): void {
 }
 
 function readSystemFields(file: string): SystemDescription {
+  const hint = 'give a JSON object of systems/<system>.json fields, e.g. {"system_name": "...", "accelerator_model_name": "..."}'
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message
+    throw new CmcError('EXPORT_SYSTEM_FIELDS', `the --system file cannot be read: ${why}`, { where: { file }, hint })
+  }
   let parsed: unknown
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'))
+    parsed = JSON.parse(text)
   } catch (e) {
-    throw new CmcError('EXPORT_SYSTEM_FIELDS', `--system ${file} cannot be read as JSON: ${(e as Error).message}`, {
-      where: { file },
-      hint: 'give a JSON object of systems/<system>.json fields, e.g. {"system_name": "...", "accelerator_model_name": "..."}',
-    })
+    throw new CmcError('EXPORT_SYSTEM_FIELDS', `the --system file is not JSON: ${(e as Error).message}`, { where: { file }, hint })
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new CmcError('EXPORT_SYSTEM_FIELDS', `--system ${file} is not a JSON object`, {
-      where: { file },
-      hint: 'give an object of systems/<system>.json fields',
-    })
+    throw new CmcError('EXPORT_SYSTEM_FIELDS', 'the --system file is not a JSON object', { where: { file }, hint })
   return parsed as SystemDescription
 }

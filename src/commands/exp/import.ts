@@ -1,6 +1,7 @@
 // `cmc exp import`: records from a bundle or JSON Lines into a store, or with
 // --mlperf published MLPerf results (a submission tree, an archive of one, a
 // round's summary) as records marked with their source.
+import { existsSync } from 'node:fs'
 import { defineCommand } from '../../cli/command.js'
 import { storeSpec } from '../../cli/spec.js'
 import { CmcError } from '../../errors.js'
@@ -44,7 +45,7 @@ export default defineCommand({
     }
     const round = flags.round === undefined ? undefined : roundFlag(flags.round)
     // a round is part of each result's key: without one, the same tree imported again with --round would come in twice
-    if (!round && !roundOf(args.file) && !/\.(csv|json)$/i.test(args.file))
+    if (!round && !roundOf(args.file) && !/\.(csv|json)$/i.test(args.file) && existsSync(args.file))
       io.warn(`${args.file} names no round (a folder like inference_results_v4.1 does): its results are keyed without one; give --round v4.1 to record it`)
     const report = await importMlperf(store, args.file, { round, events: io.events })
     if (!io.json) {

@@ -57,6 +57,21 @@ describe('user errors, not crashes', () => {
     expectUserError(['import', 'missing.tar'], 'IMPORT_MISSING', 2, /missing\.tar/)
   })
 
+  it('cmc exp export --format mlperf with a --system file missing, not JSON or not an object: EXPORT_SYSTEM_FIELDS, exit 2', () => {
+    writeFileSync(path.join(work, 'system-list.json'), '[1]')
+    writeFileSync(path.join(work, 'system-cut.json'), '{"system_name": ')
+    const exportWith = (file: string) => ['exp', 'export', '--format', 'mlperf', '--submitter', 'Me', '--system', file, '-o', path.join(work, 'tree')]
+    expect(expectUserError(exportWith('system-none.json'), 'EXPORT_SYSTEM_FIELDS', 2, /the --system file cannot be read: no such file$/m)).toMatchObject({
+      where: { file: 'system-none.json' },
+    })
+    expectUserError(exportWith('system-cut.json'), 'EXPORT_SYSTEM_FIELDS', 2, /the --system file is not JSON: /)
+    expectUserError(exportWith('system-list.json'), 'EXPORT_SYSTEM_FIELDS', 2, /the --system file is not a JSON object/)
+    // the file is named once, where the error says where
+    expect(cmc(exportWith('system-none.json')).stderr).toMatch(
+      /^error\[EXPORT_SYSTEM_FIELDS\]: system-none\.json: the --system file cannot be read: no such file$/m,
+    )
+  })
+
   it('cmc exp import of a truncated archive: IMPORT_CORRUPT, exit 2, nothing imported', () => {
     const src = path.join(work, 'bundle-src', '2026', '12', '20261201T000000000Z-00000000')
     mkdirSync(src, { recursive: true })

@@ -103,6 +103,10 @@ describe('cmc exp import --mlperf, list, compare, export', () => {
     mkdirSync(unnamed, { recursive: true })
     const none = cmc('exp', 'import', '--mlperf', unnamed, '--store', path.join(dir, 'store-unnamed'))
     expect(none.stderr).toMatch(/^warning: \S*submission names no round .*give --round v4\.1/m)
+    // a path that is not there is that error alone, with no warning about its round first
+    const missing = cmc('exp', 'import', '--mlperf', path.join(dir, 'not-there'), '--store', path.join(dir, 'store-unnamed'))
+    expect(missing.status).toBe(2)
+    expect(missing.stderr).toMatch(/^error\[IMPORT_MISSING\]: \S*not-there does not exist/)
     // a summary of a header and no rows says it held nothing
     writeFileSync(
       path.join(dir, 'empty_v4.1.csv'),
