@@ -187,7 +187,11 @@ function checkOneResultEach(
  */
 function agreeHint(field: string, values: { A: string[]; B: string[] }, queries: { A: boolean; B: boolean }): string {
   const within = 'MLPerf results compare within one scenario, mode and metric'
-  if (queries.A && queries.B) return `${within}: add \`and ${field} = ${queryValue(values.B[0]!)}\` to both sides`
+  if (queries.A && queries.B) {
+    const common = values.A.find((v) => values.B.includes(v) && v !== '(unset)')
+    if (common) return `${within}: add \`and ${field} = ${queryValue(common)}\` to both sides`
+    return `${within}, and the sides have no ${field} in common (A ${values.A.join(', ')}; B ${values.B.join(', ')}): select sides of one ${field}`
+  }
   if (queries.A || queries.B) {
     const [query, id] = queries.A ? (['A', 'B'] as const) : (['B', 'A'] as const)
     return `${within}: side ${id} is one record, of ${field} ${values[id][0]}: add \`and ${field} = ${queryValue(values[id][0]!)}\` to side ${query}'s query`

@@ -244,8 +244,12 @@ describe('compareSelections', () => {
       expect(err(() => compareSelections(store, run.id, srv!.id)).hint).toBe(
         'MLPerf results compare within one scenario, mode and metric: both sides are records, of scenario Offline and Server; find one like A with `cmc exp list --where "scenario = Offline"`',
       )
-      // two queries, as before
+      // two queries of no scenario in common: narrowing both to B's would leave A empty
       expect(err(() => compareSelections(store, 'tags = local', serverSide)).hint).toBe(
+        'MLPerf results compare within one scenario, mode and metric, and the sides have no scenario in common (A Offline; B Server): select sides of one scenario',
+      )
+      // two queries that share one: both narrowed to it
+      expect(err(() => compareSelections(store, 'source = mlperf', serverSide)).hint).toBe(
         'MLPerf results compare within one scenario, mode and metric: add `and scenario = Server` to both sides',
       )
     })
