@@ -61,7 +61,12 @@ const port = await new Promise((resolve) => {
 })
 const env = { ...process.env, CMC_HOME: path.join(work, 'home'), CMC_HUB_DB: dbUrl, CMC_HUB: undefined }
 delete env.CMC_HUB
-const hub = spawn(process.execPath, [bin, 'hub', 'serve', '--listen', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+// the hub logs a line a push batch: kept, and shown only if the hub fails
+const hub = spawn(process.execPath, [bin, 'hub', 'serve', '--listen', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+let hubLog = ''
+let stopping = false
+hub.stderr.on('data', (d) => (hubLog = (hubLog + d).slice(-20_000)))
+hub.once('exit', (c, signal) => !stopping && console.error(`cmc hub serve exited ${c ?? signal}:\n${hubLog}`))
 await new Promise((resolve, reject) => {
   hub.stdout.on('data', (d) => String(d).includes('cmc hub at') && resolve())
   hub.once('exit', (c) => reject(new Error(`cmc hub serve exited ${c}`)))
@@ -267,17 +272,18 @@ console.log(
   `  database size           ${(dbBytes / 1e6).toFixed(0)} MB (records table with its indexes and TOAST ${(recordsBytes / 1e6).toFixed(0)} MB, ${f(recordsBytes / count)} B a record)`,
 )
 
+stopping = true
 hub.kill('SIGTERM')
 await new Promise((resolve) => (hub.exitCode !== null ? resolve() : hub.once('exit', resolve)))
 rmSync(work, { recursive: true, force: true })
 // an autovacuum worker on the loaded table can hold the database a while longer
 for (let tries = 0; !keep; tries++) {
   try {
-    psql(server, `drop database if exists ${dbName} with (force)`)
+    execFileSync('psql', [server, '-v', 'ON_ERROR_STOP=1', '-qtAc', `drop database if exists ${dbName} with (force)`], { stdio: 'pipe' })
     break
   } catch (e) {
     if (tries >= 30) {
-      console.error(`could not drop the database ${dbName}: ${e.message}`)
+      console.error(`could not drop the database ${dbName}: ${String(e.stderr ?? e.message).trim()}`)
       break
     }
     await new Promise((r) => setTimeout(r, 2000))
