@@ -91,6 +91,12 @@ const unauthorized = (message: string) => new HttpError(401, 'HUB_UNAUTHORIZED',
 const forbidden = (message: string) => new HttpError(403, 'HUB_UNAUTHORIZED', message, 'ask the hub admin for a token with that scope and project')
 const invalid = (message: string, status = 400) => new HttpError(status, 'HUB_REQUEST_INVALID', message)
 
+/** A list's `limit=` parameter: a whole number, as --limit is on the command line. */
+function limitParam(value: string): number {
+  if (!/^\d+$/.test(value)) throw invalid(`limit must be a whole number of records, not ${JSON.stringify(value)}`)
+  return Number(value)
+}
+
 function statusOf(e: CmcError): number {
   if (e instanceof HttpError) return e.status
   return STATUS_OF[e.code] ?? (e.category === 'input' ? 400 : 500)
@@ -308,7 +314,7 @@ export async function startHub(db: Db, opts: HubOptions): Promise<Hub> {
     if (method !== 'GET') throw new HttpError(405, 'USAGE', `${method} is not served here`)
     await authorize(req, project, 'read')
     if (rest === 'records') {
-      const limit = q.has('limit') ? Number(q.get('limit')) : undefined
+      const limit = q.has('limit') ? limitParam(q.get('limit')!) : undefined
       const { result, warnings } = await hubList(db, project, q.get('where') ?? undefined, { sort: q.get('sort') ?? undefined, limit })
       return json({ rows: result, warnings })
     }

@@ -193,6 +193,16 @@ describe('bodies and records', () => {
     expect(await count('body')).toBe(0)
   })
 
+  it('a list limit that is not a whole number: 400 naming the parameter', async () => {
+    for (const limit of ['abc', '-1', '1.5', '']) {
+      const r = await request('GET', `${api('body', 'records')}?limit=${encodeURIComponent(limit)}`, { token })
+      expect(r.status, limit).toBe(400)
+      expect(r.body.error).toBe('HUB_REQUEST_INVALID')
+      expect(r.body.message).toContain(`limit must be a whole number of records, not ${JSON.stringify(limit)}`)
+    }
+    expect((await request('GET', `${api('body', 'records')}?limit=2`, { token })).status).toBe(200)
+  })
+
   it('records failing the schema: 400 naming the record and the field; the batch writes nothing', async () => {
     const bad: Array<[Record<string, unknown>, RegExp]> = [
       [{ ...fresh(), metrics: undefined }, /not a complete record/],
