@@ -74,10 +74,12 @@ export async function listTokens(db: Db, project?: string): Promise<TokenInfo[]>
   return rows.map(info)
 }
 
-/** Revokes a token (again: a no-op); with `project`, only one of that project's. */
-export async function revokeToken(db: Db, id: number, project?: string): Promise<TokenInfo> {
-  const [row] = await db.query<TokenRow>(
-    'update tokens set revoked_at = coalesce(revoked_at, now()) where id = $1 and ($2::text is null or project = $2) returning *',
+/** Revokes a token (again: a no-op, said in `alreadyRevoked`); with `project`, only one of that project's. */
+export async function revokeToken(db: Db, id: number, project?: string): Promise<TokenInfo & { alreadyRevoked: boolean }> {
+  // the joined row is read before the update: it says whether the token was revoked already
+  const [row] = await db.query<TokenRow & { revoked_before: Date | null }>(
+    `update tokens t set revoked_at = coalesce(b.revoked_at, now()) from tokens b
+      where t.id = $1 and b.id = t.id and ($2::text is null or t.project = $2) returning t.*, b.revoked_at as revoked_before`,
     [id, project ?? null],
   )
   if (!row)
@@ -89,7 +91,7 @@ export async function revokeToken(db: Db, id: number, project?: string): Promise
         hint: 'list them with `cmc hub token list`',
       },
     )
-  return info(row)
+  return { ...info(row), alreadyRevoked: row.revoked_before !== null }
 }
 
 /** The live token with this text; undefined for an unknown or revoked one. */

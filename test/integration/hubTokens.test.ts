@@ -178,7 +178,14 @@ describe('cmc hub token ... --hub', () => {
     expect(await held()).toEqual(before)
     const revoked = await cmc(['revoke', String(t.id), '--hub', team()], tokens.admin)
     expect(revoked.status, revoked.stderr).toBe(0)
-    expect((await listTokens(hub.db)).find((x) => x.id === t.id)?.revokedAt).not.toBeNull()
+    expect(revoked.stdout).toContain(`token ${t.id} of erin revoked`)
+    const at = (await listTokens(hub.db)).find((x) => x.id === t.id)?.revokedAt
+    expect(at).not.toBeNull()
+    // again: a no-op that says so, and the first revocation's time is kept
+    const again = await cmc(['revoke', String(t.id), '--hub', team()], tokens.admin)
+    expect(again.status, again.stderr).toBe(0)
+    expect(again.stdout).toContain(`token ${t.id} of erin was revoked already, at ${at}`)
+    expect((await listTokens(hub.db)).find((x) => x.id === t.id)?.revokedAt).toBe(at)
   })
 
   it('with no token in the flags, CMC_HUB_TOKEN or config.yaml, fails with HUB_TOKEN_MISSING, the hub asked nothing', async () => {

@@ -24,7 +24,7 @@ export default defineCommand({
       (db) => revokeToken(db, id),
       (hub) => revokeHubToken(hub, id),
     )
-    if (!io.json) io.log(`token ${t.id} of ${t.user} revoked`)
+    if (!io.json) io.log(t.alreadyRevoked ? `token ${t.id} of ${t.user} was revoked already, at ${t.revokedAt}` : `token ${t.id} of ${t.user} revoked`)
     return t
   },
 })
