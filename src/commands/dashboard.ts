@@ -16,11 +16,12 @@ export default defineCommand({
     const store = await openStore({ path: flags.store })
     const dashboard = await startDashboard(store, { host: flags.host, port: flags.port })
     io.log(`cmc dashboard at ${dashboard.url} (Ctrl-C to stop)`)
+    if (dashboard.networkUrls.length) io.log(`from other machines: ${dashboard.networkUrls.join('  ')}`)
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve)
       process.once('SIGTERM', resolve)
     })
     await dashboard.close()
-    return { url: dashboard.url }
+    return { url: dashboard.url, networkUrls: dashboard.networkUrls }
   },
 })

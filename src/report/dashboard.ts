@@ -21,7 +21,10 @@ import { reportData } from './reportData.js'
 import { renderPage } from './renderPage.js'
 
 export interface Dashboard {
+  /** where this machine opens it (127.0.0.1 for a wildcard address) */
   url: string
+  /** listening on 0.0.0.0 or ::, where other machines open it: by this machine's name and its non-loopback addresses */
+  networkUrls: string[]
   close(): Promise<void>
 }
 
@@ -130,9 +133,11 @@ export async function startDashboard(store: Store, opts: { host?: string; port?:
   })
   await listen(server, host, opts.port ?? 0)
   port = (server.address() as { port: number }).port
-  const shown = host.includes(':') ? `[${host}]` : host
+  const wildcard = host === '0.0.0.0' || host === '::'
+  const at = (name: string) => `http://${name}:${port}/${key ? `?key=${key}` : ''}`
   return {
-    url: `http://${shown}:${port}/${key ? `?key=${key}` : ''}`,
+    url: at(wildcard ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host),
+    networkUrls: wildcard ? serverNames(host).filter((n) => !isLoopback(n) && n !== '[::1]' && !n.startsWith('[fe80:')).map(at) : [],
     close: () =>
       new Promise((r) => {
         server.close(() => r())

@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process'
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
+import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -356,6 +357,10 @@ describe('Host and Origin', () => {
     const wide = await startDashboard(store, { host: '0.0.0.0', port: 0 })
     const w = new URL(wide.url)
     expect(w.searchParams.get('key')).toMatch(/^[\w-]{20,}$/)
+    // a wildcard address is no address to open: this machine's is printed, and its name for other machines
+    expect(w.hostname).toBe('127.0.0.1')
+    expect(wide.networkUrls.map((n) => new URL(n).hostname)).toContain(os.hostname().toLowerCase())
+    for (const n of wide.networkUrls) expect(new URL(n).search).toBe(w.search)
     const wget = (p: string) =>
       new Promise<number>((resolve, reject) =>
         http
