@@ -8,12 +8,18 @@
 //     token: cmc_...
 //
 // A config file that holds a token must be the user's and readable by no one
-// else (mode 600), as ssh demands of its keys; otherwise it is refused. The
-// file's token goes only to the hub its url names.
+// else (mode 600), as ssh demands of its keys; otherwise it is refused. Any
+// config file must be the user's (or root's), and neither it nor its folder
+// writable by everyone (a folder with the sticky bit, like /tmp, is fine for a
+// file the user owns): its url decides where CMC_HUB_TOKEN is sent. Group
+// write is let be, unlike ssh's StrictModes: with a umask of 002 (a group of
+// one's own) every folder the user makes has it. The
+// file's token goes only to the hub its url names. Messages leave the file's
+// path to `where`, which the error printer shows first.
 import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from './errors.js'
-import { yaml } from './lazy.js'
+import { parseWithPositions, type Parsed } from './meta/parse.js'
 import { cmcHome } from './paths.js'
 import { parseHubAddress, type HubAddress } from './store/location.js'
 
@@ -35,45 +41,67 @@ export function readConfig(file = configFile()): ConfigFile {
     text = readFileSync(file, 'utf8')
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw new CmcError('CONFIG_INVALID', `${file} cannot be read: ${(e as Error).message}`, { where: { file }, cause: e })
+    throw new CmcError('CONFIG_INVALID', `cannot be read: ${(e as Error).message}`, { where: { file }, cause: e })
   }
-  let doc: unknown
+  let parsed: Parsed
   try {
-    doc = yaml().parse(text)
+    parsed = parseWithPositions(text, file)
   } catch (e) {
-    throw new CmcError('CONFIG_INVALID', `${file} is not valid YAML: ${(e as Error).message}`, { where: { file } })
+    throw new CmcError('CONFIG_INVALID', (e as Error).message, { where: (e as CmcError).where ?? { file } })
   }
+  const doc = parsed.data
+  // where a key is (or its value, for a value of the wrong kind), for the error
+  const at = (keyPath: string[], atKey = true) => ({ file, ...parsed.position(keyPath, atKey) })
   if (doc === null || doc === undefined) return {}
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-  if (!isObj(doc)) throw new CmcError('CONFIG_INVALID', `${file}: expected a mapping with a hub: key`, { where: { file } })
+  if (!isObj(doc)) throw new CmcError('CONFIG_INVALID', 'expected a mapping with a hub: key', { where: { file, line: 1 } })
   for (const k of Object.keys(doc))
-    if (k !== 'hub') throw new CmcError('CONFIG_INVALID', `${file}: unknown key ${k}`, { where: { file }, hint: 'the file knows hub: { url, token }' })
+    if (k !== 'hub') throw new CmcError('CONFIG_INVALID', `unknown key ${k}`, { where: at([k]), hint: 'the file knows hub: { url, token }' })
   const hub = doc.hub
   if (hub !== undefined) {
-    if (!isObj(hub)) throw new CmcError('CONFIG_INVALID', `${file}: hub: expected { url, token }`, { where: { file } })
+    if (!isObj(hub)) throw new CmcError('CONFIG_INVALID', 'hub: expected { url, token }', { where: at(['hub'], false) })
     for (const [k, v] of Object.entries(hub)) {
-      if (k !== 'url' && k !== 'token')
-        throw new CmcError('CONFIG_INVALID', `${file}: unknown key hub.${k}`, { where: { file }, hint: 'hub: knows url and token' })
-      if (typeof v !== 'string') throw new CmcError('CONFIG_INVALID', `${file}: hub.${k}: expected text`, { where: { file } })
+      if (k !== 'url' && k !== 'token') throw new CmcError('CONFIG_INVALID', `unknown key hub.${k}`, { where: at(['hub', k]), hint: 'hub: knows url and token' })
+      if (typeof v !== 'string') throw new CmcError('CONFIG_INVALID', `hub.${k}: expected text`, { where: at(['hub', k], false) })
     }
-    if (hub.token !== undefined) checkPrivate(file)
   }
+  // a token's file is checked for its mode first: chmod 600 mends both
+  if (isObj(hub) && hub.token !== undefined) checkPrivate(file)
+  checkUnwritable(file)
   return doc as ConfigFile
+}
+
+const ownerIsMe = (uid: number) => typeof process.getuid !== 'function' || uid === process.getuid() || uid === 0
+
+/** A config file neither it nor its folder writable by everyone: whoever could write it could send the user's token elsewhere. */
+function checkUnwritable(file: string): void {
+  const st = statSync(file)
+  const dir = path.dirname(file)
+  const folder = statSync(dir)
+  const problem = !ownerIsMe(st.uid)
+    ? 'belongs to another user'
+    : (st.mode & 0o002) !== 0
+      ? `is writable by everyone (mode ${(st.mode & 0o777).toString(8)})`
+      : !ownerIsMe(folder.uid)
+        ? `is in ${dir}, which belongs to another user`
+        : (folder.mode & 0o002) !== 0 && (folder.mode & 0o1000) === 0
+          ? `is in ${dir}, which everyone may write to (mode ${(folder.mode & 0o777).toString(8)}): they could replace it`
+          : undefined
+  if (problem)
+    throw new CmcError('CONFIG_INSECURE', `this config file ${problem}, so its hub.url cannot be trusted with a token`, {
+      where: { file },
+      hint: problem.startsWith('is in') ? `chmod o-w ${dir}, or point CMC_HOME at a folder of your own` : `chmod o-w ${file} (as its owner)`,
+    })
 }
 
 /** A file with a secret must be the user's own and not readable or writable by group or others. */
 function checkPrivate(file: string): void {
   const st = statSync(file)
-  const mine = typeof process.getuid !== 'function' || st.uid === process.getuid()
-  if ((st.mode & 0o077) !== 0 || !mine)
-    throw new CmcError(
-      'CONFIG_INSECURE',
-      `${file} holds a hub token and ${mine ? `its mode is ${(st.mode & 0o777).toString(8)}` : 'belongs to another user'}: others may read it`,
-      {
-        where: { file },
-        hint: `chmod 600 ${file}${mine ? '' : ' (as its owner), or keep the token in CMC_HUB_TOKEN'}`,
-      },
-    )
+  if ((st.mode & 0o077) !== 0)
+    throw new CmcError('CONFIG_INSECURE', `holds a hub token and its mode is ${(st.mode & 0o777).toString(8)}: others may read it`, {
+      where: { file },
+      hint: `chmod 600 ${file}`,
+    })
 }
 
 /** The hub a command talks to and its token: `flag` (an address), else CMC_HUB, else the config file. */
