@@ -61,7 +61,8 @@ export function readConfig(file = configFile()): ConfigFile {
   if (hub !== undefined) {
     if (!isObj(hub)) throw new CmcError('CONFIG_INVALID', 'hub: expected { url, token }', { where: at(['hub'], false) })
     for (const [k, v] of Object.entries(hub)) {
-      if (k !== 'url' && k !== 'token') throw new CmcError('CONFIG_INVALID', `unknown key hub.${k}`, { where: at(['hub', k]), hint: 'hub: knows url and token' })
+      if (k !== 'url' && k !== 'token')
+        throw new CmcError('CONFIG_INVALID', `unknown key hub.${k}`, { where: at(['hub', k]), hint: 'hub: knows url and token' })
       if (typeof v !== 'string') throw new CmcError('CONFIG_INVALID', `hub.${k}: expected text`, { where: at(['hub', k], false) })
     }
   }

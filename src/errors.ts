@@ -151,7 +151,10 @@ export const ERROR_CODES = {
   LOAD_FAILED: ['registry', 'the engine could not load an image archive'],
   HUB_RATE_LIMITED: ['store', 'the hub refuses this address for a while after many wrong tokens (429)'],
   HUB_UNREACHABLE: ['store', 'the hub does not answer at its address, after retries'],
-  HUB_DB_UNREACHABLE: ['store', '`cmc hub` cannot reach its PostgreSQL database (how to start one is shown); a client is told so when the hub answers but its database does not, after retries'],
+  HUB_DB_UNREACHABLE: [
+    'store',
+    '`cmc hub` cannot reach its PostgreSQL database (how to start one is shown); a client is told so when the hub answers but its database does not, after retries',
+  ],
   REGISTRY_UNREACHABLE: ['registry', "`--registry` does not answer, or is this machine's loopback while the nodes are other hosts"],
   RECORD_CORRUPT: ['store', 'a record file is damaged (skipped; `cmc exp reindex`)'],
   OUTPUTS_NOT_WRITTEN: ['store', "the run's outputs could not be written into the store (a full disk)"],

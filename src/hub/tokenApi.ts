@@ -28,7 +28,8 @@ export const listHubTokens = (hub: string) => withClient(hub, async (c) => (awai
 export const createHubToken = (hub: string, opts: { user: string; scope: Scope }) =>
   withClient(hub, (c) => c.call<TokenInfo & { token: string }>('POST', 'tokens', { user: opts.user, scope: opts.scope }))
 
-export const revokeHubToken = (hub: string, id: number) => withClient(hub, (c) => c.call<TokenInfo & { alreadyRevoked: boolean }>('POST', `tokens/${id}/revoke`, {}))
+export const revokeHubToken = (hub: string, id: number) =>
+  withClient(hub, (c) => c.call<TokenInfo & { alreadyRevoked: boolean }>('POST', `tokens/${id}/revoke`, {}))
 
 /** A `cmc hub token` command's work: against the database (--db, CMC_HUB_DB), or with --hub over the hub's API. */
 export async function onTokens<T>(flags: { db?: string; hub?: string }, viaDb: (db: Db) => Promise<T>, viaHub: (hub: string) => Promise<T>): Promise<T> {

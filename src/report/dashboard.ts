@@ -137,7 +137,11 @@ export async function startDashboard(store: Store, opts: { host?: string; port?:
   const at = (name: string) => `http://${name}:${port}/${key ? `?key=${key}` : ''}`
   return {
     url: at(wildcard ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host),
-    networkUrls: wildcard ? serverNames(host).filter((n) => !isLoopback(n) && n !== '[::1]' && !n.startsWith('[fe80:')).map(at) : [],
+    networkUrls: wildcard
+      ? serverNames(host)
+          .filter((n) => !isLoopback(n) && n !== '[::1]' && !n.startsWith('[fe80:'))
+          .map(at)
+      : [],
     close: () =>
       new Promise((r) => {
         server.close(() => r())

@@ -397,9 +397,13 @@ describe('config', () => {
       expect(hubSettings('https://other.example.org/team').token).toBeUndefined()
       expect(() => hubSettings('https://user:pw@hub.example.org/team')).toThrow(expect.objectContaining({ code: 'HUB_URL_INVALID' }))
       writeFileSync(file, 'hub:\n  url: https://hub.example.org/team\n  tokn: x\n')
-      expect(() => hubSettings()).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: 'unknown key hub.tokn', where: { file, line: 3, col: 3 } }))
+      expect(() => hubSettings()).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INVALID', message: 'unknown key hub.tokn', where: { file, line: 3, col: 3 } }),
+      )
       writeFileSync(file, 'hub:\n  url: [https://hub.example.org/team]\n')
-      expect(() => hubSettings()).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: 'hub.url: expected text', where: { file, line: 2, col: 8 } }))
+      expect(() => hubSettings()).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INVALID', message: 'hub.url: expected text', where: { file, line: 2, col: 8 } }),
+      )
       // without a token, a file everyone may write (or replace) still decides where CMC_HUB_TOKEN goes: refused
       writeFileSync(file, 'hub:\n  url: https://hub.example.org/team\n')
       process.env.CMC_HUB_TOKEN = 'cmc_from_env'
@@ -407,7 +411,9 @@ describe('config', () => {
       expect(() => hubSettings()).toThrow(expect.objectContaining({ code: 'CONFIG_INSECURE', hint: `chmod o-w ${file} (as its owner)` }))
       chmodSync(file, 0o644)
       chmodSync(home, 0o777)
-      expect(() => hubSettings()).toThrow(expect.objectContaining({ code: 'CONFIG_INSECURE', message: expect.stringContaining(`is in ${home}, which everyone may write to`) }))
+      expect(() => hubSettings()).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INSECURE', message: expect.stringContaining(`is in ${home}, which everyone may write to`) }),
+      )
       // a sticky folder (as /tmp) lets no one replace a file of the user's; group write is let be
       for (const mode of [0o1777, 0o775]) {
         chmodSync(home, mode)
