@@ -22,7 +22,7 @@ import { validateRecord, type Store } from '../store/store.js'
 import { summaryOf } from '../store/summary.js'
 import { FolderWriter, type FolderOutcome } from './folderWriter.js'
 import { keyHash, publishedRecord, recordIdFor, resultKey, type PublishedResult } from './published.js'
-import { readTree, roundNamed, roundOf, type ResultKey, type Skipped } from './readTree.js'
+import { readTree, roundNamed, roundOf, type ResultKey, type Skipped, type TreeContents } from './readTree.js'
 import { roundName } from './rounds.js'
 import { readSummaryFile } from './summaryFile.js'
 
@@ -36,6 +36,8 @@ export interface MlperfImportReport {
   /** results a record in the store already holds */
   present: number
   skipped: Skipped[]
+  /** imported, but may mislead: a system description whose accelerator count is missing or not a number */
+  warnings: Skipped[]
   /** ids of the records added */
   ids: string[]
 }
@@ -70,7 +72,7 @@ export async function importMlperf(store: Store, input: string, opts: MlperfImpo
     const writer = new ResultWriter(store, input, 'summary', opts)
     return writing(writer, () => {
       for (const result of contents.results) writer.add(result)
-      return contents.skipped
+      return contents
     })
   }
   if (!ARCHIVE.test(input))
@@ -108,19 +110,19 @@ function warnOtherRound(input: string, given: string | undefined, events: EventS
 /** A tree's results written as they are read: a result's bytes are held only until its record is written. */
 function importTree(store: Store, input: string, root: string, round: string | undefined, opts: MlperfImportOptions): MlperfImportReport {
   const writer = new ResultWriter(store, input, 'tree', opts)
-  return writing(writer, () => readTree(root, { round, each: (result) => writer.add(result), holds: (source) => writer.holds(source) }).skipped)
+  return writing(writer, () => readTree(root, { round, each: (result) => writer.add(result), holds: (source) => writer.holds(source) }))
 }
 
 /** The writer's report after `read` gave it every result; if reading fails, the folders handed over still get their index lines. */
-function writing(writer: ResultWriter, read: () => Skipped[]): MlperfImportReport {
-  let skipped: Skipped[]
+function writing(writer: ResultWriter, read: () => Pick<TreeContents, 'skipped' | 'warnings'>): MlperfImportReport {
+  let said: Pick<TreeContents, 'skipped' | 'warnings'>
   try {
-    skipped = read()
+    said = read()
   } catch (e) {
     writer.abandon()
     throw e
   }
-  return writer.done(skipped)
+  return writer.done(said)
 }
 
 /** The archive's files under dest, under the one extraction policy; what it refused. */
@@ -185,7 +187,7 @@ class ResultWriter {
     kind: MlperfImportReport['kind'],
     private readonly opts: MlperfImportOptions,
   ) {
-    this.report = { input, kind, found: 0, added: 0, present: 0, skipped: [], ids: [] }
+    this.report = { input, kind, found: 0, added: 0, present: 0, skipped: [], warnings: [], ids: [] }
     this.present = presentKeys(store)
     this.now = opts.now ?? new Date()
     mkdirSync(store.stagingDir, { recursive: true })
@@ -225,10 +227,11 @@ class ResultWriter {
     this.settle(this.folders.settled())
   }
 
-  /** The report, once every folder is written and the last batch's lines are in the index; `skipped` is what reading the input skipped. */
-  done(skipped: Skipped[]): MlperfImportReport {
+  /** The report, once every folder is written and the last batch's lines are in the index; `skipped` and `warnings` are what reading the input said. */
+  done(said: Pick<TreeContents, 'skipped' | 'warnings'>): MlperfImportReport {
     this.finish()
-    this.report.skipped.unshift(...skipped)
+    this.report.skipped.unshift(...said.skipped)
+    this.report.warnings.push(...said.warnings)
     return this.report
   }
 

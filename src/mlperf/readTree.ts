@@ -18,7 +18,7 @@ import type { PublishedSource } from '../store/record.js'
 import { parseAccuracy } from './accuracy.js'
 import { COMPLIANCE_TEST } from './compliance.js'
 import type { PublishedResult } from './published.js'
-import { describeSystem, publishedHost, type SystemDescription } from './systemDescription.js'
+import { acceleratorCountProblem, describeSystem, publishedHost, type SystemDescription } from './systemDescription.js'
 
 export interface Skipped {
   /** relative to the tree's root */
@@ -29,6 +29,8 @@ export interface Skipped {
 export interface TreeContents {
   results: PublishedResult[]
   skipped: Skipped[]
+  /** what was imported but may mislead: a system description whose accelerator count is missing or not a number */
+  warnings: Skipped[]
 }
 
 export interface ReadTreeOptions {
@@ -151,7 +153,7 @@ function findSubmitters(root: string): Submitter[] {
 
 /** The results a tree holds and what was skipped; with `each`, the results go to it and `results` stays empty. */
 export function readTree(root: string, opts: ReadTreeOptions = {}): TreeContents {
-  const contents: TreeContents = { results: [], skipped: [] }
+  const contents: TreeContents = { results: [], skipped: [], warnings: [] }
   const submitters = findSubmitters(root)
   if (!submitters.length) {
     contents.skipped.push({ path: '.', reason: 'no <division>/<submitter>/results folder: not an MLPerf submission tree' })
@@ -159,7 +161,7 @@ export function readTree(root: string, opts: ReadTreeOptions = {}): TreeContents
   }
   const round = opts.round ?? roundOf(root)
   const add = opts.each ?? ((result: PublishedResult) => void contents.results.push(result))
-  for (const sub of submitters) readSubmitter(root, sub, round, add, contents.skipped, opts.holds)
+  for (const sub of submitters) readSubmitter(root, sub, round, add, contents, opts.holds)
   return contents
 }
 
@@ -181,7 +183,7 @@ function readSubmitter(
   sub: Submitter,
   round: string | undefined,
   add: (r: PublishedResult) => void,
-  skipped: Skipped[],
+  { skipped, warnings }: Pick<TreeContents, 'skipped' | 'warnings'>,
   holds: ReadTreeOptions['holds'],
 ): void {
   const rel = (p: string) => path.relative(root, p) || '.'
@@ -195,6 +197,8 @@ function readSubmitter(
       skipped.push({ path: rel(systemDir), reason: `its system description ${rel(sysFile)} is ${read.problem}` })
       continue
     }
+    const countProblem = acceleratorCountProblem(read.sys)
+    if (countProblem) warnings.push({ path: rel(sysFile), reason: countProblem })
     const division = sub.division ?? (typeof read.sys.division === 'string' ? read.sys.division : 'closed')
     const submitter = typeof read.sys.submitter === 'string' && read.sys.submitter.trim() ? read.sys.submitter.trim() : sub.submitter
     for (const benchmark of new Listing(systemDir).dirs()) {

@@ -9,7 +9,7 @@
 import { normalizeScenario } from '../collect/parseLoadgen.js'
 import type { PublishedResult } from './published.js'
 import type { Skipped } from './readTree.js'
-import { countOf, publishedHost, type SystemDescription } from './systemDescription.js'
+import { acceleratorCountProblem, countOf, publishedHost, type SystemDescription } from './systemDescription.js'
 
 type Row = Record<string, string>
 
@@ -107,14 +107,21 @@ function rowsOf(text: string, file: string): Array<{ line: number; row: Row }> {
   return body.map((cells, i) => ({ line: i + 2, row: Object.fromEntries(names.map((n, k) => [n, cells[k] ?? ''])) }))
 }
 
-export function readSummaryFile(text: string, file: string, opts: { round?: string } = {}): { results: PublishedResult[]; skipped: Skipped[] } {
+export function readSummaryFile(
+  text: string,
+  file: string,
+  opts: { round?: string } = {},
+): { results: PublishedResult[]; skipped: Skipped[]; warnings: Skipped[] } {
   const results: PublishedResult[] = []
   const skipped: Skipped[] = []
+  const warnings: Skipped[] = []
+  // a system's rows repeat its description: a problem with it is said once, at its first row
+  const warnedSystems = new Set<string>()
   let rows: ReturnType<typeof rowsOf>
   try {
     rows = rowsOf(text, file)
   } catch (e) {
-    return { results, skipped: [{ path: file, reason: `not CSV or JSON rows: ${(e as Error).message}` }] }
+    return { results, skipped: [{ path: file, reason: `not CSV or JSON rows: ${(e as Error).message}` }], warnings }
   }
   const seen = new Set<string>()
   for (const { line, row } of rows) {
@@ -174,6 +181,12 @@ export function readSummaryFile(text: string, file: string, opts: { round?: stri
     for (const k of Object.keys(sys)) if (sys[k] === undefined) delete sys[k]
     const perNode = countOf(sys.accelerators_per_node)
     const total = countOf(pick(row, 'total_accelerators')) ?? (perNode !== undefined ? perNode * (countOf(sys.number_of_nodes) ?? 1) : undefined)
+    const countProblem = countOf(pick(row, 'total_accelerators')) === undefined ? acceleratorCountProblem(sys) : undefined
+    const systemKey = [round, division, submitter, system].join('|')
+    if (countProblem && !warnedSystems.has(systemKey)) {
+      warnedSystems.add(systemKey)
+      warnings.push({ path: where, reason: `${submitter}/${system}: ${countProblem}` })
+    }
     const accelerator =
       typeof sys.accelerator_model_name === 'string' && !/^(n\/?a|none|-)$/i.test(sys.accelerator_model_name) ? sys.accelerator_model_name : undefined
     const location = pick(row, 'Location')
@@ -209,5 +222,5 @@ export function readSummaryFile(text: string, file: string, opts: { round?: stri
       files: [],
     })
   }
-  return { results, skipped }
+  return { results, skipped, warnings }
 }

@@ -53,6 +53,26 @@ export function countOf(v: unknown): number | undefined {
   return m ? Number(m[1]) : undefined
 }
 
+const NO_ACCELERATOR = /^(n\/?a|none|-)$/i
+
+/**
+ * Why the accelerator count a system's results get is missing or may be
+ * wrong, for the import to say: a named accelerator with no count, or a count
+ * or node number that is not a number (a node number that is not one is taken
+ * as 1). Undefined when the count is sound or there is no accelerator.
+ */
+export function acceleratorCountProblem(sys: SystemDescription): string | undefined {
+  const accelerator = text(sys.accelerator_model_name)
+  if (!accelerator || NO_ACCELERATOR.test(accelerator)) return undefined
+  const perNode = sys.accelerators_per_node
+  const refused = 'its results carry no accelerator count, and compares --per accelerator refuse them'
+  if (text(perNode) === undefined) return `names the accelerator ${accelerator} but no accelerators_per_node: ${refused}`
+  if (countOf(perNode) === undefined) return `accelerators_per_node ${JSON.stringify(perNode)} is not a count: ${refused}`
+  if (text(sys.number_of_nodes) !== undefined && countOf(sys.number_of_nodes) === undefined)
+    return `number_of_nodes ${JSON.stringify(sys.number_of_nodes)} is not a count: taken as 1, so its results count ${countOf(perNode)} accelerators`
+  return undefined
+}
+
 /** What a record says of a published system, from its description. */
 export function describeSystem(
   sys: SystemDescription,
@@ -65,7 +85,7 @@ export function describeSystem(
     systemType: text(sys.system_type),
     availability: text(sys.status)?.toLowerCase(),
     // a CPU-only system names "N/A" or nothing and has no accelerators
-    accelerator: accelerator && !/^(n\/?a|none|-)$/i.test(accelerator) ? accelerator : undefined,
+    accelerator: accelerator && !NO_ACCELERATOR.test(accelerator) ? accelerator : undefined,
     accelerators: perNode !== undefined ? perNode * nodes : undefined,
     hostProcessor: text(sys.host_processor_model_name),
     framework: text(sys.framework),

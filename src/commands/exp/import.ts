@@ -54,6 +54,8 @@ export default defineCommand({
       )
       for (const s of report.skipped.slice(0, NAMED)) io.warn(`skipped ${s.path}: ${s.reason}`)
       if (report.skipped.length > NAMED) io.warn(`and ${report.skipped.length - NAMED} more skipped (--json lists them all)`)
+      for (const w of report.warnings.slice(0, NAMED)) io.warn(`${w.path}: ${w.reason}`)
+      if (report.warnings.length > NAMED) io.warn(`and ${report.warnings.length - NAMED} more warnings (--json lists them all)`)
       if (!report.found && !report.skipped.length) io.warn(`${report.input} holds no results: nothing was imported`)
     }
     return report

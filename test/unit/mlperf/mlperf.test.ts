@@ -495,6 +495,31 @@ describe('round summaries and archives', () => {
     expect(await importMlperf(s, json)).toMatchObject({ found: 1, added: 0, present: 1 })
   })
 
+  it("says once a system which rows' accelerator count is not a number, and imports them", async () => {
+    const csv = path.join(dir, 'summary-counts.csv')
+    const uncounted = (scenario: string, result: string, units: string) =>
+      row('Acme', 'Box', scenario, result, units).replace(',NVIDIA H100-SXM-80GB,8,', ',NVIDIA H100-SXM-80GB,eight,')
+    writeFileSync(
+      csv,
+      [
+        header,
+        uncounted('Offline', '900', 'Samples/s'),
+        uncounted('Server', '800', 'Queries/s'),
+        row('NVIDIA', 'DGX-H100', 'Offline', '91000.5', 'Samples/s'),
+      ].join('\n') + '\n',
+    )
+    const s = new Store(path.join(dir, 'store-csv-counts'))
+    const res = await importMlperf(s, csv)
+    expect(res).toMatchObject({ found: 3, added: 3, skipped: [] })
+    expect(res.warnings).toEqual([
+      {
+        path: 'summary-counts.csv:2',
+        reason: 'Acme/Box: accelerators_per_node "eight" is not a count: its results carry no accelerator count, and compares --per accelerator refuse them',
+      },
+    ])
+    for (const r of selectRecords(s, 'submitter = Acme')) expect(r.source?.accelerators).toBeUndefined()
+  })
+
   it('imports a .tar.gz and a .zip of the tree as the tree itself', async () => {
     const tgz = path.join(dir, 'inference_results_v4.1.tar.gz')
     execFileSync('tar', ['-czf', tgz, '-C', tree, '.'])

@@ -154,3 +154,42 @@ describe('a result whose performance folder is gone or is a file', () => {
     expect(again.skipped).toEqual(oddReport.skipped)
   })
 })
+
+describe('a system description whose accelerator count is not a number', () => {
+  const counted = path.join(dir, 'counted', 'inference_results_v4.1')
+  const systems = path.join(counted, 'closed/NVIDIA/systems')
+  let countedStore: Store
+  let countedReport: Awaited<ReturnType<typeof importMlperf>>
+
+  const edit = (system: string, change: Record<string, unknown>) => {
+    const file = path.join(systems, `${system}.json`)
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ...change }, null, 2))
+  }
+
+  beforeAll(async () => {
+    writeTestTree(counted)
+    edit('L4x1_TRT', { accelerators_per_node: 'eight' })
+    edit('H100-PCIe-80GBx2_TRT', { number_of_nodes: 'two' })
+    countedStore = new Store(path.join(dir, 'store-counted'))
+    countedReport = await importMlperf(countedStore, counted)
+  })
+
+  it('is imported and said once a system file, naming the field and what follows', () => {
+    expect(report.warnings).toEqual([])
+    expect(countedReport.warnings).toEqual([
+      {
+        path: 'closed/NVIDIA/systems/H100-PCIe-80GBx2_TRT.json',
+        reason: 'number_of_nodes "two" is not a count: taken as 1, so its results count 2 accelerators',
+      },
+      {
+        path: 'closed/NVIDIA/systems/L4x1_TRT.json',
+        reason: 'accelerators_per_node "eight" is not a count: its results carry no accelerator count, and compares --per accelerator refuse them',
+      },
+    ])
+    expect(countedReport.added).toBe(report.added)
+    const l4 = selectRecords(countedStore, 'system = L4x1_TRT')
+    expect(l4.length).toBeGreaterThan(0)
+    for (const r of l4) expect(r.source?.accelerators).toBeUndefined()
+    for (const r of selectRecords(countedStore, 'system = H100-PCIe-80GBx2_TRT')) expect(r.source?.accelerators).toBe(2)
+  })
+})
