@@ -99,7 +99,10 @@ export const ERROR_CODES = {
   ],
   COMPARE_NO_ACCELERATORS: ['input', '`--per accelerator` for a run whose accelerator count is not known, or for a latency'],
   EXPORT_NO_LOADGEN: ['input', '`exp export --format mlperf` selected no record whose outputs hold LoadGen logs'],
-  EXPORT_SYSTEM_FIELDS: ['input', "`exp export --format mlperf`: the --system file is not a JSON object, or a record's submission fields are missing"],
+  EXPORT_SYSTEM_FIELDS: [
+    'input',
+    "`exp export --format mlperf`: the --system file cannot be read, is not a JSON object or its measurements is not one, or a record's submission fields are missing",
+  ],
   EXPORT_TARGET_NOT_EMPTY: ['input', '`exp export --format mlperf`: the -o folder already holds files, which the tree would be mixed with or overwrite'],
   OUTPUT_UNWRITABLE: ['input', 'a file to write (`-o`) cannot be written: its folder is missing, or not writable'],
   LISTEN_FAILED: ['input', '`cmc dashboard` cannot listen on the address: the port is taken or privileged, or the host is not this machine'],

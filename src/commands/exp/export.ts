@@ -112,7 +112,14 @@ function readSystemFields(file: string): SystemDescription {
   } catch (e) {
     throw new CmcError('EXPORT_SYSTEM_FIELDS', `the --system file is not JSON: ${(e as Error).message}`, { where: { file }, hint })
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw new CmcError('EXPORT_SYSTEM_FIELDS', 'the --system file is not a JSON object', { where: { file }, hint })
+  const isObject = (v: unknown) => Boolean(v) && typeof v === 'object' && !Array.isArray(v)
+  if (!isObject(parsed)) throw new CmcError('EXPORT_SYSTEM_FIELDS', 'the --system file is not a JSON object', { where: { file }, hint })
+  const { measurements } = parsed as SystemDescription
+  // left out of every measurements.json if it were taken as it is
+  if (measurements !== undefined && !isObject(measurements))
+    throw new CmcError('EXPORT_SYSTEM_FIELDS', `the --system file's "measurements" is ${JSON.stringify(measurements)}, not an object`, {
+      where: { file },
+      hint: 'give the fields of measurements.json there, e.g. "measurements": {"starting_weights_filename": "...", "weight_data_types": "int8"}',
+    })
   return parsed as SystemDescription
 }

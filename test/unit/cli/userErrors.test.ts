@@ -57,7 +57,7 @@ describe('user errors, not crashes', () => {
     expectUserError(['import', 'missing.tar'], 'IMPORT_MISSING', 2, /missing\.tar/)
   })
 
-  it('cmc exp export --format mlperf with a --system file missing, not JSON or not an object: EXPORT_SYSTEM_FIELDS, exit 2', () => {
+  it('cmc exp export --format mlperf with a --system file missing, not JSON, not an object or with measurements not one: EXPORT_SYSTEM_FIELDS, exit 2', () => {
     writeFileSync(path.join(work, 'system-list.json'), '[1]')
     writeFileSync(path.join(work, 'system-cut.json'), '{"system_name": ')
     const exportWith = (file: string) => ['exp', 'export', '--format', 'mlperf', '--submitter', 'Me', '--system', file, '-o', path.join(work, 'tree')]
@@ -66,6 +66,8 @@ describe('user errors, not crashes', () => {
     })
     expectUserError(exportWith('system-cut.json'), 'EXPORT_SYSTEM_FIELDS', 2, /the --system file is not JSON: /)
     expectUserError(exportWith('system-list.json'), 'EXPORT_SYSTEM_FIELDS', 2, /the --system file is not a JSON object/)
+    writeFileSync(path.join(work, 'system-measurements.json'), '{"system_name": "box", "measurements": "x"}')
+    expectUserError(exportWith('system-measurements.json'), 'EXPORT_SYSTEM_FIELDS', 2, /the --system file's "measurements" is "x", not an object/)
     // the file is named once, where the error says where
     expect(cmc(exportWith('system-none.json')).stderr).toMatch(
       /^error\[EXPORT_SYSTEM_FIELDS\]: system-none\.json: the --system file cannot be read: no such file$/m,
