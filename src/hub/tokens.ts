@@ -107,27 +107,59 @@ export async function lookupToken(db: Db, token: string): Promise<TokenInfo | un
  * served as before.
  */
 export class BadTokenLimiter {
+  /** misses by client, the client that missed last at the end (a Map keeps the order of insertion) */
   private readonly misses = new Map<string, number[]>()
   constructor(
     private readonly limit = 20,
     private readonly windowMs = 60_000,
+    private readonly maxClients = 10_000,
   ) {}
 
   /** Milliseconds until this address may try again; 0 when it may now. */
   blockedFor(address: string, now = Date.now()): number {
-    const recent = this.recent(address, now)
+    const recent = this.recent(limiterKey(address), now)
     return recent.length >= this.limit ? recent[0]! + this.windowMs - now : 0
   }
 
   miss(address: string, now = Date.now()): void {
-    const recent = this.recent(address, now)
+    const key = limiterKey(address)
+    const recent = this.recent(key, now)
     recent.push(now)
-    this.misses.set(address, recent)
-    // many addresses: forget those with no recent miss, so the map cannot grow without bound
-    if (this.misses.size > 10_000) for (const a of [...this.misses.keys()]) if (!this.recent(a, now).length) this.misses.delete(a)
+    this.misses.delete(key)
+    this.misses.set(key, recent)
+    // bounded: past maxClients, the clients that missed longest ago are forgotten first, one a miss
+    for (const oldest of this.misses.keys()) {
+      if (this.misses.size <= this.maxClients) break
+      this.misses.delete(oldest)
+    }
   }
 
-  private recent(address: string, now: number): number[] {
-    return (this.misses.get(address) ?? []).filter((t) => now - t < this.windowMs)
+  /** How many clients it remembers. */
+  get clients(): number {
+    return this.misses.size
   }
+
+  private recent(key: string, now: number): number[] {
+    return (this.misses.get(key) ?? []).filter((t) => now - t < this.windowMs)
+  }
+}
+
+/**
+ * The client a miss counts against: an IPv4 address (an IPv4-mapped IPv6 one
+ * as its IPv4), or an IPv6 address's /64, which one host or site holds whole:
+ * counted by address, it could try 2^64 tokens for each that another client tries.
+ */
+export function limiterKey(address: string): string {
+  const plain = address.split('%')[0]!.toLowerCase()
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(plain)
+  if (mapped) return mapped[1]!
+  if (!plain.includes(':')) return plain
+  const [head = '', tail] = plain.split('::')
+  const front = head ? head.split(':') : []
+  const back = tail ? tail.split(':') : []
+  const groups = tail === undefined ? front : [...front, ...Array<string>(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back]
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`
 }
