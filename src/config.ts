@@ -13,10 +13,10 @@
 // writable by everyone (a folder with the sticky bit, like /tmp, is fine for a
 // file the user owns): its url decides where CMC_HUB_TOKEN is sent. Group
 // write is let be, unlike ssh's StrictModes: with a umask of 002 (a group of
-// one's own) every folder the user makes has it. The
-// file's token goes only to the hub its url names. Messages leave the file's
-// path to `where`, which the error printer shows first.
-import { readFileSync, statSync } from 'node:fs'
+// one's own) every folder the user makes has it. The file's token goes only
+// to the hub its url names. Messages leave the file's path to `where`, which
+// the error printer shows first.
+import { readFileSync, statSync, type Stats } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from './errors.js'
 import { parseWithPositions, type Parsed } from './meta/parse.js'
@@ -66,38 +66,39 @@ export function readConfig(file = configFile()): ConfigFile {
       if (typeof v !== 'string') throw new CmcError('CONFIG_INVALID', `hub.${k}: expected text`, { where: at(['hub', k], false) })
     }
   }
+  const st = statSync(file)
   // a token's file is checked for its mode first: chmod 600 mends both
-  if (isObj(hub) && hub.token !== undefined) checkPrivate(file)
-  checkUnwritable(file)
+  if (isObj(hub) && hub.token !== undefined) checkPrivate(file, st)
+  checkUnwritable(file, st)
   return doc as ConfigFile
 }
 
 const ownerIsMe = (uid: number) => typeof process.getuid !== 'function' || uid === process.getuid() || uid === 0
 
-/** A config file neither it nor its folder writable by everyone: whoever could write it could send the user's token elsewhere. */
-function checkUnwritable(file: string): void {
-  const st = statSync(file)
+/** Why others could write or replace the config file; undefined when they cannot. */
+function writableByOthers(file: string, st: Stats): string | undefined {
+  if (!ownerIsMe(st.uid)) return 'belongs to another user'
+  if (st.mode & 0o002) return `is writable by everyone (mode ${(st.mode & 0o777).toString(8)})`
   const dir = path.dirname(file)
   const folder = statSync(dir)
-  const problem = !ownerIsMe(st.uid)
-    ? 'belongs to another user'
-    : (st.mode & 0o002) !== 0
-      ? `is writable by everyone (mode ${(st.mode & 0o777).toString(8)})`
-      : !ownerIsMe(folder.uid)
-        ? `is in ${dir}, which belongs to another user`
-        : (folder.mode & 0o002) !== 0 && (folder.mode & 0o1000) === 0
-          ? `is in ${dir}, which everyone may write to (mode ${(folder.mode & 0o777).toString(8)}): they could replace it`
-          : undefined
+  if (!ownerIsMe(folder.uid)) return `is in ${dir}, which belongs to another user`
+  if (folder.mode & 0o002 && !(folder.mode & 0o1000))
+    return `is in ${dir}, which everyone may write to (mode ${(folder.mode & 0o777).toString(8)}): they could replace it`
+  return undefined
+}
+
+/** A config file neither it nor its folder writable by everyone: whoever could write it could send the user's token elsewhere. */
+function checkUnwritable(file: string, st: Stats): void {
+  const problem = writableByOthers(file, st)
   if (problem)
     throw new CmcError('CONFIG_INSECURE', `this config file ${problem}, so its hub.url cannot be trusted with a token`, {
       where: { file },
-      hint: problem.startsWith('is in') ? `chmod o-w ${dir}, or point CMC_HOME at a folder of your own` : `chmod o-w ${file} (as its owner)`,
+      hint: problem.startsWith('is in') ? `chmod o-w ${path.dirname(file)}, or point CMC_HOME at a folder of your own` : `chmod o-w ${file} (as its owner)`,
     })
 }
 
-/** A file with a secret must be the user's own and not readable or writable by group or others. */
-function checkPrivate(file: string): void {
-  const st = statSync(file)
+/** A file with a secret must not be readable or writable by group or others (checkUnwritable sees to its owner). */
+function checkPrivate(file: string, st: Stats): void {
   if ((st.mode & 0o077) !== 0)
     throw new CmcError('CONFIG_INSECURE', `holds a hub token and its mode is ${(st.mode & 0o777).toString(8)}: others may read it`, {
       where: { file },

@@ -22,7 +22,7 @@ import { validateRecord, type Store } from '../store/store.js'
 import { summaryOf } from '../store/summary.js'
 import { FolderWriter, type FolderOutcome } from './folderWriter.js'
 import { keyHash, publishedRecord, recordIdFor, resultKey, type PublishedResult } from './published.js'
-import { readTree, roundNamed, roundOf, type ResultKey, type Skipped, type TreeContents } from './readTree.js'
+import { readTree, roundNamed, roundOf, type ReadNotes, type ResultKey, type Skipped } from './readTree.js'
 import { roundName } from './rounds.js'
 import { readSummaryFile } from './summaryFile.js'
 
@@ -114,8 +114,8 @@ function importTree(store: Store, input: string, root: string, round: string | u
 }
 
 /** The writer's report after `read` gave it every result; if reading fails, the folders handed over still get their index lines. */
-function writing(writer: ResultWriter, read: () => Pick<TreeContents, 'skipped' | 'warnings'>): MlperfImportReport {
-  let said: Pick<TreeContents, 'skipped' | 'warnings'>
+function writing(writer: ResultWriter, read: () => ReadNotes): MlperfImportReport {
+  let said: ReadNotes
   try {
     said = read()
   } catch (e) {
@@ -228,7 +228,7 @@ class ResultWriter {
   }
 
   /** The report, once every folder is written and the last batch's lines are in the index; `skipped` and `warnings` are what reading the input said. */
-  done(said: Pick<TreeContents, 'skipped' | 'warnings'>): MlperfImportReport {
+  done(said: ReadNotes): MlperfImportReport {
     this.finish()
     this.report.skipped.unshift(...said.skipped)
     this.report.warnings.push(...said.warnings)

@@ -33,6 +33,9 @@ export interface TreeContents {
   warnings: Skipped[]
 }
 
+/** What reading an input says besides its results. */
+export type ReadNotes = Pick<TreeContents, 'skipped' | 'warnings'>
+
 export interface ReadTreeOptions {
   round?: string
   /** each result as it is read, in tree order, instead of in `results`: its bytes need not be held for the whole tree */
@@ -183,7 +186,7 @@ function readSubmitter(
   sub: Submitter,
   round: string | undefined,
   add: (r: PublishedResult) => void,
-  { skipped, warnings }: Pick<TreeContents, 'skipped' | 'warnings'>,
+  { skipped, warnings }: ReadNotes,
   holds: ReadTreeOptions['holds'],
 ): void {
   const rel = (p: string) => path.relative(root, p) || '.'

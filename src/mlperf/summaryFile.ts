@@ -8,8 +8,8 @@
 // the reason, naming their line.
 import { normalizeScenario } from '../collect/parseLoadgen.js'
 import type { PublishedResult } from './published.js'
-import type { Skipped } from './readTree.js'
-import { acceleratorCountProblem, countOf, publishedHost, type SystemDescription } from './systemDescription.js'
+import type { ReadNotes, Skipped } from './readTree.js'
+import { acceleratorCountProblem, countOf, NO_ACCELERATOR, publishedHost, type SystemDescription } from './systemDescription.js'
 
 type Row = Record<string, string>
 
@@ -107,11 +107,7 @@ function rowsOf(text: string, file: string): Array<{ line: number; row: Row }> {
   return body.map((cells, i) => ({ line: i + 2, row: Object.fromEntries(names.map((n, k) => [n, cells[k] ?? ''])) }))
 }
 
-export function readSummaryFile(
-  text: string,
-  file: string,
-  opts: { round?: string } = {},
-): { results: PublishedResult[]; skipped: Skipped[]; warnings: Skipped[] } {
+export function readSummaryFile(text: string, file: string, opts: { round?: string } = {}): { results: PublishedResult[] } & ReadNotes {
   const results: PublishedResult[] = []
   const skipped: Skipped[] = []
   const warnings: Skipped[] = []
@@ -180,15 +176,16 @@ export function readSummaryFile(
     }
     for (const k of Object.keys(sys)) if (sys[k] === undefined) delete sys[k]
     const perNode = countOf(sys.accelerators_per_node)
-    const total = countOf(pick(row, 'total_accelerators')) ?? (perNode !== undefined ? perNode * (countOf(sys.number_of_nodes) ?? 1) : undefined)
-    const countProblem = countOf(pick(row, 'total_accelerators')) === undefined ? acceleratorCountProblem(sys) : undefined
+    const totalGiven = countOf(pick(row, 'total_accelerators'))
+    const total = totalGiven ?? (perNode !== undefined ? perNode * (countOf(sys.number_of_nodes) ?? 1) : undefined)
+    const countProblem = totalGiven === undefined ? acceleratorCountProblem(sys) : undefined
     const systemKey = [round, division, submitter, system].join('|')
     if (countProblem && !warnedSystems.has(systemKey)) {
       warnedSystems.add(systemKey)
       warnings.push({ path: where, reason: `${submitter}/${system}: ${countProblem}` })
     }
     const accelerator =
-      typeof sys.accelerator_model_name === 'string' && !/^(n\/?a|none|-)$/i.test(sys.accelerator_model_name) ? sys.accelerator_model_name : undefined
+      typeof sys.accelerator_model_name === 'string' && !NO_ACCELERATOR.test(sys.accelerator_model_name) ? sys.accelerator_model_name : undefined
     const location = pick(row, 'Location')
     const accuracy = pick(row, 'Accuracy')
     const v = value * headline.scale

@@ -53,7 +53,8 @@ export function countOf(v: unknown): number | undefined {
   return m ? Number(m[1]) : undefined
 }
 
-const NO_ACCELERATOR = /^(n\/?a|none|-)$/i
+/** What a CPU-only system writes for its accelerator. */
+export const NO_ACCELERATOR = /^(n\/?a|none|-)$/i
 
 /**
  * Why the accelerator count a system's results get is missing or may be

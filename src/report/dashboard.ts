@@ -31,11 +31,13 @@ export interface Dashboard {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 
 export const isLoopback = (host: string) => LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
+/** An address that listens on every interface of this machine. */
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::'
 
 /** The names a server listening on `host` may be asked by: the loopback names, its own, and for 0.0.0.0 or :: this machine's addresses and name. */
 export function serverNames(host: string, extra: readonly string[] = []): string[] {
   const names = new Set(['127.0.0.1', 'localhost', '[::1]', ...extra.map((n) => n.toLowerCase())])
-  if (host === '0.0.0.0' || host === '::') {
+  if (isWildcard(host)) {
     names.add(os.hostname().toLowerCase())
     for (const list of Object.values(os.networkInterfaces()))
       for (const a of list ?? []) names.add(a.family === 'IPv6' ? `[${a.address.split('%')[0]}]` : a.address)
@@ -133,13 +135,13 @@ export async function startDashboard(store: Store, opts: { host?: string; port?:
   })
   await listen(server, host, opts.port ?? 0)
   port = (server.address() as { port: number }).port
-  const wildcard = host === '0.0.0.0' || host === '::'
+  const wildcard = isWildcard(host)
   const at = (name: string) => `http://${name}:${port}/${key ? `?key=${key}` : ''}`
   return {
     url: at(wildcard ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host),
     networkUrls: wildcard
       ? serverNames(host)
-          .filter((n) => !isLoopback(n) && n !== '[::1]' && !n.startsWith('[fe80:'))
+          .filter((n) => !isLoopback(n) && !n.startsWith('[fe80:'))
           .map(at)
       : [],
     close: () =>
