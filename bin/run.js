@@ -2,11 +2,13 @@
 // Entry point of the `cmc` CLI. A command whose argv is plain runs without oclif
 // (src/cli/fast.ts); everything else, help and errors included, goes to oclif,
 // which reads the command manifest so only the invoked command's module is loaded.
+// Both load the command's bundle that `npm run build` writes (scripts/bundle.mjs):
+// the command is found from argv first, so only its own bundle is read.
 // `execute` is taken from its own module: @oclif/core's index loads all of
 // oclif (~50 modules more, semver among them) and runs two start-up checks,
 // which are made here instead, the same way.
 import { createRequire } from 'node:module'
-import { runFast } from '../dist/cli/fast.js'
+import { commandOf } from '../dist/cli/commandOf.js'
 
 try {
   process.cwd()
@@ -39,7 +41,10 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 
-if (!(await runFast(process.argv.slice(2)))) {
+const argv = process.argv.slice(2)
+const command = process.env.CMC_NO_FAST_PATH ? undefined : commandOf(argv, new URL('../dist/bundle/commands/', import.meta.url))
+const fast = command && (await import(`../dist/bundle/fast/${command.id.replace(' ', '/')}.js`))
+if (!(fast && (await fast.runFast(argv)))) {
   const { execute } = await import('@oclif/core/execute')
   await execute({ dir: import.meta.url })
 }

@@ -30,6 +30,8 @@ export const dockerignore = once(() => (require('@balena/dockerignore') as typeo
  * CommonJS file runs Node's export lexer over it, several times the cost of require.
  */
 export const jstat = once(() => require('jstat') as typeof import('jstat').default)
+/** node:crypto, for the docker context lookup made before the first engine request: only a set context needs it. */
+export const nodeCrypto = once(() => require('node:crypto') as typeof import('node:crypto'))
 /** execa is published as ES modules only. */
 export const execa = once(() => import('execa'))
 

@@ -1,6 +1,6 @@
 // Where cmc keeps its own state. CMC_HOME overrides the default (~/.cmc) so tests
 // and CI can use throw-away homes.
-import { statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,8 +29,22 @@ export function cmcHome(): string {
   return home
 }
 
-/** The package root (holds templates/, images/, schema/). */
-export const packageRoot: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+/**
+ * The package root (holds package.json, templates/, images/, schema/): the
+ * nearest folder above this module with a package.json, so it is found from
+ * the sources, from tsc's dist/ and from the bundle's chunks alike.
+ */
+export const packageRoot: string = nearestPackage(path.dirname(fileURLToPath(import.meta.url)))
+
+/** Whether this code runs as TypeScript sources (the tests) rather than as the build. */
+export const fromSources: boolean = import.meta.url.endsWith('.ts')
+
+function nearestPackage(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir
+    if (path.dirname(dir) === dir) return path.resolve(from, '..')
+  }
+}
 
 export const templatesDir = path.join(packageRoot, 'templates')
 export const builtinRepoDir = path.join(packageRoot, 'images')

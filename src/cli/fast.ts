@@ -5,33 +5,24 @@
 // as much as the whole of a warm `cmc find`. Anything else (help, an unknown
 // flag, a bad value, a topic) goes to oclif untouched, which prints the usual
 // help and errors. Start-up work that saves wall time lives here too.
-import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { isCmcError } from '../errors.js'
+import { fromSources, packageRoot } from '../paths.js'
 import type { DeclaredCommand } from './command.js'
+import { commandOf as commandIn } from './commandOf.js'
 import { commandIo, failWith, printResult } from './io.js'
 import { parseFast } from './spec.js'
 
-const commandsDir = new URL('../commands/', import.meta.url)
+/** Where the command modules are: the sources' when the tests run them, else the bundle's (scripts/bundle.mjs). */
+const commandsDir = pathToFileURL(path.join(packageRoot, fromSources ? 'src' : 'dist/bundle', 'commands') + path.sep)
 
 /** Commands whose first engine request, /version, is sent before their modules load, to be answered meanwhile. */
 const ASKS_ENGINE_FIRST = new Set(['run', 'build', 'exp reproduce'])
 
-/** The command argv starts with (`exp list`, `exp:list` or `find`), and the rest of argv; undefined when none is. */
+/** The command argv starts with, and the rest of argv; undefined when none is. */
 export function commandOf(argv: readonly string[]): { id: string; rest: string[] } | undefined {
-  const [first, second] = argv
-  const word = /^[a-z][a-z-]*$/
-  if (first === undefined) return undefined
-  if (first.includes(':')) {
-    const [topic, name] = first.split(':')
-    return topic && name && word.test(topic) && word.test(name) && exists(`${topic}/${name}`) ? { id: `${topic} ${name}`, rest: argv.slice(1) } : undefined
-  }
-  if (!word.test(first)) return undefined
-  if (second !== undefined && word.test(second) && exists(`${first}/${second}`)) return { id: `${first} ${second}`, rest: argv.slice(2) }
-  return exists(first) ? { id: first, rest: argv.slice(1) } : undefined
-}
-
-function exists(file: string): boolean {
-  return existsSync(new URL(`${file}.js`, commandsDir)) || existsSync(new URL(`${file}.ts`, commandsDir))
+  return commandIn(argv, commandsDir)
 }
 
 export async function loadCommand(id: string): Promise<DeclaredCommand> {

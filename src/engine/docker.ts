@@ -5,7 +5,7 @@ import net from 'node:net'
 import type DockerClient from 'dockerode'
 import { CmcError } from '../errors.js'
 import { dockerode } from '../lazy.js'
-import { answeredVersion, resolveEndpoint, takeEarlyVersion, type Endpoint, type ModemEnv } from './endpoint.js'
+import { answeredVersion, askedEarly, resolveEndpoint, takeEarlyVersion, type Endpoint, type ModemEnv } from './endpoint.js'
 
 type Docker = DockerClient
 type Fn = (...args: unknown[]) => unknown
@@ -224,8 +224,10 @@ export async function pingEngine(timeoutMs = 2000, busyMs = Number(process.env.C
   const limit = Math.max(timeoutMs, busyMs)
   let timer: NodeJS.Timeout | undefined
   try {
+    // a /version on its way (asked early, or by a caller) answers for the ping
+    const asked = versionOf?.client === docker || askedEarly(engineEndpoint().display)
     await Promise.race([
-      docker.ping(),
+      asked ? engineVersion() : docker.ping(),
       new Promise((_, reject) => {
         timer = afterPendingIo(limit, () => reject(new Error(`no answer within ${limit} ms`)))
       }),

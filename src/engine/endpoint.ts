@@ -14,13 +14,13 @@
 // This module loads only node built-ins and the files it reads: `cmc run` and
 // `cmc build` call askVersionEarly() before they load dockerode and the rest,
 // so a local engine answers while they load.
-import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import type DockerClient from 'dockerode'
 import { CmcError } from '../errors.js'
+import { nodeCrypto } from '../lazy.js'
 
 /** The variables docker-modem reads its endpoint from, in its constructor. */
 export interface ModemEnv {
@@ -154,7 +154,7 @@ function currentContext(): Endpoint | undefined {
   try {
     const name = process.env.DOCKER_CONTEXT || (JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { currentContext?: string }).currentContext
     if (!name || name === 'default') return undefined
-    const id = createHash('sha256').update(name).digest('hex')
+    const id = nodeCrypto().createHash('sha256').update(name).digest('hex')
     const meta = JSON.parse(readFileSync(path.join(dir, 'contexts', 'meta', id, 'meta.json'), 'utf8')) as { Endpoints?: { docker?: { Host?: string } } }
     const host = meta.Endpoints?.docker?.Host
     if (!host) return undefined
@@ -253,6 +253,11 @@ export function takeEarlyVersion(display: string): Promise<DockerClient.DockerVe
   e.taken = true
   e.socket?.ref()
   return e.answer
+}
+
+/** Whether an early /version was asked of this endpoint and is not taken yet. */
+export function askedEarly(display: string): boolean {
+  return early?.display === display
 }
 
 /** Whether the engine at this endpoint has answered the early /version (so it needs no ping). */

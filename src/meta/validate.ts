@@ -5,14 +5,16 @@
 // The build (scripts/gen-schema.mjs) writes the Ajv validators as plain code
 // to dist/meta/validators/<name>.gen.cjs, with the schemas' fingerprint, so
 // checking meta loads neither TypeBox nor Ajv and compiles no schema at run
-// time. Where those files are missing (the tests run the sources) the
+// time. When the sources run (the tests), or those files are missing, the
 // schemas are compiled here with the same options (src/meta/validatorsSource.ts):
 // both give the same errors and the same fingerprint. (`npm run build` writes
 // them after tsc; a bare `tsc` leaves the previous ones in place.)
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { ErrorObject, ValidateFunction } from 'ajv'
+import { fromSources, packageRoot } from '../paths.js'
 import type { Kind } from './kinds.js'
 import { nearest } from './nearest.js'
 
@@ -45,7 +47,8 @@ interface Validators {
   fingerprint(): string
 }
 
-const generatedDir = new URL('./validators/', import.meta.url)
+/** Where the build writes the validators; the sources have none. */
+const generatedDir = pathToFileURL(path.join(packageRoot, 'dist/meta/validators') + path.sep)
 
 async function compiledHere(): Promise<Validators> {
   const { compileValidators } = await import('./validatorsSource.js')
@@ -73,7 +76,7 @@ function generated(): Validators {
 }
 
 // (the fingerprint is written last, after the modules)
-const validators: Validators = existsSync(new URL('fingerprint.txt', generatedDir)) ? generated() : await compiledHere()
+const validators: Validators = !fromSources && existsSync(new URL('fingerprint.txt', generatedDir)) ? generated() : await compiledHere()
 
 /** Identifies the schemas meta is checked against: what is cached from a check is kept only under the same ones. */
 export function schemaFingerprint(): string {
