@@ -22,6 +22,7 @@ import { CmcError } from './errors.js'
 import { parseWithPositions, type Parsed } from './meta/parse.js'
 import { cmcHome } from './paths.js'
 import { parseHubAddress, type HubAddress } from './store/location.js'
+import { isRecord } from './values.js'
 
 export interface HubSettings {
   address: HubAddress
@@ -53,13 +54,12 @@ export function readConfig(file = configFile()): ConfigFile {
   // where a key is (or its value, for a value of the wrong kind), for the error
   const at = (keyPath: string[], atKey = true) => ({ file, ...parsed.position(keyPath, atKey) })
   if (doc === null || doc === undefined) return {}
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-  if (!isObj(doc)) throw new CmcError('CONFIG_INVALID', 'expected a mapping with a hub: key', { where: { file, line: 1 } })
+  if (!isRecord(doc)) throw new CmcError('CONFIG_INVALID', 'expected a mapping with a hub: key', { where: { file, line: 1 } })
   for (const k of Object.keys(doc))
     if (k !== 'hub') throw new CmcError('CONFIG_INVALID', `unknown key ${k}`, { where: at([k]), hint: 'the file knows hub: { url, token }' })
   const hub = doc.hub
   if (hub !== undefined) {
-    if (!isObj(hub)) throw new CmcError('CONFIG_INVALID', 'hub: expected { url, token }', { where: at(['hub'], false) })
+    if (!isRecord(hub)) throw new CmcError('CONFIG_INVALID', 'hub: expected { url, token }', { where: at(['hub'], false) })
     for (const [k, v] of Object.entries(hub)) {
       if (k !== 'url' && k !== 'token')
         throw new CmcError('CONFIG_INVALID', `unknown key hub.${k}`, { where: at(['hub', k]), hint: 'hub: knows url and token' })
@@ -68,7 +68,7 @@ export function readConfig(file = configFile()): ConfigFile {
   }
   const st = statSync(file)
   // a token's file is checked for its mode first: chmod 600 mends both
-  if (isObj(hub) && hub.token !== undefined) checkPrivate(file, st)
+  if (isRecord(hub) && hub.token !== undefined) checkPrivate(file, st)
   checkUnwritable(file, st)
   return doc as ConfigFile
 }

@@ -3,7 +3,8 @@
 // skip_if_any_env when one does); a value of yes/on/true/1 asks for a key set
 // to anything but a false value, no/off/false/0 for one unset, empty or false,
 // and any other value for that text (compared in lower case).
-import { CONDITION_KEYS, isRecord, pyStr, type ConditionKey } from './script.js'
+import { CONDITION_KEYS, pyStr, type ConditionKey } from './script.js'
+import { isRecord } from '../values.js'
 
 export type Env = Record<string, unknown> & { [RUNTIME]?: Array<{ pattern: RegExp; by: string }> }
 

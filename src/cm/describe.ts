@@ -5,7 +5,8 @@
 // keys a CM user reads at the top (docker, input_mapping, versions,
 // default_version, new_env_keys, cache). Values are kept as written.
 import type { Artifact } from '../meta/artifact.js'
-import { CONDITION_KEYS, DEP_LISTS, depsOf, isRecord, scalarText, variationsOf, type CmRaw, type DepList } from './script.js'
+import { CONDITION_KEYS, DEP_LISTS, depsOf, scalarText, variationsOf, type CmRaw, type DepList } from './script.js'
+import { isRecord } from '../values.js'
 
 export interface CmDepView {
   tags: string

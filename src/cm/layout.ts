@@ -8,7 +8,8 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parseCmText } from './parse.js'
-import { isRecord, scalarText } from './script.js'
+import { scalarText } from './script.js'
+import { isRecord } from '../values.js'
 
 export type CmLayout = 'cm' | 'mlc'
 

@@ -4,7 +4,8 @@
 // appended (replacing one of the same names), a dep's tags grown from the
 // env, and the keys a run hands back (new_env_keys), known by name only.
 import { RUNTIME, judgeDep, type Env } from './conditions.js'
-import { asRecord, DEP_LISTS, isRecord, pyStr, scalarText, textList, type CmDep, type DepList } from './script.js'
+import { asRecord, DEP_LISTS, pyStr, scalarText, textList, type CmDep, type DepList } from './script.js'
+import { isRecord } from '../values.js'
 
 /** The value a key has in the plan once a script's run has set it: known only then. */
 export const setAtRunTime = (alias: string) => `(set by ${alias} at run time)`

@@ -26,11 +26,12 @@ import {
   type Lists,
 } from './metaUpdates.js'
 import { matchesCm, parseCmQuery, type CmQuery } from './search.js'
-import { asRecord, DEP_LISTS, depsOf, envOf, isRecord, pyStr, scalarText, variationsOf, type CmDep, type CmRaw, type DepList } from './script.js'
+import { asRecord, DEP_LISTS, depsOf, envOf, pyStr, scalarText, variationsOf, type CmDep, type CmRaw, type DepList } from './script.js'
 import { selectVariations } from './variations.js'
 
 export { setAtRunTime } from './metaUpdates.js'
 import { chooseVersion, versionRequest, type ChosenVersion, type VersionRequest } from './versions.js'
+import { isRecord } from '../values.js'
 
 export interface CmPlanNode {
   /** How it is reached: the target, or the dep list of its parent. */

@@ -11,7 +11,8 @@ import type { Artifact } from '../meta/artifact.js'
 import type { ArtifactMeta } from '../meta/schema.js'
 import { derivedUid } from '../meta/uid.js'
 import { parseCmText } from './parse.js'
-import { DEP_LISTS, isRecord, scalarText, searchTags, type CmRaw } from './script.js'
+import { DEP_LISTS, scalarText, searchTags, type CmRaw } from './script.js'
+import { isRecord } from '../values.js'
 
 export interface CmEntry {
   /** The automation it belongs to (the folder above it: script, automation, challenge, ...). */

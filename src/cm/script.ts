@@ -2,6 +2,7 @@
 // may hold any value, so each accessor takes the shapes CM takes (a scalar or
 // a list, a mapping or nothing) and gives nothing for the rest. Nothing here
 // throws, whatever the file holds.
+import { isRecord } from '../values.js'
 
 /** A script meta as written (kept as is in the index and shown as is). */
 export type CmRaw = Record<string, unknown>
@@ -14,7 +15,6 @@ export type DepList = (typeof DEP_LISTS)[number]
 export const CONDITION_KEYS = ['enable_if_env', 'enable_if_any_env', 'skip_if_env', 'skip_if_any_env'] as const
 export type ConditionKey = (typeof CONDITION_KEYS)[number]
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
 export const asRecord = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {})
 
 /** Text as Python's str() gives it (what CM compares and prints). */

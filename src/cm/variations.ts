@@ -6,7 +6,8 @@
 // whose members is on; then each on variation's meta in turn and, last, every
 // combined variation (`a,b`) all of whose parts are on.
 import { CmcError } from '../errors.js'
-import { asRecord, isRecord, scalarText, textList, variationsOf, type CmRaw } from './script.js'
+import { asRecord, scalarText, textList, variationsOf, type CmRaw } from './script.js'
+import { isRecord } from '../values.js'
 
 export interface VariationSelection {
   /** The variation tags in force (without `_`), in the order CM applies them. */

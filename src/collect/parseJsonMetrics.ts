@@ -3,6 +3,7 @@
 // booleans and nulls are not metrics; they are listed, so that a number
 // written as a string is named to the user rather than lost without a word.
 import { CmcError } from '../errors.js'
+import { isRecord } from '../values.js'
 
 export interface JsonMetrics {
   metrics: Record<string, number>
@@ -19,7 +20,7 @@ export function parseJsonMetrics(text: string, file: string): JsonMetrics {
   } catch (e) {
     throw new CmcError('METRICS_JSON', `${file} is not valid JSON: ${(e as Error).message}`, { hint: HINT })
   }
-  if (!isObject(data))
+  if (!isRecord(data))
     throw new CmcError(
       'METRICS_JSON',
       `${file} holds ${Array.isArray(data) ? 'an array' : data === null ? 'null' : `a ${typeof data}`}, not an object of numbers`,
@@ -28,14 +29,12 @@ export function parseJsonMetrics(text: string, file: string): JsonMetrics {
   const out: JsonMetrics = { metrics: {}, dropped: [] }
   const walk = (v: unknown, key: string) => {
     if (typeof v === 'number' && Number.isFinite(v)) out.metrics[key] = v
-    else if (isObject(v)) for (const [k, x] of Object.entries(v)) walk(x, `${key}.${k}`)
+    else if (isRecord(v)) for (const [k, x] of Object.entries(v)) walk(x, `${key}.${k}`)
     else out.dropped.push(`${key} (${typeName(v)})`)
   }
   for (const [k, v] of Object.entries(data)) walk(v, k)
   return out
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function typeName(v: unknown): string {
   if (v === null) return 'null'

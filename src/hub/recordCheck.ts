@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import { validateRecord } from '../store/store.js'
 import type { ExperimentRecord } from '../store/record.js'
+import { isRecord } from '../values.js'
 
 export const RECORD_ID = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/
 const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
@@ -31,31 +32,30 @@ export interface CheckedFile {
   content: Buffer
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isString = (v: unknown): v is string => typeof v === 'string'
 
 /** Why a record is refused, or undefined when it is accepted. */
 export function recordProblem(r: unknown): string | undefined {
-  if (!isObject(r)) return 'expected a record object'
+  if (!isRecord(r)) return 'expected a record object'
   if (!validateRecord(r)) return 'not a complete record (format 1, id, benchmark, status and metrics are required)'
   const x = r as unknown as ExperimentRecord
   if (!RECORD_ID.test(x.id)) return `id ${JSON.stringify(x.id)} is not a record id (yyyymmddThhmmssmmmZ-8 hex digits)`
   if (!isString(x.createdAt) || !CANONICAL_TIME.test(x.createdAt)) return 'createdAt: expected a UTC time as toISOString writes it (2026-12-01T10:00:00.000Z)'
   if (!STATUSES.has(x.status)) return `status ${JSON.stringify(x.status)}: expected ok, failed, timeout or aborted`
-  if (!isString(x.benchmark.alias) || !isObject(x.image) || !isString(x.image.alias) || !isString(x.image.digest))
+  if (!isString(x.benchmark.alias) || !isRecord(x.image) || !isString(x.image.alias) || !isString(x.image.digest))
     return 'benchmark.alias, image.alias and image.digest must be text'
   if (!isString(x.platform)) return 'platform: expected text'
-  if (!isObject(x.host) || !isString(x.host.hostname)) return 'host.hostname: expected text'
-  if (!isObject(x.params)) return 'params: expected an object'
+  if (!isRecord(x.host) || !isString(x.host.hostname)) return 'host.hostname: expected text'
+  if (!isRecord(x.params)) return 'params: expected an object'
   for (const [k, v] of Object.entries(x.params))
     if (!['string', 'number', 'boolean'].includes(typeof v)) return `params.${k}: expected text, a number or true/false`
   for (const [k, s] of Object.entries(x.metrics)) {
-    if (!isObject(s) || typeof s.median !== 'number' || !Number.isFinite(s.median)) return `metrics.${k}.median: expected a finite number`
+    if (!isRecord(s) || typeof s.median !== 'number' || !Number.isFinite(s.median)) return `metrics.${k}.median: expected a finite number`
   }
   if (!Array.isArray(x.tags) || !x.tags.every(isString)) return 'tags: expected a list of text'
   if (!Array.isArray(x.repeats)) return 'repeats: expected a list'
-  if (!isObject(x.logs) || !isString(x.logs.stdout) || !isString(x.logs.stderr)) return 'logs.stdout and logs.stderr: expected file names'
-  if (!Array.isArray(x.outputs) || !x.outputs.every((o) => isObject(o) && isString(o.path) && isString(o.sha256)))
+  if (!isRecord(x.logs) || !isString(x.logs.stdout) || !isString(x.logs.stderr)) return 'logs.stdout and logs.stderr: expected file names'
+  if (!Array.isArray(x.outputs) || !x.outputs.every((o) => isRecord(o) && isString(o.path) && isString(o.sha256)))
     return 'outputs: expected a list of { path, size, sha256 }'
   return undefined
 }
@@ -106,7 +106,7 @@ export function checkFiles(r: ExperimentRecord, files: unknown, maxFileBytes: nu
 /** JSON with keys sorted at every level: two serializations of one record hash alike. */
 function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`
-  if (isObject(v))
+  if (isRecord(v))
     return `{${Object.keys(v)
       .filter((k) => v[k] !== undefined)
       .sort()

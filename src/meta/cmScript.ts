@@ -2,8 +2,9 @@
 // shape, for a reader that wants one. The index keeps CM meta as written and
 // reads it as CM does (src/cm/); this translation is a summary of it and takes
 // any value at any key without failing.
-import { depsOf, envOf, isRecord, scalarText, searchTags, variationsOf, type CmRaw } from '../cm/script.js'
+import { depsOf, envOf, scalarText, searchTags, variationsOf, type CmRaw } from '../cm/script.js'
 import type { ComponentMeta, Dep, Variation } from './schema.js'
+import { isRecord } from '../values.js'
 
 type CmDep = {
   tags?: string

@@ -24,6 +24,7 @@ import { COMPLIANCE_TEST, complianceMissing } from './compliance.js'
 import { placeLocal, placePublished, type Placement, type PlacementOptions } from './exportPlacement.js'
 import { DIVISIONS } from './readTree.js'
 import { layoutOf, NEWEST_ROUND, ROUNDS, type RoundLayout } from './rounds.js'
+import { isRecord } from '../values.js'
 
 export interface MlperfExportOptions extends PlacementOptions {
   /** the round the tree is for (v6.0); default: the published records' own round when they share one, else the newest round known */
@@ -272,7 +273,7 @@ function readmeOf(record: ExperimentRecord, at: Placement): string {
 function readJsonObject(file: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(readFileSync(file, 'utf8'))
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
+    return isRecord(v) ? v : {}
   } catch {
     return {}
   }

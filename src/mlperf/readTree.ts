@@ -19,6 +19,7 @@ import { parseAccuracy } from './accuracy.js'
 import { COMPLIANCE_TEST } from './compliance.js'
 import type { PublishedResult } from './published.js'
 import { acceleratorCountProblem, describeSystem, publishedHost, type SystemDescription } from './systemDescription.js'
+import { isRecord } from '../values.js'
 
 export interface Skipped {
   /** relative to the tree's root */
@@ -408,7 +409,7 @@ function readMeasurements(unit: Unit, files: PublishedResult['files']): Record<s
   files.push(kept)
   try {
     const m = JSON.parse(kept.bytes!.toString('utf8')) as unknown
-    return m && typeof m === 'object' && !Array.isArray(m) ? (m as Record<string, unknown>) : undefined
+    return isRecord(m) ? m : undefined
   } catch {
     return undefined
   }

@@ -11,6 +11,7 @@ import type { SystemDescription } from '../../mlperf/systemDescription.js'
 import { exportRecords, formatOf } from '../../store/exportImport.js'
 import { querySummaries } from '../../store/select.js'
 import { openStore } from '../../store/store.js'
+import { isRecord } from '../../values.js'
 
 /** How many incomplete folders the warning names before it counts the rest. */
 const NAMED = 10
@@ -112,11 +113,10 @@ function readSystemFields(file: string): SystemDescription {
   } catch (e) {
     throw new CmcError('EXPORT_SYSTEM_FIELDS', `the --system file is not JSON: ${(e as Error).message}`, { where: { file }, hint })
   }
-  const isObject = (v: unknown) => Boolean(v) && typeof v === 'object' && !Array.isArray(v)
-  if (!isObject(parsed)) throw new CmcError('EXPORT_SYSTEM_FIELDS', 'the --system file is not a JSON object', { where: { file }, hint })
+  if (!isRecord(parsed)) throw new CmcError('EXPORT_SYSTEM_FIELDS', 'the --system file is not a JSON object', { where: { file }, hint })
   const { measurements } = parsed as SystemDescription
   // left out of every measurements.json if it were taken as it is
-  if (measurements !== undefined && !isObject(measurements))
+  if (measurements !== undefined && !isRecord(measurements))
     throw new CmcError('EXPORT_SYSTEM_FIELDS', `the --system file's "measurements" is ${JSON.stringify(measurements)}, not an object`, {
       where: { file },
       hint: 'give the fields of measurements.json there, e.g. "measurements": {"starting_weights_filename": "...", "weight_data_types": "int8"}',
