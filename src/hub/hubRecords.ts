@@ -42,8 +42,8 @@ export async function pushRecords(db: Db, project: string, user: string, items: 
          on conflict (project, id) do nothing
          returning seq, id, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags, summary
        )
-       insert into runs (seq, project, id, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags, facts)
-       select seq, $1, id, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags, ${RUN_FACTS}
+       insert into runs (seq, project, id, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags, facts, pushed_by)
+       select seq, $1, id, created_at, benchmark, image, digest, platform, status, host, limits, params, metrics, tags, ${RUN_FACTS}, $2
        from added
        returning id`,
       [

@@ -228,6 +228,18 @@ $f$, ws);
 end $do$;
 `,
   },
+  {
+    version: 6,
+    name: 'runs: who pushed each run, a query field',
+    // `pushedBy = alice` is answered from runs like the other text fields, so its rows carry
+    // the pusher the records table has, filled in for the runs held already
+    sql: `
+alter table runs add column pushed_by text collate "C";
+update runs set pushed_by = r.pushed_by from records r where r.seq = runs.seq;
+alter table runs alter column pushed_by set not null;
+analyze runs;
+`,
+  },
 ]
 
 /** The key of the advisory lock migrations run under. */

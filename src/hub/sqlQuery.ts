@@ -26,6 +26,8 @@ const TEXT_COLUMNS: Record<string, string> = {
   limits: 'limits',
   createdAt: 'created_at',
   date: 'created_at',
+  /** the user of the token that pushed the record: a hub's field, which a local store has not */
+  pushedBy: 'pushed_by',
 }
 
 const SQL_OP: Record<Exclude<Op, '~'>, string> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' }

@@ -5,7 +5,7 @@ import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { isField } from './indexTable.js'
 import { parseWhere } from './query/evaluate.js'
-import { queriedFields, warnUnknownFields } from './query/unknownFields.js'
+import { queriedFields, warnHubOnlyFields, warnUnknownFields } from './query/unknownFields.js'
 import type { Comparable } from './compare.js'
 import type { ExperimentRecord } from './record.js'
 import type { Selection, Store } from './store.js'
@@ -27,7 +27,10 @@ const NO_REPEATS: Comparable['repeats'] = []
 function selectWhere(store: Store, where: string | undefined, events?: EventSink): Selection {
   const tree = parseWhere(where)
   const sel = store.select(tree, events)
-  if (tree) warnUnknownFields(store, sel, queriedFields(tree), events)
+  if (tree) {
+    warnUnknownFields(store, sel, queriedFields(tree), events)
+    warnHubOnlyFields(tree, events)
+  }
   return sel
 }
 

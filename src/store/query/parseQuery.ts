@@ -21,7 +21,24 @@ interface Token {
 
 // where a record comes from (an imported MLPerf result) and its LoadGen scenario
 const SOURCE_FIELDS = ['source', 'round', 'submitter', 'division', 'availability', 'system', 'accelerator', 'accelerators', 'scenario', 'mode', 'headline']
-const ATTRIBUTES = ['id', 'status', 'benchmark', 'platform', 'image', 'digest', 'host', 'limits', 'emulated', 'date', 'createdAt', 'tags', ...SOURCE_FIELDS]
+/** Fields a hub holds beside each record, which a record itself has not: who pushed it. */
+export const HUB_FIELDS = ['pushedBy']
+const ATTRIBUTES = [
+  'id',
+  'status',
+  'benchmark',
+  'platform',
+  'image',
+  'digest',
+  'host',
+  'limits',
+  'emulated',
+  'date',
+  'createdAt',
+  'tags',
+  ...SOURCE_FIELDS,
+  ...HUB_FIELDS,
+]
 
 export const isDateField = (field: string) => field === 'date' || field === 'createdAt'
 

@@ -6,7 +6,7 @@
 import type { EventSink } from '../../events.js'
 import { nearest } from '../../meta/nearest.js'
 import type { Selection, Store } from '../store.js'
-import type { QueryNode } from './parseQuery.js'
+import { HUB_FIELDS, type QueryNode } from './parseQuery.js'
 
 type Kind = 'metrics' | 'params'
 
@@ -15,6 +15,17 @@ const LISTED = 8
 
 /** The metric and param fields a query compares, each once, in the order they appear. */
 export function queriedFields(tree: QueryNode): string[] {
+  return comparedFields(tree).filter((f) => kindOf(f))
+}
+
+/** One warning for each field among a query's that only a hub holds: in a local store it matches no record. */
+export function warnHubOnlyFields(tree: QueryNode, events: EventSink | undefined): void {
+  for (const field of comparedFields(tree).filter((f) => HUB_FIELDS.includes(f)))
+    events?.({ type: 'log', level: 'warn', message: `${field} is known to a hub only (who pushed each record): no record in a local store has it` })
+}
+
+/** Every field a query compares, each once, in the order they appear. */
+function comparedFields(tree: QueryNode): string[] {
   const out = new Set<string>()
   const walk = (n: QueryNode): void => {
     if (n.type === 'cmp') out.add(n.field)
@@ -25,7 +36,7 @@ export function queriedFields(tree: QueryNode): string[] {
     }
   }
   walk(tree)
-  return [...out].filter((f) => kindOf(f))
+  return [...out]
 }
 
 const kindOf = (field: string): Kind | undefined => (field.startsWith('metrics.') ? 'metrics' : field.startsWith('params.') ? 'params' : undefined)
