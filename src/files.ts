@@ -1,6 +1,6 @@
 // Small file-system and process helpers shared across stages.
 import { randomBytes } from 'node:crypto'
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from './errors.js'
 
@@ -23,6 +23,28 @@ export function replaceFile(file: string, data: string | Uint8Array, opts: { dur
   } catch (e) {
     rmSync(tmp, { force: true })
     throw e
+  }
+}
+
+/**
+ * Makes a folder and the folders above it that are missing, as `mkdir -p`
+ * does, for the roots a user names (a store, a home, an output folder). Node's
+ * own recursive mkdir never returns where mkdir says ENOENT under a folder that
+ * exists (procfs, sysfs): here that is the error, thrown for the caller to
+ * word.
+ */
+export function makeFolders(dir: string): void {
+  const missing: string[] = []
+  for (let d = path.resolve(dir); !existsSync(d); d = path.dirname(d)) {
+    missing.push(d)
+    if (path.dirname(d) === d) break
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+    }
   }
 }
 

@@ -13,6 +13,7 @@ import { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { extractEntries, safeExtract, type OutputEntry } from '../collect/safeExtract.js'
 import { CmcError } from '../errors.js'
+import { makeFolders } from '../files.js'
 import type { EventSink } from '../events.js'
 import { fflate } from '../lazy.js'
 import { parseWhere } from '../store/query/evaluate.js'
@@ -79,7 +80,7 @@ export async function importMlperf(store: Store, input: string, opts: MlperfImpo
     throw new CmcError('IMPORT_FORMAT', `${input} is not a submission tree, an archive of one or a round summary`, {
       hint: 'give a folder, a .tar.gz/.tgz/.tar/.zip of one, or a .csv/.json summary',
     })
-  mkdirSync(store.root, { recursive: true })
+  makeFolders(store.root)
   const tmp = mkdtempSync(path.join(store.root, '.import-mlperf-'))
   try {
     const refused = await unpack(input, tmp)

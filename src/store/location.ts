@@ -26,7 +26,9 @@ export function storeUnusable(root: string, cause: unknown): CmcError {
   let existing = path.join(root, 'records')
   while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing)
   const inTheWay = statSync(existing).isDirectory() ? undefined : existing
-  const why = inTheWay ? `${inTheWay} is a file, not a folder` : ((cause as Error).message ?? String(cause))
+  // mkdir says ENOENT under a folder that exists where that folder takes no new ones (procfs, sysfs)
+  const noFolders = !inTheWay && (cause as NodeJS.ErrnoException).code === 'ENOENT' && existing !== root
+  const why = inTheWay ? `${inTheWay} is a file, not a folder` : noFolders ? `${existing} takes no new folders` : ((cause as Error).message ?? String(cause))
   return new CmcError('STORE_UNUSABLE', `the experiment store at ${root} cannot be used: ${why}`, {
     hint: `give --store (or CMC_STORE) a folder${inTheWay ? `, or move ${inTheWay} out of the way` : ''}`,
     cause,

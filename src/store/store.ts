@@ -23,7 +23,7 @@ import {
 } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
-import { processAlive, replaceFile } from '../files.js'
+import { makeFolders, processAlive, replaceFile } from '../files.js'
 import type { EventSink } from '../events.js'
 import { edgeHash, parseLines, readSnapshot, SNAPSHOT_EVERY, SummaryTable, writeSnapshot } from './indexTable.js'
 import { findStoreRoot, storeUnusable } from './location.js'
@@ -240,7 +240,7 @@ export class Store {
         events?.({ type: 'log', level: 'warn', message: `skipped ${id}: ${(e as Error).message}` })
       }
     }
-    mkdirSync(this.root, { recursive: true })
+    makeFolders(this.root)
     replaceFile(this.indexFile, lines.map((l) => l + '\n').join(''), { durable: true })
     // read it once here (a new file: the cached one is closed), which writes its
     // snapshot: the first query after a reindex is then as fast as any other
@@ -288,7 +288,7 @@ function endsTorn(file: string): boolean {
 export async function openStore(opts: { path?: string; cwd?: string } = {}): Promise<Store> {
   const root = findStoreRoot(opts)
   try {
-    mkdirSync(path.join(root, 'records'), { recursive: true })
+    makeFolders(path.join(root, 'records'))
   } catch (err) {
     throw storeUnusable(root, err)
   }

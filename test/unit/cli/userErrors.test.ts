@@ -122,6 +122,12 @@ describe('user errors, not crashes', () => {
     expect(expectUserError(['find', '--tags', 'x'], 'HOME_UNUSABLE', 2, /a-file is not a folder/, { CMC_HOME: file }).hint).toMatch(/CMC_HOME/)
     expectUserError(['find', '--tags', 'x'], 'HOME_UNUSABLE', 2, /a-file\/sub is not a folder/, { CMC_HOME: path.join(file, 'sub') })
   })
+
+  it('a --store in a folder that takes no new ones (procfs): STORE_UNUSABLE, exit 9, at once', () => {
+    // mkdir there says ENOENT although /proc exists, where a recursive mkdir tries again for ever
+    const doc = expectUserError(['exp', 'reindex', '--store', '/proc/cmc-no-store/sub'], 'STORE_UNUSABLE', 9, /\/proc takes no new folders/)
+    expect(doc.hint).toMatch(/--store/)
+  })
 })
 
 describe('a mistyped command', () => {
