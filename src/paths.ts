@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CmcError } from './errors.js'
+import { makeFolders } from './files.js'
 
 /** The home last found usable: asked for many times a command, it is looked at once. */
 let usable: string | undefined
@@ -27,6 +28,20 @@ export function cmcHome(): string {
     usable = home
   }
   return home
+}
+
+/** Makes a folder in cmc's home (the home itself included); a home that cannot hold it is HOME_UNUSABLE. */
+export function makeHomeFolder(dir: string): void {
+  try {
+    makeFolders(dir)
+  } catch (e) {
+    const home = cmcHome()
+    const what = path.resolve(dir) === home ? 'cannot be made' : `cannot hold ${dir}`
+    throw new CmcError('HOME_UNUSABLE', `cmc's home ${home} ${what}: ${(e as Error).message}`, {
+      hint: process.env.CMC_HOME ? 'point CMC_HOME at a folder you can write (or unset it for ~/.cmc)' : 'set CMC_HOME to a folder you can write',
+      cause: e,
+    })
+  }
 }
 
 /**

@@ -4,9 +4,9 @@
 // A no-op `cmc build` or `cmc run` then loads neither handlebars nor the
 // templates (compile.ts takes both on first use).
 import { createHash } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { replaceFile } from '../files.js'
+import { makeFolders, replaceFile } from '../files.js'
 import { cmcHome, templatesDir } from '../paths.js'
 import type { BuildPlan } from '../resolve/plan.js'
 import { cmcVersion } from '../version.js'
@@ -47,7 +47,7 @@ export async function compileMemo(plan: BuildPlan, opts: CompileOptions): Promis
   }
   const compiled = compile(plan, opts)
   try {
-    mkdirSync(path.dirname(file), { recursive: true })
+    makeFolders(path.dirname(file))
     replaceFile(file, JSON.stringify(compiled))
   } catch {
     // a read-only home: compile every time

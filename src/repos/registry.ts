@@ -7,7 +7,7 @@ import path from 'node:path'
 import { CmcError } from '../errors.js'
 import { replaceFile } from '../files.js'
 import { fastParseYaml } from '../meta/yamlFastPath.js'
-import { builtinRepoDir, cmcHome } from '../paths.js'
+import { builtinRepoDir, cmcHome, makeHomeFolder } from '../paths.js'
 import { isRepoRoot, readRepoMeta, repoIdentity, REPO_FILE } from './repoMeta.js'
 import type { CmLayout } from '../cm/layout.js'
 import { execa as lazyExeca, fflate, yaml } from '../lazy.js'
@@ -40,7 +40,7 @@ function readRegistry(): RepoEntry[] {
 }
 
 function writeRegistry(repos: RepoEntry[]): void {
-  mkdirSync(cmcHome(), { recursive: true })
+  makeHomeFolder(cmcHome())
   replaceFile(registryFile(), JSON.stringify({ repos }, null, 2) + '\n')
 }
 
@@ -155,7 +155,7 @@ export async function addRepo(source: string, opts: { replace?: boolean; check?:
     const kind = isGitUrl(source) ? 'git' : 'archive'
     const reposDir = path.join(cmcHome(), 'repos')
     const staging = path.join(reposDir, `.staging-${process.pid}-${Date.now()}`)
-    mkdirSync(reposDir, { recursive: true })
+    makeHomeFolder(reposDir)
     try {
       await fetchInto(source, kind, staging)
       const root = repoRootIn(staging, source)

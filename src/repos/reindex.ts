@@ -2,12 +2,12 @@
 // files that changed since the cache (all of them without one) read by CM's
 // rules or cmc's, and the cache written. A warm index (src/repos/index.ts)
 // loads none of this.
-import { mkdirSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { readCmEntry, type CmEntry } from '../cm/read.js'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
-import { replaceFile } from '../files.js'
+import { makeFolders, replaceFile } from '../files.js'
 import { metaLoader } from '../lazy.js'
 import type { Artifact } from '../meta/artifact.js'
 import { CM_META_FILES } from '../meta/files.js'
@@ -144,7 +144,7 @@ export async function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefin
   })
   const out = cacheFile(repo)
   try {
-    mkdirSync(path.dirname(out), { recursive: true })
+    makeFolders(path.dirname(out))
     replaceFile(out, `${JSON.stringify(columns)}\n${metas.join('')}\n`)
   } catch (err) {
     events?.({ type: 'log', level: 'debug', message: `index cache not written: ${(err as Error).message}` })

@@ -1,9 +1,9 @@
 // Reading a repository's cmc-repo.yaml (name, uid, description, deps), or
 // telling a CM/MLC repository by its own markers (cmr.yaml, meta.yaml).
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
-import { replaceFile } from '../files.js'
+import { makeFolders, replaceFile } from '../files.js'
 import { parseMetaText } from '../meta/parse.js'
 import type { RepoMeta as RepoMetaT } from '../meta/schema.js'
 import { schemaFingerprint, validateMeta } from '../meta/validate.js'
@@ -91,7 +91,7 @@ function rememberCm(root: string): RepoIdentity | undefined {
 
 function saveKnown(): void {
   try {
-    mkdirSync(path.dirname(knownFile()), { recursive: true })
+    makeFolders(path.dirname(knownFile()))
     replaceFile(knownFile(), JSON.stringify(known))
   } catch {
     // a read-only home: read the file again next time

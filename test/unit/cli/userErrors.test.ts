@@ -123,10 +123,18 @@ describe('user errors, not crashes', () => {
     expectUserError(['find', '--tags', 'x'], 'HOME_UNUSABLE', 2, /a-file\/sub is not a folder/, { CMC_HOME: path.join(file, 'sub') })
   })
 
-  it('a --store in a folder that takes no new ones (procfs): STORE_UNUSABLE, exit 9, at once', () => {
+  it('a --store or home in a folder that takes no new ones (procfs): refused at once, not a hang', () => {
     // mkdir there says ENOENT although /proc exists, where a recursive mkdir tries again for ever
     const doc = expectUserError(['exp', 'reindex', '--store', '/proc/cmc-no-store/sub'], 'STORE_UNUSABLE', 9, /\/proc takes no new folders/)
     expect(doc.hint).toMatch(/--store/)
+    // cmc's home there: what must be written is refused, the caches are done without
+    const home = { CMC_HOME: '/proc/cmc-no-home' }
+    expect(expectUserError(['repo', 'add', path.join(repoRoot, 'examples')], 'HOME_UNUSABLE', 2, /\/proc\/cmc-no-home cannot be made/, home).hint).toMatch(
+      /CMC_HOME/,
+    )
+    const find = cmc(['find', '--tags', 'memory', '--repo', path.join(repoRoot, 'examples')], home)
+    expect(find.code, find.stderr).toBe(0)
+    expect(find.stdout).toMatch(/stream/)
   })
 })
 
