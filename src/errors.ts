@@ -104,7 +104,10 @@ export const ERROR_CODES = {
     "`exp export --format mlperf`: the --system file cannot be read, is not a JSON object or its measurements is not one, or a record's submission fields are missing",
   ],
   EXPORT_TARGET_NOT_EMPTY: ['input', '`exp export --format mlperf`: the -o folder already holds files, which the tree would be mixed with or overwrite'],
-  OUTPUT_UNWRITABLE: ['input', 'a file to write (`-o`) cannot be written: its folder is missing, or not writable'],
+  OUTPUT_UNWRITABLE: [
+    'input',
+    'a file or folder to write (`-o`, `--job-dir`) cannot be written or made: its folder is missing, not writable, or takes no new folders',
+  ],
   LISTEN_FAILED: ['input', '`cmc dashboard` cannot listen on the address: the port is taken or privileged, or the host is not this machine'],
   BUNDLE_INVALID: ['input', 'the file is not a `cmc export` bundle'],
   IMAGE_NOT_BUILT: ['input', 'the image has not been built on this engine (`cmc build`)'],

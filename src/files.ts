@@ -1,6 +1,6 @@
 // Small file-system and process helpers shared across stages.
 import { randomBytes } from 'node:crypto'
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from './errors.js'
 
@@ -45,6 +45,38 @@ export function makeFolders(dir: string): void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
     }
+  }
+}
+
+/** The nearest of p and the folders above it that exists. */
+export function nearestExisting(p: string): string {
+  let d = path.resolve(p)
+  while (!existsSync(d) && path.dirname(d) !== d) d = path.dirname(d)
+  return d
+}
+
+/**
+ * Makes a folder the user named (`-o DIR`, `--job-dir`) and those above it;
+ * one that cannot be made is OUTPUT_UNWRITABLE, saying why in the user's terms.
+ */
+export function makeOutputFolder(dir: string, flag: string): void {
+  try {
+    makeFolders(dir)
+  } catch (e) {
+    const existing = nearestExisting(dir)
+    const code = (e as NodeJS.ErrnoException).code ?? ''
+    const notFolder = !statSync(existing).isDirectory()
+    const reasons: Record<string, string> = {
+      // mkdir says ENOENT under a folder that exists where that folder takes no new ones (procfs, sysfs)
+      ENOENT: `${existing} takes no new folders`,
+      EACCES: `${existing} is not writable`,
+      EROFS: `${existing} is read-only`,
+    }
+    const why = notFolder ? `${existing} is a file, not a folder` : (reasons[code] ?? (e as Error).message)
+    throw new CmcError('OUTPUT_UNWRITABLE', `cannot make ${dir} (${flag}): ${why}`, {
+      hint: `give ${flag} a folder you can write${notFolder ? `, or move ${existing} out of the way` : ''}`,
+      cause: e,
+    })
   }
 }
 

@@ -8,6 +8,7 @@ import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFile
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { CmcError } from '../errors.js'
+import { makeOutputFolder } from '../files.js'
 import type { EventSink } from '../events.js'
 import { containerCreateOptions } from '../engine/run.js'
 import { saveImages } from '../engine/share.js'
@@ -45,6 +46,8 @@ export interface Submitted {
 
 export async function submitSweep(opts: ClusterRunOptions): Promise<Submitted> {
   const events = opts.events ?? (() => {})
+  // a folder that cannot be made is said before anything is built or asked
+  if (opts.jobDir) makeOutputFolder(path.resolve(opts.jobDir), '--job-dir')
   // the scheduler is asked while the plan resolves and the image is checked: a refusal ends both
   const checked = schedulerTarget(opts).then(async (target) => {
     // a dry run for Kubernetes asks no server anything

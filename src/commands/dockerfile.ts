@@ -1,10 +1,11 @@
 // `cmc dockerfile`: the multi-stage Dockerfile of a target, per platform.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { defineCommand } from '../cli/command.js'
 import { platformSpec, repoSpec } from '../cli/spec.js'
 import { hostArch } from '../engine/baseNames.js'
 import { CmcError } from '../errors.js'
+import { makeOutputFolder } from '../files.js'
 import { compileDockerfiles } from '../pipeline/dockerfiles.js'
 import { loadIndex } from '../repos/index.js'
 
@@ -43,7 +44,7 @@ export default defineCommand({
       throw new CmcError('USAGE', 'several Dockerfiles need a folder', { hint: 'add -o DIR (files are named Dockerfile.<platform>)' })
     }
     if (flags.output) {
-      mkdirSync(flags.output, { recursive: true })
+      makeOutputFolder(flags.output, '-o')
       for (const r of results) {
         const file = path.join(flags.output, `Dockerfile.${r.platform}`)
         writeFileSync(file, r.dockerfile)

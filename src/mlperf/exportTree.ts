@@ -17,6 +17,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
+import { makeOutputFolder } from '../files.js'
 import { readKeptFile } from '../store/keptFiles.js'
 import type { ExperimentRecord } from '../store/record.js'
 import type { Store } from '../store/store.js'
@@ -93,6 +94,7 @@ export function exportTree(store: Store, records: ExperimentRecord[], dir: strin
     incomplete: [],
     otherRounds: otherRounds(exported, layout.round),
   }
+  makeOutputFolder(dir, '-o')
   for (const folder of writeAll(store, placed, dir, layout, report)) finishFolder(folder, dir, layout, report)
   return report
 }

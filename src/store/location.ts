@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
+import { nearestExisting } from '../files.js'
 import { cmcHome } from '../paths.js'
 
 export function findStoreRoot(opts: { path?: string; cwd?: string } = {}): string {
@@ -23,8 +24,7 @@ export function findStoreRoot(opts: { path?: string; cwd?: string } = {}): strin
 
 /** The error for a store folder that cannot be made or read at root: the file in its way, or what the system said. */
 export function storeUnusable(root: string, cause: unknown): CmcError {
-  let existing = path.join(root, 'records')
-  while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing)
+  const existing = nearestExisting(path.join(root, 'records'))
   const inTheWay = statSync(existing).isDirectory() ? undefined : existing
   // mkdir says ENOENT under a folder that exists where that folder takes no new ones (procfs, sysfs)
   const noFolders = !inTheWay && (cause as NodeJS.ErrnoException).code === 'ENOENT' && existing !== root

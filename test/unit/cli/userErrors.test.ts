@@ -136,6 +136,17 @@ describe('user errors, not crashes', () => {
     expect(find.code, find.stderr).toBe(0)
     expect(find.stdout).toMatch(/stream/)
   })
+
+  it('an output folder (-o DIR, --job-dir) that cannot be made: OUTPUT_UNWRITABLE at once, why in words', () => {
+    const df = expectUserError(['dockerfile', 'stream', '-o', '/proc/cmc-no-out/df'], 'OUTPUT_UNWRITABLE', 2, /\/proc takes no new folders/)
+    expect(df.hint).toMatch(/-o/)
+    const file = path.join(work, 'in-the-way')
+    writeFileSync(file, 'not a folder\n')
+    expect(expectUserError(['dockerfile', 'stream', '-o', path.join(file, 'df')], 'OUTPUT_UNWRITABLE', 2, /in-the-way is a file/).hint).toMatch(/move/)
+    // before the scheduler is asked or anything is built
+    const job = expectUserError(['run', 'stream', '--on', 'slurm', '--job-dir', '/proc/cmc-no-jobs'], 'OUTPUT_UNWRITABLE', 2, /--job-dir/)
+    expect(job.message).toMatch(/\/proc takes no new folders/)
+  })
 })
 
 describe('a mistyped command', () => {

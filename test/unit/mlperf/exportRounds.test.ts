@@ -189,6 +189,10 @@ describe('the folder a tree is written into', () => {
     writeFileSync(file, 'mine\n')
     expect(cmcErrorOf(() => exportTree(store, records, file)).message).toBe(`${file} is a file, not a folder for the tree`)
     expect(readFileSync(file, 'utf8')).toBe('mine\n')
+    // a folder that takes no new ones (procfs): refused at once, not a hang
+    const proc = cmcErrorOf(() => exportTree(store, records, '/proc/cmc-no-tree/out'))
+    expect(proc.code).toBe('OUTPUT_UNWRITABLE')
+    expect(proc.message).toBe('cannot make /proc/cmc-no-tree/out (-o): /proc takes no new folders')
     const empty = path.join(dir, 'out-empty')
     mkdirSync(empty)
     expect(exportTree(store, records, empty).written).toHaveLength(records.length)
