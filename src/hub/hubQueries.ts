@@ -98,6 +98,7 @@ function columnsSelection(c: RunColumns): Selection {
  * the field names (for the unknown-field warning) and the ids (for a prefix).
  */
 class FetchedStore extends Store {
+  override readonly hubFields = true
   readonly matched = new Map<string, Selection>()
   readonly full = new Map<string, HeldRecord>()
   ids: string[] = []

@@ -5,7 +5,8 @@ import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { isField } from './indexTable.js'
 import { parseWhere } from './query/evaluate.js'
-import { queriedFields, warnHubOnlyFields, warnUnknownFields } from './query/unknownFields.js'
+import { HUB_FIELDS } from './query/parseQuery.js'
+import { comparedFields, queriedFields, warnHubOnlyFields, warnUnknownFields } from './query/unknownFields.js'
 import type { Comparable } from './compare.js'
 import type { ExperimentRecord } from './record.js'
 import type { Selection, Store } from './store.js'
@@ -29,7 +30,7 @@ function selectWhere(store: Store, where: string | undefined, events?: EventSink
   const sel = store.select(tree, events)
   if (tree) {
     warnUnknownFields(store, sel, queriedFields(tree), events)
-    warnHubOnlyFields(tree, events)
+    if (!store.hubFields) warnHubOnlyFields(comparedFields(tree), events)
   }
   return sel
 }
@@ -44,12 +45,13 @@ export function querySummaries(store: Store, where: string | undefined, opts: { 
   let order = Array.from({ length: sel.length }, (_, k) => k)
   if (opts.sort) {
     const [field, dir, ...more] = opts.sort.split(':')
-    if (!isField(field!) || (dir !== undefined && dir !== 'asc' && dir !== 'desc') || more.length) {
+    if (!(isField(field!) || HUB_FIELDS.includes(field!)) || (dir !== undefined && dir !== 'asc' && dir !== 'desc') || more.length) {
       throw new CmcError('SORT_INVALID', `--sort ${opts.sort}: expected FIELD or FIELD:desc`, {
-        hint: 'FIELD is date, id, benchmark, image, digest, platform, status, host, params.NAME or metrics.NAME; e.g. --sort metrics.gflops:desc',
+        hint: "FIELD is date, id, benchmark, image, digest, platform, status, host, params.NAME or metrics.NAME (a hub's also pushedBy); e.g. --sort metrics.gflops:desc",
       })
     }
     warnUnknownFields(store, sel, [field!], opts.events, '--sort: ')
+    if (!store.hubFields) warnHubOnlyFields([field!], opts.events, '--sort: ')
     const sign = dir === 'desc' ? -1 : 1
     const keys = sel.values(field!) as Array<string | number | boolean | undefined>
     order = order.sort((a, b) => {

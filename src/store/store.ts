@@ -64,6 +64,8 @@ export function validateRecord(r: unknown): r is ExperimentRecord {
 
 export class Store {
   readonly root: string
+  /** Whether its records carry a hub's own fields (pushedBy, who pushed each): a hub's do, a local store's not. */
+  readonly hubFields: boolean = false
   constructor(root: string) {
     this.root = root
   }

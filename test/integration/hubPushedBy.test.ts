@@ -59,6 +59,23 @@ describe('pushedBy on a hub', () => {
     expect(await ids('pushedBy != alice')).toEqual([...pushedBy.bob!].sort())
     expect(await ids('pushedBy ~ AL')).toEqual([...pushedBy.alice!].sort())
     expect(await ids('pushedBy = carol')).toEqual([])
+    // the hub knows the field: no word of a local store's
+    const { stderr } = await cmc(['exp', 'list', '--store', hub.at('team'), '--where', 'pushedBy = alice'], token)
+    expect(stderr).not.toMatch(/known to a hub only/)
+  })
+
+  it('sorts by who pushed, each way, with --limit', async () => {
+    const token = await hub.token('read', 'team', 'carol')
+    const list = async (...args: string[]) => {
+      const { stdout, stderr } = await cmc(['exp', 'list', '--store', hub.at('team'), ...args, '--json'], token)
+      expect(stderr).not.toMatch(/known to a hub only/)
+      return (JSON.parse(stdout) as RecordSummary[]).map((s) => s.id)
+    }
+    // ties (one user's runs) stay in push order
+    expect(await list('--sort', 'pushedBy')).toEqual([...pushedBy.alice!, ...pushedBy.bob!])
+    expect(await list('--sort', 'pushedBy:desc')).toEqual([...pushedBy.bob!, ...pushedBy.alice!])
+    expect(await list('--sort', 'pushedBy:desc', '--limit', '3')).toEqual([...pushedBy.bob!, pushedBy.alice![0]])
+    expect(await list('--where', 'metrics.throughput > 11', '--sort', 'pushedBy:desc')).toEqual([...pushedBy.bob!, ...pushedBy.alice!.slice(1)])
   })
 
   it("compares one user's runs with another's", async () => {
@@ -77,6 +94,9 @@ describe('pushedBy in a local store', () => {
     const { stdout, stderr } = await cmc(['exp', 'list', '--store', store.root, '--where', 'pushedBy = alice', '--json'], '')
     expect(JSON.parse(stdout)).toEqual([])
     expect(stderr).toMatch(/pushedBy is known to a hub only/)
+    const sorted = await cmc(['exp', 'list', '--store', store.root, '--sort', 'pushedBy', '--json'], '')
+    expect(JSON.parse(sorted.stdout)).toHaveLength(1)
+    expect(sorted.stderr).toMatch(/--sort: pushedBy is known to a hub only/)
   })
 })
 

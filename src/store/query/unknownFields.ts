@@ -18,14 +18,14 @@ export function queriedFields(tree: QueryNode): string[] {
   return comparedFields(tree).filter((f) => kindOf(f))
 }
 
-/** One warning for each field among a query's that only a hub holds: in a local store it matches no record. */
-export function warnHubOnlyFields(tree: QueryNode, events: EventSink | undefined): void {
-  for (const field of comparedFields(tree).filter((f) => HUB_FIELDS.includes(f)))
-    events?.({ type: 'log', level: 'warn', message: `${field} is known to a hub only (who pushed each record): no record in a local store has it` })
+/** One warning for each of these fields (a query's, a sort's) that only a hub holds: in a local store no record has it. */
+export function warnHubOnlyFields(fields: string[], events: EventSink | undefined, prefix = ''): void {
+  for (const field of fields.filter((f) => HUB_FIELDS.includes(f)))
+    events?.({ type: 'log', level: 'warn', message: `${prefix}${field} is known to a hub only (who pushed each record): no record in a local store has it` })
 }
 
 /** Every field a query compares, each once, in the order they appear. */
-function comparedFields(tree: QueryNode): string[] {
+export function comparedFields(tree: QueryNode): string[] {
   const out = new Set<string>()
   const walk = (n: QueryNode): void => {
     if (n.type === 'cmp') out.add(n.field)
