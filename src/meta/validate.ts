@@ -83,6 +83,13 @@ export function schemaFingerprint(): string {
   return validators.fingerprint()
 }
 
+/** The value at a data path (keys and indexes). */
+export function valueAt(data: unknown, p: Array<string | number>): unknown {
+  let v = data
+  for (const k of p) v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined
+  return v
+}
+
 function splitPointer(p: string): Array<string | number> {
   if (!p) return []
   return p
@@ -136,9 +143,29 @@ function describe(e: ErrorObject): string {
       return `must match ${e.params.pattern}`
     case 'minimum':
       return `must be >= ${e.params.limit}`
+    case 'enum':
+      return `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
     default:
       return e.message ?? 'is invalid'
   }
+}
+
+/**
+ * A value of a union of values (format: json | loadgen | regex) fails once
+ * per value: one problem that lists them all stands for those, and for the
+ * values' "must be string" where it is not a string at all.
+ */
+function oneProblemPerUnionOfValues(errors: ErrorObject[]): ErrorObject[] {
+  const values = new Map<string, unknown[]>()
+  for (const e of errors) if (e.keyword === 'const') values.set(e.instancePath, [...(values.get(e.instancePath) ?? []), e.params.allowedValue])
+  const listed = new Set<string>()
+  return errors.flatMap((e) => {
+    const allowed = values.get(e.instancePath)
+    if (!allowed || allowed.length < 2 || (e.keyword !== 'const' && e.keyword !== 'type')) return [e]
+    if (listed.has(e.instancePath)) return []
+    listed.add(e.instancePath)
+    return [{ ...e, keyword: 'enum', params: { allowedValues: allowed } }]
+  })
 }
 
 /** Validate; returns the most useful problem first, or [] when valid. */
@@ -150,10 +177,12 @@ export function validateMeta(name: SchemaName, data: unknown): MetaProblem[] {
   // A union (e.g. a dep is a string or an object) fails in every branch; the
   // "must be string" of the branch the user did not mean is noise when another
   // branch got further, so drop type errors at or above a deeper error.
-  const errors = all.filter(
-    (e) =>
-      e.keyword !== 'type' ||
-      !all.some((o) => o !== e && o.keyword !== 'type' && (o.instancePath === e.instancePath || o.instancePath.startsWith(e.instancePath + '/'))),
+  const errors = oneProblemPerUnionOfValues(
+    all.filter(
+      (e) =>
+        e.keyword !== 'type' ||
+        !all.some((o) => o !== e && o.keyword !== 'type' && (o.instancePath === e.instancePath || o.instancePath.startsWith(e.instancePath + '/'))),
+    ),
   )
   // Deeper and more specific errors first: a typo'd key beats "must be string"
   // from the other branch of a union.
@@ -185,12 +214,14 @@ export function validateMeta(name: SchemaName, data: unknown): MetaProblem[] {
       }
     }
     const what = e.keyword === 'pattern' ? descriptionAt(schema, path) : undefined
+    const given = valueAt(data, path)
+    const near = e.keyword === 'enum' && typeof given === 'string' ? nearest(given, (e.params.allowedValues as unknown[]).map(String), 1) : []
     return {
       path,
       atKey: false,
       code: 'META_INVALID',
       message: `${path.join('.') || 'meta'} ${describe(e)}`,
-      ...(what ? { hint: `${path.at(-1)}: ${what}` } : {}),
+      ...(what ? { hint: `${path.at(-1)}: ${what}` } : near.length ? { hint: `did you mean "${path.at(-1)}: ${near[0]}"?` } : {}),
     }
   })
 }

@@ -45,6 +45,19 @@ describe('meta errors name the file, line and column and say what to write', () 
     expect(e.where).toMatchObject({ line: 3, col: 1 })
   })
 
+  it('a value that is none of those a key takes lists them, with the nearest', () => {
+    const meta = (format: string) => `kind: benchmark\nalias: b\nimage: x\ncommand: run\noutputs:\n  metrics:\n    format: ${format}\n`
+    const e = loadError('values/cmc.yaml', meta('loadgn'))
+    expect(e.code).toBe('META_INVALID')
+    expect(e.message).toBe('outputs.metrics.format must be one of "json", "loadgen", "regex"')
+    expect(e.hint).toBe('did you mean "format: loadgen"?')
+    expect(e.where).toMatchObject({ line: 7, col: 13 })
+    // not a string at all: the same one problem, and no guess
+    const n = loadError('values-number/cmc.yaml', meta('3'))
+    expect(n.message).toBe('outputs.metrics.format must be one of "json", "loadgen", "regex"')
+    expect(n.hint).toBeUndefined()
+  })
+
   it('a wrong type says what is expected', () => {
     const e = loadError('type/cmc.yaml', 'kind: benchmark\nalias: b\nimage: x\ncommand: run\nrepeat: two\n')
     expect(e.code).toBe('META_INVALID')
