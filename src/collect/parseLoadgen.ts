@@ -12,6 +12,7 @@
 // (same labels, different values), LLM TTFT and TPOT early-stopping blocks.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { loggedAs } from './scenarios.js'
 
 export type EarlyStoppingKind = 'latency' | 'ttft' | 'tpot'
 
@@ -577,7 +578,28 @@ export function headlineOf(res: Pick<LoadgenResult, 'scenario' | 'metrics' | 've
 }
 
 /** What a record keeps of a LoadGen result besides its metrics (ExperimentRecord.loadgen). */
-export type LoadgenFacts = Omit<LoadgenResult, 'metrics' | 'invalidReasons'> & { invalidReasons?: string[] }
+export type LoadgenFacts = Omit<LoadgenResult, 'metrics' | 'invalidReasons'> & {
+  invalidReasons?: string[]
+  /** the scenario the benchmark's meta says a local run stands for (outputs.metrics.scenario), where its logs say another */
+  declaredScenario?: string
+}
+
+/** The scenario a run's LoadGen facts stand for: the one declared where the logs say another, else the logs'. */
+export const scenarioOfFacts = (facts: LoadgenFacts | undefined) => facts?.declaredScenario ?? facts?.scenario
+
+/**
+ * A local run's LoadGen facts with the scenario its meta declares: kept where
+ * the logs say another that stands for it (Server for Interactive); one the
+ * logs contradict is warned of, and the record keeps what the logs say.
+ */
+export function declareScenario(facts: LoadgenFacts | undefined, declared: string | undefined, warn: (message: string) => void): LoadgenFacts | undefined {
+  if (!facts || declared === undefined || declared === facts.scenario) return facts
+  if (loggedAs(facts.scenario, declared)) return { ...facts, declaredScenario: declared }
+  warn(
+    `outputs.metrics.scenario says ${declared}, but the LoadGen logs say ${facts.scenario ?? 'no scenario'}: the record keeps ${facts.scenario ? `${facts.scenario}, as the logs say` : 'no scenario'}`,
+  )
+  return facts
+}
 
 /** The facts of a result: everything but the metrics, which a record keeps as metric summaries. */
 export function loadgenFacts(res: LoadgenResult): LoadgenFacts {

@@ -3,6 +3,7 @@
 // problem as a CmcError with file:line:col and what to write instead.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { SCENARIO_NAMES } from '../collect/scenarios.js'
 import { CmcError, type ErrorCode } from '../errors.js'
 import type { Artifact } from './artifact.js'
 import { cmToComponent, looksLikeCm } from './cmScript.js'
@@ -11,7 +12,7 @@ import { nearest } from './nearest.js'
 import { parseMetaText, type Parsed } from './parse.js'
 import type { ArtifactMeta, BenchmarkMeta } from './schema.js'
 import { derivedUid } from './uid.js'
-import { validateMeta, type MetaProblem } from './validate.js'
+import { validateMeta, valueAt, type MetaProblem } from './validate.js'
 
 export { parseMetaText, yaml } from './parse.js'
 
@@ -37,6 +38,7 @@ function fail(file: string, parsed: Parsed, code: ErrorCode, message: string, p:
  */
 function checkMetricPatterns(file: string, parsed: Parsed, meta: BenchmarkMeta): void {
   const spec = meta.outputs?.metrics
+  if (spec?.scenario !== undefined) checkScenario(file, parsed, spec.format, spec.scenario)
   if (spec?.format !== 'regex') return
   const at = ['outputs', 'metrics']
   if (!spec.patterns || !Object.keys(spec.patterns).length) {
@@ -73,11 +75,30 @@ function checkMetricPatterns(file: string, parsed: Parsed, meta: BenchmarkMeta):
   }
 }
 
-/** The value at a data path (keys and indexes). */
-function valueAt(data: unknown, p: Array<string | number>): unknown {
-  let v = data
-  for (const k of p) v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined
-  return v
+/** outputs.metrics.scenario: for LoadGen logs only, and a scenario's name or a template over the params. */
+function checkScenario(file: string, parsed: Parsed, format: string, scenario: string): void {
+  const at = ['outputs', 'metrics', 'scenario']
+  if (format !== 'loadgen')
+    fail(
+      file,
+      parsed,
+      'META_INVALID',
+      `outputs.metrics.scenario is the MLPerf scenario LoadGen logs stand for, and these metrics are format: ${format}`,
+      at,
+      true,
+      'set format: loadgen, or leave scenario out',
+    )
+  if (scenario.includes('{{') || SCENARIO_NAMES.includes(scenario)) return
+  const near = nearest(scenario, SCENARIO_NAMES, 1)
+  fail(
+    file,
+    parsed,
+    'META_INVALID',
+    `outputs.metrics.scenario: "${scenario}" is not an MLPerf scenario`,
+    at,
+    false,
+    near.length ? `did you mean "${near[0]}"?` : `write one of ${SCENARIO_NAMES.join(', ')}, or a template such as '{{scenario}}'`,
+  )
 }
 
 /**

@@ -152,6 +152,12 @@ export const MetricsSpec = Type.Object(
     patterns: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'metric -> regex with one capture group (format: regex, over stdout)' })),
     higherIsBetter: Type.Optional(Type.Record(Type.String(), Type.Boolean())),
     units: Type.Optional(Type.Record(Type.String(), Type.String())),
+    // which names are scenarios is checked where the meta loads (load.ts), with a did-you-mean
+    scenario: Type.Optional(
+      Str(
+        'format: loadgen: the MLPerf scenario a run stands for where its logs say another (Interactive, which LoadGen runs as a Server test): SingleStream, MultiStream, Server, Offline or Interactive, or a template over the params, {{scenario}}',
+      ),
+    ),
   },
   { additionalProperties: false },
 )

@@ -4,7 +4,7 @@
 // (performance/run_1/..., accuracy/..., TEST0X/..., user.conf,
 // measurements.json, mlperf.conf). The round's layout (exportTree.ts) decides
 // the folders they end up in.
-import { loadgenFolderOf, type LoadgenFacts } from '../collect/parseLoadgen.js'
+import { loadgenFolderOf, scenarioOfFacts, type LoadgenFacts } from '../collect/parseLoadgen.js'
 import { CmcError } from '../errors.js'
 import { readKeptLoadgen } from '../store/keptFiles.js'
 import type { ExperimentRecord } from '../store/record.js'
@@ -144,7 +144,7 @@ export function placeLocal(store: Store, record: ExperimentRecord, opts: Placeme
     submitter: opts.submitter,
     system,
     benchmark: opts.benchmark ?? record.benchmark.alias,
-    scenario: loadgen.scenario,
+    scenario: scenarioOfFacts(loadgen)!,
     mode: loadgen.mode ?? 'PerformanceOnly',
     systemDescription: systemFromHost(record.host, { ...given, division, submitter: opts.submitter }),
     measurements: (measurements && typeof measurements === 'object' ? measurements : {}) as Record<string, unknown>,

@@ -14,6 +14,7 @@
 import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs'
 import path from 'node:path'
 import { LOADGEN_LOGS, loadgenFacts, normalizeScenario, parseLoadgenLogs } from '../collect/parseLoadgen.js'
+import { loggedAs, SCENARIO_NAMES } from '../collect/scenarios.js'
 import type { PublishedSource } from '../store/record.js'
 import { parseAccuracy } from './accuracy.js'
 import { COMPLIANCE_TEST } from './compliance.js'
@@ -62,7 +63,6 @@ export const heldResult = (source: ResultKey, from: string): PublishedResult => 
 })
 
 export const DIVISIONS = ['closed', 'open', 'network']
-export const SCENARIO_NAMES = ['SingleStream', 'MultiStream', 'Server', 'Offline', 'Interactive']
 /** accuracy logs beyond this are not kept with the record (the checker wants them truncated anyway) */
 const MAX_KEPT_BYTES = 10 * 2 ** 20
 
@@ -292,8 +292,8 @@ function readLogs(dir: string, to: string): { files: KeptFile[]; res: ReturnType
   return { files, res: parseLoadgenLogs(text(LOADGEN_LOGS[0]!), text(LOADGEN_LOGS[1]!)) }
 }
 
-/** Whether a log of this scenario belongs in this scenario folder: LoadGen runs an Interactive result as a Server test, and its logs say Server. */
-const scenarioOfFolder = (logged: string, folder: string) => logged === folder || (folder === 'Interactive' && logged === 'Server')
+/** Whether a log of this scenario belongs in this scenario folder (an Interactive folder's logs say Server). */
+const scenarioOfFolder = (logged: string, folder: string) => loggedAs(logged, folder)
 
 function readPerformance(unit: Unit, sink: Sink): void {
   const perfDir = path.join(unit.dir, 'performance')

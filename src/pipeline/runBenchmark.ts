@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { repeatMetrics, summarizeRepeats } from '../collect/benchmarkMetrics.js'
 import { collectOutputs } from '../collect/collectOutputs.js'
-import { loadgenOfOutputs } from '../collect/parseLoadgen.js'
+import { declareScenario, loadgenOfOutputs } from '../collect/parseLoadgen.js'
+import { SCENARIO_NAMES } from '../collect/scenarios.js'
 import { redactEnv } from '../collect/redactEnv.js'
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
@@ -174,6 +175,8 @@ export async function prepareRun(opts: RunOptions): Promise<{ run: RunContext; p
   const index = await loadIndex({ extraRepos: opts.extraRepos, events })
   const { plan, benchmark } = resolveBenchmark(index, opts)
   const points = expandSweep(benchmark.params, opts.sets ?? {}, { recorded: opts.reproduces !== undefined })
+  // a scenario no point can stand for is said before a build
+  for (const params of points) declaredScenario(benchmark, params)
   const spec = deviceSpec(benchmark, plan.platform.devices.gpu, opts)
   const devices = { spec, hostConfig: hostConfigForDevices(spec) }
   // checked again for each container; here, so that a missing input is said before a build
@@ -218,6 +221,29 @@ function resolveBenchmark(index: ArtifactIndex, opts: RunOptions): { plan: Build
   if (!benchmark)
     throw new CmcError('NOT_A_BENCHMARK', `${opts.target} is an image; cmc run runs benchmarks`, { hint: 'list benchmarks with `cmc find --kind benchmark`' })
   return { plan, benchmark }
+}
+
+/**
+ * The MLPerf scenario a point stands for, as outputs.metrics.scenario declares
+ * it over the point's params; undefined where the meta declares none.
+ */
+export function declaredScenario(benchmark: PlanBenchmark, params: Record<string, ParamValue>): string | undefined {
+  const metrics = benchmark.outputs.metrics
+  // format: loadgen, as the meta's loading checked
+  if (metrics?.scenario === undefined) return undefined
+  const where = `${benchmark.alias} (${benchmark.dir})`
+  const scenario = renderCommand(metrics.scenario, params, 'outputs.metrics.scenario')
+  if (!SCENARIO_NAMES.includes(scenario)) {
+    const label = paramLabel(params)
+    throw new CmcError(
+      'META_INVALID',
+      `${where}: outputs.metrics.scenario is "${scenario}"${label ? ` for ${label}` : ''}: expected ${SCENARIO_NAMES.join(', ')}`,
+      {
+        hint: metrics.scenario.includes('{{') ? `give its params values that name a scenario (${metrics.scenario})` : 'name one of those scenarios',
+      },
+    )
+  }
+  return scenario
 }
 
 /** outputs.maxLogBytes, from the benchmark's meta (the plan does not carry it). */
@@ -532,9 +558,13 @@ async function pointRecord(run: RunContext, point: Point, outcome: PointOutcome)
     ...(!opts.elsewhere && { emulated: run.emulation !== undefined, emulation: run.emulation }),
     reproduces: opts.reproduces,
     scheduler: point.ran?.scheduler,
-    loadgen: loadgenOfOutputs(
-      path.join(point.writer.dir, 'outputs'),
-      outputs.map((file) => file.path),
+    loadgen: declareScenario(
+      loadgenOfOutputs(
+        path.join(point.writer.dir, 'outputs'),
+        outputs.map((file) => file.path),
+      ),
+      declaredScenario(benchmark, point.params),
+      (message) => run.events({ type: 'log', level: 'warn', message }),
     ),
   }
 }

@@ -75,9 +75,9 @@ const SIMPLE = /\{\{\s*([A-Za-z_][\w-]*)\s*\}\}/g
  * filled here; anything else handlebars can do (helpers, blocks) goes through
  * handlebars, loaded only then: a `cmc run` otherwise never loads it.
  */
-export function renderCommand(template: string, params: Record<string, ParamValue>): string {
-  const unknown = (name: string) =>
-    new CmcError('COMMAND_TEMPLATE', `benchmark command: {{${name}}} is not a declared param`, { hint: 'every {{name}} in command must be a declared param' })
+export function renderCommand(template: string, params: Record<string, ParamValue>, key = 'command'): string {
+  const hint = `every {{name}} in ${key} must be a declared param`
+  const unknown = (name: string) => new CmcError('COMMAND_TEMPLATE', `benchmark ${key}: {{${name}}} is not a declared param`, { hint })
   if (!template.replace(SIMPLE, '').includes('{{')) {
     return template.replace(SIMPLE, (_, name: string) => {
       if (!Object.hasOwn(params, name)) throw unknown(name)
@@ -87,9 +87,7 @@ export function renderCommand(template: string, params: Record<string, ParamValu
   try {
     return handlebars().compile(template, { noEscape: true, strict: true })(params)
   } catch (e) {
-    throw new CmcError('COMMAND_TEMPLATE', `benchmark command: ${(e as Error).message.split('\n')[0]}`, {
-      hint: 'every {{name}} in command must be a declared param',
-    })
+    throw new CmcError('COMMAND_TEMPLATE', `benchmark ${key}: ${(e as Error).message.split('\n')[0]}`, { hint })
   }
 }
 

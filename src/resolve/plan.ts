@@ -56,6 +56,8 @@ export interface PlanBenchmark {
       patterns?: Record<string, string>
       higherIsBetter?: Record<string, boolean>
       units?: Record<string, string>
+      /** the MLPerf scenario a run stands for, a template over the params */
+      scenario?: string
     }
     maxBytes: number
   }

@@ -5,7 +5,7 @@
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
 import { compareGroups, hasSetup, queryValue, type Comparable, type CompareOptions, type Comparison } from './compare.js'
-import { loadgenHigherIsBetter, loadgenUnit } from '../collect/parseLoadgen.js'
+import { loadgenHigherIsBetter, loadgenUnit, scenarioOfFacts } from '../collect/parseLoadgen.js'
 import { gpusGiven } from '../engine/devices.js'
 import { readKeptLoadgen } from './keptFiles.js'
 import { parseWhere } from './query/evaluate.js'
@@ -110,7 +110,7 @@ function recordFacts(store: Store, record: ExperimentRecord | undefined): Result
     }
   const loadgen = record.loadgen ?? readKeptLoadgen(store, record)
   return {
-    scenario: loadgen?.scenario,
+    scenario: scenarioOfFacts(loadgen),
     mode: loadgen?.mode,
     headline: loadgen?.headline?.metric,
     accelerators: gpusGiven(record.devices, record.host.gpus.length),

@@ -93,7 +93,8 @@ function sourceFields(r: ExperimentRecord): Partial<RecordSummary> {
     system: src?.system,
     accelerator: src?.accelerator,
     accelerators: src?.accelerators,
-    scenario: src?.scenario ?? r.loadgen?.scenario,
+    // the scenario a local run stands for (scenarioOfFacts), without loading the LoadGen parser
+    scenario: src?.scenario ?? r.loadgen?.declaredScenario ?? r.loadgen?.scenario,
     mode: src?.mode ?? r.loadgen?.mode,
     headline: src?.headline?.metric ?? r.loadgen?.headline?.metric,
   }

@@ -80,3 +80,27 @@ describe('timeout', () => {
     expect(load('timeout: 0.5').alias).toBe('b')
   })
 })
+
+describe('the MLPerf scenario a run declares (outputs.metrics.scenario)', () => {
+  it('is a scenario or a template, at its line', () => {
+    const e = loadError('outputs:', '  metrics:', '    format: loadgen', '    scenario: Interactiv')
+    expect(e.code).toBe('META_INVALID')
+    expect(e.where).toMatchObject({ line: 8, col: 15 })
+    expect(e.message).toBe('outputs.metrics.scenario: "Interactiv" is not an MLPerf scenario')
+    expect(e.hint).toBe('did you mean "Interactive"?')
+    expect(load('outputs:', '  metrics:', '    format: loadgen', '    scenario: Interactive').meta).toMatchObject({
+      outputs: { metrics: { scenario: 'Interactive' } },
+    })
+    expect(load('outputs:', '  metrics:', '    format: loadgen', "    scenario: '{{scenario}}'").meta).toMatchObject({
+      outputs: { metrics: { scenario: '{{scenario}}' } },
+    })
+  })
+
+  it('is for LoadGen logs only', () => {
+    const e = loadError('outputs:', '  metrics:', '    format: json', '    scenario: Interactive')
+    expect(e.code).toBe('META_INVALID')
+    expect(e.message).toBe('outputs.metrics.scenario is the MLPerf scenario LoadGen logs stand for, and these metrics are format: json')
+    expect(e.where).toMatchObject({ line: 8 })
+    expect(e.hint).toBe('set format: loadgen, or leave scenario out')
+  })
+})

@@ -1,0 +1,8 @@
+// The MLPerf scenarios, apart from the LoadGen parser: the meta's loading
+// checks a declared scenario by name and needs nothing else of LoadGen.
+
+/** The MLPerf scenarios, as a submission's folders and the query language name them. */
+export const SCENARIO_NAMES = ['SingleStream', 'MultiStream', 'Server', 'Offline', 'Interactive']
+
+/** Whether logs of this scenario stand for that one: itself, or Interactive, which LoadGen runs as a Server test and logs as Server. */
+export const loggedAs = (logged: string | undefined, scenario: string) => logged === scenario || (scenario === 'Interactive' && logged === 'Server')
