@@ -428,7 +428,8 @@ export function exitSeenByInspect(c: Docker.Container, ended: Promise<void>, ans
         clearTimeout(timer)
         look()
       },
-      { once: true },
+      // removed once the exit is known: a run's containers share the one signal
+      { once: true, signal: answered },
     )
   })
 }

@@ -2,6 +2,7 @@
 // read-only inputs, hostile outputs, failures, timeouts, Ctrl-C, device
 // passthrough in the created container's HostConfig, and no leftovers.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { getEventListeners } from 'node:events'
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -461,13 +462,22 @@ describe('cmc run', () => {
       )
       expect(await Promise.race([late, new Promise((r) => setTimeout(() => r('silent'), 1500))])).toBe('silent')
       const answered = new AbortController()
+      const ctrlC = new AbortController()
       const t0 = Date.now()
-      expect(await exitSeenByInspect(c, Promise.resolve(), answered.signal)).toEqual({ StatusCode: 7 })
+      expect(await exitSeenByInspect(c, Promise.resolve(), answered.signal, { signal: ctrlC.signal })).toEqual({ StatusCode: 7 })
       expect(Date.now() - t0).toBeLessThan(5000)
       answered.abort()
+      // the run's signal, shared by all its containers, keeps no listener of this one's
+      expect(getEventListeners(ctrlC.signal, 'abort')).toHaveLength(0)
     } finally {
       await c.remove({ force: true })
     }
+  })
+
+  it('a run of more containers than a signal warns of listeners for: no leak, no warning', async () => {
+    const r = await run(['echo-metrics', '--set', 'n=2', '--repeat', '12', '--warmup', '0', '-q'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).not.toMatch(/MaxListenersExceeded|memory leak/)
   })
 
   it('a reader that goes away (cmc run 2>&1 | head -1) does not stop cmc cleaning up', async () => {
