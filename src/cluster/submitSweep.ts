@@ -13,7 +13,7 @@ import type { EventSink } from '../events.js'
 import { containerCreateOptions } from '../engine/run.js'
 import { saveImages } from '../engine/share.js'
 import { containerSpec, prepareRun, type RunContext, type RunOptions } from '../pipeline/runBenchmark.js'
-import { pushBuilt } from '../pipeline/shareImage.js'
+import { pushBuilt, pushedRefOf } from '../pipeline/shareImage.js'
 import { paramLabel, renderCommand, type ParamValue } from '../pipeline/sweep.js'
 import { backendFor, submitPoints } from './backend.js'
 import { nodeContainer } from './dockerRunArgs.js'
@@ -66,7 +66,7 @@ export async function submitSweep(opts: ClusterRunOptions): Promise<Submitted> {
     if (target.slurm) (await import('./slurm/slurmChecks.js')).checkShared(dir, target.slurm, { code: 'JOB_DIR_NOT_SHARED', flag: '--job-dir' })
     const shipped: JobPlatform[] = []
     for (const p of platforms)
-      shipped.push({ run: freezeRun(p.run), image: opts.dryRun ? dryRunImage(p.run, opts) : await shipImage(p.run, opts, dir, events) })
+      shipped.push({ run: freezeRun(p.run), image: opts.dryRun ? await dryRunImage(p.run, opts) : await shipImage(p.run, opts, dir, events) })
     const job: ClusterJob = {
       format: 1,
       id,
@@ -158,13 +158,9 @@ async function schedulerTarget(opts: ClusterRunOptions): Promise<Target> {
   return kubernetesTarget(opts.kubernetes ?? {}, Boolean(opts.dryRun))
 }
 
-/** The image as a dry run names it: what the nodes would be told to get, nothing sent. */
-function dryRunImage(run: RunContext, opts: ClusterRunOptions): ImageSource {
-  if (opts.registry)
-    return {
-      via: 'registry',
-      ref: `${opts.registry.replace(/\/$/, '')}/${run.image.ref.split(':')[0]}:${run.plan.platform.name}-${run.image.planHash.slice(0, 12)}`,
-    }
+/** The image as a dry run names it: what the nodes would be told to get (the reference a push would give it), nothing sent. */
+async function dryRunImage(run: RunContext, opts: ClusterRunOptions): Promise<ImageSource> {
+  if (opts.registry) return { via: 'registry', ref: await pushedRefOf(run.image.ref, run.plan.platform.name, opts.registry) }
   return { via: 'archive', ref: run.image.id, archive: '<job folder>/../images/<image>.tar' }
 }
 

@@ -39,6 +39,13 @@ export async function pushBuilt(target: string, platform: string, registry: stri
   return { local: local.ref, pushed: await pushPlatform(local, platform, `${registry.replace(/\/$/, '')}/${name}`, events) }
 }
 
+/** The reference pushBuilt pushes a build to first (its content tag), asked of the local engine only: what a dry run names. */
+export async function pushedRefOf(target: string, platform: string, registry: string): Promise<string> {
+  const local = await localBuild(target, platform)
+  const name = local.ref.slice(0, local.ref.lastIndexOf(':'))
+  return `${registry.replace(/\/$/, '')}/${name}:${await contentTagOf(local, platform)}`
+}
+
 async function pushPlatform(local: Awaited<ReturnType<typeof localBuild>>, platform: string, repository: string, events?: EventSink) {
   const pushed = []
   for (const tag of [await contentTagOf(local, platform), platform]) pushed.push(await pushImage(local.ref, `${repository}:${tag}`, events))

@@ -51,7 +51,7 @@ export interface BaseImage {
   id: string
 }
 
-export { localBuild, pullShared, pushAllPlatforms, pushBuilt, type MultiPlatformPush } from './pushPull.js'
+export { localBuild, pullShared, pushAllPlatforms, pushBuilt, pushedRefOf, type MultiPlatformPush } from './pushPull.js'
 
 export interface Exported extends Bundle {
   /** Why `cmc run` of the exported meta would build again (meta changed since the build, a base missing). */

@@ -3,7 +3,7 @@
 // exact command a pod would run is run on the local engine with
 // JOB_COMPLETION_INDEX set; its log, read back as the submitter reads a pod's
 // log, must give the record a local run gives.
-import { spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -186,6 +186,11 @@ describe('cmc run --on kubernetes', () => {
     const pod = manifest.spec.template.spec
     expect(pod.nodeSelector).toEqual({ 'kubernetes.io/arch': 'amd64' })
     expect(pod.containers[0].image).toMatch(/^registry\.example\.test:5000\/team\/cmc\/echo-metrics:x86_64-[0-9a-f]{12}$/)
+    // the reference a push gives the image: its local content tag
+    const tags = execFileSync('docker', ['image', 'inspect', '--format', '{{join .RepoTags " "}}', 'cmc/echo-metrics:x86_64'], { encoding: 'utf8' })
+      .trim()
+      .split(' ')
+    expect(tags.map((t) => `${REGISTRY}/${t}`)).toContain(pod.containers[0].image)
     expect(pod.containers[0].env.find((e) => e.name === 'PLAIN')?.value).toBe('visible')
     expect(pod.containers[0].env.find((e) => e.name === 'CMC_NODE')).toMatchObject({ valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } })
   })
