@@ -27,7 +27,9 @@ function notACommand(words: string[], config: Config): CmcError {
   const typed = (isTopic && words.length > 1 ? words.slice(0, 2) : words.slice(0, 1)).join(' ')
   const ids = config.commandIDs.map((c) => c.replace(/:/g, ' '))
   const candidates = typed.includes(' ') ? ids : [...ids.filter((c) => !c.includes(' ')), ...config.topics.map((t) => t.name), 'help', 'version']
-  const [guess] = nearest(typed, candidates, 1)
+  // a topic's command typed without its topic (`cmc reindex` for `cmc exp reindex`) is the best guess
+  const inTopic = typed.includes(' ') ? undefined : ids.find((c) => c.endsWith(` ${typed}`))
+  const [guess] = inTopic ? [inTopic] : nearest(typed, candidates, 1)
   return new CmcError('USAGE', `"${typed}" is not a cmc command`, {
     hint: guess ? `did you mean "${guess}"? (\`cmc --help\` lists the commands)` : '`cmc --help` lists the commands',
   })

@@ -5,6 +5,7 @@
 // through src/lazy.ts, only when one of these functions is called.
 import { CmcError, isCmcError } from '../errors.js'
 import { oclif } from '../lazy.js'
+import { nearest } from '../meta/nearest.js'
 import type { DeclaredCommand } from './command.js'
 import { commandIo, failWith, printResult } from './io.js'
 import type { ArgSpec, FlagSpec, FlagSpecs } from './spec.js'
@@ -82,7 +83,7 @@ function commandClass(declared: DeclaredCommand) {
       } catch (err) {
         // whatever the parser throws is about the command line
         if (isCmcError(err) || (err as { oclif?: { exit?: number } }).oclif?.exit === 0) throw err
-        throw usageError(err as Error, this.id, 'set' in (declaration.flags ?? {}))
+        throw usageError(err as Error, this.id, ['json', ...Object.keys({ ...(declared.baseFlags as object), ...declaration.flags })])
       }
       const { flags } = parsed
       delete flags.json
@@ -98,8 +99,8 @@ function commandClass(declared: DeclaredCommand) {
   }
 }
 
-/** oclif's parse error as cmc's usage error: its message without the boilerplate. */
-function usageError(err: Error, id: string | undefined, takesParams: boolean): CmcError {
+/** oclif's parse error as cmc's usage error: its message without the boilerplate, an unknown flag's nearest named. */
+function usageError(err: Error, id: string | undefined, flagNames: string[]): CmcError {
   // "Missing 1 required arg:\nbenchmark  benchmark alias or uid" -> "Missing 1 required arg: benchmark (benchmark alias or uid)"
   const lines = err.message
     .split('\n')
@@ -107,8 +108,11 @@ function usageError(err: Error, id: string | undefined, takesParams: boolean): C
     .filter((l) => l && !/^(See more help|Note:|Alternatively,)/i.test(l) && !/^The following errors? occurred:?$/i.test(l))
   const message = lines.reduce((m, l) => (m ? `${m}${m.endsWith(':') ? ' ' : '; '}${l}` : l), '')
   const help = `run \`cmc ${id?.replace(/:/g, ' ') ?? ''} --help\` for usage`
+  const unknown = /Nonexistent flags?: --([\w-]+)(?:[ =](\S+))?/.exec(message)
+  const [near] = unknown ? nearest(unknown[1]!, flagNames, 1) : []
   // `cmc run stream --threads 2`: a benchmark's param taken for a flag
-  const unknown = takesParams ? /Nonexistent flags?: --([\w-]+)(?:[ =](\S+))?/.exec(message) : null
-  const hint = unknown ? `a benchmark's params are set with --set, e.g. \`--set ${unknown[1]}=${unknown[2] ?? 'VALUE'}\`; ${help}` : help
+  const param = unknown && flagNames.includes('set') ? `a benchmark's params are set with --set, e.g. \`--set ${unknown[1]}=${unknown[2] ?? 'VALUE'}\`; ` : ''
+  const rest = param + help
+  const hint = near ? `did you mean \`--${near}\`? ${rest[0]!.toUpperCase()}${rest.slice(1)}` : rest
   return new CmcError('USAGE', message || err.message, { hint })
 }

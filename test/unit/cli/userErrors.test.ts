@@ -157,6 +157,8 @@ describe('a mistyped command', () => {
     expect(r.stderr).toMatch(/did you mean "run"\?/)
     expect(r.stderr).not.toMatch(/^ {4}at /m)
     expect(cmc(['exp', 'lst']).stderr).toMatch(/did you mean "exp list"\?/)
+    // a topic's command without its topic
+    expect(cmc(['reindex']).stderr).toMatch(/did you mean "exp reindex"\?/)
   })
 
   it('prints the USAGE error as the one JSON document with --json', () => {
@@ -200,6 +202,17 @@ describe("a benchmark's param given as a flag", () => {
     expect(doc.hint).toContain('`--set threads=VALUE`')
     // a command without params keeps the plain hint
     expect(expectUserError(['exp', 'list', '--threads', '2'], 'USAGE', 2, /--threads/).hint).not.toContain('--set')
+  })
+})
+
+describe('a mistyped flag', () => {
+  it("names the command's nearest flag, and keeps the --set hint where params could be meant", () => {
+    const run = expectUserError(['run', 'stream', '--repeats', '3'], 'USAGE', 2, /Nonexistent flag: --repeats/)
+    expect(run.hint).toMatch(/^did you mean `--repeat`\? A benchmark's params are set with --set, e\.g\. `--set repeats=VALUE`/)
+    expect(expectUserError(['find', '--tag', 'x'], 'USAGE', 2, /--tag/).hint).toBe('did you mean `--tags`? Run `cmc find --help` for usage')
+    expect(expectUserError(['exp', 'list', '--jsn'], 'USAGE', 2, /--jsn/).hint).toMatch(/^did you mean `--json`\?/)
+    // nothing near: no guess
+    expect(expectUserError(['find', '--zzzzzz'], 'USAGE', 2, /--zzzzzz/).hint).toBe('run `cmc find --help` for usage')
   })
 })
 
