@@ -34,7 +34,7 @@ export default defineCommand({
     repo: repoSpec,
   },
   async action({ args, flags }, io) {
-    const index = await loadIndex({ extraRepos: flags.repo, events: io.events })
+    const index = await loadIndex({ extraRepos: flags.repo, events: io.events, target: args.target })
     let platforms = flags.platform?.length ? [...new Set(flags.platform)] : [hostPlatformName()]
     if (flags['all-platforms']) {
       const image = imageOfTarget(index, args.target)

@@ -30,7 +30,7 @@ export default defineCommand({
     repo: repoSpec,
   },
   async action({ args, flags }, io) {
-    const index = await loadIndex({ extraRepos: flags.repo, events: io.events })
+    const index = await loadIndex({ extraRepos: flags.repo, events: io.events, target: args.target })
     const buildArch = flags['build-arch'] === 'none' ? undefined : (flags['build-arch'] ?? hostArchIfKnown())
     const results = compileDockerfiles({
       target: args.target,

@@ -33,7 +33,7 @@ export default defineCommand({
     env: { kind: 'string', char: 'e', multiple: true, description: "KEY=VALUE env a run would add (highest precedence; the container's, not the image's)" },
   },
   async action({ args, flags }, io) {
-    const index = await loadIndex({ extraRepos: flags.repo, events: io.events })
+    const index = await loadIndex({ extraRepos: flags.repo, events: io.events, target: args.target })
     const t = findTarget(index, args.target)
     if (t.format === 'cm') return planCm(index, t, flags.tags ?? '', parseEnvFlags(flags.env), io)
     if (flags.tags)

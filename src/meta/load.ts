@@ -26,9 +26,18 @@ export interface RepoRef {
   uid?: string
 }
 
-function fail(file: string, parsed: Parsed, code: ErrorCode, message: string, p: Array<string | number>, atKey: boolean, hint?: string): never {
+function fail(
+  file: string,
+  parsed: Parsed,
+  code: ErrorCode,
+  message: string,
+  p: Array<string | number>,
+  atKey: boolean,
+  hint?: string,
+  details?: string[],
+): never {
   const pos = parsed.position(p, atKey)
-  throw new CmcError(code, message, { where: { file, ...pos }, hint })
+  throw new CmcError(code, message, { where: { file, ...pos }, hint, details })
 }
 
 /**
@@ -170,9 +179,14 @@ export function loadArtifactFile(file: string, repo: RepoRef, text?: string): Ar
   }
   const problems = validateMeta(kind as Kind, data)
   if (problems.length) {
-    const p = inWords(problems[0], data, base)
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : ''
-    fail(file, parsed, p.code, p.message + more, p.path, p.atKey, p.hint)
+    const [p, ...others] = problems.map((q) => inWords(q, data, base))
+    const more = others.length ? ` (and ${others.length} more problem${others.length > 1 ? 's' : ''})` : ''
+    // each other problem at its line, as the first is
+    const details = others.map((q) => {
+      const at = parsed.position(q.path, q.atKey)
+      return `${at ? `${at.line}:${at.col}: ` : ''}${q.message}`
+    })
+    fail(file, parsed, p!.code, p!.message + more, p!.path, p!.atKey, p!.hint, details)
   }
   const meta = data as ArtifactMeta
   if (meta.kind === 'benchmark') checkMetricPatterns(file, parsed, meta)

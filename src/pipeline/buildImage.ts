@@ -69,7 +69,7 @@ export function contentTag(plan: BuildPlan, parts: string[]): { ref: string; lat
 export async function buildImage(opts: BuildOptions): Promise<BuiltImage> {
   const started = Date.now()
   const events = opts.events ?? (() => {})
-  const index = opts.index ?? (await loadIndex({ extraRepos: opts.extraRepos, events }))
+  const index = opts.index ?? (await loadIndex({ extraRepos: opts.extraRepos, events, target: opts.target }))
   const plan = resolvePlan(index, opts.target, { platform: opts.platform, env: opts.env })
   return buildFromPlan(plan, opts, started)
 }
@@ -221,7 +221,7 @@ export type PlatformBuild =
  */
 export async function buildPlatforms(opts: Omit<BuildOptions, 'platform'> & { platforms: string[]; jobs?: number }): Promise<PlatformBuild[]> {
   const events = opts.events ?? (() => {})
-  const index = opts.index ?? (await loadIndex({ extraRepos: opts.extraRepos, events }))
+  const index = opts.index ?? (await loadIndex({ extraRepos: opts.extraRepos, events, target: opts.target }))
   const builder: 'buildkit' | 'classic' = opts.builder === 'classic' || opts.builder === 'buildkit' ? opts.builder : await autoBuilder()
   const jobs = Math.max(1, builder === 'classic' ? 1 : (opts.jobs ?? opts.platforms.length))
   const results: PlatformBuild[] = new Array(opts.platforms.length)
@@ -229,7 +229,7 @@ export async function buildPlatforms(opts: Omit<BuildOptions, 'platform'> & { pl
   const worker = async () => {
     while (next < opts.platforms.length && !opts.signal?.aborted) {
       const k = next++
-      results[k] = await buildOnePlatform({ ...opts, index, builder, platform: opts.platforms[k]! })
+      results[k] = await buildOnePlatform({ ...opts, index, builder, platform: opts.platforms[k]! }, opts.platforms.length > 1)
     }
   }
   await Promise.all(Array.from({ length: Math.min(jobs, opts.platforms.length) }, worker))
@@ -237,7 +237,8 @@ export async function buildPlatforms(opts: Omit<BuildOptions, 'platform'> & { pl
   return results
 }
 
-async function buildOnePlatform(opts: BuildOptions): Promise<PlatformBuild> {
+/** One platform's build; its failure is said as it happens where other platforms go on (`several`), else by the error the build ends with. */
+async function buildOnePlatform(opts: BuildOptions, several: boolean): Promise<PlatformBuild> {
   const started = Date.now()
   try {
     const image = await buildImage(opts)
@@ -245,7 +246,7 @@ async function buildOnePlatform(opts: BuildOptions): Promise<PlatformBuild> {
   } catch (e) {
     // an interruption, a lost engine and a bug end the whole build; a platform's own failure does not
     if (!(e instanceof CmcError) || e.category === 'aborted' || e.category === 'engine') throw e
-    opts.events?.({ type: 'log', level: 'warn', message: `${opts.platform}: ${e.message}` })
+    if (several) opts.events?.({ type: 'log', level: 'warn', message: `${opts.platform}: ${e.message}` })
     return { platform: opts.platform, status: 'failed', error: e, durationMs: Date.now() - started }
   }
 }

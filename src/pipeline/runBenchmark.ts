@@ -172,7 +172,7 @@ export async function prepareRun(opts: RunOptions): Promise<{ run: RunContext; p
   // and the host fingerprint), which a run here asks anyway, while the image is checked
   engineVersion().catch(() => {})
   if (!opts.elsewhere) engineInfo().catch(() => {})
-  const index = await loadIndex({ extraRepos: opts.extraRepos, events })
+  const index = await loadIndex({ extraRepos: opts.extraRepos, events, target: opts.target })
   const { plan, benchmark } = resolveBenchmark(index, opts)
   const points = expandSweep(benchmark.params, opts.sets ?? {}, { recorded: opts.reproduces !== undefined })
   // a scenario no point can stand for is said before a build

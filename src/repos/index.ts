@@ -23,13 +23,13 @@ import { cmcHome } from '../paths.js'
 import { listRepos, type RepoEntry } from './registry.js'
 import { matchesQuery, needsMeta, parseTagQuery, type TagQuery } from './tagQuery.js'
 
-export const CACHE_FORMAT = 5
+export const CACHE_FORMAT = 6
 
 export interface IndexProblem {
   file: string
   /** Alias read from the file's text when it could not be loaded (for `cmc show`). */
   aliasGuess?: string
-  error: { code: ErrorCode; message: string; where?: { file: string; line?: number; col?: number }; hint?: string }
+  error: { code: ErrorCode; message: string; where?: { file: string; line?: number; col?: number }; hint?: string; details?: string[] }
 }
 
 /**
@@ -327,6 +327,7 @@ export class ArtifactIndex {
       throw new CmcError(isErrorCode(broken.error.code) ? broken.error.code : 'META_INVALID', broken.error.message, {
         where: broken.error.where,
         hint: broken.error.hint,
+        details: broken.error.details,
       })
     }
     const pool: string[] = []
@@ -345,7 +346,13 @@ export class ArtifactIndex {
   }
 }
 
-export async function loadIndex(opts: { extraRepos?: string[]; events?: EventSink; builtin?: boolean } = {}): Promise<ArtifactIndex> {
+/**
+ * Every registered repo's artifacts, each repo's cache refreshed where its
+ * files changed; a meta file that cannot be loaded is skipped with a warning,
+ * but for that of `target` (the alias or uid a command is for): its looking
+ * up is the command's error, said once.
+ */
+export async function loadIndex(opts: { extraRepos?: string[]; events?: EventSink; builtin?: boolean; target?: string } = {}): Promise<ArtifactIndex> {
   // builtin: false leaves the shipped repo out (isolated fixtures in tests).
   const repos = listRepos(opts.extraRepos ?? []).filter((r) => opts.builtin !== false || r.kind !== 'builtin')
   const sources: RepoArtifacts[] = []
@@ -366,6 +373,7 @@ export async function loadIndex(opts: { extraRepos?: string[]; events?: EventSin
       const p = source.kind(i) ? undefined : source.columns.problems[i]
       if (p) {
         broken.push(p)
+        if (opts.target !== undefined && p.aliasGuess === opts.target) continue
         opts.events?.({
           type: 'log',
           level: 'warn',

@@ -78,7 +78,11 @@ export async function indexRepo(repo: RepoEntry, cached: RepoArtifacts | undefin
         base,
         mtimeMs,
         size,
-        problem: { file, aliasGuess: guessAlias(t), error: { code: err.code, message: err.message, where: err.where, hint: err.hint } },
+        problem: {
+          file,
+          aliasGuess: guessAlias(t),
+          error: { code: err.code, message: err.message, where: err.where, hint: err.hint, ...(err.details.length && { details: err.details }) },
+        },
       }
     }
   })

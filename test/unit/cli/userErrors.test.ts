@@ -205,6 +205,29 @@ describe("a benchmark's param given as a flag", () => {
   })
 })
 
+describe('a benchmark whose meta is broken', () => {
+  it('is the error of a command for it, said once with every problem; other commands skip it with a warning', () => {
+    const repo = path.join(work, 'broken-repo')
+    mkdirSync(path.join(repo, 'b'), { recursive: true })
+    writeFileSync(path.join(repo, 'cmc-repo.yaml'), 'name: broken\n')
+    writeFileSync(path.join(repo, 'b', 'cmc.yaml'), 'kind: benchmark\nalias: b\nimage: x\ncomand: run\n')
+    for (const args of [
+      ['run', 'b'],
+      ['build', 'b'],
+      ['plan', 'b'],
+    ]) {
+      const r = cmc([...args, '--repo', repo])
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toContain('error[META_UNKNOWN_KEY]')
+      expect(r.stderr).toMatch(/^ {2}1:1: missing required key "command"$/m)
+      // the problem once: no skip warning and no per-platform warning before the error
+      expect(r.stderr.match(/unknown key "comand"/g), r.stderr).toHaveLength(1)
+    }
+    const find = cmc(['find', '--tags', 'b', '--repo', repo])
+    expect(find.stderr).toMatch(/^warning: skipped .*b\/cmc\.yaml:4: unknown key "comand"/m)
+  })
+})
+
 describe('a mistyped flag', () => {
   it("names the command's nearest flag, and keeps the --set hint where params could be meant", () => {
     const run = expectUserError(['run', 'stream', '--repeats', '3'], 'USAGE', 2, /Nonexistent flag: --repeats/)

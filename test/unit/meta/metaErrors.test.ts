@@ -45,6 +45,13 @@ describe('meta errors name the file, line and column and say what to write', () 
     expect(e.where).toMatchObject({ line: 3, col: 1 })
   })
 
+  it('every problem of a file is said, each at its line', () => {
+    const e = loadError('several/cmc.yaml', 'kind: benchmark\nalias: b\nimage: x\ncomand: run\nrepeat: two\n')
+    expect(e.message).toBe('unknown key "comand" (and 2 more problems)')
+    expect(e.where).toMatchObject({ line: 4, col: 1 })
+    expect(e.details).toEqual(['1:1: missing required key "command"', '5:9: repeat must be an integer'])
+  })
+
   it('a value that is none of those a key takes lists them, with the nearest', () => {
     const meta = (format: string) => `kind: benchmark\nalias: b\nimage: x\ncommand: run\noutputs:\n  metrics:\n    format: ${format}\n`
     const e = loadError('values/cmc.yaml', meta('loadgn'))
