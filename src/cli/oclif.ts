@@ -108,6 +108,12 @@ function usageError(err: Error, id: string | undefined, flagNames: string[]): Cm
     .filter((l) => l && !/^(See more help|Note:|Alternatively,)/i.test(l) && !/^The following errors? occurred:?$/i.test(l))
   const message = lines.reduce((m, l) => (m ? `${m}${m.endsWith(':') ? ' ' : '; '}${l}` : l), '')
   const help = `run \`cmc ${id?.replace(/:/g, ' ') ?? ''} --help\` for usage`
+  // "Parsing --repeat; Expected an integer greater than or equal to 1 but received: 0" -> "--repeat 0: expected an integer, 1 or more"
+  const value = /^Parsing --([\w-]+); Expected (.+?) but received: (.*)$/.exec(message)
+  if (value) {
+    const expected = value[2]!.replace(/ greater than or equal to (\S+)$/, ', $1 or more').replace(/ less than or equal to (\S+)$/, ', $1 or less')
+    return new CmcError('FLAG_VALUE', `--${value[1]} ${value[3]}: expected ${expected}`, { hint: help })
+  }
   const unknown = /Nonexistent flags?: --([\w-]+)(?:[ =](\S+))?/.exec(message)
   const [near] = unknown ? nearest(unknown[1]!, flagNames, 1) : []
   // `cmc run stream --threads 2`: a benchmark's param taken for a flag

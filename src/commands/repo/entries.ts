@@ -4,6 +4,8 @@
 import { defineCommand } from '../../cli/command.js'
 import { repoSpec } from '../../cli/spec.js'
 import { formatTable } from '../../cli/table.js'
+import { CmcError } from '../../errors.js'
+import { nearest } from '../../meta/nearest.js'
 import { loadIndex } from '../../repos/index.js'
 
 export default defineCommand({
@@ -16,6 +18,13 @@ export default defineCommand({
   },
   async action({ args, flags }, io) {
     const index = await loadIndex({ extraRepos: flags.repo, events: io.events })
+    const names = index.repos().map((r) => r.name)
+    if (args.name && !names.includes(args.name)) {
+      const near = nearest(args.name, names, 1)
+      throw new CmcError('REPO_NOT_FOUND', `no repository named ${args.name}`, {
+        hint: `${near.length ? `did you mean ${near[0]}? ` : ''}Known here: ${names.join(', ')} (\`cmc repo add\` registers one, --repo reads a folder)`,
+      })
+    }
     const rows = index.cmEntries().filter((e) => (!args.name || e.repo === args.name) && (!flags.automation || e.automation === flags.automation))
     if (!io.json) io.log(rows.length ? formatTable(rows, ['automation', 'alias', 'uid', 'repo', 'file']) : 'no CM entries other than scripts')
     return rows

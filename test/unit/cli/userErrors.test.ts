@@ -234,6 +234,9 @@ describe('a mistyped flag', () => {
     expect(run.hint).toMatch(/^did you mean `--repeat`\? A benchmark's params are set with --set, e\.g\. `--set repeats=VALUE`/)
     expect(expectUserError(['find', '--tag', 'x'], 'USAGE', 2, /--tag/).hint).toBe('did you mean `--tags`? Run `cmc find --help` for usage')
     expect(expectUserError(['exp', 'list', '--jsn'], 'USAGE', 2, /--jsn/).hint).toMatch(/^did you mean `--json`\?/)
+    // a value the flag does not take, in its words
+    expect(expectUserError(['run', 'stream', '--repeat', '0'], 'FLAG_VALUE', 2, /--repeat 0: expected an integer, 1 or more$/m).hint).toMatch(/cmc run --help/)
+    expectUserError(['run', 'stream', '--warmup', 'two'], 'FLAG_VALUE', 2, /--warmup two: expected an integer/)
     // nothing near: no guess
     expect(expectUserError(['find', '--zzzzzz'], 'USAGE', 2, /--zzzzzz/).hint).toBe('run `cmc find --help` for usage')
   })

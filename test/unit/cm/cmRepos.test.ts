@@ -80,6 +80,12 @@ describe('a CM/MLC repository is added as published', () => {
     const fromTar = cmc(['repo', 'add', path.join(work, 'ck.tar.gz'), '--json'], own)
     expect(fromTar.status).toBe(0)
     expect(JSON.parse(fromTar.stdout)).toMatchObject({ name: 'acme@ck', kind: 'archive', layout: 'cm', artifacts: 3, entries: 3 })
+    expect(JSON.parse(cmc(['repo', 'entries', 'acme@ck', '--json'], own).stdout)).toHaveLength(3)
+    // a name no repository has is said, with the nearest one
+    const unknown = cmc(['repo', 'entries', 'acme@kc'], own)
+    expect(unknown.status).toBe(2)
+    expect(unknown.stderr).toMatch(/^error\[REPO_NOT_FOUND\]: no repository named acme@kc$/m)
+    expect(unknown.stderr).toMatch(/did you mean acme@ck\?/)
     const find = cmc(['find', '--tags', 'detect,os', '--json'], own)
     expect(
       JSON.parse(find.stdout)
