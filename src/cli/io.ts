@@ -10,6 +10,8 @@ export interface CommandIo {
   events: EventSink
   log(text: string): void
   warn(text: string): void
+  /** a word for the user beside the result (stderr), which is no warning */
+  note(text: string): void
 }
 
 /**
@@ -42,6 +44,7 @@ export function commandIo(opts: { json: boolean; quiet: boolean }): CommandIo {
     events,
     log: (t) => (opts.json ? events({ type: 'log', level: 'info', message: t }) : process.stdout.write(t + '\n')),
     warn: (t) => (opts.json ? events({ type: 'log', level: 'warn', message: t }) : process.stderr.write(`warning: ${t}\n`)),
+    note: (t) => (opts.json ? events({ type: 'log', level: 'info', message: t }) : process.stderr.write(`${t}\n`)),
   }
 }
 

@@ -65,7 +65,7 @@ const staticOf = (ctx: Ctx, tag: string): string | undefined => {
 
 function add(ctx: Ctx, tag: string, why: string, front = false): boolean {
   if (ctx.tags.includes(tag)) return false
-  if (!staticOf(ctx, tag)) fail(ctx, `${why} names _${tag}, which is no variation of it`)
+  if (!staticOf(ctx, tag)) fail(ctx, `_${tag} (${why}) is not one of its variations`)
   if (front) ctx.tags.unshift(tag)
   else ctx.tags.push(tag)
   ctx.why[tag] = why

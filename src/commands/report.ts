@@ -23,7 +23,7 @@ export default defineCommand({
     store: readStoreSpec,
   },
   async action({ flags }, io) {
-    const store = await openRecordStore(flags.store, { create: true, events: io.events })
+    const store = await openRecordStore(flags.store, { events: io.events })
     const records = await store.records(flags.where ?? '', io.events)
     let comparison
     if (flags.compare?.length === 2) {

@@ -50,16 +50,26 @@ export async function openRecordStore(spec: string | undefined, opts: { create?:
     return remoteRecordStore(named, opts.events)
   }
   const [{ LocalRecordStore }, { openStore, Store }] = await Promise.all([import('./localRecordStore.js'), import('./store.js')])
-  return new LocalRecordStore(opts.create ? await openStore({ path: spec }) : new Store(readableRoot(findStoreRoot({ path: spec }))))
+  if (opts.create) return new LocalRecordStore(await openStore({ path: spec }))
+  const root = findStoreRoot({ path: spec })
+  // a store named on purpose that is not there is most often a typo: read as empty, and said
+  if (!readableRoot(root) && named)
+    opts.events?.({
+      type: 'log',
+      level: 'warn',
+      message: `no store at ${root}: nothing was ever recorded there; check the path ${spec ? '--store' : 'CMC_STORE'} gives`,
+    })
+  return new LocalRecordStore(new Store(root))
 }
 
-/** A store folder to read: one not made yet reads as empty, but a file in its place is a mistake to say. */
-function readableRoot(root: string): string {
+/** Whether a store folder to read is there: one not made yet reads as empty, but a file in its place is a mistake to say. */
+function readableRoot(root: string): boolean {
   try {
     if (!statSync(root).isDirectory()) throw storeUnusable(root, new Error('not a folder'))
+    return true
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw storeUnusable(root, e)
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+    return false
   }
-  return root
 }

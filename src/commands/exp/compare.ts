@@ -34,7 +34,7 @@ export default defineCommand({
   },
   async action({ args, flags }, io) {
     const noiseBand = parseNoiseBand(flags['noise-band'])
-    const store = await openRecordStore(flags.store, { create: true, events: io.events })
+    const store = await openRecordStore(flags.store, { events: io.events })
     const comparison = await store.compare(
       args.a,
       args.b,

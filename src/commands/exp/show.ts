@@ -20,7 +20,7 @@ export default defineCommand({
   args: [{ name: 'id', required: true, description: 'record id or a unique prefix' }],
   flags: { store: readStoreSpec },
   async action({ args, flags }, io) {
-    const store = await openRecordStore(flags.store, { create: true, events: io.events })
+    const store = await openRecordStore(flags.store, { events: io.events })
     const r = await store.find(args.id, io.events)
     if (!io.json) {
       for (const line of r.source ? publishedLines(r, r.source) : runLines(r)) io.log(line)

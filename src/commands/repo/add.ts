@@ -64,7 +64,8 @@ export default defineCommand({
           .join(', ')}${aliasClashes.length > 3 ? ', …' : ''}): name them as ${repo.name}:ALIAS or REPO:ALIAS`,
       )
     const extra = summary!.entries ? `, ${summary!.entries} other CM entries (\`cmc repo entries ${repo.name}\`)` : ''
-    if (!io.json) io.log(`added repo ${repo.name} (${mine.length} ${repo.layout ? 'scripts' : 'artifacts'}${extra}) at ${repo.path}`)
+    if (!io.json)
+      io.log(`added repo ${repo.name} (${mine.length} ${repo.layout ? 'script' : 'artifact'}${mine.length === 1 ? '' : 's'}${extra}) at ${repo.path}`)
     return {
       ...repo,
       artifacts: mine.length,

@@ -9,7 +9,7 @@ afterAll(() => home.cleanup())
 
 async function find(tags: string, json = false): Promise<{ rows: unknown[]; out: string[] }> {
   const out: string[] = []
-  const io: CommandIo = { json, events: () => {}, log: (t) => out.push(t), warn: (t) => out.push(`warning: ${t}`) }
+  const io: CommandIo = { json, events: () => {}, log: (t) => out.push(t), warn: (t) => out.push(`warning: ${t}`), note: (t) => out.push(t) }
   const rows = await find_.declaration.action({ args: {}, flags: { tags, kind: undefined, repo: undefined } }, io)
   return { rows, out }
 }

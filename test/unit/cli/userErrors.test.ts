@@ -4,7 +4,7 @@
 // exactly one JSON document on stdout. None of these needs the engine.
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -135,6 +135,19 @@ describe('user errors, not crashes', () => {
     const find = cmc(['find', '--tags', 'memory', '--repo', path.join(repoRoot, 'examples')], home)
     expect(find.code, find.stderr).toBe(0)
     expect(find.stdout).toMatch(/stream/)
+  })
+
+  it('a store named on purpose that is not there reads as empty, says so, and is not made by a read', () => {
+    const typo = path.join(work, 'stroe')
+    const list = cmc(['exp', 'list', '--store', typo])
+    expect(list.code, list.stderr).toBe(0)
+    expect(list.stderr).toContain(`warning: no store at ${typo}: nothing was ever recorded there; check the path --store gives`)
+    const compare = cmc(['exp', 'compare', 'status = ok', 'status = failed'], { CMC_STORE: typo })
+    expect(compare.stderr).toMatch(/check the path CMC_STORE gives/)
+    expectUserError(['exp', 'show', 'abc', '--store', typo], 'RECORD_NOT_FOUND', 2, /no record abc/)
+    expect(existsSync(typo)).toBe(false)
+    // the store a user never named, on a machine with no runs yet: empty, without a word
+    expect(cmc(['exp', 'list'], { CMC_STORE: '', CMC_HOME: path.join(work, 'fresh-home') }).stderr).not.toMatch(/no store at/)
   })
 
   it('an output folder (-o DIR, --job-dir) that cannot be made: OUTPUT_UNWRITABLE at once, why in words', () => {

@@ -30,7 +30,7 @@ export default defineCommand({
     )
     if (!io.json) {
       io.log(t.token)
-      io.warn(
+      io.note(
         `token ${t.id} for ${t.user} (${t.scope}${t.project ? `, project ${t.project}` : ''}): shown only now; keep it in CMC_HUB_TOKEN or ~/.cmc/config.yaml (mode 600)`,
       )
     }
