@@ -226,7 +226,8 @@ export function jobViewText(v: JobView, opts: { params?: boolean } = {}): string
   const rows = v.tasks.map((t) => ({
     index: t.index,
     ...(opts.params ? { params: paramLabel(job.points[t.index]?.params ?? {}) } : {}),
-    task: t.schedulerId,
+    // Slurm's own name of an array task (scontrol, sacct, scancel take it); a Kubernetes Job's pods are its indexes
+    task: job.backend === 'slurm' ? `${t.schedulerId}_${t.index}` : t.schedulerId,
     state: t.state,
     node: t.node ?? '',
     status: t.status ?? '',

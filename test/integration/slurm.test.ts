@@ -248,6 +248,8 @@ describe('cmc run --on slurm', () => {
     const shown = await jobs(['show', id])
     expect(shown.code, shown.stderr).toBe(0)
     for (const r of await recordsOf(id)) expect(shown.stdout).toMatch(new RegExp(`n=${r.params.n} .*ENDED .*ok +${r.id}`))
+    // each task by Slurm's name of it: the array job's id and the task's index
+    for (const k of [0, 1]) expect(shown.stdout).toMatch(new RegExp(`^${k} .* ${job.submissions[0].schedulerId}_${k} `, 'm'))
     const doc = JSON.parse((await jobs(['show', id.slice(0, -2), '--json'])).stdout) as { job: { id: string }; tasks: unknown[] }
     expect(doc.job.id).toBe(id)
     expect(doc.tasks).toHaveLength(2)
