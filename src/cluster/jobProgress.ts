@@ -6,6 +6,17 @@ import type { CmcEvent, EventSink } from '../events.js'
 
 const WIDTH = 30
 
+/**
+ * The events of a command that imports a job's ended tasks by the way (`cmc
+ * jobs`, `jobs show`, `jobs cancel`): what the tasks printed is in their
+ * records' logs, and replayed here it would bury the command's own answer.
+ */
+export function withoutTaskOutput(events: EventSink): EventSink {
+  return (e) => {
+    if (e.type !== 'output') events(e)
+  }
+}
+
 export function progressSink(io: CommandIo, tty = Boolean(process.stderr.isTTY)): EventSink & { end(): void } {
   let last = ''
   let drawn = false

@@ -242,6 +242,16 @@ describe('cmc run --on slurm', () => {
     expect(res.code, res.stderr).toBe(0)
     expect(res.stdout).toContain(`${id} had ended: nothing to cancel, 2 record(s) imported`)
     expect((await recordsOf(id)).map((r) => r.status)).toEqual(['ok', 'ok'])
+    // what the tasks printed is in their records, not replayed over the answer
+    const store = await openStore({ path: storeDir })
+    for (const r of await recordsOf(id)) {
+      const printed = readFileSync(path.join(store.recordDir(r.id), 'stdout.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .pop()!
+      expect(printed.length).toBeGreaterThan(0)
+      expect(res.stdout + res.stderr).not.toContain(printed)
+    }
     const [after] = (await storeJobs()).filter((j) => j.id === id)
     expect(after.submissions[0].cancelled).toBeFalsy()
     // one job shown: each point with its params, its task's state and its record

@@ -2,6 +2,7 @@
 import { defineCommand } from '../../cli/command.js'
 import { storeSpec } from '../../cli/spec.js'
 import { cancelJob } from '../../cluster/followJob.js'
+import { withoutTaskOutput } from '../../cluster/jobProgress.js'
 import { findJob } from '../../cluster/jobs.js'
 import type { ExperimentRecord } from '../../store/record.js'
 import { openStore } from '../../store/store.js'
@@ -16,7 +17,7 @@ export default defineCommand({
   async action({ args, flags }, io): Promise<ExperimentRecord[]> {
     const store = await openStore({ path: flags.store })
     const job = findJob(store, args.id)
-    const { records, cancelled } = await cancelJob(store, job, io.events)
+    const { records, cancelled } = await cancelJob(store, job, withoutTaskOutput(io.events))
     const others = `${records.filter((r) => r.status !== 'aborted').length} others imported`
     if (!io.json)
       io.log(

@@ -2,6 +2,7 @@
 import { defineCommand } from '../../cli/command.js'
 import { storeSpec } from '../../cli/spec.js'
 import { importLanded, jobViewText, recordedView, type JobView } from '../../cluster/followJob.js'
+import { withoutTaskOutput } from '../../cluster/jobProgress.js'
 import { CmcError } from '../../errors.js'
 import { listJobs } from '../../cluster/jobs.js'
 import { openStore } from '../../store/store.js'
@@ -20,7 +21,7 @@ export default defineCommand({
     const views: JobView[] = []
     for (const job of listJobs(store).slice(0, flags.limit ?? 20)) {
       try {
-        views.push(await importLanded(store, job, io.events))
+        views.push(await importLanded(store, job, withoutTaskOutput(io.events)))
       } catch (e) {
         // a scheduler that cannot be asked (slurmctld down, no kubeconfig) hides no job
         if (!(e instanceof CmcError)) throw e

@@ -2,6 +2,7 @@
 import { defineCommand } from '../../cli/command.js'
 import { storeSpec } from '../../cli/spec.js'
 import { importLanded, jobViewText, type JobView } from '../../cluster/followJob.js'
+import { withoutTaskOutput } from '../../cluster/jobProgress.js'
 import { findJob } from '../../cluster/jobs.js'
 import { openStore } from '../../store/store.js'
 
@@ -14,7 +15,7 @@ export default defineCommand({
   flags: { store: storeSpec },
   async action({ args, flags }, io): Promise<JobView> {
     const store = await openStore({ path: flags.store })
-    const view = await importLanded(store, findJob(store, args.id), io.events)
+    const view = await importLanded(store, findJob(store, args.id), withoutTaskOutput(io.events))
     if (!io.json) io.log(jobViewText(view, { params: true }))
     return view
   },
