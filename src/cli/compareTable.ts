@@ -3,7 +3,7 @@
 // quantity B/A is the ratio of, so the centres and the ratio never point in
 // opposite directions; the medians stay in --json.
 import type { MetricComparison, SideMetric } from '../store/compare.js'
-import { formatNumber } from './table.js'
+import { formatNumber, formatTable } from './table.js'
 
 /** An interval, a ratio or a p-value that is not defined (one sample, a value of 0 or less). */
 export const shown = (v: number | null) => (v === null ? 'n/a' : formatNumber(v))
@@ -18,4 +18,19 @@ export function centre(s: SideMetric): string {
 
 export function ratioInterval(m: MetricComparison): string {
   return m.ratioCi95 ? `${shown(m.ratioCi95[0])} .. ${shown(m.ratioCi95[1])}` : 'n/a'
+}
+
+/** The comparison of each metric as a table, its sides named as the command names them (A and B, before and now). */
+export function comparisonTable(metrics: MetricComparison[], sides: [string, string] = ['A', 'B']): string {
+  const [a, b] = sides
+  const rows = metrics.map((m) => ({
+    metric: m.metric + (m.unit ? ` (${m.unit})` : ''),
+    [`${a} geomean`]: centre(m.a),
+    [`${b} geomean`]: centre(m.b),
+    [`${b}/${a}`]: shown(m.ratio),
+    ci95: ratioInterval(m),
+    p: pValue(m.p),
+    verdict: m.verdict === 'no change' ? 'no change (within noise)' : m.verdict,
+  }))
+  return formatTable(rows, ['metric', `${a} geomean`, `${b} geomean`, `${b}/${a}`, 'ci95', 'p', 'verdict'])
 }

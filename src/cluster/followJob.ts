@@ -36,7 +36,7 @@ export interface FollowOptions {
   pollMs?: number
 }
 
-/** Imports each task that has ended (its record committed), until every point of the job has one; returns the new records. */
+/** Imports each task that has ended (its record committed), until every point of the job has one; returns the new records, in the points' order as a run here gives them. */
 export async function waitJob(store: Store, job: ClusterJob, opts: FollowOptions = {}): Promise<ExperimentRecord[]> {
   const events = opts.events ?? (() => {})
   const records: ExperimentRecord[] = []
@@ -45,7 +45,8 @@ export async function waitJob(store: Store, job: ClusterJob, opts: FollowOptions
     for (;;) {
       const view = await importLanded(store, job, events, records)
       events({ type: 'progress', task: progressText(job, view.progress), current: view.progress.ok + view.progress.failed, total: view.progress.total })
-      if (view.progress.running + view.progress.pending === 0 || opts.signal?.aborted) return records
+      if (view.progress.running + view.progress.pending === 0 || opts.signal?.aborted)
+        return records.sort((a, b) => (a.scheduler?.arrayIndex ?? 0) - (b.scheduler?.arrayIndex ?? 0))
       await landing.next(opts.pollMs ?? 500, opts.signal)
     }
   } finally {

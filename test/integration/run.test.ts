@@ -241,6 +241,9 @@ describe('cmc run', () => {
     expect(unnamed.stderr.replace(/\s*›\s*/g, ' ')).toMatch(
       /API_TOKEN was redacted in \S+: the benchmark's own value is used where it declares one, else it is unset; set it with --env API_TOKEN=/,
     )
+    // the table a compare prints, its sides before and now: the interval and p behind each verdict
+    expect(unnamed.stdout).toMatch(/^METRIC +BEFORE GEOMEAN +NOW GEOMEAN +NOW\/BEFORE +CI95 +P +VERDICT$/m)
+    expect(unnamed.stdout).toMatch(/^value \(things\) +6 +6 +1 +(n\/a|\S+ \.\. \S+) +\S+ +\S+/m)
   })
 
   it('a timeout stops and removes the container, records timeout, exit 124', async () => {

@@ -157,6 +157,8 @@ describe('cmc run --on slurm', () => {
       expect(readFileSync(path.join((await openStore({ path: storeDir })).recordDir(r.id), 'stdout.log'), 'utf8')).toContain(`run n=${r.params.n}`)
     }
     expect(recs.map((r) => r.scheduler!.arrayIndex).sort()).toEqual([0, 1, 2, 3, 4, 5])
+    // given in the sweep's order, whichever task ended first
+    expect((JSON.parse(res.stdout) as ExperimentRecord[]).map((r) => r.params.n)).toEqual([1, 2, 3, 4, 5, 6])
     expect(await containersWithLabel(`cmc.job=${job.id}`)).toEqual([])
   })
 

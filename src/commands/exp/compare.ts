@@ -1,8 +1,7 @@
 // `cmc exp compare`: two groups of runs, per metric, with a verdict.
 import { defineCommand } from '../../cli/command.js'
 import { perFlag, readStoreSpec } from '../../cli/spec.js'
-import { centre, pValue, ratioInterval, shown } from '../../cli/compareTable.js'
-import { formatTable } from '../../cli/table.js'
+import { comparisonTable } from '../../cli/compareTable.js'
 import { parseNoiseBand } from '../../store/compare.js'
 import { openRecordStore } from '../../store/storeApi.js'
 
@@ -52,16 +51,7 @@ export default defineCommand({
       const { a, b, differences, metrics, warnings } = comparison
       io.log(`A: ${a.ids.length} run(s) on ${a.platforms.join(',')}   B: ${b.ids.length} run(s) on ${b.platforms.join(',')}`)
       for (const d of differences) io.log(`A and B differ in ${d.field}: ${d.a.join(', ')} vs ${d.b.join(', ')}`)
-      const rows = metrics.map((m) => ({
-        metric: m.metric + (m.unit ? ` (${m.unit})` : ''),
-        'A geomean': centre(m.a),
-        'B geomean': centre(m.b),
-        'B/A': shown(m.ratio),
-        ci95: ratioInterval(m),
-        p: pValue(m.p),
-        verdict: m.verdict === 'no change' ? 'no change (within noise)' : m.verdict,
-      }))
-      io.log(formatTable(rows, ['metric', 'A geomean', 'B geomean', 'B/A', 'ci95', 'p', 'verdict']))
+      io.log(comparisonTable(metrics))
       for (const w of warnings) io.warn(w)
     }
     return comparison

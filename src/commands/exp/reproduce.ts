@@ -3,8 +3,7 @@ import { defineCommand } from '../../cli/command.js'
 import { parseEnvFiles, parseEnvFlags } from '../../cli/parseEnvFlags.js'
 import { parseCpus, parseSize } from '../../cli/parseLimits.js'
 import { repoSpec, storeSpec } from '../../cli/spec.js'
-import { centre, shown } from '../../cli/compareTable.js'
-import { formatTable } from '../../cli/table.js'
+import { comparisonTable } from '../../cli/compareTable.js'
 import { REDACTED } from '../../collect/redactEnv.js'
 import { CmcError } from '../../errors.js'
 import { runBenchmark } from '../../pipeline/runBenchmark.js'
@@ -66,18 +65,7 @@ export default defineCommand({
     const comparison = compareWithOriginal(old, fresh)
     if (!io.json) {
       io.log(`reproduced ${old.id} as ${fresh.id} (${fresh.status})`)
-      io.log(
-        formatTable(
-          comparison.metrics.map((m) => ({
-            metric: m.metric,
-            'before geomean': centre(m.a),
-            'now geomean': centre(m.b),
-            ratio: shown(m.ratio),
-            verdict: m.verdict,
-          })),
-          ['metric', 'before geomean', 'now geomean', 'ratio', 'verdict'],
-        ),
-      )
+      io.log(comparisonTable(comparison.metrics, ['before', 'now']))
     }
     const result = { original: old.id, reproduction: fresh.id, comparison }
     // as `cmc run` exits: the reproduction is recorded either way, and with --json the error is the one document, the result in its data
