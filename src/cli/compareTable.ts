@@ -32,5 +32,6 @@ export function comparisonTable(metrics: MetricComparison[], sides: [string, str
     p: pValue(m.p),
     verdict: m.verdict === 'no change' ? 'no change (within noise)' : m.verdict,
   }))
-  return formatTable(rows, ['metric', `${a} geomean`, `${b} geomean`, `${b}/${a}`, 'ci95', 'p', 'verdict'])
+  // a metric's name is what the row is of: LoadGen's per-accelerator names with their units run long, and are never cut
+  return formatTable(rows, ['metric', `${a} geomean`, `${b} geomean`, `${b}/${a}`, 'ci95', 'p', 'verdict'], { maxWidth: 160 })
 }
