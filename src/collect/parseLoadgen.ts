@@ -584,9 +584,6 @@ export type LoadgenFacts = Omit<LoadgenResult, 'metrics' | 'invalidReasons'> & {
   declaredScenario?: string
 }
 
-/** The scenario a run's LoadGen facts stand for: the one declared where the logs say another, else the logs'. */
-export const scenarioOfFacts = (facts: LoadgenFacts | undefined) => facts?.declaredScenario ?? facts?.scenario
-
 /**
  * A local run's LoadGen facts with the scenario its meta declares: kept where
  * the logs say another that stands for it (Server for Interactive); one the

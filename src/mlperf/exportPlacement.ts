@@ -4,7 +4,8 @@
 // (performance/run_1/..., accuracy/..., TEST0X/..., user.conf,
 // measurements.json, mlperf.conf). The round's layout (exportTree.ts) decides
 // the folders they end up in.
-import { loadgenFolderOf, scenarioOfFacts, type LoadgenFacts } from '../collect/parseLoadgen.js'
+import { loadgenFolderOf, type LoadgenFacts } from '../collect/parseLoadgen.js'
+import { scenarioOfFacts } from '../collect/scenarios.js'
 import { CmcError } from '../errors.js'
 import { readKeptLoadgen } from '../store/keptFiles.js'
 import type { ExperimentRecord } from '../store/record.js'

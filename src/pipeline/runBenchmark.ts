@@ -229,18 +229,15 @@ function resolveBenchmark(index: ArtifactIndex, opts: RunOptions): { plan: Build
  */
 export function declaredScenario(benchmark: PlanBenchmark, params: Record<string, ParamValue>): string | undefined {
   const metrics = benchmark.outputs.metrics
-  // format: loadgen, as the meta's loading checked
+  // format: loadgen, and a scenario's name where no template: the meta's loading checked both
   if (metrics?.scenario === undefined) return undefined
-  const where = `${benchmark.alias} (${benchmark.dir})`
   const scenario = renderCommand(metrics.scenario, params, 'outputs.metrics.scenario')
   if (!SCENARIO_NAMES.includes(scenario)) {
     const label = paramLabel(params)
     throw new CmcError(
       'META_INVALID',
-      `${where}: outputs.metrics.scenario is "${scenario}"${label ? ` for ${label}` : ''}: expected ${SCENARIO_NAMES.join(', ')}`,
-      {
-        hint: metrics.scenario.includes('{{') ? `give its params values that name a scenario (${metrics.scenario})` : 'name one of those scenarios',
-      },
+      `${benchmark.alias} (${benchmark.dir}): outputs.metrics.scenario is "${scenario}"${label ? ` for ${label}` : ''}: expected ${SCENARIO_NAMES.join(', ')}`,
+      { hint: `give its params values that name a scenario (${metrics.scenario})` },
     )
   }
   return scenario

@@ -1,5 +1,6 @@
 // The index line of a record: what queries, sorting and compare need without
 // opening record.json (medians per metric, params, attributes).
+import { scenarioOfFacts } from '../collect/scenarios.js'
 import { hostIdentity } from './hostIdentity.js'
 import type { ExperimentRecord } from './record.js'
 
@@ -93,8 +94,7 @@ function sourceFields(r: ExperimentRecord): Partial<RecordSummary> {
     system: src?.system,
     accelerator: src?.accelerator,
     accelerators: src?.accelerators,
-    // the scenario a local run stands for (scenarioOfFacts), without loading the LoadGen parser
-    scenario: src?.scenario ?? r.loadgen?.declaredScenario ?? r.loadgen?.scenario,
+    scenario: src?.scenario ?? scenarioOfFacts(r.loadgen),
     mode: src?.mode ?? r.loadgen?.mode,
     headline: src?.headline?.metric ?? r.loadgen?.headline?.metric,
   }
