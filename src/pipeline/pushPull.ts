@@ -35,15 +35,18 @@ async function contentTagOf(local: { ref: string; id: string; labels: Record<str
 /** A build pushed under its content tag's suffix (the same as the local one) and its platform's moving tag. */
 export async function pushBuilt(target: string, platform: string, registry: string, events?: EventSink) {
   const local = await localBuild(target, platform)
-  const name = local.ref.slice(0, local.ref.lastIndexOf(':'))
-  return { local: local.ref, pushed: await pushPlatform(local, platform, `${registry.replace(/\/$/, '')}/${name}`, events) }
+  return { local: local.ref, pushed: await pushPlatform(local, platform, registryRepository(local, registry), events) }
 }
 
 /** The reference pushBuilt pushes a build to first (its content tag), asked of the local engine only: what a dry run names. */
 export async function pushedRefOf(target: string, platform: string, registry: string): Promise<string> {
   const local = await localBuild(target, platform)
-  const name = local.ref.slice(0, local.ref.lastIndexOf(':'))
-  return `${registry.replace(/\/$/, '')}/${name}:${await contentTagOf(local, platform)}`
+  return `${registryRepository(local, registry)}:${await contentTagOf(local, platform)}`
+}
+
+/** A local build's repository in a registry: its local name under the registry's. */
+function registryRepository(local: { ref: string }, registry: string): string {
+  return `${registry.replace(/\/$/, '')}/${local.ref.slice(0, local.ref.lastIndexOf(':'))}`
 }
 
 async function pushPlatform(local: Awaited<ReturnType<typeof localBuild>>, platform: string, repository: string, events?: EventSink) {
