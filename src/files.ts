@@ -49,10 +49,22 @@ export function makeFolders(dir: string): void {
 }
 
 /** The nearest of p and the folders above it that exists. */
-export function nearestExisting(p: string): string {
+function nearestExisting(p: string): string {
   let d = path.resolve(p)
   while (!existsSync(d) && path.dirname(d) !== d) d = path.dirname(d)
   return d
+}
+
+/**
+ * What stopped a folder from being made (`cause`, what mkdir threw), as the
+ * file system shows it: the nearest path above it that exists, whether that
+ * is a file in the way, and whether it is a folder that takes no new ones.
+ */
+export function folderBlock(dir: string, cause: unknown): { existing: string; inTheWay: boolean; noFolders: boolean } {
+  const existing = nearestExisting(dir)
+  const inTheWay = !statSync(existing).isDirectory()
+  // mkdir says ENOENT under a folder that exists where that folder takes no new ones (procfs, sysfs)
+  return { existing, inTheWay, noFolders: !inTheWay && (cause as NodeJS.ErrnoException).code === 'ENOENT' }
 }
 
 /**
@@ -63,18 +75,12 @@ export function makeOutputFolder(dir: string, flag: string): void {
   try {
     makeFolders(dir)
   } catch (e) {
-    const existing = nearestExisting(dir)
+    const { existing, inTheWay, noFolders } = folderBlock(dir, e)
     const code = (e as NodeJS.ErrnoException).code ?? ''
-    const notFolder = !statSync(existing).isDirectory()
-    const reasons: Record<string, string> = {
-      // mkdir says ENOENT under a folder that exists where that folder takes no new ones (procfs, sysfs)
-      ENOENT: `${existing} takes no new folders`,
-      EACCES: `${existing} is not writable`,
-      EROFS: `${existing} is read-only`,
-    }
-    const why = notFolder ? `${existing} is a file, not a folder` : (reasons[code] ?? (e as Error).message)
+    const reasons: Record<string, string> = { EACCES: `${existing} is not writable`, EROFS: `${existing} is read-only` }
+    const why = inTheWay ? `${existing} is a file, not a folder` : noFolders ? `${existing} takes no new folders` : (reasons[code] ?? (e as Error).message)
     throw new CmcError('OUTPUT_UNWRITABLE', `cannot make ${dir} (${flag}): ${why}`, {
-      hint: `give ${flag} a folder you can write${notFolder ? `, or move ${existing} out of the way` : ''}`,
+      hint: `give ${flag} a folder you can write${inTheWay ? `, or move ${existing} out of the way` : ''}`,
       cause: e,
     })
   }

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { CmcError } from '../errors.js'
-import { nearestExisting } from '../files.js'
+import { folderBlock } from '../files.js'
 import { cmcHome } from '../paths.js'
 
 export function findStoreRoot(opts: { path?: string; cwd?: string } = {}): string {
@@ -24,13 +24,12 @@ export function findStoreRoot(opts: { path?: string; cwd?: string } = {}): strin
 
 /** The error for a store folder that cannot be made or read at root: the file in its way, or what the system said. */
 export function storeUnusable(root: string, cause: unknown): CmcError {
-  const existing = nearestExisting(path.join(root, 'records'))
-  const inTheWay = statSync(existing).isDirectory() ? undefined : existing
-  // mkdir says ENOENT under a folder that exists where that folder takes no new ones (procfs, sysfs)
-  const noFolders = !inTheWay && (cause as NodeJS.ErrnoException).code === 'ENOENT' && existing !== root
-  const why = inTheWay ? `${inTheWay} is a file, not a folder` : noFolders ? `${existing} takes no new folders` : ((cause as Error).message ?? String(cause))
+  const block = folderBlock(path.join(root, 'records'), cause)
+  const { existing, inTheWay } = block
+  const noFolders = block.noFolders && existing !== root
+  const why = inTheWay ? `${existing} is a file, not a folder` : noFolders ? `${existing} takes no new folders` : ((cause as Error).message ?? String(cause))
   return new CmcError('STORE_UNUSABLE', `the experiment store at ${root} cannot be used: ${why}`, {
-    hint: `give --store (or CMC_STORE) a folder${inTheWay ? `, or move ${inTheWay} out of the way` : ''}`,
+    hint: `give --store (or CMC_STORE) a folder${inTheWay ? `, or move ${existing} out of the way` : ''}`,
     cause,
   })
 }
