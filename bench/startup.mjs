@@ -4,6 +4,7 @@
 //   warm `cmc find` over 5,000 artifacts          target <= 300 ms          raw: node -e 0
 //   no-op `cmc build` (the image is there)        target <= 500 ms          raw: docker image inspect of it
 //   one `cmc run` invocation, --repeat 1          target <= 1.25x the raw   raw: docker run --rm, same image and command
+//     and what of it is cmc's own                 target <= 100 ms          raw: node -e 0 plus docker run --rm
 //   `cmc exp list --where` over 100,000 records   target <= 300 ms          raw: node -e 0
 // BASELINE=DIR (a built checkout of another commit, e.g. a git worktree with
 // node_modules linked) measures that checkout too, interleaved with this one,
@@ -100,11 +101,16 @@ for (const [label, key, ok, target, rawText] of rows) {
     line += `  baseline ${f(m.baseline[key])} ms (${change >= 0 ? '+' : ''}${(100 * change).toFixed(1)}%${change > 0.05 ? ', REGRESSED' : ''})`
   }
   console.log(line)
-  // the least any Node CLI can take for a run: a Node process's start plus docker's own run
-  if (key === 'run')
+  // The least any Node CLI can take for a run is a Node process's start plus
+  // docker's own run; on a slow machine that floor alone comes near 1.25x, so
+  // what cmc holds itself to is its own work above the floor.
+  if (key === 'run') {
+    const floor = node + dockerRun
+    const own = mine - floor
     console.log(
-      `${''.padEnd(30)} of which: node start + docker run ${f(node + dockerRun)} ms (ratio ${((node + dockerRun) / dockerRun).toFixed(2)}), cmc's own work ${f(mine - node - dockerRun)} ms`,
+      `${"  cmc's own work".padEnd(30)} ${f(own)} ms  target ${'<= 100 ms'.padEnd(22)} ${own <= 100 ? 'met ' : 'MISSED'}  raw: node start + docker run ${f(floor)} ms (ratio ${(floor / dockerRun).toFixed(2)})`,
     )
+  }
 }
 
 /** RECORDS synthetic records through the store's own writer (the format every checkout reads). */
