@@ -78,6 +78,7 @@ export const ERROR_CODES = {
   REPO_NAME_TAKEN: ['input', 'another registered repo has this name (`--replace` takes it over)'],
   REPO_CLONE_FAILED: ['input', 'git could not clone the URL'],
   REPO_ARCHIVE_UNSAFE: ['input', 'a repo archive holds paths that leave its folder'],
+  REPO_ARCHIVE_CORRUPT: ['input', 'a repo archive cannot be unpacked: it is damaged, cut short or not the format its name says'],
   RECORD_NOT_FOUND: ['input', 'no record has this id, id prefix or matches this query'],
   RECORD_AMBIGUOUS: ['input', 'an id prefix matches several records'],
   QUERY_SYNTAX: ['input', 'a query cannot be parsed (the position is shown)'],

@@ -34,6 +34,9 @@ export function replaceFile(file: string, data: string | Uint8Array, opts: { dur
  * word.
  */
 export function makeFolders(dir: string): void {
+  // as mkdir -p: a file where the folder should be is an error, not a folder made
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR', path: dir })
   const missing: string[] = []
   for (let d = path.resolve(dir); !existsSync(d); d = path.dirname(d)) {
     missing.push(d)

@@ -118,7 +118,12 @@ async function fetchInto(source: string, kind: 'git' | 'archive', staging: strin
   mkdirSync(staging, { recursive: true })
   if (/\.zip$/i.test(source)) {
     const { unzipSync } = fflate()
-    const files = unzipSync(readFileSync(source))
+    let files: Record<string, Uint8Array>
+    try {
+      files = unzipSync(readFileSync(source))
+    } catch (e) {
+      throw archiveCorrupt(source, [(e as Error).message], e)
+    }
     for (const [name, data] of Object.entries(files)) {
       const dest = path.resolve(staging, name)
       // refuse entries escaping the staging folder (zip-slip)
@@ -132,8 +137,24 @@ async function fetchInto(source: string, kind: 'git' | 'archive', staging: strin
     }
   } else {
     // GNU tar refuses absolute and `..` member names by default.
-    await execa('tar', ['-xzf', path.resolve(source), '-C', staging, '--no-same-owner', '--no-same-permissions'])
+    await execa('tar', ['-xzf', path.resolve(source), '-C', staging, '--no-same-owner', '--no-same-permissions']).catch((e: unknown) => {
+      const said = String((e as { stderr?: unknown }).stderr || (e as Error).message)
+      throw archiveCorrupt(
+        source,
+        said.split('\n').filter((l) => l.trim()),
+        e,
+      )
+    })
   }
+}
+
+/** A repo archive that would not unpack: nothing is registered. */
+function archiveCorrupt(source: string, details: string[], cause: unknown): CmcError {
+  return new CmcError('REPO_ARCHIVE_CORRUPT', `${source} cannot be unpacked: it is damaged or cut short, and no repo was added`, {
+    details,
+    hint: 'copy or download the archive again; a folder or a git URL can be added as well',
+    cause,
+  })
 }
 
 /**

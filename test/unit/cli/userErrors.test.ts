@@ -4,7 +4,7 @@
 // exactly one JSON document on stdout. None of these needs the engine.
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -101,6 +101,17 @@ describe('user errors, not crashes', () => {
     expect(expectUserError(['exp', 'import', 'records.txt'], 'IMPORT_FORMAT', 2, /records\.txt is not/).hint).toMatch(/\.jsonl/)
   })
 
+  it('cmc repo add of a damaged archive: REPO_ARCHIVE_CORRUPT, exit 2, nothing registered or left behind', () => {
+    const home = path.join(work, 'archive-home')
+    for (const name of ['junk.tar.gz', 'junk.zip']) {
+      writeFileSync(path.join(work, name), 'junk\n')
+      expectUserError(['repo', 'add', name], 'REPO_ARCHIVE_CORRUPT', 2, new RegExp(`${name.replace('.', '\\.')} cannot be unpacked`), { CMC_HOME: home })
+    }
+    const list = cmc(['repo', 'list', '--json'], { CMC_HOME: home })
+    expect((JSON.parse(list.stdout) as Array<{ kind: string }>).filter((r) => r.kind === 'archive')).toEqual([])
+    expect(readdirSync(path.join(home, 'repos'))).toEqual([])
+  })
+
   it('cmc report -o into a folder that does not exist: OUTPUT_UNWRITABLE, exit 2', () => {
     expectUserError(['report', '-o', '/nonexistent/dir/r.html'], 'OUTPUT_UNWRITABLE', 2, /\/nonexistent\/dir\/r\.html/)
   })
@@ -156,6 +167,9 @@ describe('user errors, not crashes', () => {
     const file = path.join(work, 'in-the-way')
     writeFileSync(file, 'not a folder\n')
     expect(expectUserError(['dockerfile', 'stream', '-o', path.join(file, 'df')], 'OUTPUT_UNWRITABLE', 2, /in-the-way is a file/).hint).toMatch(/move/)
+    // -o naming the file itself: refused, the file left as it was
+    expect(expectUserError(['dockerfile', 'stream', '-o', file], 'OUTPUT_UNWRITABLE', 2, /in-the-way is a file/).hint).toMatch(/move/)
+    expect(readFileSync(file, 'utf8')).toBe('not a folder\n')
     // before the scheduler is asked or anything is built
     const job = expectUserError(['run', 'stream', '--on', 'slurm', '--job-dir', '/proc/cmc-no-jobs'], 'OUTPUT_UNWRITABLE', 2, /--job-dir/)
     expect(job.message).toMatch(/\/proc takes no new folders/)
