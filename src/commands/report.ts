@@ -23,6 +23,10 @@ export default defineCommand({
     store: readStoreSpec,
   },
   async action({ flags }, io) {
+    if (flags.compare && flags.compare.length !== 2)
+      throw new CmcError('USAGE', `--compare takes two queries, A and B: it was given ${flags.compare.length}`, {
+        hint: `cmc report --compare 'A' 'B' -o ${flags.output}`,
+      })
     const store = await openRecordStore(flags.store, { events: io.events })
     const records = await store.records(flags.where ?? '', io.events)
     let comparison

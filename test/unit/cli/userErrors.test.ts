@@ -112,6 +112,13 @@ describe('user errors, not crashes', () => {
     expect(readdirSync(path.join(home, 'repos'))).toEqual([])
   })
 
+  it('cmc report --compare with one or three queries: USAGE, exit 2, no page written', () => {
+    const page = path.join(work, 'one-side.html')
+    expectUserError(['report', '--compare', 'status = ok', '-o', page], 'USAGE', 2, /--compare takes two queries, A and B: it was given 1/)
+    expectUserError(['report', '--compare', 'status = ok', 'status = failed', 'platform = arm64', '-o', page], 'USAGE', 2, /it was given 3/)
+    expect(existsSync(page)).toBe(false)
+  })
+
   it('cmc report -o into a folder that does not exist: OUTPUT_UNWRITABLE, exit 2', () => {
     expectUserError(['report', '-o', '/nonexistent/dir/r.html'], 'OUTPUT_UNWRITABLE', 2, /\/nonexistent\/dir\/r\.html/)
   })
