@@ -219,5 +219,12 @@ export function readSummaryFile(text: string, file: string, opts: { round?: stri
       files: [],
     })
   }
+  // a round is part of each result's key: rows without one come in again from the round's tree, or with --round
+  const roundless = results.filter((r) => r.source.round === undefined).length
+  if (roundless)
+    warnings.push({
+      path: file,
+      reason: `${roundless === results.length ? 'its rows name' : `${roundless} of its rows name`} no round (no version or Round column): they are keyed without one; give --round v4.1 to record it`,
+    })
   return { results, skipped, warnings }
 }

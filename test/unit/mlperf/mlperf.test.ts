@@ -449,6 +449,29 @@ describe('round summaries and archives', () => {
   const row = (org: string, platform: string, scenario: string, result: string, units: string) =>
     `${org},available,closed,datacenter,"${platform}, rev 2",${platform},resnet,resnet50,${scenario},${result},acc: 76.0,1,EPYC,2,64,NVIDIA H100-SXM-80GB,8,closed/${org}/results/${platform}/resnet50/${scenario}/performance/run_1,TensorRT,Ubuntu,,closed,0,v4.1,0,False,${units}`
 
+  it('says when its rows name no round, which --round then gives them', async () => {
+    // without the version column, fourth from the end (a row's quoted SystemName holds a comma)
+    const cut = (line: string) => {
+      const cells = line.split(',')
+      expect(cells.splice(cells.length - 4, 1)).toEqual([line === header ? 'version' : 'v4.1'])
+      return cells.join(',')
+    }
+    const csv = path.join(dir, 'summary-no-round.csv')
+    writeFileSync(csv, [cut(header), cut(row('NVIDIA', 'DGX-H100', 'Offline', '91000.5', 'Samples/s'))].join('\n') + '\n')
+    const s = new Store(path.join(dir, 'store-no-round'))
+    const res = await importMlperf(s, csv)
+    expect(res.added).toBe(1)
+    expect(res.warnings).toEqual([
+      {
+        path: 'summary-no-round.csv',
+        reason: 'its rows name no round (no version or Round column): they are keyed without one; give --round v4.1 to record it',
+      },
+    ])
+    const given = await importMlperf(s, csv, { round: 'v4.1' })
+    expect(given.warnings).toEqual([])
+    expect(selectRecords(s, 'round = v4.1').length).toBe(1)
+  })
+
   it("reads the checker's CSV: the Result under LoadGen's name, latencies in ns, power and bad rows skipped", async () => {
     const csv = path.join(dir, 'summary.csv')
     writeFileSync(
