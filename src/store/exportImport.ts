@@ -1,7 +1,20 @@
 // Sharing records between stores: a .tar.gz bundle of record folders (logs
 // and outputs included), JSON Lines of full records, or CSV of summaries.
 // Import dedupes by record id and re-indexes what it adds.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { execa } from 'execa'
@@ -26,12 +39,14 @@ const csvCell = (v: unknown) => {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
+/** The columns every CSV of cmc's starts with: how an import knows one. */
+const CSV_FIRST_COLUMNS = ['id', 'createdAt']
+
 export function toCsv(rows: RecordSummary[]): string {
   const params = [...new Set(rows.flatMap((r) => Object.keys(r.params)))].sort()
   const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].sort()
   const head = [
-    'id',
-    'createdAt',
+    ...CSV_FIRST_COLUMNS,
     'benchmark',
     'image',
     'platform',
@@ -139,6 +154,17 @@ export async function importRecords(store: Store, file: string): Promise<{ added
  * is refused with what would import it: the MLPerf import takes folders,
  * archives and round summaries, and a CSV of cmc's own holds summaries only.
  */
+/** The first bytes of a file, as text. */
+function fileStart(file: string, bytes: number): string {
+  const fd = openSync(file, 'r')
+  try {
+    const buf = Buffer.alloc(bytes)
+    return buf.toString('utf8', 0, readSync(fd, buf, 0, bytes, 0))
+  } finally {
+    closeSync(fd)
+  }
+}
+
 function importFormatOf(file: string): 'tar.gz' | 'jsonl' {
   if (/\.(tar\.gz|tgz)$/.test(file)) return 'tar.gz'
   if (/\.jsonl$/.test(file)) return 'jsonl'
@@ -147,10 +173,15 @@ function importFormatOf(file: string): 'tar.gz' | 'jsonl' {
     throw new CmcError('IMPORT_FORMAT', `${file} is a folder, not a bundle or JSON Lines`, {
       hint: `${mlperf}; to import records, give a .tar.gz or .jsonl that \`cmc exp export\` wrote`,
     })
-  if (/\.csv$/i.test(file))
+  if (/\.csv$/i.test(file)) {
+    // the CSV `cmc exp export` writes starts with its id column: --mlperf would read none of its rows
+    const ours = fileStart(file, 32).startsWith(`${CSV_FIRST_COLUMNS.join(',')},`)
     throw new CmcError('IMPORT_FORMAT', `${file}: a CSV holds summaries only and cannot be imported as records`, {
-      hint: `${mlperf}; to move records, export them as .tar.gz or .jsonl`,
+      hint: ours
+        ? 'it is a CSV `cmc exp export` wrote, which keeps no records: export them again as .tar.gz or .jsonl and import that'
+        : `${mlperf}; to move records, export them as .tar.gz or .jsonl`,
     })
+  }
   throw new CmcError('IMPORT_FORMAT', `${file} is not a .tar.gz bundle or a .jsonl file`, {
     hint: `name it .tar.gz or .jsonl if \`cmc exp export\` wrote it; ${mlperf}`,
   })

@@ -97,6 +97,11 @@ describe('user errors, not crashes', () => {
     expect(doc.hint).not.toMatch(/--format/)
     writeFileSync(path.join(work, 'summary.csv'), 'Organization,System\n')
     expect(expectUserError(['exp', 'import', 'summary.csv'], 'IMPORT_FORMAT', 2, /summary\.csv/).hint).toMatch(/--mlperf/)
+    // a CSV cmc exported itself: the way back is a bundle, not --mlperf
+    writeFileSync(path.join(work, 'runs.csv'), 'id,createdAt,benchmark,image,platform,status,host,digest,tags\n')
+    const ours = expectUserError(['exp', 'import', 'runs.csv'], 'IMPORT_FORMAT', 2, /runs\.csv/).hint
+    expect(ours).toMatch(/export them again as \.tar\.gz or \.jsonl/)
+    expect(ours).not.toMatch(/--mlperf/)
     writeFileSync(path.join(work, 'records.txt'), '{}\n')
     expect(expectUserError(['exp', 'import', 'records.txt'], 'IMPORT_FORMAT', 2, /records\.txt is not/).hint).toMatch(/\.jsonl/)
   })
