@@ -63,7 +63,7 @@ export default defineCommand({
           .map(([a, b]) => `${a.alias} in ${b.repo}`)
           .join(', ')}${aliasClashes.length > 3 ? ', …' : ''}): name them as ${repo.name}:ALIAS or REPO:ALIAS`,
       )
-    const extra = summary!.entries ? `, ${summary!.entries} other CM entries (\`cmc repo entries ${repo.name}\`)` : ''
+    const extra = summary!.entries ? `, ${summary!.entries} other CM entr${summary!.entries === 1 ? 'y' : 'ies'} (\`cmc repo entries ${repo.name}\`)` : ''
     if (!io.json)
       io.log(`added repo ${repo.name} (${mine.length} ${repo.layout ? 'script' : 'artifact'}${mine.length === 1 ? '' : 's'}${extra}) at ${repo.path}`)
     return {
