@@ -42,6 +42,13 @@ export default defineCommand({
     store: storeSpec,
   },
   async action({ flags }, io) {
+    if (flags.format !== 'mlperf') {
+      const given = (['submitter', 'division', 'system', 'system-id', 'benchmark', 'round'] as const).filter((f) => flags[f] !== undefined)
+      if (given.length)
+        throw new CmcError('USAGE', `${given.map((f) => `--${f}`).join(', ')} ${given.length === 1 ? 'is' : 'are'} for --format mlperf only`, {
+          hint: `add --format mlperf to write a submission tree, or leave ${given.length === 1 ? 'it' : 'them'} out`,
+        })
+    }
     const store = await openStore({ path: flags.store })
     const ids = querySummaries(store, flags.where, { events: io.events }).map((s) => s.id)
     if (flags.format === 'mlperf') {

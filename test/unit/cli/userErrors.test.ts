@@ -124,6 +124,18 @@ describe('user errors, not crashes', () => {
     expect(existsSync(page)).toBe(false)
   })
 
+  it('cmc exp export with a --format mlperf flag but another format: USAGE, exit 2, nothing written', () => {
+    const csv = path.join(work, 'not-mlperf.csv')
+    const doc = expectUserError(
+      ['exp', 'export', '-o', csv, '--round', 'v9', '--submitter', 'foo'],
+      'USAGE',
+      2,
+      /--submitter, --round are for --format mlperf only/,
+    )
+    expect(doc.hint).toMatch(/add --format mlperf/)
+    expect(existsSync(csv)).toBe(false)
+  })
+
   it('cmc report -o into a folder that does not exist: OUTPUT_UNWRITABLE, exit 2', () => {
     expectUserError(['report', '-o', '/nonexistent/dir/r.html'], 'OUTPUT_UNWRITABLE', 2, /\/nonexistent\/dir\/r\.html/)
   })
