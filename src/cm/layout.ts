@@ -29,13 +29,10 @@ const MLC_MARKERS = ['meta.yaml', 'meta.json']
 /** The meta file names of entries, in the order a folder's one is picked. */
 export const ENTRY_META: Record<CmLayout, string[]> = { cm: ['_cm.yaml', '_cm.json'], mlc: ['meta.yaml', 'meta.json'] }
 
+/** A marker's mapping; a marker that does not parse is the error at its line, not "no repository here". */
 function readMarker(file: string): Record<string, unknown> | undefined {
-  try {
-    const data = parseCmText(readFileSync(file, 'utf8'), file).data
-    return isRecord(data) ? data : undefined
-  } catch {
-    return undefined
-  }
+  const data = parseCmText(readFileSync(file, 'utf8'), file).data
+  return isRecord(data) ? data : undefined
 }
 
 const isDir = (p: string) => {

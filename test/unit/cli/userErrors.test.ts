@@ -117,6 +117,20 @@ describe('user errors, not crashes', () => {
     expect(readdirSync(path.join(home, 'repos'))).toEqual([])
   })
 
+  it('cmc repo add of a CM or MLC repository whose marker does not parse: META_YAML at its line, nothing registered', () => {
+    const home = path.join(work, 'marker-home')
+    const mlc = path.join(work, 'broken-mlc')
+    mkdirSync(path.join(mlc, 'script', 'hello'), { recursive: true })
+    writeFileSync(path.join(mlc, 'meta.yaml'), 'alias: broken-mlc\nuid: [1234\n')
+    const cm = path.join(work, 'broken-cm')
+    mkdirSync(cm, { recursive: true })
+    writeFileSync(path.join(cm, 'cmr.yaml'), 'alias: broken-cm\n  uid: : 12\n')
+    const where = (args: string[]) => expectUserError(args, 'META_YAML', 2, /malformed YAML/, { CMC_HOME: home }).where
+    expect(where(['repo', 'add', mlc])).toMatchObject({ file: path.join(mlc, 'meta.yaml'), line: expect.any(Number) })
+    expect(where(['repo', 'add', cm])).toMatchObject({ file: path.join(cm, 'cmr.yaml'), line: 2 })
+    const list = cmc(['repo', 'list', '--json'], { CMC_HOME: home })
+    expect((JSON.parse(list.stdout) as Array<{ path: string }>).map((r) => r.path)).not.toContain(cm)
+  })
   it('cmc report --compare with one or three queries: USAGE, exit 2, no page written', () => {
     const page = path.join(work, 'one-side.html')
     expectUserError(['report', '--compare', 'status = ok', '-o', page], 'USAGE', 2, /--compare takes two queries, A and B: it was given 1/)
