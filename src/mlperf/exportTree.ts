@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path'
 import { CmcError } from '../errors.js'
 import { makeOutputFolder } from '../files.js'
-import { readKeptFile } from '../store/keptFiles.js'
+import { missingKeptFile, readKeptFile } from '../store/keptFiles.js'
 import type { ExperimentRecord } from '../store/record.js'
 import type { Store } from '../store/store.js'
 import { COMPLIANCE_TEST, complianceMissing } from './compliance.js'
@@ -106,7 +106,20 @@ function placeAll(store: Store, records: ExperimentRecord[], opts: PlacementOpti
   const out: ReturnType<typeof placeAll> = { placed: [], skipped: [] }
   for (const record of records) {
     const at = record.source ? placePublished(record) : placeLocal(store, record, opts)
+    const lost =
+      typeof at === 'string'
+        ? undefined
+        : missingKeptFile(
+            store,
+            record,
+            at.files.map((f) => f.from),
+          )
     if (typeof at === 'string') out.skipped.push({ id: record.id, reason: at })
+    else if (lost !== undefined)
+      out.skipped.push({
+        id: record.id,
+        reason: `the store holds the record but not its file ${lost} (records moved as JSON Lines carry no files: move them as a .tar.gz bundle)`,
+      })
     else out.placed.push({ record, at })
   }
   return out

@@ -93,14 +93,22 @@ export async function exportRecords(store: Store, ids: string[], file: string, f
   return ids.length
 }
 
-export async function importRecords(store: Store, file: string): Promise<{ added: number; skipped: number }> {
+/**
+ * Records from a bundle or JSON Lines, each added once. A record already here
+ * without the files a bundle brings for it (one moved before as JSON Lines,
+ * which carries none) gets them: a record never changes, so its files are the
+ * same wherever they come from.
+ */
+export async function importRecords(store: Store, file: string): Promise<{ added: number; filled: number; skipped: number }> {
   if (!existsSync(file)) throw new CmcError('IMPORT_MISSING', `${file} does not exist`, { hint: 'give the path of a file `cmc exp export` wrote' })
   const have = new Set(store.summaries().map((s) => s.id))
   let added = 0,
+    filled = 0,
     skipped = 0
   const adopt = (r: ExperimentRecord, folder?: string) => {
     if (have.has(r.id) || existsSync(store.recordDir(r.id))) {
-      skipped++
+      if (folder && fillIn(store.recordDir(r.id), folder)) filled++
+      else skipped++
       return
     }
     const dest = store.recordDir(r.id)
@@ -146,7 +154,15 @@ export async function importRecords(store: Store, file: string): Promise<{ added
       rmSync(tmp, { recursive: true, force: true })
     }
   }
-  return { added, skipped }
+  return { added, filled, skipped }
+}
+
+/** Move into a present record's folder what the bundle's copy has and it lacks (outputs/, kept.tar, logs); whether anything came. */
+function fillIn(dest: string, folder: string): boolean {
+  if (!existsSync(dest)) return false
+  const lacking = readdirSync(folder).filter((n) => n !== 'record.json' && !existsSync(path.join(dest, n)))
+  for (const n of lacking) renameSync(path.join(folder, n), path.join(dest, n))
+  return lacking.length > 0
 }
 
 /**

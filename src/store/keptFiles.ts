@@ -50,6 +50,25 @@ export function readKeptFile(store: Store, record: ExperimentRecord, relPath: st
   }
 }
 
+/** The first of `relPaths` whose bytes the store does not hold (a record moved as JSON Lines keeps none), or undefined. */
+export function missingKeptFile(store: Store, record: ExperimentRecord, relPaths: string[]): string | undefined {
+  const dir = store.recordDir(record.id)
+  const tarSize = record.outputsTar ? sizeOf(path.join(dir, record.outputsTar)) : undefined
+  return relPaths.find((relPath) => {
+    const file = record.outputs.find((o) => o.path === relPath)
+    if (tarSize !== undefined && file?.offset !== undefined && file.offset + file.size <= tarSize) return false
+    return !existsSync(path.join(dir, 'outputs', relPath))
+  })
+}
+
+const sizeOf = (file: string) => {
+  try {
+    return statSync(file).size
+  } catch {
+    return undefined
+  }
+}
+
 /** The file's bytes [offset, offset + size), or undefined when the file is not there. */
 function readAt(file: string, offset: number, size: number): Buffer | undefined {
   let fd: number

@@ -40,7 +40,10 @@ export default defineCommand({
     const store = await openStore({ path: flags.store })
     if (!flags.mlperf) {
       const res = await importRecords(store, args.file)
-      if (!io.json) io.log(`imported ${res.added} record(s) into ${store.root}${res.skipped ? ` (${res.skipped} already there)` : ''}`)
+      if (!io.json) {
+        const also = [res.filled && `${res.filled} already there given their files`, res.skipped && `${res.skipped} already there`].filter(Boolean)
+        io.log(`imported ${res.added} record(s) into ${store.root}${also.length ? ` (${also.join(', ')})` : ''}`)
+      }
       return res
     }
     const round = flags.round === undefined ? undefined : roundFlag(flags.round)

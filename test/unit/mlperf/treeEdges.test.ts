@@ -5,17 +5,19 @@
 // placeholders; a link in a compliance folder back to a folder already read
 // is not followed, so a loop keeps no file twice; a performance folder
 // that is gone or is a file is reported, not passed over.
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportTree } from '../../../src/mlperf/exportTree.js'
 import { importMlperf } from '../../../src/mlperf/importMlperf.js'
+import { exportRecords, importRecords } from '../../../src/store/exportImport.js'
 import { listKeptFiles } from '../../../src/store/keptFiles.js'
 import type { ExperimentRecord } from '../../../src/store/record.js'
 import { selectRecords } from '../../../src/store/select.js'
-import { Store } from '../../../src/store/store.js'
+import { openStore, Store } from '../../../src/store/store.js'
 // @ts-expect-error: a plain ES module of the fixtures, shared with bench/mlperf.mjs
 import { writeTestTree } from '../../fixtures/mlperf-tree/generate.mjs'
+import { cmcErrorOf } from '../../helpers/errors.js'
 import { tmpDir } from '../../helpers/tmp.js'
 
 const dir = tmpDir('cmc-mlperf-edges-')
@@ -191,5 +193,43 @@ describe('a system description whose accelerator count is not a number', () => {
     expect(l4.length).toBeGreaterThan(0)
     for (const r of l4) expect(r.source?.accelerators).toBeUndefined()
     for (const r of selectRecords(countedStore, 'system = H100-PCIe-80GBx2_TRT')) expect(r.source?.accelerators).toBe(2)
+  })
+})
+
+describe('records moved as JSON Lines, which carry no files', () => {
+  it('are skipped by an MLPerf export, named with the way to move them, and nothing is written', async () => {
+    const picked = selectRecords(store, 'source = mlperf and submitter = NVIDIA and system = L4x1_TRT and benchmark = bert-99 and mode = PerformanceOnly')
+    expect(picked.length).toBeGreaterThan(0)
+    const moved = await openStore({ path: path.join(dir, 'moved-store') })
+    await exportRecords(
+      store,
+      picked.map((r) => r.id),
+      path.join(dir, 'moved.jsonl'),
+      'jsonl',
+    )
+    await importRecords(moved, path.join(dir, 'moved.jsonl'))
+    const out = path.join(dir, 'from-jsonl')
+    const e = cmcErrorOf(() => exportTree(moved, selectRecords(moved, 'source = mlperf'), out))
+    expect(e.code).toBe('EXPORT_NO_LOADGEN')
+    expect(e.details).toHaveLength(picked.length)
+    for (const d of e.details ?? []) expect(d).toMatch(/not its file .*mlperf_log_.*JSON Lines.*\.tar\.gz/)
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('are given their files by a bundle imported after, and those records are written', async () => {
+    const first = one(
+      store,
+      'source = mlperf and submitter = NVIDIA and system = L4x1_TRT and benchmark = bert-99 and scenario = Offline and mode = PerformanceOnly',
+    )
+    await exportRecords(store, [first.id], path.join(dir, 'one.tar.gz'), 'tar.gz')
+    const again = await openStore({ path: path.join(dir, 'mixed-store') })
+    await importRecords(again, path.join(dir, 'moved.jsonl'))
+    // the bundle gives the record already there the files JSON Lines left behind
+    expect(await importRecords(again, path.join(dir, 'one.tar.gz'))).toEqual({ added: 0, filled: 1, skipped: 0 })
+    expect(await importRecords(again, path.join(dir, 'one.tar.gz'))).toEqual({ added: 0, filled: 0, skipped: 1 })
+    expect(selectRecords(again, 'source = mlperf').length).toBeGreaterThan(1)
+    const r = exportTree(again, selectRecords(again, 'source = mlperf'), path.join(dir, 'mixed'))
+    expect(r.written.map((w) => w.id)).toEqual([first.id])
+    expect(r.skipped.map((s) => s.reason)).toEqual(r.skipped.map(() => expect.stringContaining('JSON Lines')))
   })
 })
