@@ -94,7 +94,8 @@ export function selectRecords(store: Store, spec: string, events?: EventSink): E
 
 /**
  * The one record a command about a record means (`exp show`, `exp reproduce`):
- * an id, a unique prefix of one (any length), or else a query's first match.
+ * an id, a unique prefix of one (any length), or else a query's first match
+ * (with a warning that names how many matched).
  * One word that is neither is "not found", not a query syntax error.
  */
 export function findRecord(store: Store, spec: string, events?: EventSink): ExperimentRecord {
@@ -105,9 +106,25 @@ export function findRecord(store: Store, spec: string, events?: EventSink): Expe
       hint: "give a record id or a unique prefix of one (`cmc exp list`), or a query such as 'benchmark = stream and status = ok'",
     })
   }
-  const [r] = selectRecords(store, spec, events)
-  if (!r) throw new CmcError('RECORD_NOT_FOUND', `no record matches ${spec}`, { hint: 'list records with `cmc exp list`' })
-  return r
+  if (ID.test(spec)) return store.get(spec)
+  const hits = querySummaries(store, spec, { events })
+  for (const s of hits) {
+    let r: ExperimentRecord
+    try {
+      r = store.get(s.id)
+    } catch (e) {
+      events?.({ type: 'log', level: 'warn', message: `skipped ${s.id}: ${(e as Error).message}` })
+      continue
+    }
+    if (hits.length > 1)
+      events?.({
+        type: 'log',
+        level: 'warn',
+        message: `${hits.length} records match "${spec}"; this is the first, ${r.id} (\`cmc exp list --where '${spec}'\` lists them; give an id for another)`,
+      })
+    return r
+  }
+  throw new CmcError('RECORD_NOT_FOUND', `no record matches ${spec}`, { hint: 'list records with `cmc exp list`' })
 }
 
 /**

@@ -57,11 +57,15 @@ beforeAll(async () => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function show(id: string) {
+function showing(id: string) {
   const env = { ...process.env, CMC_STORE: store, CMC_HOME: path.join(dir, 'home') }
   const r = spawnSync(process.execPath, [bin, 'exp', 'show', id], { env, encoding: 'utf8' })
   expect(r.status, r.stderr).toBe(0)
-  return r.stdout.split('\n')
+  return r
+}
+
+function show(id: string) {
+  return showing(id).stdout.split('\n')
 }
 
 describe('cmc exp show', () => {
@@ -98,5 +102,15 @@ describe('cmc exp show', () => {
     expect(few).not.toMatch(/-\d/)
     const six = show(many.id).find((l) => l.startsWith('add_gbs'))!
     expect(six).toMatch(/^add_gbs\s+13\s+10 \.\. 16 \(median\)/)
+  })
+
+  it('a query that matches several records shows the first and says how many matched', () => {
+    const several = showing('benchmark = bench and platform = x86_64')
+    expect(several.stdout.split('\n')[0]).toBe(`${run.id}  bench on x86_64: ok (exit 0)`)
+    expect(several.stderr).toContain(`2 records match "benchmark = bench and platform = x86_64"; this is the first, ${run.id}`)
+    // one match: no warning
+    const one = showing('params.threads = 2')
+    expect(one.stdout.split('\n')[0]).toBe(`${run.id}  bench on x86_64: ok (exit 0)`)
+    expect(one.stderr).not.toContain('records match')
   })
 })
