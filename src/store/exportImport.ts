@@ -97,14 +97,16 @@ export async function exportRecords(store: Store, ids: string[], file: string, f
  * Records from a bundle or JSON Lines, each added once. A record already here
  * without the files a bundle brings for it (one moved before as JSON Lines,
  * which carries none) gets them: a record never changes, so its files are the
- * same wherever they come from.
+ * same wherever they come from. A bundle's folder whose record.json is not a
+ * valid record is left out and named in `invalid` (its path in the bundle).
  */
-export async function importRecords(store: Store, file: string): Promise<{ added: number; filled: number; skipped: number }> {
+export async function importRecords(store: Store, file: string): Promise<{ added: number; filled: number; skipped: number; invalid: string[] }> {
   if (!existsSync(file)) throw new CmcError('IMPORT_MISSING', `${file} does not exist`, { hint: 'give the path of a file `cmc exp export` wrote' })
   const have = new Set(store.summaries().map((s) => s.id))
   let added = 0,
     filled = 0,
     skipped = 0
+  const invalid: string[] = []
   const adopt = (r: ExperimentRecord, folder?: string) => {
     if (have.has(r.id) || existsSync(store.recordDir(r.id))) {
       if (folder && fillIn(store.recordDir(r.id), folder)) filled++
@@ -148,13 +150,13 @@ export async function importRecords(store: Store, file: string): Promise<{ added
       for (const folder of walk(tmp)) {
         const r = readJson(path.join(folder, 'record.json'))
         if (validateRecord(r)) adopt(r, folder)
-        else skipped++
+        else invalid.push(path.relative(tmp, folder))
       }
     } finally {
       rmSync(tmp, { recursive: true, force: true })
     }
   }
-  return { added, filled, skipped }
+  return { added, filled, skipped, invalid }
 }
 
 /** Move into a present record's folder what the bundle's copy has and it lacks (outputs/, kept.tar, logs); whether anything came. */
@@ -165,11 +167,6 @@ function fillIn(dest: string, folder: string): boolean {
   return lacking.length > 0
 }
 
-/**
- * What importRecords reads: a bundle or JSON Lines. A folder, a CSV or a .zip
- * is refused with what would import it: the MLPerf import takes folders,
- * archives and round summaries, and a CSV of cmc's own holds summaries only.
- */
 /** The first bytes of a file, as text. */
 function fileStart(file: string, bytes: number): string {
   const fd = openSync(file, 'r')
@@ -181,6 +178,11 @@ function fileStart(file: string, bytes: number): string {
   }
 }
 
+/**
+ * What importRecords reads: a bundle or JSON Lines. A folder, a CSV or a .zip
+ * is refused with what would import it: the MLPerf import takes folders,
+ * archives and round summaries, and a CSV of cmc's own holds summaries only.
+ */
 function importFormatOf(file: string): 'tar.gz' | 'jsonl' {
   if (/\.(tar\.gz|tgz)$/.test(file)) return 'tar.gz'
   if (/\.jsonl$/.test(file)) return 'jsonl'

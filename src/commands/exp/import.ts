@@ -44,6 +44,10 @@ export default defineCommand({
         const also = [res.filled && `${res.filled} already there given their files`, res.skipped && `${res.skipped} already there`].filter(Boolean)
         io.log(`imported ${res.added} record(s) into ${store.root}${also.length ? ` (${also.join(', ')})` : ''}`)
       }
+      if (res.invalid.length)
+        io.warn(
+          `left out ${res.invalid.length} folder(s) of ${args.file} whose record.json is not a valid cmc record: ${res.invalid.slice(0, 5).join(', ')}${res.invalid.length > 5 ? ', …' : ''}`,
+        )
       return res
     }
     const round = flags.round === undefined ? undefined : roundFlag(flags.round)

@@ -400,7 +400,7 @@ describe('exporting a submission tree', () => {
     ).toBe(records.length)
     const other = new Store(path.join(dir, 'store-bundle'))
     mkdirSync(other.recordsDir, { recursive: true })
-    expect(await importRecords(other, bundle)).toEqual({ added: records.length, filled: 0, skipped: 0 })
+    expect(await importRecords(other, bundle)).toEqual({ added: records.length, filled: 0, skipped: 0, invalid: [] })
     for (const r of records) {
       const back = other.get(r.id)
       expect(back.outputsTar).toBe(KEPT_TAR)

@@ -225,8 +225,8 @@ describe('records moved as JSON Lines, which carry no files', () => {
     const again = await openStore({ path: path.join(dir, 'mixed-store') })
     await importRecords(again, path.join(dir, 'moved.jsonl'))
     // the bundle gives the record already there the files JSON Lines left behind
-    expect(await importRecords(again, path.join(dir, 'one.tar.gz'))).toEqual({ added: 0, filled: 1, skipped: 0 })
-    expect(await importRecords(again, path.join(dir, 'one.tar.gz'))).toEqual({ added: 0, filled: 0, skipped: 1 })
+    expect(await importRecords(again, path.join(dir, 'one.tar.gz'))).toEqual({ added: 0, filled: 1, skipped: 0, invalid: [] })
+    expect(await importRecords(again, path.join(dir, 'one.tar.gz'))).toEqual({ added: 0, filled: 0, skipped: 1, invalid: [] })
     expect(selectRecords(again, 'source = mlperf').length).toBeGreaterThan(1)
     const r = exportTree(again, selectRecords(again, 'source = mlperf'), path.join(dir, 'mixed'))
     expect(r.written.map((w) => w.id)).toEqual([first.id])

@@ -15,6 +15,7 @@ import { CmcError } from '../../../src/errors.js'
 import { collector } from '../../../src/events.js'
 import type { ExperimentRecord } from '../../../src/store/record.js'
 import { compareGroups } from '../../../src/store/compare.js'
+import { exportRecords, importRecords } from '../../../src/store/exportImport.js'
 import { findRecord, selectComparable, selectRecords } from '../../../src/store/select.js'
 import { newRecordId, openStore, Store, validateRecord } from '../../../src/store/store.js'
 import { summaryOf } from '../../../src/store/summary.js'
@@ -264,6 +265,20 @@ describe('Store: damaged files are reported and skipped', () => {
     expect(store.summaries().map((s) => s.id)).toEqual([a.id, c.id])
     // the damaged folder is left for the user to inspect
     expect(store.recordIds()).toEqual([a.id, b.id, c.id].sort())
+  })
+
+  it('a bundle with a damaged record imports the others and names the damaged one, not as already there', async () => {
+    const store = newStore()
+    const a = await put(store)
+    const b = await put(store)
+    writeFileSync(path.join(store.recordDir(b.id), 'record.json'), '{ "format": 1, "id": garb')
+    const bundle = path.join(path.dirname(store.root), 'two.tar.gz')
+    await exportRecords(store, [a.id, b.id], bundle, 'tar.gz')
+    const into = newStore()
+    mkdirSync(into.root, { recursive: true })
+    expect(await importRecords(into, bundle)).toEqual({ added: 1, filled: 0, skipped: 0, invalid: [path.relative(store.recordsDir, store.recordDir(b.id))] })
+    expect(into.summaries().map((s) => s.id)).toEqual([a.id])
+    expect(existsSync(into.recordDir(b.id))).toBe(false)
   })
 
   it('reindex leaves a snapshot of the new index, so the next query reads no lines', async () => {

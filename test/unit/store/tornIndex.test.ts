@@ -102,7 +102,7 @@ describe('a torn last index line', () => {
     const to = newStore()
     await put(to)
     appendFileSync(to.indexFile, '{"id":"2026120')
-    expect(await importRecords(to, file)).toEqual({ added: 1, filled: 0, skipped: 0 })
+    expect(await importRecords(to, file)).toEqual({ added: 1, filled: 0, skipped: 0, invalid: [] })
     // the fragment stays a line of its own, not the start of the imported one
     expect(readFileSync(to.indexFile, 'utf8').split('\n')).toContain('{"id":"2026120')
     const arm = to.select(parseWhere('platform = arm64'))
