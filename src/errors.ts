@@ -47,7 +47,10 @@ export const ERROR_CODES = {
   ARTIFACT_NOT_FOUND: ['input', 'no artifact has this alias or uid'],
   ARTIFACT_AMBIGUOUS: ['input', 'an alias or uid names several artifacts, a CM script among them (each is listed with the repo:alias that picks it)'],
   CM_VARIATION_INVALID: ['input', "a CM script's variation tags, base or default variations name no variation of it, or two of one group"],
-  CM_NEEDS_MLC: ['input', 'an image includes CM/MLC scripts, which run only under the MLC runtime (cmc plans them; it does not build them)'],
+  CM_NEEDS_MLC: [
+    'input',
+    'a CM/MLC script is named to build or run, or an image includes one: they run only under the MLC runtime (cmc plans them; it does not build them)',
+  ],
   ARTIFACT_EXISTS: ['input', '`cmc add` or `cmc import --meta-dir` would overwrite an existing artifact folder'],
   TARGET_KIND: ['input', 'the artifact is of a kind this command does not take (a component for `cmc plan`)'],
   NOT_A_BENCHMARK: ['input', '`cmc run` was given an image'],

@@ -1,8 +1,8 @@
-// CM/MLC scripts met inside an image's graph. cmc plans them (`cmc plan
+// CM/MLC scripts met where cmc would build or run. cmc plans them (`cmc plan
 // SCRIPT`), but running one needs the MLC runtime (its customize.py and
-// run.sh hooks), which cmc does not reimplement: an image whose dep only a CM
-// script answers is refused, plainly, rather than compiled without a step
-// for it.
+// run.sh hooks), which cmc does not reimplement: a script named as a target,
+// or an image whose dep only a CM script answers, is refused, plainly, rather
+// than compiled without a step for it.
 import { CmcError, type SourcePosition } from '../errors.js'
 import type { Artifact } from '../meta/artifact.js'
 
@@ -17,6 +17,17 @@ export function withoutCmScripts(candidates: Artifact[], dep: string, requester:
     {
       where: where(),
       hint: `see what it would do with \`cmc plan ${candidates[0].alias}\`; run it with MLC (pip install mlcflow; mlcr ${dep}), or write a cmc component that installs what it needs and depend on that`,
+    },
+  )
+}
+
+/** A CM/MLC script named as what to build or run: what cmc does with one (plan it) and what runs it. */
+export function refuseCmScript(script: Artifact): never {
+  throw new CmcError(
+    'CM_NEEDS_MLC',
+    `${script.alias} (${script.repo}) is a CM/MLC script: cmc plans it but does not build or run it; that needs the MLC runtime (its customize.py and run.sh)`,
+    {
+      hint: `see what it would do with \`cmc plan ${script.alias}\`; run it with MLC (pip install mlcflow; mlcr ${script.tags.join(',')}), or write a cmc image that installs what it needs`,
     },
   )
 }

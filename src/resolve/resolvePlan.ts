@@ -13,7 +13,7 @@ import { planHash } from './hash.js'
 import type { BuildPlan, LayerName, PlanBenchmark, PlanNode, PlanPlatform } from './plan.js'
 import { platformProfile, whenHolds, type ArtifactSource } from './platforms.js'
 import { topoOrder } from './topoOrder.js'
-import { withoutCmScripts } from './cmScripts.js'
+import { refuseCmScript, withoutCmScripts } from './cmScripts.js'
 import { semver } from '../lazy.js'
 
 // semver is 47 modules: loaded only when two candidates or a version range need it
@@ -262,6 +262,7 @@ export function imageOfTarget(index: ArtifactSource, target: string): Artifact {
 /** Resolve an image or benchmark (alias or uid) for one platform. */
 export function resolvePlan(index: ArtifactSource, target: string, opts: ResolveOptions): BuildPlan {
   const t = findTarget(index, target)
+  if (t.format === 'cm') refuseCmScript(t)
   if (t.kind !== 'image' && t.kind !== 'benchmark') {
     throw new CmcError('TARGET_KIND', `${t.alias} is a ${t.kind}; plans are made for images and benchmarks`, {
       hint: 'give the alias of an image or a benchmark (`cmc find --kind image`)',

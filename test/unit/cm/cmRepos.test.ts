@@ -321,4 +321,15 @@ describe('what cmc does not do is said plainly', () => {
       expect(r.stdout).not.toMatch(/FROM /)
     }
   })
+
+  it('refuses to compile, build or run a CM script named itself, exit 2, naming it a script and what runs it', () => {
+    for (const cmd of ['dockerfile', 'build', 'run']) {
+      const r = cmc([cmd, 'app-demo', '--repo', mlc, '--platform', 'x86_64'])
+      expect(r.status, cmd).toBe(2)
+      expect(r.stderr).toMatch(/CM_NEEDS_MLC\]: app-demo \(acme@mlc-scripts\) is a CM\/MLC script/)
+      expect(r.stderr).toMatch(/cmc plan app-demo.*mlcr app,demo/)
+      expect(r.stderr).not.toMatch(/is a component/)
+      expect(r.stdout).not.toMatch(/FROM /)
+    }
+  })
 })
