@@ -281,7 +281,9 @@ export class ArtifactIndex {
   }
 
   /**
-   * By uid, then alias (the first repo wins, builtin first); `repo:alias` or
+   * By uid (the last repo wins: given with --repo, else the last registered),
+   * then alias (a repo given with --repo wins, else the first: builtin, then
+   * registered in order); `repo:alias` or
    * `repo:uid` picks within one repo. Where a CM script is among several
    * artifacts of one uid or alias, none is chosen: the error names each and
    * how to pick it. Throws with suggestions.
@@ -301,7 +303,9 @@ export class ArtifactIndex {
     if (byUid.length) return this.unique(name, 'uid', byUid) ?? byUid[byUid.length - 1][0].artifact(byUid[byUid.length - 1][1])
     const byAlias: Array<[RepoArtifacts, number]> = []
     for (const s of sources) for (let i = 0; i < s.count; i++) if (s.columns.alias[i] === name && s.kind(i) && ok(s.kind(i)!)) byAlias.push([s, i])
-    if (byAlias.length) return this.unique(name, 'alias', byAlias) ?? byAlias[0][0].artifact(byAlias[0][1])
+    // among cmc artifacts of one alias, one from a repo given with --repo is the one the user pointed at
+    const given = byAlias.find(([s]) => s.repo.kind === 'extra') ?? byAlias[0]
+    if (byAlias.length) return this.unique(name, 'alias', byAlias) ?? given[0].artifact(given[1])
     return undefined
   }
 

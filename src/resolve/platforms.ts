@@ -1,12 +1,15 @@
 // Platform profiles are artifacts of kind `platform` (data under images/platforms).
 import { CmcError } from '../errors.js'
 import type { Artifact } from '../meta/artifact.js'
+import type { RepoEntry } from '../repos/registry.js'
 import type { PlatformMeta, When } from '../meta/schema.js'
 import type { PlanPlatform } from './plan.js'
 
 export interface ArtifactSource {
   all(): Artifact[]
   get(aliasOrUid: string, opts?: { kind?: Artifact['kind'] }): Artifact
+  /** The repos read, in lookup order (those given with --repo are kind 'extra'). */
+  repos?(): RepoEntry[]
 }
 
 export function hostPlatformName(): string {

@@ -247,10 +247,13 @@ function withoutSecrets(n: PlanNode, secrets: Set<string>): PlanNode {
 /**
  * The image or benchmark a command names. Aliases are unique per kind, not
  * across kinds (an image may share its alias with a component), so
- * benchmarks and images are looked for first.
+ * benchmarks and images are looked for first; where two repos have one, that
+ * of a repo given with --repo is the one the user pointed at.
  */
 export function findTarget(index: ArtifactSource, target: string): Artifact {
-  return index.all().find((a) => (a.kind === 'benchmark' || a.kind === 'image') && (a.uid === target || a.alias === target)) ?? index.get(target)
+  const given = new Set((index.repos?.() ?? []).filter((r) => r.kind === 'extra').map((r) => r.name))
+  const hits = index.all().filter((a) => (a.kind === 'benchmark' || a.kind === 'image') && (a.uid === target || a.alias === target))
+  return hits.find((a) => given.has(a.repo)) ?? hits[0] ?? index.get(target)
 }
 
 /** The image of a target (itself, or a benchmark's image). */

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { loadIndex } from '../../../src/repos/index.js'
 import { addRepo, listRepos, removeRepo } from '../../../src/repos/registry.js'
 import { parseTagQuery } from '../../../src/repos/tagQuery.js'
+import { findTarget } from '../../../src/resolve/resolvePlan.js'
 import { tmpDir, useTmpHome, writeTree } from '../../helpers/tmp.js'
 
 const home = useTmpHome()
@@ -104,6 +105,26 @@ describe('a repository given with --repo', () => {
       expect(listRepos([other]).map((r) => r.name)).toEqual(expect.arrayContaining(['twin', 'other']))
     } finally {
       removeRepo('twin')
+    }
+  })
+
+  it('is the one looked in first where another repository has the same alias', async () => {
+    const withImage = (name: string) =>
+      writeTree(makeRepo(name), { 'app/cmc.yaml': 'kind: image\nalias: app\nplatforms: [x86_64]\ncomponents: [{ tags: python }]\n' })
+    const registered = withImage('kept')
+    const mine = withImage('mine')
+    await addRepo(registered)
+    try {
+      const plain = await loadIndex()
+      expect(plain.get('python').repo).toBe('kept')
+      expect(findTarget(plain, 'app').repo).toBe('kept')
+      const index = await loadIndex({ extraRepos: [mine] })
+      expect(index.get('python').repo).toBe('mine')
+      expect(findTarget(index, 'app').repo).toBe('mine')
+      // repo:alias still picks either
+      expect(index.get('kept:python').repo).toBe('kept')
+    } finally {
+      removeRepo('kept')
     }
   })
 })
