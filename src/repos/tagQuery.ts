@@ -59,8 +59,13 @@ function matchesCmScript(a: Artifact, q: TagQuery): boolean {
   if (!include.every((t) => a.tags.includes(t)) || exclude.some((t) => a.tags.includes(t))) return false
   const asked = [...q.variations, ...q.exclude.filter((t) => t.startsWith('_')).map((t) => t.slice(1))]
   if (!asked.length) return true
-  const names = Object.keys(cmVariationsOf(a.meta as unknown as CmRaw))
+  const names = variationNames(a)
   return asked.every((v) => namesVariation(v, names))
+}
+
+/** The names of an artifact's variations, cmc's or a CM/MLC script's. */
+export function variationNames(a: Artifact): string[] {
+  return Object.keys(a.format === 'cm' ? cmVariationsOf(a.meta as unknown as CmRaw) : variationsOf(a))
 }
 
 export function matchesQuery(a: Artifact, q: TagQuery | string): boolean {

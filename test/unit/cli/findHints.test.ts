@@ -1,4 +1,4 @@
-// `cmc find` with a misspelt tag: no match, and the tag that exists nearby.
+// `cmc find` with a misspelt tag or variation: no match, and what exists nearby.
 import { afterAll, describe, expect, it } from 'vitest'
 import find_ from '../../../src/commands/find.js'
 import type { CommandIo } from '../../../src/cli/io.js'
@@ -26,5 +26,14 @@ describe('cmc find hints', () => {
     const hit = await find('compiler')
     expect(hit.rows.length).toBeGreaterThan(0)
     expect(hit.out.join('\n')).not.toMatch(/did you mean/)
+  })
+
+  it('a variation the artifacts of those tags lack: names them and the variations they have', async () => {
+    const { rows, out } = await find('python3,_devel')
+    expect(rows).toEqual([])
+    expect(out).toEqual(['no artifacts match', '1 artifact(s) have the tags python3, none the variation _devel: python3 (_dev)'])
+    expect((await find('_cpuu')).out).toEqual(['no artifacts match', 'no artifact has the variation _cpuu; did you mean "_cpu"?'])
+    // a variation that exists gives results and no hint
+    expect((await find('python3,_dev')).rows).toHaveLength(1)
   })
 })
