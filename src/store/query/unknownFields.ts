@@ -39,6 +39,31 @@ export function comparedFields(tree: QueryNode): string[] {
   return [...out]
 }
 
+/**
+ * For a query that matched nothing: one warning for each comparison of a
+ * metric or param whose values in the store are all numbers with a value that
+ * is not a number (`metrics.gbs > fast`, `params.threads = two`), which no
+ * record can meet.
+ */
+export function warnNotNumbers(store: Store, matched: Selection, tree: QueryNode, events: EventSink | undefined, prefix = ''): void {
+  if (!events || matched.length) return
+  let all: Selection | undefined
+  const walk = (n: QueryNode): void => {
+    if (n.type === 'not') return walk(n.expr)
+    if (n.type !== 'cmp') return (walk(n.left), walk(n.right))
+    if (typeof n.value === 'number' || n.span || n.op === '!=' || n.op === '~' || !kindOf(n.field)) return
+    all ??= store.select(undefined)
+    const values = all.values(n.field).filter((v) => v !== undefined)
+    if (!values.length || !values.every((v) => typeof v === 'number')) return
+    events({
+      type: 'log',
+      level: 'warn',
+      message: `${prefix}${n.field} ${n.op} ${n.value}: every ${n.field} in the store is a number and "${n.value}" is not one, so no record can match`,
+    })
+  }
+  walk(tree)
+}
+
 const kindOf = (field: string): Kind | undefined => (field.startsWith('metrics.') ? 'metrics' : field.startsWith('params.') ? 'params' : undefined)
 
 /**

@@ -109,6 +109,26 @@ describe('fields no record has', () => {
   })
 })
 
+describe('a number field compared with a word', () => {
+  const store = storeWith([summary(0), summary(1, { params: { threads: 2, size: 1000, precision: 'fp16' } })])
+
+  it('warns when nothing matched: no record can meet it', () => {
+    expect(listed(store, 'metrics.triad_gbs > fast')).toEqual({
+      ids: [],
+      warnings: ['metrics.triad_gbs > fast: every metrics.triad_gbs in the store is a number and "fast" is not one, so no record can match'],
+    })
+    expect(listed(store, 'params.threads = two and status = ok').warnings).toEqual([
+      'params.threads = two: every params.threads in the store is a number and "two" is not one, so no record can match',
+    ])
+  })
+
+  it('says nothing of a word against words, of != and ~, or when something matched', () => {
+    expect(listed(store, 'params.precision = fp32').warnings).toEqual([])
+    expect(listed(store, 'metrics.triad_gbs ~ fast').warnings).toEqual([])
+    expect(listed(store, 'metrics.triad_gbs > fast or platform = arm64')).toEqual({ ids: [summary(1).id], warnings: [] })
+  })
+})
+
 describe('--limit', () => {
   const rows = Array.from({ length: 5 }, (_, i) => summary(i))
   const store = storeWith(rows)
