@@ -366,6 +366,14 @@ export function compareGroups(A: Comparable[], B: Comparable[], opts: CompareOpt
       hint: 'check the ids or the query with `cmc exp list --where ...`',
     })
   const warnings: string[] = []
+  const inA = new Set(A.map((r) => r.id))
+  const shared = B.filter((r) => inA.has(r.id)).length
+  if (shared)
+    warnings.push(
+      shared === A.length && shared === B.length
+        ? 'A and B are the same run(s): the comparison is of the runs with themselves'
+        : `A and B share ${shared} run(s): those are compared with themselves, which pulls the ratio towards 1`,
+    )
   const all = [...A, ...B]
   const setups = all.every(hasSetup) ? { A: setupValues(A as Array<Comparable & RunSetup>), B: setupValues(B as Array<Comparable & RunSetup>) } : undefined
   if (setups) checkAlike(setups, opts.allowMixed, warnings)

@@ -114,6 +114,15 @@ describe('compareGroups verdicts', () => {
     expect(c.a.ids).toEqual(A.map((r) => r.id))
   })
 
+  it('warns when the sides are the same runs, or share some', () => {
+    const a = rec({ throughput: base }),
+      b = rec({ throughput: base }),
+      c = rec({ throughput: up10 })
+    expect(compareGroups([a], [a]).warnings).toContain('A and B are the same run(s): the comparison is of the runs with themselves')
+    expect(compareGroups([a, b], [b, c]).warnings).toContain('A and B share 1 run(s): those are compared with themselves, which pulls the ratio towards 1')
+    expect(compareGroups([a, b], [c]).warnings.join()).not.toMatch(/themselves/)
+  })
+
   it('skips a metric missing on one side with a warning', () => {
     const c = compareGroups([rec({ throughput: base, extra: base })], [rec({ throughput: up10 })])
     expect(c.metrics.map((m) => m.metric)).toEqual(['throughput'])
