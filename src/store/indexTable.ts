@@ -35,6 +35,8 @@ const SOURCE_ATTRS = [
   'headline',
 ] as const
 const ATTRS = ['id', 'createdAt', 'benchmark', 'image', 'digest', 'platform', 'status', 'host', 'limits', 'emulated', ...SOURCE_ATTRS] as const
+/** The attributes a `--sort` names, as a user writes them (`date` for createdAt). */
+export const SORT_ATTRIBUTES: readonly string[] = ['date', ...ATTRS.filter((a) => a !== 'createdAt')]
 /** Cells read one at a time from a snapshot column before the whole column is loaded instead. */
 const CELLS_BEFORE_LOADING = 256
 /** A reader rewrites the snapshot once this many lines follow it. */

@@ -3,7 +3,7 @@
 // names the nearest field there is (unknownFields.ts).
 import { CmcError } from '../errors.js'
 import type { EventSink } from '../events.js'
-import { isField } from './indexTable.js'
+import { isField, SORT_ATTRIBUTES } from './indexTable.js'
 import { parseWhere } from './query/evaluate.js'
 import { HUB_FIELDS } from './query/parseQuery.js'
 import { comparedFields, queriedFields, warnHubOnlyFields, warnNotNumbers, warnUnknownFields } from './query/unknownFields.js'
@@ -48,7 +48,7 @@ export function querySummaries(store: Store, where: string | undefined, opts: { 
     const [field, dir, ...more] = opts.sort.split(':')
     if (!(isField(field!) || HUB_FIELDS.includes(field!)) || (dir !== undefined && dir !== 'asc' && dir !== 'desc') || more.length) {
       throw new CmcError('SORT_INVALID', `--sort ${opts.sort}: expected FIELD or FIELD:desc`, {
-        hint: "FIELD is date, id, benchmark, image, digest, platform, status, host, params.NAME or metrics.NAME (a hub's also pushedBy); e.g. --sort metrics.gflops:desc",
+        hint: `FIELD is ${SORT_ATTRIBUTES.join(', ')}, params.NAME or metrics.NAME (a hub's also ${HUB_FIELDS.join(', ')}); e.g. --sort metrics.gflops:desc`,
       })
     }
     warnUnknownFields(store, sel, [field!], opts.events, '--sort: ')

@@ -12,6 +12,7 @@ import { querySummaries } from '../../../src/store/select.js'
 import { Store } from '../../../src/store/store.js'
 import type { RecordSummary } from '../../../src/store/summary.js'
 import { tmpDir } from '../../helpers/tmp.js'
+import { cmcErrorOf } from '../../helpers/errors.js'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -106,6 +107,12 @@ describe('SummaryTable', () => {
     )
     for (const sort of ['-date', 'nosuch', 'date:down', 'metrics', 'date:desc:x']) {
       expect(() => querySummaries(store, undefined, { sort }), sort).toThrow(/SORT_INVALID|expected FIELD/)
+    }
+    // the hint names every field a sort takes, those of published results too, each of which sorts
+    const hint = cmcErrorOf(() => querySummaries(store, undefined, { sort: 'nosuch' })).hint!
+    for (const field of ['date', 'benchmark', 'scenario', 'round', 'system', 'accelerators']) {
+      expect(hint).toContain(field)
+      expect(() => querySummaries(store, undefined, { sort: `${field}:desc` })).not.toThrow()
     }
     expect(querySummaries(store, undefined, { sort: 'date:desc', limit: 1 })[0]!.createdAt).toBe(
       rows(30)
