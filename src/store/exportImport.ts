@@ -21,6 +21,7 @@ import { execa } from 'execa'
 import { CmcError } from '../errors.js'
 import { writeOutputFile } from '../files.js'
 import type { ExperimentRecord } from './record.js'
+import { SOURCE_ATTRS } from './indexTable.js'
 import { validateRecord, type Store } from './store.js'
 import { summaryOf, type RecordSummary } from './summary.js'
 
@@ -42,9 +43,16 @@ const csvCell = (v: unknown) => {
 /** The columns every CSV of cmc's starts with: how an import knows one. */
 const CSV_FIRST_COLUMNS = ['id', 'createdAt']
 
+/**
+ * One row per record: its attributes, tags joined by `;`, then the columns
+ * only some records fill (limits, emulated, where a published result comes
+ * from and the LoadGen scenario) when one of the rows has them, then params
+ * and metric medians.
+ */
 export function toCsv(rows: RecordSummary[]): string {
   const params = [...new Set(rows.flatMap((r) => Object.keys(r.params)))].sort()
   const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].sort()
+  const optional = (['limits', 'emulated', ...SOURCE_ATTRS] as const).filter((k) => rows.some((r) => r[k] !== undefined && r[k] !== 'none'))
   const head = [
     ...CSV_FIRST_COLUMNS,
     'benchmark',
@@ -54,6 +62,7 @@ export function toCsv(rows: RecordSummary[]): string {
     'host',
     'digest',
     'tags',
+    ...optional,
     ...params.map((p) => `params.${p}`),
     ...metrics.map((m) => `metrics.${m}`),
   ]
@@ -68,6 +77,7 @@ export function toCsv(rows: RecordSummary[]): string {
       r.host,
       r.digest,
       r.tags.join(';'),
+      ...optional.map((k) => r[k]),
       ...params.map((p) => r.params[p]),
       ...metrics.map((m) => r.metrics[m]),
     ]

@@ -21,7 +21,7 @@ export type Column =
   | { kind: 'text'; blob: Buffer; ends: Uint32Array } // row i: utf8 bytes [ends[i-1], ends[i]); ids and dates, read lazily
 
 /** Where a record comes from and its LoadGen scenario (summary.ts sourceFields); absent for most local runs. */
-const SOURCE_ATTRS = [
+export const SOURCE_ATTRS = [
   'source',
   'round',
   'submitter',
