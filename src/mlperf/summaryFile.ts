@@ -176,9 +176,15 @@ export function readSummaryFile(text: string, file: string, opts: { round?: stri
     }
     for (const k of Object.keys(sys)) if (sys[k] === undefined) delete sys[k]
     const perNode = countOf(sys.accelerators_per_node)
-    const totalGiven = countOf(pick(row, 'total_accelerators'))
+    const totalText = pick(row, 'total_accelerators')
+    const totalGiven = countOf(totalText)
     const total = totalGiven ?? (perNode !== undefined ? perNode * (countOf(sys.number_of_nodes) ?? 1) : undefined)
-    const countProblem = totalGiven === undefined ? acceleratorCountProblem(sys) : undefined
+    const countProblem =
+      totalGiven !== undefined
+        ? undefined
+        : totalText !== undefined
+          ? `total_accelerators ${JSON.stringify(totalText)} is not a count: ${total !== undefined ? `counted from accelerators_per_node and number_of_nodes as ${total}` : 'its results carry no accelerator count, and compares --per accelerator refuse them'}`
+          : acceleratorCountProblem(sys)
     const systemKey = [round, division, submitter, system].join('|')
     if (countProblem && !warnedSystems.has(systemKey)) {
       warnedSystems.add(systemKey)

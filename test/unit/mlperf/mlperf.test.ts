@@ -518,21 +518,23 @@ describe('round summaries and archives', () => {
     expect(await importMlperf(s, json)).toMatchObject({ found: 1, added: 0, present: 1 })
   })
 
+  /** A round summary of these lines, summary-NAME.csv, imported into a store of its own. */
+  async function importLines(name: string, lines: string[]) {
+    const csv = path.join(dir, `summary-${name}.csv`)
+    writeFileSync(csv, lines.join('\n') + '\n')
+    const s = new Store(path.join(dir, `store-csv-${name}`))
+    return { s, res: await importMlperf(s, csv) }
+  }
+
   it("says once a system which rows' accelerator count is not a number, and imports them", async () => {
-    const csv = path.join(dir, 'summary-counts.csv')
     const uncounted = (scenario: string, result: string, units: string) =>
       row('Acme', 'Box', scenario, result, units).replace(',NVIDIA H100-SXM-80GB,8,', ',NVIDIA H100-SXM-80GB,eight,')
-    writeFileSync(
-      csv,
-      [
-        header,
-        uncounted('Offline', '900', 'Samples/s'),
-        uncounted('Server', '800', 'Queries/s'),
-        row('NVIDIA', 'DGX-H100', 'Offline', '91000.5', 'Samples/s'),
-      ].join('\n') + '\n',
-    )
-    const s = new Store(path.join(dir, 'store-csv-counts'))
-    const res = await importMlperf(s, csv)
+    const { s, res } = await importLines('counts', [
+      header,
+      uncounted('Offline', '900', 'Samples/s'),
+      uncounted('Server', '800', 'Queries/s'),
+      row('NVIDIA', 'DGX-H100', 'Offline', '91000.5', 'Samples/s'),
+    ])
     expect(res).toMatchObject({ found: 3, added: 3, skipped: [] })
     expect(res.warnings).toEqual([
       {
@@ -541,6 +543,20 @@ describe('round summaries and archives', () => {
       },
     ])
     for (const r of selectRecords(s, 'submitter = Acme')) expect(r.source?.accelerators).toBeUndefined()
+  })
+
+  it('says when a total_accelerators column is not a count, and counts from the nodes instead', async () => {
+    const withTotal = (org: string, total: string) => `${row(org, 'Box', 'Offline', '900', 'Samples/s')},${total}`
+    const { s, res } = await importLines('totals', [`${header},total_accelerators`, withTotal('Acme', 'many'), withTotal('Zeta', '16')])
+    expect(res).toMatchObject({ found: 2, added: 2, skipped: [] })
+    expect(res.warnings).toEqual([
+      {
+        path: 'summary-totals.csv:2',
+        reason: 'Acme/Box: total_accelerators "many" is not a count: counted from accelerators_per_node and number_of_nodes as 8',
+      },
+    ])
+    expect(selectRecords(s, 'submitter = Acme')[0]!.source?.accelerators).toBe(8)
+    expect(selectRecords(s, 'submitter = Zeta')[0]!.source?.accelerators).toBe(16)
   })
 
   it('imports a .tar.gz and a .zip of the tree as the tree itself', async () => {
