@@ -125,9 +125,13 @@ export function hasSetup(c: Comparable): c is Comparable & RunSetup {
 }
 
 function noiseBandError(shown: string | number): CmcError {
-  return new CmcError('FLAG_VALUE', `--noise-band ${shown}: expected a fraction from 0 up to 1 (0.02 is ±2%)`, {
-    hint: 'e.g. --noise-band 0.05 to treat changes within ±5% as noise',
-  })
+  return new CmcError(
+    'FLAG_VALUE',
+    `--noise-band ${shown}: expected a fraction of at least 0 and below 1 (0.02 is ±2%; at 1 no fall could be told from noise)`,
+    {
+      hint: 'e.g. --noise-band 0.05 to treat changes within ±5% as noise',
+    },
+  )
 }
 
 /** `--noise-band` as given (undefined: the default): a fraction, 0 included, 1 not (a ratio cannot fall 100%). */

@@ -20,7 +20,11 @@ export default defineCommand({
     { name: 'b', required: true, description: 'candidate: id or query' },
   ],
   flags: {
-    'noise-band': { kind: 'string', description: 'relative change treated as noise: a fraction from 0 up to 1 (default 0.02, ±2%)', default: '0.02' },
+    'noise-band': {
+      kind: 'string',
+      description: 'relative change treated as noise: a fraction of at least 0 and below 1 (default 0.02, ±2%)',
+      default: '0.02',
+    },
     'allow-mixed': {
       kind: 'boolean',
       description: 'pool runs of different benchmarks, params or limits on one side, or published results of different systems or rounds',

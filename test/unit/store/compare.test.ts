@@ -298,7 +298,7 @@ describe('the noise band', () => {
     for (const bad of ['-1', 'abc', '', '1', '2', 'NaN', 'Infinity', '0.02x']) {
       const e = compareErr(() => parseNoiseBand(bad))
       expect(e.code, bad).toBe('FLAG_VALUE')
-      expect(e.message).toBe(`--noise-band ${bad}: expected a fraction from 0 up to 1 (0.02 is ±2%)`)
+      expect(e.message).toBe(`--noise-band ${bad}: expected a fraction of at least 0 and below 1 (0.02 is ±2%; at 1 no fall could be told from noise)`)
     }
   })
 
