@@ -103,6 +103,8 @@ function commandClass(declared: DeclaredCommand) {
 function usageError(err: Error, id: string | undefined, flagNames: string[]): CmcError {
   // "Missing 1 required arg:\nbenchmark  benchmark alias or uid" -> "Missing 1 required arg: benchmark (benchmark alias or uid)"
   const lines = err.message
+    // an indented line goes on the one before it (oclif wraps a long description)
+    .replace(/\n {2,}/g, ' ')
     .split('\n')
     .map((l) => l.trim().replace(/^(\S+)\s{2,}(.+)$/, '$1 ($2)'))
     .filter((l) => l && !/^(See more help|Note:|Alternatively,)/i.test(l) && !/^The following errors? occurred:?$/i.test(l))

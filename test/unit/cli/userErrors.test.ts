@@ -74,6 +74,15 @@ describe('user errors, not crashes', () => {
     )
   })
 
+  it('a missing argument whose description oclif wraps: USAGE, exit 2, the description whole', () => {
+    expectUserError(
+      ['exp', 'import'],
+      'USAGE',
+      2,
+      /Missing 1 required arg: file \(a \.tar\.gz bundle or \.jsonl file; with --mlperf a submission tree, an archive of one, or a summary\)(\n|$)/,
+    )
+  })
+
   it('cmc exp import of a truncated archive: IMPORT_CORRUPT, exit 2, nothing imported', () => {
     const src = path.join(work, 'bundle-src', '2026', '12', '20261201T000000000Z-00000000')
     mkdirSync(src, { recursive: true })
