@@ -2,6 +2,7 @@
 // sort naming a metric or param no record has still runs, with a warning that
 // names the nearest field there is (unknownFields.ts).
 import { CmcError } from '../errors.js'
+import { nearest } from '../meta/nearest.js'
 import type { EventSink } from '../events.js'
 import { isField, SORT_ATTRIBUTES } from './indexTable.js'
 import { parseWhere } from './query/evaluate.js'
@@ -21,6 +22,8 @@ const ID_PREFIX = /^\d{8}T[\dZ-]*[0-9a-f-]*$/
 export function isIdSpec(spec: string): boolean {
   return ID.test(spec) || ID_PREFIX.test(spec)
 }
+/** What a --sort takes, for its errors. */
+const SORT_HINT = `FIELD is ${SORT_ATTRIBUTES.join(', ')}, params.NAME or metrics.NAME (a hub's also ${HUB_FIELDS.join(', ')}); e.g. --sort metrics.gflops:desc`
 /** A run of a query side is compared by its medians, never its repeats. */
 const NO_REPEATS: Comparable['repeats'] = []
 
@@ -46,9 +49,20 @@ export function querySummaries(store: Store, where: string | undefined, opts: { 
   let order = Array.from({ length: sel.length }, (_, k) => k)
   if (opts.sort) {
     const [field, dir, ...more] = opts.sort.split(':')
-    if (!(isField(field!) || HUB_FIELDS.includes(field!)) || (dir !== undefined && dir !== 'asc' && dir !== 'desc') || more.length) {
+    const known = isField(field!) || HUB_FIELDS.includes(field!)
+    if (!known && /^[a-zA-Z][\w.-]*$/.test(field!) && !/^(params|metrics)$/.test(field!)) {
+      const near = nearest(field!, [...SORT_ATTRIBUTES, ...HUB_FIELDS], 1)
+      throw new CmcError(
+        'SORT_INVALID',
+        `--sort ${opts.sort}: expected FIELD or FIELD:desc, and records have no field ${field}${near.length ? `; did you mean ${near[0]}?` : ''}`,
+        {
+          hint: SORT_HINT,
+        },
+      )
+    }
+    if (!known || (dir !== undefined && dir !== 'asc' && dir !== 'desc') || more.length) {
       throw new CmcError('SORT_INVALID', `--sort ${opts.sort}: expected FIELD or FIELD:desc`, {
-        hint: `FIELD is ${SORT_ATTRIBUTES.join(', ')}, params.NAME or metrics.NAME (a hub's also ${HUB_FIELDS.join(', ')}); e.g. --sort metrics.gflops:desc`,
+        hint: SORT_HINT,
       })
     }
     warnUnknownFields(store, sel, [field!], opts.events, '--sort: ')

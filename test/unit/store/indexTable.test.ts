@@ -108,6 +108,10 @@ describe('SummaryTable', () => {
     for (const sort of ['-date', 'nosuch', 'date:down', 'metrics', 'date:desc:x']) {
       expect(() => querySummaries(store, undefined, { sort }), sort).toThrow(/SORT_INVALID|expected FIELD/)
     }
+    // a field that is not one is said to be unknown, with the nearest, not a syntax error
+    expect(cmcErrorOf(() => querySummaries(store, undefined, { sort: 'submiter' })).message).toBe(
+      '--sort submiter: expected FIELD or FIELD:desc, and records have no field submiter; did you mean submitter?',
+    )
     // the hint names every field a sort takes, those of published results too, each of which sorts
     const hint = cmcErrorOf(() => querySummaries(store, undefined, { sort: 'nosuch' })).hint!
     for (const field of ['date', 'benchmark', 'scenario', 'round', 'system', 'accelerators']) {
