@@ -7,7 +7,7 @@ import type { EventSink } from '../events.js'
 import { isField, SORT_ATTRIBUTES } from './indexTable.js'
 import { parseWhere } from './query/evaluate.js'
 import { HUB_FIELDS } from './query/parseQuery.js'
-import { comparedFields, queriedFields, warnHubOnlyFields, warnNotNumbers, warnUnknownFields } from './query/unknownFields.js'
+import { comparedFields, queriedFields, warnHubOnlyFields, warnUnknownFields, warnUnmatchable } from './query/unknownFields.js'
 import type { Comparable } from './compare.js'
 import type { ExperimentRecord } from './record.js'
 import type { Selection, Store } from './store.js'
@@ -33,7 +33,7 @@ function selectWhere(store: Store, where: string | undefined, events?: EventSink
   const sel = store.select(tree, events)
   if (tree) {
     warnUnknownFields(store, sel, queriedFields(tree), events)
-    warnNotNumbers(store, sel, tree, events)
+    warnUnmatchable(store, sel, tree, events)
     if (!store.hubFields) warnHubOnlyFields(comparedFields(tree), events)
   }
   return sel

@@ -2,7 +2,9 @@
 // (`metrics.secnds`): the query is still valid and runs, it matches nothing by
 // that field, and a warning names the nearest field records do have. What the
 // store has is read from the index columns, never from record files, and only
-// when none of the rows the query matched has the field.
+// when none of the rows the query matched has the field. Likewise a query that
+// matches nothing names the comparisons no record can meet (a value no record
+// has, a word against numbers).
 import type { EventSink } from '../../events.js'
 import { nearest } from '../../meta/nearest.js'
 import type { Selection, Store } from '../store.js'
@@ -24,44 +26,56 @@ export function warnHubOnlyFields(fields: string[], events: EventSink | undefine
     events?.({ type: 'log', level: 'warn', message: `${prefix}${field} is known to a hub only (who pushed each record): no record in a local store has it` })
 }
 
-/** Every field a query compares, each once, in the order they appear. */
-export function comparedFields(tree: QueryNode): string[] {
-  const out = new Set<string>()
-  const walk = (n: QueryNode): void => {
-    if (n.type === 'cmp') out.add(n.field)
-    else if (n.type === 'not') walk(n.expr)
-    else {
-      walk(n.left)
-      walk(n.right)
-    }
-  }
-  walk(tree)
-  return [...out]
+type Comparison = Extract<QueryNode, { type: 'cmp' }>
+
+/** Every comparison of a query, in the order they appear. */
+function comparisons(tree: QueryNode): Comparison[] {
+  if (tree.type === 'cmp') return [tree]
+  if (tree.type === 'not') return comparisons(tree.expr)
+  return [...comparisons(tree.left), ...comparisons(tree.right)]
 }
 
+/** Every field a query compares, each once, in the order they appear. */
+export function comparedFields(tree: QueryNode): string[] {
+  return [...new Set(comparisons(tree).map((n) => n.field))]
+}
+
+/** Fields whose values are names a user types from memory; ids, digests, dates and tags are not. */
+const NAMED = /^(status|benchmark|platform|image|host|source|round|submitter|division|availability|system|accelerator|scenario|mode|headline|params\..+)$/
+
 /**
- * For a query that matched nothing: one warning for each comparison of a
- * metric or param whose values in the store are all numbers with a value that
- * is not a number (`metrics.gbs > fast`, `params.threads = two`), which no
- * record can meet.
+ * For a query that matched nothing, one warning for each comparison no record
+ * can meet, read from the index columns:
+ * - a field whose values are all numbers against a value that is not one
+ *   (`metrics.gbs > fast`, `params.threads = two`, `accelerators >= eight`);
+ * - `FIELD = VALUE` of a named field (scenario, round, status, a param, ...)
+ *   whose value no record has, with the nearest values there are
+ *   (`scenario = offline`: Offline; `round = 4.1`: v4.1).
  */
-export function warnNotNumbers(store: Store, matched: Selection, tree: QueryNode, events: EventSink | undefined, prefix = ''): void {
+export function warnUnmatchable(store: Store, matched: Selection, tree: QueryNode, events: EventSink | undefined): void {
   if (!events || matched.length) return
   let all: Selection | undefined
-  const walk = (n: QueryNode): void => {
-    if (n.type === 'not') return walk(n.expr)
-    if (n.type !== 'cmp') return (walk(n.left), walk(n.right))
-    if (typeof n.value === 'number' || n.span || n.op === '!=' || n.op === '~' || !kindOf(n.field)) return
+  const warn = (message: string) => events({ type: 'log', level: 'warn', message })
+  for (const n of comparisons(tree)) {
+    if (n.span || n.op === '!=' || n.op === '~') continue
     all ??= store.select(undefined)
-    const values = all.values(n.field).filter((v) => v !== undefined)
-    if (!values.length || !values.every((v) => typeof v === 'number')) return
-    events({
-      type: 'log',
-      level: 'warn',
-      message: `${prefix}${n.field} ${n.op} ${n.value}: every ${n.field} in the store is a number and "${n.value}" is not one, so no record can match`,
-    })
+    const column = all.values(n.field).filter((v) => v !== undefined)
+    if (!column.length) continue
+    if (typeof n.value !== 'number' && column.every((v) => typeof v === 'number')) {
+      warn(`${n.field} ${n.op} ${n.value}: every ${n.field} in the store is a number and "${n.value}" is not one, so no record can match`)
+      continue
+    }
+    if (n.op !== '=' || !NAMED.test(n.field)) continue
+    // a value written as a number (`round = 4.1`) is still text to a field of text
+    const values = new Set(column.filter((v): v is string => typeof v === 'string'))
+    const asked = String(n.value)
+    if (!values.size || values.has(asked) || column.includes(n.value)) continue
+    const near = nearest(asked, values)
+    const listed = [...values].sort().slice(0, LISTED)
+    warn(
+      `no record has ${n.field} = ${asked}; ${near.length ? `did you mean ${near.join(' or ')}?` : `its values: ${listed.join(', ')}${values.size > LISTED ? ', …' : ''}`}`,
+    )
   }
-  walk(tree)
 }
 
 const kindOf = (field: string): Kind | undefined => (field.startsWith('metrics.') ? 'metrics' : field.startsWith('params.') ? 'params' : undefined)

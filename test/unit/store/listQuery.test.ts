@@ -123,9 +123,31 @@ describe('a number field compared with a word', () => {
   })
 
   it('says nothing of a word against words, of != and ~, or when something matched', () => {
-    expect(listed(store, 'params.precision = fp32').warnings).toEqual([])
+    // a word against words: only that no record has the word
+    expect(listed(store, 'params.precision = fp32').warnings).toEqual(['no record has params.precision = fp32; did you mean fp16?'])
     expect(listed(store, 'metrics.triad_gbs ~ fast').warnings).toEqual([])
     expect(listed(store, 'metrics.triad_gbs > fast or platform = arm64')).toEqual({ ids: [summary(1).id], warnings: [] })
+  })
+})
+
+describe('a value no record has', () => {
+  const store = storeWith([
+    summary(0, { source: 'mlperf', round: 'v4.1', scenario: 'Offline' }),
+    summary(1, { source: 'mlperf', round: 'v4.1', scenario: 'Server', accelerators: 8 }),
+  ])
+
+  it('warns, when nothing matched, with the nearest values there are', () => {
+    expect(listed(store, 'scenario = offline')).toEqual({ ids: [], warnings: ['no record has scenario = offline; did you mean Offline?'] })
+    expect(listed(store, 'round = 4.1 and scenario = Offline').warnings).toEqual(['no record has round = 4.1; did you mean v4.1?'])
+    expect(listed(store, 'status = done').warnings).toEqual(['no record has status = done; its values: ok'])
+    expect(listed(store, 'accelerators >= eight').warnings).toEqual([
+      'accelerators >= eight: every accelerators in the store is a number and "eight" is not one, so no record can match',
+    ])
+  })
+
+  it('says nothing when the values are there but not together, or when something matched', () => {
+    expect(listed(store, 'scenario = Server and platform = x86_64')).toEqual({ ids: [], warnings: [] })
+    expect(listed(store, 'scenario = offline or scenario = Server').warnings).toEqual([])
   })
 })
 
