@@ -93,7 +93,7 @@ export function scaffoldArtifact(kind: string, alias: string, parent: string, ta
   const uid = newUid()
   mkdirSync(dir, { recursive: true })
   const file = path.join(dir, 'cmc.yaml')
-  const head = `# yaml-language-server: $schema=${path.join(schemaDir, 'cmc.schema.json')}\nkind: ${kind}\nalias: ${alias}\nuid: ${uid}\ntags: [${[alias, ...tags].join(', ')}]\n`
+  const head = `# yaml-language-server: $schema=${path.join(schemaDir, 'cmc.schema.json')}\nkind: ${kind}\nalias: ${alias}\nuid: '${uid}'\ntags: [${[alias, ...tags].join(', ')}]\n`
   writeFileSync(file, head + bodies[kind as Kind], { flag: 'wx' })
   for (const [name, f] of Object.entries(extraFiles[kind as Kind] ?? {})) writeFileSync(path.join(dir, name), f.text, { flag: 'wx', mode: f.mode })
   return { dir, file, uid }
