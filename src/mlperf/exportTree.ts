@@ -106,21 +106,20 @@ function placeAll(store: Store, records: ExperimentRecord[], opts: PlacementOpti
   const out: ReturnType<typeof placeAll> = { placed: [], skipped: [] }
   for (const record of records) {
     const at = record.source ? placePublished(record) : placeLocal(store, record, opts)
-    const lost =
-      typeof at === 'string'
-        ? undefined
-        : missingKeptFile(
-            store,
-            record,
-            at.files.map((f) => f.from),
-          )
-    if (typeof at === 'string') out.skipped.push({ id: record.id, reason: at })
-    else if (lost !== undefined)
-      out.skipped.push({
-        id: record.id,
-        reason: `the store holds the record but not its file ${lost} (records moved as JSON Lines carry no files: move them as a .tar.gz bundle)`,
-      })
-    else out.placed.push({ record, at })
+    if (typeof at === 'string') {
+      out.skipped.push({ id: record.id, reason: at })
+      continue
+    }
+    const lost = missingKeptFile(
+      store,
+      record,
+      at.files.map((f) => f.from),
+    )
+    if (lost === undefined) out.placed.push({ record, at })
+    else {
+      const reason = `the store holds the record but not its file ${lost} (records moved as JSON Lines carry no files: move them as a .tar.gz bundle)`
+      out.skipped.push({ id: record.id, reason })
+    }
   }
   return out
 }

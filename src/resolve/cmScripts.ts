@@ -16,7 +16,7 @@ export function withoutCmScripts(candidates: Artifact[], dep: string, requester:
     `dep "${dep}" of ${requester.alias} is the CM/MLC script ${names}: running it needs the MLC runtime (its customize.py and run.sh), which cmc does not reimplement`,
     {
       where: where(),
-      hint: `see what it would do with \`cmc plan ${candidates[0].alias}\`; run it with MLC (pip install mlcflow; mlcr ${dep}), or write a cmc component that installs what it needs and depend on that`,
+      hint: mlcWays(candidates[0].alias, dep, 'a cmc component that installs what it needs and depend on that'),
     },
   )
 }
@@ -27,7 +27,12 @@ export function refuseCmScript(script: Artifact): never {
     'CM_NEEDS_MLC',
     `${script.alias} (${script.repo}) is a CM/MLC script: cmc plans it but does not build or run it; that needs the MLC runtime (its customize.py and run.sh)`,
     {
-      hint: `see what it would do with \`cmc plan ${script.alias}\`; run it with MLC (pip install mlcflow; mlcr ${script.tags.join(',')}), or write a cmc image that installs what it needs`,
+      hint: mlcWays(script.alias, script.tags.join(','), 'a cmc image that installs what it needs'),
     },
   )
+}
+
+/** What to do instead of building a CM script: plan it, run it with MLC by these tags, or write `instead`. */
+function mlcWays(alias: string, tags: string, instead: string): string {
+  return `see what it would do with \`cmc plan ${alias}\`; run it with MLC (pip install mlcflow; mlcr ${tags}), or write ${instead}`
 }

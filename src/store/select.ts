@@ -98,13 +98,20 @@ export function selectRecords(store: Store, spec: string, events?: EventSink): E
   }
   const out: ExperimentRecord[] = []
   for (const s of querySummaries(store, spec, { events })) {
-    try {
-      out.push(store.get(s.id))
-    } catch (e) {
-      events?.({ type: 'log', level: 'warn', message: `skipped ${s.id}: ${(e as Error).message}` })
-    }
+    const r = readOrSkip(store, s.id, events)
+    if (r) out.push(r)
   }
   return out
+}
+
+/** A record a query listed, or undefined with a warning when its file cannot be read. */
+function readOrSkip(store: Store, id: string, events?: EventSink): ExperimentRecord | undefined {
+  try {
+    return store.get(id)
+  } catch (e) {
+    events?.({ type: 'log', level: 'warn', message: `skipped ${id}: ${(e as Error).message}` })
+    return undefined
+  }
 }
 
 /**
@@ -124,13 +131,8 @@ export function findRecord(store: Store, spec: string, events?: EventSink): Expe
   if (ID.test(spec)) return store.get(spec)
   const hits = querySummaries(store, spec, { events })
   for (const s of hits) {
-    let r: ExperimentRecord
-    try {
-      r = store.get(s.id)
-    } catch (e) {
-      events?.({ type: 'log', level: 'warn', message: `skipped ${s.id}: ${(e as Error).message}` })
-      continue
-    }
+    const r = readOrSkip(store, s.id, events)
+    if (!r) continue
     if (hits.length > 1)
       events?.({
         type: 'log',
